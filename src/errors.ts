@@ -1,0 +1,193 @@
+/**
+ * Typed errors. Every error thrown or emitted by kafkajs-dr is a {@link KafkaDRError} with a
+ * stable string `code`, a `retriable` flag, the `cause` and the context that helps (cluster,
+ * topic, partition, group).
+ *
+ * `instanceof` works across two copies of this package (for example two versions in one
+ * `node_modules` tree): each class carries a `Symbol.for` brand that `Symbol.hasInstance` checks.
+ *
+ * @module
+ */
+
+const BRAND = Symbol.for('kafkajs-dr.error')
+
+/** Stable error codes. New codes may be added in minor versions; existing ones never change. */
+export type KafkaDRErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_UNKNOWN_CLUSTER'
+  | 'ERR_NO_ACTIVE_CLUSTER'
+  | 'ERR_CLUSTER_ID_CHANGED'
+  | 'ERR_NOT_CONNECTED'
+  | 'ERR_SEND_FAILED'
+  | 'ERR_FAILOVER_FAILED'
+  | 'ERR_MISSING_CHECKPOINT'
+  | 'ERR_TRANSLATION_REFUSED'
+  | 'ERR_CODEC'
+  | 'ERR_TIMEOUT'
+
+/** Context attached to an error where it is known. */
+export interface KafkaDRErrorContext {
+  /** Name of the cluster involved. */
+  cluster?: string
+  /** Topic involved (logical or physical, as stated by the message). */
+  topic?: string
+  /** Partition involved. */
+  partition?: number
+  /** Consumer group involved. */
+  group?: string
+}
+
+/** Options accepted by every error constructor. */
+export interface KafkaDRErrorOptions extends KafkaDRErrorContext {
+  /** The error that caused this one. */
+  cause?: unknown
+  /** Whether retrying the same operation may succeed. */
+  retriable?: boolean
+}
+
+/** Root of every error raised by kafkajs-dr. */
+export class KafkaDRError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: KafkaDRErrorCode
+  /** Whether retrying the same operation may succeed. */
+  readonly retriable: boolean
+  /** Cluster involved, when known. */
+  readonly cluster?: string
+  /** Topic involved, when known. */
+  readonly topic?: string
+  /** Partition involved, when known. */
+  readonly partition?: number
+  /** Consumer group involved, when known. */
+  readonly group?: string
+
+  constructor(code: KafkaDRErrorCode, message: string, options: KafkaDRErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retriable = options.retriable ?? false
+    if (options.cluster !== undefined) this.cluster = options.cluster
+    if (options.topic !== undefined) this.topic = options.topic
+    if (options.partition !== undefined) this.partition = options.partition
+    if (options.group !== undefined) this.group = options.group
+  }
+
+  /** Brand so that `instanceof` survives two copies of the package. */
+  get [BRAND](): string {
+    return this.constructor.name
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || !(BRAND in value)) return false
+    if (this === KafkaDRError) return true
+    // A subclass matches itself and its own subclasses, judged by the prototype chain's names so
+    // that it also works across package copies.
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true
+    }
+    return false
+  }
+}
+KafkaDRError.prototype.name = 'KafkaDRError'
+
+/** An option was missing, of the wrong type, out of range or unknown. The message names the path. */
+export class InvalidOptionError extends KafkaDRError {
+  /** Dotted path of the offending option, e.g. `clusters.dc2.priority`. */
+  readonly path: string
+  constructor(path: string, message: string) {
+    super('ERR_INVALID_OPTION', message)
+    this.path = path
+  }
+}
+InvalidOptionError.prototype.name = 'InvalidOptionError'
+
+/** A cluster name was given that is not one of the configured clusters. */
+export class UnknownClusterError extends KafkaDRError {
+  constructor(cluster: string, known: readonly string[]) {
+    super('ERR_UNKNOWN_CLUSTER', `Unknown cluster '${cluster}'; configured clusters: ${known.join(', ')}`, { cluster })
+  }
+}
+UnknownClusterError.prototype.name = 'UnknownClusterError'
+
+/** No cluster could be made active (none healthy within the deadline). */
+export class NoActiveClusterError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_NO_ACTIVE_CLUSTER', message, { retriable: true, ...options })
+  }
+}
+NoActiveClusterError.prototype.name = 'NoActiveClusterError'
+
+/** A cluster answered with a different cluster id than the one first seen: the address now points elsewhere. */
+export class ClusterIdChangedError extends KafkaDRError {
+  /** The id first seen. */
+  readonly expected: string
+  /** The id seen now. */
+  readonly actual: string
+  constructor(cluster: string, expected: string, actual: string) {
+    super('ERR_CLUSTER_ID_CHANGED', `Cluster '${cluster}' answered with cluster id '${actual}', but '${expected}' was seen first; refusing to treat it as the same cluster`, { cluster })
+    this.expected = expected
+    this.actual = actual
+  }
+}
+ClusterIdChangedError.prototype.name = 'ClusterIdChangedError'
+
+/** An operation needs `connect()` first (or was called after `disconnect()`). */
+export class NotConnectedError extends KafkaDRError {
+  constructor(what: string) {
+    super('ERR_NOT_CONNECTED', `${what} is not connected; call connect() first`)
+  }
+}
+NotConnectedError.prototype.name = 'NotConnectedError'
+
+/**
+ * A send could not be delivered to any cluster within its deadline. `errors` holds every
+ * attempt's error, oldest first. The records may or may not have been written (a timed-out
+ * request can still land): at-least-once callers should re-send.
+ */
+export class SendFailedError extends KafkaDRError {
+  /** Each attempt's error, oldest first. */
+  readonly errors: readonly unknown[]
+  constructor(message: string, errors: readonly unknown[], options: KafkaDRErrorOptions = {}) {
+    super('ERR_SEND_FAILED', message, { cause: errors[errors.length - 1], ...options })
+    this.errors = errors
+  }
+}
+SendFailedError.prototype.name = 'SendFailedError'
+
+/** A switch of the active cluster could not be completed. */
+export class FailoverError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_FAILOVER_FAILED', message, { retriable: true, ...options })
+  }
+}
+FailoverError.prototype.name = 'FailoverError'
+
+/** No checkpoint exists for a partition and `onMissingCheckpoint` is `'error'`. */
+export class MissingCheckpointError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_MISSING_CHECKPOINT', message, options)
+  }
+}
+MissingCheckpointError.prototype.name = 'MissingCheckpointError'
+
+/** A translator refused to translate (for example a replica topic with `LogAppendTime`). */
+export class TranslationRefusedError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_TRANSLATION_REFUSED', message, options)
+  }
+}
+TranslationRefusedError.prototype.name = 'TranslationRefusedError'
+
+/** A binary record could not be decoded (truncated, unknown version, ...). */
+export class CodecError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_CODEC', message, options)
+  }
+}
+CodecError.prototype.name = 'CodecError'
+
+/** An operation did not finish within its deadline. */
+export class TimeoutError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_TIMEOUT', message, { retriable: true, ...options })
+  }
+}
+TimeoutError.prototype.name = 'TimeoutError'

@@ -1,0 +1,30 @@
+import { TimeoutError, type KafkaDRErrorOptions } from '../errors.js'
+
+/**
+ * Resolves or rejects like `promise`, or rejects with {@link TimeoutError} after `ms`.
+ * The losing promise is not cancelled (kafkajs calls cannot be); its later rejection is swallowed
+ * so it never becomes an unhandled rejection.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, context: KafkaDRErrorOptions = {}): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`, context)), ms)
+    timer.unref?.()
+  })
+  promise.catch(() => {})
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Resolves after `ms`, or early (without error) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
