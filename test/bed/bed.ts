@@ -1,0 +1,338 @@
+/**
+ * The local two-datacenter Kafka bed: clusters dc1 (127.0.0.1:19092) and dc2 (127.0.0.1:29092),
+ * one combined KRaft broker+controller each, and MirrorMaker 2 replicating both ways. Real JVMs
+ * from Maven Central, no Docker. Tests and the demo use this handle to start the bed and to
+ * break it: kill -9, SIGSTOP/SIGCONT, restart, stop and start replication.
+ *
+ * With `KAFKAJS_DR_DC1_BROKERS` and `KAFKAJS_DR_DC2_BROKERS` set, the handle points at clusters
+ * someone else runs (Docker, real clusters); then it starts nothing and cannot inject faults.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { createConnection } from 'node:net'
+import { join, resolve } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import kafkajs from 'kafkajs'
+import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from './classpath.js'
+import { BED_CLUSTERS, brokerProperties, mirrorMakerProperties, type BedClusterSpec } from './config.js'
+import { allBedProcesses, livePid, logTail, processState, signal, startJvm, stopProcess, type ProcessState } from './processes.js'
+
+const { Kafka, logLevel } = kafkajs
+
+/** Names of the bed's processes. */
+export type BedProcess = 'dc1' | 'dc2' | 'mm2'
+
+/** Topic the bed produces to, on each cluster, to prove that replication flows. */
+export const PROBE_TOPIC = 'kafkajs-dr-bed-probe'
+
+/** Options of {@link KafkaBed}. */
+export interface KafkaBedOptions {
+  /** Folder for pid files, logs and data. Default: `<project>/.bed` or `KAFKAJS_DR_BED_DIR`. */
+  stateDir?: string
+  /** Kafka version. Default: `KAFKA_VERSION` or {@link DEFAULT_KAFKA_VERSION}. */
+  kafkaVersion?: string
+  /** Print progress lines. */
+  verbose?: boolean
+}
+
+/** Thrown when a fault is asked of a bed whose clusters someone else runs. */
+export class FaultInjectionUnavailableError extends Error {
+  override name = 'FaultInjectionUnavailableError'
+}
+
+const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+
+/** A handle on the bed (local or external). */
+export class KafkaBed {
+  /** Whether the handle may start, kill, pause and restart processes. */
+  readonly canInjectFaults: boolean
+  /** Bootstrap brokers per cluster name. */
+  readonly brokers: Readonly<Record<string, string[]>>
+  readonly stateDir: string
+  readonly kafkaVersion: string
+  private readonly verbose: boolean
+  private classpath?: string
+
+  constructor(options: KafkaBedOptions = {}) {
+    this.stateDir = resolve(options.stateDir ?? process.env.KAFKAJS_DR_BED_DIR ?? join(process.cwd(), '.bed'))
+    this.kafkaVersion = options.kafkaVersion ?? process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION
+    this.verbose = options.verbose ?? false
+    const dc1 = process.env.KAFKAJS_DR_DC1_BROKERS
+    const dc2 = process.env.KAFKAJS_DR_DC2_BROKERS
+    this.canInjectFaults = !(dc1 && dc2)
+    this.brokers = dc1 && dc2
+      ? { dc1: dc1.split(','), dc2: dc2.split(',') }
+      : Object.fromEntries(BED_CLUSTERS.map((c) => [c.name, [`127.0.0.1:${c.port}`]]))
+  }
+
+  /** Names of the clusters. */
+  get clusterNames(): string[] {
+    return Object.keys(this.brokers)
+  }
+
+  /** A kafkajs client for one cluster, quiet and quick to give up (for tests and tooling). */
+  kafka(cluster: string, clientId = 'kafkajs-dr-bed'): kafkajs.Kafka {
+    const brokers = this.brokers[cluster]
+    if (!brokers) throw new Error(`unknown bed cluster '${cluster}'`)
+    return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
+  }
+
+  /**
+   * Starts whatever is not running (and resumes what is paused); returns once both clusters
+   * answer and replication works both ways. Idempotent.
+   */
+  async up(): Promise<{ ms: number }> {
+    const started = Date.now()
+    if (!this.canInjectFaults) {
+      await Promise.all(this.clusterNames.map((name) => this.waitClusterReady(name, 60_000)))
+      return { ms: Date.now() - started }
+    }
+    await checkJava()
+    this.log(`resolving Kafka ${this.kafkaVersion} jars (Maven Central, cached in ~/.m2)`)
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
+    await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
+    await this.ensureProbeTopics()
+    await this.ensureMirrorMaker()
+    await this.waitForReplication(120_000)
+    return { ms: Date.now() - started }
+  }
+
+  /** Stops every process the bed started and removes its data and logs. */
+  async down(): Promise<void> {
+    if (!this.canInjectFaults) return
+    await Promise.all((['mm2', 'dc1', 'dc2'] as const).map((name) => stopProcess(this.stateDir, name, 0)))
+    await rm(this.stateDir, { recursive: true, force: true })
+  }
+
+  /** State of each process. */
+  status(): Record<BedProcess, ProcessState> {
+    return { dc1: processState(this.stateDir, 'dc1'), dc2: processState(this.stateDir, 'dc2'), mm2: processState(this.stateDir, 'mm2') }
+  }
+
+  /** kill -9 a process: the datacenter dies without a goodbye. */
+  async kill(name: BedProcess): Promise<void> {
+    this.assertLocal('kill')
+    await stopProcess(this.stateDir, name, 0)
+  }
+
+  /** SIGSTOP: the process hangs, its sockets stay open, it answers nothing. */
+  pause(name: BedProcess): void {
+    this.assertLocal('pause')
+    if (!signal(this.stateDir, name, 'SIGSTOP')) throw new Error(`${name} is not running`)
+  }
+
+  /** SIGCONT: a paused process carries on. */
+  resume(name: BedProcess): void {
+    this.assertLocal('resume')
+    if (!signal(this.stateDir, name, 'SIGCONT')) throw new Error(`${name} is not running`)
+  }
+
+  /** Graceful stop (SIGTERM, then SIGKILL after 15 s). */
+  async stop(name: BedProcess): Promise<void> {
+    this.assertLocal('stop')
+    await stopProcess(this.stateDir, name, 15_000)
+  }
+
+  /** Starts one process if it is not running and waits until it is ready. */
+  async start(name: BedProcess): Promise<void> {
+    this.assertLocal('start')
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    if (name === 'mm2') {
+      await this.ensureMirrorMaker()
+      await this.waitForReplication(120_000)
+      return
+    }
+    const spec = BED_CLUSTERS.find((c) => c.name === name)!
+    await this.ensureCluster(spec)
+    await this.waitClusterReady(name, 60_000)
+  }
+
+  /** Kill (or stop gracefully) and start again with the same data. */
+  async restart(name: BedProcess, how: 'kill' | 'graceful' = 'graceful'): Promise<void> {
+    await (how === 'kill' ? this.kill(name) : this.stop(name))
+    await this.start(name)
+  }
+
+  /** Stops MirrorMaker 2. */
+  async stopReplication(): Promise<void> {
+    await this.stop('mm2')
+  }
+
+  /** Starts MirrorMaker 2 and waits until records flow both ways. */
+  async startReplication(): Promise<void> {
+    await this.start('mm2')
+  }
+
+  /** Resolves once a record produced on each cluster has reached the other one. */
+  async waitForReplication(timeoutMs: number): Promise<void> {
+    const names = this.clusterNames
+    await Promise.all(names.flatMap((source) => names.filter((t) => t !== source).map((target) => this.waitFlow(source, target, timeoutMs))))
+  }
+
+  private async waitFlow(source: string, target: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    const replica = `${source}.${PROBE_TOPIC}`
+    const before = await this.highWatermark(target, replica)
+    const producer = this.kafka(source).producer({ allowAutoTopicCreation: true })
+    await producer.connect()
+    try {
+      await producer.send({ topic: PROBE_TOPIC, messages: [{ value: `probe ${Date.now()}` }] })
+    } finally {
+      await producer.disconnect()
+    }
+    while (Date.now() < deadline) {
+      if ((await this.highWatermark(target, replica)) > before) return
+      this.assertAlive('mm2')
+      await delay(250)
+    }
+    throw new Error(`replication ${source} -> ${target} did not deliver within ${timeoutMs} ms; mm2 log:\n${await logTail(this.logFile('mm2'))}`)
+  }
+
+  private async highWatermark(cluster: string, topic: string): Promise<number> {
+    const admin = this.kafka(cluster).admin()
+    try {
+      await admin.connect()
+      const offsets = await admin.fetchTopicOffsets(topic)
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0)
+    } catch {
+      return 0
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  private async ensureProbeTopics(): Promise<void> {
+    await Promise.all(this.clusterNames.map(async (name) => {
+      const admin = this.kafka(name).admin()
+      await admin.connect()
+      try {
+        await admin.createTopics({ topics: [{ topic: PROBE_TOPIC, numPartitions: 1 }], waitForLeaders: true })
+      } finally {
+        await admin.disconnect()
+      }
+    }))
+  }
+
+  private async ensureCluster(cluster: BedClusterSpec): Promise<void> {
+    const state = processState(this.stateDir, cluster.name)
+    if (state === 'paused') signal(this.stateDir, cluster.name, 'SIGCONT')
+    if (state !== 'stopped') return
+    await this.assertPortFree(cluster.port, cluster.name)
+    const dataDir = join(this.stateDir, cluster.name, 'data')
+    const config = join(this.stateDir, cluster.name, 'server.properties')
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(config, brokerProperties(cluster, dataDir))
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      this.log(`${cluster.name}: formatting storage`)
+      await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config])
+    }
+    this.log(`${cluster.name}: starting broker on 127.0.0.1:${cluster.port}`)
+    await startJvm({ name: cluster.name, stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'kafka.Kafka', args: [config], jvmOptions: [...BROKER_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile(cluster.name) })
+  }
+
+  private async ensureMirrorMaker(): Promise<void> {
+    const state = processState(this.stateDir, 'mm2')
+    if (state === 'paused') signal(this.stateDir, 'mm2', 'SIGCONT')
+    if (state !== 'stopped') return
+    const config = join(this.stateDir, 'mm2.properties')
+    await writeFile(config, mirrorMakerProperties(BED_CLUSTERS))
+    this.log('mm2: starting MirrorMaker 2 (dc1 <-> dc2)')
+    await startJvm({ name: 'mm2', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2') })
+  }
+
+  private async runToCompletion(name: string, mainClass: string, args: string[]): Promise<void> {
+    const { spawn } = await import('node:child_process')
+    const log = this.logFile(name)
+    const { openSync, closeSync } = await import('node:fs')
+    const fd = openSync(log, 'a')
+    try {
+      const code = await new Promise<number | null>((resolvePromise, reject) => {
+        const child = spawn('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${BED_FILES.log4j}`, '-cp', this.classpath!, mainClass, ...args], { stdio: ['ignore', fd, fd] })
+        child.on('error', reject)
+        child.on('exit', resolvePromise)
+      })
+      if (code !== 0) throw new Error(`${name} failed (exit ${code}); end of ${log}:\n${await logTail(log)}`)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** Waits until a cluster answers a metadata request. */
+  async waitClusterReady(name: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let lastError: unknown
+    while (Date.now() < deadline) {
+      if (this.canInjectFaults) this.assertAlive(name as BedProcess)
+      const admin = this.kafka(name).admin()
+      try {
+        await admin.connect()
+        await admin.describeCluster()
+        // A fresh KRaft node answers metadata before it can create topics; listing topics goes
+        // through the controller too.
+        await admin.listTopics()
+        return
+      } catch (error) {
+        lastError = error
+      } finally {
+        await admin.disconnect().catch(() => {})
+      }
+      await delay(200)
+    }
+    const tail = this.canInjectFaults ? `\nend of ${this.logFile(name)}:\n${await logTail(this.logFile(name))}` : ''
+    throw new Error(`${name} did not become ready within ${timeoutMs} ms: ${String(lastError)}${tail}`)
+  }
+
+  private assertAlive(name: BedProcess): void {
+    if (livePid(this.stateDir, name) === undefined) {
+      throw new Error(`${name} exited during start-up; see ${this.logFile(name)}`)
+    }
+  }
+
+  private async assertPortFree(port: number, owner: string): Promise<void> {
+    const inUse = await new Promise<boolean>((resolvePromise) => {
+      const socket = createConnection({ host: '127.0.0.1', port })
+      socket.once('connect', () => { socket.destroy(); resolvePromise(true) })
+      socket.once('error', () => resolvePromise(false))
+    })
+    if (!inUse) return
+    const strays = allBedProcesses().filter((p) => !p.marker.startsWith(`${this.stateDir}#`))
+    const hint = strays.length > 0
+      ? `a bed from another folder is running (${strays.map((s) => s.marker).join(', ')}): run \`npm run bed:down -- --all\``
+      : 'another program is listening there'
+    throw new Error(`cannot start ${owner}: 127.0.0.1:${port} is in use; ${hint}`)
+  }
+
+  private assertLocal(what: string): void {
+    if (!this.canInjectFaults) {
+      throw new FaultInjectionUnavailableError(`cannot ${what}: the bed points at external clusters (KAFKAJS_DR_DC1_BROKERS/KAFKAJS_DR_DC2_BROKERS), so fault injection is unavailable`)
+    }
+  }
+
+  /** Log file of a bed process. */
+  logFile(name: string): string {
+    return join(this.stateDir, 'logs', `${name}.log`)
+  }
+
+  private log(line: string): void {
+    if (this.verbose) console.log(`[bed] ${line}`)
+  }
+}
+
+/** Stops every bed process on this machine, whichever checkout started it. */
+export async function killAllBeds(): Promise<number> {
+  const strays = allBedProcesses()
+  for (const { pid } of strays) {
+    try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+  }
+  await delay(strays.length > 0 ? 500 : 0)
+  return strays.length
+}
+
+/** A random Kafka cluster id: 16 bytes, base64url without padding (Kafka's Uuid format). */
+function kafkaUuid(): string {
+  return randomBytes(16).toString('base64url')
+}

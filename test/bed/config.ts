@@ -1,0 +1,93 @@
+/**
+ * Property files of the bed: one combined KRaft broker+controller per datacenter and one
+ * MirrorMaker 2 replicating both ways with the default (prefix) replication policy.
+ * Everything is sized for a 2-core machine: one node, replication factor 1, 1-second intervals.
+ */
+
+/** One datacenter's cluster in the bed. */
+export interface BedClusterSpec {
+  name: string
+  /** Client port on 127.0.0.1. */
+  port: number
+  /** KRaft controller port on 127.0.0.1. */
+  controllerPort: number
+}
+
+/** The two datacenters of the local bed. */
+export const BED_CLUSTERS: readonly BedClusterSpec[] = [
+  { name: 'dc1', port: 19092, controllerPort: 19093 },
+  { name: 'dc2', port: 29092, controllerPort: 29093 },
+]
+
+function render(props: Record<string, string | number | boolean>): string {
+  return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`
+}
+
+/** server.properties of one combined broker+controller with static voters (no `--standalone` format). */
+export function brokerProperties(cluster: BedClusterSpec, dataDir: string): string {
+  return render({
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${cluster.controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${cluster.port},CONTROLLER://127.0.0.1:${cluster.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${cluster.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': dataDir,
+    'num.partitions': 1,
+    'auto.create.topics.enable': true,
+    'offsets.topic.replication.factor': 1,
+    // Fewer __consumer_offsets partitions: the first group on a fresh cluster is ready sooner.
+    'offsets.topic.num.partitions': 10,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'log.flush.interval.messages': 1_000_000,
+    'num.network.threads': 2,
+    'num.io.threads': 2,
+  })
+}
+
+/** mm2.properties: both flows, every interval 1 s, group offset sync on. */
+export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): string {
+  const props: Record<string, string | number | boolean> = {
+    clusters: clusters.map((c) => c.name).join(','),
+  }
+  for (const c of clusters) props[`${c.name}.bootstrap.servers`] = `127.0.0.1:${c.port}`
+  for (const source of clusters) {
+    for (const target of clusters) {
+      if (source !== target) props[`${source.name}->${target.name}.enabled`] = true
+    }
+  }
+  Object.assign(props, {
+    topics: '.*',
+    groups: '.*',
+    'tasks.max': 2,
+    'replication.factor': 1,
+    'checkpoints.topic.replication.factor': 1,
+    'heartbeats.topic.replication.factor': 1,
+    'offset-syncs.topic.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+    'config.storage.replication.factor': 1,
+    'refresh.topics.interval.seconds': 1,
+    'refresh.groups.interval.seconds': 1,
+    'emit.checkpoints.interval.seconds': 1,
+    'emit.heartbeats.interval.seconds': 1,
+    'sync.topic.configs.interval.seconds': 1,
+    'sync.group.offsets.enabled': true,
+    'sync.group.offsets.interval.seconds': 1,
+    'sync.topic.acls.enabled': false,
+    // Emit an offset sync whenever the downstream offset moves, so MM2's own translation is as
+    // fine-grained as it can be (it still translates only to sync points since Kafka 3.5).
+    'offset.lag.max': 0,
+    // The Connect worker commits source offsets every second instead of every minute, so a
+    // restarted MirrorMaker resumes close to where it stopped.
+    'offset.flush.interval.ms': 1000,
+    'dedicated.mode.enable.internal.rest': false,
+  })
+  return render(props)
+}

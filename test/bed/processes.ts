@@ -1,0 +1,156 @@
+/**
+ * The bed's JVM processes: started detached (they outlive `npm run bed:up`), remembered by pid
+ * file, and recognised by a marker system property so that a reused pid is never mistaken for
+ * ours and `down --all` can find strays from another checkout.
+ */
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readdirSync } from 'node:fs'
+import { setTimeout as delay } from 'node:timers/promises'
+
+/** System property every bed JVM carries: `-Dkafkajs-dr.bed=<state dir>#<process name>`. */
+export const MARKER = '-Dkafkajs-dr.bed='
+
+/** What the OS says of a bed process. */
+export type ProcessState = 'running' | 'paused' | 'stopped'
+
+/** A JVM process of the bed. */
+export interface JvmSpec {
+  /** Process name: dc1, dc2, mm2. */
+  name: string
+  /** Folder of the bed's state (pid files, logs, data). */
+  stateDir: string
+  classpath: string
+  mainClass: string
+  args: string[]
+  /** Extra JVM options (heap, log4j). */
+  jvmOptions: string[]
+  logFile: string
+}
+
+function pidFile(stateDir: string, name: string): string {
+  return `${stateDir}/${name}.pid`
+}
+
+function markerOf(stateDir: string, name: string): string {
+  return `${MARKER}${stateDir}#${name}`
+}
+
+function cmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+  } catch {
+    return undefined
+  }
+}
+
+function osState(pid: number): ProcessState {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    if (state === 'Z' || state === 'X') return 'stopped'
+    return state === 'T' || state === 't' ? 'paused' : 'running'
+  } catch {
+    return 'stopped'
+  }
+}
+
+/** The pid of the bed process `name` if it is alive (running or paused), else undefined. */
+export function livePid(stateDir: string, name: string): number | undefined {
+  const file = pidFile(stateDir, name)
+  if (!existsSync(file)) return undefined
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  if (!cmdline(pid)?.includes(markerOf(stateDir, name))) return undefined
+  return osState(pid) === 'stopped' ? undefined : pid
+}
+
+/** Running, paused or stopped. */
+export function processState(stateDir: string, name: string): ProcessState {
+  const pid = livePid(stateDir, name)
+  return pid === undefined ? 'stopped' : osState(pid)
+}
+
+/** Starts the JVM detached, output appended to its log file; returns its pid. */
+export async function startJvm(spec: JvmSpec): Promise<number> {
+  const log = openSync(spec.logFile, 'a')
+  try {
+    const child = spawn('java', [
+      markerOf(spec.stateDir, spec.name),
+      ...spec.jvmOptions,
+      '-cp', spec.classpath,
+      spec.mainClass,
+      ...spec.args,
+    ], { detached: true, stdio: ['ignore', log, log] })
+    const pid = child.pid
+    if (pid === undefined) throw new Error(`could not start ${spec.name}`)
+    child.unref()
+    await writeFile(pidFile(spec.stateDir, spec.name), `${pid}\n`)
+    return pid
+  } finally {
+    closeSync(log)
+  }
+}
+
+/** Sends `signal` to the bed process; returns false when it was not alive. */
+export function signal(stateDir: string, name: string, sig: NodeJS.Signals): boolean {
+  const pid = livePid(stateDir, name)
+  if (pid === undefined) return false
+  process.kill(pid, sig)
+  return true
+}
+
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (osState(pid) === 'stopped') return true
+    await delay(50)
+  }
+  return osState(pid) === 'stopped'
+}
+
+/**
+ * Stops the process: SIGTERM (after SIGCONT, in case it is paused), SIGKILL after `graceMs`.
+ * `graceMs = 0` is kill -9 straight away. Resolves once the process is gone.
+ */
+export async function stopProcess(stateDir: string, name: string, graceMs: number): Promise<void> {
+  const pid = livePid(stateDir, name)
+  if (pid !== undefined) {
+    if (graceMs > 0) {
+      process.kill(pid, 'SIGCONT')
+      process.kill(pid, 'SIGTERM')
+      if (!(await waitGone(pid, graceMs))) process.kill(pid, 'SIGKILL')
+    } else {
+      process.kill(pid, 'SIGKILL')
+    }
+    await waitGone(pid, 10_000)
+  }
+  await rm(pidFile(stateDir, name), { force: true })
+}
+
+/** Every live bed process on the machine, from any checkout: pid and marker value. */
+export function allBedProcesses(): Array<{ pid: number, marker: string }> {
+  const found: Array<{ pid: number, marker: string }> = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    const args = cmdline(pid)
+    const start = args?.indexOf(MARKER) ?? -1
+    if (args === undefined || start < 0 || osState(pid) === 'stopped') continue
+    // Only JVMs carry the marker as an argument of their own; skip shells that merely mention it.
+    if (!args.startsWith('java ') && !args.includes('/java ')) continue
+    found.push({ pid, marker: args.slice(start + MARKER.length).split(' ')[0] ?? '' })
+  }
+  return found
+}
+
+/** The last `lines` lines of a log file, for error messages. */
+export async function logTail(file: string, lines = 30): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}

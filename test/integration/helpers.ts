@@ -1,0 +1,92 @@
+/** Shared helpers of the integration tests: the bed handle, unique names, polling. */
+import { randomBytes } from 'node:crypto'
+import { setTimeout as delay } from 'node:timers/promises'
+import { inject } from 'vitest'
+import { KafkaBed } from '../bed/bed.js'
+
+let shared: KafkaBed | undefined
+
+/** The bed the global setup started (same state folder). */
+export function bed(): KafkaBed {
+  shared ??= new KafkaBed({ stateDir: inject('bedStateDir') })
+  return shared
+}
+
+/** A name no other test (or earlier run) uses: topics and groups never collide. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      lastError = error
+    }
+    await delay(everyMs)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
+}
+
+/** Creates a topic on one cluster of the bed. */
+export async function createTopic(cluster: string, topic: string, numPartitions = 1, configEntries: Array<{ name: string, value: string }> = []): Promise<void> {
+  const admin = bed().kafka(cluster).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
+export async function highWatermark(cluster: string, topic: string): Promise<number> {
+  const admin = bed().kafka(cluster).admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0)
+  } catch {
+    return 0
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** A record as the tests compare it. */
+export interface ReadRecord {
+  topic: string
+  partition: number
+  offset: string
+  key: string | null
+  value: string | null
+  timestamp: string
+  headers: Record<string, string>
+}
+
+/** Reads a topic from the beginning with a throw-away group until `count` records arrived. */
+export async function readRecords(cluster: string, topic: string, count: number, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const consumer = bed().kafka(cluster).consumer({ groupId: unique('reader'), sessionTimeout: 10_000, heartbeatInterval: 1000 })
+  const records: ReadRecord[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic: t, partition, message }) => {
+        const headers: Record<string, string> = {}
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v)
+        records.push({ topic: t, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, timestamp: message.timestamp, headers })
+      },
+    })
+    await waitFor(`${count} records on ${cluster}/${topic}`, () => records.length >= count, timeoutMs)
+    return records
+  } finally {
+    await consumer.disconnect()
+  }
+}
