@@ -1,0 +1,32 @@
+/**
+ * Topology: how logical topics are named on each cluster, and the provenance headers stamped on
+ * every produced record.
+ *
+ * @module
+ */
+export {
+  DEFAULT_SEPARATOR,
+  DefaultReplicationPolicy,
+  IdentityReplicationPolicy,
+  createReplicationPolicy,
+  translatePhysicalTopic,
+} from './replication-policy.js'
+export type {
+  ParsedTopic,
+  PrefixReplicationOption,
+  PrefixReplicationPolicyOptions,
+  ReplicationOption,
+  ReplicationPolicy,
+} from './replication-policy.js'
+export {
+  DEFAULT_PROVENANCE_HEADERS,
+  DuplicateFilter,
+  ProvenanceStamper,
+  readProvenance,
+} from './provenance.js'
+export type {
+  DuplicateFilterOptions,
+  Provenance,
+  ProvenanceHeaderNames,
+  ProvenanceStamperOptions,
+} from './provenance.js'
