@@ -1,8 +1,92 @@
 /**
  * kafkajs-dr: multi-datacenter disaster recovery for kafkajs.
  *
+ * Wrap your kafkajs clients in one {@link MultiClusterKafka}; it discovers the active
+ * datacenter, fails producers and consumers over to the surviving cluster and back, and resumes
+ * consumers from replicated checkpoints.
+ *
  * @packageDocumentation
  */
+
+// The client
+export { MultiClusterKafka } from './client/multi-cluster-kafka.js'
+export type {
+  MultiClusterKafkaOptions,
+  MultiClusterStatus,
+  ClusterStatus,
+  SwitchInfo,
+  SwitchKind,
+  FailoverRequest,
+} from './client/types.js'
+export type {
+  MultiClusterEvents,
+  ClusterUpEvent,
+  ClusterDownEvent,
+  FailoverCompleteEvent,
+  FailoverFailedEvent,
+} from './client/events.js'
+
+// Clusters and discovery
+export type { ClusterOptions } from './cluster/types.js'
+export { ClusterConnection } from './cluster/cluster-connection.js'
+export type {
+  HealthOptions,
+  HealthState,
+  DiscoveryOptions,
+  DiscoveryPolicy,
+  DiscoveryPolicyName,
+  DiscoveryFunction,
+  DiscoveryView,
+  ClusterView,
+} from './discovery/types.js'
+export { priorityPolicy, stickyPolicy, mostPreferredUp } from './discovery/policies.js'
+export { declareActiveCluster, readDeclaration, DEFAULT_CONTROL_TOPIC } from './discovery/declared.js'
+export type { Declaration, DeclareRequest, DeclareResult } from './discovery/declared.js'
+
+// Producer
+export { FailoverProducer } from './producer/failover-producer.js'
+export type { FailoverProducerConfig } from './producer/types.js'
+
+// Topology: topic naming and provenance
+export {
+  DefaultReplicationPolicy,
+  IdentityReplicationPolicy,
+  createReplicationPolicy,
+  translatePhysicalTopic,
+  DEFAULT_SEPARATOR,
+  ProvenanceStamper,
+  readProvenance,
+  DuplicateFilter,
+  DEFAULT_PROVENANCE_HEADERS,
+} from './topology/index.js'
+export type {
+  ReplicationPolicy,
+  ReplicationOption,
+  PrefixReplicationOption,
+  PrefixReplicationPolicyOptions,
+  ParsedTopic,
+  ProvenanceHeaderNames,
+  ProvenanceStamperOptions,
+  Provenance,
+  DuplicateFilterOptions,
+} from './topology/index.js'
+
+// Offsets: checkpoint formats
+export {
+  DEFAULT_CHECKPOINT_TOPIC,
+  CHECKPOINT_FORMAT_VERSION,
+  encodeCheckpoint,
+  encodeCheckpointKey,
+  encodeCheckpointValue,
+  decodeCheckpoint,
+  decodeCheckpointKey,
+  isExcludedByMm2Defaults,
+} from './offsets/checkpoint-codec.js'
+export type { Checkpoint, CheckpointKey } from './offsets/checkpoint-codec.js'
+export { decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
+export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
+
+// Errors
 export {
   KafkaDRError,
   InvalidOptionError,

@@ -293,12 +293,14 @@ export class KafkaBed {
   }
 
   private async assertPortFree(port: number, owner: string): Promise<void> {
-    const inUse = await new Promise<boolean>((resolvePromise) => {
+    const inUse = (): Promise<boolean> => new Promise<boolean>((resolvePromise) => {
       const socket = createConnection({ host: '127.0.0.1', port })
       socket.once('connect', () => { socket.destroy(); resolvePromise(true) })
       socket.once('error', () => resolvePromise(false))
     })
-    if (!inUse) return
+    // A process of ours that just exited may hold its listener for a moment longer.
+    for (let i = 0; i < 50 && await inUse(); i++) await delay(100)
+    if (!(await inUse())) return
     const strays = allBedProcesses().filter((p) => !p.marker.startsWith(`${this.stateDir}#`))
     const hint = strays.length > 0
       ? `a bed from another folder is running (${strays.map((s) => s.marker).join(', ')}): run \`npm run bed:down -- --all\``

@@ -13,10 +13,13 @@ export interface BedClusterSpec {
   controllerPort: number
 }
 
+/** Shifts every port of the bed, so a second bed can run beside the first (KAFKAJS_DR_BED_PORT_OFFSET). */
+const PORT_OFFSET = Number(process.env.KAFKAJS_DR_BED_PORT_OFFSET ?? 0)
+
 /** The two datacenters of the local bed. */
 export const BED_CLUSTERS: readonly BedClusterSpec[] = [
-  { name: 'dc1', port: 19092, controllerPort: 19093 },
-  { name: 'dc2', port: 29092, controllerPort: 29093 },
+  { name: 'dc1', port: 19092 + PORT_OFFSET, controllerPort: 19093 + PORT_OFFSET },
+  { name: 'dc2', port: 29092 + PORT_OFFSET, controllerPort: 29093 + PORT_OFFSET },
 ]
 
 function render(props: Record<string, string | number | boolean>): string {
@@ -45,6 +48,10 @@ export function brokerProperties(cluster: BedClusterSpec, dataDir: string): stri
     'share.coordinator.state.topic.replication.factor': 1,
     'share.coordinator.state.topic.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
+    // After a kill -9 the restarted node must wait for its old registration's session to expire
+    // (DUPLICATE_BROKER_REGISTRATION): 3 s instead of the default 9 s.
+    'broker.session.timeout.ms': 3000,
+    'broker.heartbeat.interval.ms': 500,
     'log.flush.interval.messages': 1_000_000,
     'num.network.threads': 2,
     'num.io.threads': 2,

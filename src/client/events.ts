@@ -1,0 +1,45 @@
+import type { SwitchInfo } from './types.js'
+
+/** Payload of `cluster:up`. */
+export interface ClusterUpEvent {
+  timestamp: number
+  cluster: string
+  clusterId: string | undefined
+}
+
+/** Payload of `cluster:down`. */
+export interface ClusterDownEvent {
+  timestamp: number
+  cluster: string
+  /** The probe error that tipped it. */
+  error: Error | undefined
+}
+
+/** Payload of `failover:complete`. */
+export interface FailoverCompleteEvent extends SwitchInfo {
+  /** From the start of the switch until every producer and consumer had moved, in ms. */
+  durationMs: number
+}
+
+/** Payload of `failover:failed`. */
+export interface FailoverFailedEvent extends SwitchInfo {
+  error: Error
+}
+
+/**
+ * Events of {@link MultiClusterKafka}. Listeners that throw are logged and ignored.
+ */
+export interface MultiClusterEvents {
+  /** A cluster became healthy (after `successThreshold` good probes). */
+  'cluster:up': (event: ClusterUpEvent) => void
+  /** A cluster went down (after `failureThreshold` failed probes). */
+  'cluster:down': (event: ClusterDownEvent) => void
+  /** The active cluster is changing; producers already route to `to`. */
+  'failover:start': (event: SwitchInfo) => void
+  /** Every producer and consumer runs on the new active cluster. */
+  'failover:complete': (event: FailoverCompleteEvent) => void
+  /** A producer or consumer could not move in time; the active cluster is `to` regardless. */
+  'failover:failed': (event: FailoverFailedEvent) => void
+  /** Emitted after `failover:complete` when the switch returned to the preferred cluster. */
+  failback: (event: FailoverCompleteEvent) => void
+}

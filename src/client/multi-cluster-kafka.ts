@@ -1,0 +1,294 @@
+/**
+ * The multi-cluster client: owns one connection per cluster, runs discovery, carries out
+ * switches of the active cluster (serially, one at a time) and hands out failover producers
+ * and consumers that follow it.
+ */
+import type { Kafka, ProducerConfig } from 'kafkajs'
+import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange, type FailoverContext, type SwitchParticipant } from '../cluster/index.js'
+import { createPolicy } from '../discovery/create-policy.js'
+import { Discovery } from '../discovery/discovery.js'
+import type { DiscoveryPolicy } from '../discovery/types.js'
+import { FailoverError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../errors.js'
+import { FailoverProducer } from '../producer/failover-producer.js'
+import type { FailoverProducerConfig } from '../producer/types.js'
+import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
+import { errorMessage, logger } from '../util/log.js'
+import { SafeEmitter } from '../util/safe-emitter.js'
+import { withTimeout } from '../util/timeout.js'
+import type { MultiClusterEvents } from './events.js'
+import { resolveOptions, type ResolvedOptions } from './options.js'
+import type { FailoverRequest, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
+
+const log = logger('client')
+
+/**
+ * One client over several Kafka clusters kept in sync by a replicator. It discovers which
+ * cluster is active, moves producers and consumers when that changes, and moves them back.
+ *
+ * @example
+ * ```ts
+ * const dr = new MultiClusterKafka({
+ *   clusters: {
+ *     dc1: { kafka: new Kafka({ clientId: 'app', brokers: ['dc1:9092'] }), priority: 1 },
+ *     dc2: { kafka: { clientId: 'app', brokers: ['dc2:9092'] }, priority: 2 },
+ *   },
+ *   localCluster: 'dc1',
+ * })
+ * dr.on('failover:complete', (e) => console.log(`now on ${e.to}: ${e.reason}`))
+ * await dr.connect()
+ * const producer = dr.producer()
+ * ```
+ */
+export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implements FailoverContext {
+  /** Every cluster, most preferred first. */
+  readonly clusters: readonly ClusterConnection[]
+  /** How the replicator names topics on each cluster. */
+  readonly replicationPolicy: ReplicationPolicy
+  private readonly options: ResolvedOptions
+  private readonly policy: DiscoveryPolicy
+  private readonly discovery: Discovery
+  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void }>()
+  private readonly participants = new Set<SwitchParticipant>()
+  private active: string | undefined
+  private gen = 0
+  private pinned: string | undefined
+  private lastSwitch: SwitchInfo | undefined
+  private switching: Promise<void> | undefined
+  private pendingTarget: { to: string, kind: SwitchKind, reason: string } | undefined
+  private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
+  private readonly stamper: ProvenanceStamper | undefined
+
+  constructor(options: MultiClusterKafkaOptions) {
+    super()
+    this.options = resolveOptions(options)
+    const { clientId } = this.options
+    this.clusters = this.options.clusters
+      .map((c) => new ClusterConnection(c.name, c.priority, isKafkaInstance(c.kafka) ? c.kafka : kafkaFromConfig({ clientId, ...c.kafka })))
+      .sort((a, b) => a.priority - b.priority || Number(b.name === this.options.localCluster) - Number(a.name === this.options.localCluster) || a.name.localeCompare(b.name))
+    const names = this.clusters.map((c) => c.name)
+    this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
+    this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ headers: this.options.provenance?.headers, clusters: names })
+    this.policy = createPolicy(this.options.discovery, this.clusters, this.options.health.timeoutMs)
+    this.discovery = new Discovery(this.clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
+      active: () => this.active,
+      onDecision: (to) => this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)),
+      onHealthChange: (cluster, health, detail) => {
+        const timestamp = Date.now()
+        if (health === 'up') {
+          this.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
+          this.internal.emit('up', cluster)
+        } else if (health === 'down') {
+          this.emit('cluster:down', { timestamp, cluster, error: detail.error })
+          if (this.pinned === cluster) this.pinned = undefined
+        }
+      },
+    })
+  }
+
+  /** The active cluster's name, or undefined before `connect()` found one. */
+  get activeCluster(): string | undefined {
+    return this.active
+  }
+
+  /** Increases with every change of the active cluster. */
+  get generation(): number {
+    return this.gen
+  }
+
+  /** The kafkajs client of one cluster. */
+  kafka(cluster: string): Kafka {
+    return this.connection(cluster).kafka
+  }
+
+  /** The connection of one cluster; throws {@link UnknownClusterError} for an unknown name. */
+  connection(cluster: string): ClusterConnection {
+    const found = this.clusters.find((c) => c.name === cluster)
+    if (!found) throw new UnknownClusterError(cluster, this.clusters.map((c) => c.name))
+    return found
+  }
+
+  /**
+   * Probes every cluster and resolves once an active cluster is chosen. Rejects with
+   * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`.
+   */
+  async connect(): Promise<void> {
+    if (this.state === 'connected' || this.state === 'connecting') return this.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
+    if (this.state === 'closed') throw new NotConnectedError('MultiClusterKafka (disconnected; create a new one)')
+    this.state = 'connecting'
+    await this.discovery.start()
+    try {
+      await this.waitForActive(this.options.connectTimeoutMs)
+      this.state = 'connected'
+      log('connected; active cluster %s', this.active)
+    } catch (error) {
+      this.state = 'new'
+      await this.discovery.stop()
+      throw error
+    }
+  }
+
+  /** Stops discovery and closes every connection this client opened. Producers and consumers should be disconnected first. */
+  async disconnect(): Promise<void> {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    await this.discovery.stop()
+    await Promise.all(this.clusters.map((c) => c.close()))
+  }
+
+  /** Each cluster's health, the active one, the last switch. */
+  status(): MultiClusterStatus {
+    const view = this.discovery.view()
+    return {
+      active: this.active,
+      policy: this.policy.name,
+      pinned: this.pinned,
+      switching: this.switching !== undefined,
+      lastSwitch: this.lastSwitch,
+      clusters: view.clusters.map((c) => ({
+        ...c,
+        clusterId: this.connection(c.name).clusterId,
+        lastError: this.discovery.lastErrorOf(c.name)?.message,
+      })),
+    }
+  }
+
+  /**
+   * Switches to `cluster` now (an operator's drill or planned maintenance) and pins it: the
+   * policy will not move away while it stays healthy. {@link MultiClusterKafka.unpin} hands
+   * control back to the policy. Rejects for an unknown or unhealthy cluster.
+   */
+  async failover(cluster: string, request: FailoverRequest = {}): Promise<void> {
+    this.connection(cluster)
+    if (this.state !== 'connected') throw new NotConnectedError('MultiClusterKafka')
+    const probe = await this.connection(cluster).probe(this.options.health.timeoutMs)
+    if (!probe.ok) throw new FailoverError(`Cannot fail over to '${cluster}': ${probe.error.message}`, { cluster, cause: probe.error })
+    this.pinned = cluster
+    await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
+  }
+
+  /** Lets the discovery policy choose again after a manual {@link MultiClusterKafka.failover}. */
+  unpin(): void {
+    this.pinned = undefined
+    void this.discovery.decide()
+  }
+
+  /**
+   * A producer with the kafkajs Producer API that writes to the active cluster and re-sends
+   * across a switch.
+   */
+  producer(config: FailoverProducerConfig = {}): FailoverProducer {
+    return new FailoverProducer(this, config, this.stamper)
+  }
+
+  // ---- FailoverContext: the contract producers and consumers use -------------------------
+
+  /** @internal */
+  async waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    if (this.active !== undefined) return this.active
+    const waiting = new Promise<string>((resolve, reject) => {
+      const off = this.onActiveChange(({ to }) => { off(); resolve(to) })
+      signal?.addEventListener('abort', () => { off(); reject(signal.reason) }, { once: true })
+    })
+    try {
+      return await withTimeout(waiting, timeoutMs, 'waiting for an active cluster')
+    } catch (error) {
+      if (this.active !== undefined) return this.active
+      const detail = this.clusters.map((c) => `${c.name}: ${this.discovery.healthOf(c.name)}${this.discovery.lastErrorOf(c.name) ? ` (${this.discovery.lastErrorOf(c.name)!.message})` : ''}`).join('; ')
+      throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
+    }
+  }
+
+  /** @internal */
+  onActiveChange(listener: (change: ActiveChange) => void): () => void {
+    this.internal.on('change', listener)
+    return () => this.internal.off('change', listener)
+  }
+
+  /** @internal */
+  onClusterUp(listener: (cluster: string) => void): () => void {
+    this.internal.on('up', listener)
+    return () => this.internal.off('up', listener)
+  }
+
+  /** @internal */
+  reportError(cluster: string, error: unknown): void {
+    log('error on %s reported: %s', cluster, errorMessage(error))
+    this.discovery.reportError(cluster)
+  }
+
+  /** @internal */
+  addParticipant(participant: SwitchParticipant): () => void {
+    this.participants.add(participant)
+    return () => this.participants.delete(participant)
+  }
+
+  // ---- switching ----------------------------------------------------------------------------
+
+  private guardedPolicy(): DiscoveryPolicy {
+    // A pinned cluster overrides the policy while it is up.
+    const policy = this.policy
+    return {
+      name: policy.name,
+      start: policy.start?.bind(policy),
+      stop: policy.stop?.bind(policy),
+      decide: (view) => {
+        if (this.pinned !== undefined && view.clusters.some((c) => c.name === this.pinned && c.health === 'up')) return this.pinned
+        return policy.decide(view)
+      },
+    }
+  }
+
+  private kindOf(to: string): SwitchKind {
+    const preferred = this.clusters[0]?.name === to || this.options.localCluster === to
+    return this.active !== undefined && preferred ? 'failback' : 'failover'
+  }
+
+  private reasonFor(to: string): string {
+    if (this.active === undefined) return `initial choice of ${this.policy.name} policy`
+    const health = this.discovery.healthOf(this.active)
+    return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${this.active} is ${health}`
+  }
+
+  /** Queues a switch; a switch in progress finishes first, then the newest request runs. */
+  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<void> {
+    this.pendingTarget = { to, kind, reason }
+    this.switching ??= this.drainSwitches().finally(() => { this.switching = undefined })
+    return this.switching
+  }
+
+  private async drainSwitches(): Promise<void> {
+    while (this.pendingTarget) {
+      const next = this.pendingTarget
+      this.pendingTarget = undefined
+      if (next.to === this.active) continue
+      await this.switchTo(next.to, next.kind, next.reason)
+    }
+  }
+
+  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
+    const from = this.active
+    const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
+    const initial = from === undefined
+    if (!initial) {
+      this.lastSwitch = info
+      log('switch %s -> %s (%s): %s', from, to, kind, reason)
+      this.emit('failover:start', info)
+    }
+    this.active = to
+    const change: ActiveChange = { from, to, generation: ++this.gen }
+    this.internal.emit('change', change)
+    const results = await Promise.allSettled([...this.participants].map((p) =>
+      withTimeout(p.onSwitch(change), this.options.switchTimeoutMs, `switch to '${to}'`, { cluster: to })))
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown)
+    if (initial && failures.length === 0) return
+    if (failures.length > 0) {
+      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failures.length} participant(s) failed: ${failures.map(errorMessage).join('; ')}`, { cluster: to, cause: failures[0] })
+      log('%s', error.message)
+      this.emit('failover:failed', { ...info, error })
+      return
+    }
+    const complete = { ...info, durationMs: Date.now() - info.timestamp }
+    this.emit('failover:complete', complete)
+    if (kind === 'failback') this.emit('failback', complete)
+  }
+}

@@ -1,0 +1,108 @@
+import type { ClusterOptions } from '../cluster/index.js'
+import type { DiscoveryOptions, HealthOptions, HealthState } from '../discovery/types.js'
+import type { ProvenanceHeaderNames, ReplicationOption } from '../topology/index.js'
+
+/** Options of {@link MultiClusterKafka}. */
+export interface MultiClusterKafkaOptions {
+  /**
+   * The clusters by name (`dc1`, `dc2`, ...). Names may hold letters, digits, `_` and `-`: with
+   * MirrorMaker 2's default policy they become topic prefixes.
+   */
+  clusters: Record<string, ClusterOptions>
+  /** The cluster in this instance's own datacenter; preferred among equal priorities. */
+  localCluster?: string
+  /**
+   * `clientId` for clusters given as a kafkajs config without one.
+   *
+   * @default 'kafkajs-dr'
+   */
+  clientId?: string
+  /** Health probing. */
+  health?: HealthOptions
+  /** How the active cluster is chosen. */
+  discovery?: DiscoveryOptions
+  /**
+   * How the replicator names topics: `'prefix'` (MirrorMaker 2 default: `dc1.orders` on dc2),
+   * `'identity'` (same names everywhere: MSK, Replicator, Cluster Linking) or your own policy.
+   *
+   * @default 'prefix'
+   */
+  replication?: ReplicationOption
+  /**
+   * Provenance headers stamped on every produced record (origin cluster and a unique id), or
+   * `false` to send records untouched.
+   *
+   * @default { headers: { origin: 'x-dr-origin', id: 'x-dr-id' } }
+   */
+  provenance?: false | { headers?: Partial<ProvenanceHeaderNames> }
+  /**
+   * `connect()` rejects when no cluster is healthy within this time, in ms.
+   *
+   * @default 30000
+   */
+  connectTimeoutMs?: number
+  /**
+   * A switch reports `failover:failed` when producers and consumers have not moved within this
+   * time, in ms.
+   *
+   * @default 60000
+   */
+  switchTimeoutMs?: number
+}
+
+/** Why the active cluster changed. */
+export type SwitchKind = 'failover' | 'failback' | 'manual'
+
+/** A change of the active cluster, as reported by events and `status()`. */
+export interface SwitchInfo {
+  /** When the switch started (ms since epoch). */
+  timestamp: number
+  /** The previous active cluster. */
+  from: string | undefined
+  /** The new active cluster. */
+  to: string
+  /** Failover (active went down or policy moved), failback (back to the preferred cluster) or manual. */
+  kind: SwitchKind
+  /** Why, in words. */
+  reason: string
+}
+
+/** One cluster in {@link MultiClusterStatus}. */
+export interface ClusterStatus {
+  name: string
+  priority: number
+  local: boolean
+  health: HealthState
+  /** When `health` last changed (ms since epoch). */
+  since: number
+  /** The cluster id first seen. */
+  clusterId: string | undefined
+  /** The last probe error while the last probe failed. */
+  lastError: string | undefined
+}
+
+/** Snapshot returned by {@link MultiClusterKafka.status}. */
+export interface MultiClusterStatus {
+  /** The active cluster. */
+  active: string | undefined
+  /** The discovery policy in use. */
+  policy: string
+  /** A cluster pinned by `failover()`, if any. */
+  pinned: string | undefined
+  /** The clusters, most preferred first. */
+  clusters: ClusterStatus[]
+  /** The last switch, if any. */
+  lastSwitch: SwitchInfo | undefined
+  /** Whether a switch is in progress. */
+  switching: boolean
+}
+
+/** Options of {@link MultiClusterKafka.failover}. */
+export interface FailoverRequest {
+  /**
+   * Why, for events and logs.
+   *
+   * @default 'manual'
+   */
+  reason?: string
+}

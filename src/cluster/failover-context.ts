@@ -1,0 +1,44 @@
+import type { ClusterConnection } from './cluster-connection.js'
+
+/**
+ * Something that must act when the active cluster changes (a consumer moving its group). The
+ * client awaits every participant, each bounded by the switch timeout, before it reports the
+ * switch complete.
+ */
+export interface SwitchParticipant {
+  /** Moves to `to`. `from` is undefined on the first activation. */
+  onSwitch(change: ActiveChange): Promise<void>
+}
+
+/** A change of the active cluster. */
+export interface ActiveChange {
+  /** The previous active cluster (undefined on the first activation). */
+  readonly from: string | undefined
+  /** The new active cluster. */
+  readonly to: string
+  /** Increases by one with every change; lets in-flight work notice it was overtaken. */
+  readonly generation: number
+}
+
+/**
+ * What producers and consumers need from the multi-cluster client. Defined down here so that
+ * the components below the client depend on this contract, never on the client itself.
+ */
+export interface FailoverContext {
+  /** Every configured cluster, most preferred first. */
+  readonly clusters: readonly ClusterConnection[]
+  /** The active cluster, if one is known. */
+  readonly activeCluster: string | undefined
+  /** Increases with every change of the active cluster. */
+  readonly generation: number
+  /** Resolves with the active cluster, waiting up to `timeoutMs` for one to be chosen. */
+  waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string>
+  /** Calls `listener` after every change of the active cluster; returns the unsubscribe function. */
+  onActiveChange(listener: (change: ActiveChange) => void): () => void
+  /** Calls `listener` when a cluster's health turns up; returns the unsubscribe function. */
+  onClusterUp(listener: (cluster: string) => void): () => void
+  /** An error seen on `cluster`: discovery probes it at once. */
+  reportError(cluster: string, error: unknown): void
+  /** Registers a participant in every switch; returns the unregister function. */
+  addParticipant(participant: SwitchParticipant): () => void
+}

@@ -1,0 +1,24 @@
+import type { ClusterConnection } from '../cluster/index.js'
+import { DeclaredPolicy } from './declared.js'
+import { priorityPolicy, stickyPolicy } from './policies.js'
+import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryPolicyName } from './types.js'
+
+/** Discovery options after defaults. */
+export interface ResolvedDiscoveryOptions {
+  policy: DiscoveryPolicyName | DiscoveryFunction | DiscoveryPolicy
+  autoFailback: boolean
+  failbackDelayMs: number
+  controlTopic: string
+}
+
+/** Builds the discovery policy named (or given) by the options. */
+export function createPolicy(options: ResolvedDiscoveryOptions, clusters: readonly ClusterConnection[], probeTimeoutMs: number): DiscoveryPolicy {
+  const { policy } = options
+  if (typeof policy === 'function') return { name: policy.name || 'custom', decide: policy }
+  if (typeof policy === 'object') return policy
+  switch (policy) {
+    case 'priority': return { name: 'priority', decide: priorityPolicy(options) }
+    case 'sticky': return { name: 'sticky', decide: stickyPolicy }
+    case 'declared': return new DeclaredPolicy(clusters, options.controlTopic, Math.max(probeTimeoutMs, 5000))
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The `declared` policy: the active cluster is whatever an operator last declared in a control
+ * topic. A declaration is written to every reachable cluster with an epoch one above the highest
+ * seen; readers take the highest epoch found on any reachable cluster. Every instance reads the
+ * same records, so all agree, and no instance moves on its own: there is no split brain.
+ *
+ * Control record (topic `kafkajs-dr.control`, compacted, one partition): key `active` (UTF-8),
+ * value UTF-8 JSON `{ "version": 1, "cluster": "dc2", "epoch": 7, "declaredAt": 1764072000000,
+ * "reason": "drill", "by": "ops-host" }`. JSON because it is rare, small and read by people.
+ */
+import { hostname } from 'node:os'
+import type { Kafka } from 'kafkajs'
+import { disconnectQuietly, FAILOVER_RETRY, type ClusterConnection } from '../cluster/index.js'
+import { endOffsets, readTopicsToEnd } from '../cluster/topic-reader.js'
+import { FailoverError } from '../errors.js'
+import { errorMessage, logger } from '../util/log.js'
+import { withTimeout } from '../util/timeout.js'
+import { mostPreferredUp } from './policies.js'
+import type { DiscoveryPolicy, DiscoveryView } from './types.js'
+
+const log = logger('discovery')
+const KEY = 'active'
+const VERSION = 1
+
+/** The default control topic. Its name avoids MirrorMaker 2's default exclusions. */
+export const DEFAULT_CONTROL_TOPIC = 'kafkajs-dr.control'
+
+/** An operator's declaration of the active cluster. */
+export interface Declaration {
+  /** The cluster to make active. */
+  cluster: string
+  /** Higher wins. */
+  epoch: number
+  /** When it was declared (ms since epoch). */
+  declaredAt: number
+  /** Why. */
+  reason: string
+  /** Who or which host declared it. */
+  by: string
+}
+
+/** Newest first: highest epoch, then latest declaration, then cluster name for a stable order. */
+function newer(a: Declaration, b: Declaration | undefined): boolean {
+  if (!b) return true
+  return a.epoch !== b.epoch ? a.epoch > b.epoch : a.declaredAt !== b.declaredAt ? a.declaredAt > b.declaredAt : a.cluster > b.cluster
+}
+
+function parse(value: Buffer | null): Declaration | undefined {
+  if (!value) return undefined
+  try {
+    const d = JSON.parse(value.toString('utf8')) as Partial<Declaration> & { version?: number }
+    if (d.version !== VERSION || typeof d.cluster !== 'string' || typeof d.epoch !== 'number') return undefined
+    return { cluster: d.cluster, epoch: d.epoch, declaredAt: d.declaredAt ?? 0, reason: d.reason ?? '', by: d.by ?? '' }
+  } catch {
+    return undefined
+  }
+}
+
+/** The newest declaration in the control topic of one cluster, if any. */
+export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000): Promise<Declaration | undefined> {
+  let newest: Declaration | undefined
+  await readTopicsToEnd(kafka, [topic], ({ message }) => {
+    if (message.key?.toString() !== KEY) return
+    const d = parse(message.value)
+    if (d && newer(d, newest)) newest = d
+  }, { timeoutMs, groupPrefix: 'kafkajs-dr-control' })
+  return newest
+}
+
+/** Options of {@link declareActiveCluster}. */
+export interface DeclareRequest {
+  /** The cluster to make active. */
+  cluster: string
+  /** Why, for people reading the record. */
+  reason?: string
+  /** @default DEFAULT_CONTROL_TOPIC */
+  topic?: string
+  /** Per-cluster deadline, in ms. @default 10000 */
+  timeoutMs?: number
+}
+
+/** What {@link declareActiveCluster} did. */
+export interface DeclareResult {
+  declaration: Declaration
+  /** Clusters the declaration was written to. */
+  written: string[]
+  /** Clusters that could not be reached, with the error. */
+  failed: Array<{ cluster: string, error: string }>
+}
+
+/**
+ * Declares `request.cluster` active for every instance using the `declared` policy: reads the
+ * highest epoch on every reachable cluster and writes epoch + 1 to each of them. Rejects when no
+ * cluster could be written. Used by operators' tools (the CLI) and drills.
+ *
+ * @example
+ * ```ts
+ * await declareActiveCluster({ dc1: kafka1, dc2: kafka2 }, { cluster: 'dc2', reason: 'dc1 maintenance' })
+ * ```
+ */
+export async function declareActiveCluster(clusters: Record<string, Kafka>, request: DeclareRequest): Promise<DeclareResult> {
+  const topic = request.topic ?? DEFAULT_CONTROL_TOPIC
+  const timeoutMs = request.timeoutMs ?? 10_000
+  if (!(request.cluster in clusters)) throw new FailoverError(`Cannot declare unknown cluster '${request.cluster}'`, { cluster: request.cluster })
+  const current = await Promise.allSettled(Object.values(clusters).map((k) => withTimeout(readDeclaration(k, topic, timeoutMs), timeoutMs, 'reading the control topic')))
+  const epoch = Math.max(0, ...current.map((r) => (r.status === 'fulfilled' ? r.value?.epoch ?? 0 : 0))) + 1
+  const declaration: Declaration = { cluster: request.cluster, epoch, declaredAt: Date.now(), reason: request.reason ?? '', by: hostname() }
+  const value = JSON.stringify({ version: VERSION, ...declaration })
+  const written: string[] = []
+  const failed: DeclareResult['failed'] = []
+  await Promise.all(Object.entries(clusters).map(async ([name, kafka]) => {
+    const admin = kafka.admin({ retry: FAILOVER_RETRY })
+    const producer = kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })
+    try {
+      await withTimeout((async () => {
+        await admin.connect()
+        await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+        await producer.connect()
+        await producer.send({ topic, acks: -1, messages: [{ key: KEY, value }] })
+      })(), timeoutMs, `declaring on '${name}'`, { cluster: name })
+      written.push(name)
+    } catch (error) {
+      failed.push({ cluster: name, error: errorMessage(error) })
+    } finally {
+      await Promise.all([disconnectQuietly(producer, 5000), disconnectQuietly(admin, 5000)])
+    }
+  }))
+  if (written.length === 0) throw new FailoverError(`Declaration of '${request.cluster}' reached no cluster: ${failed.map((f) => `${f.cluster}: ${f.error}`).join('; ')}`, { cluster: request.cluster })
+  log('declared %s active (epoch %d) on %s', request.cluster, epoch, written.join(', '))
+  return { declaration, written, failed }
+}
+
+/**
+ * Follows the newest declaration on the healthy clusters. Before any declaration exists it
+ * behaves like `sticky`. A declared cluster that is down stays active: only an operator moves
+ * the instances (that is the point of this policy).
+ */
+export class DeclaredPolicy implements DiscoveryPolicy {
+  readonly name = 'declared'
+  private newest: Declaration | undefined
+  private readonly seenEnds = new Map<string, string>()
+
+  constructor(private readonly clusters: readonly ClusterConnection[], private readonly topic: string, private readonly timeoutMs: number) {}
+
+  /** The newest declaration seen so far. */
+  get declaration(): Declaration | undefined {
+    return this.newest
+  }
+
+  decide = async (view: DiscoveryView): Promise<string | undefined> => {
+    const up = view.clusters.filter((c) => c.health === 'up').map((c) => this.clusters.find((k) => k.name === c.name)!)
+    await Promise.all(up.map((cluster) => this.refresh(cluster)))
+    if (this.newest) return this.newest.cluster
+    const active = view.clusters.find((c) => c.name === view.active)
+    return active?.health === 'up' ? active.name : mostPreferredUp(view)
+  }
+
+  /** Re-reads a cluster's control topic only when its end offset moved (cheap every round). */
+  private async refresh(cluster: ClusterConnection): Promise<void> {
+    try {
+      const ends = await withTimeout(endOffsets(cluster.kafka, [this.topic]), this.timeoutMs, 'control topic offsets')
+      const fingerprint = [...ends.values()].map((e) => `${e.low}-${e.high}`).join(',')
+      if (this.seenEnds.get(cluster.name) === fingerprint) return
+      const found = await readDeclaration(cluster.kafka, this.topic, this.timeoutMs)
+      this.seenEnds.set(cluster.name, fingerprint)
+      if (found && newer(found, this.newest)) {
+        log('declaration from %s: %s active (epoch %d, %s)', cluster.name, found.cluster, found.epoch, found.reason)
+        this.newest = found
+      }
+    } catch (error) {
+      log('could not read the control topic on %s: %s', cluster.name, errorMessage(error))
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The probe loop: probes every cluster each `intervalMs` (and at once when a producer or
+ * consumer reports an error), keeps each cluster's health with hysteresis, and asks the policy
+ * which cluster should be active. It only decides; the client carries out the switch.
+ */
+import type { ClusterConnection } from '../cluster/index.js'
+import { errorMessage, logger } from '../util/log.js'
+import { HealthTracker } from './health-tracker.js'
+import type { ClusterView, DiscoveryPolicy, DiscoveryView, HealthState } from './types.js'
+
+const log = logger('discovery')
+
+/** Settled health options (every field present). */
+export interface ResolvedHealthOptions {
+  intervalMs: number
+  timeoutMs: number
+  failureThreshold: number
+  successThreshold: number
+}
+
+/** What discovery tells its owner. */
+export interface DiscoveryHooks {
+  /** A cluster's health changed. */
+  onHealthChange(cluster: string, state: HealthState, detail: { error?: Error, clusterId?: string }): void
+  /** The policy wants `cluster` active (only called when it differs from `active()`). */
+  onDecision(cluster: string): void
+  /** The active cluster now. */
+  active(): string | undefined
+}
+
+/** Fewest ms between two probes of one cluster triggered by errors. */
+const MIN_TRIGGERED_PROBE_GAP_MS = 100
+
+export class Discovery {
+  private readonly trackers = new Map<string, HealthTracker>()
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly lastProbeAt = new Map<string, number>()
+  private readonly lastError = new Map<string, Error>()
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private deciding = false
+
+  constructor(
+    private readonly clusters: readonly ClusterConnection[],
+    private readonly localCluster: string | undefined,
+    private readonly policy: DiscoveryPolicy,
+    private readonly health: ResolvedHealthOptions,
+    private readonly hooks: DiscoveryHooks,
+  ) {
+    for (const c of clusters) this.trackers.set(c.name, new HealthTracker(health))
+  }
+
+  /** Probes every cluster once, starts the policy and the loop. */
+  async start(): Promise<void> {
+    this.running = true
+    await this.policy.start?.()
+    await this.round()
+    this.schedule()
+  }
+
+  /** Stops the loop and the policy. */
+  async stop(): Promise<void> {
+    this.running = false
+    clearTimeout(this.timer)
+    await Promise.allSettled(this.inFlight.values())
+    await this.policy.stop?.()
+  }
+
+  /** Health of one cluster. */
+  healthOf(cluster: string): HealthState {
+    return this.trackers.get(cluster)?.state ?? 'unknown'
+  }
+
+  /** The last probe error of a cluster, if its last probe failed. */
+  lastErrorOf(cluster: string): Error | undefined {
+    return this.lastError.get(cluster)
+  }
+
+  /**
+   * An error seen by a producer or consumer on `cluster`: probe it now rather than at the next
+   * tick, so a dead cluster is noticed within a few hundred ms of the first failed request.
+   */
+  reportError(cluster: string): void {
+    if (!this.running) return
+    const last = this.lastProbeAt.get(cluster) ?? 0
+    if (this.inFlight.has(cluster) || Date.now() - last < MIN_TRIGGERED_PROBE_GAP_MS) return
+    log('error reported on %s: probing now', cluster)
+    void this.probe(cluster).then(() => this.decide())
+  }
+
+  /** The view a policy decides from. */
+  view(): DiscoveryView {
+    const clusters: ClusterView[] = this.clusters.map((c) => {
+      const tracker = this.trackers.get(c.name)!
+      return { name: c.name, priority: c.priority, local: c.name === this.localCluster, health: tracker.state, since: tracker.since }
+    })
+    clusters.sort((a, b) => a.priority - b.priority || Number(b.local) - Number(a.local) || a.name.localeCompare(b.name))
+    return { now: Date.now(), active: this.hooks.active(), clusters }
+  }
+
+  /** Runs the policy now and reports a decision that differs from the active cluster. */
+  async decide(): Promise<void> {
+    if (!this.running || this.deciding) return
+    this.deciding = true
+    try {
+      const choice = await this.policy.decide(this.view())
+      if (choice !== undefined && choice !== this.hooks.active()) {
+        if (!this.trackers.has(choice)) {
+          log('policy %s chose unknown cluster %s: ignored', this.policy.name, choice)
+          return
+        }
+        this.hooks.onDecision(choice)
+      }
+    } catch (error) {
+      log('policy %s failed: %s', this.policy.name, errorMessage(error))
+    } finally {
+      this.deciding = false
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return
+    this.timer = setTimeout(() => {
+      void this.round().finally(() => this.schedule())
+    }, this.health.intervalMs)
+    this.timer.unref()
+  }
+
+  private async round(): Promise<void> {
+    await Promise.all(this.clusters.map((c) => this.probe(c.name)))
+    await this.decide()
+  }
+
+  private probe(name: string): Promise<void> {
+    const existing = this.inFlight.get(name)
+    if (existing) return existing
+    const cluster = this.clusters.find((c) => c.name === name)!
+    this.lastProbeAt.set(name, Date.now())
+    const run = cluster.probe(this.health.timeoutMs).then((result) => {
+      if (result.ok) this.lastError.delete(name)
+      else this.lastError.set(name, result.error)
+      const changed = this.trackers.get(name)!.record(result.ok)
+      if (changed) {
+        log('%s is %s', name, changed)
+        this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
+      }
+    }).finally(() => this.inFlight.delete(name))
+    this.inFlight.set(name, run)
+    return run
+  }
+}

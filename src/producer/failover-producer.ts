@@ -1,0 +1,197 @@
+/**
+ * A producer with the kafkajs Producer API over several clusters. Every send goes to the active
+ * cluster; an attempt that fails because the cluster died, hung or was switched away from is
+ * made again on the (new) active cluster, within a delivery deadline. A send resolves only with
+ * a cluster's acknowledgement and otherwise rejects with {@link SendFailedError}: nothing is
+ * dropped silently. Delivery is at-least-once: a re-send may duplicate a record that the first
+ * cluster wrote without answering; the provenance id lets readers drop such copies.
+ */
+import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
+import pRetry from 'p-retry'
+import { FAILOVER_RETRY, disconnectQuietly, type FailoverContext } from '../cluster/index.js'
+import { KafkaDRError, NotConnectedError, SendFailedError } from '../errors.js'
+import type { ProvenanceStamper } from '../topology/index.js'
+import { errorMessage, logger } from '../util/log.js'
+import { withTimeout } from '../util/timeout.js'
+import { expectInt } from '../util/validate.js'
+import { isClusterFailure, isRetriable } from './retriable.js'
+import type { FailoverProducerConfig } from './types.js'
+
+const log = logger('producer')
+
+/** Raised inside an attempt whose cluster stopped being active while it ran. */
+class SwitchedAwayError extends KafkaDRError {
+  constructor(cluster: string, to: string) {
+    super('ERR_FAILOVER_FAILED', `Active cluster moved from '${cluster}' to '${to}' during the attempt`, { cluster, retriable: true })
+  }
+}
+
+interface ClusterProducer {
+  producer: Producer
+  connected: Promise<void> | undefined
+}
+
+type Stamped = Message[]
+
+/** See the module description. Create with {@link MultiClusterKafka.producer}. */
+export class FailoverProducer {
+  /** The kafkajs producer event names (`producer.events.CONNECT`, ...). */
+  readonly events: Producer['events']
+  private readonly perCluster = new Map<string, ClusterProducer>()
+  private readonly deliveryTimeoutMs: number
+  private readonly attemptTimeoutMs: number
+  private readonly maxAttempts: number
+  private state: 'new' | 'connected' | 'closed' = 'new'
+  private readonly unsubscribe: Array<() => void> = []
+
+  /** @internal Use `MultiClusterKafka.producer()`. */
+  constructor(private readonly ctx: FailoverContext, config: FailoverProducerConfig, private readonly stamper: ProvenanceStamper | undefined) {
+    const { deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, retry, ...producerConfig } = config
+    this.deliveryTimeoutMs = expectInt(deliveryTimeoutMs, 'producer.deliveryTimeoutMs', 30_000, { min: 1 })
+    this.attemptTimeoutMs = expectInt(attemptTimeoutMs, 'producer.attemptTimeoutMs', 10_000, { min: 1 })
+    this.maxAttempts = expectInt(maxAttempts, 'producer.maxAttempts', 20, { min: 1 })
+    for (const cluster of ctx.clusters) {
+      this.perCluster.set(cluster.name, { producer: cluster.kafka.producer({ ...producerConfig, retry: retry ?? FAILOVER_RETRY }), connected: undefined })
+    }
+    this.events = this.perCluster.values().next().value!.producer.events
+  }
+
+  /**
+   * Connects the active cluster's producer (resolves once it is connected) and the standby
+   * clusters' producers in the background, so that a switch does not pay for connection set-up.
+   */
+  async connect(): Promise<void> {
+    if (this.state === 'closed') throw new NotConnectedError('FailoverProducer (disconnected; create a new one)')
+    if (this.state === 'connected') return
+    const active = await this.ctx.waitForActive(this.deliveryTimeoutMs)
+    for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name).catch(() => {})
+    await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, { cluster: active })
+    // A standby that was down at start is connected as soon as it is back.
+    this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster).catch(() => {})))
+    this.state = 'connected'
+  }
+
+  /** Disconnects every cluster's producer, each bounded (a dead cluster's teardown can hang). */
+  async disconnect(): Promise<void> {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    for (const off of this.unsubscribe.splice(0)) off()
+    await Promise.all([...this.perCluster.values()].map((p) => disconnectQuietly(p.producer, 5000)))
+  }
+
+  /** Sends records to the active cluster; see the module description for failover semantics. */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    this.assertConnected()
+    let stamped: Stamped | undefined
+    return this.deliver(record.topic, (cluster, producer) => {
+      stamped = this.forCluster(record.messages, stamped, cluster)
+      return producer.send({ ...record, messages: stamped })
+    })
+  }
+
+  /** Sends records to several topics of the active cluster in one request. */
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    this.assertConnected()
+    const topicMessages = batch.topicMessages ?? []
+    const stamped: Array<Stamped | undefined> = topicMessages.map(() => undefined)
+    return this.deliver(topicMessages.map((t) => t.topic).join(','), (cluster, producer) => producer.sendBatch({
+      ...batch,
+      topicMessages: topicMessages.map((t, i) => ({ ...t, messages: (stamped[i] = this.forCluster(t.messages, stamped[i], cluster)) })),
+    }))
+  }
+
+  /** Transactions do not span clusters; a transactional producer cannot fail over. */
+  async transaction(): Promise<never> {
+    throw new KafkaDRError('ERR_INVALID_OPTION', 'FailoverProducer does not support transactions: a transaction cannot span clusters. Use the cluster\'s own kafkajs producer for transactional work.')
+  }
+
+  /** Whether the per-cluster producers are idempotent (within each cluster). */
+  isIdempotent(): boolean {
+    return this.perCluster.values().next().value!.producer.isIdempotent()
+  }
+
+  /** Listens to a kafkajs instrumentation event on every cluster's producer; returns the remover. */
+  on(eventName: Parameters<Producer['on']>[0], listener: (event: unknown) => void): () => void {
+    const removers = [...this.perCluster.values()].map((p) => p.producer.on(eventName, listener))
+    return () => removers.forEach((remove) => remove())
+  }
+
+  /** The kafkajs logger of the first cluster's producer. */
+  logger(): ReturnType<Producer['logger']> {
+    return this.perCluster.values().next().value!.producer.logger()
+  }
+
+  /** Messages for an attempt on `cluster`: stamped once with an id, then given each target's origin. */
+  private forCluster(messages: Message[], previous: Stamped | undefined, cluster: string): Stamped {
+    const { stamper } = this
+    if (!stamper) return messages
+    if (previous === undefined) return messages.map((m) => stamper.stamp(m, cluster))
+    return previous.map((m) => stamper.withOrigin(m, cluster))
+  }
+
+  private async deliver(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    const errors: unknown[] = []
+    const started = Date.now()
+    const deadline = started + this.deliveryTimeoutMs
+    try {
+      return await pRetry(async () => {
+        const remaining = deadline - Date.now()
+        const cluster = await this.ctx.waitForActive(remaining)
+        const budget = Math.max(1, Math.min(this.attemptTimeoutMs, deadline - Date.now()))
+        try {
+          await withTimeout(this.ensureConnected(cluster), budget, `producer connection to '${cluster}'`, { cluster })
+          const p = this.perCluster.get(cluster)!.producer
+          return await this.whileActive(cluster, withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }))
+        } catch (error) {
+          if (isClusterFailure(error)) this.ctx.reportError(cluster, error)
+          throw error
+        }
+      }, {
+        retries: this.maxAttempts - 1,
+        minTimeout: 50,
+        maxTimeout: 1000,
+        factor: 2,
+        randomize: true,
+        maxRetryTime: this.deliveryTimeoutMs,
+        unref: true,
+        onFailedAttempt: ({ error, attemptNumber }) => {
+          errors.push(error)
+          log('attempt %d for %s failed: %s', attemptNumber, topic, errorMessage(error))
+        },
+        shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline,
+      })
+    } catch (error) {
+      if (errors.length === 0) errors.push(error)
+      throw new SendFailedError(`Send to '${topic}' failed after ${errors.length} attempt(s) in ${Date.now() - started} ms: ${errorMessage(errors.at(-1))}`, errors, { topic, retriable: isRetriable(errors.at(-1)) })
+    }
+  }
+
+  /** Settles like `work`, or rejects as soon as the active cluster moves away from `cluster`. */
+  private whileActive<T>(cluster: string, work: Promise<T>): Promise<T> {
+    let off: (() => void) | undefined
+    const movedAway = new Promise<never>((_, reject) => {
+      off = this.ctx.onActiveChange(({ to }) => { if (to !== cluster) reject(new SwitchedAwayError(cluster, to)) })
+    })
+    if (this.ctx.activeCluster !== cluster) {
+      off?.()
+      return Promise.reject(new SwitchedAwayError(cluster, this.ctx.activeCluster ?? '(none)'))
+    }
+    return Promise.race([work, movedAway]).finally(() => off?.())
+  }
+
+  private ensureConnected(cluster: string): Promise<void> {
+    const entry = this.perCluster.get(cluster)!
+    if (!entry.connected) {
+      entry.connected = entry.producer.connect()
+      entry.connected.catch((error: unknown) => {
+        entry.connected = undefined
+        log('producer connection to %s failed: %s', cluster, errorMessage(error))
+      })
+    }
+    return entry.connected
+  }
+
+  private assertConnected(): void {
+    if (this.state !== 'connected') throw new NotConnectedError('FailoverProducer')
+  }
+}

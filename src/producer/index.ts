@@ -1,0 +1,2 @@
+export { FailoverProducer } from './failover-producer.js'
+export type { FailoverProducerConfig } from './types.js'

@@ -1,0 +1,48 @@
+/**
+ * Which errors are worth another attempt, possibly on another cluster. A cluster that is down,
+ * hung or moving leadership is; a record the broker rejects (too large, not authorised, invalid)
+ * is not: another cluster would reject it too.
+ */
+import { KafkaDRError } from '../errors.js'
+
+/** kafkajs errors that mean "this cluster could not take the request now". */
+const CLUSTER_FAILURES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSLockTimeout',
+  'KafkaJSStaleTopicMetadataAssignment',
+])
+
+/**
+ * Whether `error` says the cluster (not the record) failed: worth probing the cluster now. kafkajs
+ * wraps the real cause when its own retries give up (`KafkaJSNonRetriableError` with `cause`,
+ * `KafkaJSNumberOfRetriesExceeded` with `originalError`), so the chain is searched.
+ */
+export function isClusterFailure(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof KafkaDRError) {
+      if (current.code === 'ERR_TIMEOUT') return true
+    } else {
+      const name = (current as { name?: unknown }).name
+      if (typeof name === 'string' && CLUSTER_FAILURES.has(name)) return true
+    }
+    const next = current as { cause?: unknown, originalError?: unknown }
+    const deeper = next.cause ?? next.originalError
+    if (deeper === current) break
+    current = deeper
+  }
+  return false
+}
+
+/** Whether another attempt (on the same or another cluster) may succeed. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof KafkaDRError) return error.retriable
+  if (isClusterFailure(error)) return true
+  return (error as { retriable?: unknown })?.retriable === true
+}

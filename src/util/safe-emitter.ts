@@ -1,0 +1,53 @@
+import { EventEmitter } from 'eventemitter3'
+import { errorMessage, logger } from './log.js'
+
+const log = logger('events')
+
+type Listener = (...args: any[]) => void
+
+/**
+ * An eventemitter3 emitter whose listeners cannot break the library: a listener that throws (or
+ * returns a rejected promise) is logged under `kafkajs-dr:events`, and the other listeners still
+ * run. Each listener is wrapped when added; `off` finds the wrapper again, so the usual
+ * `on`/`once`/`off` contract holds. Typed by an interface mapping event names to listeners.
+ */
+export class SafeEmitter<Events extends object> extends EventEmitter<Events> {
+  private readonly guarded = new WeakMap<Listener, Listener>()
+
+  override on<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
+    return super.on(event, this.guard(event, fn as Listener) as never, context)
+  }
+
+  override addListener<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
+    return this.on(event, fn, context)
+  }
+
+  override once<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
+    return super.once(event, this.guard(event, fn as Listener) as never, context)
+  }
+
+  override off<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
+    const wrapped = fn === undefined ? undefined : this.guarded.get(fn as Listener) ?? fn
+    return super.off(event, wrapped as never, context, once)
+  }
+
+  override removeListener<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
+    return this.off(event, fn, context, once)
+  }
+
+  private guard(event: unknown, fn: Listener): Listener {
+    let wrapped = this.guarded.get(fn)
+    if (!wrapped) {
+      wrapped = function guardedListener(this: unknown, ...args: unknown[]): void {
+        try {
+          const result: unknown = fn.apply(this, args)
+          if (result instanceof Promise) result.catch((error: unknown) => log('async listener of %s failed: %s', String(event), errorMessage(error)))
+        } catch (error) {
+          log('listener of %s threw: %s', String(event), errorMessage(error))
+        }
+      }
+      this.guarded.set(fn, wrapped)
+    }
+    return wrapped
+  }
+}

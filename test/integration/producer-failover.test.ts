@@ -1,0 +1,171 @@
+/**
+ * Producer failover on the real bed: a continuous keyed stream while dc1 is killed -9, hung with
+ * SIGSTOP, or flaps. Every acknowledged record must be found on dc1 or dc2 afterwards.
+ */
+import { setTimeout as delay } from 'node:timers/promises'
+import { afterAll, describe, expect, it } from 'vitest'
+import { NoActiveClusterError } from '../../src/index.js'
+import { createDrillTopic, drClient, idsOnClusters, runProducerDrill, type DrillLedger } from './drill.js'
+import { bed, unique, waitFor } from './helpers.js'
+import type { MultiClusterKafka } from '../../src/index.js'
+
+const STREAM = { total: 20_000, perSend: 50, ratePerSec: 1000, concurrency: 4 }
+
+async function expectEveryAckedRecordStored(topic: string, ledger: DrillLedger): Promise<{ dc1: number, dc2: number }> {
+  const stored = await idsOnClusters(topic)
+  const missing = [...ledger.acked].filter((id) => !stored.dc1.has(id) && !stored.dc2.has(id))
+  expect(missing).toEqual([])
+  expect(ledger.acked.size + ledger.rejected).toBe(STREAM.total)
+  return { dc1: stored.dc1.size, dc2: stored.dc2.size }
+}
+
+describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on the local bed)', () => {
+  let dr: MultiClusterKafka | undefined
+
+  afterAll(async () => {
+    await dr?.disconnect()
+    // Leave the bed whole for the next file.
+    await bed().up()
+  })
+
+  it('kill -9 of the active cluster: sends move to dc2 and, with priority, fail back when dc1 returns', async () => {
+    const topic = unique('pf-kill')
+    await createDrillTopic(topic)
+    dr = drClient({ discovery: { policy: 'priority', failbackDelayMs: 3000 } })
+    await dr.connect()
+    expect(dr.activeCluster).toBe('dc1')
+    const client = dr
+    const ledger = await runProducerDrill(client, topic, STREAM, async () => {
+      await delay(4000)
+      await bed().kill('dc1')
+      await waitFor('switch to dc2', () => client.activeCluster === 'dc2', 20_000, 20)
+      await delay(3000)
+      await bed().start('dc1')
+      await waitFor('failback to dc1', () => client.activeCluster === 'dc1', 30_000, 50)
+    })
+    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
+    const counts = await expectEveryAckedRecordStored(topic, ledger)
+    expect(counts.dc2).toBeGreaterThan(0) // written during the outage
+    console.log(`kill -9 / priority: acked ${ledger.acked.size}, rejected ${ledger.rejected}, stored dc1 ${counts.dc1}, dc2 ${counts.dc2}`)
+    await dr.disconnect()
+  })
+
+  it('kill -9 with the sticky policy: stays on dc2 after dc1 returns', async () => {
+    const topic = unique('pf-sticky')
+    await createDrillTopic(topic)
+    dr = drClient({ discovery: { policy: 'sticky' } })
+    await dr.connect()
+    const client = dr
+    const ledger = await runProducerDrill(client, topic, STREAM, async () => {
+      await delay(4000)
+      await bed().kill('dc1')
+      await waitFor('switch to dc2', () => client.activeCluster === 'dc2', 20_000, 20)
+      await bed().start('dc1')
+      await waitFor('dc1 healthy again', () => client.status().clusters.find((c) => c.name === 'dc1')?.health === 'up', 30_000, 50)
+    })
+    await delay(2000)
+    expect(dr.activeCluster).toBe('dc2')
+    expect(ledger.switches.map((s) => [s.from, s.to])).toEqual([['dc1', 'dc2']])
+    const counts = await expectEveryAckedRecordStored(topic, ledger)
+    console.log(`kill -9 / sticky: acked ${ledger.acked.size}, rejected ${ledger.rejected}, stored dc1 ${counts.dc1}, dc2 ${counts.dc2}`)
+    await dr.disconnect()
+  })
+
+  it('SIGSTOP of the active cluster (hung, not dead): detected by probe timeout, same outcome', async () => {
+    const topic = unique('pf-pause')
+    await createDrillTopic(topic)
+    dr = drClient({ discovery: { policy: 'priority', failbackDelayMs: 3000 } })
+    await dr.connect()
+    const client = dr
+    let detectedAfterMs = 0
+    const ledger = await runProducerDrill(client, topic, STREAM, async () => {
+      await delay(4000)
+      const pausedAt = Date.now()
+      bed().pause('dc1')
+      try {
+        await waitFor('switch to dc2', () => client.activeCluster === 'dc2', 20_000, 20)
+        detectedAfterMs = Date.now() - pausedAt
+        await delay(3000)
+      } finally {
+        bed().resume('dc1')
+      }
+      await waitFor('failback to dc1', () => client.activeCluster === 'dc1', 30_000, 50)
+    })
+    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
+    expect(ledger.switches[0]!.reason).toMatch(/dc1 is down/)
+    const counts = await expectEveryAckedRecordStored(topic, ledger)
+    console.log(`SIGSTOP / priority: switch after ${detectedAfterMs} ms, acked ${ledger.acked.size}, rejected ${ledger.rejected}, stored dc1 ${counts.dc1}, dc2 ${counts.dc2}`)
+    await dr.disconnect()
+  })
+
+  it('dc1 flapping 5 times: one failover while it flaps, one failback once it is stable', async () => {
+    const topic = unique('pf-flap')
+    await createDrillTopic(topic)
+    const failbackDelayMs = 6000
+    dr = drClient({ discovery: { policy: 'priority', failbackDelayMs } })
+    await dr.connect()
+    const client = dr
+    let switchesWhileFlapping = -1
+    let switches = 0
+    client.on('failover:complete', () => switches++)
+    const ledger = await runProducerDrill(client, topic, { ...STREAM, total: 10_000, ratePerSec: 400 }, async () => {
+      await delay(2000)
+      for (let i = 0; i < 5; i++) {
+        bed().pause('dc1')
+        await delay(2000)
+        bed().resume('dc1')
+        await delay(2000)
+      }
+      switchesWhileFlapping = switches
+      await waitFor('failback to dc1 once stable', () => client.activeCluster === 'dc1', 30_000, 50)
+    })
+    // Failing over as soon as dc1 hangs is expected; failing back before it is stable is not.
+    expect(switchesWhileFlapping).toBeLessThanOrEqual(1)
+    expect(ledger.switches.length).toBeLessThanOrEqual(2)
+    expect(ledger.switches.at(-1)?.to).toBe('dc1')
+    const stored = await idsOnClusters(topic)
+    expect([...ledger.acked].filter((id) => !stored.dc1.has(id) && !stored.dc2.has(id))).toEqual([])
+    console.log(`flapping: switches while flapping ${switchesWhileFlapping}, total ${ledger.switches.length}, acked ${ledger.acked.size}, rejected ${ledger.rejected}`)
+    await dr.disconnect()
+  })
+})
+
+describe('multi-cluster client against the bed', () => {
+  it('connects, reports status and rejects a manual failover to an unknown cluster', async () => {
+    const dr = drClient({ discovery: { failbackDelayMs: 1000 } })
+    await dr.connect()
+    try {
+      const status = dr.status()
+      expect(status.active).toBe('dc1')
+      expect(status.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'up'], ['dc2', 'up']])
+      expect(status.clusters[0]!.clusterId).toMatch(/.+/)
+      await expect(dr.failover('nope')).rejects.toMatchObject({ code: 'ERR_UNKNOWN_CLUSTER' })
+      await dr.failover('dc2', { reason: 'drill' })
+      expect(dr.activeCluster).toBe('dc2')
+      expect(dr.status().lastSwitch).toMatchObject({ from: 'dc1', to: 'dc2', kind: 'manual', reason: 'drill' })
+      await delay(1000)
+      expect(dr.activeCluster).toBe('dc2') // pinned: priority does not pull it back
+      dr.unpin()
+      await waitFor('priority policy takes dc1 back', () => dr.activeCluster === 'dc1', 30_000)
+    } finally {
+      await dr.disconnect()
+    }
+  })
+
+  it('rejects connect() with NoActiveClusterError when no cluster answers', async () => {
+    const dr = drClient({
+      clusters: {
+        dc1: { kafka: { brokers: ['127.0.0.1:1'], logLevel: 0 } },
+        dc2: { kafka: { brokers: ['127.0.0.1:2'], logLevel: 0 } },
+      },
+      localCluster: undefined,
+      connectTimeoutMs: 1500,
+    })
+    const started = Date.now()
+    const error = await dr.connect().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoActiveClusterError)
+    expect((error as Error).message).toMatch(/dc1: down.*dc2: down/)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    await dr.disconnect()
+  })
+})
