@@ -22,6 +22,7 @@ export type KafkaDRErrorCode =
   | 'ERR_FAILOVER_FAILED'
   | 'ERR_MISSING_CHECKPOINT'
   | 'ERR_TRANSLATION_REFUSED'
+  | 'ERR_GROUP_NOT_EMPTY'
   | 'ERR_CODEC'
   | 'ERR_TIMEOUT'
 
@@ -175,6 +176,23 @@ export class TranslationRefusedError extends KafkaDRError {
   }
 }
 TranslationRefusedError.prototype.name = 'TranslationRefusedError'
+
+/**
+ * Offsets could not be committed to a consumer group because the group has running members (its
+ * state is not `Empty` or `Dead`): Kafka accepts an admin offset commit only for an empty group.
+ * Retriable: wait until the group's members have left (their session timed out), or let the
+ * consumer position itself after it joins.
+ */
+export class GroupNotEmptyError extends KafkaDRError {
+  /** Topics whose offsets were committed before the failure (an admin commit is per topic). */
+  readonly committedTopics: readonly string[]
+  constructor(message: string, options: KafkaDRErrorOptions & { committedTopics?: readonly string[] } = {}) {
+    const { committedTopics = [], ...rest } = options
+    super('ERR_GROUP_NOT_EMPTY', message, { retriable: true, ...rest })
+    this.committedTopics = committedTopics
+  }
+}
+GroupNotEmptyError.prototype.name = 'GroupNotEmptyError'
 
 /** A binary record could not be decoded (truncated, unknown version, ...). */
 export class CodecError extends KafkaDRError {

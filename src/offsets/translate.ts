@@ -1,0 +1,202 @@
+/**
+ * Offset translation: where a consumer group should resume on another cluster, from the
+ * checkpoints visible there. Used by the failover consumer on every switch, and by tools (the
+ * operator CLI's `translate`).
+ *
+ * @module
+ */
+import type { Admin } from 'kafkajs'
+import { UnknownClusterError } from '../errors.js'
+import type { ReplicationPolicy } from '../topology/replication-policy.js'
+import { logger } from '../util/log.js'
+import { expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
+import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from './checkpoint-codec.js'
+import { readCheckpointSources } from './checkpoint-reader.js'
+import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
+import { clampOffset, maxLowerBound, partitionKey, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
+import type { MissingCheckpointPolicy, MissingPosition, RefusedTranslation, TranslateOffsetsRequest, TranslatedPartition, TranslationCandidates, TranslationResult, TranslatorName } from './translation-types.js'
+import { Mm2Lookup, TimestampTranslator } from './translators.js'
+
+const log = logger('offsets')
+
+const TRANSLATORS: readonly TranslatorName[] = ['timestamp', 'mm2', 'identity']
+const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs'] as const
+
+/**
+ * Translates consumer group `group`'s positions onto `targetCluster` for the physical `topics`
+ * the group will read there. Nothing is committed: pass the result to `commitTranslatedOffsets`.
+ *
+ * 1. Reads every copy of the checkpoint topic visible on the target (`kafkajs-dr.checkpoints`,
+ *    `dc1.kafkajs-dr.checkpoints`, ...) and, for the `mm2` translator, MM2's
+ *    `<source>.checkpoints.internal`, with one throw-away consumer.
+ * 2. Maps each checkpoint's (cluster, physical topic, partition) to the target with the
+ *    replication policy; per target partition the newest `writtenAt` wins.
+ * 3. A checkpoint of the target cluster itself is used as is (`native`). Any other is translated
+ *    by every enabled translator; the offset is the maximum of their lower bounds.
+ * 4. Partitions without a usable checkpoint follow `onMissingCheckpoint`.
+ *
+ * Every offset is clamped to the partition's watermarks.
+ *
+ * @throws `InvalidOptionError` for a bad request; `UnknownClusterError` when `targetCluster` is
+ * not in `clusters`; `MissingCheckpointError` when `onMissingCheckpoint` is `error` and a
+ * partition has no usable checkpoint; `TimeoutError` when the checkpoint topics cannot be read in
+ * time; kafkajs errors when the target cluster does not answer
+ * @example
+ * ```ts
+ * const result = await translateOffsets({ group: 'billing', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy, topics: ['orders', 'dc1.orders'] })
+ * await commitTranslatedOffsets(admin, result)
+ * ```
+ */
+export async function translateOffsets(request: TranslateOffsetsRequest): Promise<TranslationResult> {
+  const started = Date.now()
+  const req = validateRequest(request)
+  const { group, targetCluster, admin, policy, translators } = req
+
+  const checkpointTopics = checkpointTopicsOn(targetCluster, req.clusters, policy, req.checkpointTopic)
+  const mm2SourceClusters = translators.includes('mm2') ? req.clusters.filter((c) => c !== targetCluster) : []
+  const readStarted = Date.now()
+  let readMs = 0
+  const [sources, targets] = await Promise.all([
+    readCheckpointSources(req.kafka, { checkpointTopics, mm2SourceClusters, mm2Separator: mm2SeparatorOf(policy), group, timeoutMs: req.timeoutMs, admin })
+      .finally(() => { readMs = Date.now() - readStarted }),
+    targetPartitions(admin, req.topics),
+  ])
+
+  const present = new Map<string, ReadonlySet<number> | undefined>(req.topics.map((t) => [t, undefined]))
+  for (const p of targets.partitions) present.set(p.topic, new Set([...(present.get(p.topic) ?? []), p.partition]))
+  const { selected, unmapped } = selectCheckpoints(sources.checkpoints, targetCluster, policy, present)
+
+  const timestamps = new TimestampTranslator(admin, targetCluster, req.timestampSafetyMarginMs)
+  const mm2 = new Mm2Lookup(sources.mm2, group)
+  const refused: RefusedTranslation[] = []
+  if (translators.includes('timestamp')) {
+    await timestamps.prepare([...new Set([...selected.values()].filter((s) => !s.native).map((s) => s.topic))])
+  }
+
+  const partitions: TranslatedPartition[] = []
+  const missing: Array<{ target: TargetPartition, reason: MissingPosition['reason'], checkpoint?: Checkpoint }> = []
+  await Promise.all(targets.partitions.map(async (target) => {
+    const chosen = selected.get(partitionKey(target.topic, target.partition))
+    if (chosen === undefined) return missing.push({ target, reason: 'no-checkpoint' })
+    const { checkpoint } = chosen
+    if (chosen.native) {
+      return partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(BigInt(checkpoint.offset), target.low, target.high).toString(), method: 'native', checkpoint, candidates: {} })
+    }
+    const candidates = await runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
+    const best = maxLowerBound(candidates, translators)
+    if (best === undefined) return missing.push({ target, reason: 'untranslatable', checkpoint })
+    partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(best.offset, target.low, target.high).toString(), method: best.method, checkpoint, candidates })
+  }))
+
+  missing.sort((a, b) => byTopicPartition(a.target, b.target)) // kafkajs lists partitions in any order
+  const resolved = resolveMissing(missing, req.onMissingCheckpoint, { group, cluster: targetCluster })
+  for (const { offset, resolvedTo, topic, partition, checkpoint } of resolved) {
+    partitions.push({ topic, partition, offset, method: resolvedTo, candidates: {}, ...(checkpoint === undefined ? {} : { checkpoint }) })
+  }
+  partitions.sort(byTopicPartition)
+  refused.sort(byTopicPartition)
+  const result: TranslationResult = {
+    group,
+    targetCluster,
+    partitions,
+    refused,
+    unmapped,
+    missing: resolved.map(({ offset: _offset, ...m }) => m),
+    missingTopics: targets.missingTopics,
+    checkpointsRead: sources.checkpoints.length,
+    readMs,
+    durationMs: Date.now() - started,
+  }
+  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length)
+  return result
+}
+
+/**
+ * Every enabled translator's lower bound for one partition. A refusal is recorded in `refused`
+ * and leaves that translator without a candidate, so the others decide.
+ */
+async function runTranslators(translators: readonly TranslatorName[], target: TargetPartition, checkpoint: Checkpoint, timestamps: TimestampTranslator, mm2: Mm2Lookup, refused: RefusedTranslation[]): Promise<TranslationCandidates> {
+  const candidates: TranslationCandidates = {}
+  for (const translator of translators) {
+    if (translator === 'identity') {
+      candidates.identity = checkpoint.offset
+    } else if (translator === 'mm2') {
+      const offset = mm2.translate(checkpoint.cluster, target.topic, target.partition)
+      if (offset !== undefined) candidates.mm2 = offset
+    } else {
+      const offset = await timestamps.translate(target.topic, checkpoint)
+      if (typeof offset === 'string') candidates.timestamp = offset
+      else if (offset !== undefined) refused.push({ topic: target.topic, partition: target.partition, translator, error: offset })
+    }
+  }
+  return candidates
+}
+
+/** Partitions and watermarks of the requested topics that exist on the target. */
+async function targetPartitions(admin: Admin, topics: readonly string[]): Promise<{ partitions: TargetPartition[], missingTopics: string[] }> {
+  if (topics.length === 0) return { partitions: [], missingTopics: [] }
+  const existing = new Set(await admin.listTopics())
+  const missingTopics = topics.filter((t) => !existing.has(t))
+  const partitions = (await Promise.all(topics.filter((t) => existing.has(t)).map(async (topic) => {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.map((o) => ({ topic, partition: o.partition, low: o.low, high: o.high }))
+  }))).flat()
+  return { partitions, missingTopics }
+}
+
+function byTopicPartition(a: { topic: string, partition: number }, b: { topic: string, partition: number }): number {
+  return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1
+}
+
+interface ValidRequest {
+  group: string
+  targetCluster: string
+  admin: Admin
+  kafka: TranslateOffsetsRequest['kafka']
+  clusters: readonly string[]
+  policy: ReplicationPolicy
+  topics: string[]
+  checkpointTopic: string
+  translators: TranslatorName[]
+  onMissingCheckpoint: MissingCheckpointPolicy
+  timestampSafetyMarginMs: number
+  timeoutMs: number
+}
+
+function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
+  const r = expectObject(request, 'request', REQUEST_KEYS)
+  const group = expectString(r.group, 'group')
+  const clusters = expectStrings(r.clusters, 'clusters', false)
+  const targetCluster = expectString(r.targetCluster, 'targetCluster')
+  if (!clusters.includes(targetCluster)) throw new UnknownClusterError(targetCluster, clusters)
+  expectMethods(r.admin, 'admin', ['fetchTopicOffsets', 'fetchTopicOffsetsByTimestamp', 'describeConfigs', 'listTopics'], 'a connected kafkajs Admin of the target cluster')
+  expectMethods(r.kafka, 'kafka', ['consumer', 'admin'], 'the kafkajs Kafka client of the target cluster')
+  expectMethods(r.policy, 'policy', ['parse', 'physicalTopic', 'physicalTopicsFor'], 'a ReplicationPolicy')
+  const translators = r.translators === undefined ? ['timestamp', 'mm2'] as TranslatorName[] : expectStrings(r.translators, 'translators', false)
+    .map((t, i) => expectOneOf(t, `translators[${i}]`, TRANSLATORS, 'timestamp'))
+  if (new Set(translators).size !== translators.length) invalid('translators', 'a list without repeats', r.translators)
+  return {
+    group,
+    targetCluster,
+    admin: r.admin as Admin,
+    kafka: r.kafka as TranslateOffsetsRequest['kafka'],
+    clusters,
+    policy: r.policy as ReplicationPolicy,
+    topics: [...new Set(expectStrings(r.topics, 'topics', true))],
+    checkpointTopic: expectString(r.checkpointTopic, 'checkpointTopic', DEFAULT_CHECKPOINT_TOPIC),
+    translators,
+    onMissingCheckpoint: expectOneOf(r.onMissingCheckpoint, 'onMissingCheckpoint', ['earliest', 'latest', 'error'] as const, 'earliest'),
+    timestampSafetyMarginMs: expectInt(r.timestampSafetyMarginMs, 'timestampSafetyMarginMs', 0, { min: 0 }),
+    timeoutMs: expectInt(r.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
+  }
+}
+
+function expectStrings(value: unknown, path: string, allowEmpty: boolean): string[] {
+  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) invalid(path, allowEmpty ? 'a list of names' : 'a non-empty list of names', value)
+  return value.map((v, i) => expectString(v, `${path}[${i}]`))
+}
+
+function expectMethods(value: unknown, path: string, methods: readonly string[], expected: string): void {
+  const object = value as Record<string, unknown> | null | undefined
+  if (typeof object !== 'object' || object === null || methods.some((m) => typeof object[m] !== 'function')) invalid(path, expected, value)
+}

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest'
+import * as errors from '../../src/errors.js'
+import {
+  ClusterIdChangedError,
+  CodecError,
+  FailoverError,
+  GroupNotEmptyError,
+  InvalidOptionError,
+  KafkaDRError,
+  MissingCheckpointError,
+  NoActiveClusterError,
+  NotConnectedError,
+  SendFailedError,
+  TimeoutError,
+  TranslationRefusedError,
+  UnknownClusterError,
+} from '../../src/errors.js'
+
+type ErrorsModule = typeof errors
+
+/**
+ * A second copy of the module, as when two versions of kafkajs-dr sit in one node_modules tree.
+ * The query string makes vitest load and evaluate the file again (checked below); the specifier
+ * is a variable so that TypeScript does not try to resolve it.
+ */
+async function secondCopy(): Promise<ErrorsModule> {
+  const specifier = '../../src/errors.ts?second-copy'
+  return (await import(specifier)) as ErrorsModule
+}
+
+/** One instance of every error class, built by the given copy of the module. */
+function oneOfEach(m: ErrorsModule): Record<string, errors.KafkaDRError> {
+  return {
+    KafkaDRError: new m.KafkaDRError('ERR_CODEC', 'root'),
+    InvalidOptionError: new m.InvalidOptionError('a.b', 'bad a.b'),
+    UnknownClusterError: new m.UnknownClusterError('dc9', ['dc1', 'dc2']),
+    NoActiveClusterError: new m.NoActiveClusterError('none'),
+    ClusterIdChangedError: new m.ClusterIdChangedError('dc1', 'id-a', 'id-b'),
+    NotConnectedError: new m.NotConnectedError('FailoverProducer'),
+    SendFailedError: new m.SendFailedError('failed', [new Error('one')]),
+    FailoverError: new m.FailoverError('switch failed'),
+    MissingCheckpointError: new m.MissingCheckpointError('none'),
+    TranslationRefusedError: new m.TranslationRefusedError('LogAppendTime'),
+    GroupNotEmptyError: new m.GroupNotEmptyError('members'),
+    CodecError: new m.CodecError('truncated'),
+    TimeoutError: new m.TimeoutError('slow'),
+  }
+}
+
+const CODES: Record<string, errors.KafkaDRErrorCode> = {
+  KafkaDRError: 'ERR_CODEC',
+  InvalidOptionError: 'ERR_INVALID_OPTION',
+  UnknownClusterError: 'ERR_UNKNOWN_CLUSTER',
+  NoActiveClusterError: 'ERR_NO_ACTIVE_CLUSTER',
+  ClusterIdChangedError: 'ERR_CLUSTER_ID_CHANGED',
+  NotConnectedError: 'ERR_NOT_CONNECTED',
+  SendFailedError: 'ERR_SEND_FAILED',
+  FailoverError: 'ERR_FAILOVER_FAILED',
+  MissingCheckpointError: 'ERR_MISSING_CHECKPOINT',
+  TranslationRefusedError: 'ERR_TRANSLATION_REFUSED',
+  GroupNotEmptyError: 'ERR_GROUP_NOT_EMPTY',
+  CodecError: 'ERR_CODEC',
+  TimeoutError: 'ERR_TIMEOUT',
+}
+
+const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError'])
+
+describe('error classes', () => {
+  const all = oneOfEach(errors)
+
+  it.each(Object.keys(all))('%s has its own name, its code and the default retriable flag', (name) => {
+    const error = all[name]!
+    expect(error.name).toBe(name)
+    expect(error.code).toBe(CODES[name])
+    expect(error.retriable).toBe(RETRIABLE_BY_DEFAULT.has(name))
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toBeInstanceOf(KafkaDRError)
+    expect(String(error)).toBe(`${name}: ${error.message}`)
+    expect(error.stack).toMatch(new RegExp(`^${name}: `))
+  })
+
+  it('each subclass matches itself and no other subclass', () => {
+    const classes = Object.fromEntries(Object.keys(all).filter((n) => n !== 'KafkaDRError').map((n) => [n, (errors as unknown as Record<string, Function>)[n]!]))
+    for (const [name, error] of Object.entries(all)) {
+      for (const [className, cls] of Object.entries(classes)) {
+        expect(error instanceof cls, `${name} instanceof ${className}`).toBe(name === className)
+      }
+    }
+  })
+
+  it('keeps cause and context', () => {
+    const cause = new Error('broker down')
+    const error = new KafkaDRError('ERR_SEND_FAILED', 'failed', { cause, retriable: true, cluster: 'dc1', topic: 'orders', partition: 0, group: 'g' })
+    expect(error.cause).toBe(cause)
+    expect(error.retriable).toBe(true)
+    expect(error).toMatchObject({ cluster: 'dc1', topic: 'orders', partition: 0, group: 'g' })
+  })
+
+  it('has no cause and no context when none was given', () => {
+    const error = new KafkaDRError('ERR_CODEC', 'bad')
+    expect('cause' in error).toBe(false)
+    expect(error).toMatchObject({ cluster: undefined, topic: undefined, partition: undefined, group: undefined })
+  })
+
+  it('lets options override a class\'s default retriable flag', () => {
+    expect(new TimeoutError('x', { retriable: false }).retriable).toBe(false)
+    expect(new CodecError('x', { retriable: true }).retriable).toBe(true)
+  })
+
+  it('InvalidOptionError carries the path', () => {
+    const error = new InvalidOptionError('clusters.dc2.priority', "Expected `clusters.dc2.priority` to be an integer, got 'high'")
+    expect(error.path).toBe('clusters.dc2.priority')
+    expect(error.message).toBe("Expected `clusters.dc2.priority` to be an integer, got 'high'")
+  })
+
+  it('UnknownClusterError names the cluster and the configured ones', () => {
+    const error = new UnknownClusterError('dc9', ['dc1', 'dc2'])
+    expect(error.cluster).toBe('dc9')
+    expect(error.message).toBe("Unknown cluster 'dc9'; configured clusters: dc1, dc2")
+  })
+
+  it('ClusterIdChangedError carries both ids and the cluster', () => {
+    const error = new ClusterIdChangedError('dc1', 'id-a', 'id-b')
+    expect(error).toMatchObject({ cluster: 'dc1', expected: 'id-a', actual: 'id-b' })
+    expect(error.message).toContain("'id-b'")
+    expect(error.message).toContain("'id-a'")
+  })
+
+  it('SendFailedError keeps every attempt\'s error and takes the last as cause', () => {
+    const attempts = [new Error('first'), new Error('second')]
+    const error = new SendFailedError('gave up', attempts, { topic: 'orders' })
+    expect(error.errors).toEqual(attempts)
+    expect(error.cause).toBe(attempts[1])
+    expect(error.topic).toBe('orders')
+    const explicit = new Error('explicit')
+    expect(new SendFailedError('gave up', attempts, { cause: explicit }).cause).toBe(explicit)
+    expect(new SendFailedError('gave up', []).cause).toBeUndefined()
+  })
+
+  it('GroupNotEmptyError keeps the topics already committed (none by default)', () => {
+    expect(new GroupNotEmptyError('busy', { group: 'g', committedTopics: ['a'] })).toMatchObject({ group: 'g', committedTopics: ['a'] })
+    expect(new GroupNotEmptyError('busy').committedTopics).toEqual([])
+  })
+
+  it('NoActiveClusterError and FailoverError keep a cause', () => {
+    const cause = new Error('x')
+    expect(new NoActiveClusterError('none', { cause }).cause).toBe(cause)
+    expect(new FailoverError('failed', { cause, cluster: 'dc2' })).toMatchObject({ cause, cluster: 'dc2' })
+  })
+
+  it('NotConnectedError tells what to do', () => {
+    expect(new NotConnectedError('FailoverProducer').message).toBe('FailoverProducer is not connected; call connect() first')
+  })
+
+  it('a user subclass matches its own class and its ancestors', () => {
+    class MyTimeout extends TimeoutError {}
+    const error = new MyTimeout('x')
+    expect(error).toBeInstanceOf(MyTimeout)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toBeInstanceOf(KafkaDRError)
+    expect(error).not.toBeInstanceOf(CodecError)
+    expect(new TimeoutError('x')).not.toBeInstanceOf(MyTimeout)
+  })
+
+  it('does not match errors that are not ours, nor primitives', () => {
+    for (const value of [new Error('x'), Object.assign(new Error('x'), { name: 'TimeoutError', code: 'ERR_TIMEOUT' }), { code: 'ERR_TIMEOUT' }, null, undefined, 'TimeoutError', 42]) {
+      expect(value instanceof KafkaDRError).toBe(false)
+      expect(value instanceof TimeoutError).toBe(false)
+    }
+  })
+})
+
+describe('instanceof across two copies of the package', () => {
+  it('the second copy is a separate module instance', async () => {
+    const other = await secondCopy()
+    expect(other.KafkaDRError).not.toBe(KafkaDRError)
+    expect(other.TimeoutError).not.toBe(TimeoutError)
+    expect(Object.getPrototypeOf(new other.TimeoutError('x'))).not.toBe(TimeoutError.prototype)
+  })
+
+  it('an error of the other copy is an instance of this copy\'s root class and of its own class only', async () => {
+    const other = await secondCopy()
+    const theirs = oneOfEach(other)
+    const classes: Record<string, Function> = {
+      InvalidOptionError, UnknownClusterError, NoActiveClusterError, ClusterIdChangedError, NotConnectedError, SendFailedError,
+      FailoverError, MissingCheckpointError, TranslationRefusedError, GroupNotEmptyError, CodecError, TimeoutError,
+    }
+    for (const [name, error] of Object.entries(theirs)) {
+      expect(error instanceof KafkaDRError, `${name} instanceof KafkaDRError`).toBe(true)
+      for (const [className, cls] of Object.entries(classes)) {
+        expect(error instanceof cls, `${name} instanceof ${className}`).toBe(name === className)
+      }
+    }
+  })
+
+  it('works the other way round too', async () => {
+    const other = await secondCopy()
+    const ours = new SendFailedError('failed', [])
+    expect(ours).toBeInstanceOf(other.KafkaDRError)
+    expect(ours).toBeInstanceOf(other.SendFailedError)
+    expect(ours).not.toBeInstanceOf(other.TimeoutError)
+  })
+
+  it('keeps name, code, retriable, cause and context', async () => {
+    const other = await secondCopy()
+    const cause = new Error('slow broker')
+    const error = new other.TimeoutError('send timed out', { cause, cluster: 'dc1', topic: 'orders', partition: 3 })
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ name: 'TimeoutError', code: 'ERR_TIMEOUT', retriable: true, cause, cluster: 'dc1', topic: 'orders', partition: 3 })
+  })
+
+  it('recognises the brand on an object built without either copy', () => {
+    class TimeoutErrorLookalike {}
+    const branded = Object.create(Object.assign(Object.create(TimeoutErrorLookalike.prototype), {
+      [Symbol.for('kafkajs-dr.error')]: 'TimeoutError',
+    })) as object
+    expect(branded instanceof KafkaDRError).toBe(true)
+    expect(branded instanceof TimeoutError).toBe(false)
+  })
+})

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest'
+import { InvalidOptionError } from '../../../src/errors.js'
+import {
+  describeValue,
+  expectBoolean,
+  expectFunction,
+  expectInt,
+  expectObject,
+  expectOneOf,
+  expectString,
+  invalid,
+  isPlainObject,
+} from '../../../src/util/validate.js'
+
+/** The InvalidOptionError `fn` throws. */
+function rejection(fn: () => unknown): InvalidOptionError {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error
+    throw error
+  }
+  throw new Error('did not throw')
+}
+
+describe('describeValue', () => {
+  it.each([
+    ['a short string', 'high', "'high'"],
+    ['an empty string', '', "''"],
+    ['a string of 40 characters', 'x'.repeat(40), `'${'x'.repeat(40)}'`],
+    ['a longer string, cut at 40 characters', 'y'.repeat(41), `'${'y'.repeat(40)}…'`],
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+    ['an array', [1, 2], 'an array'],
+    ['an object', { password: 'secret' }, 'an object'],
+    ['a function', () => 1, 'a function'],
+    ['a number', 1.5, '1.5'],
+    ['NaN', Number.NaN, 'NaN'],
+    ['a boolean', false, 'false'],
+  ])('renders %s', (_what, value, expected) => {
+    expect(describeValue(value)).toBe(expected)
+  })
+})
+
+describe('isPlainObject', () => {
+  it('accepts object literals and null-prototype objects', () => {
+    expect(isPlainObject({})).toBe(true)
+    expect(isPlainObject({ a: 1 })).toBe(true)
+    expect(isPlainObject(Object.create(null))).toBe(true)
+  })
+
+  it('rejects null, arrays, class instances, Buffers, functions and primitives', () => {
+    class Config {}
+    for (const value of [null, undefined, [], new Config(), Buffer.from('x'), new Date(0), () => {}, 'x', 1]) {
+      expect(isPlainObject(value)).toBe(false)
+    }
+  })
+})
+
+describe('expectObject', () => {
+  it('returns the object', () => {
+    const value = { a: 1 }
+    expect(expectObject(value, 'opts')).toBe(value)
+    expect(expectObject(value, 'opts', ['a', 'b'])).toBe(value)
+  })
+
+  it('rejects a non-object naming the path', () => {
+    const error = rejection(() => expectObject([], 'health'))
+    expect(error.message).toBe('Expected `health` to be an object, got an array')
+    expect(error.path).toBe('health')
+  })
+
+  it('rejects an unknown key, listing the known ones', () => {
+    const error = rejection(() => expectObject({ a: 1, c: 2 }, 'opts', ['a', 'b']))
+    expect(error.message).toBe('Unknown option `opts.c`; known options of `opts` are: a, b')
+    expect(error.path).toBe('opts.c')
+  })
+
+  it('accepts any key when no list is given', () => {
+    expect(expectObject({ anything: 1 }, 'kafka')).toEqual({ anything: 1 })
+  })
+})
+
+describe('expectInt', () => {
+  it('returns the fallback for undefined and the value otherwise', () => {
+    expect(expectInt(undefined, 'n', 7)).toBe(7)
+    expect(expectInt(0, 'n', 7)).toBe(0)
+    expect(expectInt(-3, 'n', 7)).toBe(-3)
+  })
+
+  it('accepts the bounds themselves', () => {
+    expect(expectInt(1, 'n', 5, { min: 1, max: 10 })).toBe(1)
+    expect(expectInt(10, 'n', 5, { min: 1, max: 10 })).toBe(10)
+  })
+
+  it.each([
+    ['a string', '5', {}, "Expected `n` to be an integer, got '5'"],
+    ['a fraction', 0.5, {}, 'Expected `n` to be an integer, got 0.5'],
+    ['NaN', Number.NaN, {}, 'Expected `n` to be an integer, got NaN'],
+    ['Infinity', Number.POSITIVE_INFINITY, {}, 'Expected `n` to be an integer, got Infinity'],
+    ['null', null, {}, 'Expected `n` to be an integer, got null'],
+    ['below min', 0, { min: 1 }, 'Expected `n` to be an integer ≥ 1, got 0'],
+    ['above max', 11, { max: 10 }, 'Expected `n` to be an integer ≤ 10, got 11'],
+  ])('rejects %s', (_what, value, bounds, message) => {
+    expect(rejection(() => expectInt(value, 'n', 1, bounds)).message).toBe(message)
+  })
+})
+
+describe('expectString', () => {
+  it('returns the value, or the fallback for undefined', () => {
+    expect(expectString('a', 's')).toBe('a')
+    expect(expectString(undefined, 's', 'dflt')).toBe('dflt')
+  })
+
+  it('rejects undefined without a fallback', () => {
+    expect(rejection(() => expectString(undefined, 's')).message).toBe('Expected `s` to be a non-empty string, got undefined')
+  })
+
+  it('rejects an empty string even with a fallback', () => {
+    expect(rejection(() => expectString('', 's', 'dflt')).message).toBe("Expected `s` to be a non-empty string, got ''")
+  })
+
+  it('rejects a number', () => {
+    expect(rejection(() => expectString(5, 's', 'dflt')).message).toBe('Expected `s` to be a non-empty string, got 5')
+  })
+})
+
+describe('expectBoolean', () => {
+  it('returns the value, or the fallback for undefined', () => {
+    expect(expectBoolean(false, 'b', true)).toBe(false)
+    expect(expectBoolean(undefined, 'b', true)).toBe(true)
+  })
+
+  it('rejects a truthy non-boolean', () => {
+    expect(rejection(() => expectBoolean(1, 'b', true)).message).toBe('Expected `b` to be a boolean, got 1')
+    expect(rejection(() => expectBoolean('true', 'b', true)).message).toBe("Expected `b` to be a boolean, got 'true'")
+  })
+})
+
+describe('expectOneOf', () => {
+  const choices = ['red', 'green'] as const
+
+  it('returns a choice, or the fallback for undefined', () => {
+    expect(expectOneOf('green', 'c', choices, 'red')).toBe('green')
+    expect(expectOneOf(undefined, 'c', choices, 'red')).toBe('red')
+  })
+
+  it('rejects anything else, listing the choices', () => {
+    expect(rejection(() => expectOneOf('blue', 'c', choices, 'red')).message).toBe("Expected `c` to be one of 'red', 'green', got 'blue'")
+    expect(rejection(() => expectOneOf(1, 'c', choices, 'red')).message).toBe("Expected `c` to be one of 'red', 'green', got 1")
+  })
+
+  it('is case-sensitive', () => {
+    expect(() => expectOneOf('Red', 'c', choices, 'red')).toThrow(InvalidOptionError)
+  })
+})
+
+describe('expectFunction', () => {
+  it('returns a function, or undefined for undefined', () => {
+    const fn = (): number => 1
+    expect(expectFunction(fn, 'f')).toBe(fn)
+    expect(expectFunction(undefined, 'f')).toBeUndefined()
+  })
+
+  it('rejects anything else', () => {
+    expect(rejection(() => expectFunction('fn', 'f')).message).toBe("Expected `f` to be a function, got 'fn'")
+  })
+})
+
+describe('invalid', () => {
+  it('throws with the expectation, the value and the fix', () => {
+    const error = rejection(() => invalid('a.b', 'something else', 3, 'try 4'))
+    expect(error.message).toBe('Expected `a.b` to be something else, got 3; try 4')
+    expect(error.path).toBe('a.b')
+    expect(error.code).toBe('ERR_INVALID_OPTION')
+  })
+
+  it('leaves out the fix when there is none', () => {
+    expect(rejection(() => invalid('a', 'x', null)).message).toBe('Expected `a` to be x, got null')
+  })
+})
