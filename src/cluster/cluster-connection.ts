@@ -3,6 +3,7 @@
  * checkpoints), and the health probe. The probe uses an admin of its own that is thrown away
  * after a failure, so a connection stuck on a hung broker never delays the next probe.
  */
+import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
 import { ClusterIdChangedError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
@@ -39,6 +40,8 @@ export function kafkaFromConfig(config: KafkaConfig): Kafka {
 export class ClusterConnection {
   /** The cluster id seen first; every later probe must see the same. */
   clusterId: string | undefined
+  /** Broker addresses from the last good probe, for the fast refused-connection check. */
+  private brokers: Array<{ host: string, port: number }> = []
   private probeAdmin: Admin | undefined
   private sharedAdmin: Promise<Admin> | undefined
 
@@ -58,12 +61,14 @@ export class ClusterConnection {
   async probe(timeoutMs: number): Promise<ProbeResult> {
     const started = Date.now()
     try {
+      await this.assertNotAllRefused(timeoutMs)
       this.probeAdmin ??= this.kafka.admin({ retry: { retries: 0 } })
       const admin = this.probeAdmin
-      const { clusterId } = await withTimeout((async () => {
+      const { clusterId, brokers } = await withTimeout((async () => {
         await admin.connect()
         return admin.describeCluster()
       })(), timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
+      this.brokers = brokers.map(({ host, port }) => ({ host, port }))
       if (this.clusterId === undefined) this.clusterId = clusterId
       else if (this.clusterId !== clusterId) throw new ClusterIdChangedError(this.name, this.clusterId, clusterId)
       return { ok: true, clusterId, latencyMs: Date.now() - started }
@@ -72,6 +77,26 @@ export class ClusterConnection {
       const err = error instanceof Error ? error : new Error(String(error))
       log('probe of %s failed: %s', this.name, errorMessage(err))
       return { ok: false, error: err, latencyMs: Date.now() - started }
+    }
+  }
+
+  /**
+   * Fails at once when every broker seen before refuses TCP connections (a dead process). kafkajs
+   * connects through the client's own retry settings (about 4.5 s of back-off by default, and an
+   * instance's settings cannot be changed), so without this a dead cluster would look merely slow.
+   * A hung broker still accepts connections: that case is left to the probe timeout.
+   */
+  private async assertNotAllRefused(timeoutMs: number): Promise<void> {
+    if (this.brokers.length === 0) return
+    const refused = await Promise.all(this.brokers.map(({ host, port }) => new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host, port })
+      const done = (result: boolean): void => { socket.destroy(); resolve(result) }
+      socket.setTimeout(Math.min(timeoutMs, 500), () => done(false))
+      socket.once('connect', () => done(false))
+      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'))
+    })))
+    if (refused.every(Boolean)) {
+      throw new kafkajs.KafkaJSConnectionError(`every broker of '${this.name}' refused the connection (${this.brokers.map((b) => `${b.host}:${b.port}`).join(', ')})`)
     }
   }
 

@@ -39,6 +39,8 @@ export class Discovery {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private deciding = false
+  /** Bumped by start() and stop(): work begun under an older epoch must not act. */
+  private epoch = 0
 
   constructor(
     private readonly clusters: readonly ClusterConnection[],
@@ -52,15 +54,17 @@ export class Discovery {
 
   /** Probes every cluster once, starts the policy and the loop. */
   async start(): Promise<void> {
+    const epoch = ++this.epoch
     this.running = true
     await this.policy.start?.()
-    await this.round()
-    this.schedule()
+    await this.round(epoch)
+    this.schedule(epoch)
   }
 
-  /** Stops the loop and the policy. */
+  /** Stops the loop and the policy; no decision is reported after this resolves. */
   async stop(): Promise<void> {
     this.running = false
+    this.epoch++
     clearTimeout(this.timer)
     await Promise.allSettled(this.inFlight.values())
     await this.policy.stop?.()
@@ -101,9 +105,11 @@ export class Discovery {
   /** Runs the policy now and reports a decision that differs from the active cluster. */
   async decide(): Promise<void> {
     if (!this.running || this.deciding) return
+    const epoch = this.epoch
     this.deciding = true
     try {
       const choice = await this.policy.decide(this.view())
+      if (epoch !== this.epoch) return
       if (choice !== undefined && choice !== this.hooks.active()) {
         if (!this.trackers.has(choice)) {
           log('policy %s chose unknown cluster %s: ignored', this.policy.name, choice)
@@ -118,15 +124,16 @@ export class Discovery {
     }
   }
 
-  private schedule(): void {
-    if (!this.running) return
+  private schedule(epoch: number): void {
+    if (!this.running || epoch !== this.epoch) return
     this.timer = setTimeout(() => {
-      void this.round().finally(() => this.schedule())
+      void this.round(epoch).finally(() => this.schedule(epoch))
     }, this.health.intervalMs)
     this.timer.unref()
   }
 
-  private async round(): Promise<void> {
+  private async round(epoch: number): Promise<void> {
+    if (epoch !== this.epoch) return
     await Promise.all(this.clusters.map((c) => this.probe(c.name)))
     await this.decide()
   }
@@ -139,10 +146,17 @@ export class Discovery {
     const run = cluster.probe(this.health.timeoutMs).then((result) => {
       if (result.ok) this.lastError.delete(name)
       else this.lastError.set(name, result.error)
-      const changed = this.trackers.get(name)!.record(result.ok)
+      const tracker = this.trackers.get(name)!
+      const changed = tracker.record(result.ok)
       if (changed) {
         log('%s is %s', name, changed)
         this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
+      } else if (!result.ok && tracker.state === 'up') {
+        // A suspect cluster is confirmed (or cleared) at once rather than at the next tick: the
+        // thresholds still guard against flapping, but a dead cluster is declared down in
+        // failureThreshold quick probes instead of failureThreshold intervals.
+        const confirm = setTimeout(() => this.reportError(name), MIN_TRIGGERED_PROBE_GAP_MS)
+        confirm.unref()
       }
     }).finally(() => this.inFlight.delete(name))
     this.inFlight.set(name, run)

@@ -181,20 +181,33 @@ describe('Discovery loop', () => {
     expect(h.views).toHaveLength(5)
   })
 
-  it('applies the failure threshold across rounds before reporting a cluster down and moving', async () => {
+  it('confirms a suspect cluster with quick probes: down after failureThreshold failures, well within one interval', async () => {
     const dc1 = new FakeCluster('dc1', 1).answer(true, false, false, false)
     const dc2 = new FakeCluster('dc2', 2)
     const h = harness([dc1, dc2], stickyPolicy, { health: { failureThreshold: 3 } })
     await h.discovery.start()
     expect(h.decisions).toEqual(['dc1'])
-    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    // One failure: suspect but still up, and no decision yet.
     expect(h.discovery.healthOf('dc1')).toBe('up')
     expect(h.decisions).toEqual(['dc1'])
     expect(h.discovery.lastErrorOf('dc1')?.message).toBe('dc1 unreachable')
-    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    // Two confirmation probes, 100 ms apart, reach the threshold long before two more intervals.
+    await vi.advanceTimersByTimeAsync(250)
+    expect(dc1.probes.length).toBe(4)
     expect(h.discovery.healthOf('dc1')).toBe('down')
     expect(h.changes.filter((c) => c.cluster === 'dc1').map((c) => c.state)).toEqual(['up', 'down'])
     expect(h.decisions).toEqual(['dc1', 'dc2'])
+  })
+
+  it('keeps a cluster up when a confirmation probe succeeds (hysteresis)', async () => {
+    const dc1 = new FakeCluster('dc1', 1).answer(true, false, true)
+    const h = harness([dc1, new FakeCluster('dc2', 2)], stickyPolicy, { health: { failureThreshold: 2 } })
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs + 250)
+    expect(dc1.probes.length).toBe(3)
+    expect(h.discovery.healthOf('dc1')).toBe('up')
+    expect(h.decisions).toEqual(['dc1'])
   })
 
   it('clears the last error once a probe succeeds again', async () => {
@@ -450,5 +463,49 @@ describe('Discovery.view', () => {
     const h = harness([new FakeCluster('dc2', 1), new FakeCluster('dc1', 1)], () => undefined)
     await h.discovery.start()
     expect(h.views[0]!.clusters.map((c) => c.name)).toEqual(['dc1', 'dc2'])
+  })
+})
+
+describe('Discovery.stop with a decision in flight', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('does not report a decision after stop() resolved', async () => {
+    let calls = 0
+    let answer!: (cluster: string) => void
+    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], () => {
+      if (++calls === 1) return 'dc1'
+      return new Promise<string>((resolve) => { answer = resolve })
+    })
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    expect(calls).toBe(2)
+    await h.discovery.stop()
+    answer('dc2')
+    await settle()
+    expect(h.decisions).toEqual(['dc1'])
+  })
+
+  it('start() after stop() with a decision in flight runs one probe loop, and none after the next stop()', async () => {
+    const dc1 = new FakeCluster('dc1', 1)
+    let calls = 0
+    let answer!: (cluster: string | undefined) => void
+    const h = harness([dc1], () => {
+      if (++calls === 2) return new Promise<string | undefined>((resolve) => { answer = resolve })
+      return undefined
+    })
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    await h.discovery.stop()
+    await h.discovery.start()
+    answer(undefined)
+    await settle()
+    const before = dc1.probes.length
+    await vi.advanceTimersByTimeAsync(10 * HEALTH.intervalMs)
+    expect(dc1.probes.length - before).toBe(10)
+    await h.discovery.stop()
+    const stoppedAt = dc1.probes.length
+    await vi.advanceTimersByTimeAsync(10 * HEALTH.intervalMs)
+    expect(dc1.probes.length).toBe(stoppedAt)
   })
 })
