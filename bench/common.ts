@@ -1,0 +1,55 @@
+/** Shared pieces of the benchmarks: the bed, clients with default settings, small statistics. */
+import kafkajs from 'kafkajs'
+import { KafkaBed } from '../test/bed/bed.js'
+import { MultiClusterKafka, type MultiClusterKafkaOptions } from '../src/index.js'
+
+export const bed = new KafkaBed({ verbose: true })
+
+/** A raw kafkajs client of one bed cluster, configured as a user would (quiet logs). */
+export function rawKafka(cluster: 'dc1' | 'dc2'): kafkajs.Kafka {
+  return new kafkajs.Kafka({ clientId: 'bench', brokers: bed.brokers[cluster]!, logLevel: kafkajs.logLevel.NOTHING })
+}
+
+/** A multi-cluster client over the bed with DEFAULT failover settings (only clients given). */
+export function drClient(overrides: Partial<MultiClusterKafkaOptions> = {}): MultiClusterKafka {
+  return new MultiClusterKafka({
+    clusters: { dc1: { kafka: rawKafka('dc1'), priority: 1 }, dc2: { kafka: rawKafka('dc2'), priority: 2 } },
+    localCluster: 'dc1',
+    ...overrides,
+  })
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export async function createTopic(cluster: 'dc1' | 'dc2', topic: string, numPartitions: number): Promise<void> {
+  const admin = rawKafka(cluster).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** One row of the printed table. */
+export interface Row {
+  measure: string
+  raw: string
+  wrapper: string
+  ratio: string
+  goal: string
+}
+
+export function printTable(rows: Row[]): void {
+  const headers: Row = { measure: 'measure', raw: 'raw kafkajs', wrapper: 'kafkajs-dr', ratio: 'ratio / result', goal: 'goal' }
+  const keys = Object.keys(headers) as Array<keyof Row>
+  const widths = keys.map((k) => Math.max(...[headers, ...rows].map((r) => r[k].length)))
+  const line = (r: Row): string => `| ${keys.map((k, i) => r[k].padEnd(widths[i]!)).join(' | ')} |`
+  console.log(line(headers))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const r of rows) console.log(line(r))
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
+ * Throughput is always a ratio against raw kafkajs measured in the same run.
+ */
+import { benchFailover } from './failover.js'
+import { benchProduce } from './produce.js'
+import { bed, printTable, type Row } from './common.js'
+
+async function main(): Promise<void> {
+  const wasUp = Object.values(bed.status()).every((s) => s === 'running')
+  await bed.up()
+  const rows: Row[] = []
+  try {
+    rows.push(...await benchProduce())
+    if (bed.canInjectFaults) rows.push(...await benchFailover())
+  } finally {
+    if (!wasUp) await bed.down()
+  }
+  console.log('')
+  printTable(rows)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
