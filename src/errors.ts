@@ -52,14 +52,16 @@ export class KafkaDRError extends Error {
   readonly code: KafkaDRErrorCode
   /** Whether retrying the same operation may succeed. */
   readonly retriable: boolean
+  // `declare`: with ES2022 class fields a plain declaration would give every error own properties
+  // set to undefined; only the context given is set, in the constructor.
   /** Cluster involved, when known. */
-  readonly cluster?: string
+  declare readonly cluster?: string
   /** Topic involved, when known. */
-  readonly topic?: string
+  declare readonly topic?: string
   /** Partition involved, when known. */
-  readonly partition?: number
+  declare readonly partition?: number
   /** Consumer group involved, when known. */
-  readonly group?: string
+  declare readonly group?: string
 
   constructor(code: KafkaDRErrorCode, message: string, options: KafkaDRErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })

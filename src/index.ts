@@ -98,6 +98,7 @@ export {
   FailoverError,
   MissingCheckpointError,
   TranslationRefusedError,
+  GroupNotEmptyError,
   CodecError,
   TimeoutError,
 } from './errors.js'

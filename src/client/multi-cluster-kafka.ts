@@ -185,9 +185,16 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
   /** @internal */
   async waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string> {
     if (this.active !== undefined) return this.active
+    // Both listeners are removed however the wait ends: callers wait in loops, and a timed-out
+    // wait must not leave a listener behind each time.
+    let cleanup = (): void => {}
     const waiting = new Promise<string>((resolve, reject) => {
-      const off = this.onActiveChange(({ to }) => { off(); resolve(to) })
-      signal?.addEventListener('abort', () => { off(); reject(signal.reason) }, { once: true })
+      // An already aborted signal never fires 'abort' again.
+      if (signal?.aborted) return reject(signal.reason)
+      const onAbort = (): void => reject(signal!.reason)
+      const off = this.onActiveChange(({ to }) => resolve(to))
+      signal?.addEventListener('abort', onAbort, { once: true })
+      cleanup = () => { off(); signal?.removeEventListener('abort', onAbort) }
     })
     try {
       return await withTimeout(waiting, timeoutMs, 'waiting for an active cluster')
@@ -195,6 +202,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
       if (this.active !== undefined) return this.active
       const detail = this.clusters.map((c) => `${c.name}: ${this.discovery.healthOf(c.name)}${this.discovery.lastErrorOf(c.name) ? ` (${this.discovery.lastErrorOf(c.name)!.message})` : ''}`).join('; ')
       throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
+    } finally {
+      cleanup()
     }
   }
 

@@ -4,7 +4,7 @@ import { isKafkaInstance } from '../cluster/index.js'
 import type { ResolvedDiscoveryOptions } from '../discovery/create-policy.js'
 import type { ResolvedHealthOptions } from '../discovery/discovery.js'
 import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryPolicyName } from '../discovery/types.js'
-import { expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
+import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
 const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs'] as const
@@ -25,7 +25,7 @@ export interface ResolvedOptions {
 
 /** Validates `options` and fills in defaults; throws InvalidOptionError naming the path and the fix. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  const top = expectObject(options, 'options', TOP_KEYS)
+  const top = expectObject(options, 'options', TOP_KEYS, true)
   const clustersObj = expectObject(top.clusters, 'clusters')
   const names = Object.keys(clustersObj)
   if (names.length === 0) invalid('clusters', 'an object with at least one cluster', clustersObj, 'e.g. { dc1: { kafka }, dc2: { kafka } }')
@@ -37,6 +37,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       if (!Array.isArray(config.brokers) && typeof config.brokers !== 'function') {
         invalid(`clusters.${name}.kafka`, 'a kafkajs Kafka instance or a kafkajs config with `brokers`', c.kafka)
       }
+      // kafkajs accepts these and fails only later, deep in a connect (or never connects at all).
+      // A BrokersFunction is resolved by kafkajs at connect time and cannot be checked here.
+      if (Array.isArray(config.brokers)) expectBrokers(config.brokers, `clusters.${name}.kafka.brokers`)
     }
     return { name, kafka: c.kafka as ClusterOptions['kafka'], priority: expectInt(c.priority, `clusters.${name}.priority`, 1) }
   })
@@ -82,4 +85,12 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     connectTimeoutMs: expectInt(top.connectTimeoutMs, 'connectTimeoutMs', 30_000, { min: 0 }),
     switchTimeoutMs: expectInt(top.switchTimeoutMs, 'switchTimeoutMs', 60_000, { min: 1 }),
   }
+}
+
+/** Asserts a non-empty list of non-empty broker strings, naming the first one that is not. */
+function expectBrokers(brokers: unknown[], path: string): void {
+  const expected = "a non-empty array of 'host:port' strings"
+  if (brokers.length === 0) invalid(path, expected, brokers, 'it is empty')
+  const bad = brokers.findIndex((b) => typeof b !== 'string' || b.length === 0)
+  if (bad !== -1) invalid(path, expected, brokers, `\`brokers[${bad}]\` is ${describeValue(brokers[bad])}`)
 }

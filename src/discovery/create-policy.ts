@@ -14,11 +14,20 @@ export interface ResolvedDiscoveryOptions {
 /** Builds the discovery policy named (or given) by the options. */
 export function createPolicy(options: ResolvedDiscoveryOptions, clusters: readonly ClusterConnection[], probeTimeoutMs: number): DiscoveryPolicy {
   const { policy } = options
-  if (typeof policy === 'function') return { name: policy.name || 'custom', decide: policy }
+  if (typeof policy === 'function') return { name: functionPolicyName(policy), decide: policy }
   if (typeof policy === 'object') return policy
   switch (policy) {
     case 'priority': return { name: 'priority', decide: priorityPolicy(options) }
     case 'sticky': return { name: 'sticky', decide: stickyPolicy }
     case 'declared': return new DeclaredPolicy(clusters, options.controlTopic, Math.max(probeTimeoutMs, 5000))
   }
+}
+
+/**
+ * A function's own name (`function byDns() {}`), else `custom`. An inline function in the options
+ * (`discovery: { policy: () => 'dc1' }`) is named `policy` by JavaScript after the property it is
+ * written in: that says nothing, so it counts as unnamed.
+ */
+function functionPolicyName(policy: DiscoveryFunction): string {
+  return policy.name === '' || policy.name === 'policy' ? 'custom' : policy.name
 }

@@ -10,8 +10,7 @@
  */
 import { hostname } from 'node:os'
 import type { Kafka } from 'kafkajs'
-import { disconnectQuietly, FAILOVER_RETRY, type ClusterConnection } from '../cluster/index.js'
-import { endOffsets, readTopicsToEnd } from '../cluster/topic-reader.js'
+import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce, topicWatermarks, type ClusterConnection } from '../cluster/index.js'
 import { FailoverError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
@@ -59,11 +58,11 @@ function parse(value: Buffer | null): Declaration | undefined {
 /** The newest declaration in the control topic of one cluster, if any. */
 export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
-  await readTopicsToEnd(kafka, [topic], ({ message }) => {
+  await readTopicsOnce(kafka, [topic], (_topic, _partition, message) => {
     if (message.key?.toString() !== KEY) return
     const d = parse(message.value)
     if (d && newer(d, newest)) newest = d
-  }, { timeoutMs, groupPrefix: 'kafkajs-dr-control' })
+  }, { timeoutMs, what: 'control topic' })
   return newest
 }
 
@@ -158,8 +157,8 @@ export class DeclaredPolicy implements DiscoveryPolicy {
   /** Re-reads a cluster's control topic only when its end offset moved (cheap every round). */
   private async refresh(cluster: ClusterConnection): Promise<void> {
     try {
-      const ends = await withTimeout(endOffsets(cluster.kafka, [this.topic]), this.timeoutMs, 'control topic offsets')
-      const fingerprint = [...ends.values()].map((e) => `${e.low}-${e.high}`).join(',')
+      const { partitions } = await withTimeout(topicWatermarks(cluster.kafka, [this.topic]), this.timeoutMs, 'control topic offsets')
+      const fingerprint = partitions.map((p) => `${p.partition}:${p.low}-${p.high}`).join(',')
       if (this.seenEnds.get(cluster.name) === fingerprint) return
       const found = await readDeclaration(cluster.kafka, this.topic, this.timeoutMs)
       this.seenEnds.set(cluster.name, fingerprint)

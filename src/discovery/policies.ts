@@ -14,16 +14,22 @@ function activeIsUp(view: DiscoveryView): boolean {
 }
 
 /**
- * `priority`: the most preferred healthy cluster. While the active cluster is up, a more
- * preferred one takes over only after it has been up for `failbackDelayMs`, and only with
- * `autoFailback`.
+ * `priority`: the most preferred healthy cluster. While the active cluster is up, it fails back
+ * only with `autoFailback`, and then to the most preferred cluster that is more preferred than the
+ * active one and has been up for at least `failbackDelayMs`. A more preferred cluster that came up
+ * only recently (or keeps flapping) is passed over, not waited for: with dc3 active, dc2 long up
+ * and dc1 just back, the client fails back to dc2 now and to dc1 once dc1 has stayed up.
  */
 export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs: number }): DiscoveryFunction {
   return (view) => {
     if (!activeIsUp(view)) return mostPreferredUp(view)
     if (!options.autoFailback) return view.active
-    const best = view.clusters.find((c) => c.health === 'up')
-    if (best && best.name !== view.active && view.now - best.since >= options.failbackDelayMs) return best.name
+    // The view lists clusters most preferred first: the ones before the active cluster are the
+    // candidates for a failback.
+    for (const c of view.clusters) {
+      if (c.name === view.active) break
+      if (c.health === 'up' && view.now - c.since >= options.failbackDelayMs) return c.name
+    }
     return view.active
   }
 }

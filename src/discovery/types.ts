@@ -78,7 +78,8 @@ export type DiscoveryPolicyName = 'priority' | 'sticky' | 'declared'
 export interface DiscoveryOptions {
   /**
    * - `priority`: the healthy cluster with the lowest priority number; fails back automatically
-   *   once the preferred cluster has been up for `failbackDelayMs` (unless `autoFailback` is off).
+   *   to a more preferred cluster once it has been up for `failbackDelayMs` (unless `autoFailback`
+   *   is off).
    * - `sticky`: stay on the active cluster until it goes down, then take the most preferred
    *   healthy one.
    * - `declared`: the cluster named by the newest record in the control topic (written by
@@ -95,7 +96,7 @@ export interface DiscoveryOptions {
    */
   autoFailback?: boolean
   /**
-   * `priority` only: how long the preferred cluster must have been up before failing back, in ms.
+   * `priority` only: how long a more preferred cluster must have been up before failing back to it, in ms.
    * Keeps a flapping cluster from pulling clients back and forth.
    *
    * @default 30000

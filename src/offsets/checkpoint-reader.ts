@@ -7,12 +7,12 @@
  * @module
  */
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs'
+import { readTopicsOnce, type OneShotReadStats } from '../cluster/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint } from './checkpoint-codec.js'
 import { mm2CheckpointsTopic } from './checkpoint-topic.js'
 import { decodeMm2Checkpoint, type Mm2Checkpoint } from './mm2-checkpoint-codec.js'
-import { readTopicsOnce, type OneShotReadStats } from './one-shot-reader.js'
 
 const log = logger('offsets')
 // Enough to diagnose a poisoned topic without flooding the log.

@@ -32,8 +32,6 @@ export type {
 } from './checkpoint-writer.js'
 export { readCheckpointSources, readCheckpoints, readMm2Checkpoints } from './checkpoint-reader.js'
 export type { CheckpointSources, CheckpointSourcesRequest, Mm2CheckpointEntry, ReadCheckpointsOptions } from './checkpoint-reader.js'
-export { readTopicsOnce } from './one-shot-reader.js'
-export type { OneShotReadOptions, OneShotReadStats, OneShotRecordHandler } from './one-shot-reader.js'
 export { translateOffsets } from './translate.js'
 export { commitTranslatedOffsets } from './commit-offsets.js'
 export type { CommitTranslatedOffsetsOptions, CommitTranslatedOffsetsResult } from './commit-offsets.js'

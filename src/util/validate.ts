@@ -27,13 +27,18 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null
 }
 
-/** Asserts a plain object whose keys are all in `allowed`; unknown keys are rejected with the list of known ones. */
-export function expectObject(value: unknown, path: string, allowed?: readonly string[]): Record<string, unknown> {
+/**
+ * Asserts a plain object whose keys are all in `allowed`; unknown keys are rejected with the list of
+ * known ones. With `root`, `value` is a whole options object: its keys are named without a prefix,
+ * like every other path ("Unknown option `cluster`", not "`options.cluster`").
+ */
+export function expectObject(value: unknown, path: string, allowed?: readonly string[], root = false): Record<string, unknown> {
   if (!isPlainObject(value)) fail(path, 'an object', value)
   if (allowed) {
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) {
-        throw new InvalidOptionError(`${path}.${key}`, `Unknown option \`${path}.${key}\`; known options of \`${path}\` are: ${allowed.join(', ')}`)
+        const keyPath = root ? key : `${path}.${key}`
+        throw new InvalidOptionError(keyPath, `Unknown option \`${keyPath}\`; known options ${root ? '' : `of \`${path}\` `}are: ${allowed.join(', ')}`)
       }
     }
   }

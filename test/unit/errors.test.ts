@@ -99,7 +99,17 @@ describe('error classes', () => {
   it('has no cause and no context when none was given', () => {
     const error = new KafkaDRError('ERR_CODEC', 'bad')
     expect('cause' in error).toBe(false)
-    expect(error).toMatchObject({ cluster: undefined, topic: undefined, partition: undefined, group: undefined })
+    expect([error.cluster, error.topic, error.partition, error.group]).toEqual([undefined, undefined, undefined, undefined])
+  })
+
+  it('leaves out context that was not given (no own undefined properties)', () => {
+    const error = new KafkaDRError('ERR_CODEC', 'bad')
+    for (const key of ['cluster', 'topic', 'partition', 'group']) expect(Object.hasOwn(error, key), key).toBe(false)
+  })
+
+  it('every error class is exported from the package entry point', async () => {
+    const api = (await import('../../src/index.js')) as Record<string, unknown>
+    for (const name of Object.keys(oneOfEach(errors))) expect(api[name], name).toBe((errors as Record<string, unknown>)[name])
   })
 
   it('lets options override a class\'s default retriable flag', () => {

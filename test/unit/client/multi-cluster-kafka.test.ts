@@ -1,5 +1,5 @@
 import kafkajs from 'kafkajs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { isKafkaInstance } from '../../../src/cluster/index.js'
@@ -110,6 +110,39 @@ describe('MultiClusterKafka.status before connect()', () => {
     function byDns(): string { return 'dc1' }
     expect(new MultiClusterKafka(options({ discovery: { policy: byDns } })).status().policy).toBe('byDns')
     expect(new MultiClusterKafka(options({ discovery: { policy: { name: 'consul', decide: () => 'dc1' } } })).status().policy).toBe('consul')
+  })
+
+  it('calls an inline function policy custom, not by the option\'s name', () => {
+    expect(new MultiClusterKafka(options({ discovery: { policy: () => 'dc1' } })).status().policy).toBe('custom')
+    expect(new MultiClusterKafka(options({ discovery: { policy: function () { return 'dc1' } } })).status().policy).toBe('custom')
+  })
+})
+
+describe('MultiClusterKafka.waitForActive before connect()', () => {
+  it('waitForActive removes its listener when it times out', async () => {
+    const dr = new MultiClusterKafka(options())
+    for (let i = 0; i < 3; i++) await expect(dr.waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
+    expect((dr as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
+  })
+
+  it('waitForActive rejects at once for an already aborted signal', async () => {
+    vi.useFakeTimers()
+    try {
+      const dr = new MultiClusterKafka(options())
+      let outcome: unknown
+      void dr.waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
+      await vi.advanceTimersByTimeAsync(0)
+      expect(outcome).toBeInstanceOf(NoActiveClusterError)
+    } finally { vi.useRealTimers() }
+  })
+
+  it('waitForActive stops listening to its signal once it has settled', async () => {
+    const dr = new MultiClusterKafka(options())
+    const controller = new AbortController()
+    const removed = vi.spyOn(controller.signal, 'removeEventListener')
+    const error = await dr.waitForActive(5, controller.signal).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoActiveClusterError)
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
   })
 })
 

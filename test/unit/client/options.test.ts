@@ -136,13 +136,30 @@ describe('resolveOptions: defaults', () => {
   })
 })
 
+describe('resolveOptions: brokers', () => {
+  it.each([['an empty brokers list', []], ['a broker that is not a string', [9092]], ['an empty broker string', ['']]])(
+    'rejects a kafka config with %s', (_what, brokers) => {
+      const error = rejection(withChange((o) => { o.clusters.dc2.kafka = { brokers } }))
+      expect(error.path).toMatch(/^clusters\.dc2\.kafka/)
+      expect(error.path).toBe('clusters.dc2.kafka.brokers')
+      expect(error.message).toMatch(/^Expected `clusters\.dc2\.kafka\.brokers` to be a non-empty array of 'host:port' strings, got /)
+    })
+
+  it('names the offending broker', () => {
+    expect(rejection(withChange((o) => { o.clusters.dc2.kafka = { brokers: ['x:1', 9092] } })).message)
+      .toBe("Expected `clusters.dc2.kafka.brokers` to be a non-empty array of 'host:port' strings, got an array; `brokers[1]` is 9092")
+    expect(rejection(withChange((o) => { o.clusters.dc2.kafka = { brokers: [] } })).message)
+      .toBe("Expected `clusters.dc2.kafka.brokers` to be a non-empty array of 'host:port' strings, got an array; it is empty")
+  })
+})
+
 describe('resolveOptions: rejected options', () => {
   const cases: Array<[what: string, options: unknown, path: string, message: string]> = [
     ['options missing', undefined, 'options', 'Expected `options` to be an object, got undefined'],
     ['options null', null, 'options', 'Expected `options` to be an object, got null'],
     ['options an array', [], 'options', 'Expected `options` to be an object, got an array'],
-    ['an unknown top-level key', withChange((o) => { o.cluster = {} }), 'options.cluster',
-      `Unknown option \`options.cluster\`; known options of \`options\` are: ${TOP_KEYS}`],
+    ['an unknown top-level key', withChange((o) => { o.cluster = {} }), 'cluster',
+      `Unknown option \`cluster\`; known options are: ${TOP_KEYS}`],
     ['clusters missing', {}, 'clusters', 'Expected `clusters` to be an object, got undefined'],
     ['clusters an array', { clusters: [{ kafka: { brokers: ['x:1'] } }] }, 'clusters', 'Expected `clusters` to be an object, got an array'],
     ['clusters empty', { clusters: {} }, 'clusters',

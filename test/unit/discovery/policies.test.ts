@@ -76,6 +76,15 @@ describe('priorityPolicy', () => {
     expect(policy(view('dc3', [['dc1', 'up'], ['dc2', 'up'], ['dc3', 'up']]))).toBe('dc1')
   })
 
+  it('fails back to a more preferred cluster that has been up long enough while the most preferred one is still settling', () => {
+    const policy = priorityPolicy({ autoFailback: true, failbackDelayMs: 30_000 })
+    expect(policy(view('dc3', [['dc1', 'up', NOW - 10_000], ['dc2', 'up'], ['dc3', 'up']]))).toBe('dc2')
+  })
+
+  it('never fails back to a less preferred cluster, however long it has been up', () => {
+    expect(policy(view('dc2', [['dc1', 'down'], ['dc2', 'up', NOW], ['dc3', 'up']]))).toBe('dc2')
+  })
+
   it('never fails back without autoFailback, however long the preferred cluster has been up', () => {
     expect(noFailback(view('dc2', [['dc1', 'up', NOW - 10 * 3_600_000], ['dc2', 'up']]))).toBe('dc2')
   })

@@ -76,6 +76,13 @@ describe('expectObject', () => {
     expect(error.path).toBe('opts.c')
   })
 
+  it('names an unknown key of a root object without a prefix', () => {
+    const error = rejection(() => expectObject({ a: 1, c: 2 }, 'options', ['a', 'b'], true))
+    expect(error.message).toBe('Unknown option `c`; known options are: a, b')
+    expect(error.path).toBe('c')
+    expect(rejection(() => expectObject(null, 'options', ['a'], true)).message).toBe('Expected `options` to be an object, got null')
+  })
+
   it('accepts any key when no list is given', () => {
     expect(expectObject({ anything: 1 }, 'kafka')).toEqual({ anything: 1 })
   })

@@ -1,6 +1,7 @@
 /**
  * One-shot read of whole topics on one cluster: every record from the start up to the high
- * watermarks captured before reading. Shared by the kafkajs-dr and MM2 checkpoint readers.
+ * watermarks captured before reading. Shared by the kafkajs-dr and MM2 checkpoint readers and by
+ * the `declared` discovery policy's control-topic reader.
  *
  * kafkajs has no consumer without a group (no `assign()`), so a throw-away group with a random id
  * reads without committing; with no committed offsets the broker deletes the group as soon as its
@@ -13,8 +14,10 @@ import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
 import { TimeoutError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
+import { disconnectQuietly } from './cluster-connection.js'
 
-const log = logger('offsets')
+const log = logger('cluster')
+const DISCONNECT_TIMEOUT_MS = 2000
 
 /** Options of {@link readTopicsOnce}. */
 export interface OneShotReadOptions {
@@ -36,6 +39,36 @@ export interface OneShotReadOptions {
   what?: string
 }
 
+/** Options of {@link topicWatermarks}. */
+export interface WatermarkOptions {
+  /** A connected admin of the same cluster; when absent a temporary admin is connected and disconnected. */
+  admin?: Admin
+  /**
+   * Bound on the temporary admin's `disconnect()`, in ms.
+   *
+   * @default 2000
+   */
+  disconnectTimeoutMs?: number
+}
+
+/** Low and high watermarks of one partition. */
+export interface PartitionWatermarks {
+  topic: string
+  partition: number
+  /** Offset of the first record still in the log. */
+  low: bigint
+  /** Offset the next record will get. */
+  high: bigint
+}
+
+/** What {@link topicWatermarks} found. */
+export interface TopicWatermarks {
+  /** Every partition of the requested topics that exist. */
+  partitions: PartitionWatermarks[]
+  /** Requested topics that do not exist on the cluster. */
+  missingTopics: string[]
+}
+
 /** What a one-shot read did. */
 export interface OneShotReadStats {
   /** Topics read (they existed). */
@@ -55,12 +88,6 @@ export interface OneShotReadStats {
 /** Called for each record read, in offset order within a partition. */
 export type OneShotRecordHandler = (topic: string, partition: number, message: KafkaMessage) => void
 
-interface PartitionEnd {
-  topic: string
-  partition: number
-  high: bigint
-}
-
 /**
  * Reads every record of `topics` on one cluster up to their high watermarks as seen when the read
  * starts, then disconnects. Topics that do not exist are skipped (and reported). Records written
@@ -77,12 +104,14 @@ interface PartitionEnd {
 export async function readTopicsOnce(kafka: Kafka, topics: readonly string[], onRecord: OneShotRecordHandler, options: OneShotReadOptions): Promise<OneShotReadStats> {
   const started = Date.now()
   const what = options.what ?? 'topics'
-  const disconnectTimeoutMs = options.disconnectTimeoutMs ?? 2000
+  const disconnectTimeoutMs = options.disconnectTimeoutMs ?? DISCONNECT_TIMEOUT_MS
   const deadline = started + options.timeoutMs
   const remaining = (): number => Math.max(1, deadline - Date.now())
   const timeoutContext = `reading ${what} (${topics.join(', ')})`
 
-  const { ends, missingTopics } = await withTimeout(endOffsets(kafka, topics, options.admin, disconnectTimeoutMs), remaining(), `${timeoutContext}: watermarks`)
+  const { partitions, missingTopics } = await withTimeout(topicWatermarks(kafka, topics, { admin: options.admin, disconnectTimeoutMs }), remaining(), `${timeoutContext}: watermarks`)
+  // Only partitions that hold records: an empty one never delivers a batch to end on.
+  const ends = new Map(partitions.filter((p) => p.high > p.low).map((p) => [partitionKey(p.topic, p.partition), p]))
   const stats: OneShotReadStats = { topics: topics.filter((t) => !missingTopics.includes(t)), missingTopics, partitions: ends.size, records: 0, durationMs: 0 }
   if (ends.size === 0) {
     stats.durationMs = Date.now() - started
@@ -111,15 +140,14 @@ export async function readTopicsOnce(kafka: Kafka, topics: readonly string[], on
     }
     throw error
   } finally {
-    await withTimeout(consumer.disconnect(), disconnectTimeoutMs, `disconnecting the ${what} reader`)
-      .catch((error: unknown) => log('reader disconnect: %s', errorMessage(error)))
+    await disconnectQuietly(consumer, disconnectTimeoutMs)
   }
   stats.durationMs = Date.now() - started
   log('read %s: %d records from %d partitions in %d ms (first batch after %s ms)', what, stats.records, stats.partitions, stats.durationMs, stats.firstBatchMs ?? '-')
   return stats
 }
 
-function consume(consumer: Consumer, ends: Map<string, PartitionEnd>, onRecord: OneShotRecordHandler, stats: OneShotReadStats, started: number): Promise<void> {
+function consume(consumer: Consumer, ends: Map<string, PartitionWatermarks>, onRecord: OneShotRecordHandler, stats: OneShotReadStats, started: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // END_BATCH_PROCESS fires after the batch's records were handed over, and also for batches
     // made only of control or aborted records (kafkajs #1256), which eachBatch never sees.
@@ -152,19 +180,24 @@ function consume(consumer: Consumer, ends: Map<string, PartitionEnd>, onRecord: 
   })
 }
 
-async function endOffsets(kafka: Kafka, topics: readonly string[], given: Admin | undefined, disconnectTimeoutMs: number): Promise<{ ends: Map<string, PartitionEnd>, missingTopics: string[] }> {
+/**
+ * The low and high watermarks of every partition of `topics` that exist. Cheap next to a read (no
+ * group join): the `declared` policy polls it every round and re-reads only when it changed.
+ */
+export async function topicWatermarks(kafka: Kafka, topics: readonly string[], options: WatermarkOptions = {}): Promise<TopicWatermarks> {
+  const given = options.admin
   const admin = given ?? kafka.admin()
   try {
     if (given === undefined) await admin.connect()
     // listTopics first: fetchTopicOffsets on a missing topic retries UNKNOWN_TOPIC_OR_PARTITION.
     const existing = new Set(await admin.listTopics())
     const present = topics.filter((t) => existing.has(t))
-    const ends = new Map<string, PartitionEnd>()
+    const partitions: PartitionWatermarks[] = []
     const missingTopics = topics.filter((t) => !existing.has(t))
     await Promise.all(present.map(async (topic) => {
       try {
         for (const p of await admin.fetchTopicOffsets(topic)) {
-          if (BigInt(p.high) > BigInt(p.low)) ends.set(partitionKey(topic, p.partition), { topic, partition: p.partition, high: BigInt(p.high) })
+          partitions.push({ topic, partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) })
         }
       } catch (error) {
         // Deleted between listTopics and here: same as missing.
@@ -172,12 +205,9 @@ async function endOffsets(kafka: Kafka, topics: readonly string[], given: Admin 
         missingTopics.push(topic)
       }
     }))
-    return { ends, missingTopics }
+    return { partitions, missingTopics }
   } finally {
-    if (given === undefined) {
-      await withTimeout(admin.disconnect(), disconnectTimeoutMs, 'disconnecting the reader admin')
-        .catch((error: unknown) => log('reader admin disconnect: %s', errorMessage(error)))
-    }
+    if (given === undefined) await disconnectQuietly(admin, options.disconnectTimeoutMs ?? DISCONNECT_TIMEOUT_MS)
   }
 }
 
