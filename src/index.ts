@@ -47,6 +47,29 @@ export type { Declaration, DeclareRequest, DeclareResult } from './discovery/dec
 export { FailoverProducer } from './producer/failover-producer.js'
 export type { FailoverProducerConfig } from './producer/types.js'
 
+// Consumer
+export { FailoverConsumer } from './consumer/failover-consumer.js'
+export type {
+  FailoverConsumerConfig,
+  CheckpointOptions,
+  FailoverRunConfig,
+  FailoverSubscribeOptions,
+  FailoverEachMessagePayload,
+  FailoverEachBatchPayload,
+  RecordSource,
+} from './consumer/types.js'
+export type { FailoverConsumerEvents, ConsumerMovedEvent } from './consumer/events.js'
+
+// Offsets: translation for tools and the CLI
+export { translateOffsets, commitTranslatedOffsets } from './offsets/index.js'
+export type {
+  TranslateOffsetsRequest,
+  TranslationResult,
+  TranslatorName,
+  TranslationMethod,
+  MissingCheckpointPolicy,
+} from './offsets/translation-types.js'
+
 // Topology: topic naming and provenance
 export {
   DefaultReplicationPolicy,

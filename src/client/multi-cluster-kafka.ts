@@ -9,6 +9,8 @@ import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
 import { FailoverError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../errors.js'
+import { FailoverConsumer } from '../consumer/failover-consumer.js'
+import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
 import type { FailoverProducerConfig } from '../producer/types.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
@@ -178,6 +180,22 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
    */
   producer(config: FailoverProducerConfig = {}): FailoverProducer {
     return new FailoverProducer(this, config, this.stamper)
+  }
+
+  /**
+   * A consumer with the kafkajs Consumer API that reads the active cluster's copies of its
+   * logical topics, checkpoints its positions and moves the group on every switch.
+   *
+   * @example
+   * ```ts
+   * const consumer = dr.consumer({ groupId: 'billing' })
+   * await consumer.connect()
+   * await consumer.subscribe({ topics: ['orders'], fromBeginning: true })
+   * await consumer.run({ eachMessage: async ({ topic, cluster, originCluster, message }) => {} })
+   * ```
+   */
+  consumer(config: FailoverConsumerConfig): FailoverConsumer {
+    return new FailoverConsumer(this, config)
   }
 
   // ---- FailoverContext: the contract producers and consumers use -------------------------

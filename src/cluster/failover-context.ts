@@ -1,3 +1,4 @@
+import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import type { ClusterConnection } from './cluster-connection.js'
 
 /**
@@ -27,6 +28,10 @@ export interface ActiveChange {
 export interface FailoverContext {
   /** Every configured cluster, most preferred first. */
   readonly clusters: readonly ClusterConnection[]
+  /** How the replicator names topics on each cluster. */
+  readonly replicationPolicy: ReplicationPolicy
+  /** The connection of one cluster (throws for an unknown name). */
+  connection(cluster: string): ClusterConnection
   /** The active cluster, if one is known. */
   readonly activeCluster: string | undefined
   /** Increases with every change of the active cluster. */

@@ -20,7 +20,7 @@ import { Mm2Lookup, TimestampTranslator } from './translators.js'
 const log = logger('offsets')
 
 const TRANSLATORS: readonly TranslatorName[] = ['timestamp', 'mm2', 'identity']
-const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs'] as const
+const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints'] as const
 
 /**
  * Translates consumer group `group`'s positions onto `targetCluster` for the physical `topics`
@@ -64,7 +64,7 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
 
   const present = new Map<string, ReadonlySet<number> | undefined>(req.topics.map((t) => [t, undefined]))
   for (const p of targets.partitions) present.set(p.topic, new Set([...(present.get(p.topic) ?? []), p.partition]))
-  const { selected, unmapped } = selectCheckpoints(sources.checkpoints, targetCluster, policy, present)
+  const { selected, unmapped } = selectCheckpoints([...sources.checkpoints, ...req.extraCheckpoints], targetCluster, policy, present)
 
   const timestamps = new TimestampTranslator(admin, targetCluster, req.timestampSafetyMarginMs)
   const mm2 = new Mm2Lookup(sources.mm2, group)
@@ -161,6 +161,7 @@ interface ValidRequest {
   onMissingCheckpoint: MissingCheckpointPolicy
   timestampSafetyMarginMs: number
   timeoutMs: number
+  extraCheckpoints: Checkpoint[]
 }
 
 function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
@@ -188,7 +189,13 @@ function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
     onMissingCheckpoint: expectOneOf(r.onMissingCheckpoint, 'onMissingCheckpoint', ['earliest', 'latest', 'error'] as const, 'earliest'),
     timestampSafetyMarginMs: expectInt(r.timestampSafetyMarginMs, 'timestampSafetyMarginMs', 0, { min: 0 }),
     timeoutMs: expectInt(r.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
+    extraCheckpoints: r.extraCheckpoints === undefined ? [] : expectArray(r.extraCheckpoints, 'extraCheckpoints'),
   }
+}
+
+function expectArray(value: unknown, path: string): Checkpoint[] {
+  if (!Array.isArray(value)) invalid(path, 'a list of checkpoints', value)
+  return value as Checkpoint[]
 }
 
 function expectStrings(value: unknown, path: string, allowEmpty: boolean): string[] {

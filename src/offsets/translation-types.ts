@@ -79,6 +79,13 @@ export interface TranslateOffsetsRequest {
    * @default 10000
    */
   timeoutMs?: number
+  /**
+   * Checkpoints the caller already holds (a failover consumer's own latest positions, fresher than
+   * what replication has carried so far). Merged with those read: newest `writtenAt` wins.
+   *
+   * @default []
+   */
+  extraCheckpoints?: Checkpoint[]
 }
 
 /** The lower bound each translator gave for one partition (absent: it had nothing). */

@@ -1,0 +1,28 @@
+import type { CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
+import type { TranslationResult } from '../offsets/translation-types.js'
+
+/** Payload of `consumer:moved`. */
+export interface ConsumerMovedEvent {
+  timestamp: number
+  group: string
+  from: string | undefined
+  to: string
+  /** How the group was positioned on `to`: an admin commit (group empty) or seeks after joining. */
+  positionedBy: 'commit' | 'seek'
+  /** From the start of the move until the new session ran, in ms. */
+  durationMs: number
+}
+
+/** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
+export interface FailoverConsumerEvents {
+  /** Checkpoints were written to a cluster. */
+  'checkpoint:written': (event: CheckpointWrittenInfo) => void
+  /** A checkpoint write failed; the positions are retried on the next tick. */
+  'checkpoint:failed': (event: CheckpointWriteFailedInfo) => void
+  /** The group's positions were translated onto the new active cluster (refusals included). */
+  'offsets:translated': (event: TranslationResult) => void
+  /** The consumer runs on the new active cluster. */
+  'consumer:moved': (event: ConsumerMovedEvent) => void
+  /** A move failed; it is retried while the cluster stays active (unless the error is final). */
+  'consumer:move-failed': (event: { timestamp: number, group: string, to: string, error: Error }) => void
+}

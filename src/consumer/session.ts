@@ -1,0 +1,134 @@
+/**
+ * One consumer session: the kafkajs consumer of the group on one cluster. A session is used
+ * once. Fencing it guarantees that no handler call comes from it afterwards, even when its
+ * cluster wakes up from a hang and kafkajs carries on delivering.
+ */
+import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs'
+import { disconnectQuietly, FAILOVER_RETRY } from '../cluster/index.js'
+import { KafkaDRError } from '../errors.js'
+import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
+import type { ReplicationPolicy } from '../topology/replication-policy.js'
+import { logger } from '../util/log.js'
+import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
+
+const log = logger('consumer')
+
+/** Thrown into kafkajs by a fenced session, so that it neither processes nor commits further records. */
+class FencedError extends KafkaDRError {
+  constructor(cluster: string) {
+    super('ERR_FAILOVER_FAILED', `consumer session on '${cluster}' was fenced by a switch`, { cluster, retriable: false })
+  }
+}
+
+/** A kafkajs instrumentation listener registered by the user, re-attached to every session. */
+export type InstrumentationListener = [event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void]
+
+/** What a session needs besides the cluster. */
+export interface SessionSetup {
+  cluster: string
+  kafka: Kafka
+  config: FailoverConsumerConfig
+  policy: ReplicationPolicy
+  /** Called after the user's handler processed a record (offset = next offset to consume). */
+  onProcessed(position: CheckpointPosition): void
+}
+
+export class ConsumerSession {
+  readonly consumer: Consumer
+  readonly cluster: string
+  private fenced = false
+
+  constructor(private readonly setup: SessionSetup) {
+    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, retry, ...kafkajsConfig } = setup.config
+    this.cluster = setup.cluster
+    this.consumer = setup.kafka.consumer({ ...kafkajsConfig, retry: retry ?? FAILOVER_RETRY })
+  }
+
+  /**
+   * Subscribes to `topics` and runs. `seekOnJoin` positions partitions the first time they are
+   * assigned (used when the group already has members on this cluster, so an admin commit was
+   * impossible).
+   */
+  async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], seekOnJoin?: Map<string, string>): Promise<void> {
+    const { consumer } = this
+    for (const [event, listener] of listeners) consumer.on(event, listener)
+    if (seekOnJoin && seekOnJoin.size > 0) {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          for (const partition of partitions) {
+            const key = `${topic}:${partition}`
+            const offset = seekOnJoin.get(key)
+            if (offset === undefined) continue
+            seekOnJoin.delete(key)
+            log('seek %s/%s[%d] to %s', this.cluster, topic, partition, offset)
+            consumer.seek({ topic, partition, offset })
+          }
+        }
+      })
+    }
+    await consumer.connect()
+    await consumer.subscribe({ topics, fromBeginning })
+    await consumer.run({ ...run, eachMessage: run.eachMessage && this.wrapEachMessage(run.eachMessage), eachBatch: run.eachBatch && this.wrapEachBatch(run.eachBatch, run.eachBatchAutoResolve !== false) })
+    log('session on %s runs %s', this.cluster, topics.join(', '))
+  }
+
+  /** From now on no handler is called from this session. */
+  fence(): void {
+    this.fenced = true
+  }
+
+  /** Disconnects, never waiting longer than `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.fence()
+    await disconnectQuietly(this.consumer, timeoutMs)
+  }
+
+  private source(physicalTopic: string): { topic: string, originCluster: string } {
+    const parsed = this.setup.policy.parse(physicalTopic, this.cluster)
+    return { topic: parsed.logicalTopic, originCluster: parsed.originCluster }
+  }
+
+  private processed(topic: string, partition: number, message: KafkaMessage): void {
+    this.setup.onProcessed({ cluster: this.cluster, topic, partition, offset: (BigInt(message.offset) + 1n).toString(), timestamp: Number(message.timestamp) })
+  }
+
+  private wrapEachMessage(handler: NonNullable<FailoverRunConfig['eachMessage']>): NonNullable<Parameters<Consumer['run']>[0]>['eachMessage'] {
+    return async (payload) => {
+      if (this.fenced) throw new FencedError(this.cluster)
+      const { topic, originCluster } = this.source(payload.topic)
+      await handler({ ...payload, topic, physicalTopic: payload.topic, cluster: this.cluster, originCluster })
+      this.processed(payload.topic, payload.partition, payload.message)
+    }
+  }
+
+  private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
+    return async (payload) => {
+      if (this.fenced) throw new FencedError(this.cluster)
+      const { batch } = payload
+      const { topic, originCluster } = this.source(batch.topic)
+      const record = (offset: string): void => {
+        const message = findMessage(batch, offset)
+        if (message) this.processed(batch.topic, batch.partition, message)
+      }
+      await handler({
+        ...payload,
+        resolveOffset: (offset: string) => {
+          if (this.fenced) throw new FencedError(this.cluster)
+          payload.resolveOffset(offset)
+          record(offset)
+        },
+        logicalTopic: topic,
+        physicalTopic: batch.topic,
+        cluster: this.cluster,
+        originCluster,
+      })
+      const last = batch.messages.at(-1)
+      if (autoResolve && last && !this.fenced) this.processed(batch.topic, batch.partition, last)
+    }
+  }
+}
+
+function findMessage(batch: Batch, offset: string): KafkaMessage | undefined {
+  // Offsets in a batch increase; compacted topics have gaps, so search rather than index.
+  return batch.messages.find((m) => m.offset === offset)
+}

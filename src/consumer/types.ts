@@ -1,0 +1,96 @@
+import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, RetryOptions } from 'kafkajs'
+import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
+
+/** Checkpointing of a {@link FailoverConsumer}. */
+export interface CheckpointOptions {
+  /**
+   * The compacted checkpoint topic (its name must not match MirrorMaker 2's default exclusions,
+   * or MM2 would not replicate it).
+   *
+   * @default 'kafkajs-dr.checkpoints'
+   */
+  topic?: string
+  /**
+   * Checkpoints are written at most this often, in ms (latest position per partition).
+   *
+   * @default 1000
+   */
+  intervalMs?: number
+  /**
+   * Also write checkpoints straight to every other reachable cluster, not only to the active one
+   * (whose checkpoints the replicator carries). Useful where the replicator lags.
+   *
+   * @default false
+   */
+  writeToAllClusters?: boolean
+}
+
+/**
+ * Configuration of a {@link FailoverConsumer}: the kafkajs `ConsumerConfig` (used for the
+ * consumer on whichever cluster is active) plus checkpointing and translation.
+ */
+export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
+  /**
+   * kafkajs retries inside one cluster.
+   *
+   * @default { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+   */
+  retry?: RetryOptions
+  /** Checkpointing. */
+  checkpoint?: CheckpointOptions
+  /**
+   * Translators used on a switch; the largest of their lower bounds wins.
+   *
+   * @default ['timestamp', 'mm2']
+   */
+  translators?: TranslatorName[]
+  /**
+   * For a partition without any checkpoint on a switch: `earliest`, `latest` or `error`.
+   *
+   * @default 'earliest'
+   */
+  onMissingCheckpoint?: MissingCheckpointPolicy
+  /**
+   * Rewind of timestamp translation, in ms; needed only for identity-named active-active topics.
+   *
+   * @default 0
+   */
+  timestampSafetyMarginMs?: number
+  /**
+   * Bound on tearing down the consumer of the cluster being left, in ms (a dead cluster's
+   * disconnect can hang; the switch never waits longer than this).
+   *
+   * @default 3000
+   */
+  teardownTimeoutMs?: number
+}
+
+/** Where a record came from; added to every handler payload. */
+export interface RecordSource {
+  /** The logical topic (`orders`), whichever physical copy the record was read from. */
+  topic: string
+  /** The physical topic read on `cluster` (`orders` or `dc1.orders`). */
+  physicalTopic: string
+  /** The cluster the record was read from (the active cluster). */
+  cluster: string
+  /** The cluster where the record was first written (from the topic name). */
+  originCluster: string
+}
+
+/** `eachMessage` payload: kafkajs' with the logical topic and the record's source. */
+export type FailoverEachMessagePayload = Omit<EachMessagePayload, 'topic'> & RecordSource
+
+/** `eachBatch` payload: kafkajs' with the logical topic and the batch's source. */
+export type FailoverEachBatchPayload = EachBatchPayload & { batch: Batch } & Omit<RecordSource, 'topic'> & { logicalTopic: string }
+
+/** `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. */
+export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage' | 'eachBatch'> {
+  eachMessage?: (payload: FailoverEachMessagePayload) => Promise<void>
+  eachBatch?: (payload: FailoverEachBatchPayload) => Promise<void>
+}
+
+/** `subscribe()` options: logical topic names (no regular expressions: names map to physical copies). */
+export interface FailoverSubscribeOptions {
+  topics: string[]
+  fromBeginning?: boolean
+}
