@@ -1,5 +1,6 @@
 /** Shared pieces of the benchmarks: the bed, clients with default settings, small statistics. */
 import kafkajs from 'kafkajs'
+import pRetry from 'p-retry'
 import { KafkaBed } from '../test/bed/bed.js'
 import { MultiClusterKafka, type MultiClusterKafkaOptions } from '../src/index.js'
 
@@ -26,13 +27,16 @@ export function median(values: number[]): number {
 }
 
 export async function createTopic(cluster: 'dc1' | 'dc2', topic: string, numPartitions: number): Promise<void> {
-  const admin = rawKafka(cluster).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })
-  } finally {
-    await admin.disconnect()
-  }
+  // A just-restarted KRaft node can answer the leader wait with UNKNOWN_TOPIC_OR_PARTITION once.
+  await pRetry(async () => {
+    const admin = rawKafka(cluster).admin()
+    await admin.connect()
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })
+    } finally {
+      await admin.disconnect()
+    }
+  }, { retries: 5, minTimeout: 500 })
 }
 
 /** One row of the printed table. */

@@ -2,6 +2,7 @@
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
  */
+import { benchConsumeFailover, benchConsumeThroughput } from './consume.js'
 import { benchFailover } from './failover.js'
 import { benchProduce } from './produce.js'
 import { bed, printTable, type Row } from './common.js'
@@ -12,7 +13,11 @@ async function main(): Promise<void> {
   const rows: Row[] = []
   try {
     rows.push(...await benchProduce())
-    if (bed.canInjectFaults) rows.push(...await benchFailover())
+    rows.push(...await benchConsumeThroughput())
+    if (bed.canInjectFaults) {
+      rows.push(...await benchFailover())
+      rows.push(...await benchConsumeFailover())
+    }
   } finally {
     if (!wasUp) await bed.down()
   }

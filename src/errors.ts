@@ -78,6 +78,12 @@ export class KafkaDRError extends Error {
     return this.constructor.name
   }
 
+  /**
+   * Makes `instanceof` work across copies of the package: `value` matches when it carries the
+   * kafkajs-dr brand and (for a subclass) has a class of this name in its prototype chain.
+   *
+   * @internal
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false
     if (this === KafkaDRError) return true

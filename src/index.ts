@@ -27,7 +27,7 @@ export type {
 } from './client/events.js'
 
 // Clusters and discovery
-export type { ClusterOptions } from './cluster/types.js'
+export type { ClusterOptions, ProbeResult } from './cluster/types.js'
 export { ClusterConnection } from './cluster/cluster-connection.js'
 export type {
   HealthOptions,
@@ -59,15 +59,23 @@ export type {
   RecordSource,
 } from './consumer/types.js'
 export type { FailoverConsumerEvents, ConsumerMovedEvent } from './consumer/events.js'
+export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for tools and the CLI
 export { translateOffsets, commitTranslatedOffsets } from './offsets/index.js'
+export type { CommitTranslatedOffsetsOptions, CommitTranslatedOffsetsResult } from './offsets/commit-offsets.js'
 export type {
   TranslateOffsetsRequest,
   TranslationResult,
   TranslatorName,
   TranslationMethod,
   MissingCheckpointPolicy,
+  TranslatedPartition,
+  TranslationCandidates,
+  RefusedTranslation,
+  UnmappedCheckpoint,
+  UnmappedReason,
+  MissingPosition,
 } from './offsets/translation-types.js'
 
 // Topology: topic naming and provenance

@@ -2,14 +2,19 @@ import type { SwitchInfo } from './types.js'
 
 /** Payload of `cluster:up`. */
 export interface ClusterUpEvent {
+  /** When the health change was seen (ms since epoch). */
   timestamp: number
+  /** Name of the cluster that came up. */
   cluster: string
+  /** The cluster id reported by the probe that tipped it. */
   clusterId: string | undefined
 }
 
 /** Payload of `cluster:down`. */
 export interface ClusterDownEvent {
+  /** When the health change was seen (ms since epoch). */
   timestamp: number
+  /** Name of the cluster that went down. */
   cluster: string
   /** The probe error that tipped it. */
   error: Error | undefined
@@ -23,6 +28,7 @@ export interface FailoverCompleteEvent extends SwitchInfo {
 
 /** Payload of `failover:failed`. */
 export interface FailoverFailedEvent extends SwitchInfo {
+  /** A {@link FailoverError} naming the participants that failed; `cause` is the first failure. */
   error: Error
 }
 

@@ -34,7 +34,14 @@ export interface MultiClusterKafkaOptions {
    *
    * @default { headers: { origin: 'x-dr-origin', id: 'x-dr-id' } }
    */
-  provenance?: false | { headers?: Partial<ProvenanceHeaderNames> }
+  provenance?: false | {
+    /**
+     * Header names to use instead of the defaults; names left out keep theirs.
+     *
+     * @default DEFAULT_PROVENANCE_HEADERS ({ origin: 'x-dr-origin', id: 'x-dr-id' })
+     */
+    headers?: Partial<ProvenanceHeaderNames>
+  }
   /**
    * `connect()` rejects when no cluster is healthy within this time, in ms.
    *
@@ -69,9 +76,13 @@ export interface SwitchInfo {
 
 /** One cluster in {@link MultiClusterStatus}. */
 export interface ClusterStatus {
+  /** Cluster name, as configured in `clusters`. */
   name: string
+  /** Configured priority; lower is preferred. */
   priority: number
+  /** Whether this is the instance's own datacenter (`localCluster`). */
   local: boolean
+  /** Health after hysteresis (`successThreshold` / `failureThreshold` probes). */
   health: HealthState
   /** When `health` last changed (ms since epoch). */
   since: number

@@ -20,5 +20,19 @@ export interface ClusterOptions {
 
 /** Result of one health probe. */
 export type ProbeResult =
-  | { ok: true, clusterId: string, latencyMs: number }
-  | { ok: false, error: Error, latencyMs: number }
+  | {
+    /** The probe succeeded. */
+    ok: true
+    /** The cluster id the cluster answered with (the same as the one first seen). */
+    clusterId: string
+    /** Time the probe took, in ms. */
+    latencyMs: number
+  }
+  | {
+    /** The probe failed. */
+    ok: false
+    /** Why: a timeout, a refused connection, a kafkajs error or a {@link ClusterIdChangedError}. */
+    error: Error
+    /** Time until the probe failed, in ms. */
+    latencyMs: number
+  }

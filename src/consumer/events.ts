@@ -3,9 +3,13 @@ import type { TranslationResult } from '../offsets/translation-types.js'
 
 /** Payload of `consumer:moved`. */
 export interface ConsumerMovedEvent {
+  /** When the consumer started running on `to` (ms since epoch). */
   timestamp: number
+  /** Consumer group. */
   group: string
+  /** The cluster the consumer left (undefined when it had no session). */
   from: string | undefined
+  /** The cluster the consumer now runs on. */
   to: string
   /** How the group was positioned on `to`: an admin commit (group empty) or seeks after joining. */
   positionedBy: 'commit' | 'seek'

@@ -11,10 +11,10 @@ import type { Admin, Consumer, Producer } from 'kafkajs'
 import pRetry, { AbortError } from 'p-retry'
 import { disconnectQuietly, FAILOVER_RETRY, type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { GroupNotEmptyError, InvalidOptionError, KafkaDRError, NotConnectedError } from '../errors.js'
-import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from '../offsets/checkpoint-codec.js'
+import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
-import type { CheckpointPosition, CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
+import type { CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
 import { commitTranslatedOffsets } from '../offsets/commit-offsets.js'
 import { translateOffsets } from '../offsets/translate.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
@@ -23,6 +23,7 @@ import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectInt, expectObject, expectString } from '../util/validate.js'
 import type { FailoverConsumerEvents } from './events.js'
+import { ProcessedPositions } from './positions.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
@@ -40,8 +41,8 @@ export class FailoverConsumer {
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
   private readonly writer: CheckpointWriter
   private readonly checkpointProducers = new Map<string, { producer: Producer, connected: boolean, connecting?: Promise<void> }>()
-  /** This instance's latest processed position per (cluster, topic, partition): fresher than any replica. */
-  private readonly positions = new Map<string, Checkpoint>()
+  /** This instance's last processed record per cluster, topic and partition: fresher than any replica. */
+  private readonly positions = new Map<string, ProcessedPositions>()
   private readonly listeners: InstrumentationListener[] = []
   private session: ConsumerSession | undefined
   private subscription: FailoverSubscribeOptions | undefined
@@ -63,6 +64,7 @@ export class FailoverConsumer {
       topic: this.checkpointTopic,
       intervalMs: expectInt(checkpoint.intervalMs, 'consumer.checkpoint.intervalMs', 1000, { min: 10 }),
       targets: () => this.checkpointTargets(),
+      collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onError: (info) => this.emitter.emit('checkpoint:failed', info),
     })
@@ -227,7 +229,7 @@ export class FailoverConsumer {
       translators: this.config.translators,
       onMissingCheckpoint: this.config.onMissingCheckpoint,
       timestampSafetyMarginMs: this.config.timestampSafetyMarginMs,
-      extraCheckpoints: [...this.positions.values()],
+      extraCheckpoints: [...this.positions.values()].flatMap((p) => p.checkpoints(this.groupId)),
     })
     this.emitter.emit('offsets:translated', result)
     try {
@@ -266,7 +268,7 @@ export class FailoverConsumer {
       kafka: this.ctx.connection(cluster).kafka,
       config: { allowAutoTopicCreation: false, ...this.config },
       policy: this.ctx.replicationPolicy,
-      onProcessed: (position) => this.processed(position),
+      positions: this.positionsOn(cluster),
     })
     this.session = session
     try {
@@ -278,20 +280,31 @@ export class FailoverConsumer {
     }
   }
 
-  /** The physical copies of the subscribed logical topics that exist on `cluster` (the local one always). */
+  /**
+   * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
+   * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
+   * would without kafkajs-dr. Copies that appear later are picked up at the next switch.
+   */
   private async physicalTopics(cluster: string): Promise<string[]> {
     const admin = await this.ctx.connection(cluster).admin()
     const existing = new Set(await withTimeout(admin.listTopics(), 10_000, `listing topics of '${cluster}'`, { cluster }))
     const names = this.ctx.clusters.map((c) => c.name)
-    return this.subscription!.topics.flatMap((logical) =>
-      this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names).filter((t, i) => i === 0 || existing.has(t)))
+    return this.subscription!.topics.flatMap((logical) => {
+      const copies = this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names)
+      const present = copies.filter((t) => existing.has(t))
+      return present.length > 0 ? present : copies.slice(0, 1)
+    })
   }
 
   // ---- checkpoints --------------------------------------------------------------------------
 
-  private processed(position: CheckpointPosition): void {
-    this.positions.set(`${position.cluster}\u0000${position.topic}\u0000${position.partition}`, { group: this.groupId, ...position, writtenAt: Date.now() })
-    this.writer.record(position)
+  private positionsOn(cluster: string): ProcessedPositions {
+    let positions = this.positions.get(cluster)
+    if (!positions) {
+      positions = new ProcessedPositions(cluster)
+      this.positions.set(cluster, positions)
+    }
+    return positions
   }
 
   private checkpointTargets(): CheckpointTarget[] {

@@ -6,9 +6,9 @@
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs'
 import { disconnectQuietly, FAILOVER_RETRY } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
-import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
+import type { ProcessedPositions } from './positions.js'
 import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
 
 const log = logger('consumer')
@@ -29,14 +29,16 @@ export interface SessionSetup {
   kafka: Kafka
   config: FailoverConsumerConfig
   policy: ReplicationPolicy
-  /** Called after the user's handler processed a record (offset = next offset to consume). */
-  onProcessed(position: CheckpointPosition): void
+  /** Where processed records are noted, for checkpoints and translation. */
+  positions: ProcessedPositions
 }
 
 export class ConsumerSession {
   readonly consumer: Consumer
   readonly cluster: string
   private fenced = false
+  /** Logical topic and origin per physical topic: parsed once, not per record. */
+  private readonly sources = new Map<string, { topic: string, originCluster: string }>()
 
   constructor(private readonly setup: SessionSetup) {
     const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, retry, ...kafkajsConfig } = setup.config
@@ -84,12 +86,17 @@ export class ConsumerSession {
   }
 
   private source(physicalTopic: string): { topic: string, originCluster: string } {
-    const parsed = this.setup.policy.parse(physicalTopic, this.cluster)
-    return { topic: parsed.logicalTopic, originCluster: parsed.originCluster }
+    let source = this.sources.get(physicalTopic)
+    if (source === undefined) {
+      const parsed = this.setup.policy.parse(physicalTopic, this.cluster)
+      source = { topic: parsed.logicalTopic, originCluster: parsed.originCluster }
+      this.sources.set(physicalTopic, source)
+    }
+    return source
   }
 
   private processed(topic: string, partition: number, message: KafkaMessage): void {
-    this.setup.onProcessed({ cluster: this.cluster, topic, partition, offset: (BigInt(message.offset) + 1n).toString(), timestamp: Number(message.timestamp) })
+    this.setup.positions.note(topic, partition, message)
   }
 
   private wrapEachMessage(handler: NonNullable<FailoverRunConfig['eachMessage']>): NonNullable<Parameters<Consumer['run']>[0]>['eachMessage'] {

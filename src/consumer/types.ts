@@ -81,16 +81,37 @@ export interface RecordSource {
 export type FailoverEachMessagePayload = Omit<EachMessagePayload, 'topic'> & RecordSource
 
 /** `eachBatch` payload: kafkajs' with the logical topic and the batch's source. */
-export type FailoverEachBatchPayload = EachBatchPayload & { batch: Batch } & Omit<RecordSource, 'topic'> & { logicalTopic: string }
+export type FailoverEachBatchPayload = EachBatchPayload & {
+  /** kafkajs' batch, unchanged: `batch.topic` is the physical topic read on `cluster`. */
+  batch: Batch
+} & Omit<RecordSource, 'topic'> & {
+  /** The logical topic (`orders`) of the batch, whichever physical copy it was read from. */
+  logicalTopic: string
+}
 
 /** `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. */
 export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage' | 'eachBatch'> {
+  /**
+   * Called for each record, as kafkajs' `eachMessage`, with the record's logical topic and source.
+   * Exactly one of `eachMessage` and `eachBatch` must be given.
+   */
   eachMessage?: (payload: FailoverEachMessagePayload) => Promise<void>
+  /**
+   * Called for each batch, as kafkajs' `eachBatch`, with the batch's logical topic and source.
+   * Exactly one of `eachMessage` and `eachBatch` must be given.
+   */
   eachBatch?: (payload: FailoverEachBatchPayload) => Promise<void>
 }
 
 /** `subscribe()` options: logical topic names (no regular expressions: names map to physical copies). */
 export interface FailoverSubscribeOptions {
+  /** Logical topic names (non-empty); added to those of earlier `subscribe()` calls. */
   topics: string[]
+  /**
+   * As kafkajs' `fromBeginning`: where to start on a partition without a committed offset. The
+   * latest `subscribe()` call's value applies.
+   *
+   * @default false
+   */
   fromBeginning?: boolean
 }

@@ -80,11 +80,17 @@ export interface DeclareRequest {
 
 /** What {@link declareActiveCluster} did. */
 export interface DeclareResult {
+  /** The declaration written (its epoch is one above the highest read). */
   declaration: Declaration
   /** Clusters the declaration was written to. */
   written: string[]
   /** Clusters that could not be reached, with the error. */
-  failed: Array<{ cluster: string, error: string }>
+  failed: Array<{
+    /** Name of the cluster that could not be written. */
+    cluster: string
+    /** The error's message. */
+    error: string
+  }>
 }
 
 /**

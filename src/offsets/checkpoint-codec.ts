@@ -162,7 +162,12 @@ export function encodeCheckpointValue(checkpoint: Pick<Checkpoint, 'offset' | 't
  *
  * @throws {@link CodecError} as {@link encodeCheckpointKey} and {@link encodeCheckpointValue} do
  */
-export function encodeCheckpoint(checkpoint: Checkpoint): { key: Buffer, value: Buffer } {
+export function encodeCheckpoint(checkpoint: Checkpoint): {
+  /** The record key, as {@link encodeCheckpointKey} encodes it. */
+  key: Buffer
+  /** The record value, as {@link encodeCheckpointValue} encodes it. */
+  value: Buffer
+} {
   return { key: encodeCheckpointKey(checkpoint), value: encodeCheckpointValue(checkpoint) }
 }
 

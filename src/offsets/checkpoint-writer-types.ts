@@ -99,4 +99,9 @@ export interface CheckpointWriterOptions {
   onWritten?: (info: CheckpointWrittenInfo) => void
   /** Called after a failed write to one cluster; the positions stay pending. Must not throw. */
   onError?: (info: CheckpointWriteFailedInfo) => void
+  /**
+   * Pull mode: called before every write to collect the positions that changed since the last
+   * call, so the hot path only notes the last processed record (no per-record `record()` call).
+   */
+  collect?: () => CheckpointPosition[]
 }

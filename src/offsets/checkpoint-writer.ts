@@ -51,6 +51,7 @@ export class CheckpointWriter {
   private readonly targets: () => CheckpointTarget[]
   private readonly onWritten: ((info: CheckpointWrittenInfo) => void) | undefined
   private readonly onError: ((info: CheckpointWriteFailedInfo) => void) | undefined
+  private readonly collect: (() => CheckpointPosition[]) | undefined
   private readonly dirty = new Map<string, Entry>()
   private readonly timer: NodeJS.Timeout
   private chain: Promise<unknown> = Promise.resolve()
@@ -60,7 +61,7 @@ export class CheckpointWriter {
 
   /** @throws `InvalidOptionError` naming the bad option. */
   constructor(options: CheckpointWriterOptions) {
-    expectObject(options, 'checkpoint', ['group', 'targets', 'topic', 'intervalMs', 'sendTimeoutMs', 'onWritten', 'onError'])
+    expectObject(options, 'checkpoint', ['group', 'targets', 'topic', 'intervalMs', 'sendTimeoutMs', 'onWritten', 'onError', 'collect'])
     this.group = expectString(options.group, 'checkpoint.group')
     if (options.targets === undefined) invalid('checkpoint.targets', 'a function returning the producers to write to', undefined)
     this.targets = expectFunction<() => CheckpointTarget[]>(options.targets, 'checkpoint.targets')!
@@ -69,6 +70,7 @@ export class CheckpointWriter {
     this.sendTimeoutMs = expectInt(options.sendTimeoutMs, 'checkpoint.sendTimeoutMs', 5000, { min: 1 })
     this.onWritten = expectFunction(options.onWritten, 'checkpoint.onWritten')
     this.onError = expectFunction(options.onError, 'checkpoint.onError')
+    this.collect = expectFunction(options.collect, 'checkpoint.collect')
     if (isExcludedByMm2Defaults(this.topic)) log('checkpoint topic %s matches MirrorMaker 2 default topics.exclude: MM2 will not replicate it', this.topic)
     this.timer = setInterval(() => this.tick(), this.intervalMs)
     this.timer.unref()
@@ -118,13 +120,22 @@ export class CheckpointWriter {
     return this.flush()
   }
 
+  /** Pulls positions from the `collect` hook (the consumer's cheap per-record bookkeeping). */
+  private pull(): void {
+    if (!this.collect || this.closed) return
+    for (const position of this.collect()) this.record(position)
+  }
+
   private tick(): void {
     // A slow send must not pile up writes behind it; the next tick catches up.
-    if (this.busy || this.dirty.size === 0) return
+    if (this.busy) return
+    this.pull()
+    if (this.dirty.size === 0) return
     void this.flush()
   }
 
   private async write(): Promise<CheckpointFlushResult> {
+    this.pull()
     if (this.dirty.size === 0) return { written: 0, failed: [], pending: 0 }
     this.busy = true
     try {

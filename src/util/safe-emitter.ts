@@ -14,23 +14,28 @@ type Listener = (...args: any[]) => void
 export class SafeEmitter<Events extends object> extends EventEmitter<Events> {
   private readonly guarded = new WeakMap<Listener, Listener>()
 
+  /** Adds a listener for `event`; if it throws or rejects, the error is logged and the other listeners still run. */
   override on<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
     return super.on(event, this.guard(event, fn as Listener) as never, context)
   }
 
+  /** Alias of `on`: adds a guarded listener for `event`. */
   override addListener<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
     return this.on(event, fn, context)
   }
 
+  /** Adds a guarded listener for `event` that is removed after its first call. */
   override once<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
     return super.once(event, this.guard(event, fn as Listener) as never, context)
   }
 
+  /** Removes the listeners of `event` (only `fn`, when given), as added by `on`, `addListener` or `once`. */
   override off<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
     const wrapped = fn === undefined ? undefined : this.guarded.get(fn as Listener) ?? fn
     return super.off(event, wrapped as never, context, once)
   }
 
+  /** Alias of `off`: removes the listeners of `event` (only `fn`, when given). */
   override removeListener<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
     return this.off(event, fn, context, once)
   }
