@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 // two-datacenter bed (started once per run by the global setup, shared by every integration file).
 export default defineConfig({
   test: {
+    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-report.json' }]] : ['default'],
     projects: [
       {
         test: {

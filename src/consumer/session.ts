@@ -103,7 +103,9 @@ export class ConsumerSession {
     return async (payload) => {
       if (this.fenced) throw new FencedError(this.cluster)
       const { topic, originCluster } = this.source(payload.topic)
-      await handler({ ...payload, topic, physicalTopic: payload.topic, cluster: this.cluster, originCluster })
+      // An object literal, not a spread: spreading and adding keys costs microseconds per record
+      // on Node 20, which is most of a consumer's budget.
+      await handler({ topic, partition: payload.partition, message: payload.message, heartbeat: payload.heartbeat, pause: payload.pause, physicalTopic: payload.topic, cluster: this.cluster, originCluster })
       this.processed(payload.topic, payload.partition, payload.message)
     }
   }
