@@ -212,8 +212,9 @@ export class FailoverConsumer {
   /** Translates the group's positions onto `to`, positions the group there and starts a session. */
   private async positionAndStart(to: string): Promise<'commit' | 'seek'> {
     await this.prepareCluster(to)
-    // Whatever this instance processed on the old cluster goes to the new one's checkpoint topic now.
-    await this.writer.flush()
+    // No flush first: a write still pending towards the dead cluster would hold the move for its
+    // whole send timeout. This instance's own positions go into the translation directly (below),
+    // and the writer's next tick stores them on the new cluster for the other instances.
     const connection = this.ctx.connection(to)
     const admin = await connection.admin()
     const topics = await this.physicalTopics(to)

@@ -45,7 +45,9 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
    */
   translators?: TranslatorName[]
   /**
-   * For a partition without any checkpoint on a switch: `earliest`, `latest` or `error`.
+   * For a partition without any checkpoint on a switch: `earliest`, `latest` or `error` (the
+   * move fails with `MissingCheckpointError`). An empty partition is never an error: earliest
+   * and latest coincide there.
    *
    * @default 'earliest'
    */

@@ -61,6 +61,7 @@ export interface TranslateOffsetsRequest {
   /**
    * For partitions without a usable checkpoint: `earliest` (low watermark, re-reads),
    * `latest` (high watermark, skips what is there) or `error` (throw `MissingCheckpointError`).
+   * An empty partition is never an error: earliest and latest coincide there.
    *
    * @default 'earliest'
    */
