@@ -101,7 +101,7 @@ export class FailoverConsumer {
     this.runConfig = config
     this.state = 'running'
     const active = await this.ctx.waitForActive(30_000)
-    this.moving = this.startSession(active)
+    this.moving = this.positionAndStart(active, 'start').then(() => {})
     await this.moving
   }
 
@@ -194,7 +194,7 @@ export class FailoverConsumer {
     await pRetry(async () => {
       if (this.state !== 'running') throw new AbortError('consumer disconnected')
       if (this.ctx.activeCluster !== to) throw new AbortError(`active cluster moved on to ${this.ctx.activeCluster}`)
-      const positionedBy = await this.positionAndStart(to)
+      const positionedBy = await this.positionAndStart(to, 'switch')
       this.emitter.emit('consumer:moved', { timestamp: Date.now(), group: this.groupId, from, to, positionedBy, durationMs: Date.now() - started })
     }, {
       retries: 5,
@@ -209,8 +209,16 @@ export class FailoverConsumer {
     })
   }
 
-  /** Translates the group's positions onto `to`, positions the group there and starts a session. */
-  private async positionAndStart(to: string): Promise<'commit' | 'seek'> {
+  /**
+   * Translates the group's positions onto `to`, positions the group there and starts a session.
+   *
+   * Every partition starts at the larger of the translated position and the group's own commit
+   * on `to`: both are positions the group had processed up to (the commit possibly from an
+   * earlier stay there), so the larger one loses nothing and repeats less. On `start` (a fresh
+   * `run()`), partitions without any checkpoint are left to kafkajs and `fromBeginning`; this is
+   * what lets an instance restarted during an outage resume from checkpoints on the survivor.
+   */
+  private async positionAndStart(to: string, reason: 'start' | 'switch'): Promise<'commit' | 'seek'> {
     await this.prepareCluster(to)
     // No flush first: a write still pending towards the dead cluster would hold the move for its
     // whole send timeout. This instance's own positions go into the translation directly (below),
@@ -228,38 +236,37 @@ export class FailoverConsumer {
       topics,
       checkpointTopic: this.checkpointTopic,
       translators: this.config.translators,
-      onMissingCheckpoint: this.config.onMissingCheckpoint,
+      onMissingCheckpoint: reason === 'start' && this.config.onMissingCheckpoint === 'error' ? 'earliest' : this.config.onMissingCheckpoint,
       timestampSafetyMarginMs: this.config.timestampSafetyMarginMs,
       extraCheckpoints: [...this.positions.values()].flatMap((p) => p.checkpoints(this.groupId)),
     })
     this.emitter.emit('offsets:translated', result)
+    const positions = await this.startingPositions(admin, result, topics, reason)
     try {
-      await commitTranslatedOffsets(admin, result, { kafka: connection.kafka })
+      await commitTranslatedOffsets(admin, { ...result, partitions: positions }, { kafka: connection.kafka })
       await this.startSession(to, topics)
       return 'commit'
     } catch (error) {
       if (!(error instanceof GroupNotEmptyError)) throw error
-      // Other members already run on `to` (another instance moved first, or the restarted cluster
-      // still remembers members): join, and seek to the larger of ours and the group's commit.
-      const seekOnJoin = await this.seekTargets(admin, result, topics)
-      await this.startSession(to, topics, seekOnJoin)
+      // Other members already run on `to` (another instance moved first, or a restarted cluster
+      // still remembers members). At start their commits stand; on a switch, join and seek.
+      await this.startSession(to, topics, reason === 'switch' ? new Map(positions.map((p) => [`${p.topic}:${p.partition}`, p.offset])) : undefined)
       return 'seek'
     }
   }
 
-  private async seekTargets(admin: Admin, result: TranslationResult, topics: string[]): Promise<Map<string, string>> {
+  /** Per partition, the larger of the translated position and the group's commit on the cluster. */
+  private async startingPositions(admin: Admin, result: TranslationResult, topics: string[], reason: 'start' | 'switch'): Promise<TranslationResult['partitions']> {
     const committed = new Map<string, bigint>()
     for (const t of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
       for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(`${t.topic}:${p.partition}`, BigInt(p.offset))
     }
-    const targets = new Map<string, string>()
-    for (const p of result.partitions) {
-      const key = `${p.topic}:${p.partition}`
-      const group = committed.get(key)
-      const ours = BigInt(p.offset)
-      targets.set(key, (group !== undefined && group > ours ? group : ours).toString())
-    }
-    return targets
+    return result.partitions
+      .filter((p) => reason === 'switch' || (p.method !== 'earliest' && p.method !== 'latest'))
+      .map((p) => {
+        const group = committed.get(`${p.topic}:${p.partition}`)
+        return group !== undefined && group > BigInt(p.offset) ? { ...p, offset: group.toString() } : p
+      })
   }
 
   private async startSession(cluster: string, topics?: string[], seekOnJoin?: Map<string, string>): Promise<void> {

@@ -4,7 +4,7 @@
  * cluster wakes up from a hang and kafkajs carries on delivering.
  */
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs'
-import { disconnectQuietly, FAILOVER_RETRY } from '../cluster/index.js'
+import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
@@ -43,7 +43,10 @@ export class ConsumerSession {
   constructor(private readonly setup: SessionSetup) {
     const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, retry, ...kafkajsConfig } = setup.config
     this.cluster = setup.cluster
-    this.consumer = setup.kafka.consumer({ ...kafkajsConfig, retry: retry ?? FAILOVER_RETRY })
+    // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
+    // failing handler is retried before the consumer restarts, and discovery, not the consumer,
+    // notices a dead cluster.
+    this.consumer = setup.kafka.consumer(retry === undefined ? kafkajsConfig : { ...kafkajsConfig, retry })
   }
 
   /**

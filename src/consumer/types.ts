@@ -31,9 +31,10 @@ export interface CheckpointOptions {
  */
 export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
   /**
-   * kafkajs retries inside one cluster.
+   * kafkajs retry of the consumer on each cluster (also how often a failing handler is retried
+   * before kafkajs restarts the consumer). Cluster failure is detected by discovery, not by it.
    *
-   * @default { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+   * @default the cluster's kafkajs client setting
    */
   retry?: RetryOptions
   /** Checkpointing. */
