@@ -192,7 +192,8 @@ export class KafkaBed {
     throw new Error(`replication ${source} -> ${target} did not deliver within ${timeoutMs} ms; mm2 log:\n${await logTail(this.logFile('mm2'))}`)
   }
 
-  private async highWatermark(cluster: string, topic: string): Promise<number> {
+  /** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
+  async highWatermark(cluster: string, topic: string): Promise<number> {
     const admin = this.kafka(cluster).admin()
     try {
       await admin.connect()
