@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Message } from 'kafkajs'
+import pRetry from 'p-retry'
 import { createTopic, drClient, median, rawKafka, type Row } from './common.js'
 
 const RECORDS = 60_000
@@ -40,6 +41,8 @@ export async function benchProduce(): Promise<Row[]> {
   const rawRates: number[] = []
   const wrappedRates: number[] = []
   try {
+    // A just-started bed may still be settling partition leadership: wait for one good send.
+    await pRetry(() => raw.send({ topic, messages: [{ value: payload }] }), { retries: 20, minTimeout: 250, maxTimeout: 1000 })
     // Warm both paths once, then alternate so drift on the machine hits both alike.
     await pump((messages) => raw.send({ topic, messages }), payload)
     await pump((messages) => wrapped.send({ topic, messages }), payload)
