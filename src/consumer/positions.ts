@@ -5,7 +5,7 @@ import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 interface TopicPositions {
   /** Last processed record per partition. */
   messages: Array<KafkaMessage | undefined>
-  /** When it was processed (ms since epoch), per partition. */
+  /** When the position was last collected (ms since epoch), per partition. */
   at: number[]
   /** Changed since the last `drain()`, per partition. */
   changed: boolean[]
@@ -13,8 +13,9 @@ interface TopicPositions {
 
 /**
  * The last record a group processed per (topic, partition) on one cluster. The hot path only
- * stores a reference and a time; offsets and timestamps are worked out when checkpoints are
- * written (once a second) or when a switch needs them.
+ * stores a reference; offsets, timestamps and the time of the position are worked out when
+ * checkpoints are collected (once per interval) or when a switch needs them. A position's time
+ * is therefore that of its collection, as precise as the `writtenAt` of a written checkpoint.
  */
 export class ProcessedPositions {
   private readonly byTopic = new Map<string, TopicPositions>()
@@ -29,29 +30,31 @@ export class ProcessedPositions {
       this.byTopic.set(topic, entry)
     }
     entry.messages[partition] = message
-    entry.at[partition] = Date.now()
     entry.changed[partition] = true
   }
 
   /** Positions that changed since the last call (for the checkpoint writer). */
   drain(): CheckpointPosition[] {
     const out: CheckpointPosition[] = []
+    const now = Date.now()
     for (const [topic, entry] of this.byTopic) {
       entry.changed.forEach((changed, partition) => {
         if (!changed) return
         entry.changed[partition] = false
+        entry.at[partition] = now
         out.push(this.position(topic, partition, entry.messages[partition]!))
       })
     }
     return out
   }
 
-  /** Every position as a checkpoint, `writtenAt` being the time the record was processed. */
+  /** Every position as a checkpoint; `writtenAt` is its collection time (now, if not collected yet). */
   checkpoints(group: string): Checkpoint[] {
     const out: Checkpoint[] = []
+    const now = Date.now()
     for (const [topic, entry] of this.byTopic) {
       entry.messages.forEach((message, partition) => {
-        if (message) out.push({ group, ...this.position(topic, partition, message), writtenAt: entry.at[partition]! })
+        if (message) out.push({ group, ...this.position(topic, partition, message), writtenAt: entry.changed[partition] ? now : entry.at[partition]! })
       })
     }
     return out
