@@ -12,10 +12,10 @@ const RECORDS = 60_000
 const ROUNDS = 3
 const FAILOVER_TRIALS = 3
 
-async function fill(cluster: 'dc1' | 'dc2', topic: string, count: number, spacedTimestamps = false): Promise<void> {
+async function fill(cluster: 'dc1' | 'dc2', topic: string, count: number, spacedTimestamps = false, recordBytes = 100): Promise<void> {
   const producer = rawKafka(cluster).producer()
   await producer.connect()
-  const payload = randomBytes(100)
+  const payload = randomBytes(recordBytes)
   const base = Date.now() - count
   for (let start = 0; start < count; start += 1000) {
     await producer.send({ topic, messages: Array.from({ length: Math.min(1000, count - start) }, (_, j) => ({ key: `k${start + j}`, value: spacedTimestamps ? `r${start + j}` : payload, timestamp: spacedTimestamps ? String(base + start + j) : undefined })) })
@@ -64,10 +64,10 @@ async function drainWrapped(topic: string): Promise<number> {
   return RECORDS / seconds
 }
 
-export async function benchConsumeThroughput(): Promise<Row[]> {
+export async function benchConsumeThroughput(recordBytes = 100): Promise<Row[]> {
   const topic = `bench-consume-${Date.now()}`
   await createTopic('dc1', topic, 6)
-  await fill('dc1', topic, RECORDS)
+  await fill('dc1', topic, RECORDS, false, recordBytes)
   const raw: number[] = []
   const wrapped: number[] = []
   await drainRaw(topic)
@@ -76,11 +76,11 @@ export async function benchConsumeThroughput(): Promise<Row[]> {
     raw.push(await drainRaw(topic))
     wrapped.push(await drainWrapped(topic))
   }
-  console.log(`consume rounds raw ${raw.map((x) => x.toFixed(0)).join(', ')} / wrapper ${wrapped.map((x) => x.toFixed(0)).join(', ')} records/s`)
+  console.log(`consume ${recordBytes} B rounds raw ${raw.map((x) => x.toFixed(0)).join(', ')} / wrapper ${wrapped.map((x) => x.toFixed(0)).join(', ')} records/s`)
   const r = median(raw)
   const w = median(wrapped)
   return [{
-    measure: `consume throughput (${RECORDS} x 100 B, 6 partitions, checkpoints on; median of ${ROUNDS})`,
+    measure: `consume throughput (${RECORDS} x ${recordBytes} B, 6 partitions, checkpoints on; median of ${ROUNDS})`,
     raw: `${r.toFixed(0)} rec/s`,
     wrapper: `${w.toFixed(0)} rec/s`,
     ratio: (w / r).toFixed(3),

@@ -28,10 +28,10 @@ async function pump(send: Send, payload: Buffer): Promise<number> {
   return RECORDS / seconds
 }
 
-export async function benchProduce(): Promise<Row[]> {
+export async function benchProduce(recordBytes = 100): Promise<Row[]> {
   const topic = `bench-produce-${Date.now()}`
   await createTopic('dc1', topic, 6)
-  const payload = randomBytes(100)
+  const payload = randomBytes(recordBytes)
   const raw = rawKafka('dc1').producer()
   await raw.connect()
   // With provenance headers (the default) and without, to show what the two headers cost.
@@ -61,8 +61,8 @@ export async function benchProduce(): Promise<Row[]> {
     await raw.disconnect()
   }
   const r = median(rates.raw)
-  console.log(`produce rounds (records/s) ${Object.entries(rates).map(([k, v]) => `${k}: ${v.map((x) => x.toFixed(0)).join(', ')}`).join(' / ')}`)
-  const shape = `${RECORDS} x 100 B, ${PER_SEND}/send, ${CONCURRENCY} in flight; median of ${ROUNDS}`
+  console.log(`produce ${recordBytes} B rounds (records/s) ${Object.entries(rates).map(([k, v]) => `${k}: ${v.map((x) => x.toFixed(0)).join(', ')}`).join(' / ')}`)
+  const shape = `${RECORDS} x ${recordBytes} B, ${PER_SEND}/send, ${CONCURRENCY} in flight; median of ${ROUNDS}`
   return [
     { measure: `produce throughput, provenance headers on (${shape})`, raw: `${r.toFixed(0)} rec/s`, wrapper: `${median(rates.stamped).toFixed(0)} rec/s`, ratio: (median(rates.stamped) / r).toFixed(3), goal: '>= 0.95' },
     { measure: `produce throughput, provenance off (${shape})`, raw: `${r.toFixed(0)} rec/s`, wrapper: `${median(rates.plain).toFixed(0)} rec/s`, ratio: (median(rates.plain) / r).toFixed(3), goal: '(for comparison)' },
