@@ -286,6 +286,11 @@ export class FailoverConsumer {
       await session.stop(this.teardownTimeoutMs)
       throw error
     }
+    // disconnect() may have run while this session was starting: it must not outlive the consumer.
+    if (this.state === 'closed') {
+      this.session = undefined
+      await session.stop(this.teardownTimeoutMs)
+    }
   }
 
   /**
