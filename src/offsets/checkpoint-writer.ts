@@ -115,13 +115,16 @@ export class CheckpointWriter {
 
   /** Stops the timer and flushes. Later {@link CheckpointWriter.record} calls are ignored. */
   async close(): Promise<CheckpointFlushResult> {
-    this.closed = true
     clearInterval(this.timer)
+    // The last positions are collected before closing: they are the ones a restart needs most.
+    this.pull()
+    this.closed = true
     return this.flush()
   }
 
   /** Pulls positions from the `collect` hook (the consumer's cheap per-record bookkeeping). */
   private pull(): void {
+    // record() ignores positions after close(), so pulling then would only drop them.
     if (!this.collect || this.closed) return
     for (const position of this.collect()) this.record(position)
   }

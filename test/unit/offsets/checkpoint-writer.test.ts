@@ -198,3 +198,26 @@ describe('CheckpointWriter', () => {
     expect(() => new CheckpointWriter({ group: 'g', targets, extra: 1 } as CheckpointWriterOptions)).toThrow(/Unknown option `checkpoint\.extra`/)
   })
 })
+
+describe('CheckpointWriter pull mode (collect)', () => {
+  beforeEach(() => { vi.useFakeTimers({ now: 1_700_000_000_000 }) })
+  afterEach(async () => {
+    vi.useRealTimers()
+    await Promise.all(writers.splice(0).map((w) => w.close()))
+  })
+
+  it('collects positions on every tick and once more on close, so the last positions are written', async () => {
+    const producer = new FakeProducer()
+    const queue: Array<ReturnType<typeof pos>> = [pos(0, 5)]
+    const w = writer({ producer, intervalMs: 1000, collect: () => queue.splice(0) })
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(producer.decoded().map((c) => c?.offset)).toEqual(['5'])
+    queue.push(pos(0, 9), pos(1, 3))
+    const result = await w.close()
+    expect(result.written).toBe(2)
+    expect(producer.decoded().map((c) => c?.offset)).toEqual(['5', '9', '3'])
+    queue.push(pos(0, 11))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(producer.sends).toHaveLength(2) // closed: nothing collected or written any more
+  })
+})
