@@ -5,17 +5,18 @@ import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 interface TopicPositions {
   /** Last processed record per partition. */
   messages: Array<KafkaMessage | undefined>
-  /** When the position was last collected (ms since epoch), per partition. */
+  /** When the record was processed (ms since epoch), per partition. */
   at: number[]
   /** Changed since the last `drain()`, per partition. */
   changed: boolean[]
 }
 
 /**
- * The last record a group processed per (topic, partition) on one cluster. The hot path only
- * stores a reference; offsets, timestamps and the time of the position are worked out when
- * checkpoints are collected (once per interval) or when a switch needs them. A position's time
- * is therefore that of its collection, as precise as the `writtenAt` of a written checkpoint.
+ * The last record a group processed per (topic, partition) on one cluster. The hot path stores
+ * a reference and the time; offsets and timestamps are worked out when checkpoints are collected
+ * (once per interval) or when a switch needs them. The time travels with the position, so a
+ * position collected or written late (a record that finished just as its session was fenced)
+ * never looks newer than positions reached since on another cluster.
  */
 export class ProcessedPositions {
   private readonly byTopic = new Map<string, TopicPositions>()
@@ -30,31 +31,29 @@ export class ProcessedPositions {
       this.byTopic.set(topic, entry)
     }
     entry.messages[partition] = message
+    entry.at[partition] = Date.now()
     entry.changed[partition] = true
   }
 
   /** Positions that changed since the last call (for the checkpoint writer). */
   drain(): CheckpointPosition[] {
     const out: CheckpointPosition[] = []
-    const now = Date.now()
     for (const [topic, entry] of this.byTopic) {
       entry.changed.forEach((changed, partition) => {
         if (!changed) return
         entry.changed[partition] = false
-        entry.at[partition] = now
-        out.push(this.position(topic, partition, entry.messages[partition]!))
+        out.push({ ...this.position(topic, partition, entry.messages[partition]!), at: entry.at[partition]! })
       })
     }
     return out
   }
 
-  /** Every position as a checkpoint; `writtenAt` is its collection time (now, if not collected yet). */
+  /** Every position as a checkpoint, `writtenAt` being the time its record was processed. */
   checkpoints(group: string): Checkpoint[] {
     const out: Checkpoint[] = []
-    const now = Date.now()
     for (const [topic, entry] of this.byTopic) {
       entry.messages.forEach((message, partition) => {
-        if (message) out.push({ group, ...this.position(topic, partition, message), writtenAt: entry.changed[partition] ? now : entry.at[partition]! })
+        if (message) out.push({ group, ...this.position(topic, partition, message), writtenAt: entry.at[partition]! })
       })
     }
     return out

@@ -17,6 +17,11 @@ export interface CheckpointPosition {
   offset: string
   /** CreateTime in ms of the last processed record; `-1` when unknown. */
   timestamp: number
+  /**
+   * When the position was reached (ms since epoch); written as the checkpoint's `writtenAt`, so
+   * that a position written late never looks newer than it is. Default: the time of the write.
+   */
+  at?: number
 }
 
 /** Where checkpoints go: the producer of one cluster. */

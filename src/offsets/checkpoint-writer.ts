@@ -91,10 +91,11 @@ export class CheckpointWriter {
     const entry = this.dirty.get(key)
     this.seq++
     if (entry === undefined) {
-      this.dirty.set(key, { cluster: position.cluster, topic: position.topic, partition: position.partition, offset: position.offset, timestamp: position.timestamp, seq: this.seq })
+      this.dirty.set(key, { cluster: position.cluster, topic: position.topic, partition: position.partition, offset: position.offset, timestamp: position.timestamp, at: position.at, seq: this.seq })
     } else {
       entry.offset = position.offset
       entry.timestamp = position.timestamp
+      entry.at = position.at
       entry.seq = this.seq
     }
   }
@@ -171,7 +172,7 @@ export class CheckpointWriter {
     const messages: Array<{ key: Buffer, value: Buffer }> = []
     for (const [key, entry] of this.dirty) {
       try {
-        messages.push(encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt }))
+        messages.push(encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt }))
         batch.set(key, entry.seq)
       } catch (error) {
         // A position that cannot be encoded never will be: drop it rather than retry forever.

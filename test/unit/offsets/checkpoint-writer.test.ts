@@ -221,3 +221,19 @@ describe('CheckpointWriter pull mode (collect)', () => {
     expect(producer.sends).toHaveLength(2) // closed: nothing collected or written any more
   })
 })
+
+describe('CheckpointWriter writtenAt', () => {
+  afterEach(async () => { await Promise.all(writers.splice(0).map((w) => w.close())) })
+
+  it('writes a position\'s own time as writtenAt, and the write time for positions without one', async () => {
+    const producer = new FakeProducer()
+    const w = writer({ producer })
+    w.record({ ...pos(0, 5), at: 1234 })
+    w.record(pos(1, 6))
+    const before = Date.now()
+    await w.flush()
+    const [timed, untimed] = producer.decoded()
+    expect(timed?.writtenAt).toBe(1234)
+    expect(untimed?.writtenAt).toBeGreaterThanOrEqual(before)
+  })
+})
