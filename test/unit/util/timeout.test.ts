@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { KafkaDRError, TimeoutError } from '../../../src/errors.js'
-import { sleep, withTimeout } from '../../../src/util/timeout.js'
+import { withTimeout } from '../../../src/util/timeout.js'
 import { watchUnhandledRejections } from '../helpers/unhandled.js'
 
 const unhandled = watchUnhandledRejections()
@@ -71,69 +71,6 @@ describe('withTimeout', () => {
       expect(outcome).toBeUndefined()
       await vi.advanceTimersByTimeAsync(1)
       expect(outcome).toBeInstanceOf(TimeoutError)
-    } finally {
-      vi.useRealTimers()
-    }
-  })
-})
-
-describe('sleep', () => {
-  it('resolves after the given time', async () => {
-    vi.useFakeTimers()
-    try {
-      let done = false
-      void sleep(500).then(() => { done = true })
-      await vi.advanceTimersByTimeAsync(499)
-      expect(done).toBe(false)
-      await vi.advanceTimersByTimeAsync(1)
-      expect(done).toBe(true)
-    } finally {
-      vi.useRealTimers()
-    }
-  })
-
-  it('resolves early, without an error, when the signal aborts', async () => {
-    vi.useFakeTimers()
-    try {
-      const controller = new AbortController()
-      let done = false
-      const sleeping = sleep(60_000, controller.signal).then(() => { done = true })
-      await vi.advanceTimersByTimeAsync(10)
-      expect(done).toBe(false)
-      controller.abort(new Error('stop'))
-      await sleeping
-      expect(done).toBe(true)
-      // Its timer is gone too.
-      expect(vi.getTimerCount()).toBe(0)
-    } finally {
-      vi.useRealTimers()
-    }
-  })
-
-  it('resolves at once for an already aborted signal', async () => {
-    vi.useFakeTimers()
-    try {
-      let done = false
-      void sleep(60_000, AbortSignal.abort()).then(() => { done = true })
-      await vi.advanceTimersByTimeAsync(0)
-      expect(done).toBe(true)
-      expect(vi.getTimerCount()).toBe(0)
-    } finally {
-      vi.useRealTimers()
-    }
-  })
-
-  it('removes its abort listener when the time is up', async () => {
-    vi.useFakeTimers()
-    try {
-      const controller = new AbortController()
-      const add = vi.spyOn(controller.signal, 'addEventListener')
-      const remove = vi.spyOn(controller.signal, 'removeEventListener')
-      const sleeping = sleep(100, controller.signal)
-      await vi.advanceTimersByTimeAsync(100)
-      await sleeping
-      expect(add).toHaveBeenCalledTimes(1)
-      expect(remove).toHaveBeenCalledWith('abort', add.mock.calls[0]![1])
     } finally {
       vi.useRealTimers()
     }
