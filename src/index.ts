@@ -88,7 +88,7 @@ export {
   ProvenanceStamper,
   readProvenance,
   DuplicateFilter,
-  DEFAULT_PROVENANCE_HEADERS,
+  DEFAULT_PROVENANCE_HEADER,
 } from './topology/index.js'
 export type {
   ReplicationPolicy,
@@ -96,7 +96,6 @@ export type {
   PrefixReplicationOption,
   PrefixReplicationPolicyOptions,
   ParsedTopic,
-  ProvenanceHeaderNames,
   ProvenanceStamperOptions,
   Provenance,
   DuplicateFilterOptions,

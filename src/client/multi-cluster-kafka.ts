@@ -69,7 +69,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
       .sort((a, b) => a.priority - b.priority || Number(b.name === this.options.localCluster) - Number(a.name === this.options.localCluster) || a.name.localeCompare(b.name))
     const names = this.clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
-    this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ headers: this.options.provenance?.headers, clusters: names })
+    this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
     this.policy = createPolicy(this.options.discovery, this.clusters, this.options.health.timeoutMs)
     this.discovery = new Discovery(this.clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
       active: () => this.active,

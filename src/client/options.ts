@@ -67,7 +67,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   } else policy = expectOneOf(d.policy, 'discovery.policy', ['priority', 'sticky', 'declared'] as const, 'priority')
 
   const provenance = top.provenance
-  if (provenance !== undefined && provenance !== false) expectObject(provenance, 'provenance', ['headers'])
+  if (provenance !== undefined && provenance !== false) expectObject(provenance, 'provenance', ['header'])
 
   return {
     clusters,

@@ -1,6 +1,6 @@
 import type { ClusterOptions } from '../cluster/index.js'
 import type { DiscoveryOptions, HealthOptions, HealthState } from '../discovery/types.js'
-import type { ProvenanceHeaderNames, ReplicationOption } from '../topology/index.js'
+import type { ReplicationOption } from '../topology/index.js'
 
 /** Options of {@link MultiClusterKafka}. */
 export interface MultiClusterKafkaOptions {
@@ -29,18 +29,18 @@ export interface MultiClusterKafkaOptions {
    */
   replication?: ReplicationOption
   /**
-   * Provenance headers stamped on every produced record (origin cluster and a unique id), or
-   * `false` to send records untouched.
+   * The provenance header stamped on every produced record (origin cluster and a unique id; its
+   * format is documented with `ProvenanceStamper`), or `false` to send records untouched.
    *
-   * @default { headers: { origin: 'x-dr-origin', id: 'x-dr-id' } }
+   * @default { header: 'x-dr' }
    */
   provenance?: false | {
     /**
-     * Header names to use instead of the defaults; names left out keep theirs.
+     * Name of the provenance header.
      *
-     * @default DEFAULT_PROVENANCE_HEADERS ({ origin: 'x-dr-origin', id: 'x-dr-id' })
+     * @default DEFAULT_PROVENANCE_HEADER ('x-dr')
      */
-    headers?: Partial<ProvenanceHeaderNames>
+    header?: string
   }
   /**
    * `connect()` rejects when no cluster is healthy within this time, in ms.

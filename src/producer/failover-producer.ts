@@ -126,7 +126,8 @@ export class FailoverProducer {
     const { stamper } = this
     if (!stamper) return messages
     if (previous === undefined) return messages.map((m) => stamper.stamp(m, cluster))
-    return previous.map((m) => stamper.withOrigin(m, cluster))
+    // A message that stamp() returned as it was came with its own provenance (forwarded): keep it.
+    return previous.map((m, i) => (m === messages[i] ? m : stamper.withOrigin(m, cluster)))
   }
 
   private async deliver(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {

@@ -19,7 +19,7 @@ export type {
   ReplicationPolicy,
 } from './replication-policy.js'
 export {
-  DEFAULT_PROVENANCE_HEADERS,
+  DEFAULT_PROVENANCE_HEADER,
   DuplicateFilter,
   ProvenanceStamper,
   readProvenance,
@@ -27,6 +27,5 @@ export {
 export type {
   DuplicateFilterOptions,
   Provenance,
-  ProvenanceHeaderNames,
   ProvenanceStamperOptions,
 } from './provenance.js'

@@ -43,10 +43,10 @@ describe('new MultiClusterKafka', () => {
     expect((error as InvalidOptionError).path).toBe('replication')
   })
 
-  it('rejects provenance headers that collide synchronously', () => {
-    const error = thrown(() => new MultiClusterKafka(options({ provenance: { headers: { origin: 'h', id: 'h' } } })))
+  it('rejects an empty provenance header name synchronously', () => {
+    const error = thrown(() => new MultiClusterKafka(options({ provenance: { header: '' } })))
     expect(error).toBeInstanceOf(InvalidOptionError)
-    expect((error as InvalidOptionError).path).toBe('provenance.headers.id')
+    expect((error as InvalidOptionError).path).toBe('provenance.header')
   })
 
   it('lists clusters by priority, then the local cluster, then name', () => {

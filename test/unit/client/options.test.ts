@@ -130,8 +130,8 @@ describe('resolveOptions: defaults', () => {
     expect(resolveOptions(withChange((o) => { o.discovery = { policy } })).discovery.policy).toBe(policy)
   })
 
-  it('accepts provenance with headers', () => {
-    const provenance = { headers: { origin: 'o', id: 'i' } }
+  it('accepts provenance with a header name', () => {
+    const provenance = { header: 'x-origin' }
     expect(resolveOptions(withChange((o) => { o.provenance = provenance })).provenance).toBe(provenance)
   })
 })
@@ -224,8 +224,8 @@ describe('resolveOptions: rejected options', () => {
     ['discovery.controlTopic empty', withChange((o) => { o.discovery = { controlTopic: '' } }), 'discovery.controlTopic',
       "Expected `discovery.controlTopic` to be a non-empty string, got ''"],
     ['provenance true', withChange((o) => { o.provenance = true }), 'provenance', 'Expected `provenance` to be an object, got true'],
-    ['an unknown key in provenance', withChange((o) => { o.provenance = { header: {} } }), 'provenance.header',
-      'Unknown option `provenance.header`; known options of `provenance` are: headers'],
+    ['an unknown key in provenance', withChange((o) => { o.provenance = { headers: {} } }), 'provenance.headers',
+      'Unknown option `provenance.headers`; known options of `provenance` are: header'],
     ['connectTimeoutMs negative', withChange((o) => { o.connectTimeoutMs = -1 }), 'connectTimeoutMs',
       'Expected `connectTimeoutMs` to be an integer ≥ 0, got -1'],
     ['switchTimeoutMs 0', withChange((o) => { o.switchTimeoutMs = 0 }), 'switchTimeoutMs',
