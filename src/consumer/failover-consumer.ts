@@ -134,7 +134,8 @@ export class FailoverConsumer {
 
   /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    this.current().pause(...args)
+    if (!this.session) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
+    this.session.pause(...args)
   }
 
   /** Resumes paused physical topics (partitions) on the active cluster. */

@@ -2,13 +2,17 @@ import type { KafkaMessage } from 'kafkajs'
 import type { Checkpoint } from '../offsets/checkpoint-codec.js'
 import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 
-interface TopicPositions {
-  /** Last processed record per partition. */
-  messages: Array<KafkaMessage | undefined>
-  /** When the record was processed (ms since epoch), per partition. */
-  at: number[]
-  /** Changed since the last `drain()`, per partition. */
-  changed: boolean[]
+/**
+ * The last processed record of one partition. Hot loops take the slot once per batch and then
+ * only write two fields per record.
+ */
+export interface PositionSlot {
+  /** Last processed record, or undefined before the first. */
+  message: KafkaMessage | undefined
+  /** When it was processed, in ms since the epoch. */
+  at: number
+  /** Changed since the last `drain()`. */
+  changed: boolean
 }
 
 /**
@@ -19,44 +23,59 @@ interface TopicPositions {
  * never looks newer than positions reached since on another cluster.
  */
 export class ProcessedPositions {
-  private readonly byTopic = new Map<string, TopicPositions>()
+  private readonly byTopic = new Map<string, PositionSlot[]>()
 
   constructor(readonly cluster: string) {}
 
-  /** Notes that `message` of `topic`/`partition` was processed. Called for every record. */
-  note(topic: string, partition: number, message: KafkaMessage): void {
-    let entry = this.byTopic.get(topic)
-    if (entry === undefined) {
-      entry = { messages: [], at: [], changed: [] }
-      this.byTopic.set(topic, entry)
+  /** The slot of `topic`/`partition`, created on first use; write `message`, `at` and `changed` together. */
+  slot(topic: string, partition: number): PositionSlot {
+    let slots = this.byTopic.get(topic)
+    if (slots === undefined) {
+      slots = []
+      this.byTopic.set(topic, slots)
     }
-    entry.messages[partition] = message
-    entry.at[partition] = Date.now()
-    entry.changed[partition] = true
+    let slot = slots[partition]
+    if (slot === undefined) {
+      slot = { message: undefined, at: 0, changed: false }
+      slots[partition] = slot
+    }
+    return slot
+  }
+
+  /** Notes that `message` of `topic`/`partition` was processed now. */
+  note(topic: string, partition: number, message: KafkaMessage): void {
+    const slot = this.slot(topic, partition)
+    slot.message = message
+    slot.at = Date.now()
+    slot.changed = true
   }
 
   /** Positions that changed since the last call (for the checkpoint writer). */
   drain(): CheckpointPosition[] {
     const out: CheckpointPosition[] = []
-    for (const [topic, entry] of this.byTopic) {
-      entry.changed.forEach((changed, partition) => {
-        if (!changed) return
-        entry.changed[partition] = false
-        out.push({ ...this.position(topic, partition, entry.messages[partition]!), at: entry.at[partition]! })
-      })
-    }
+    this.forEachProcessed((topic, partition, slot, message) => {
+      if (!slot.changed) return
+      slot.changed = false
+      out.push({ ...this.position(topic, partition, message), at: slot.at })
+    })
     return out
   }
 
   /** Every position as a checkpoint, `writtenAt` being the time its record was processed. */
   checkpoints(group: string): Checkpoint[] {
     const out: Checkpoint[] = []
-    for (const [topic, entry] of this.byTopic) {
-      entry.messages.forEach((message, partition) => {
-        if (message) out.push({ group, ...this.position(topic, partition, message), writtenAt: entry.at[partition]! })
+    this.forEachProcessed((topic, partition, slot, message) => {
+      out.push({ group, ...this.position(topic, partition, message), writtenAt: slot.at })
+    })
+    return out
+  }
+
+  private forEachProcessed(visit: (topic: string, partition: number, slot: PositionSlot, message: KafkaMessage) => void): void {
+    for (const [topic, slots] of this.byTopic) {
+      slots.forEach((slot, partition) => {
+        if (slot.message !== undefined) visit(topic, partition, slot, slot.message)
       })
     }
-    return out
   }
 
   private position(topic: string, partition: number, message: KafkaMessage): CheckpointPosition {

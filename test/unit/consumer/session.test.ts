@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import { ProcessedPositions } from '../../../src/consumer/positions.js'
+import { ConsumerSession } from '../../../src/consumer/session.js'
+import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../src/consumer/types.js'
+import { createReplicationPolicy } from '../../../src/topology/index.js'
+
+// A stand-in for the kafkajs consumer: records what run() was given and tracks pauses, so that
+// the record loop can be driven batch by batch without a broker.
+function fakeKafka() {
+  const paused = new Map<string, Set<number>>()
+  const consumer = {
+    events: { GROUP_JOIN: 'consumer.group_join' },
+    runConfig: undefined as ConsumerRunConfig | undefined,
+    on: () => () => {},
+    connect: async () => {},
+    subscribe: async () => {},
+    run: async (config: ConsumerRunConfig) => { consumer.runConfig = config },
+    pause: (topics: Array<{ topic: string, partitions?: number[] }>) => {
+      for (const { topic, partitions = [0, 1, 2] } of topics) {
+        const set = paused.get(topic) ?? new Set<number>()
+        partitions.forEach((p) => set.add(p))
+        paused.set(topic, set)
+      }
+    },
+    paused: () => [...paused].map(([topic, set]) => ({ topic, partitions: [...set] })),
+  }
+  return { kafka: { consumer: () => consumer } as unknown as Kafka, consumer }
+}
+
+const message = (offset: number): KafkaMessage => ({ offset: String(offset), timestamp: String(1000 + offset), key: null, value: Buffer.from(`v${offset}`), attributes: 0, headers: {} } as unknown as KafkaMessage)
+
+interface Driver {
+  payload: EachBatchPayload
+  resolved: string[]
+  heartbeats: number
+  commits: number
+  stale: boolean
+  running: boolean
+}
+
+function batchPayload(topic: string, partition: number, offsets: number[]): Driver {
+  const driver: Driver = { resolved: [], heartbeats: 0, commits: 0, stale: false, running: true, payload: undefined as never }
+  driver.payload = {
+    batch: { topic, partition, messages: offsets.map(message) } as unknown as Batch,
+    resolveOffset: (offset: string) => { driver.resolved.push(offset) },
+    heartbeat: async () => { driver.heartbeats++ },
+    pause: () => () => {},
+    commitOffsetsIfNecessary: async () => { driver.commits++ },
+    uncommittedOffsets: () => ({ topics: [] }),
+    isRunning: () => driver.running,
+    isStale: () => driver.stale,
+  }
+  return driver
+}
+
+async function startSession(run: FailoverRunConfig) {
+  const { kafka, consumer } = fakeKafka()
+  const positions = new ProcessedPositions('dc2')
+  const session = new ConsumerSession({ cluster: 'dc2', kafka, config: { groupId: 'g' }, policy: createReplicationPolicy('prefix', ['dc1', 'dc2']), positions })
+  await session.start(['orders', 'dc1.orders'], false, run, [])
+  const eachBatch = consumer.runConfig!.eachBatch!
+  return { session, consumer, positions, eachBatch }
+}
+
+describe('ConsumerSession eachMessage loop', () => {
+  afterEach(() => { vi.useRealTimers() })
+
+  it('runs eachMessage over kafkajs eachBatch without auto-resolve, and calls the handler per record with its source', async () => {
+    const seen: FailoverEachMessagePayload[] = []
+    const { consumer, positions, eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p) } })
+    expect(consumer.runConfig).toMatchObject({ eachBatchAutoResolve: false })
+    expect(consumer.runConfig!.eachMessage).toBeUndefined()
+    const driver = batchPayload('dc1.orders', 4, [7, 8, 9])
+    await eachBatch(driver.payload)
+    expect(seen.map((p) => [p.topic, p.physicalTopic, p.partition, p.cluster, p.originCluster, p.message.offset])).toEqual([
+      ['orders', 'dc1.orders', 4, 'dc2', 'dc1', '7'],
+      ['orders', 'dc1.orders', 4, 'dc2', 'dc1', '8'],
+      ['orders', 'dc1.orders', 4, 'dc2', 'dc1', '9'],
+    ])
+    expect(driver.resolved).toEqual(['7', '8', '9'])
+    expect(positions.drain().map((p) => [p.topic, p.partition, p.offset, p.timestamp])).toEqual([['dc1.orders', 4, '10', 1009]])
+  })
+
+  it('stops at a throwing handler: earlier records resolved and noted, the failed one neither', async () => {
+    const { positions, eachBatch } = await startSession({ eachMessage: async ({ message }) => { if (message.offset === '2') throw new Error('boom') } })
+    const driver = batchPayload('orders', 0, [0, 1, 2, 3])
+    await expect(eachBatch(driver.payload)).rejects.toThrow('boom')
+    expect(driver.resolved).toEqual(['0', '1'])
+    expect(positions.drain().map((p) => p.offset)).toEqual(['2'])
+  })
+
+  it('stops when the partition goes stale (a seek) or the consumer stops running', async () => {
+    const calls: string[] = []
+    let driver: Driver
+    const { eachBatch } = await startSession({
+      eachMessage: async ({ message }) => {
+        calls.push(message.offset)
+        if (message.offset === '1') driver.stale = true
+        if (message.offset === '11') driver.running = false
+      },
+    })
+    driver = batchPayload('orders', 0, [0, 1, 2])
+    await eachBatch(driver.payload)
+    expect(calls).toEqual(['0', '1'])
+    expect(driver.resolved).toEqual(['0', '1'])
+    driver = batchPayload('orders', 1, [10, 11, 12])
+    await eachBatch(driver.payload)
+    expect(calls).toEqual(['0', '1', '10', '11'])
+  })
+
+  it('stops after the record whose handler paused its partition, through the payload or the consumer', async () => {
+    let session: ConsumerSession | undefined
+    const calls: string[] = []
+    const started = await startSession({
+      eachMessage: async ({ message, pause, physicalTopic, partition }) => {
+        calls.push(`${partition}:${message.offset}`)
+        if (message.offset === '1') pause()
+        if (message.offset === '21') session!.pause([{ topic: physicalTopic, partitions: [partition] }])
+      },
+    })
+    session = started.session
+    // The payload's pause() is kafkajs', which the fake does not track: make it pause in the fake.
+    const byPayload = batchPayload('orders', 1, [0, 1, 2])
+    byPayload.payload.pause = () => { started.consumer.pause([{ topic: 'orders', partitions: [1] }]); return () => {} }
+    await started.eachBatch(byPayload.payload)
+    expect(calls).toEqual(['1:0', '1:1'])
+    // A pause of another partition does not stop this one.
+    const other = batchPayload('orders', 2, [20, 21, 22])
+    started.consumer.pause([{ topic: 'orders', partitions: [0] }])
+    await started.eachBatch(other.payload)
+    expect(calls).toEqual(['1:0', '1:1', '2:20', '2:21'])
+    expect(other.resolved).toEqual(['20', '21'])
+  })
+
+  it('refuses to call the handler once fenced', async () => {
+    const handler = vi.fn(async () => {})
+    const { session, eachBatch } = await startSession({ eachMessage: handler })
+    session.fence()
+    await expect(eachBatch(batchPayload('orders', 0, [0]).payload)).rejects.toThrow(/fenced/)
+    expect(handler).not.toHaveBeenCalled()
+  })
+
+  it('heartbeats and commits at most every 50 ms by default, after every record with a commit threshold, never without auto-commit', async () => {
+    vi.useFakeTimers({ now: 0 })
+    const slowly = async (): Promise<void> => { vi.setSystemTime(Date.now() + 20) }
+    const byTime = await startSession({ eachMessage: slowly })
+    const timed = batchPayload('orders', 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) // 20 ms each: 200 ms
+    await byTime.eachBatch(timed.payload)
+    expect(timed.heartbeats).toBeGreaterThanOrEqual(3)
+    expect(timed.heartbeats).toBeLessThanOrEqual(4)
+    expect(timed.commits).toBe(timed.heartbeats)
+
+    const byCount = await startSession({ eachMessage: slowly, autoCommitThreshold: 5 })
+    const counted = batchPayload('orders', 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    await byCount.eachBatch(counted.payload)
+    expect(counted.commits).toBe(10)
+
+    const manual = await startSession({ eachMessage: slowly, autoCommit: false })
+    const none = batchPayload('orders', 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    await manual.eachBatch(none.payload)
+    expect(none.commits).toBe(0)
+    expect(none.heartbeats).toBeGreaterThanOrEqual(3)
+  })
+
+  it('passes a user eachBatch through kafkajs eachBatch with its auto-resolve setting', async () => {
+    const { consumer } = await startSession({ eachBatch: async () => {}, eachBatchAutoResolve: false })
+    expect(consumer.runConfig!.eachBatch).toBeTypeOf('function')
+    expect(consumer.runConfig!.eachBatchAutoResolve).toBe(false)
+  })
+})
