@@ -39,6 +39,23 @@ export async function createTopic(cluster: 'dc1' | 'dc2', topic: string, numPart
   }, { retries: 5, minTimeout: 500 })
 }
 
+/** `items` rotated left by `round` places: each round starts with a different path. */
+export function rotated<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length
+  return [...items.slice(k), ...items.slice(0, k)]
+}
+
+/** Per-round ratios `wrapper[i] / raw[i]`. */
+export function pairedRatios(wrapper: readonly number[], raw: readonly number[]): number[] {
+  return wrapper.map((w, i) => w / raw[i]!)
+}
+
+/** The raw, wrapper and ratio cells of a throughput row: medians, and the spread of the ratios. */
+export function formatRatios(raw: readonly number[], wrapper: readonly number[], ratios: readonly number[]): Pick<Row, 'raw' | 'wrapper' | 'ratio'> {
+  const rate = (v: readonly number[]): string => `${Math.round(median([...v])).toLocaleString('en-US')} rec/s`
+  return { raw: rate(raw), wrapper: rate(wrapper), ratio: `${median([...ratios]).toFixed(3)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` }
+}
+
 /** One row of the printed table. */
 export interface Row {
   measure: string

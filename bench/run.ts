@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
+ * `npm run bench -- throughput` or `-- failover` runs one part only.
  */
 import { benchConsumeFailover, benchConsumeThroughput } from './consume.js'
 import { benchFailover } from './failover.js'
@@ -11,13 +12,15 @@ async function main(): Promise<void> {
   const wasUp = Object.values(bed.status()).every((s) => s === 'running')
   await bed.up()
   const rows: Row[] = []
+  const only = process.argv[2]
+  if (only !== undefined && only !== 'throughput' && only !== 'failover') throw new Error(`unknown part '${only}': use 'throughput' or 'failover'`)
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
-    for (const bytes of [100, 1000]) {
+    for (const bytes of only === 'failover' ? [] : [100, 1000]) {
       rows.push(...await benchProduce(bytes))
       rows.push(...await benchConsumeThroughput(bytes))
     }
-    if (bed.canInjectFaults) {
+    if (bed.canInjectFaults && only !== 'throughput') {
       rows.push(...await benchFailover())
       rows.push(...await benchConsumeFailover())
     }
