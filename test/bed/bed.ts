@@ -335,7 +335,14 @@ export async function killAllBeds(): Promise<number> {
   return strays.length
 }
 
-/** A random Kafka cluster id: 16 bytes, base64url without padding (Kafka's Uuid format). */
-function kafkaUuid(): string {
-  return randomBytes(16).toString('base64url')
+/**
+ * A random Kafka cluster id: 16 bytes, base64url without padding (Kafka's Uuid format). Never
+ * starting with '-', as Kafka's own `Uuid.randomUuid()` ensures: the storage tool would read such
+ * an id as an option (one format in 64 failed so).
+ */
+export function kafkaUuid(): string {
+  let id: string
+  do id = randomBytes(16).toString('base64url')
+  while (id.startsWith('-'))
+  return id
 }
