@@ -11,6 +11,11 @@ export interface ConsumerMovedEvent {
   from: string | undefined
   /** The cluster the consumer now runs on. */
   to: string
+  /**
+   * Why the consumer moved: `switch` to a new active cluster, or `new-copies` (a restart on the
+   * same cluster to read physical copies that appeared there; `from` equals `to`).
+   */
+  reason: 'switch' | 'new-copies'
   /** How the group was positioned on `to`: an admin commit (group empty) or seeks after joining. */
   positionedBy: 'commit' | 'seek'
   /** From the start of the move until the new session ran, in ms. */
@@ -25,7 +30,7 @@ export interface FailoverConsumerEvents {
   'checkpoint:failed': (event: CheckpointWriteFailedInfo) => void
   /** The group's positions were translated onto the new active cluster (refusals included). */
   'offsets:translated': (event: TranslationResult) => void
-  /** The consumer runs on the new active cluster. */
+  /** The consumer runs on the new active cluster, or again on the same one with new copies. */
   'consumer:moved': (event: ConsumerMovedEvent) => void
   /** A move failed; it is retried while the cluster stays active (unless the error is final). */
   'consumer:move-failed': (event: { timestamp: number, group: string, to: string, error: Error }) => void

@@ -38,6 +38,9 @@ export class FailoverConsumer {
   private readonly checkpointTopic: string
   private readonly writeToAllClusters: boolean
   private readonly teardownTimeoutMs: number
+  private readonly newCopyCheckIntervalMs: number
+  private newCopyTimer: ReturnType<typeof setInterval> | undefined
+  private checkingNewCopies = false
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
   private readonly writer: CheckpointWriter
   private readonly checkpointProducers = new Map<string, { producer: Producer, connected: boolean, connecting?: Promise<void> }>()
@@ -59,6 +62,7 @@ export class FailoverConsumer {
     this.checkpointTopic = expectString(checkpoint.topic, 'consumer.checkpoint.topic', DEFAULT_CHECKPOINT_TOPIC)
     this.writeToAllClusters = expectBoolean(checkpoint.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', false)
     this.teardownTimeoutMs = expectInt(config.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1 })
+    this.newCopyCheckIntervalMs = expectInt(config.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0 })
     this.writer = new CheckpointWriter({
       group: this.groupId,
       topic: this.checkpointTopic,
@@ -103,12 +107,14 @@ export class FailoverConsumer {
     const active = await this.ctx.waitForActive(30_000)
     this.moving = this.positionAndStart(active, 'start').then(() => {})
     await this.moving
+    if (this.newCopyCheckIntervalMs > 0) this.newCopyTimer = setInterval(() => this.checkForNewCopies(), this.newCopyCheckIntervalMs).unref()
   }
 
   /** Stops consuming (the group leaves the active cluster) and closes everything. */
   async disconnect(): Promise<void> {
     if (this.state === 'closed') return
     this.state = 'closed'
+    clearInterval(this.newCopyTimer)
     this.unregister?.()
     const session = this.session
     this.session = undefined
@@ -182,7 +188,29 @@ export class FailoverConsumer {
     return this.moving
   }
 
-  private async moveTo(to: string): Promise<void> {
+  /**
+   * Restarts the session on its cluster when physical copies of the subscribed topics appeared
+   * there since it started. Runs in line with switches, and never twice at once.
+   */
+  private checkForNewCopies(): void {
+    if (this.checkingNewCopies || this.state !== 'running') return
+    this.checkingNewCopies = true
+    this.moving = this.moving.catch(() => {}).then(async () => {
+      const session = this.session
+      if (this.state !== 'running' || !session || session.cluster !== this.ctx.activeCluster) return
+      const topics = await this.physicalTopics(session.cluster)
+      const added = topics.filter((t) => !session.topics.includes(t))
+      if (added.length === 0) return
+      log('new copies on %s for %s: %s', session.cluster, this.groupId, added.join(', '))
+      await this.moveTo(session.cluster, 'new-copies', added)
+    }).catch((error: unknown) => {
+      log('checking %s for new copies failed: %s', this.groupId, errorMessage(error))
+    }).finally(() => {
+      this.checkingNewCopies = false
+    })
+  }
+
+  private async moveTo(to: string, reason: 'switch' | 'new-copies' = 'switch', added: readonly string[] = []): Promise<void> {
     const started = Date.now()
     const from = this.session?.cluster
     const old = this.session
@@ -195,8 +223,8 @@ export class FailoverConsumer {
     await pRetry(async () => {
       if (this.state !== 'running') throw new AbortError('consumer disconnected')
       if (this.ctx.activeCluster !== to) throw new AbortError(`active cluster moved on to ${this.ctx.activeCluster}`)
-      const positionedBy = await this.positionAndStart(to, 'switch')
-      this.emitter.emit('consumer:moved', { timestamp: Date.now(), group: this.groupId, from, to, positionedBy, durationMs: Date.now() - started })
+      const positionedBy = await this.positionAndStart(to, reason, added)
+      this.emitter.emit('consumer:moved', { timestamp: Date.now(), group: this.groupId, from, to, reason, positionedBy, durationMs: Date.now() - started })
     }, {
       retries: 5,
       minTimeout: 500,
@@ -218,8 +246,10 @@ export class FailoverConsumer {
    * earlier stay there), so the larger one loses nothing and repeats less. On `start` (a fresh
    * `run()`), partitions without any checkpoint are left to kafkajs and `fromBeginning`; this is
    * what lets an instance restarted during an outage resume from checkpoints on the survivor.
+   * On `new-copies` (a restart on the same cluster) the same holds, except that the `added`
+   * copies start at their translation or, without a checkpoint, at their start.
    */
-  private async positionAndStart(to: string, reason: 'start' | 'switch'): Promise<'commit' | 'seek'> {
+  private async positionAndStart(to: string, reason: 'start' | 'switch' | 'new-copies', added: readonly string[] = []): Promise<'commit' | 'seek'> {
     await this.prepareCluster(to)
     // No flush first: a write still pending towards the dead cluster would hold the move for its
     // whole send timeout. This instance's own positions go into the translation directly (below),
@@ -237,12 +267,14 @@ export class FailoverConsumer {
       topics,
       checkpointTopic: this.checkpointTopic,
       translators: this.config.translators,
-      onMissingCheckpoint: reason === 'start' && this.config.onMissingCheckpoint === 'error' ? 'earliest' : this.config.onMissingCheckpoint,
+      // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
+      // `fromBeginning` decide (and new copies start at their start).
+      onMissingCheckpoint: reason === 'switch' ? this.config.onMissingCheckpoint : 'earliest',
       timestampSafetyMarginMs: this.config.timestampSafetyMarginMs,
       extraCheckpoints: [...this.positions.values()].flatMap((p) => p.checkpoints(this.groupId)),
     })
     this.emitter.emit('offsets:translated', result)
-    const positions = await this.startingPositions(admin, result, topics, reason)
+    const positions = await this.startingPositions(admin, result, topics, reason, added)
     try {
       await commitTranslatedOffsets(admin, { ...result, partitions: positions }, { kafka: connection.kafka })
       await this.startSession(to, topics)
@@ -250,20 +282,20 @@ export class FailoverConsumer {
     } catch (error) {
       if (!(error instanceof GroupNotEmptyError)) throw error
       // Other members already run on `to` (another instance moved first, or a restarted cluster
-      // still remembers members). At start their commits stand; on a switch, join and seek.
-      await this.startSession(to, topics, reason === 'switch' ? new Map(positions.map((p) => [`${p.topic}:${p.partition}`, p.offset])) : undefined)
+      // still remembers members). At start their commits stand; otherwise join and seek.
+      await this.startSession(to, topics, reason === 'start' ? undefined : new Map(positions.map((p) => [`${p.topic}:${p.partition}`, p.offset])))
       return 'seek'
     }
   }
 
   /** Per partition, the larger of the translated position and the group's commit on the cluster. */
-  private async startingPositions(admin: Admin, result: TranslationResult, topics: string[], reason: 'start' | 'switch'): Promise<TranslationResult['partitions']> {
+  private async startingPositions(admin: Admin, result: TranslationResult, topics: string[], reason: 'start' | 'switch' | 'new-copies', added: readonly string[]): Promise<TranslationResult['partitions']> {
     const committed = new Map<string, bigint>()
     for (const t of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
       for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(`${t.topic}:${p.partition}`, BigInt(p.offset))
     }
     return result.partitions
-      .filter((p) => reason === 'switch' || (p.method !== 'earliest' && p.method !== 'latest'))
+      .filter((p) => reason === 'switch' || (p.method !== 'earliest' && p.method !== 'latest') || added.includes(p.topic))
       .map((p) => {
         const group = committed.get(`${p.topic}:${p.partition}`)
         return group !== undefined && group > BigInt(p.offset) ? { ...p, offset: group.toString() } : p
@@ -297,7 +329,7 @@ export class FailoverConsumer {
   /**
    * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
    * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
-   * would without kafkajs-dr. Copies that appear later are picked up at the next switch.
+   * would without kafkajs-dr. Copies that appear later are found by `checkForNewCopies`.
    */
   private async physicalTopics(cluster: string): Promise<string[]> {
     const admin = await this.ctx.connection(cluster).admin()

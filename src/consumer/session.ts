@@ -45,6 +45,8 @@ export interface SessionSetup {
 export class ConsumerSession {
   readonly consumer: Consumer
   readonly cluster: string
+  /** The physical topics this session reads; set by `start()`. */
+  topics: readonly string[] = []
   private fenced = false
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   private pauses = 0
@@ -52,7 +54,7 @@ export class ConsumerSession {
   private readonly sources = new Map<string, { topic: string, originCluster: string }>()
 
   constructor(private readonly setup: SessionSetup) {
-    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, retry, ...kafkajsConfig } = setup.config
+    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, newCopyCheckIntervalMs: _n, retry, ...kafkajsConfig } = setup.config
     this.cluster = setup.cluster
     // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
     // failing handler is retried before the consumer restarts, and discovery, not the consumer,
@@ -67,6 +69,7 @@ export class ConsumerSession {
    */
   async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], seekOnJoin?: Map<string, string>): Promise<void> {
     const { consumer } = this
+    this.topics = topics
     for (const [event, listener] of listeners) consumer.on(event, listener)
     if (seekOnJoin && seekOnJoin.size > 0) {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
