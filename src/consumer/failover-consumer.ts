@@ -41,6 +41,10 @@ export class FailoverConsumer {
   private readonly newCopyCheckIntervalMs: number
   private newCopyTimer: ReturnType<typeof setInterval> | undefined
   private checkingNewCopies = false
+  /** A restart for new copies failed and left no session: the next check tries again. */
+  private restartPending = false
+  /** The physical topics of the last session that started. */
+  private lastTopics: readonly string[] = []
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
   private readonly writer: CheckpointWriter
   private readonly checkpointProducers = new Map<string, { producer: Producer, connected: boolean, connecting?: Promise<void> }>()
@@ -196,14 +200,18 @@ export class FailoverConsumer {
     if (this.checkingNewCopies || this.state !== 'running') return
     this.checkingNewCopies = true
     this.moving = this.moving.catch(() => {}).then(async () => {
+      const cluster = this.ctx.activeCluster
       const session = this.session
-      if (this.state !== 'running' || !session || session.cluster !== this.ctx.activeCluster) return
-      const topics = await this.physicalTopics(session.cluster)
-      const added = topics.filter((t) => !session.topics.includes(t))
-      if (added.length === 0) return
-      log('new copies on %s for %s: %s', session.cluster, this.groupId, added.join(', '))
-      await this.moveTo(session.cluster, 'new-copies', added)
+      if (this.state !== 'running' || cluster === undefined) return
+      // With a session elsewhere a switch is under way (and lists the copies itself); without one
+      // the consumer waits for a switch, unless a restart of ours failed.
+      if (session ? session.cluster !== cluster : !this.restartPending) return
+      const added = (await this.physicalTopics(cluster)).filter((t) => !this.lastTopics.includes(t))
+      if (session && added.length === 0) return
+      log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', ') || '(none: restarting)')
+      await this.moveTo(cluster, 'new-copies', added)
     }).catch((error: unknown) => {
+      this.restartPending = this.session === undefined
       log('checking %s for new copies failed: %s', this.groupId, errorMessage(error))
     }).finally(() => {
       this.checkingNewCopies = false
@@ -319,6 +327,8 @@ export class FailoverConsumer {
       await session.stop(this.teardownTimeoutMs)
       throw error
     }
+    this.lastTopics = physical
+    this.restartPending = false
     // disconnect() may have run while this session was starting: it must not outlive the consumer.
     if (this.state === 'closed') {
       this.session = undefined

@@ -45,8 +45,6 @@ export interface SessionSetup {
 export class ConsumerSession {
   readonly consumer: Consumer
   readonly cluster: string
-  /** The physical topics this session reads; set by `start()`. */
-  topics: readonly string[] = []
   private fenced = false
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   private pauses = 0
@@ -69,7 +67,6 @@ export class ConsumerSession {
    */
   async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], seekOnJoin?: Map<string, string>): Promise<void> {
     const { consumer } = this
-    this.topics = topics
     for (const [event, listener] of listeners) consumer.on(event, listener)
     if (seekOnJoin && seekOnJoin.size > 0) {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
