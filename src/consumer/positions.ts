@@ -15,6 +15,13 @@ export interface PositionSlot {
   changed: boolean
 }
 
+/** Records in `slot` that `message` was processed at `at` (ms since the epoch). */
+export function markProcessed(slot: PositionSlot, message: KafkaMessage, at: number): void {
+  slot.message = message
+  slot.at = at
+  slot.changed = true
+}
+
 /**
  * The last record a group processed per (topic, partition) on one cluster. The hot path stores
  * a reference and the time; offsets and timestamps are worked out when checkpoints are collected
@@ -27,7 +34,7 @@ export class ProcessedPositions {
 
   constructor(readonly cluster: string) {}
 
-  /** The slot of `topic`/`partition`, created on first use; write `message`, `at` and `changed` together. */
+  /** The slot of `topic`/`partition`, created on first use; write it with {@link markProcessed}. */
   slot(topic: string, partition: number): PositionSlot {
     let slots = this.byTopic.get(topic)
     if (slots === undefined) {
@@ -44,10 +51,7 @@ export class ProcessedPositions {
 
   /** Notes that `message` of `topic`/`partition` was processed now. */
   note(topic: string, partition: number, message: KafkaMessage): void {
-    const slot = this.slot(topic, partition)
-    slot.message = message
-    slot.at = Date.now()
-    slot.changed = true
+    markProcessed(this.slot(topic, partition), message, Date.now())
   }
 
   /** Positions that changed since the last call (for the checkpoint writer). */

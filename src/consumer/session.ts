@@ -3,12 +3,12 @@
  * once. Fencing it guarantees that no handler call comes from it afterwards, even when its
  * cluster wakes up from a hang and kafkajs carries on delivering.
  */
-import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
-import type { ProcessedPositions } from './positions.js'
+import { markProcessed, type ProcessedPositions } from './positions.js'
 import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
 
 const log = logger('consumer')
@@ -118,10 +118,6 @@ export class ConsumerSession {
     return source
   }
 
-  private processed(topic: string, partition: number, message: KafkaMessage): void {
-    this.setup.positions.note(topic, partition, message)
-  }
-
   /**
    * The user's `eachMessage`, run over kafkajs' `eachBatch` with the steps kafkajs' own
    * `eachMessage` loop takes per record: stop at a stop, a seek or a pause of the partition; on
@@ -148,9 +144,7 @@ export class ConsumerSession {
         if (this.fenced) throw new FencedError(cluster)
         await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster })
         const now = Date.now()
-        slot.message = message
-        slot.at = now
-        slot.changed = true
+        markProcessed(slot, message, now)
         resolveOffset(message.offset)
         if (now >= housekeepingAt) {
           housekeepingAt = now + HOUSEKEEPING_MS
@@ -173,9 +167,16 @@ export class ConsumerSession {
       if (this.fenced) throw new FencedError(this.cluster)
       const { batch } = payload
       const { topic, originCluster } = this.source(batch.topic)
+      const slot = this.setup.positions.slot(batch.topic, batch.partition)
+      // Handlers resolve offsets in increasing order: search from the last one found onwards, so
+      // resolving every record of a batch stays linear in the batch size. (Compacted topics have
+      // gaps in their offsets: search, do not index.)
+      let cursor = 0
       const record = (offset: string): void => {
-        const message = findMessage(batch, offset)
-        if (message) this.processed(batch.topic, batch.partition, message)
+        const index = indexOfOffset(batch.messages, offset, cursor)
+        if (index < 0) return
+        cursor = index
+        markProcessed(slot, batch.messages[index]!, Date.now())
       }
       await handler({
         ...payload,
@@ -190,12 +191,14 @@ export class ConsumerSession {
         originCluster,
       })
       const last = batch.messages.at(-1)
-      if (autoResolve && last && !this.fenced) this.processed(batch.topic, batch.partition, last)
+      if (autoResolve && last && !this.fenced) markProcessed(slot, last, Date.now())
     }
   }
 }
 
-function findMessage(batch: Batch, offset: string): KafkaMessage | undefined {
-  // Offsets in a batch increase; compacted topics have gaps, so search rather than index.
-  return batch.messages.find((m) => m.offset === offset)
+/** Index of the message with `offset`, searched from `from` onwards first, then from the start; -1 if absent. */
+function indexOfOffset(messages: readonly KafkaMessage[], offset: string, from: number): number {
+  for (let i = from; i < messages.length; i++) if (messages[i]!.offset === offset) return i
+  for (let i = 0; i < from && i < messages.length; i++) if (messages[i]!.offset === offset) return i
+  return -1
 }

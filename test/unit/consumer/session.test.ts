@@ -163,6 +163,24 @@ describe('ConsumerSession eachMessage loop', () => {
     expect(none.heartbeats).toBeGreaterThanOrEqual(3)
   })
 
+  it('notes the last offset a user eachBatch resolves, whatever order it resolves in', async () => {
+    const resolves: string[][] = [['3', '4', '6'], ['6', '3'], ['4', '99']]
+    let call = 0
+    const { positions, eachBatch } = await startSession({
+      eachBatch: async ({ resolveOffset }) => { for (const offset of resolves[call++]!) resolveOffset(offset) },
+      eachBatchAutoResolve: false,
+    })
+    const offsets: string[][] = []
+    for (let i = 0; i < resolves.length; i++) {
+      const driver = batchPayload('orders', 0, [3, 4, 5, 6])
+      await eachBatch(driver.payload)
+      expect(driver.resolved).toEqual(resolves[i])
+      offsets.push(positions.drain().map((p) => p.offset))
+    }
+    // Gaps skipped, a step back honoured, an offset not in the batch ignored.
+    expect(offsets).toEqual([['7'], ['4'], ['5']])
+  })
+
   it('passes a user eachBatch through kafkajs eachBatch with its auto-resolve setting', async () => {
     const { consumer } = await startSession({ eachBatch: async () => {}, eachBatchAutoResolve: false })
     expect(consumer.runConfig!.eachBatch).toBeTypeOf('function')
