@@ -15,6 +15,7 @@ import { TimeoutError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
+import { partitionKey } from '../util/partition-key.js'
 
 const log = logger('cluster')
 const DISCONNECT_TIMEOUT_MS = 2000
@@ -209,9 +210,5 @@ export async function topicWatermarks(kafka: Kafka, topics: readonly string[], o
   } finally {
     if (given === undefined) await disconnectQuietly(admin, options.disconnectTimeoutMs ?? DISCONNECT_TIMEOUT_MS)
   }
-}
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
 }
 

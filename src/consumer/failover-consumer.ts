@@ -19,6 +19,7 @@ import { commitTranslatedOffsets } from '../offsets/commit-offsets.js'
 import { translateOffsets } from '../offsets/translate.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 import { errorMessage, logger } from '../util/log.js'
+import { partitionKey } from '../util/partition-key.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectInt, expectObject, expectString } from '../util/validate.js'
@@ -144,8 +145,7 @@ export class FailoverConsumer {
 
   /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    if (!this.session) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    this.session.pause(...args)
+    this.currentSession().pause(...args)
   }
 
   /** Resumes paused physical topics (partitions) on the active cluster. */
@@ -224,8 +224,8 @@ export class FailoverConsumer {
     const old = this.session
     this.session = undefined
     if (old) {
-      // Fenced now; torn down in the background: a hung cluster's disconnect must not delay the move.
-      old.fence()
+      // Fenced now (stop() fences before anything else); torn down in the background: a hung
+      // cluster's disconnect must not delay the move.
       void old.stop(this.teardownTimeoutMs)
     }
     await pRetry(async () => {
@@ -291,7 +291,7 @@ export class FailoverConsumer {
       if (!(error instanceof GroupNotEmptyError)) throw error
       // Other members already run on `to` (another instance moved first, or a restarted cluster
       // still remembers members). At start their commits stand; otherwise join and seek.
-      await this.startSession(to, topics, reason === 'start' ? undefined : new Map(positions.map((p) => [`${p.topic}:${p.partition}`, p.offset])))
+      await this.startSession(to, topics, reason === 'start' ? undefined : new Map(positions.map((p) => [partitionKey(p.topic, p.partition), p.offset])))
       return 'seek'
     }
   }
@@ -300,18 +300,17 @@ export class FailoverConsumer {
   private async startingPositions(admin: Admin, result: TranslationResult, topics: string[], reason: 'start' | 'switch' | 'new-copies', added: readonly string[]): Promise<TranslationResult['partitions']> {
     const committed = new Map<string, bigint>()
     for (const t of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
-      for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(`${t.topic}:${p.partition}`, BigInt(p.offset))
+      for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(partitionKey(t.topic, p.partition), BigInt(p.offset))
     }
     return result.partitions
       .filter((p) => reason === 'switch' || (p.method !== 'earliest' && p.method !== 'latest') || added.includes(p.topic))
       .map((p) => {
-        const group = committed.get(`${p.topic}:${p.partition}`)
+        const group = committed.get(partitionKey(p.topic, p.partition))
         return group !== undefined && group > BigInt(p.offset) ? { ...p, offset: group.toString() } : p
       })
   }
 
-  private async startSession(cluster: string, topics?: string[], seekOnJoin?: Map<string, string>): Promise<void> {
-    const physical = topics ?? await this.physicalTopics(cluster)
+  private async startSession(cluster: string, topics: string[], seekOnJoin?: Map<string, string>): Promise<void> {
     const session = new ConsumerSession({
       cluster,
       kafka: this.ctx.connection(cluster).kafka,
@@ -321,13 +320,13 @@ export class FailoverConsumer {
     })
     this.session = session
     try {
-      await session.start(physical, this.subscription!.fromBeginning ?? false, this.runConfig!, this.listeners, seekOnJoin)
+      await session.start(topics, this.subscription!.fromBeginning ?? false, this.runConfig!, this.listeners, seekOnJoin)
     } catch (error) {
       if (this.session === session) this.session = undefined
       await session.stop(this.teardownTimeoutMs)
       throw error
     }
-    this.lastTopics = physical
+    this.lastTopics = topics
     this.restartPending = false
     // disconnect() may have run while this session was starting: it must not outlive the consumer.
     if (this.state === 'closed') {
@@ -397,8 +396,12 @@ export class FailoverConsumer {
   }
 
   private current(): Consumer {
+    return this.currentSession().consumer
+  }
+
+  private currentSession(): ConsumerSession {
     if (!this.session) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    return this.session.consumer
+    return this.session
   }
 
   private assertState(expected: 'connected', what: string): void {

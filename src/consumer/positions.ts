@@ -49,11 +49,6 @@ export class ProcessedPositions {
     return slot
   }
 
-  /** Notes that `message` of `topic`/`partition` was processed now. */
-  note(topic: string, partition: number, message: KafkaMessage): void {
-    markProcessed(this.slot(topic, partition), message, Date.now())
-  }
-
   /** Positions that changed since the last call (for the checkpoint writer). */
   drain(): CheckpointPosition[] {
     const out: CheckpointPosition[] = []

@@ -8,6 +8,7 @@ import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
+import { partitionKey } from '../util/partition-key.js'
 import { markProcessed, type ProcessedPositions } from './positions.js'
 import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
 
@@ -52,12 +53,12 @@ export class ConsumerSession {
   private readonly sources = new Map<string, { topic: string, originCluster: string }>()
 
   constructor(private readonly setup: SessionSetup) {
-    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, newCopyCheckIntervalMs: _n, retry, ...kafkajsConfig } = setup.config
+    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, newCopyCheckIntervalMs: _n, ...kafkajsConfig } = setup.config
     this.cluster = setup.cluster
     // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
     // failing handler is retried before the consumer restarts, and discovery, not the consumer,
     // notices a dead cluster.
-    this.consumer = setup.kafka.consumer(retry === undefined ? kafkajsConfig : { ...kafkajsConfig, retry })
+    this.consumer = setup.kafka.consumer(kafkajsConfig)
   }
 
   /**
@@ -72,7 +73,7 @@ export class ConsumerSession {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
           for (const partition of partitions) {
-            const key = `${topic}:${partition}`
+            const key = partitionKey(topic, partition)
             const offset = seekOnJoin.get(key)
             if (offset === undefined) continue
             seekOnJoin.delete(key)
@@ -133,7 +134,7 @@ export class ConsumerSession {
       const { partition, topic: physicalTopic } = batch
       const { cluster } = this
       const slot = this.setup.positions.slot(physicalTopic, partition)
-      const pausesBefore = this.pauses
+      let pausesSeen = this.pauses
       const pause = (): (() => void) => {
         this.pauses++
         return payload.pause()
@@ -153,7 +154,10 @@ export class ConsumerSession {
         }
         // A commit threshold counts records: check it after every one, as kafkajs does.
         if (autoCommit && commitByCount) await commitOffsetsIfNecessary()
-        if (this.pauses !== pausesBefore && this.isPaused(physicalTopic, partition)) break
+        if (this.pauses !== pausesSeen) {
+          if (this.isPaused(physicalTopic, partition)) break
+          pausesSeen = this.pauses // another partition's pause: look again only after the next one
+        }
       }
     }
   }

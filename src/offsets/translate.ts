@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Admin } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
+import { topicWatermarks } from '../cluster/one-shot-reader.js'
 import { UnknownClusterError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
@@ -13,7 +14,8 @@ import { expectInt, expectObject, expectOneOf, expectString, invalid } from '../
 import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from './checkpoint-codec.js'
 import { readCheckpointSources } from './checkpoint-reader.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
-import { clampOffset, maxLowerBound, partitionKey, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
+import { partitionKey } from '../util/partition-key.js'
+import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
 import type { MissingCheckpointPolicy, MissingPosition, RefusedTranslation, TranslateOffsetsRequest, TranslatedPartition, TranslationCandidates, TranslationResult, TranslatorName } from './translation-types.js'
 import { Mm2Lookup, TimestampTranslator } from './translators.js'
 
@@ -59,11 +61,15 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
   const [sources, targets] = await Promise.all([
     readCheckpointSources(req.kafka, { checkpointTopics, mm2SourceClusters, mm2Separator: mm2SeparatorOf(policy), group, timeoutMs: req.timeoutMs, admin })
       .finally(() => { readMs = Date.now() - readStarted }),
-    targetPartitions(admin, req.topics),
+    targetPartitions(req, admin),
   ])
 
-  const present = new Map<string, ReadonlySet<number> | undefined>(req.topics.map((t) => [t, undefined]))
-  for (const p of targets.partitions) present.set(p.topic, new Set([...(present.get(p.topic) ?? []), p.partition]))
+  const present = new Map<string, Set<number> | undefined>(req.topics.map((t) => [t, undefined]))
+  for (const p of targets.partitions) {
+    const partitions = present.get(p.topic) ?? new Set<number>()
+    partitions.add(p.partition)
+    present.set(p.topic, partitions)
+  }
   const { selected, unmapped } = selectCheckpoints([...sources.checkpoints, ...req.extraCheckpoints], targetCluster, policy, present)
 
   const timestamps = new TimestampTranslator(admin, targetCluster, req.timestampSafetyMarginMs)
@@ -133,15 +139,10 @@ async function runTranslators(translators: readonly TranslatorName[], target: Ta
 }
 
 /** Partitions and watermarks of the requested topics that exist on the target. */
-async function targetPartitions(admin: Admin, topics: readonly string[]): Promise<{ partitions: TargetPartition[], missingTopics: string[] }> {
-  if (topics.length === 0) return { partitions: [], missingTopics: [] }
-  const existing = new Set(await admin.listTopics())
-  const missingTopics = topics.filter((t) => !existing.has(t))
-  const partitions = (await Promise.all(topics.filter((t) => existing.has(t)).map(async (topic) => {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.map((o) => ({ topic, partition: o.partition, low: o.low, high: o.high }))
-  }))).flat()
-  return { partitions, missingTopics }
+async function targetPartitions(req: { kafka: Kafka, topics: readonly string[] }, admin: Admin): Promise<{ partitions: TargetPartition[], missingTopics: string[] }> {
+  if (req.topics.length === 0) return { partitions: [], missingTopics: [] }
+  const { partitions, missingTopics } = await topicWatermarks(req.kafka, req.topics, { admin })
+  return { partitions: partitions.map((p) => ({ ...p, low: p.low.toString(), high: p.high.toString() })), missingTopics }
 }
 
 function byTopicPartition(a: { topic: string, partition: number }, b: { topic: string, partition: number }): number {

@@ -10,6 +10,7 @@ import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { translatePhysicalTopic } from '../topology/replication-policy.js'
 import type { Checkpoint } from './checkpoint-codec.js'
 import type { MissingCheckpointPolicy, MissingPosition, TranslationCandidates, TranslatorName, UnmappedCheckpoint } from './translation-types.js'
+import { partitionKey } from '../util/partition-key.js'
 
 /** A partition of a requested topic on the target, with its watermarks (decimal strings). */
 export interface TargetPartition {
@@ -139,9 +140,4 @@ export function resolveMissing(missing: ReadonlyArray<{ target: TargetPartition,
     offset: resolvedTo === 'earliest' ? target.low : target.high,
     ...(checkpoint === undefined ? {} : { checkpoint }),
   }))
-}
-
-/** Map key of a topic-partition. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
 }

@@ -10,7 +10,7 @@ import type { Admin } from 'kafkajs'
 import { TranslationRefusedError } from '../errors.js'
 import type { Checkpoint } from './checkpoint-codec.js'
 import type { Mm2CheckpointEntry } from './checkpoint-reader.js'
-import { partitionKey } from './translation-plan.js'
+import { partitionKey } from '../util/partition-key.js'
 
 const { ConfigResourceTypes } = kafkajs
 
