@@ -88,14 +88,7 @@ async function failoverTrial(): Promise<{ ms: number, duplicates: number }> {
   const total = 20_000
   await createTopic('dc1', topic, 6)
   await fill('dc1', topic, total, true)
-  const admin = rawKafka('dc2').admin()
-  await admin.connect()
-  while (true) {
-    const offsets = await admin.fetchTopicOffsets(`dc1.${topic}`).catch(() => [])
-    if (offsets.reduce((s, p) => s + Number(p.high), 0) >= total) break
-    await delay(250)
-  }
-  await admin.disconnect()
+  while ((await bed.highWatermark('dc2', `dc1.${topic}`)) < total) await delay(250)
 
   const dr = drClient()
   await dr.connect()

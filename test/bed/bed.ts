@@ -8,7 +8,8 @@
  * someone else runs (Docker, real clusters); then it starts nothing and cannot inject faults.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { join, resolve } from 'node:path'
@@ -246,9 +247,7 @@ export class KafkaBed {
   }
 
   private async runToCompletion(name: string, mainClass: string, args: string[]): Promise<void> {
-    const { spawn } = await import('node:child_process')
     const log = this.logFile(name)
-    const { openSync, closeSync } = await import('node:fs')
     const fd = openSync(log, 'a')
     try {
       const code = await new Promise<number | null>((resolvePromise, reject) => {

@@ -5,7 +5,7 @@
 import kafkajs from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeMm2Checkpoint } from '../../src/offsets/mm2-checkpoint-codec.js'
-import { bed, createTopic, highWatermark, readRecords, unique, waitFor } from './helpers.js'
+import { bed, createTopic, highWatermark, readRecords, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 
 describe('the two-datacenter bed', () => {
   afterAll(async () => {
@@ -39,12 +39,9 @@ describe('the two-datacenter bed', () => {
     await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) })
     await producer.disconnect()
     // The replica must exist and hold the records before MM2 can translate an offset.
-    await waitFor('replica of the records on dc2', async () => (await highWatermark('dc2', `dc1.${topic}`)) >= 10, 90_000)
+    await waitForRecords('dc2', `dc1.${topic}`, 10, 90_000)
 
-    const admin = bed().kafka('dc1').admin()
-    await admin.connect()
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '7' }] })
-    await admin.disconnect()
+    await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '7' }] }))
 
     const found = await waitFor('a checkpoint for the group on dc2', async () => {
       const checkpoints = await readCheckpoints('dc2', 'dc1.checkpoints.internal')

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { FailoverConsumer, MultiClusterKafka } from '../../src/index.js'
 import { drClient } from './drill.js'
-import { bed, createTopic, highWatermark, unique, waitFor } from './helpers.js'
+import { bed, createTopic, unique, waitFor, waitForRecords } from './helpers.js'
 
 const PARTITIONS = 6
 const FIRST_BATCH = 20_000
@@ -35,10 +35,6 @@ async function produce(cluster: 'dc1' | 'dc2', topic: string, prefix: string, co
   await producer.disconnect()
 }
 
-async function waitReplicated(cluster: 'dc1' | 'dc2', topic: string, count: number): Promise<void> {
-  await waitFor(`${count} records on ${cluster}/${topic}`, async () => (await highWatermark(cluster, topic)) >= count, 120_000, 500)
-}
-
 function duplicates(ledger: Ledger): number {
   let dups = 0
   for (const n of ledger.seen.values()) dups += n - 1
@@ -51,7 +47,7 @@ async function consumerDrill(fault: 'kill' | 'pause'): Promise<void> {
   await createTopic('dc1', topic, PARTITIONS)
   await createTopic('dc2', topic, PARTITIONS)
   await produce('dc1', topic, 'a', FIRST_BATCH)
-  await waitReplicated('dc2', `dc1.${topic}`, FIRST_BATCH)
+  await waitForRecords('dc2', `dc1.${topic}`, FIRST_BATCH, 120_000, 500)
 
   const dr: MultiClusterKafka = drClient({ discovery: { policy: 'priority', failbackDelayMs: 3000 } })
   await dr.connect()
@@ -97,7 +93,7 @@ async function consumerDrill(fault: 'kill' | 'pause'): Promise<void> {
     else bed().resume('dc1')
     await waitFor('consumer back on dc1', () => consumer.cluster === 'dc1', 120_000, 50)
     const callsFromDc1WhileAway = ledger.calls.filter((c) => c.cluster === 'dc1' && c.at > movedAt && c.at < restoredAt)
-    await waitReplicated('dc1', `dc2.${topic}`, 3000)
+    await waitForRecords('dc1', `dc2.${topic}`, 3000, 120_000, 500)
     await produce('dc1', topic, 'c', 2000)
     await produce('dc2', topic, 'd', 2000)
     const expected = [...[['a', FIRST_BATCH], ['b', 3000], ['c', 2000], ['d', 2000]] as const].flatMap(([p, n]) => Array.from({ length: n }, (_, i) => `${p}-${i}`))

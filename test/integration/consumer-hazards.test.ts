@@ -23,8 +23,8 @@ import {
 } from '../../src/index.js'
 import { readCheckpoints } from '../../src/offsets/checkpoint-reader.js'
 import { drClient } from './drill.js'
-import { bed, createTopic, highWatermark, unique, waitFor } from './helpers.js'
-import { uniqueCheckpointTopic, withAdmin } from './offsets/support.js'
+import { bed, createTopic, highWatermark, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
+import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const PARTITIONS = 3
 
@@ -112,10 +112,6 @@ function waitTopic(cluster: string, topic: string): Promise<true> {
   return waitFor(`${topic} on ${cluster}`, () => withAdmin(cluster, async (admin) => (await admin.listTopics()).includes(topic)), 60_000, 250)
 }
 
-function waitReplicated(cluster: string, topic: string, count: number): Promise<true> {
-  return waitFor(`${count} records on ${cluster}/${topic}`, async () => (await highWatermark(cluster, topic)) >= count, 120_000, 250)
-}
-
 /** The group's committed offsets on one cluster, per partition (absent: none committed). */
 async function committed(cluster: string, group: string, topic: string): Promise<Map<number, bigint>> {
   const offsets = await withAdmin(cluster, (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] }))
@@ -187,7 +183,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       expect(c1.cluster).toBe('dc1')
       expected.push(...await produce('dc1', topic, 'a', 1500))
       await waitAll(ledger, expected)
-      await waitReplicated('dc2', `dc1.${topic}`, 1500)
+      await waitForRecords('dc2', `dc1.${topic}`, 1500, 120_000, 250)
 
       let mark = ledger.calls.length
       await dr1.failover('dc2', { reason: 'hazard test: earlier failover' })
@@ -195,7 +191,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       expected.push(...await produce('dc2', topic, 'b', 1500))
       await waitAll(ledger, expected)
       dupsFailover = ledger.duplicatesFrom(mark)
-      await waitReplicated('dc1', `dc2.${topic}`, 1500)
+      await waitForRecords('dc1', `dc2.${topic}`, 1500, 120_000, 250)
 
       mark = ledger.calls.length
       await dr1.failover('dc1', { reason: 'hazard test: failback' })
@@ -271,7 +267,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
     const partitions = 4
     await createTopics(topic, partitions)
     const ids = await produce('dc1', topic, 'a', 10_000)
-    await waitReplicated('dc2', `dc1.${topic}`, 10_000)
+    await waitForRecords('dc2', `dc1.${topic}`, 10_000, 120_000, 250)
 
     const drA = client()
     const drB = client()
@@ -345,7 +341,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       await createTopics(topic, 2)
       const a = await produce('dc1', topic, 'a', 600, () => 0)
       const x = await produce('dc1', topic, 'x', 400, () => 1)
-      await waitReplicated('dc2', `dc1.${topic}`, 1000)
+      await waitForRecords('dc2', `dc1.${topic}`, 1000, 120_000, 250)
       return { topic, a, x }
     }
 
@@ -465,7 +461,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       const partitions = 4
       await createTopics(topic, partitions)
       const ids = await produce('dc1', topic, 'a', 4000)
-      await waitReplicated('dc2', `dc1.${topic}`, 4000)
+      await waitForRecords('dc2', `dc1.${topic}`, 4000, 120_000, 250)
 
       const ledger = new Ledger()
       const attempts = new Map<string, number>()
@@ -604,7 +600,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
     await createTopic('dc2', `dc1.${topic}`, 6)
     await createTopics(topic, 4)
     const ids = await produce('dc1', topic, 'a', 3000)
-    await waitReplicated('dc2', `dc1.${topic}`, 3000)
+    await waitForRecords('dc2', `dc1.${topic}`, 3000, 120_000, 250)
     expect((await withAdmin('dc2', (admin) => admin.fetchTopicOffsets(`dc1.${topic}`))).length).toBe(6)
 
     const ledger = new Ledger()
@@ -628,7 +624,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
 
       const local = await produce('dc2', topic, 'b', 1000)
       await waitAll(ledger, local)
-      await waitReplicated('dc1', `dc2.${topic}`, 1000)
+      await waitForRecords('dc1', `dc2.${topic}`, 1000, 120_000, 250)
       mark = ledger.calls.length
       await dr.failover('dc1', { reason: 'hazard test: back from the larger copy' })
       expect(consumer.cluster).toBe('dc1')

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ConsumerMovedEvent } from '../../src/index.js'
-import { uniqueCheckpointTopic, withAdmin } from './offsets/support.js'
+import { uniqueCheckpointTopic } from './offsets/support.js'
 import { drClient } from './drill.js'
-import { bed, createTopic, unique, waitFor } from './helpers.js'
+import { bed, createTopic, unique, waitFor, withAdmin } from './helpers.js'
 
 async function produce(cluster: string, topic: string, prefix: string, count: number): Promise<string[]> {
   const producer = bed().kafka(cluster).producer()

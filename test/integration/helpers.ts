@@ -1,6 +1,7 @@
 /** Shared helpers of the integration tests: the bed handle, unique names, polling. */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
+import type { Admin } from 'kafkajs'
 import { inject } from 'vitest'
 import { KafkaBed } from '../bed/bed.js'
 
@@ -33,20 +34,30 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
 }
 
-/** Creates a topic on one cluster of the bed. */
-export async function createTopic(cluster: string, topic: string, numPartitions = 1, configEntries: Array<{ name: string, value: string }> = []): Promise<void> {
+/** Runs `fn` with a connected admin of one cluster. */
+export async function withAdmin<T>(cluster: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = bed().kafka(cluster).admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true })
+    return await fn(admin)
   } finally {
     await admin.disconnect()
   }
 }
 
+/** Creates a topic on one cluster of the bed. */
+export async function createTopic(cluster: string, topic: string, numPartitions = 1, configEntries: Array<{ name: string, value: string }> = []): Promise<void> {
+  await withAdmin(cluster, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }))
+}
+
 /** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
 export function highWatermark(cluster: string, topic: string): Promise<number> {
   return bed().highWatermark(cluster, topic)
+}
+
+/** Waits until a topic on one cluster holds at least `count` records (sum of its high watermarks). */
+export async function waitForRecords(cluster: string, topic: string, count: number, timeoutMs = 120_000, everyMs?: number): Promise<void> {
+  await waitFor(`${count} records on ${cluster}/${topic}`, async () => (await highWatermark(cluster, topic)) >= count, timeoutMs, everyMs)
 }
 
 /** A record as the tests compare it. */

@@ -9,8 +9,8 @@ import { encodeCheckpointKey, type Checkpoint } from '../../../src/offsets/check
 import { readCheckpointSources, readCheckpoints, readMm2Checkpoints } from '../../../src/offsets/checkpoint-reader.js'
 import { ensureCheckpointTopic } from '../../../src/offsets/checkpoint-topic.js'
 import { CheckpointWriter, type CheckpointWrittenInfo } from '../../../src/offsets/checkpoint-writer.js'
-import { bed, createTopic, highWatermark, unique, waitFor } from '../helpers.js'
-import { uniqueCheckpointTopic, waitForCheckpoint, withAdmin, writeCheckpoints } from './support.js'
+import { bed, createTopic, unique, waitFor, waitForRecords, withAdmin } from '../helpers.js'
+import { uniqueCheckpointTopic, waitForCheckpoint, writeCheckpoints } from './support.js'
 
 describe('checkpoint topic, writer and reader', () => {
   it('creates the topic compacted and tolerates a second creation', async () => {
@@ -100,7 +100,7 @@ describe('checkpoint topic, writer and reader', () => {
     await producer.connect()
     await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `v${i}` })) })
     await producer.disconnect()
-    await waitFor('replica on dc2', async () => (await highWatermark('dc2', `dc1.${topic}`)) >= 20, 90_000)
+    await waitForRecords('dc2', `dc1.${topic}`, 20, 90_000)
     await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '12' }] }))
 
     const found = await waitFor('MM2 checkpoint', async () => {

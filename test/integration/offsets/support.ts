@@ -1,11 +1,10 @@
 /** Helpers shared by the offsets integration tests. */
-import type { Admin } from 'kafkajs'
 import { CheckpointWriter, type CheckpointPosition } from '../../../src/offsets/checkpoint-writer.js'
 import { ensureCheckpointTopic } from '../../../src/offsets/checkpoint-topic.js'
 import { readCheckpoints } from '../../../src/offsets/checkpoint-reader.js'
 import type { Checkpoint } from '../../../src/offsets/checkpoint-codec.js'
 import { DefaultReplicationPolicy } from '../../../src/topology/replication-policy.js'
-import { bed, unique, waitFor } from '../helpers.js'
+import { bed, unique, waitFor, withAdmin } from '../helpers.js'
 
 /** The bed's naming: MM2's default prefix policy. */
 export const policy = new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] })
@@ -14,17 +13,6 @@ export const clusters = ['dc1', 'dc2'] as const
 /** A checkpoint topic name of its own per test file (outside MM2's exclusions, so MM2 replicates it). */
 export function uniqueCheckpointTopic(): string {
   return `${unique('ckpt')}.checkpoints`
-}
-
-/** Runs `fn` with a connected admin of one cluster. */
-export async function withAdmin<T>(cluster: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = bed().kafka(cluster).admin()
-  await admin.connect()
-  try {
-    return await fn(admin)
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 /**

@@ -8,8 +8,8 @@ import { ensureCheckpointTopic } from '../../../src/offsets/checkpoint-topic.js'
 import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import { translateOffsets } from '../../../src/offsets/translate.js'
 import type { TranslateOffsetsRequest, TranslationResult } from '../../../src/offsets/translation-types.js'
-import { bed, createTopic, highWatermark, readRecords, unique, waitFor, type ReadRecord } from '../helpers.js'
-import { clusters, policy, produceTimed, uniqueCheckpointTopic, waitForCheckpoint, withAdmin, writeCheckpoints } from './support.js'
+import { bed, createTopic, readRecords, unique, waitFor, waitForRecords, withAdmin, type ReadRecord } from '../helpers.js'
+import { clusters, policy, produceTimed, uniqueCheckpointTopic, waitForCheckpoint, writeCheckpoints } from './support.js'
 
 const topic = unique('xl')
 const replicaTopic = `dc1.${topic}`
@@ -47,7 +47,7 @@ describe('translateOffsets across MirrorMaker 2', () => {
     await createTopic('dc1', topic, 1)
     await produceTimed('dc1', topic, 100, t0)
     await Promise.all(clusters.map((c) => withAdmin(c, (admin) => ensureCheckpointTopic(admin, checkpointTopic))))
-    await waitFor('100 records replicated to dc2', async () => (await highWatermark('dc2', replicaTopic)) >= 100, 90_000)
+    await waitForRecords('dc2', replicaTopic, 100, 90_000)
     source = (await readRecords('dc1', topic, 100)).sort(byOffset)
     replica = (await readRecords('dc2', replicaTopic, 100)).sort(byOffset)
     expect(new Set(source.map((r) => r.timestamp)).size).toBe(100) // distinct timestamps: exact expectations below

@@ -9,8 +9,8 @@ import { readMm2Checkpoints } from '../../../src/offsets/checkpoint-reader.js'
 import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import { translateOffsets } from '../../../src/offsets/translate.js'
 import type { TranslateOffsetsRequest, TranslationResult } from '../../../src/offsets/translation-types.js'
-import { bed, createTopic, highWatermark, readRecords, unique, waitFor } from '../helpers.js'
-import { clusters, policy, produceTimed, uniqueCheckpointTopic, withAdmin, writeCheckpoints } from './support.js'
+import { bed, createTopic, readRecords, unique, waitFor, waitForRecords, withAdmin } from '../helpers.js'
+import { clusters, policy, produceTimed, uniqueCheckpointTopic, writeCheckpoints } from './support.js'
 
 async function translateOnDc2(request: Partial<TranslateOffsetsRequest> & { group: string, topics: string[] }): Promise<TranslationResult> {
   return withAdmin('dc2', (admin) => translateOffsets({ targetCluster: 'dc2', admin, kafka: bed().kafka('dc2'), clusters, policy, ...request }))
@@ -27,7 +27,7 @@ describe('translation hazards', () => {
     await createTopic('dc2', replicaTopic, 1, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }])
     await createTopic('dc1', topic, 1)
     const timestamps = await produceTimed('dc1', topic, 20, Date.now() - 3_600_000)
-    await waitFor('replica', async () => (await highWatermark('dc2', replicaTopic)) >= 20, 90_000)
+    await waitForRecords('dc2', replicaTopic, 20, 90_000)
     const replica = await readRecords('dc2', replicaTopic, 20)
     // The hazard itself: the replica's timestamps are not the records' CreateTime.
     expect(replica.some((r) => timestamps.includes(Number(r.timestamp)))).toBe(false)
