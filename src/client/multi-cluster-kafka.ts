@@ -20,6 +20,7 @@ import { withTimeout } from '../util/timeout.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import type { FailoverRequest, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
+import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
 
@@ -66,7 +67,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
     const { clientId } = this.options
     this.clusters = this.options.clusters
       .map((c) => new ClusterConnection(c.name, c.priority, isKafkaInstance(c.kafka) ? c.kafka : kafkaFromConfig({ clientId, ...c.kafka })))
-      .sort((a, b) => a.priority - b.priority || Number(b.name === this.options.localCluster) - Number(a.name === this.options.localCluster) || a.name.localeCompare(b.name))
+      .sort(byPreference(this.options.localCluster))
     const names = this.clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
@@ -302,7 +303,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
       this.emit('failover:start', info)
     }
     this.active = to
-    const change: ActiveChange = { from, to, generation: ++this.gen }
+    this.gen++
+    const change: ActiveChange = { from, to }
     this.internal.emit('change', change)
     const results = await Promise.allSettled([...this.participants].map((p) =>
       withTimeout(p.onSwitch(change), this.options.switchTimeoutMs, `switch to '${to}'`, { cluster: to })))

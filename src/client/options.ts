@@ -3,7 +3,8 @@ import type { ClusterOptions } from '../cluster/index.js'
 import { isKafkaInstance } from '../cluster/index.js'
 import type { ResolvedDiscoveryOptions } from '../discovery/create-policy.js'
 import type { ResolvedHealthOptions } from '../discovery/discovery.js'
-import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryPolicyName } from '../discovery/types.js'
+import { DEFAULT_CONTROL_TOPIC } from '../discovery/declared.js'
+import type { DiscoveryFunction, DiscoveryPolicy } from '../discovery/types.js'
 import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
@@ -58,9 +59,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
 
   const d = top.discovery === undefined ? {} : expectObject(top.discovery, 'discovery', ['policy', 'autoFailback', 'failbackDelayMs', 'controlTopic'])
-  let policy: ResolvedDiscoveryOptions['policy'] = 'priority'
+  let policy: ResolvedDiscoveryOptions['policy']
   if (typeof d.policy === 'function') policy = d.policy as DiscoveryFunction
-  else if (isPlainObject(d.policy) || (typeof d.policy === 'object' && d.policy !== null)) {
+  else if (typeof d.policy === 'object' && d.policy !== null) {
     const p = d.policy as Partial<DiscoveryPolicy>
     if (typeof p.decide !== 'function' || typeof p.name !== 'string') invalid('discovery.policy', 'a policy name, a function, or an object with `name` and `decide`', d.policy)
     policy = p as DiscoveryPolicy
@@ -78,7 +79,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       policy,
       autoFailback: expectBoolean(d.autoFailback, 'discovery.autoFailback', true),
       failbackDelayMs: expectInt(d.failbackDelayMs, 'discovery.failbackDelayMs', 30_000, { min: 0 }),
-      controlTopic: expectString(d.controlTopic, 'discovery.controlTopic', 'kafkajs-dr.control'),
+      controlTopic: expectString(d.controlTopic, 'discovery.controlTopic', DEFAULT_CONTROL_TOPIC),
     },
     replication: top.replication as ResolvedOptions['replication'],
     provenance: provenance as ResolvedOptions['provenance'],

@@ -17,8 +17,6 @@ export interface ActiveChange {
   readonly from: string | undefined
   /** The new active cluster. */
   readonly to: string
-  /** Increases by one with every change; lets in-flight work notice it was overtaken. */
-  readonly generation: number
 }
 
 /**
@@ -34,8 +32,6 @@ export interface FailoverContext {
   connection(cluster: string): ClusterConnection
   /** The active cluster, if one is known. */
   readonly activeCluster: string | undefined
-  /** Increases with every change of the active cluster. */
-  readonly generation: number
   /** Resolves with the active cluster, waiting up to `timeoutMs` for one to be chosen. */
   waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string>
   /** Calls `listener` after every change of the active cluster; returns the unsubscribe function. */

@@ -9,7 +9,7 @@
  * "reason": "drill", "by": "ops-host" }`. JSON because it is rare, small and read by people.
  */
 import { hostname } from 'node:os'
-import type { Kafka } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
 import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce, topicWatermarks, type ClusterConnection } from '../cluster/index.js'
 import { FailoverError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
@@ -55,14 +55,19 @@ function parse(value: Buffer | null): Declaration | undefined {
   }
 }
 
-/** The newest declaration in the control topic of one cluster, if any. */
-export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000): Promise<Declaration | undefined> {
+/**
+ * The newest declaration in the control topic of one cluster, if any.
+ *
+ * @param admin - A connected admin of the same cluster to reuse for the watermarks; without it a
+ *   temporary one is connected.
+ */
+export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000, admin?: Admin): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
   await readTopicsOnce(kafka, [topic], (_topic, _partition, message) => {
     if (message.key?.toString() !== KEY) return
     const d = parse(message.value)
     if (d && newer(d, newest)) newest = d
-  }, { timeoutMs, what: 'control topic' })
+  }, { timeoutMs, what: 'control topic', ...(admin === undefined ? {} : { admin }) })
   return newest
 }
 
@@ -147,11 +152,6 @@ export class DeclaredPolicy implements DiscoveryPolicy {
 
   constructor(private readonly clusters: readonly ClusterConnection[], private readonly topic: string, private readonly timeoutMs: number) {}
 
-  /** The newest declaration seen so far. */
-  get declaration(): Declaration | undefined {
-    return this.newest
-  }
-
   decide = async (view: DiscoveryView): Promise<string | undefined> => {
     const up = view.clusters.filter((c) => c.health === 'up').map((c) => this.clusters.find((k) => k.name === c.name)!)
     await Promise.all(up.map((cluster) => this.refresh(cluster)))
@@ -163,10 +163,12 @@ export class DeclaredPolicy implements DiscoveryPolicy {
   /** Re-reads a cluster's control topic only when its end offset moved (cheap every round). */
   private async refresh(cluster: ClusterConnection): Promise<void> {
     try {
-      const { partitions } = await withTimeout(topicWatermarks(cluster.kafka, [this.topic]), this.timeoutMs, 'control topic offsets')
+      // The cluster's shared admin: this runs every round, a connection per round would be waste.
+      const admin = await cluster.admin(this.timeoutMs)
+      const { partitions } = await withTimeout(topicWatermarks(cluster.kafka, [this.topic], { admin }), this.timeoutMs, 'control topic offsets')
       const fingerprint = partitions.map((p) => `${p.partition}:${p.low}-${p.high}`).join(',')
       if (this.seenEnds.get(cluster.name) === fingerprint) return
-      const found = await readDeclaration(cluster.kafka, this.topic, this.timeoutMs)
+      const found = await readDeclaration(cluster.kafka, this.topic, this.timeoutMs, admin)
       this.seenEnds.set(cluster.name, fingerprint)
       if (found && newer(found, this.newest)) {
         log('declaration from %s: %s active (epoch %d, %s)', cluster.name, found.cluster, found.epoch, found.reason)

@@ -7,6 +7,7 @@ import type { ClusterConnection } from '../cluster/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { HealthTracker } from './health-tracker.js'
 import type { ClusterView, DiscoveryPolicy, DiscoveryView, HealthState } from './types.js'
+import { byPreference } from './policies.js'
 
 const log = logger('discovery')
 
@@ -42,13 +43,17 @@ export class Discovery {
   /** Bumped by start() and stop(): work begun under an older epoch must not act. */
   private epoch = 0
 
+  private readonly clusters: readonly ClusterConnection[]
+
   constructor(
-    private readonly clusters: readonly ClusterConnection[],
+    clusters: readonly ClusterConnection[],
     private readonly localCluster: string | undefined,
     private readonly policy: DiscoveryPolicy,
     private readonly health: ResolvedHealthOptions,
     private readonly hooks: DiscoveryHooks,
   ) {
+    // Sorted once: the view lists clusters most preferred first, and policies rely on it.
+    this.clusters = [...clusters].sort(byPreference(localCluster))
     for (const c of clusters) this.trackers.set(c.name, new HealthTracker(health))
   }
 
@@ -98,7 +103,6 @@ export class Discovery {
       const tracker = this.trackers.get(c.name)!
       return { name: c.name, priority: c.priority, local: c.name === this.localCluster, health: tracker.state, since: tracker.since }
     })
-    clusters.sort((a, b) => a.priority - b.priority || Number(b.local) - Number(a.local) || a.name.localeCompare(b.name))
     return { now: Date.now(), active: this.hooks.active(), clusters }
   }
 

@@ -4,6 +4,14 @@
  */
 import type { DiscoveryFunction, DiscoveryView } from './types.js'
 
+/**
+ * The order of preference of clusters: lower priority number first, then the local cluster, then
+ * by name. Every list of clusters the library keeps is in this order.
+ */
+export function byPreference(localCluster: string | undefined): (a: { name: string, priority: number }, b: { name: string, priority: number }) => number {
+  return (a, b) => a.priority - b.priority || Number(b.name === localCluster) - Number(a.name === localCluster) || a.name.localeCompare(b.name)
+}
+
 /** The most preferred healthy cluster (the view lists clusters most preferred first). */
 export function mostPreferredUp(view: DiscoveryView): string | undefined {
   return view.clusters.find((c) => c.health === 'up')?.name
