@@ -33,11 +33,29 @@ interface ClusterProducer {
 
 type Stamped = Message[]
 
+/** Rejects once the active cluster moves away from `cluster`. */
+interface MovedAway {
+  cluster: string | undefined
+  promise: Promise<never>
+  reject: (error: Error) => void
+}
+
+function movedAwayFrom(cluster: string | undefined): MovedAway {
+  let reject!: (error: Error) => void
+  const promise = new Promise<never>((_, r) => { reject = r })
+  promise.catch(() => {}) // rejected at the next change whether or not an attempt is waiting on it
+  return { cluster, promise, reject }
+}
+
 /** See the module description. Create with {@link MultiClusterKafka.producer}. */
 export class FailoverProducer {
   /** The kafkajs producer event names (`producer.events.CONNECT`, ...). */
   readonly events: Producer['events']
   private readonly perCluster = new Map<string, ClusterProducer>()
+  /** The first cluster's producer, for what is the same on every cluster (events, logger). */
+  private readonly first: Producer
+  /** One signal per stay of the active cluster, shared by every attempt: no listener per send. */
+  private moved: MovedAway = movedAwayFrom(undefined)
   private readonly deliveryTimeoutMs: number
   private readonly attemptTimeoutMs: number
   private readonly maxAttempts: number
@@ -53,7 +71,8 @@ export class FailoverProducer {
     for (const cluster of ctx.clusters) {
       this.perCluster.set(cluster.name, { producer: cluster.kafka.producer({ ...producerConfig, retry: retry ?? FAILOVER_RETRY }), connected: undefined })
     }
-    this.events = this.perCluster.values().next().value!.producer.events
+    this.first = this.perCluster.values().next().value!.producer
+    this.events = this.first.events
   }
 
   /**
@@ -64,10 +83,16 @@ export class FailoverProducer {
     if (this.state === 'closed') throw new NotConnectedError('FailoverProducer (disconnected; create a new one)')
     if (this.state === 'connected') return
     const active = await this.ctx.waitForActive(this.deliveryTimeoutMs)
-    for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name).catch(() => {})
+    this.moved = movedAwayFrom(this.ctx.activeCluster)
+    this.unsubscribe.push(this.ctx.onActiveChange(({ to }) => {
+      const left = this.moved
+      this.moved = movedAwayFrom(to)
+      left.reject(new SwitchedAwayError(left.cluster ?? '(none)', to))
+    }))
+    for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name)
     await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, { cluster: active })
     // A standby that was down at start is connected as soon as it is back.
-    this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster).catch(() => {})))
+    this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster)))
     this.state = 'connected'
   }
 
@@ -107,7 +132,7 @@ export class FailoverProducer {
 
   /** Whether the per-cluster producers are idempotent (within each cluster). */
   isIdempotent(): boolean {
-    return this.perCluster.values().next().value!.producer.isIdempotent()
+    return this.first.isIdempotent()
   }
 
   /** Listens to a kafkajs instrumentation event on every cluster's producer; returns the remover. */
@@ -118,7 +143,7 @@ export class FailoverProducer {
 
   /** The kafkajs logger of the first cluster's producer. */
   logger(): ReturnType<Producer['logger']> {
-    return this.perCluster.values().next().value!.producer.logger()
+    return this.first.logger()
   }
 
   /** Messages for an attempt on `cluster`: stamped once with an id, then given each target's origin. */
@@ -169,15 +194,11 @@ export class FailoverProducer {
 
   /** Settles like `work`, or rejects as soon as the active cluster moves away from `cluster`. */
   private whileActive<T>(cluster: string, work: Promise<T>): Promise<T> {
-    let off: (() => void) | undefined
-    const movedAway = new Promise<never>((_, reject) => {
-      off = this.ctx.onActiveChange(({ to }) => { if (to !== cluster) reject(new SwitchedAwayError(cluster, to)) })
-    })
-    if (this.ctx.activeCluster !== cluster) {
-      off?.()
+    const { moved } = this
+    if (this.ctx.activeCluster !== cluster || moved.cluster !== cluster) {
       return Promise.reject(new SwitchedAwayError(cluster, this.ctx.activeCluster ?? '(none)'))
     }
-    return Promise.race([work, movedAway]).finally(() => off?.())
+    return Promise.race([work, moved.promise])
   }
 
   private ensureConnected(cluster: string): Promise<void> {
