@@ -50,7 +50,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
   private readonly options: ResolvedOptions
   private readonly policy: DiscoveryPolicy
   private readonly discovery: Discovery
-  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void }>()
+  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
   private readonly participants = new Set<SwitchParticipant>()
   private active: string | undefined
   private gen = 0
@@ -82,6 +82,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
           this.internal.emit('up', cluster)
         } else if (health === 'down') {
           this.emit('cluster:down', { timestamp, cluster, error: detail.error })
+          this.internal.emit('down', cluster)
           if (this.pinned === cluster) this.pinned = undefined
         }
       },
@@ -236,6 +237,17 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
   onClusterUp(listener: (cluster: string) => void): () => void {
     this.internal.on('up', listener)
     return () => this.internal.off('up', listener)
+  }
+
+  /** @internal */
+  onClusterDown(listener: (cluster: string) => void): () => void {
+    this.internal.on('down', listener)
+    return () => this.internal.off('down', listener)
+  }
+
+  /** @internal */
+  healthOf(cluster: string): 'unknown' | 'up' | 'down' {
+    return this.discovery.healthOf(cluster)
   }
 
   /** @internal */

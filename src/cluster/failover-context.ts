@@ -38,6 +38,10 @@ export interface FailoverContext {
   onActiveChange(listener: (change: ActiveChange) => void): () => void
   /** Calls `listener` when a cluster's health turns up; returns the unsubscribe function. */
   onClusterUp(listener: (cluster: string) => void): () => void
+  /** Calls `listener` when a cluster's health turns down; returns the unsubscribe function. */
+  onClusterDown(listener: (cluster: string) => void): () => void
+  /** What discovery knows of a cluster's health now. */
+  healthOf(cluster: string): 'unknown' | 'up' | 'down'
   /** An error seen on `cluster`: discovery probes it at once. */
   reportError(cluster: string, error: unknown): void
   /** Registers a participant in every switch; returns the unregister function. */

@@ -16,10 +16,28 @@ export interface ConsumerMovedEvent {
    * same cluster to read physical copies that appeared there; `from` equals `to`).
    */
   reason: 'switch' | 'new-copies'
-  /** How the group was positioned on `to`: an admin commit (group empty) or seeks after joining. */
-  positionedBy: 'commit' | 'seek'
+  /**
+   * How the consumer got its membership on `to`: its `standby` session there (no group join on
+   * the way), or a `new-session` that joined the group (no standby, or one subscribed to other
+   * copies). Either way its partitions were positioned by seeks before any was fetched.
+   */
+  via: 'standby' | 'new-session'
   /** From the start of the move until the new session ran, in ms. */
   durationMs: number
+}
+
+/** Payload of `consumer:move-failed`. */
+export interface ConsumerMoveFailedEvent {
+  /** When the attempt failed (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster the consumer was moving to. */
+  to: string
+  /** 1 for the first attempt of a move, and so on. */
+  attempt: number
+  /** Why it failed. */
+  error: Error
 }
 
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
@@ -32,6 +50,9 @@ export interface FailoverConsumerEvents {
   'offsets:translated': (event: TranslationResult) => void
   /** The consumer runs on the new active cluster, or again on the same one with new copies. */
   'consumer:moved': (event: ConsumerMovedEvent) => void
-  /** A move failed; it is retried while the cluster stays active (unless the error is final). */
-  'consumer:move-failed': (event: { timestamp: number, group: string, to: string, error: Error }) => void
+  /**
+   * A move (or the positioning of a new assignment) failed; it is tried again with capped back-off
+   * (up to 5 s apart) for as long as `to` stays active.
+   */
+  'consumer:move-failed': (event: ConsumerMoveFailedEvent) => void
 }

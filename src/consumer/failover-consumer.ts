@@ -2,33 +2,45 @@
  * A consumer with the kafkajs Consumer API that follows the active cluster. It subscribes to
  * every physical copy of its logical topics there, checkpoints each processed position
  * (cluster, physical topic, partition, next offset, record timestamp) to a compacted topic that
- * the replicator carries to the other clusters, and on a switch moves the group: fence and stop
- * on the old cluster, translate every partition's position onto the new one (newest checkpoint,
- * largest lower bound of the translators), commit it there before the group starts (or seek
- * after joining when other members are already there), then run.
+ * the replicator carries to the other clusters, and keeps the group warm everywhere else:
+ *
+ * - a **standby session** on every other cluster that is up: a member of the group there with
+ *   every partition paused (no fetches, no handler calls), so a switch joins no group;
+ * - a **checkpoint view** of every cluster: the checkpoint topics followed from `connect()` on,
+ *   so a switch reads memory after a catch-up check instead of joining a throw-away group.
+ *
+ * A switch stops delivery on the old cluster at once (and stops the session there when that
+ * cluster is down), then activates the session on the new one: its partitions are positioned by
+ * translation (largest lower bound of the translators, the group's own commit there, and this
+ * instance's own latest positions) and resumed. Nothing on the switch's path waits for the
+ * cluster being left. A move that fails is retried with capped back-off for as long as its
+ * target stays active.
  */
-import type { Admin, Consumer, Producer } from 'kafkajs'
-import pRetry, { AbortError } from 'p-retry'
-import { disconnectQuietly, FAILOVER_RETRY, type ActiveChange, type FailoverContext } from '../cluster/index.js'
-import { GroupNotEmptyError, InvalidOptionError, KafkaDRError, NotConnectedError } from '../errors.js'
+import type { Consumer } from 'kafkajs'
+import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
+import { InvalidOptionError, NotConnectedError } from '../errors.js'
 import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
+import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
 import type { CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
-import { commitTranslatedOffsets } from '../offsets/commit-offsets.js'
-import { translateOffsets } from '../offsets/translate.js'
-import type { TranslationResult } from '../offsets/translation-types.js'
 import { errorMessage, logger } from '../util/log.js'
-import { partitionKey } from '../util/partition-key.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectInt, expectObject, expectString } from '../util/validate.js'
+import { CheckpointProducers } from './checkpoint-producers.js'
 import type { FailoverConsumerEvents } from './events.js'
+import { Positioner, type PositionReason } from './positioning.js'
 import { ProcessedPositions } from './positions.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 const log = logger('consumer')
+
+/** Upper bound of the back-off between attempts of a move, in ms. */
+const MAX_MOVE_RETRY_MS = 5000
+/** Bound on listing a cluster's topics and on starting a session there, in ms. */
+const CLUSTER_CALL_TIMEOUT_MS = 10_000
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
 export class FailoverConsumer {
@@ -40,24 +52,30 @@ export class FailoverConsumer {
   private readonly writeToAllClusters: boolean
   private readonly teardownTimeoutMs: number
   private readonly newCopyCheckIntervalMs: number
-  private newCopyTimer: ReturnType<typeof setInterval> | undefined
-  private checkingNewCopies = false
-  /** A restart for new copies failed and left no session: the next check tries again. */
-  private restartPending = false
-  /** The physical topics of the last session that started. */
-  private lastTopics: readonly string[] = []
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
   private readonly writer: CheckpointWriter
-  private readonly checkpointProducers = new Map<string, { producer: Producer, connected: boolean, connecting?: Promise<void> }>()
+  private readonly producers: CheckpointProducers
+  private readonly positioner: Positioner
+  /** The checkpoint view of each cluster, from `connect()` on. */
+  private readonly views = new Map<string, CheckpointView>()
   /** This instance's last processed record per cluster, topic and partition: fresher than any replica. */
   private readonly positions = new Map<string, ProcessedPositions>()
   private readonly listeners: InstrumentationListener[] = []
-  private session: ConsumerSession | undefined
+  /** The group's session on each cluster: at most one active, the others standbys. */
+  private readonly sessions = new Map<string, ConsumerSession>()
+  /** The session that delivers (or is being positioned to). */
+  private delivering: ConsumerSession | undefined
+  /** Bumped by every move and by stop(): an older move gives up. */
+  private moveGeneration = 0
+  /** The move under way: positioning failures of its session are its failures. */
+  private currentMove: { session?: ConsumerSession, fail: (error: unknown, attempt: number) => void } | undefined
+  /** Clusters whose topics are being listed for new copies right now. */
+  private readonly checkingCopies = new Set<string>()
+  private maintenanceTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private runConfig: FailoverRunConfig | undefined
   private state: 'new' | 'connected' | 'running' | 'closed' = 'new'
-  private moving: Promise<void> = Promise.resolve()
-  private unregister: (() => void) | undefined
+  private readonly unsubscribe: Array<() => void> = []
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
   constructor(private readonly ctx: FailoverContext, private readonly config: FailoverConsumerConfig) {
@@ -68,6 +86,7 @@ export class FailoverConsumer {
     this.writeToAllClusters = expectBoolean(checkpoint.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', false)
     this.teardownTimeoutMs = expectInt(config.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1 })
     this.newCopyCheckIntervalMs = expectInt(config.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0 })
+    this.producers = new CheckpointProducers(ctx)
     this.writer = new CheckpointWriter({
       group: this.groupId,
       topic: this.checkpointTopic,
@@ -76,6 +95,15 @@ export class FailoverConsumer {
       collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onError: (info) => this.emitter.emit('checkpoint:failed', info),
+    })
+    this.positioner = new Positioner({
+      ctx,
+      groupId: this.groupId,
+      checkpointTopic: this.checkpointTopic,
+      config,
+      view: (cluster) => this.viewOf(cluster),
+      ownPositions: () => this.positions.values(),
+      onTranslated: (result) => this.emitter.emit('offsets:translated', result),
     })
     this.events = ctx.clusters[0]!.kafka.consumer({ groupId: this.groupId }).events
   }
@@ -88,7 +116,13 @@ export class FailoverConsumer {
     await this.prepareCluster(active)
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
     for (const c of this.ctx.clusters) if (c.name !== active) void this.prepareCluster(c.name).catch(() => {})
-    this.unregister = this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) })
+    // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
+    for (const c of this.ctx.clusters) this.viewOf(c.name)
+    this.unsubscribe.push(
+      this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
+      this.ctx.onClusterUp((cluster) => this.ensureStandby(cluster)),
+      this.ctx.onClusterDown((cluster) => this.onClusterDown(cluster)),
+    )
     this.state = 'connected'
   }
 
@@ -102,50 +136,70 @@ export class FailoverConsumer {
     this.subscription = { topics, fromBeginning: expectBoolean(s.fromBeginning, 'subscribe.fromBeginning', false) }
   }
 
-  /** Starts consuming on the active cluster with the group's committed offsets there. */
+  /**
+   * Starts consuming on the active cluster, and a standby session on every other cluster that is
+   * up. Resolves once the active session runs (as kafkajs' `run()`, before the group join); its
+   * partitions are positioned at the join: at the group's checkpoints translated onto the
+   * cluster where they are newer than the group's commit there, else where kafkajs would start.
+   * A failed `run()` leaves the consumer able to `run()` again.
+   */
   async run(config: FailoverRunConfig = {}): Promise<void> {
     this.assertState('connected', 'run')
     if (!this.subscription) throw new InvalidOptionError('subscribe', 'Call subscribe() before run()')
     if (!config.eachMessage === !config.eachBatch) throw new InvalidOptionError('run', 'Expected `run` to have exactly one of `eachMessage` or `eachBatch`')
     this.runConfig = config
     this.state = 'running'
-    const active = await this.ctx.waitForActive(30_000)
-    this.moving = this.positionAndStart(active, 'start').then(() => {})
-    await this.moving
-    if (this.newCopyCheckIntervalMs > 0) this.newCopyTimer = setInterval(() => this.checkForNewCopies(), this.newCopyCheckIntervalMs).unref()
+    try {
+      const active = await this.ctx.waitForActive(30_000)
+      await this.prepareCluster(active)
+      const session = await this.startSession(active, await this.physicalTopics(active), true, 'start')
+      this.delivering = session
+      void session.activate().then(() => log('%s delivers on %s', this.groupId, active))
+    } catch (error) {
+      await this.stopSessions()
+      if (this.state === 'running') this.state = 'connected'
+      throw error
+    }
+    for (const c of this.ctx.clusters) this.ensureStandby(c.name)
+    const maintenanceMs = this.newCopyCheckIntervalMs > 0 ? this.newCopyCheckIntervalMs : 5000
+    this.maintenanceTimer = setInterval(() => this.maintain(), maintenanceMs).unref()
   }
 
-  /** Stops consuming (the group leaves the active cluster) and closes everything. */
+  /** Stops consuming on every cluster (the group's members leave); `run()` may be called again. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return
+    this.state = 'connected'
+    clearInterval(this.maintenanceTimer)
+    await this.stopSessions()
+  }
+
+  /** Stops consuming (the group leaves every cluster) and closes everything. */
   async disconnect(): Promise<void> {
     if (this.state === 'closed') return
     this.state = 'closed'
-    clearInterval(this.newCopyTimer)
-    this.unregister?.()
-    const session = this.session
-    this.session = undefined
-    await session?.stop(this.teardownTimeoutMs)
+    clearInterval(this.maintenanceTimer)
+    for (const remove of this.unsubscribe.splice(0)) remove()
+    await this.stopSessions()
     await this.writer.close()
-    await Promise.all([...this.checkpointProducers.values()].map((p) => disconnectQuietly(p.producer, this.teardownTimeoutMs)))
-  }
-
-  /** Stops the current session's fetching (kafkajs `stop()`); `run()` is not restarted. */
-  async stop(): Promise<void> {
-    await this.current().stop()
+    await Promise.all([
+      this.producers.close(this.teardownTimeoutMs),
+      ...[...this.views.values()].map((v) => v.close()),
+    ])
   }
 
   /** Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`). */
   commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    return this.current().commitOffsets(...args)
+    return this.current().consumer.commitOffsets(...args)
   }
 
   /** Seeks a partition of a physical topic on the active cluster. */
   seek(...args: Parameters<Consumer['seek']>): void {
-    this.current().seek(...args)
+    this.current().consumer.seek(...args)
   }
 
   /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    this.currentSession().pause(...args)
+    this.current().pause(...args)
   }
 
   /** Resumes paused physical topics (partitions) on the active cluster. */
@@ -155,18 +209,18 @@ export class FailoverConsumer {
 
   /** Describes the group on the active cluster. */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    return this.current().describeGroup()
+    return this.current().consumer.describeGroup()
   }
 
-  /** The cluster the consumer runs on now. */
+  /** The cluster the consumer delivers from now (undefined while it is not delivering anywhere). */
   get cluster(): string | undefined {
-    return this.session?.cluster
+    return this.delivering?.isActive ? this.delivering.cluster : undefined
   }
 
   /**
    * Listens to a kafkajs-dr event (`checkpoint:written`, `offsets:translated`, `consumer:moved`,
-   * ...) or a kafkajs instrumentation event (`consumer.group_join`, ...; re-attached on every
-   * cluster). Returns the remover.
+   * ...) or a kafkajs instrumentation event (`consumer.group_join`, ...; attached to the session
+   * on every cluster, standbys included). Returns the remover.
    */
   on<E extends keyof FailoverConsumerEvents>(event: E, listener: FailoverConsumerEvents[E]): () => void
   on(event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void): () => void
@@ -177,10 +231,10 @@ export class FailoverConsumer {
     }
     const entry: InstrumentationListener = [event as InstrumentationListener[0], listener]
     this.listeners.push(entry)
-    const remove = this.session?.consumer.on(entry[0], listener)
+    const removers = [...this.sessions.values()].map((s) => s.consumer.on(entry[0], listener))
     return () => {
       this.listeners.splice(this.listeners.indexOf(entry), 1)
-      remove?.()
+      for (const remove of removers) remove()
     }
   }
 
@@ -188,161 +242,171 @@ export class FailoverConsumer {
 
   private onSwitch(change: ActiveChange): Promise<void> {
     if (this.state !== 'running' || change.from === undefined) return Promise.resolve()
-    this.moving = this.moving.catch(() => {}).then(() => this.moveTo(change.to))
-    return this.moving
+    return this.moveTo(change.to, 'switch')
   }
 
   /**
-   * Restarts the session on its cluster when physical copies of the subscribed topics appeared
-   * there since it started. Runs in line with switches, and never twice at once.
+   * Moves delivery to `to`. Resolves when the consumer delivers there, or rejects with the first
+   * failure (the client reports the switch as failed); attempts go on in the background with
+   * capped back-off while `to` stays active, each failure reported by `consumer:move-failed`.
    */
-  private checkForNewCopies(): void {
-    if (this.checkingNewCopies || this.state !== 'running') return
-    this.checkingNewCopies = true
-    this.moving = this.moving.catch(() => {}).then(async () => {
-      const cluster = this.ctx.activeCluster
-      const session = this.session
-      if (this.state !== 'running' || cluster === undefined) return
-      // With a session elsewhere a switch is under way (and lists the copies itself); without one
-      // the consumer waits for a switch, unless a restart of ours failed.
-      if (session ? session.cluster !== cluster : !this.restartPending) return
-      const added = (await this.physicalTopics(cluster)).filter((t) => !this.lastTopics.includes(t))
-      if (session && added.length === 0) return
-      log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', ') || '(none: restarting)')
-      await this.moveTo(cluster, 'new-copies', added)
-    }).catch((error: unknown) => {
-      this.restartPending = this.session === undefined
-      log('checking %s for new copies failed: %s', this.groupId, errorMessage(error))
-    }).finally(() => {
-      this.checkingNewCopies = false
-    })
-  }
-
-  private async moveTo(to: string, reason: 'switch' | 'new-copies' = 'switch', added: readonly string[] = []): Promise<void> {
+  private moveTo(to: string, reason: PositionReason, added: readonly string[] = []): Promise<void> {
+    const generation = ++this.moveGeneration
     const started = Date.now()
-    const from = this.session?.cluster
-    const old = this.session
-    this.session = undefined
-    if (old) {
-      // Fenced now (stop() fences before anything else); torn down in the background: a hung
-      // cluster's disconnect must not delay the move.
-      void old.stop(this.teardownTimeoutMs)
-    }
-    await pRetry(async () => {
-      if (this.state !== 'running') throw new AbortError('consumer disconnected')
-      if (this.ctx.activeCluster !== to) throw new AbortError(`active cluster moved on to ${this.ctx.activeCluster}`)
-      const positionedBy = await this.positionAndStart(to, reason, added)
-      this.emitter.emit('consumer:moved', { timestamp: Date.now(), group: this.groupId, from, to, reason, positionedBy, durationMs: Date.now() - started })
-    }, {
-      retries: 5,
-      minTimeout: 500,
-      maxTimeout: 5000,
-      unref: true,
-      onFailedAttempt: ({ error }) => {
-        log('moving %s to %s failed: %s', this.groupId, to, errorMessage(error))
-        this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to, error })
-      },
-      shouldRetry: ({ error }) => !(error instanceof KafkaDRError) || error.retriable,
+    const old = this.delivering
+    const from = old?.cluster
+    this.delivering = undefined
+    // Delivery stops at once. The old session stays a standby unless its cluster is down; nothing
+    // here waits for that cluster.
+    old?.deactivate()
+    if (old && old.cluster !== to && this.ctx.healthOf(old.cluster) !== 'up') this.dropSession(old.cluster, old)
+    const current = (): boolean => generation === this.moveGeneration && this.state === 'running' && this.ctx.activeCluster === to
+
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (error?: unknown): void => {
+        if (settled) return
+        settled = true
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const fail = (error: unknown, attempt: number): void => {
+        const cause = error instanceof Error ? error : new Error(String(error))
+        log('moving %s to %s failed (attempt %d): %s', this.groupId, to, attempt, errorMessage(cause))
+        this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to, attempt, error: cause })
+        settle(cause)
+      }
+      const move: { session?: ConsumerSession, fail: typeof fail } = { fail }
+      this.currentMove = move
+      void (async () => {
+        for (let attempt = 1; current(); attempt++) {
+          try {
+            const topics = await this.physicalTopics(to)
+            let session = this.sessions.get(to)
+            const via = session && sameTopics(session.topics, topics) ? 'standby' : 'new-session'
+            if (!session || via === 'new-session') session = await this.startSession(to, topics, true, reason, added)
+            else session.setPurpose(reason, added)
+            if (!current()) break
+            move.session = session
+            this.delivering = session
+            await session.activate()
+            if (!current() || !session.isActive) break
+            this.emitter.emit('consumer:moved', { timestamp: Date.now(), group: this.groupId, from, to, reason: reason === 'new-copies' ? 'new-copies' : 'switch', via, durationMs: Date.now() - started })
+            settle()
+            return
+          } catch (error) {
+            if (!current()) break
+            fail(error, attempt)
+            await new Promise((r) => setTimeout(r, Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))).unref())
+          }
+        }
+        // Superseded by a newer move, a stop or a disconnect: nothing of this one to report.
+        settle()
+      })().finally(() => {
+        if (this.currentMove === move) this.currentMove = undefined
+      })
     })
+  }
+
+  /** A cluster went down: its standby session (if any) is stopped; the active one is left to the switch. */
+  private onClusterDown(cluster: string): void {
+    const session = this.sessions.get(cluster)
+    if (session && session !== this.delivering) this.dropSession(cluster, session)
+  }
+
+  /** Starts a standby session on `cluster` when the consumer runs and has none there. */
+  private ensureStandby(cluster: string): void {
+    if (this.state !== 'running' || this.sessions.has(cluster) || this.ctx.healthOf(cluster) === 'down') return
+    void this.physicalTopics(cluster)
+      .then((topics) => {
+        if (this.state !== 'running' || this.sessions.has(cluster)) return
+        return this.startSession(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
+      })
+      .catch((error: unknown) => log('standby of %s on %s: %s (tried again later)', this.groupId, cluster, errorMessage(error)))
   }
 
   /**
-   * Translates the group's positions onto `to`, positions the group there and starts a session.
-   *
-   * Every partition starts at the larger of the translated position and the group's own commit
-   * on `to`: both are positions the group had processed up to (the commit possibly from an
-   * earlier stay there), so the larger one loses nothing and repeats less. On `start` (a fresh
-   * `run()`), partitions without any checkpoint are left to kafkajs and `fromBeginning`; this is
-   * what lets an instance restarted during an outage resume from checkpoints on the survivor.
-   * On `new-copies` (a restart on the same cluster) the same holds, except that the `added`
-   * copies start at their translation or, without a checkpoint, at their start.
+   * Periodic upkeep, never on a switch's path: standbys where they are missing, and sessions
+   * restarted where new physical copies appeared (a replicator creates `dc2.orders` on dc1 only
+   * once dc2 has `orders` data). A check that hangs on a sick cluster only delays the next check
+   * of that cluster.
    */
-  private async positionAndStart(to: string, reason: 'start' | 'switch' | 'new-copies', added: readonly string[] = []): Promise<'commit' | 'seek'> {
-    await this.prepareCluster(to)
-    // No flush first: a write still pending towards the dead cluster would hold the move for its
-    // whole send timeout. This instance's own positions go into the translation directly (below),
-    // and the writer's next tick stores them on the new cluster for the other instances.
-    const connection = this.ctx.connection(to)
-    const admin = await connection.admin()
-    const topics = await this.physicalTopics(to)
-    const result = await translateOffsets({
-      group: this.groupId,
-      targetCluster: to,
-      admin,
-      kafka: connection.kafka,
-      clusters: this.ctx.clusters.map((c) => c.name),
-      policy: this.ctx.replicationPolicy,
-      topics,
-      checkpointTopic: this.checkpointTopic,
-      translators: this.config.translators,
-      // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
-      // `fromBeginning` decide (and new copies start at their start).
-      onMissingCheckpoint: reason === 'switch' ? this.config.onMissingCheckpoint : 'earliest',
-      timestampSafetyMarginMs: this.config.timestampSafetyMarginMs,
-      extraCheckpoints: [...this.positions.values()].flatMap((p) => p.checkpoints(this.groupId)),
-    })
-    this.emitter.emit('offsets:translated', result)
-    const positions = await this.startingPositions(admin, result, topics, reason, added)
-    try {
-      await commitTranslatedOffsets(admin, { ...result, partitions: positions }, { kafka: connection.kafka })
-      await this.startSession(to, topics)
-      return 'commit'
-    } catch (error) {
-      if (!(error instanceof GroupNotEmptyError)) throw error
-      // Other members already run on `to` (another instance moved first, or a restarted cluster
-      // still remembers members). At start their commits stand; otherwise join and seek.
-      await this.startSession(to, topics, reason === 'start' ? undefined : new Map(positions.map((p) => [partitionKey(p.topic, p.partition), p.offset])))
-      return 'seek'
+  private maintain(): void {
+    if (this.state !== 'running') return
+    for (const c of this.ctx.clusters) this.ensureStandby(c.name)
+    if (this.newCopyCheckIntervalMs === 0) return
+    for (const [cluster, session] of this.sessions) {
+      if (this.checkingCopies.has(cluster) || this.ctx.healthOf(cluster) !== 'up') continue
+      this.checkingCopies.add(cluster)
+      void this.physicalTopics(cluster)
+        .then((topics) => {
+          const added = topics.filter((t) => !session.topics.includes(t))
+          if (added.length === 0 || this.state !== 'running' || this.sessions.get(cluster) !== session) return
+          log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
+          if (session === this.delivering && this.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
+          if (session.isActive) return
+          this.dropSession(cluster, session)
+          this.ensureStandby(cluster)
+        })
+        .catch((error: unknown) => log('checking %s for new copies of %s failed: %s', cluster, this.groupId, errorMessage(error)))
+        .finally(() => this.checkingCopies.delete(cluster))
     }
   }
 
-  /** Per partition, the larger of the translated position and the group's commit on the cluster. */
-  private async startingPositions(admin: Admin, result: TranslationResult, topics: string[], reason: 'start' | 'switch' | 'new-copies', added: readonly string[]): Promise<TranslationResult['partitions']> {
-    const committed = new Map<string, bigint>()
-    for (const t of await admin.fetchOffsets({ groupId: this.groupId, topics })) {
-      for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(partitionKey(t.topic, p.partition), BigInt(p.offset))
-    }
-    return result.partitions
-      .filter((p) => reason === 'switch' || (p.method !== 'earliest' && p.method !== 'latest') || added.includes(p.topic))
-      .map((p) => {
-        const group = committed.get(partitionKey(p.topic, p.partition))
-        return group !== undefined && group > BigInt(p.offset) ? { ...p, offset: group.toString() } : p
-      })
-  }
-
-  private async startSession(cluster: string, topics: string[], seekOnJoin?: Map<string, string>): Promise<void> {
+  /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
+  private async startSession(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
     const session = new ConsumerSession({
       cluster,
       kafka: this.ctx.connection(cluster).kafka,
       config: { allowAutoTopicCreation: false, ...this.config },
       policy: this.ctx.replicationPolicy,
       positions: this.positionsOn(cluster),
+      position: (s, assigned) => this.positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
+      onPositionFailed: (error, attempt) => {
+        if (this.currentMove?.session === session) this.currentMove.fail(error, attempt)
+        else this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: error instanceof Error ? error : new Error(String(error)) })
+      },
+      onClusterError: (error) => this.ctx.reportError(cluster, error),
     })
-    this.session = session
+    session.setPurpose(reason, added)
+    const previous = this.sessions.get(cluster)
+    this.sessions.set(cluster, session)
+    if (previous) this.dropSession(cluster, previous)
     try {
-      await session.start(topics, this.subscription!.fromBeginning ?? false, this.runConfig!, this.listeners, seekOnJoin)
+      await withTimeout(session.start(topics, this.subscription!.fromBeginning ?? false, this.runConfig!, this.listeners, active), CLUSTER_CALL_TIMEOUT_MS, `starting the session of '${this.groupId}' on '${cluster}'`, { cluster, group: this.groupId })
     } catch (error) {
-      if (this.session === session) this.session = undefined
-      await session.stop(this.teardownTimeoutMs)
+      this.dropSession(cluster, session)
       throw error
     }
-    this.lastTopics = topics
-    this.restartPending = false
-    // disconnect() may have run while this session was starting: it must not outlive the consumer.
-    if (this.state === 'closed') {
-      this.session = undefined
-      await session.stop(this.teardownTimeoutMs)
-    }
+    // stop() or disconnect() may have run while this session was starting: it must not outlive them.
+    if (this.state !== 'running') this.dropSession(cluster, session)
+    return session
+  }
+
+  /** Stops a session in the background (bounded) and forgets it. */
+  private dropSession(cluster: string, session: ConsumerSession): void {
+    if (this.sessions.get(cluster) === session) this.sessions.delete(cluster)
+    if (this.delivering === session) this.delivering = undefined
+    void session.stop(this.teardownTimeoutMs)
+  }
+
+  /** Stops every session at once, each bounded by `teardownTimeoutMs`. */
+  private async stopSessions(): Promise<void> {
+    this.moveGeneration++
+    this.delivering = undefined
+    const sessions = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.all(sessions.map((s) => s.stop(this.teardownTimeoutMs)))
   }
 
   /**
    * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
    * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
-   * would without kafkajs-dr. Copies that appear later are found by `checkForNewCopies`.
+   * would without kafkajs-dr. Copies that appear later are found by {@link maintain}.
    */
   private async physicalTopics(cluster: string): Promise<string[]> {
-    const admin = await this.ctx.connection(cluster).admin()
-    const existing = new Set(await withTimeout(admin.listTopics(), 10_000, `listing topics of '${cluster}'`, { cluster }))
+    const admin = await this.ctx.connection(cluster).admin(CLUSTER_CALL_TIMEOUT_MS)
+    const existing = new Set(await withTimeout(admin.listTopics(), CLUSTER_CALL_TIMEOUT_MS, `listing topics of '${cluster}'`, { cluster }))
     const names = this.ctx.clusters.map((c) => c.name)
     return this.subscription!.topics.flatMap((logical) => {
       const copies = this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names)
@@ -352,6 +416,23 @@ export class FailoverConsumer {
   }
 
   // ---- checkpoints --------------------------------------------------------------------------
+
+  private viewOf(cluster: string): CheckpointView {
+    let view = this.views.get(cluster)
+    if (!view) {
+      const connection = this.ctx.connection(cluster)
+      view = new CheckpointView({
+        cluster,
+        kafka: connection.kafka,
+        admin: () => connection.admin(CLUSTER_CALL_TIMEOUT_MS),
+        clusters: this.ctx.clusters.map((c) => c.name),
+        policy: this.ctx.replicationPolicy,
+        checkpointTopic: this.checkpointTopic,
+      })
+      this.views.set(cluster, view)
+    }
+    return view
+  }
 
   private positionsOn(cluster: string): ProcessedPositions {
     let positions = this.positions.get(cluster)
@@ -366,45 +447,32 @@ export class FailoverConsumer {
     const active = this.ctx.activeCluster
     const names = this.writeToAllClusters ? this.ctx.clusters.map((c) => c.name) : active ? [active] : []
     const targets: CheckpointTarget[] = []
-    for (const name of names) {
-      const entry = this.checkpointProducer(name)
-      if (entry.connected) targets.push({ cluster: name, producer: entry.producer })
+    for (const cluster of names) {
+      const producer = this.producers.connected(cluster)
+      if (producer) targets.push({ cluster, producer })
     }
     return targets
-  }
-
-  private checkpointProducer(cluster: string): { producer: Producer, connected: boolean, connecting?: Promise<void> } {
-    let entry = this.checkpointProducers.get(cluster)
-    if (!entry) {
-      entry = { producer: this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false }), connected: false }
-      this.checkpointProducers.set(cluster, entry)
-    }
-    if (!entry.connected && !entry.connecting) {
-      const e = entry
-      e.connecting = e.producer.connect().then(() => { e.connected = true }).finally(() => { e.connecting = undefined })
-      e.connecting.catch((error: unknown) => log('checkpoint producer for %s: %s', cluster, errorMessage(error)))
-    }
-    return entry
   }
 
   /** The checkpoint topic exists on `cluster` and its checkpoint producer is connected. */
   private async prepareCluster(cluster: string): Promise<void> {
     const admin = await this.ctx.connection(cluster).admin()
     await withTimeout(ensureCheckpointTopic(admin, this.checkpointTopic), 15_000, `creating ${this.checkpointTopic} on '${cluster}'`, { cluster })
-    const entry = this.checkpointProducer(cluster)
-    if (entry.connecting) await withTimeout(entry.connecting, 10_000, `checkpoint producer of '${cluster}'`, { cluster })
+    await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
   }
 
-  private current(): Consumer {
-    return this.currentSession().consumer
-  }
-
-  private currentSession(): ConsumerSession {
-    if (!this.session) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    return this.session
+  private current(): ConsumerSession {
+    const session = this.delivering
+    if (!session?.isActive) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
+    return session
   }
 
   private assertState(expected: 'connected', what: string): void {
     if (this.state !== expected) throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
   }
 }
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t) => b.includes(t))
+}
+

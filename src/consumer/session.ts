@@ -1,14 +1,24 @@
 /**
- * One consumer session: the kafkajs consumer of the group on one cluster. A session is used
- * once. Fencing it guarantees that no handler call comes from it afterwards, even when its
- * cluster wakes up from a hang and kafkajs carries on delivering.
+ * One consumer session: the kafkajs consumer of the group on one cluster, a long-lived member of
+ * the group there. A session is either
+ *
+ * - a **standby**: every partition it is assigned stays paused, so it fetches nothing and calls
+ *   no handler, but it keeps the group's membership on its cluster warm (kafkajs still heartbeats
+ *   while everything is paused). A switch to its cluster then needs no group join, which a broker
+ *   with Kafka's default `group.initial.rebalance.delay.ms` would hold for 3 s; or
+ * - **active**: every assignment it receives (at the switch, and at every later rebalance) is
+ *   paused, positioned by the consumer's translation (seeks), and only then resumed.
+ *
+ * Deactivating a session makes it a standby again; stopping it ends it. After either, no handler
+ * call comes from it, even when its cluster wakes up from a hang and kafkajs carries on.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
-import { logger } from '../util/log.js'
+import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
+import type { PositionReason } from './positioning.js'
 import { markProcessed, type ProcessedPositions } from './positions.js'
 import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
 
@@ -33,6 +43,12 @@ class FencedError extends KafkaDRError {
 /** A kafkajs instrumentation listener registered by the user, re-attached to every session. */
 export type InstrumentationListener = [event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void]
 
+/** A partition of a physical topic. */
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
 /** What a session needs besides the cluster. */
 export interface SessionSetup {
   cluster: string
@@ -41,12 +57,44 @@ export interface SessionSetup {
   policy: ReplicationPolicy
   /** Where processed records are noted, for checkpoints and translation. */
   positions: ProcessedPositions
+  /**
+   * Where an active session's partitions start: offsets by {@link partitionKey}; a partition
+   * without an entry resumes where kafkajs would (the group's commit, or `fromBeginning`).
+   */
+  position: (session: ConsumerSession, assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
+  /** Positioning an assignment failed; it is tried again after `retryInMs`. */
+  onPositionFailed: (error: unknown, attempt: number, retryInMs: number) => void
+  /** An error kafkajs reported on this session's cluster (a crash, a request timeout). */
+  onClusterError: (error: unknown) => void
 }
+
+/** Upper bound of the back-off between attempts to position an assignment, in ms. */
+const MAX_POSITION_RETRY_MS = 5000
 
 export class ConsumerSession {
   readonly consumer: Consumer
   readonly cluster: string
-  private fenced = false
+  /** The physical topics this session subscribed to. */
+  topics: readonly string[] = []
+  /** Why the session's assignments are positioned (see {@link setPurpose}). */
+  reason: PositionReason = 'start'
+  /** Copies that are new to the group on this cluster (positioned at their start without a checkpoint). */
+  added: readonly string[] = []
+  /** Stopped for good: fenced, disconnecting or disconnected. */
+  private stopped = false
+  /** Delivering records to the handler (active, assignment positioned). */
+  private active = false
+  /** Bumped by every group join and every (de)activation: a positioning of an older one is dropped. */
+  private generation = 0
+  /** The partitions of the latest assignment. */
+  private assigned: TopicPartition[] = []
+  /** Resolves at the first group join. */
+  readonly joined: Promise<void>
+  private markJoined!: () => void
+  /** Resolves once the current activation's partitions have been positioned and resumed. */
+  private positioned: Promise<void> | undefined
+  /** Partitions (or whole topics: `partitions` undefined) the application paused. */
+  private readonly userPaused = new Map<string, Set<number> | undefined>()
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   private pauses = 0
   /** Logical topic and origin per physical topic: parsed once, not per record. */
@@ -58,54 +106,171 @@ export class ConsumerSession {
     // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
     // failing handler is retried before the consumer restarts, and discovery, not the consumer,
     // notices a dead cluster.
-    this.consumer = setup.kafka.consumer(kafkajsConfig)
+    // A standby polls its paused assignment at this pace, and its first fetch after activation
+    // waits for the poll in progress: keep it short. 500 ms is the Java client's default
+    // (fetch.max.wait.ms); kafkajs' own is 5 s. A value the application set is kept.
+    this.consumer = setup.kafka.consumer({
+      maxWaitTimeInMs: 500,
+      ...kafkajsConfig,
+      // kafkajs' own default retry, or the application's, except that a stopped session is never
+      // restarted: a disconnect that timed out on a dead cluster must not leave a consumer that
+      // rejoins the group (holding partitions it never reads) when the cluster returns.
+      retry: {
+        retries: 5,
+        ...kafkajsConfig.retry,
+        restartOnFailure: async (error: Error) => !this.stopped && (await kafkajsConfig.retry?.restartOnFailure?.(error) ?? true),
+      },
+    })
+    this.joined = new Promise((resolve) => { this.markJoined = resolve })
+  }
+
+  /** Sets why this session's assignments are positioned, from its next activation on. */
+  setPurpose(reason: PositionReason, added: readonly string[] = []): void {
+    this.reason = reason
+    this.added = added
+  }
+
+  /** Whether this session delivers records now. */
+  get isActive(): boolean {
+    return this.active && !this.stopped
   }
 
   /**
-   * Subscribes to `topics` and runs. `seekOnJoin` positions partitions the first time they are
-   * assigned (used when the group already has members on this cluster, so an admin commit was
-   * impossible).
+   * Subscribes to `topics` and runs, as a standby or active. Resolves once kafkajs runs (the
+   * group join goes on in the background: see {@link joined}).
    */
-  async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], seekOnJoin?: Map<string, string>): Promise<void> {
+  async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], active: boolean): Promise<void> {
     const { consumer } = this
+    this.topics = topics
+    this.active = active
     for (const [event, listener] of listeners) consumer.on(event, listener)
-    if (seekOnJoin && seekOnJoin.size > 0) {
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-          for (const partition of partitions) {
-            const key = partitionKey(topic, partition)
-            const offset = seekOnJoin.get(key)
-            if (offset === undefined) continue
-            seekOnJoin.delete(key)
-            log('seek %s/%s[%d] to %s', this.cluster, topic, partition, offset)
-            consumer.seek({ topic, partition, offset })
-          }
-        }
-      })
-    }
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment))
+    consumer.on(consumer.events.CRASH, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(payload.error) })
+    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new Error(`request ${payload.apiName} to ${payload.broker} timed out`)) })
     await consumer.connect()
     await consumer.subscribe({ topics, fromBeginning })
     const { eachMessage, eachBatch, ...options } = run
     await consumer.run(eachMessage
       ? { ...options, eachBatch: this.eachMessageOverBatches(eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null), eachBatchAutoResolve: false }
       : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false) })
-    log('session on %s runs %s', this.cluster, topics.join(', '))
+    log('session on %s (%s) runs %s', this.cluster, active ? 'active' : 'standby', topics.join(', '))
   }
 
-  /** From now on no handler is called from this session. */
-  fence(): void {
-    this.fenced = true
+  /**
+   * Makes the session deliver: positions its assignment (after the first join, if it has not
+   * joined yet) and resumes it. Resolves once that is done; positioning is retried until it
+   * succeeds or the session is deactivated or stopped.
+   */
+  async activate(): Promise<void> {
+    if (this.stopped) return
+    if (!this.active) {
+      this.active = true
+      this.generation++
+      this.positioned = undefined
+    }
+    await this.joined
+    this.positioned ??= this.positionAssignment(this.generation)
+    await this.positioned
   }
 
-  /** Pauses topics (partitions) of this session's consumer, as kafkajs' `pause`. */
+  /** Stops delivering and pauses every partition; the session stays a member of the group (standby). */
+  deactivate(): void {
+    if (!this.active) return
+    this.active = false
+    this.generation++
+    this.positioned = undefined
+    this.pauseAssigned()
+  }
+
+  /** At every group join: hold the whole assignment until it is positioned (if active). */
+  private onJoin(memberAssignment: Record<string, number[]>): void {
+    this.assigned = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+    // Paused here, synchronously, before kafkajs fetches for the new assignment.
+    this.pauseAssigned()
+    if (this.stopped) {
+      // A consumer that kafkajs restarted before the stop reached it: leave the group for good.
+      log('stopped session of %s on %s joined again: leaving', this.setup.config.groupId, this.cluster)
+      void disconnectQuietly(this.consumer, MAX_POSITION_RETRY_MS)
+      return
+    }
+    this.generation++
+    this.positioned = undefined
+    this.markJoined()
+    if (this.active && !this.stopped) this.positioned = this.positionAssignment(this.generation)
+  }
+
+  private pauseAssigned(): void {
+    if (this.assigned.length === 0) return
+    try {
+      this.consumer.pause(groupByTopic(this.assigned))
+    } catch (error) {
+      log('pausing %s on %s: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
+    }
+  }
+
+  /** Positions the assignment of `generation`, seeks, resumes; retried with capped back-off. */
+  private async positionAssignment(generation: number): Promise<void> {
+    const current = (): boolean => generation === this.generation && this.active && !this.stopped
+    for (let attempt = 1; current(); attempt++) {
+      const assigned = this.assigned
+      if (assigned.length === 0) return
+      try {
+        const offsets = await this.setup.position(this, assigned)
+        if (!current()) return
+        for (const { topic, partition } of assigned) {
+          const offset = offsets.get(partitionKey(topic, partition))
+          if (offset === undefined) continue
+          log('seek %s/%s[%d] to %s', this.cluster, topic, partition, offset)
+          this.consumer.seek({ topic, partition, offset })
+        }
+        const resumable = assigned.filter(({ topic, partition }) => !this.isUserPaused(topic, partition))
+        if (resumable.length > 0) this.consumer.resume(groupByTopic(resumable))
+        return
+      } catch (error) {
+        if (!current()) return
+        const retryInMs = Math.min(MAX_POSITION_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))
+        this.setup.onPositionFailed(error, attempt, retryInMs)
+        await new Promise((resolve) => setTimeout(resolve, retryInMs).unref())
+      }
+    }
+  }
+
+  /** Pauses topics (partitions) for the application, as kafkajs' `pause`; kept across repositioning. */
   pause(topics: Parameters<Consumer['pause']>[0]): void {
     this.pauses++
+    for (const { topic, partitions } of topics) {
+      if (partitions === undefined) this.userPaused.set(topic, undefined)
+      else if (!this.userPaused.has(topic) || this.userPaused.get(topic) !== undefined) {
+        const held = this.userPaused.get(topic) ?? new Set<number>()
+        for (const p of partitions) held.add(p)
+        this.userPaused.set(topic, held)
+      }
+    }
     this.consumer.pause(topics)
   }
 
-  /** Disconnects, never waiting longer than `timeoutMs`. */
+  /** Resumes what the application paused, as kafkajs' `resume` (not while the session is a standby). */
+  resume(topics: Parameters<Consumer['resume']>[0]): void {
+    for (const { topic, partitions } of topics) {
+      const held = this.userPaused.get(topic)
+      if (partitions === undefined || held === undefined) this.userPaused.delete(topic)
+      else for (const p of partitions) held.delete(p)
+    }
+    if (this.isActive) this.consumer.resume(topics)
+  }
+
+  private isUserPaused(topic: string, partition: number): boolean {
+    if (!this.userPaused.has(topic)) return false
+    const held = this.userPaused.get(topic)
+    return held === undefined || held.has(partition)
+  }
+
+  /** Disconnects, never waiting longer than `timeoutMs`. No handler is called from here on. */
   async stop(timeoutMs: number): Promise<void> {
-    this.fence()
+    this.stopped = true
+    this.active = false
+    this.generation++
+    this.markJoined() // nobody waits for a join that will not come
     await disconnectQuietly(this.consumer, timeoutMs)
   }
 
@@ -136,13 +301,14 @@ export class ConsumerSession {
       const slot = this.setup.positions.slot(physicalTopic, partition)
       let pausesSeen = this.pauses
       const pause = (): (() => void) => {
-        this.pauses++
-        return payload.pause()
+        this.pause([{ topic: physicalTopic, partitions: [partition] }])
+        return () => this.resume([{ topic: physicalTopic, partitions: [partition] }])
       }
       let housekeepingAt = Date.now() + HOUSEKEEPING_MS
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break
-        if (this.fenced) throw new FencedError(cluster)
+        // A deactivated or stopped session ends the batch quietly: its partitions are paused (or
+        // the consumer is leaving), so nothing is fetched again; an error would restart kafkajs.
+        if (!isRunning() || isStale() || !this.isActive) break
         await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster })
         const now = Date.now()
         markProcessed(slot, message, now)
@@ -168,7 +334,7 @@ export class ConsumerSession {
 
   private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
     return async (payload) => {
-      if (this.fenced) throw new FencedError(this.cluster)
+      if (!this.isActive) return
       const { batch } = payload
       const { topic, originCluster } = this.source(batch.topic)
       const slot = this.setup.positions.slot(batch.topic, batch.partition)
@@ -184,8 +350,11 @@ export class ConsumerSession {
       }
       await handler({
         ...payload,
+        // A handler still in its batch when the session stops delivering learns it here (and from
+        // isRunning): what it resolves from then on is neither committed nor checkpointed.
+        isRunning: () => payload.isRunning() && this.isActive,
         resolveOffset: (offset: string) => {
-          if (this.fenced) throw new FencedError(this.cluster)
+          if (!this.isActive) throw new FencedError(this.cluster)
           payload.resolveOffset(offset)
           record(offset)
         },
@@ -195,12 +364,22 @@ export class ConsumerSession {
         originCluster,
       })
       const last = batch.messages.at(-1)
-      if (autoResolve && last && !this.fenced) markProcessed(slot, last, Date.now())
+      if (autoResolve && last && this.isActive) markProcessed(slot, last, Date.now())
     }
   }
 }
 
 /** Index of the message with `offset`, searched from `from` onwards first, then from the start; -1 if absent. */
+function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string, partitions: number[] }> {
+  const byTopic = new Map<string, number[]>()
+  for (const { topic, partition } of partitions) {
+    const list = byTopic.get(topic)
+    if (list) list.push(partition)
+    else byTopic.set(topic, [partition])
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }))
+}
+
 function indexOfOffset(messages: readonly KafkaMessage[], offset: string, from: number): number {
   for (let i = from; i < messages.length; i++) if (messages[i]!.offset === offset) return i
   for (let i = 0; i < from && i < messages.length; i++) if (messages[i]!.offset === offset) return i

@@ -8,6 +8,7 @@
  */
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs'
 import { readTopicsOnce, type OneShotReadStats } from '../cluster/index.js'
+import { CodecError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint } from './checkpoint-codec.js'
@@ -117,50 +118,92 @@ export async function readCheckpointSources(kafka: Kafka, request: CheckpointSou
   const group = request.group === undefined ? undefined : expectString(request.group, 'group')
   const separator = expectString(request.mm2Separator, 'mm2Separator', '.')
 
-  const ours = new Map<string, Map<string, Checkpoint>>(request.checkpointTopics.map((t) => [t, new Map()]))
-  const theirs = new Map<string, { source: string, byKey: Map<string, Mm2CheckpointEntry> }>(
-    request.mm2SourceClusters.map((source) => [mm2CheckpointsTopic(source, separator), { source, byKey: new Map() }]))
-  let undecodable = 0
+  const collector = new CheckpointCollector(request.checkpointTopics, request.mm2SourceClusters, separator, group)
+  const stats = await readTopicsOnce(kafka, collector.topics, (topic, partition, message) => collector.add(topic, partition, message), { timeoutMs, admin: request.admin, what: 'checkpoints' })
+  return { ...collector.sources(group), stats }
+}
 
-  const onRecord = (topic: string, partition: number, message: KafkaMessage): void => {
+/** A record held by a {@link CheckpointCollector}: the value (absent after a tombstone) and its offset. */
+interface Held<T> {
+  offset: bigint
+  value: T | undefined
+}
+
+/**
+ * Decodes checkpoint records (kafkajs-dr's and MM2's) as they are read and keeps the newest per
+ * key and topic. A record at or below the offset already held for its key is ignored, so a reader
+ * that reads a topic again from its start (a restarted tail) never goes back in time.
+ */
+export class CheckpointCollector {
+  private readonly ours = new Map<string, Map<string, Held<Checkpoint>>>()
+  private readonly theirs = new Map<string, { source: string, byKey: Map<string, Held<Mm2CheckpointEntry>> }>()
+  /** Records that could not be decoded (garbage, or a format version this release does not know). */
+  undecodable = 0
+
+  /**
+   * @param checkpointTopics - kafkajs-dr checkpoint topics to collect
+   * @param mm2SourceClusters - clusters whose MM2 `<source>.checkpoints.internal` to collect
+   * @param group - keep only this group's checkpoints (all when absent)
+   */
+  constructor(checkpointTopics: readonly string[], mm2SourceClusters: readonly string[], separator: string, private readonly group?: string) {
+    for (const topic of checkpointTopics) this.ours.set(topic, new Map())
+    for (const source of mm2SourceClusters) this.theirs.set(mm2CheckpointsTopic(source, separator), { source, byKey: new Map() })
+  }
+
+  /** Every topic this collector reads. */
+  get topics(): string[] {
+    return [...this.ours.keys(), ...this.theirs.keys()]
+  }
+
+  /** Takes one record of one of {@link topics}; never throws. */
+  add(topic: string, partition: number, message: KafkaMessage): void {
     try {
-      const own = ours.get(topic)
-      if (own !== undefined) return readOwn(own, message, group)
-      const mm2 = theirs.get(topic)
-      if (mm2 !== undefined) readMm2(mm2.byKey, mm2.source, message, group)
+      const own = this.ours.get(topic)
+      if (own !== undefined) return this.addOwn(own, message)
+      const mm2 = this.theirs.get(topic)
+      if (mm2 !== undefined) this.addMm2(mm2.byKey, mm2.source, message)
     } catch (error) {
-      undecodable++
-      if (undecodable <= MAX_LOGGED_BAD_RECORDS) log('skipping undecodable record %s[%d]@%s: %s', topic, partition, message.offset, errorMessage(error))
+      this.undecodable++
+      if (this.undecodable <= MAX_LOGGED_BAD_RECORDS) log('skipping undecodable record %s[%d]@%s: %s', topic, partition, message.offset, errorMessage(error))
+      else if (this.undecodable % 1000 === 0) log('skipped %d undecodable checkpoint records so far', this.undecodable)
     }
   }
-  const topics = [...ours.keys(), ...theirs.keys()]
-  const stats = await readTopicsOnce(kafka, topics, onRecord, { timeoutMs, admin: request.admin, what: 'checkpoints' })
-  if (undecodable > MAX_LOGGED_BAD_RECORDS) log('skipped %d undecodable checkpoint records in total', undecodable)
 
-  return { checkpoints: newestPerPosition([...ours.values()]), mm2: [...theirs.values()].flatMap((t) => [...t.byKey.values()]), undecodable, stats }
-}
-
-function readOwn(byKey: Map<string, Checkpoint>, message: KafkaMessage, group: string | undefined): void {
-  // The key alone decides the group: skip other groups without decoding their values.
-  const key = decodeCheckpointKey(message.key)
-  if (group !== undefined && key.group !== group) return
-  const id = (message.key as Buffer).toString('latin1')
-  const checkpoint = decodeCheckpoint(message.key, message.value)
-  if (checkpoint === undefined) byKey.delete(id) // tombstone
-  else byKey.set(id, checkpoint)
-}
-
-function readMm2(byKey: Map<string, Mm2CheckpointEntry>, sourceCluster: string, message: KafkaMessage, group: string | undefined): void {
-  if (message.key === null) throw new Error('MM2 checkpoint record has no key')
-  const id = message.key.toString('latin1')
-  // MM2 writes no tombstones, but an operator cleaning the topic might.
-  if (message.value === null) {
-    byKey.delete(id)
-    return
+  /** What was collected, for `group` (or every group the collector kept). */
+  sources(group = this.group): Omit<CheckpointSources, 'stats'> {
+    const wanted = <T extends { group: string }>(held: Held<T>): held is Held<T> & { value: T } => held.value !== undefined && (group === undefined || held.value.group === group)
+    const ours = [...this.ours.values()].map((byKey) => new Map([...byKey].filter(([, held]) => wanted(held)).map(([id, held]) => [id, held.value!])))
+    const mm2 = [...this.theirs.values()].flatMap((t) => [...t.byKey.values()].filter(wanted).map((held) => held.value))
+    return { checkpoints: newestPerPosition(ours), mm2, undecodable: this.undecodable }
   }
-  const checkpoint = decodeMm2Checkpoint(message.key, message.value)
-  if (group !== undefined && checkpoint.group !== group) return
-  byKey.set(id, { ...checkpoint, sourceCluster })
+
+  private addOwn(byKey: Map<string, Held<Checkpoint>>, message: KafkaMessage): void {
+    // The key alone decides the group: skip other groups without decoding their values.
+    const key = decodeCheckpointKey(message.key)
+    if (this.group !== undefined && key.group !== this.group) return
+    const id = (message.key as Buffer).toString('latin1')
+    if (!isNewer(byKey.get(id), message)) return
+    // A tombstone deletes the position.
+    byKey.set(id, { offset: BigInt(message.offset), value: decodeCheckpoint(message.key, message.value) })
+  }
+
+  private addMm2(byKey: Map<string, Held<Mm2CheckpointEntry>>, sourceCluster: string, message: KafkaMessage): void {
+    if (message.key === null) throw new CodecError('MM2 checkpoint record has no key')
+    const id = message.key.toString('latin1')
+    if (!isNewer(byKey.get(id), message)) return
+    // MM2 writes no tombstones, but an operator cleaning the topic might.
+    if (message.value === null) {
+      byKey.set(id, { offset: BigInt(message.offset), value: undefined })
+      return
+    }
+    const checkpoint = decodeMm2Checkpoint(message.key, message.value)
+    if (this.group !== undefined && checkpoint.group !== this.group) return
+    byKey.set(id, { offset: BigInt(message.offset), value: { ...checkpoint, sourceCluster } })
+  }
+}
+
+function isNewer(held: Held<unknown> | undefined, message: KafkaMessage): boolean {
+  return held === undefined || BigInt(message.offset) > held.offset
 }
 
 /** One checkpoint per (group, cluster, topic, partition): the newest `writtenAt`; on a tie the earlier topic's. */

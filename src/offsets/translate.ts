@@ -13,6 +13,7 @@ import { logger } from '../util/log.js'
 import { expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from './checkpoint-codec.js'
 import { readCheckpointSources } from './checkpoint-reader.js'
+import type { CheckpointSourceReader } from './checkpoint-view.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
 import { partitionKey } from '../util/partition-key.js'
 import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
@@ -22,7 +23,7 @@ import { Mm2Lookup, TimestampTranslator } from './translators.js'
 const log = logger('offsets')
 
 const TRANSLATORS: readonly TranslatorName[] = ['timestamp', 'mm2', 'identity']
-const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints'] as const
+const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints', 'readCheckpoints'] as const
 
 /**
  * Translates consumer group `group`'s positions onto `targetCluster` for the physical `topics`
@@ -30,7 +31,8 @@ const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'p
  *
  * 1. Reads every copy of the checkpoint topic visible on the target (`kafkajs-dr.checkpoints`,
  *    `dc1.kafkajs-dr.checkpoints`, ...) and, for the `mm2` translator, MM2's
- *    `<source>.checkpoints.internal`, with one throw-away consumer.
+ *    `<source>.checkpoints.internal`: with one throw-away consumer, or through
+ *    `request.readCheckpoints` (a failover consumer's warm view).
  * 2. Maps each checkpoint's (cluster, physical topic, partition) to the target with the
  *    replication policy; per target partition the newest `writtenAt` wins.
  * 3. A checkpoint of the target cluster itself is used as is (`native`). Any other is translated
@@ -59,7 +61,7 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
   const readStarted = Date.now()
   let readMs = 0
   const [sources, targets] = await Promise.all([
-    readCheckpointSources(req.kafka, { checkpointTopics, mm2SourceClusters, mm2Separator: mm2SeparatorOf(policy), group, timeoutMs: req.timeoutMs, admin })
+    req.readCheckpoints({ checkpointTopics, mm2SourceClusters, mm2Separator: mm2SeparatorOf(policy), group, timeoutMs: req.timeoutMs, admin })
       .finally(() => { readMs = Date.now() - readStarted }),
     targetPartitions(req, admin),
   ])
@@ -163,6 +165,7 @@ interface ValidRequest {
   timestampSafetyMarginMs: number
   timeoutMs: number
   extraCheckpoints: Checkpoint[]
+  readCheckpoints: CheckpointSourceReader
 }
 
 function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
@@ -191,7 +194,15 @@ function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
     timestampSafetyMarginMs: expectInt(r.timestampSafetyMarginMs, 'timestampSafetyMarginMs', 0, { min: 0 }),
     timeoutMs: expectInt(r.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
     extraCheckpoints: r.extraCheckpoints === undefined ? [] : expectArray(r.extraCheckpoints, 'extraCheckpoints'),
+    readCheckpoints: r.readCheckpoints === undefined
+      ? (sourcesRequest) => readCheckpointSources(r.kafka as Kafka, sourcesRequest)
+      : expectFunction(r.readCheckpoints, 'readCheckpoints'),
   }
+}
+
+function expectFunction<T>(value: unknown, path: string): T {
+  if (typeof value !== 'function') invalid(path, 'a function', value)
+  return value as T
 }
 
 function expectArray(value: unknown, path: string): Checkpoint[] {

@@ -54,7 +54,7 @@ async function consumerDrill(fault: 'kill' | 'pause'): Promise<void> {
   const consumer: FailoverConsumer = dr.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, checkpoint: { intervalMs: 1000 } })
   const ledger: Ledger = { seen: new Map(), calls: [] }
   const moves: string[] = []
-  consumer.on('consumer:moved', (e) => moves.push(`${e.from}->${e.to} by ${e.positionedBy} in ${e.durationMs} ms`))
+  consumer.on('consumer:moved', (e) => moves.push(`${e.from}->${e.to} by ${e.via} in ${e.durationMs} ms`))
   let throttle = true
   try {
     await consumer.connect()

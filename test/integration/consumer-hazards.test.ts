@@ -144,7 +144,7 @@ function watch(consumer: FailoverConsumer): { moves: ConsumerMovedEvent[], trans
   return seen
 }
 
-const describeMoves = (moves: ConsumerMovedEvent[]): string => moves.map((m) => `${m.from}->${m.to} by ${m.positionedBy} in ${m.durationMs} ms`).join('; ')
+const describeMoves = (moves: ConsumerMovedEvent[]): string => moves.map((m) => `${m.from}->${m.to} by ${m.via} in ${m.durationMs} ms`).join('; ')
 
 /** An eachMessage handler that records each call; `pace` slows it so switches land mid-stream. */
 function recorder(ledger: Ledger, pace?: { every: number, ms: number }): (payload: FailoverEachMessagePayload) => Promise<void> {
@@ -302,7 +302,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       const bMoved = Date.now()
       expect(cB.cluster).toBe('dc2')
       // A already runs there: no admin commit possible, B seeks after joining.
-      expect(wB.moves.at(-1)).toMatchObject({ from: 'dc1', to: 'dc2', positionedBy: 'seek' })
+      expect(wB.moves.at(-1)).toMatchObject({ from: 'dc1', to: 'dc2', via: 'standby' })
 
       await waitAll(union, ids, 180_000)
       // The group of two members goes on on dc2.
@@ -536,7 +536,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         const dups = ledger.duplicates()
         expect(dups).toBeLessThanOrEqual(2 * partitions)
         console.log(`[hazards] throwing ${kind}: ${thrown.length} failed attempts (${thrown.filter((t) => t.cluster === 'dc1').length} on dc1); duplicates ${dups} (bound ${2 * partitions}); ` +
-          `move ${moved.durationMs} ms by ${moved.positionedBy}`)
+          `move ${moved.durationMs} ms by ${moved.via}`)
       } finally {
         await closeAll(consumer, dr)
       }

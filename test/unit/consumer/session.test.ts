@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import { ProcessedPositions } from '../../../src/consumer/positions.js'
-import { ConsumerSession } from '../../../src/consumer/session.js'
+import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
+import { partitionKey } from '../../../src/util/partition-key.js'
 import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../src/consumer/types.js'
 import { createReplicationPolicy } from '../../../src/topology/index.js'
 
@@ -9,10 +10,24 @@ import { createReplicationPolicy } from '../../../src/topology/index.js'
 // the record loop can be driven batch by batch without a broker.
 function fakeKafka() {
   const paused = new Map<string, Set<number>>()
+  const handlers = new Map<string, Array<(event: { payload: any }) => void>>()
   const consumer = {
-    events: { GROUP_JOIN: 'consumer.group_join' },
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', REQUEST_TIMEOUT: 'consumer.network.request_timeout' },
     runConfig: undefined as ConsumerRunConfig | undefined,
-    on: () => () => {},
+    seeks: [] as Array<{ topic: string, partition: number, offset: string }>,
+    on: (event: string, handler: (event: { payload: any }) => void) => {
+      handlers.set(event, [...(handlers.get(event) ?? []), handler])
+      return () => {}
+    },
+    emit: (event: string, payload: unknown) => { for (const h of handlers.get(event) ?? []) h({ payload }) },
+    seek: (entry: { topic: string, partition: number, offset: string }) => { consumer.seeks.push(entry) },
+    resume: (topics: Array<{ topic: string, partitions?: number[] }>) => {
+      for (const { topic, partitions } of topics) {
+        if (partitions === undefined) paused.delete(topic)
+        else for (const p of partitions) paused.get(topic)?.delete(p)
+      }
+    },
+    disconnect: async () => {},
     connect: async () => {},
     subscribe: async () => {},
     run: async (config: ConsumerRunConfig) => { consumer.runConfig = config },
@@ -54,14 +69,93 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig) {
+async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'] } = {}) {
   const { kafka, consumer } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
-  const session = new ConsumerSession({ cluster: 'dc2', kafka, config: { groupId: 'g' }, policy: createReplicationPolicy('prefix', ['dc1', 'dc2']), positions })
-  await session.start(['orders', 'dc1.orders'], false, run, [])
+  const failures: Array<{ error: unknown, attempt: number }> = []
+  const session = new ConsumerSession({
+    cluster: 'dc2',
+    kafka,
+    config: { groupId: 'g' },
+    policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
+    positions,
+    position: options.position ?? (async () => new Map()),
+    onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
+    onClusterError: () => {},
+  })
+  await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
+  // Nothing joined in the fake: an active session delivers once activated.
+  if (options.active ?? true) {
+    consumer.emit('consumer.group_join', { memberAssignment: {} })
+    await session.activate()
+  }
   const eachBatch = consumer.runConfig!.eachBatch!
-  return { session, consumer, positions, eachBatch }
+  return { session, consumer, positions, eachBatch, failures }
 }
+
+describe('ConsumerSession standby and activation', () => {
+  const join = { memberAssignment: { orders: [0, 1], 'dc1.orders': [1] } }
+
+  it('a standby pauses its whole assignment at every join and positions nothing', async () => {
+    const position = vi.fn(async () => new Map([['orders\u00000', '5']]))
+    const { consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
+    consumer.emit('consumer.group_join', join)
+    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+    expect(position).not.toHaveBeenCalled()
+    expect(consumer.seeks).toEqual([])
+  })
+
+  it('activation positions the current assignment by seeks, then resumes what the application did not pause', async () => {
+    const position = vi.fn(async (_s: unknown, assigned: readonly TopicPartition[]) => new Map(assigned.filter((p) => p.partition === 1).map((p) => [partitionKey(p.topic, p.partition), '42'])))
+    const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
+    consumer.emit('consumer.group_join', join)
+    session.pause([{ topic: 'orders', partitions: [0] }])
+    await session.activate()
+    expect(position).toHaveBeenCalledTimes(1)
+    expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 1, offset: '42' }, { topic: 'dc1.orders', partition: 1, offset: '42' }])
+    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0] }, { topic: 'dc1.orders', partitions: [] }])
+    expect(session.isActive).toBe(true)
+  })
+
+  it('an active session positions every new assignment before anything is fetched for it', async () => {
+    let release: () => void = () => {}
+    const position = vi.fn(() => new Promise<ReadonlyMap<string, string>>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), '7']])) }))
+    const { consumer } = await startSession({ eachMessage: async () => {} }, { active: true, position })
+    consumer.emit('consumer.group_join', join)
+    // Paused while the positions are worked out.
+    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+    release()
+    await vi.waitFor(() => expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 0, offset: '7' }]))
+    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [] }, { topic: 'dc1.orders', partitions: [] }])
+  })
+
+  it('a failed positioning is reported with its attempt number and tried again until it succeeds', async () => {
+    let calls = 0
+    const position = vi.fn(async () => {
+      if (++calls < 3) throw new Error(`translation failed ${calls}`)
+      return new Map([[partitionKey('orders', 0), '3']])
+    })
+    const { session, consumer, failures } = await startSession({ eachMessage: async () => {} }, { active: false, position })
+    consumer.emit('consumer.group_join', join)
+    await session.activate()
+    expect(failures.map((f) => [f.attempt, (f.error as Error).message])).toEqual([[1, 'translation failed 1'], [2, 'translation failed 2']])
+    expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 0, offset: '3' }])
+  })
+
+  it('a deactivation during positioning drops its result: nothing is sought or resumed', async () => {
+    let release: () => void = () => {}
+    const position = vi.fn(() => new Promise<ReadonlyMap<string, string>>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), '9']])) }))
+    const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
+    consumer.emit('consumer.group_join', join)
+    const activation = session.activate()
+    await vi.waitFor(() => expect(position).toHaveBeenCalled())
+    session.deactivate()
+    release()
+    await activation
+    expect(consumer.seeks).toEqual([])
+    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+  })
+})
 
 describe('ConsumerSession eachMessage loop', () => {
   afterEach(() => { vi.useRealTimers() })
@@ -120,9 +214,7 @@ describe('ConsumerSession eachMessage loop', () => {
       },
     })
     session = started.session
-    // The payload's pause() is kafkajs', which the fake does not track: make it pause in the fake.
     const byPayload = batchPayload('orders', 1, [0, 1, 2])
-    byPayload.payload.pause = () => { started.consumer.pause([{ topic: 'orders', partitions: [1] }]); return () => {} }
     await started.eachBatch(byPayload.payload)
     expect(calls).toEqual(['1:0', '1:1'])
     // A pause of another partition does not stop this one.
@@ -133,12 +225,34 @@ describe('ConsumerSession eachMessage loop', () => {
     expect(other.resolved).toEqual(['20', '21'])
   })
 
-  it('refuses to call the handler once fenced', async () => {
+  it('calls no handler once deactivated or stopped, and ends the batch quietly (an error would restart kafkajs)', async () => {
     const handler = vi.fn(async () => {})
-    const { session, eachBatch } = await startSession({ eachMessage: handler })
-    session.fence()
-    await expect(eachBatch(batchPayload('orders', 0, [0]).payload)).rejects.toThrow(/fenced/)
+    const deactivated = await startSession({ eachMessage: handler })
+    deactivated.session.deactivate()
+    await deactivated.eachBatch(batchPayload('orders', 0, [0]).payload)
+    const stopped = await startSession({ eachMessage: handler })
+    await stopped.session.stop(100)
+    await stopped.eachBatch(batchPayload('orders', 0, [0]).payload)
     expect(handler).not.toHaveBeenCalled()
+    expect(deactivated.session.isActive).toBe(false)
+    expect(stopped.session.isActive).toBe(false)
+  })
+
+  it('a user eachBatch still in its batch when delivery stops: isRunning turns false, resolveOffset throws', async () => {
+    let stop: () => void = () => {}
+    const seen: boolean[] = []
+    const { session, eachBatch } = await startSession({
+      eachBatch: async ({ resolveOffset, isRunning }) => {
+        resolveOffset('0')
+        seen.push(isRunning())
+        stop()
+        seen.push(isRunning())
+        resolveOffset('1')
+      },
+    })
+    stop = () => session.deactivate()
+    await expect(eachBatch(batchPayload('orders', 0, [0, 1]).payload)).rejects.toThrow(/fenced/)
+    expect(seen).toEqual([true, false])
   })
 
   it('heartbeats and commits at most every 50 ms by default, after every record with a commit threshold, never without auto-commit', async () => {

@@ -1,0 +1,181 @@
+/**
+ * A long-lived reader that follows a few small topics on one cluster (checkpoint topics, the
+ * control topic) from their start and keeps on reading as records arrive.
+ *
+ * Why not read them when needed: kafkajs has no consumer without a group (no `assign()`), so
+ * every one-shot read joins a fresh group, and a broker with Kafka's default
+ * `group.initial.rebalance.delay.ms` (3 s) holds every such join for 3 s. A switch that read its
+ * checkpoints so would wait 3 s for it. A tail joins once, in the background, and a switch then
+ * only asks whether it has caught up with the high watermarks of the moment: one admin request.
+ *
+ * Topics that do not exist yet (a replica copy that the replicator creates later) are looked for
+ * every `topicCheckIntervalMs`; when one appears, the tail restarts with a fresh group and reads
+ * everything again from the start. Handlers therefore see records again after a restart: keep
+ * state by key and offset (see {@link TopicTail} callers).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
+import { TimeoutError } from '../errors.js'
+import { errorMessage, logger } from '../util/log.js'
+import { partitionKey } from '../util/partition-key.js'
+import { withTimeout } from '../util/timeout.js'
+import { disconnectQuietly } from './cluster-connection.js'
+
+const log = logger('cluster')
+
+/** What a {@link TopicTail} needs. */
+export interface TopicTailOptions {
+  /** Cluster name, for logs and errors. */
+  cluster: string
+  /** The cluster's kafkajs client. */
+  kafka: Kafka
+  /** The cluster's shared, connected admin (listing topics, watermarks). */
+  admin: () => Promise<Admin>
+  /** Called for every record read, in offset order within a partition. Must not throw. */
+  onRecord: (topic: string, partition: number, message: KafkaMessage) => void
+  /** Label for logs, e.g. `checkpoints`. */
+  what: string
+  /**
+   * How often topics that do not exist yet are looked for, in ms.
+   *
+   * @default 5000
+   */
+  topicCheckIntervalMs?: number
+  /**
+   * Bound on each admin request and on a consumer's disconnect, in ms.
+   *
+   * @default 5000
+   */
+  requestTimeoutMs?: number
+}
+
+/** Follows topics on one cluster; see the module description. */
+export class TopicTail {
+  private readonly wanted = new Set<string>()
+  private subscribed: string[] = []
+  private consumer: Consumer | undefined
+  /** Next offset to read per partition, as far as this tail has read (across restarts). */
+  private readonly nextOffsets = new Map<string, bigint>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private refreshing: Promise<void> | undefined
+  private closed = false
+  private readonly requestTimeoutMs: number
+
+  constructor(private readonly options: TopicTailOptions) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000
+  }
+
+  /** Adds topics to follow (existing or not yet); starts following them soon. */
+  want(topics: readonly string[]): void {
+    let added = false
+    for (const topic of topics) {
+      if (!this.wanted.has(topic)) {
+        this.wanted.add(topic)
+        added = true
+      }
+    }
+    if (this.closed) return
+    this.timer ??= setInterval(() => void this.refresh().catch(() => {}), this.options.topicCheckIntervalMs ?? 5000).unref()
+    if (added) void this.refresh().catch(() => {})
+  }
+
+  /**
+   * Resolves once every record that the wanted topics held when it was called has been handed to
+   * `onRecord` (topics that do not exist count as read). Used by a switch before it reads the
+   * state the records built: costs one metadata and one offsets request when already caught up.
+   *
+   * @throws {@link TimeoutError} after `timeoutMs`; kafkajs errors when the cluster does not answer
+   */
+  async caughtUp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    await withTimeout(this.refresh(), timeoutMs, `following ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
+    const admin = await this.options.admin()
+    const ends = new Map<string, bigint>()
+    await withTimeout(Promise.all(this.subscribed.map(async (topic) => {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        // An empty partition (or one emptied by retention) has nothing to wait for.
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(partitionKey(topic, p.partition), BigInt(p.high))
+      }
+    })), Math.max(1, deadline - Date.now()), `watermarks of ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
+    const behind = (): string[] => [...ends].filter(([key, high]) => (this.nextOffsets.get(key) ?? 0n) < high).map(([key]) => key)
+    while (behind().length > 0) {
+      signal?.throwIfAborted()
+      if (Date.now() >= deadline) throw new TimeoutError(`following ${this.options.what} on '${this.options.cluster}' did not catch up within ${timeoutMs} ms; behind: ${behind().join(', ')}`, { cluster: this.options.cluster })
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  /** Stops following; the consumer's disconnect is bounded. */
+  async close(): Promise<void> {
+    this.closed = true
+    clearInterval(this.timer)
+    const consumer = this.consumer
+    this.consumer = undefined
+    if (consumer) await disconnectQuietly(consumer, this.requestTimeoutMs)
+  }
+
+  /** Subscribes to every wanted topic that exists (restarting when that set grew). One at a time. */
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => { this.refreshing = undefined })
+    return this.refreshing
+  }
+
+  private async doRefresh(): Promise<void> {
+    if (this.closed || this.wanted.size === 0) return
+    const admin = await this.options.admin()
+    const existing = new Set(await withTimeout(admin.listTopics(), this.requestTimeoutMs, `listing topics of '${this.options.cluster}'`, { cluster: this.options.cluster }))
+    const present = [...this.wanted].filter((t) => existing.has(t)).sort()
+    if (this.consumer !== undefined && present.join('\0') === this.subscribed.join('\0')) return
+    if (this.closed) return
+    await this.restart(present)
+  }
+
+  private async restart(topics: string[]): Promise<void> {
+    const old = this.consumer
+    this.consumer = undefined
+    this.subscribed = topics
+    if (old) void disconnectQuietly(old, this.requestTimeoutMs)
+    if (topics.length === 0) return
+    const consumer = this.options.kafka.consumer({
+      // A group of its own that never commits: the broker forgets it once the tail leaves, and a
+      // replicator finds no offsets to copy.
+      groupId: `kafkajs-dr-tail-${randomBytes(8).toString('hex')}`,
+      // Idle most of the time: a long poll returns as soon as a record arrives anyway.
+      maxWaitTimeInMs: 1000,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+    })
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      // Also fires for batches of only control records, which eachBatch never sees (kafkajs #1256).
+      if (this.consumer !== consumer) return
+      const key = partitionKey(payload.topic, payload.partition)
+      const next = BigInt(payload.lastOffset) + 1n
+      if (next > (this.nextOffsets.get(key) ?? 0n)) this.nextOffsets.set(key, next)
+    })
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      log('%s tail on %s crashed (%s): %s', this.options.what, this.options.cluster, payload.restart ? 'kafkajs restarts it' : 'restarting at the next check', errorMessage(payload.error))
+      // kafkajs does not restart after a non-retriable error: the next check starts a new tail.
+      if (!payload.restart && this.consumer === consumer) this.consumer = undefined
+    })
+    this.consumer = consumer
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics, fromBeginning: true })
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          if (this.consumer !== consumer) return
+          for (const message of batch.messages) this.options.onRecord(batch.topic, batch.partition, message)
+        },
+      })
+      log('%s tail on %s follows %s', this.options.what, this.options.cluster, topics.join(', '))
+    } catch (error) {
+      if (this.consumer === consumer) this.consumer = undefined
+      void disconnectQuietly(consumer, this.requestTimeoutMs)
+      throw error
+    }
+  }
+}

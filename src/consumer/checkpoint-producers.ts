@@ -1,0 +1,58 @@
+/**
+ * One producer per cluster for a consumer's checkpoints, connected in the background: the
+ * checkpoint writer only uses those that are connected, so a dead cluster's never holds a tick.
+ *
+ * @module
+ */
+import type { Producer } from 'kafkajs'
+import { disconnectQuietly, FAILOVER_RETRY, type FailoverContext } from '../cluster/index.js'
+import { errorMessage, logger } from '../util/log.js'
+import { withTimeout } from '../util/timeout.js'
+
+const log = logger('consumer')
+
+interface Entry {
+  producer: Producer
+  connected: boolean
+  connecting?: Promise<void>
+}
+
+/** The checkpoint producers of one consumer; see the module description. */
+export class CheckpointProducers {
+  private readonly entries = new Map<string, Entry>()
+
+  constructor(private readonly ctx: FailoverContext) {}
+
+  /** The producer of `cluster` if it is connected; starts connecting it otherwise. */
+  connected(cluster: string): Producer | undefined {
+    const entry = this.entry(cluster)
+    return entry.connected ? entry.producer : undefined
+  }
+
+  /** Waits (up to `timeoutMs`) for the producer of `cluster` to connect. */
+  async ready(cluster: string, timeoutMs: number): Promise<void> {
+    const entry = this.entry(cluster)
+    if (entry.connecting) await withTimeout(entry.connecting, timeoutMs, `checkpoint producer of '${cluster}'`, { cluster })
+  }
+
+  /** Disconnects every producer, each bounded by `timeoutMs`, all at once. */
+  async close(timeoutMs: number): Promise<void> {
+    const producers = [...this.entries.values()].map((e) => e.producer)
+    this.entries.clear()
+    await Promise.all(producers.map((p) => disconnectQuietly(p, timeoutMs)))
+  }
+
+  private entry(cluster: string): Entry {
+    let entry = this.entries.get(cluster)
+    if (!entry) {
+      entry = { producer: this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false }), connected: false }
+      this.entries.set(cluster, entry)
+    }
+    if (!entry.connected && !entry.connecting) {
+      const e = entry
+      e.connecting = e.producer.connect().then(() => { e.connected = true }).finally(() => { e.connecting = undefined })
+      e.connecting.catch((error: unknown) => log('checkpoint producer for %s: %s', cluster, errorMessage(error)))
+    }
+    return entry
+  }
+}

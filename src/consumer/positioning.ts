@@ -1,0 +1,106 @@
+/**
+ * Where an active session's partitions start: the group's position translated onto the session's
+ * cluster from every checkpoint visible there (read from the warm checkpoint view, so no group
+ * join), this instance's own latest positions, and the group's own commit on that cluster.
+ *
+ * @module
+ */
+import type { Admin } from 'kafkajs'
+import type { FailoverContext } from '../cluster/index.js'
+import type { CheckpointView } from '../offsets/checkpoint-view.js'
+import { translateOffsets } from '../offsets/translate.js'
+import type { TranslationResult } from '../offsets/translation-types.js'
+import { partitionKey } from '../util/partition-key.js'
+import { withTimeout } from '../util/timeout.js'
+import type { ProcessedPositions } from './positions.js'
+import type { TopicPartition } from './session.js'
+import type { FailoverConsumerConfig } from './types.js'
+
+/**
+ * Why a session is being positioned. `start`: a fresh `run()`; `switch`: the active cluster
+ * changed; `new-copies`: a restart on the same cluster with copies that appeared there.
+ */
+export type PositionReason = 'start' | 'switch' | 'new-copies'
+
+/** What a {@link Positioner} works with. */
+export interface PositionerSetup {
+  ctx: FailoverContext
+  groupId: string
+  checkpointTopic: string
+  config: FailoverConsumerConfig
+  /** The warm checkpoint view of each cluster. */
+  view: (cluster: string) => CheckpointView
+  /** This instance's processed positions, per cluster. */
+  ownPositions: () => Iterable<ProcessedPositions>
+  /** Told of every translation (the consumer's `offsets:translated` event). */
+  onTranslated: (result: TranslationResult) => void
+}
+
+/** Bound on the admin requests and the checkpoint view's catch-up of one positioning, in ms. */
+const POSITION_TIMEOUT_MS = 10_000
+
+/** Computes start offsets for an assignment; see the module description. */
+export class Positioner {
+  constructor(private readonly setup: PositionerSetup) {}
+
+  /**
+   * Start offsets of `assigned` partitions of `topics` on `cluster`, by {@link partitionKey}.
+   *
+   * Every partition starts at the larger of the translated position and the group's own commit
+   * on the cluster: both are positions the group had processed up to (the commit possibly from
+   * an earlier stay there), so the larger one loses nothing and repeats less. On `start` (a fresh
+   * `run()`), partitions without any checkpoint are left to kafkajs and `fromBeginning`; this is
+   * what lets an instance restarted during an outage resume from checkpoints on the survivor.
+   * On `new-copies` the same holds, except that the `added` copies start at their translation or,
+   * without a checkpoint, at their start. On `switch` every partition is positioned, following
+   * `onMissingCheckpoint` where no checkpoint helps.
+   */
+  async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<Map<string, string>> {
+    const { ctx, groupId, config } = this.setup
+    const wanted = new Set(assigned.map((p) => partitionKey(p.topic, p.partition)))
+    const assignedTopics = topics.filter((t) => assigned.some((p) => p.topic === t))
+    if (assignedTopics.length === 0) return new Map()
+    const connection = ctx.connection(cluster)
+    const admin = await connection.admin(POSITION_TIMEOUT_MS)
+    const result = await translateOffsets({
+      group: groupId,
+      targetCluster: cluster,
+      admin,
+      kafka: connection.kafka,
+      clusters: ctx.clusters.map((c) => c.name),
+      policy: ctx.replicationPolicy,
+      topics: assignedTopics,
+      checkpointTopic: this.setup.checkpointTopic,
+      translators: config.translators,
+      // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
+      // `fromBeginning` decide (and new copies start at their start).
+      onMissingCheckpoint: reason === 'switch' ? config.onMissingCheckpoint : 'earliest',
+      timestampSafetyMarginMs: config.timestampSafetyMarginMs,
+      timeoutMs: POSITION_TIMEOUT_MS,
+      extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
+      readCheckpoints: this.setup.view(cluster).read,
+    })
+    this.setup.onTranslated(result)
+    const committed = await this.committed(admin, assignedTopics)
+    const offsets = new Map<string, string>()
+    for (const p of result.partitions) {
+      const key = partitionKey(p.topic, p.partition)
+      if (!wanted.has(key)) continue
+      const fromCheckpoint = p.method !== 'earliest' && p.method !== 'latest'
+      if (reason !== 'switch' && !fromCheckpoint && !added.includes(p.topic)) continue
+      const group = committed.get(key)
+      offsets.set(key, group !== undefined && group > BigInt(p.offset) ? group.toString() : p.offset)
+    }
+    return offsets
+  }
+
+  /** The group's committed offsets on the cluster (absent where it has none). */
+  private async committed(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+    const committed = new Map<string, bigint>()
+    const fetched = await withTimeout(admin.fetchOffsets({ groupId: this.setup.groupId, topics: [...topics] }), POSITION_TIMEOUT_MS, `committed offsets of '${this.setup.groupId}'`, { group: this.setup.groupId })
+    for (const t of fetched) {
+      for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(partitionKey(t.topic, p.partition), BigInt(p.offset))
+    }
+    return committed
+  }
+}
