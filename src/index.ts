@@ -110,8 +110,8 @@ export {
   encodeCheckpointValue,
   decodeCheckpoint,
   decodeCheckpointKey,
-  isExcludedByMm2Defaults,
 } from './offsets/checkpoint-codec.js'
+export { isExcludedByMm2Defaults } from './topology/mm2-exclusions.js'
 export type { Checkpoint, CheckpointKey } from './offsets/checkpoint-codec.js'
 export { decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
