@@ -5,6 +5,13 @@
  */
 import { InvalidOptionError } from '../errors.js'
 
+/**
+ * Largest delay Node's timers accept, in ms (2^31 - 1). A larger one is replaced by 1 ms with only
+ * a warning, so an interval meant to be long would fire continuously: use it as the `max` of every
+ * option that becomes a timer.
+ */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** Short, safe rendering of a value for an error message (never dumps whole objects or secrets). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
@@ -162,6 +169,19 @@ export function expectFunction<T extends (...args: never[]) => unknown>(value: u
   if (value === undefined) return undefined
   if (typeof value !== 'function') fail(path, 'a function', value)
   return value as T
+}
+
+/**
+ * Runs `check` on a value that was given; `undefined` (not given) stays `undefined`. For options
+ * that have no default of their own and are passed on only when set (kafkajs then applies its own).
+ *
+ * @example
+ * ```ts
+ * ifGiven(config.sessionTimeout, (v) => expectInt(v, 'consumer.sessionTimeout', 0, { min: 1 }))
+ * ```
+ */
+export function ifGiven<T>(value: unknown, check: (value: unknown) => T): T | undefined {
+  return value === undefined ? undefined : check(value)
 }
 
 /** Throws an {@link InvalidOptionError} for `path` with a custom expectation and fix. */

@@ -11,6 +11,7 @@ import {
   expectObject,
   expectOneOf,
   expectString,
+  ifGiven,
   invalid,
   isPlainObject,
   nearestName,
@@ -281,5 +282,14 @@ describe('invalid', () => {
 
   it('leaves out the fix when there is none', () => {
     expect(rejection(() => invalid('a', 'x', null)).message).toBe('Expected `a` to be x, got null')
+  })
+})
+
+describe('ifGiven', () => {
+  it('checks a given value and leaves undefined alone', () => {
+    const check = (v: unknown): number => expectInt(v, 'n', 0, { min: 1 })
+    expect(ifGiven(undefined, check)).toBeUndefined()
+    expect(ifGiven(3, check)).toBe(3)
+    expect(rejection(() => ifGiven(0, check)).message).toBe('Expected `n` to be an integer ≥ 1, got 0')
   })
 })
