@@ -8,6 +8,7 @@
  */
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs'
 import { readTopicsOnce, type OneShotReadStats } from '../cluster/index.js'
+import { CodecError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint } from './checkpoint-codec.js'
@@ -60,7 +61,12 @@ export interface CheckpointSources {
   checkpoints: Checkpoint[]
   /** MM2 checkpoints: the last one per (source cluster, group, topic, partition). */
   mm2: Mm2CheckpointEntry[]
-  /** Records skipped because they could not be decoded. */
+  /**
+   * Records skipped because they could not be decoded: malformed or truncated, or with a key or
+   * value format version this release does not know (the codecs reject those rather than guess).
+   * Records of kafkajs-dr's topics whose key names another group are not counted: their values are
+   * not decoded.
+   */
   undecodable: number
   /** The read's figures. */
   stats: OneShotReadStats
@@ -151,7 +157,7 @@ function readOwn(byKey: Map<string, Checkpoint>, message: KafkaMessage, group: s
 }
 
 function readMm2(byKey: Map<string, Mm2CheckpointEntry>, sourceCluster: string, message: KafkaMessage, group: string | undefined): void {
-  if (message.key === null) throw new Error('MM2 checkpoint record has no key')
+  if (message.key === null) throw new CodecError('MM2 checkpoint record has no key')
   const id = message.key.toString('latin1')
   // MM2 writes no tombstones, but an operator cleaning the topic might.
   if (message.value === null) {

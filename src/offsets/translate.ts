@@ -110,10 +110,11 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
     missing: resolved.map(({ offset: _offset, ...m }) => m),
     missingTopics: targets.missingTopics,
     checkpointsRead: sources.checkpoints.length,
+    undecodableCheckpoints: sources.undecodable,
     readMs,
     durationMs: Date.now() - started,
   }
-  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length)
+  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused, %d undecodable checkpoint records', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length, sources.undecodable)
   return result
 }
 
