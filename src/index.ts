@@ -58,7 +58,7 @@ export type {
   FailoverEachBatchPayload,
   RecordSource,
 } from './consumer/types.js'
-export type { FailoverConsumerEvents, ConsumerMovedEvent } from './consumer/events.js'
+export type { FailoverConsumerEvents, ConsumerMovedEvent, CheckpointsUndecodableEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for tools and the CLI
@@ -110,8 +110,8 @@ export {
   encodeCheckpointValue,
   decodeCheckpoint,
   decodeCheckpointKey,
-  isExcludedByMm2Defaults,
 } from './offsets/checkpoint-codec.js'
+export { isExcludedByMm2Defaults } from './topology/mm2-exclusions.js'
 export type { Checkpoint, CheckpointKey } from './offsets/checkpoint-codec.js'
 export { decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'

@@ -40,6 +40,21 @@ export interface ConsumerMoveFailedEvent {
   error: Error
 }
 
+/**
+ * Payload of `checkpoints:undecodable`: a translation of the group's positions skipped checkpoint
+ * records it could not decode (see `TranslationResult.undecodableCheckpoints`).
+ */
+export interface CheckpointsUndecodableEvent {
+  /** When the translation finished (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster whose checkpoint topics were read: the one the group was positioned on. */
+  cluster: string
+  /** Records skipped: malformed, truncated, or of a format version this release does not know. */
+  count: number
+}
+
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
 export interface FailoverConsumerEvents {
   /** Checkpoints were written to a cluster. */
@@ -48,6 +63,14 @@ export interface FailoverConsumerEvents {
   'checkpoint:failed': (event: CheckpointWriteFailedInfo) => void
   /** The group's positions were translated onto the new active cluster (refusals included). */
   'offsets:translated': (event: TranslationResult) => void
+  /**
+   * A translation skipped checkpoint records it could not decode (emitted with
+   * `offsets:translated` when `undecodableCheckpoints` is above 0). A skipped record may have held
+   * the group's position, so the translation may have fallen back to `onMissingCheckpoint` or an
+   * older checkpoint: a newer kafkajs-dr writing a format this one does not read, or a damaged
+   * checkpoint topic.
+   */
+  'checkpoints:undecodable': (event: CheckpointsUndecodableEvent) => void
   /** The consumer runs on the new active cluster, or again on the same one with new copies. */
   'consumer:moved': (event: ConsumerMovedEvent) => void
   /**

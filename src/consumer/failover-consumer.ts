@@ -19,7 +19,6 @@
 import type { Consumer } from 'kafkajs'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { InvalidOptionError, NotConnectedError } from '../errors.js'
-import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
@@ -27,10 +26,11 @@ import type { CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
-import { expectBoolean, expectInt, expectObject, expectString } from '../util/validate.js'
+import { expectBoolean, expectObject, expectString } from '../util/validate.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
 import type { FailoverConsumerEvents } from './events.js'
 import { Positioner, type PositionReason } from './positioning.js'
+import { validateConsumerConfig, type ValidConsumerOptions } from './options.js'
 import { ProcessedPositions } from './positions.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
@@ -48,6 +48,8 @@ export class FailoverConsumer {
   readonly events: Consumer['events']
   /** The consumer group. */
   readonly groupId: string
+  /** The validated configuration, defaults applied. */
+  private readonly options: ValidConsumerOptions
   private readonly checkpointTopic: string
   private readonly writeToAllClusters: boolean
   private readonly teardownTimeoutMs: number
@@ -78,19 +80,18 @@ export class FailoverConsumer {
   private readonly unsubscribe: Array<() => void> = []
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
-  constructor(private readonly ctx: FailoverContext, private readonly config: FailoverConsumerConfig) {
-    expectObject(config, 'consumer')
-    this.groupId = expectString(config.groupId, 'consumer.groupId')
-    const checkpoint = config.checkpoint === undefined ? {} : expectObject(config.checkpoint, 'consumer.checkpoint', ['topic', 'intervalMs', 'writeToAllClusters'])
-    this.checkpointTopic = expectString(checkpoint.topic, 'consumer.checkpoint.topic', DEFAULT_CHECKPOINT_TOPIC)
-    this.writeToAllClusters = expectBoolean(checkpoint.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', false)
-    this.teardownTimeoutMs = expectInt(config.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1 })
-    this.newCopyCheckIntervalMs = expectInt(config.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0 })
+  constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
+    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy })
+    this.groupId = this.options.groupId
+    this.checkpointTopic = this.options.checkpoint.topic
+    this.writeToAllClusters = this.options.checkpoint.writeToAllClusters
+    this.teardownTimeoutMs = this.options.teardownTimeoutMs
+    this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
     this.producers = new CheckpointProducers(ctx)
     this.writer = new CheckpointWriter({
       group: this.groupId,
       topic: this.checkpointTopic,
-      intervalMs: expectInt(checkpoint.intervalMs, 'consumer.checkpoint.intervalMs', 1000, { min: 10 }),
+      intervalMs: this.options.checkpoint.intervalMs,
       targets: () => this.checkpointTargets(),
       collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
@@ -100,10 +101,15 @@ export class FailoverConsumer {
       ctx,
       groupId: this.groupId,
       checkpointTopic: this.checkpointTopic,
-      config,
+      options: this.options,
       view: (cluster) => this.viewOf(cluster),
       ownPositions: () => this.positions.values(),
-      onTranslated: (result) => this.emitter.emit('offsets:translated', result),
+      onTranslated: (result) => {
+        this.emitter.emit('offsets:translated', result)
+        if (result.undecodableCheckpoints > 0) {
+          this.emitter.emit('checkpoints:undecodable', { timestamp: Date.now(), group: this.groupId, cluster: result.targetCluster, count: result.undecodableCheckpoints })
+        }
+      },
     })
     this.events = ctx.clusters[0]!.kafka.consumer({ groupId: this.groupId }).events
   }
@@ -358,7 +364,7 @@ export class FailoverConsumer {
     const session = new ConsumerSession({
       cluster,
       kafka: this.ctx.connection(cluster).kafka,
-      config: { allowAutoTopicCreation: false, ...this.config },
+      config: this.options,
       policy: this.ctx.replicationPolicy,
       positions: this.positionsOn(cluster),
       position: (s, assigned) => this.positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),

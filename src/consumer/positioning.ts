@@ -14,7 +14,7 @@ import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProcessedPositions } from './positions.js'
 import type { TopicPartition } from './session.js'
-import type { FailoverConsumerConfig } from './types.js'
+import type { ValidConsumerOptions } from './options.js'
 
 /**
  * Why a session is being positioned. `start`: a fresh `run()`; `switch`: the active cluster
@@ -27,7 +27,7 @@ export interface PositionerSetup {
   ctx: FailoverContext
   groupId: string
   checkpointTopic: string
-  config: FailoverConsumerConfig
+  options: ValidConsumerOptions
   /** The warm checkpoint view of each cluster. */
   view: (cluster: string) => CheckpointView
   /** This instance's processed positions, per cluster. */
@@ -56,7 +56,7 @@ export class Positioner {
    * `onMissingCheckpoint` where no checkpoint helps.
    */
   async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<Map<string, string>> {
-    const { ctx, groupId, config } = this.setup
+    const { ctx, groupId, options } = this.setup
     const wanted = new Set(assigned.map((p) => partitionKey(p.topic, p.partition)))
     const assignedTopics = topics.filter((t) => assigned.some((p) => p.topic === t))
     if (assignedTopics.length === 0) return new Map()
@@ -71,11 +71,11 @@ export class Positioner {
       policy: ctx.replicationPolicy,
       topics: assignedTopics,
       checkpointTopic: this.setup.checkpointTopic,
-      translators: config.translators,
+      translators: options.translators,
       // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
       // `fromBeginning` decide (and new copies start at their start).
-      onMissingCheckpoint: reason === 'switch' ? config.onMissingCheckpoint : 'earliest',
-      timestampSafetyMarginMs: config.timestampSafetyMarginMs,
+      onMissingCheckpoint: reason === 'switch' ? options.onMissingCheckpoint : 'earliest',
+      timestampSafetyMarginMs: options.timestampSafetyMarginMs,
       timeoutMs: POSITION_TIMEOUT_MS,
       extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
       readCheckpoints: this.setup.view(cluster).read,

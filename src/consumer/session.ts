@@ -20,7 +20,8 @@ import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import type { PositionReason } from './positioning.js'
 import { markProcessed, type ProcessedPositions } from './positions.js'
-import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
+import type { ValidConsumerOptions } from './options.js'
+import type { FailoverRunConfig } from './types.js'
 
 const log = logger('consumer')
 
@@ -53,7 +54,7 @@ export interface TopicPartition {
 export interface SessionSetup {
   cluster: string
   kafka: Kafka
-  config: FailoverConsumerConfig
+  config: ValidConsumerOptions
   policy: ReplicationPolicy
   /** Where processed records are noted, for checkpoints and translation. */
   positions: ProcessedPositions
@@ -101,7 +102,7 @@ export class ConsumerSession {
   private readonly sources = new Map<string, { topic: string, originCluster: string }>()
 
   constructor(private readonly setup: SessionSetup) {
-    const { checkpoint: _c, translators: _t, onMissingCheckpoint: _m, timestampSafetyMarginMs: _s, teardownTimeoutMs: _d, newCopyCheckIntervalMs: _n, ...kafkajsConfig } = setup.config
+    const kafkajsConfig = setup.config.kafkajs
     this.cluster = setup.cluster
     // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
     // failing handler is retried before the consumer restarts, and discovery, not the consumer,

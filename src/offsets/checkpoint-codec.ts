@@ -74,28 +74,6 @@ export const CHECKPOINT_KEY_VERSION = 1
  */
 export const DEFAULT_CHECKPOINT_TOPIC = 'kafkajs-dr.checkpoints'
 
-/** The default of MM2's `topics.exclude` setting: topics whose whole name matches one are not replicated. */
-export const MM2_DEFAULT_TOPICS_EXCLUDE: readonly string[] = ['.*[\\-\\.]internal', '.*\\.replica', '__.*']
-
-// Java's Matcher.matches() needs the whole name to match, hence the anchors.
-const EXCLUDE_PATTERNS = MM2_DEFAULT_TOPICS_EXCLUDE.map((p) => new RegExp(`^(?:${p})$`))
-
-/**
- * Whether MirrorMaker 2 with its default settings would refuse to replicate `topic`: its name
- * matches the default `topics.exclude` (`.*[\-\.]internal`, `.*\.replica`, `__.*`), or the default
- * replication policy calls it internal, which adds names starting with `.`
- * (`ReplicationPolicy.isInternalTopic`; the other cases of that rule are already in the list).
- *
- * @example
- * ```ts
- * isExcludedByMm2Defaults('kafkajs-dr.checkpoints') // false
- * isExcludedByMm2Defaults('__consumer_timestamps')  // true
- * ```
- */
-export function isExcludedByMm2Defaults(topic: string): boolean {
-  return topic.startsWith('.') || EXCLUDE_PATTERNS.some((re) => re.test(topic))
-}
-
 /** The position a checkpoint is about; it is what the record key holds. */
 export interface CheckpointKey {
   /** Consumer group id. */

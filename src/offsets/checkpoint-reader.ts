@@ -61,7 +61,12 @@ export interface CheckpointSources {
   checkpoints: Checkpoint[]
   /** MM2 checkpoints: the last one per (source cluster, group, topic, partition). */
   mm2: Mm2CheckpointEntry[]
-  /** Records skipped because they could not be decoded. */
+  /**
+   * Records skipped because they could not be decoded: malformed or truncated, or with a key or
+   * value format version this release does not know (the codecs reject those rather than guess).
+   * Records of kafkajs-dr's topics whose key names another group are not counted: their values are
+   * not decoded.
+   */
   undecodable: number
   /** The read's figures. */
   stats: OneShotReadStats

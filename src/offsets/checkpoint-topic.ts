@@ -9,7 +9,7 @@ import type { Admin, ITopicConfig } from 'kafkajs'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString } from '../util/validate.js'
-import { isExcludedByMm2Defaults } from './checkpoint-codec.js'
+import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 
 const { ConfigResourceTypes } = kafkajs
 const log = logger('checkpoint')
@@ -72,9 +72,8 @@ export async function ensureCheckpointTopic(admin: Admin, topic: string, options
   const numPartitions = expectInt(options.numPartitions, 'checkpoint.numPartitions', 1, { min: 1 })
   const replicationFactor = expectInt(options.replicationFactor, 'checkpoint.replicationFactor', -1, { min: -1 })
   const configs = { ...CHECKPOINT_TOPIC_CONFIG, ...(options.configs === undefined ? {} : expectObject(options.configs, 'checkpoint.configs')) }
-  if (isExcludedByMm2Defaults(topic)) {
-    log('checkpoint topic %s matches MirrorMaker 2 default topics.exclude: MM2 will not replicate it', topic)
-  }
+  const excludedBy = mm2DefaultExclusion(topic)
+  if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', topic, excludedBy)
   if ((await admin.listTopics()).includes(topic)) {
     await warnIfNotCompacted(admin, topic)
     return false

@@ -8,7 +8,8 @@ import { CodecError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectFunction, expectInt, expectObject, expectString, invalid } from '../util/validate.js'
-import { DEFAULT_CHECKPOINT_TOPIC, encodeCheckpoint, isExcludedByMm2Defaults } from './checkpoint-codec.js'
+import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
+import { DEFAULT_CHECKPOINT_TOPIC, encodeCheckpoint } from './checkpoint-codec.js'
 import type { CheckpointFlushResult, CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWriterOptions, CheckpointWrittenInfo } from './checkpoint-writer-types.js'
 
 /** The writer's types, re-exported so one import brings the writer and its options. */
@@ -71,7 +72,8 @@ export class CheckpointWriter {
     this.onWritten = expectFunction(options.onWritten, 'checkpoint.onWritten')
     this.onError = expectFunction(options.onError, 'checkpoint.onError')
     this.collect = expectFunction(options.collect, 'checkpoint.collect')
-    if (isExcludedByMm2Defaults(this.topic)) log('checkpoint topic %s matches MirrorMaker 2 default topics.exclude: MM2 will not replicate it', this.topic)
+    const excludedBy = mm2DefaultExclusion(this.topic)
+    if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
     this.timer = setInterval(() => this.tick(), this.intervalMs)
     this.timer.unref()
   }

@@ -8,14 +8,13 @@ export {
   CHECKPOINT_FORMAT_VERSION,
   CHECKPOINT_KEY_VERSION,
   DEFAULT_CHECKPOINT_TOPIC,
-  MM2_DEFAULT_TOPICS_EXCLUDE,
   decodeCheckpoint,
   decodeCheckpointKey,
   encodeCheckpoint,
   encodeCheckpointKey,
   encodeCheckpointValue,
-  isExcludedByMm2Defaults,
 } from './checkpoint-codec.js'
+export { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 export type { Checkpoint, CheckpointKey } from './checkpoint-codec.js'
 export { MM2_CHECKPOINT_VERSION, decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue } from './mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './mm2-checkpoint-codec.js'

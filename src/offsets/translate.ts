@@ -10,19 +10,19 @@ import { topicWatermarks } from '../cluster/one-shot-reader.js'
 import { UnknownClusterError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
-import { expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
+import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from './checkpoint-codec.js'
 import { readCheckpointSources } from './checkpoint-reader.js'
 import type { CheckpointSourceReader } from './checkpoint-view.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
 import { partitionKey } from '../util/partition-key.js'
+import { expectMissingCheckpointPolicy, expectTranslators } from './translation-options.js'
 import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
 import type { MissingCheckpointPolicy, MissingPosition, RefusedTranslation, TranslateOffsetsRequest, TranslatedPartition, TranslationCandidates, TranslationResult, TranslatorName } from './translation-types.js'
 import { Mm2Lookup, TimestampTranslator } from './translators.js'
 
 const log = logger('offsets')
 
-const TRANSLATORS: readonly TranslatorName[] = ['timestamp', 'mm2', 'identity']
 const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints', 'readCheckpoints'] as const
 
 /**
@@ -112,10 +112,11 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
     missing: resolved.map(({ offset: _offset, ...m }) => m),
     missingTopics: targets.missingTopics,
     checkpointsRead: sources.checkpoints.length,
+    undecodableCheckpoints: sources.undecodable,
     readMs,
     durationMs: Date.now() - started,
   }
-  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length)
+  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused, %d undecodable checkpoint records', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length, sources.undecodable)
   return result
 }
 
@@ -177,9 +178,6 @@ function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
   expectMethods(r.admin, 'admin', ['fetchTopicOffsets', 'fetchTopicOffsetsByTimestamp', 'describeConfigs', 'listTopics'], 'a connected kafkajs Admin of the target cluster')
   expectMethods(r.kafka, 'kafka', ['consumer', 'admin'], 'the kafkajs Kafka client of the target cluster')
   expectMethods(r.policy, 'policy', ['parse', 'physicalTopic', 'physicalTopicsFor'], 'a ReplicationPolicy')
-  const translators = r.translators === undefined ? ['timestamp', 'mm2'] as TranslatorName[] : expectStrings(r.translators, 'translators', false)
-    .map((t, i) => expectOneOf(t, `translators[${i}]`, TRANSLATORS, 'timestamp'))
-  if (new Set(translators).size !== translators.length) invalid('translators', 'a list without repeats', r.translators)
   return {
     group,
     targetCluster,
@@ -189,8 +187,8 @@ function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
     policy: r.policy as ReplicationPolicy,
     topics: [...new Set(expectStrings(r.topics, 'topics', true))],
     checkpointTopic: expectString(r.checkpointTopic, 'checkpointTopic', DEFAULT_CHECKPOINT_TOPIC),
-    translators,
-    onMissingCheckpoint: expectOneOf(r.onMissingCheckpoint, 'onMissingCheckpoint', ['earliest', 'latest', 'error'] as const, 'earliest'),
+    translators: expectTranslators(r.translators, 'translators'),
+    onMissingCheckpoint: expectMissingCheckpointPolicy(r.onMissingCheckpoint, 'onMissingCheckpoint'),
     timestampSafetyMarginMs: expectInt(r.timestampSafetyMarginMs, 'timestampSafetyMarginMs', 0, { min: 0 }),
     timeoutMs: expectInt(r.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
     extraCheckpoints: r.extraCheckpoints === undefined ? [] : expectArray(r.extraCheckpoints, 'extraCheckpoints'),

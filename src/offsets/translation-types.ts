@@ -181,6 +181,15 @@ export interface TranslationResult {
   missingTopics: string[]
   /** Checkpoints of the group read (after newest-wins per position). */
   checkpointsRead: number
+  /**
+   * Records of the checkpoint topics read (kafkajs-dr's and MM2's) that could not be decoded and
+   * were skipped: malformed, truncated, or written in a key or value format version this release
+   * does not know (for example by a newer kafkajs-dr, or a newer MirrorMaker 2). Each may have
+   * held a position of the group, so a partition reported `missing` may not really lack a
+   * checkpoint; anything above 0 deserves a look (the reader logs the first few). Records of
+   * kafkajs-dr's topic whose key names another group are not decoded further and not counted.
+   */
+  undecodableCheckpoints: number
   /** Time spent reading checkpoint topics, in ms. */
   readMs: number
   /** Time for the whole translation, in ms. */

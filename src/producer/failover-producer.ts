@@ -13,8 +13,8 @@ import { KafkaDRError, NotConnectedError, SendFailedError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
-import { expectInt } from '../util/validate.js'
 import { isClusterFailure, isRetriable } from './retriable.js'
+import { validateProducerConfig } from './options.js'
 import type { FailoverProducerConfig } from './types.js'
 
 const log = logger('producer')
@@ -64,12 +64,12 @@ export class FailoverProducer {
 
   /** @internal Use `MultiClusterKafka.producer()`. */
   constructor(private readonly ctx: FailoverContext, config: FailoverProducerConfig, private readonly stamper: ProvenanceStamper | undefined) {
-    const { deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, retry, ...producerConfig } = config
-    this.deliveryTimeoutMs = expectInt(deliveryTimeoutMs, 'producer.deliveryTimeoutMs', 30_000, { min: 1 })
-    this.attemptTimeoutMs = expectInt(attemptTimeoutMs, 'producer.attemptTimeoutMs', 10_000, { min: 1 })
-    this.maxAttempts = expectInt(maxAttempts, 'producer.maxAttempts', 20, { min: 1 })
+    const options = validateProducerConfig(config)
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs
+    this.attemptTimeoutMs = options.attemptTimeoutMs
+    this.maxAttempts = options.maxAttempts
     for (const cluster of ctx.clusters) {
-      this.perCluster.set(cluster.name, { producer: cluster.kafka.producer({ ...producerConfig, retry: retry ?? FAILOVER_RETRY }), connected: undefined })
+      this.perCluster.set(cluster.name, { producer: cluster.kafka.producer(options.kafkajs), connected: undefined })
     }
     this.first = this.perCluster.values().next().value!.producer
     this.events = this.first.events

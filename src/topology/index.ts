@@ -18,6 +18,7 @@ export type {
   ReplicationOption,
   ReplicationPolicy,
 } from './replication-policy.js'
+export { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusion } from './mm2-exclusions.js'
 export {
   DEFAULT_PROVENANCE_HEADER,
   DuplicateFilter,

@@ -32,6 +32,16 @@ describe('new MultiClusterKafka', () => {
     expect((error as Error).message).toBe("Expected `clusters.dc1.priority` to be an integer, got 'high'")
   })
 
+  it('rejects a misspelt or invalid consumer or producer option when it is created, naming the nearest option', () => {
+    const dr = new MultiClusterKafka(options())
+    const typo = thrown(() => dr.consumer({ groupId: 'g', onMissingCheckpiont: 'latest' } as never))
+    expect(typo).toBeInstanceOf(InvalidOptionError)
+    expect((typo as Error).message).toContain('did you mean `onMissingCheckpoint`?')
+    expect(() => dr.consumer({ groupId: 'g', onMissingCheckpoint: 'sometimes' as never })).toThrow(/onMissingCheckpoint/)
+    expect(() => dr.consumer({ groupId: 'g', checkpoint: { topic: 'offsets.internal' } })).toThrow(/topics\.exclude/)
+    expect(() => dr.producer({ deliveryTimeoutMs: 1000, maxAttemps: 3 } as never)).toThrow(/did you mean `maxAttempts`\?/)
+  })
+
   it('throws for missing options and for empty clusters', () => {
     expect(() => new MultiClusterKafka(undefined as unknown as MultiClusterKafkaOptions)).toThrow(InvalidOptionError)
     expect(() => new MultiClusterKafka({ clusters: {} })).toThrow(InvalidOptionError)

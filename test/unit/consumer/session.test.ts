@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import { validateConsumerConfig } from '../../../src/consumer/options.js'
 import { ProcessedPositions } from '../../../src/consumer/positions.js'
 import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
 import { partitionKey } from '../../../src/util/partition-key.js'
@@ -76,7 +77,7 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
   const session = new ConsumerSession({
     cluster: 'dc2',
     kafka,
-    config: { groupId: 'g' },
+    config: validateConsumerConfig({ groupId: 'g' }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']) }),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
     position: options.position ?? (async () => new Map()),

@@ -9,7 +9,6 @@ import {
   encodeCheckpoint,
   encodeCheckpointKey,
   encodeCheckpointValue,
-  isExcludedByMm2Defaults,
   type Checkpoint,
 } from '../../../src/offsets/checkpoint-codec.js'
 
@@ -164,21 +163,7 @@ describe('checkpoint codec', () => {
 })
 
 describe('checkpoint topic name', () => {
-  it('defaults to a name MM2 replicates', () => {
+  it('defaults to kafkajs-dr.checkpoints', () => {
     expect(DEFAULT_CHECKPOINT_TOPIC).toBe('kafkajs-dr.checkpoints')
-    expect(isExcludedByMm2Defaults(DEFAULT_CHECKPOINT_TOPIC)).toBe(false)
-    expect(isExcludedByMm2Defaults('orders')).toBe(false)
-  })
-
-  it('recognises the names MM2 excludes by default', () => {
-    for (const topic of ['__consumer_timestamps', 'x.checkpoints.internal', 'foo.replica', 'connect-offsets-internal', 'mm2-offsets.dc1.internal', '.hidden']) {
-      expect(isExcludedByMm2Defaults(topic), topic).toBe(true)
-    }
-  })
-
-  it('matches whole names only, like Java Matcher.matches()', () => {
-    expect(isExcludedByMm2Defaults('foo.replicas')).toBe(false)
-    expect(isExcludedByMm2Defaults('internal')).toBe(false)
-    expect(isExcludedByMm2Defaults('a__b')).toBe(false)
   })
 })

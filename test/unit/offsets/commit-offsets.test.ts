@@ -17,6 +17,7 @@ const result: TranslationResult = {
   missing: [],
   missingTopics: [],
   checkpointsRead: 2,
+  undecodableCheckpoints: 0,
   readMs: 1,
   durationMs: 2,
 }

@@ -2,14 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { InvalidOptionError } from '../../../src/errors.js'
 import {
   describeValue,
+  editDistance,
   expectBoolean,
   expectFunction,
   expectInt,
+  expectList,
+  expectNumber,
   expectObject,
   expectOneOf,
   expectString,
+  ifGiven,
   invalid,
   isPlainObject,
+  nearestName,
 } from '../../../src/util/validate.js'
 
 /** The InvalidOptionError `fn` throws. */
@@ -85,6 +90,99 @@ describe('expectObject', () => {
 
   it('accepts any key when no list is given', () => {
     expect(expectObject({ anything: 1 }, 'kafka')).toEqual({ anything: 1 })
+  })
+
+  it('suggests the nearest known name for a typo, with the full path', () => {
+    const error = rejection(() => expectObject({ groupId: 'g', onMissingCheckpiont: 'error' }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint']))
+    expect(error.message).toBe('Unknown option `consumer.onMissingCheckpiont`; did you mean `onMissingCheckpoint`?')
+    expect(error.path).toBe('consumer.onMissingCheckpiont')
+  })
+
+  it('suggests for a root object without a prefix', () => {
+    expect(rejection(() => expectObject({ cluster: {} }, 'options', ['clusters', 'clientId'], true)).message)
+      .toBe('Unknown option `cluster`; did you mean `clusters`?')
+  })
+
+  it('lists the known names instead when none is close', () => {
+    expect(rejection(() => expectObject({ banana: 1 }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint'])).message)
+      .toBe('Unknown option `consumer.banana`; known options of `consumer` are: groupId, checkpoint, onMissingCheckpoint')
+  })
+})
+
+describe('editDistance', () => {
+  it.each([
+    ['', '', 0],
+    ['abc', '', 3],
+    ['', 'abc', 3],
+    ['retry', 'retry', 0],
+    ['retry', 'retyr', 1], // a swap of neighbours is one edit
+    ['retries', 'retry', 3],
+    ['intervalMs', 'intervalMS', 1],
+    ['kitten', 'sitting', 3],
+    ['ca', 'abc', 3], // optimal string alignment: no edit of a swapped pair
+  ])('%s → %s is %d', (a, b, distance) => {
+    expect(editDistance(a, b)).toBe(distance)
+    expect(editDistance(b, a)).toBe(distance)
+  })
+})
+
+describe('nearestName', () => {
+  const names = ['groupId', 'sessionTimeout', 'heartbeatInterval', 'retry', 'checkpoint', 'translators', 'onMissingCheckpoint']
+
+  it.each([
+    ['a swap', 'onMissingCheckpiont', 'onMissingCheckpoint'],
+    ['a different case', 'groupID', 'groupId'],
+    ['a missing letter', 'heartbeatIntrval', 'heartbeatInterval'],
+    ['an extra letter', 'translatorss', 'translators'],
+    ['a plural', 'checkpoints', 'checkpoint'],
+    ['a shortened name', 'group', 'groupId'],
+    ['a longer name', 'sessionTimeoutMs', 'sessionTimeout'],
+  ])('suggests for %s', (_what, typo, suggestion) => {
+    expect(nearestName(typo, names)).toBe(suggestion)
+  })
+
+  // 'retries' is 3 edits from 'retry': more than one per three characters of 7.
+  it.each(['banana', 'x', 'timeout', 'topics', 'retries'])('suggests nothing for %s', (name) => {
+    expect(nearestName(name, names)).toBeUndefined()
+  })
+
+  it('prefers the closest, then the earlier name', () => {
+    expect(nearestName('minByte', ['maxBytes', 'minBytes'])).toBe('minBytes')
+    expect(nearestName('abcdef', ['abcdeX', 'abcdeY'])).toBe('abcdeX')
+  })
+
+  it('suggests nothing from an empty list', () => {
+    expect(nearestName('retry', [])).toBeUndefined()
+  })
+})
+
+describe('expectNumber', () => {
+  it('returns the fallback for undefined and fractions as they are', () => {
+    expect(expectNumber(undefined, 'f', 0.2)).toBe(0.2)
+    expect(expectNumber(0.5, 'f', 0.2, { min: 0, max: 1 })).toBe(0.5)
+  })
+
+  it.each([
+    ['a string', '1', {}, "Expected `f` to be a finite number, got '1'"],
+    ['NaN', Number.NaN, {}, 'Expected `f` to be a finite number, got NaN'],
+    ['Infinity', Number.POSITIVE_INFINITY, {}, 'Expected `f` to be a finite number, got Infinity'],
+    ['below min', -0.1, { min: 0 }, 'Expected `f` to be a number ≥ 0, got -0.1'],
+    ['above max', 1.5, { max: 1 }, 'Expected `f` to be a number ≤ 1, got 1.5'],
+  ])('rejects %s', (_what, value, bounds, message) => {
+    expect(rejection(() => expectNumber(value, 'f', 0, bounds)).message).toBe(message)
+  })
+})
+
+describe('expectList', () => {
+  it('returns the array itself', () => {
+    const list = ['a']
+    expect(expectList(list, 'l', 'names')).toBe(list)
+    expect(expectList([], 'l', 'names')).toEqual([])
+  })
+
+  it('rejects a non-array, and an empty array when it must not be empty', () => {
+    expect(rejection(() => expectList('a', 'l', 'names')).message).toBe("Expected `l` to be a list of names, got 'a'")
+    expect(rejection(() => expectList([], 'l', 'names', { nonEmpty: true })).message).toBe('Expected `l` to be a non-empty list of names, got an array')
   })
 })
 
@@ -184,5 +282,14 @@ describe('invalid', () => {
 
   it('leaves out the fix when there is none', () => {
     expect(rejection(() => invalid('a', 'x', null)).message).toBe('Expected `a` to be x, got null')
+  })
+})
+
+describe('ifGiven', () => {
+  it('checks a given value and leaves undefined alone', () => {
+    const check = (v: unknown): number => expectInt(v, 'n', 0, { min: 1 })
+    expect(ifGiven(undefined, check)).toBeUndefined()
+    expect(ifGiven(3, check)).toBe(3)
+    expect(rejection(() => ifGiven(0, check)).message).toBe('Expected `n` to be an integer ≥ 1, got 0')
   })
 })

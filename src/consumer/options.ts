@@ -1,0 +1,233 @@
+/**
+ * Defaults and validation of {@link FailoverConsumerConfig}: every option is checked when the
+ * consumer is created, and unknown keys are rejected with the nearest known name. kafkajs checks
+ * some of these options only when it creates a consumer, and the failover consumer creates one on
+ * every switch. A bad option found then would break the failover itself.
+ *
+ * @module
+ */
+import type { ConsumerConfig, PartitionAssigner } from 'kafkajs'
+import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
+import { expectMissingCheckpointPolicy, expectTranslators } from '../offsets/translation-options.js'
+import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
+import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
+import type { ReplicationPolicy } from '../topology/replication-policy.js'
+import { definedOnly, expectMaxInFlightRequests, expectRetryOptions } from '../util/kafkajs-options.js'
+import { expectBoolean, expectInt, expectList, expectObject, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
+import type { CheckpointOptions, FailoverConsumerConfig } from './types.js'
+
+/** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */
+const KAFKAJS_KEYS = [
+  'groupId', 'partitionAssigners', 'metadataMaxAge', 'sessionTimeout', 'rebalanceTimeout', 'heartbeatInterval',
+  'maxBytesPerPartition', 'minBytes', 'maxBytes', 'maxWaitTimeInMs', 'retry', 'allowAutoTopicCreation',
+  'maxInFlightRequests', 'readUncommitted', 'rackId',
+] as const satisfies ReadonlyArray<keyof ConsumerConfig>
+
+/** kafkajs-dr's own keys. */
+const OWN_KEYS = [
+  'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs',
+] as const satisfies ReadonlyArray<keyof FailoverConsumerConfig>
+
+const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
+const CHECKPOINT_KEYS = ['topic', 'intervalMs', 'writeToAllClusters'] as const satisfies ReadonlyArray<keyof CheckpointOptions>
+
+// The build fails when an option is added to a config type but not to the lists above (it would
+// otherwise be rejected as unknown at run time): the default must satisfy the constraint `never`.
+type Unlisted =
+  | Exclude<keyof FailoverConsumerConfig, (typeof KAFKAJS_KEYS)[number] | (typeof OWN_KEYS)[number]>
+  | Exclude<keyof CheckpointOptions, (typeof CHECKPOINT_KEYS)[number]>
+type EveryOptionListed<Missing extends never = Unlisted> = Missing
+
+// kafkajs' own defaults, needed to check heartbeatInterval < sessionTimeout when only one is given.
+const KAFKAJS_SESSION_TIMEOUT = 30_000
+const KAFKAJS_HEARTBEAT_INTERVAL = 3_000
+
+// Kafka's rule for topic names (org.apache.kafka.common.internals.Topic).
+const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
+
+/** What {@link validateConsumerConfig} needs to know about the client the consumer belongs to. */
+export interface ConsumerOptionsContext {
+  /** How topics are named on each cluster: the client's `replicationPolicy`. */
+  replicationPolicy: ReplicationPolicy
+}
+
+/** A consumer's checkpointing after defaults and validation. */
+export interface ValidCheckpointOptions {
+  /**
+   * The compacted checkpoint topic.
+   *
+   * @default 'kafkajs-dr.checkpoints'
+   */
+  topic: string
+  /**
+   * Checkpoints are written at most this often, in ms (10 at least).
+   *
+   * @default 1000
+   */
+  intervalMs: number
+  /**
+   * Whether checkpoints are also written straight to every other reachable cluster.
+   *
+   * @default false
+   */
+  writeToAllClusters: boolean
+}
+
+/** A {@link FailoverConsumerConfig} after defaults and validation. */
+export interface ValidConsumerOptions {
+  /** The consumer group. */
+  groupId: string
+  /**
+   * What to pass to kafkajs' `kafka.consumer()` on each cluster: only kafkajs' keys, only those
+   * given (kafkajs applies its own defaults to the rest), except `allowAutoTopicCreation`, which
+   * defaults to `false`: the consumer subscribes to physical copies that may not exist yet on a
+   * cluster, and creating them there would be wrong.
+   */
+  kafkajs: ConsumerConfig
+  /** Checkpointing. */
+  checkpoint: ValidCheckpointOptions
+  /**
+   * Translators used on a switch.
+   *
+   * @default ['timestamp', 'mm2']
+   */
+  translators: TranslatorName[]
+  /**
+   * For a partition without any checkpoint on a switch.
+   *
+   * @default 'earliest'
+   */
+  onMissingCheckpoint: MissingCheckpointPolicy
+  /**
+   * Rewind of timestamp translation, in ms.
+   *
+   * @default 0
+   */
+  timestampSafetyMarginMs: number
+  /**
+   * How often the active cluster is checked for new physical copies, in ms; 0 turns it off.
+   *
+   * @default 5000
+   */
+  newCopyCheckIntervalMs: number
+  /**
+   * Bound on tearing down the consumer of the cluster being left, in ms.
+   *
+   * @default 3000
+   */
+  teardownTimeoutMs: number
+}
+
+/**
+ * Validates a failover consumer's config and fills in the defaults. Every option is checked:
+ * types, ranges and choices; `heartbeatInterval` below `sessionTimeout` (kafkajs refuses
+ * otherwise, but only when it creates a consumer, which is on a switch); the checkpoint topic a
+ * legal Kafka topic name that MirrorMaker 2 replicates. Unknown keys are rejected with the nearest
+ * known name ("did you mean `onMissingCheckpoint`?"). Paths in messages start with `consumer.`.
+ *
+ * MirrorMaker 2's default exclusions (`topics.exclude` = `.*[\-\.]internal, .*\.replica, __.*`,
+ * and names starting with `.`) are enforced on the checkpoint topic only when topics are
+ * prefix-named (any replication policy not named `identity`): with MM2, the replicator that
+ * names copies `dc1.orders`, a checkpoint topic such as `app.internal` would silently never reach
+ * the other clusters. With identity naming (`replicationPolicy.name === 'identity'`: Cluster
+ * Linking, MSK Replicator, Confluent Replicator, Redpanda shadowing) the replicator is not MM2 with
+ * its default filter. It selects topics by its own configuration, so the rule is not applied. MM2
+ * run with its own `IdentityReplicationPolicy` does apply `topics.exclude`; it cannot be told apart
+ * here, and only the checkpoint writer's log line warns about it then.
+ *
+ * @param config - the consumer's config, as given to `MultiClusterKafka.consumer()`
+ * @param context - the client's replication policy
+ * @returns the options with defaults applied; `kafkajs` is ready for `kafka.consumer()`
+ * @throws `InvalidOptionError` naming the option's path and the fix
+ * @example
+ * ```ts
+ * const options = validateConsumerConfig({ groupId: 'billing', onMissingCheckpoint: 'error' }, { replicationPolicy })
+ * options.checkpoint.topic // 'kafkajs-dr.checkpoints'
+ * ```
+ */
+export function validateConsumerConfig(config: unknown, context: ConsumerOptionsContext): ValidConsumerOptions {
+  const c = expectObject(config, 'consumer', KEYS)
+  const groupId = expectString(c.groupId, 'consumer.groupId')
+  return {
+    groupId,
+    kafkajs: kafkajsConfig(c, groupId),
+    checkpoint: checkpointOptions(c.checkpoint, context),
+    translators: expectTranslators(c.translators, 'consumer.translators'),
+    onMissingCheckpoint: expectMissingCheckpointPolicy(c.onMissingCheckpoint, 'consumer.onMissingCheckpoint'),
+    timestampSafetyMarginMs: expectInt(c.timestampSafetyMarginMs, 'consumer.timestampSafetyMarginMs', 0, { min: 0 }),
+    newCopyCheckIntervalMs: expectInt(c.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0, max: MAX_TIMER_MS }),
+    teardownTimeoutMs: expectInt(c.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1, max: MAX_TIMER_MS }),
+  }
+}
+
+/** The kafkajs part of the config, checked; only the options given, plus `allowAutoTopicCreation`. */
+function kafkajsConfig(c: Record<string, unknown>, groupId: string): ConsumerConfig {
+  const int = (key: string, min: number) => (v: unknown): number => expectInt(v, `consumer.${key}`, 0, { min })
+  const given: Partial<ConsumerConfig> = {
+    partitionAssigners: ifGiven(c.partitionAssigners, expectAssigners),
+    metadataMaxAge: ifGiven(c.metadataMaxAge, int('metadataMaxAge', 0)),
+    sessionTimeout: ifGiven(c.sessionTimeout, int('sessionTimeout', 1)),
+    rebalanceTimeout: ifGiven(c.rebalanceTimeout, int('rebalanceTimeout', 1)),
+    heartbeatInterval: ifGiven(c.heartbeatInterval, int('heartbeatInterval', 1)),
+    maxBytesPerPartition: ifGiven(c.maxBytesPerPartition, int('maxBytesPerPartition', 1)),
+    minBytes: ifGiven(c.minBytes, int('minBytes', 0)),
+    maxBytes: ifGiven(c.maxBytes, int('maxBytes', 1)),
+    maxWaitTimeInMs: ifGiven(c.maxWaitTimeInMs, int('maxWaitTimeInMs', 0)),
+    retry: expectRetryOptions(c.retry, 'consumer.retry'),
+    maxInFlightRequests: expectMaxInFlightRequests(c.maxInFlightRequests, 'consumer.maxInFlightRequests'),
+    readUncommitted: ifGiven(c.readUncommitted, (v) => expectBoolean(v, 'consumer.readUncommitted', false)),
+    rackId: ifGiven(c.rackId, (v) => expectString(v, 'consumer.rackId')),
+  }
+  expectHeartbeatBelowSession(given.heartbeatInterval, given.sessionTimeout)
+  return { groupId, allowAutoTopicCreation: expectBoolean(c.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation', false), ...definedOnly(given) }
+}
+
+function expectAssigners(value: unknown): PartitionAssigner[] {
+  const path = 'consumer.partitionAssigners'
+  const list = expectList(value, path, 'kafkajs partition assigners', { nonEmpty: true })
+  list.forEach((a, i) => {
+    if (typeof a !== 'function') invalid(`${path}[${i}]`, 'a kafkajs PartitionAssigner (a function)', a, 'e.g. PartitionAssigners.roundRobin')
+  })
+  return list as PartitionAssigner[]
+}
+
+/**
+ * kafkajs throws when `heartbeatInterval` ≥ `sessionTimeout`, but only in `kafka.consumer()`:
+ * the failover consumer calls that on every switch, so the check is made here, with kafkajs'
+ * defaults for the one not given.
+ */
+function expectHeartbeatBelowSession(heartbeatInterval: number | undefined, sessionTimeout: number | undefined): void {
+  const heartbeat = heartbeatInterval ?? KAFKAJS_HEARTBEAT_INTERVAL
+  const session = sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT
+  if (heartbeat < session) return
+  const fix = 'about a third of sessionTimeout is usual'
+  if (heartbeatInterval !== undefined) {
+    invalid('consumer.heartbeatInterval', `lower than \`consumer.sessionTimeout\` (${session}${sessionTimeout === undefined ? ', kafkajs\' default' : ''})`, heartbeatInterval, fix)
+  }
+  invalid('consumer.sessionTimeout', `higher than \`consumer.heartbeatInterval\` (${heartbeat}, kafkajs' default)`, sessionTimeout, fix)
+}
+
+function checkpointOptions(value: unknown, context: ConsumerOptionsContext): ValidCheckpointOptions {
+  const cp = value === undefined ? {} : expectObject(value, 'consumer.checkpoint', CHECKPOINT_KEYS)
+  return {
+    topic: expectCheckpointTopic(cp.topic, context),
+    intervalMs: expectInt(cp.intervalMs, 'consumer.checkpoint.intervalMs', 1000, { min: 10, max: MAX_TIMER_MS }),
+    writeToAllClusters: expectBoolean(cp.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', false),
+  }
+}
+
+/** A legal topic name that the replicator carries (see {@link validateConsumerConfig} for when MM2's rules apply). */
+function expectCheckpointTopic(value: unknown, context: ConsumerOptionsContext): string {
+  const path = 'consumer.checkpoint.topic'
+  const topic = expectString(value, path, DEFAULT_CHECKPOINT_TOPIC)
+  if (!LEGAL_TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+    invalid(path, "a legal Kafka topic name (at most 249 letters, digits, '.', '_' or '-'; not '.' or '..')", topic)
+  }
+  if (context.replicationPolicy.name === 'identity') return topic
+  const rule = mm2DefaultExclusion(topic)
+  if (rule !== undefined) {
+    invalid(path, 'a topic that MirrorMaker 2 replicates', topic,
+      `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default '${DEFAULT_CHECKPOINT_TOPIC}'`)
+  }
+  return topic
+}
