@@ -133,9 +133,12 @@ export class FailoverConsumer {
     await this.current().stop()
   }
 
-  /** Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`). */
+  /**
+   * Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`).
+   * With `autoCommit: false` these commits are what gets checkpointed.
+   */
   commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    return this.current().commitOffsets(...args)
+    return this.currentSession().commitOffsets(...args)
   }
 
   /** Seeks a partition of a physical topic on the active cluster. */

@@ -3,13 +3,13 @@
  * once. Fencing it guarantees that no handler call comes from it afterwards, even when its
  * cluster wakes up from a hang and kafkajs carries on delivering.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
-import { markProcessed, type ProcessedPositions } from './positions.js'
+import { markDelivered, markProcessed, type ProcessedPositions } from './positions.js'
 import type { FailoverConsumerConfig, FailoverRunConfig } from './types.js'
 
 const log = logger('consumer')
@@ -47,6 +47,8 @@ export class ConsumerSession {
   readonly consumer: Consumer
   readonly cluster: string
   private fenced = false
+  /** `autoCommit: false`: checkpoints follow the application's commits, not the processed records. */
+  private manualCommits = false
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   private pauses = 0
   /** Logical topic and origin per physical topic: parsed once, not per record. */
@@ -68,6 +70,7 @@ export class ConsumerSession {
    */
   async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], seekOnJoin?: Map<string, string>): Promise<void> {
     const { consumer } = this
+    this.manualCommits = run.autoCommit === false
     for (const [event, listener] of listeners) consumer.on(event, listener)
     if (seekOnJoin && seekOnJoin.size > 0) {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -88,7 +91,7 @@ export class ConsumerSession {
     const { eachMessage, eachBatch, ...options } = run
     await consumer.run(eachMessage
       ? { ...options, eachBatch: this.eachMessageOverBatches(eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null), eachBatchAutoResolve: false }
-      : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false) })
+      : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false, run.autoCommitInterval != null || run.autoCommitThreshold != null) })
     log('session on %s runs %s', this.cluster, topics.join(', '))
   }
 
@@ -101,6 +104,15 @@ export class ConsumerSession {
   pause(topics: Parameters<Consumer['pause']>[0]): void {
     this.pauses++
     this.consumer.pause(topics)
+  }
+
+  /**
+   * kafkajs' `commitOffsets`. With manual commits the offsets first become this cluster's
+   * positions (each dated by the record before it), so checkpoints are never ahead of the group.
+   */
+  async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (this.manualCommits) for (const { topic, partition, offset } of offsets ?? []) this.setup.positions.commit(topic, partition, offset)
+    await this.consumer.commitOffsets(offsets)
   }
 
   /** Disconnects, never waiting longer than `timeoutMs`. */
@@ -143,9 +155,11 @@ export class ConsumerSession {
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break
         if (this.fenced) throw new FencedError(cluster)
+        // Manual commits: noted before the handler, which may commit this very record's next offset.
+        if (!autoCommit) markDelivered(slot, message, Date.now())
         await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster })
         const now = Date.now()
-        markProcessed(slot, message, now)
+        if (autoCommit) markProcessed(slot, message, now)
         resolveOffset(message.offset)
         if (now >= housekeepingAt) {
           housekeepingAt = now + HOUSEKEEPING_MS
@@ -166,12 +180,18 @@ export class ConsumerSession {
     return this.consumer.paused().some((p) => p.topic === topic && p.partitions.includes(partition))
   }
 
-  private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
+  private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean, commitsWhenDue: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
     return async (payload) => {
       if (this.fenced) throw new FencedError(this.cluster)
       const { batch } = payload
       const { topic, originCluster } = this.source(batch.topic)
       const slot = this.setup.positions.slot(batch.topic, batch.partition)
+      const manual = this.manualCommits
+      if (manual) {
+        // Manual commits are dated by the records delivered: the handler may commit any of these.
+        const now = Date.now()
+        for (const message of batch.messages) markDelivered(slot, message, now)
+      }
       // Handlers resolve offsets in increasing order: search from the last one found onwards, so
       // resolving every record of a batch stays linear in the batch size. (Compacted topics have
       // gaps in their offsets: search, do not index.)
@@ -187,15 +207,43 @@ export class ConsumerSession {
         resolveOffset: (offset: string) => {
           if (this.fenced) throw new FencedError(this.cluster)
           payload.resolveOffset(offset)
-          record(offset)
+          if (!manual) record(offset)
         },
+        commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary,
         logicalTopic: topic,
         physicalTopic: batch.topic,
         cluster: this.cluster,
         originCluster,
       })
       const last = batch.messages.at(-1)
-      if (autoResolve && last && !this.fenced) markProcessed(slot, last, Date.now())
+      if (autoResolve && last && !this.fenced && !manual) markProcessed(slot, last, Date.now())
+    }
+  }
+
+  /**
+   * The eachBatch payload's `commitOffsetsIfNecessary` with manual commits, noting what kafkajs
+   * commits: the given offsets, at once; without them the resolved offsets, but only when
+   * `autoCommitInterval` or `autoCommitThreshold` is set and due (kafkajs checks those here, not
+   * `autoCommit`), otherwise nothing.
+   */
+  private async commitIfNecessary(payload: EachBatchPayload, offsets: Offsets | undefined, commitsWhenDue: boolean): Promise<void> {
+    if (offsets) {
+      // An object without `topics` makes kafkajs commit the resolved offsets.
+      this.noteCommits(offsets.topics ?? payload.uncommittedOffsets().topics)
+      return payload.commitOffsetsIfNecessary(offsets)
+    }
+    if (!commitsWhenDue) return payload.commitOffsetsIfNecessary()
+    // Only kafkajs knows whether its interval or threshold was due: it committed what is no longer uncommitted.
+    const before = payload.uncommittedOffsets().topics
+    await payload.commitOffsetsIfNecessary()
+    const after = new Set(payload.uncommittedOffsets().topics.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p.partition))))
+    this.noteCommits(before.map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !after.has(partitionKey(topic, p.partition))) })))
+  }
+
+  /** Manual commits: what the application commits becomes the partitions' positions. */
+  private noteCommits(topics: readonly TopicOffsets[]): void {
+    for (const { topic, partitions } of topics) {
+      for (const { partition, offset } of partitions) this.setup.positions.commit(topic, partition, offset)
     }
   }
 }
