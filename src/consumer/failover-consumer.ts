@@ -102,7 +102,17 @@ export class FailoverConsumer {
     this.subscription = { topics, fromBeginning: expectBoolean(s.fromBeginning, 'subscribe.fromBeginning', false) }
   }
 
-  /** Starts consuming on the active cluster with the group's committed offsets there. */
+  /**
+   * Starts consuming on the active cluster, each partition at the larger of the group's commit
+   * there and the translation of its newest checkpoint.
+   *
+   * Checkpoints follow what kafkajs commits for the group, never more: with `autoCommit` (the
+   * default) the position after each processed record (each resolved offset with `eachBatch`);
+   * with `autoCommit: false` only the application's own commits (`commitOffsets()`, and in
+   * `eachBatch` `commitOffsetsIfNecessary(offsets)`). A checkpoint is the next offset and the
+   * timestamp of the record before it; a commit of records this instance was never delivered
+   * leaves the checkpoint where it was. See {@link FailoverRunConfig.autoCommit}.
+   */
   async run(config: FailoverRunConfig = {}): Promise<void> {
     this.assertState('connected', 'run')
     if (!this.subscription) throw new InvalidOptionError('subscribe', 'Call subscribe() before run()')
