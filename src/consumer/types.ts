@@ -151,10 +151,10 @@ export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage'
    * Runs over kafkajs' `eachBatch` with the steps of kafkajs' own record loop: records of a
    * partition one at a time, stopping at a stop, a seek or a pause of the partition; each offset
    * resolved once its handler returns; a throw makes kafkajs commit what was resolved (with
-   * `autoCommit`) and fetch the failed record again. Heartbeats and `autoCommitInterval` commits are asked for at most every
-   * 50 ms rather than after every record (kafkajs sends them only when their interval is due);
-   * with `autoCommitThreshold` the commit check follows every record. `eachBatchAutoResolve` does
-   * not apply.
+   * `autoCommit`) and fetch the failed record again. Heartbeats and `autoCommitInterval` commits
+   * are asked for at most every 50 ms rather than after every record (kafkajs sends them only
+   * when their interval is due); with `autoCommitThreshold` the commit check follows every record.
+   * `eachBatchAutoResolve` does not apply.
    */
   eachMessage?: (payload: FailoverEachMessagePayload) => Promise<void>
   /**
