@@ -148,6 +148,13 @@ export class FailoverConsumer {
    * partitions are positioned at the join: at the group's checkpoints translated onto the
    * cluster where they are newer than the group's commit there, else where kafkajs would start.
    * A failed `run()` leaves the consumer able to `run()` again.
+   *
+   * Checkpoints follow what kafkajs commits for the group, never more: with `autoCommit` (the
+   * default) the position after each processed record (each resolved offset with `eachBatch`);
+   * with `autoCommit: false` only the application's own commits (`commitOffsets()`, and in
+   * `eachBatch` `commitOffsetsIfNecessary(offsets)`). A checkpoint is the next offset and the
+   * timestamp of the record before it; a commit of records this instance was never delivered
+   * leaves the checkpoint where it was. See {@link FailoverRunConfig.autoCommit}.
    */
   async run(config: FailoverRunConfig = {}): Promise<void> {
     this.assertState('connected', 'run')
@@ -193,9 +200,12 @@ export class FailoverConsumer {
     ])
   }
 
-  /** Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`). */
+  /**
+   * Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`).
+   * With `autoCommit: false` these commits are what gets checkpointed.
+   */
   commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    return this.current().consumer.commitOffsets(...args)
+    return this.current().commitOffsets(...args)
   }
 
   /** Seeks a partition of a physical topic on the active cluster. */

@@ -12,14 +12,14 @@
  * Deactivating a session makes it a standby again; stopping it ends it. After either, no handler
  * call comes from it, even when its cluster wakes up from a hang and kafkajs carries on.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
 import { KafkaDRError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import type { PositionReason } from './positioning.js'
-import { markProcessed, type ProcessedPositions } from './positions.js'
+import { markDelivered, markProcessed, type ProcessedPositions } from './positions.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { FailoverRunConfig } from './types.js'
 
@@ -96,6 +96,8 @@ export class ConsumerSession {
   private positioned: Promise<void> | undefined
   /** Partitions (or whole topics: `partitions` undefined) the application paused. */
   private readonly userPaused = new Map<string, Set<number> | undefined>()
+  /** `autoCommit: false`: checkpoints follow the application's commits, not the processed records. */
+  private manualCommits = false
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   private pauses = 0
   /** Logical topic and origin per physical topic: parsed once, not per record. */
@@ -144,6 +146,7 @@ export class ConsumerSession {
     const { consumer } = this
     this.topics = topics
     this.active = active
+    this.manualCommits = run.autoCommit === false
     for (const [event, listener] of listeners) consumer.on(event, listener)
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment))
     consumer.on(consumer.events.CRASH, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(payload.error) })
@@ -153,7 +156,7 @@ export class ConsumerSession {
     const { eachMessage, eachBatch, ...options } = run
     await consumer.run(eachMessage
       ? { ...options, eachBatch: this.eachMessageOverBatches(eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null), eachBatchAutoResolve: false }
-      : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false) })
+      : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false, run.autoCommitInterval != null || run.autoCommitThreshold != null) })
     log('session on %s (%s) runs %s', this.cluster, active ? 'active' : 'standby', topics.join(', '))
   }
 
@@ -266,6 +269,16 @@ export class ConsumerSession {
     return held === undefined || held.has(partition)
   }
 
+
+  /**
+   * kafkajs' `commitOffsets`. With manual commits the offsets first become this cluster's
+   * positions (each dated by the record before it), so checkpoints are never ahead of the group.
+   */
+  async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (this.manualCommits) for (const { topic, partition, offset } of offsets ?? []) this.setup.positions.commit(topic, partition, offset)
+    await this.consumer.commitOffsets(offsets)
+  }
+
   /** Disconnects, never waiting longer than `timeoutMs`. No handler is called from here on. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopped = true
@@ -310,9 +323,11 @@ export class ConsumerSession {
         // A deactivated or stopped session ends the batch quietly: its partitions are paused (or
         // the consumer is leaving), so nothing is fetched again; an error would restart kafkajs.
         if (!isRunning() || isStale() || !this.isActive) break
+        // Manual commits: noted before the handler, which may commit this very record's next offset.
+        if (!autoCommit) markDelivered(slot, message, Date.now())
         await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster })
         const now = Date.now()
-        markProcessed(slot, message, now)
+        if (autoCommit) markProcessed(slot, message, now)
         resolveOffset(message.offset)
         if (now >= housekeepingAt) {
           housekeepingAt = now + HOUSEKEEPING_MS
@@ -333,12 +348,18 @@ export class ConsumerSession {
     return this.consumer.paused().some((p) => p.topic === topic && p.partitions.includes(partition))
   }
 
-  private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
+  private wrapEachBatch(handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean, commitsWhenDue: boolean): NonNullable<Parameters<Consumer['run']>[0]>['eachBatch'] {
     return async (payload) => {
       if (!this.isActive) return
       const { batch } = payload
       const { topic, originCluster } = this.source(batch.topic)
       const slot = this.setup.positions.slot(batch.topic, batch.partition)
+      const manual = this.manualCommits
+      if (manual) {
+        // Manual commits are dated by the records delivered: the handler may commit any of these.
+        const now = Date.now()
+        for (const message of batch.messages) markDelivered(slot, message, now)
+      }
       // Handlers resolve offsets in increasing order: search from the last one found onwards, so
       // resolving every record of a batch stays linear in the batch size. (Compacted topics have
       // gaps in their offsets: search, do not index.)
@@ -357,15 +378,43 @@ export class ConsumerSession {
         resolveOffset: (offset: string) => {
           if (!this.isActive) throw new FencedError(this.cluster)
           payload.resolveOffset(offset)
-          record(offset)
+          if (!manual) record(offset)
         },
+        commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary,
         logicalTopic: topic,
         physicalTopic: batch.topic,
         cluster: this.cluster,
         originCluster,
       })
       const last = batch.messages.at(-1)
-      if (autoResolve && last && this.isActive) markProcessed(slot, last, Date.now())
+      if (autoResolve && last && this.isActive && !manual) markProcessed(slot, last, Date.now())
+    }
+  }
+
+  /**
+   * The eachBatch payload's `commitOffsetsIfNecessary` with manual commits, noting what kafkajs
+   * commits: the given offsets, at once; without them the resolved offsets, but only when
+   * `autoCommitInterval` or `autoCommitThreshold` is set and due (kafkajs checks those here, not
+   * `autoCommit`), otherwise nothing.
+   */
+  private async commitIfNecessary(payload: EachBatchPayload, offsets: Offsets | undefined, commitsWhenDue: boolean): Promise<void> {
+    if (offsets) {
+      // An object without `topics` makes kafkajs commit the resolved offsets.
+      this.noteCommits(offsets.topics ?? payload.uncommittedOffsets().topics)
+      return payload.commitOffsetsIfNecessary(offsets)
+    }
+    if (!commitsWhenDue) return payload.commitOffsetsIfNecessary()
+    // Only kafkajs knows whether its interval or threshold was due: it committed what is no longer uncommitted.
+    const before = payload.uncommittedOffsets().topics
+    await payload.commitOffsetsIfNecessary()
+    const after = new Set(payload.uncommittedOffsets().topics.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p.partition))))
+    this.noteCommits(before.map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !after.has(partitionKey(topic, p.partition))) })))
+  }
+
+  /** Manual commits: what the application commits becomes the partitions' positions. */
+  private noteCommits(topics: readonly TopicOffsets[]): void {
+    for (const { topic, partitions } of topics) {
+      for (const { partition, offset } of partitions) this.setup.positions.commit(topic, partition, offset)
     }
   }
 }

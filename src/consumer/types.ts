@@ -104,19 +104,57 @@ export type FailoverEachBatchPayload = EachBatchPayload & {
   logicalTopic: string
 }
 
-/** `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. */
+/**
+ * `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. The commit
+ * mode (`autoCommit`) also decides what is checkpointed for a failover.
+ */
 export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage' | 'eachBatch'> {
+  /**
+   * As kafkajs' `autoCommit`; checkpoints follow the same commits, so a failover resumes where
+   * kafkajs would resume after a restart, never past records the application has not committed.
+   *
+   * - `true`: kafkajs commits the resolved offsets, and the position after each processed record
+   *   is checkpointed (each resolved offset with `eachBatch`).
+   * - `false`: only what the application commits is checkpointed: `consumer.commitOffsets()`, and
+   *   in `eachBatch` `commitOffsetsIfNecessary(offsets)`. Called without offsets, kafkajs commits
+   *   the resolved offsets only when `autoCommitInterval` or `autoCommitThreshold` is set and due
+   *   (then those are checkpointed), otherwise nothing.
+   *
+   * A commit of offset N is checkpointed as N with the timestamp of the record before N (the
+   * translation to another cluster goes by timestamp). A commit of records this instance was
+   * never delivered on that cluster is not checkpointed: the older checkpoint stands, which can
+   * only mean duplicates.
+   *
+   * @default true
+   * @example
+   * ```ts
+   * // Buffer records and commit only what was flushed to the store.
+   * const buffer: FailoverEachMessagePayload[] = []
+   * await consumer.run({
+   *   autoCommit: false,
+   *   eachMessage: async (payload) => {
+   *     buffer.push(payload)
+   *     if (buffer.length < 250) return
+   *     await store.write(buffer.map((p) => p.message))
+   *     const next = new Map(buffer.map((p) => [`${p.physicalTopic}:${p.partition}`, { topic: p.physicalTopic, partition: p.partition, offset: String(BigInt(p.message.offset) + 1n) }]))
+   *     buffer.length = 0
+   *     await consumer.commitOffsets([...next.values()])
+   *   },
+   * })
+   * ```
+   */
+  autoCommit?: boolean
   /**
    * Called for each record, as kafkajs' `eachMessage`, with the record's logical topic and source.
    * Exactly one of `eachMessage` and `eachBatch` must be given.
    *
    * Runs over kafkajs' `eachBatch` with the steps of kafkajs' own record loop: records of a
    * partition one at a time, stopping at a stop, a seek or a pause of the partition; each offset
-   * resolved once its handler returns; a throw makes kafkajs commit what was resolved and fetch the
-   * failed record again. Heartbeats and `autoCommitInterval` commits are asked for at most every
-   * 50 ms rather than after every record (kafkajs sends them only when their interval is due);
-   * with `autoCommitThreshold` the commit check follows every record. `eachBatchAutoResolve` does
-   * not apply.
+   * resolved once its handler returns; a throw makes kafkajs commit what was resolved (with
+   * `autoCommit`) and fetch the failed record again. Heartbeats and `autoCommitInterval` commits
+   * are asked for at most every 50 ms rather than after every record (kafkajs sends them only
+   * when their interval is due); with `autoCommitThreshold` the commit check follows every record.
+   * `eachBatchAutoResolve` does not apply.
    */
   eachMessage?: (payload: FailoverEachMessagePayload) => Promise<void>
   /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { validateConsumerConfig } from '../../../src/consumer/options.js'
 import { ProcessedPositions } from '../../../src/consumer/positions.js'
 import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
@@ -15,6 +15,8 @@ function fakeKafka() {
   const consumer = {
     events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', REQUEST_TIMEOUT: 'consumer.network.request_timeout' },
     runConfig: undefined as ConsumerRunConfig | undefined,
+    commits: [] as TopicPartitionOffsetAndMetadata[][],
+    commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => { consumer.commits.push(offsets) },
     seeks: [] as Array<{ topic: string, partition: number, offset: string }>,
     on: (event: string, handler: (event: { payload: any }) => void) => {
       handlers.set(event, [...(handlers.get(event) ?? []), handler])
@@ -300,5 +302,101 @@ describe('ConsumerSession eachMessage loop', () => {
     const { consumer } = await startSession({ eachBatch: async () => {}, eachBatchAutoResolve: false })
     expect(consumer.runConfig!.eachBatch).toBeTypeOf('function')
     expect(consumer.runConfig!.eachBatchAutoResolve).toBe(false)
+  })
+})
+
+describe('ConsumerSession positions with manual commits (autoCommit: false)', () => {
+  const drained = (positions: ProcessedPositions): Array<[string, number, string, number]> => positions.drain().map((p) => [p.topic, p.partition, p.offset, p.timestamp])
+
+  it('eachMessage: checkpoints what the handler commits through the session, dated by the record before the offset; nothing else', async () => {
+    let session: ConsumerSession | undefined
+    const buffer: KafkaMessage[] = []
+    const started = await startSession({
+      autoCommit: false,
+      // Buffers records; every third one flushes the buffer and commits past it, from inside the handler.
+      eachMessage: async ({ message, physicalTopic, partition }) => {
+        buffer.push(message)
+        if (buffer.length === 3) {
+          buffer.length = 0
+          await session!.commitOffsets([{ topic: physicalTopic, partition, offset: String(Number(message.offset) + 1) }])
+        }
+      },
+    })
+    session = started.session
+    const before = batchPayload('dc1.orders', 1, [10, 11])
+    await started.eachBatch(before.payload)
+    // Processed, in the buffer, nothing committed yet: no position.
+    expect(drained(started.positions)).toEqual([])
+    expect(started.positions.checkpoints('g')).toEqual([])
+    const driver = batchPayload('dc1.orders', 1, [12, 13, 14])
+    await started.eachBatch(driver.payload)
+    // kafkajs' own steps are unchanged: every record resolved, no commit of resolved offsets.
+    expect([...before.resolved, ...driver.resolved]).toEqual(['10', '11', '12', '13', '14'])
+    expect(before.commits + driver.commits).toBe(0)
+    expect(started.consumer.commits).toEqual([[{ topic: 'dc1.orders', partition: 1, offset: '13' }]])
+    // 13 and 14 were processed but sit in the buffer: not checkpointed.
+    expect(drained(started.positions)).toEqual([['dc1.orders', 1, '13', 1012]])
+    expect(started.positions.checkpoints('g').map((c) => c.offset)).toEqual(['13'])
+    // A commit from outside the handler (a flush timer) of records it saw.
+    await session.commitOffsets([{ topic: 'dc1.orders', partition: 1, offset: '15' }])
+    expect(drained(started.positions)).toEqual([['dc1.orders', 1, '15', 1014]])
+    // A commit of records never delivered to this session goes to kafkajs but does not move the checkpoint.
+    await session.commitOffsets([{ topic: 'orders', partition: 0, offset: '99' }])
+    expect(started.consumer.commits.at(-1)).toEqual([{ topic: 'orders', partition: 0, offset: '99' }])
+    expect(drained(started.positions)).toEqual([])
+  })
+
+  it('eachBatch: resolved and auto-resolved records are not positions; offsets given to commitOffsetsIfNecessary are, and reach kafkajs', async () => {
+    const given: Array<Offsets | undefined> = []
+    let call = 0
+    const started = await startSession({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        for (const message of batch.messages) resolveOffset(message.offset)
+        if (call++ === 1) await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: '22' }] }] })
+        else await commitOffsetsIfNecessary()
+      },
+    })
+    const first = batchPayload('orders', 2, [20, 21, 22, 23])
+    first.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => { given.push(offsets) }
+    await started.eachBatch(first.payload)
+    // Without offsets, autoCommitInterval or autoCommitThreshold kafkajs commits nothing: no position.
+    expect(given).toEqual([undefined])
+    expect(drained(started.positions)).toEqual([])
+    const second = batchPayload('orders', 2, [24])
+    second.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => { given.push(offsets) }
+    await started.eachBatch(second.payload)
+    expect(given.at(-1)).toEqual({ topics: [{ topic: 'orders', partitions: [{ partition: 2, offset: '22' }] }] })
+    // Dated by record 21 (delivered in the batch before).
+    expect(drained(started.positions)).toEqual([['orders', 2, '22', 1021]])
+  })
+
+  it('eachBatch: commitOffsetsIfNecessary() without offsets checkpoints the resolved offsets only when kafkajs committed them (interval or threshold due)', async () => {
+    for (const due of [false, true]) {
+      const started = await startSession({
+        autoCommit: false,
+        autoCommitInterval: 1000,
+        eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+          resolveOffset(batch.messages[1]!.offset)
+          await commitOffsetsIfNecessary()
+        },
+      })
+      // kafkajs' offset manager in miniature: resolved offsets are uncommitted until a due commit.
+      const driver = batchPayload('orders', 0, [5, 6, 7])
+      const resolved = new Map<number, string>()
+      driver.payload.resolveOffset = (offset: string) => { resolved.set(0, String(Number(offset) + 1)) }
+      driver.payload.uncommittedOffsets = () => ({ topics: resolved.size === 0 ? [] : [{ topic: 'orders', partitions: [...resolved].map(([partition, offset]) => ({ partition, offset })) }] })
+      driver.payload.commitOffsetsIfNecessary = async () => { if (due) resolved.clear() }
+      await started.eachBatch(driver.payload)
+      expect(drained(started.positions)).toEqual(due ? [['orders', 0, '7', 1006]] : [])
+    }
+  })
+
+  it('with autoCommit (the default) commits are passed on and the position stays the last processed record', async () => {
+    const { session, consumer, positions, eachBatch } = await startSession({ eachMessage: async () => {} })
+    await eachBatch(batchPayload('orders', 0, [0, 1, 2]).payload)
+    await session.commitOffsets([{ topic: 'orders', partition: 0, offset: '1' }])
+    expect(consumer.commits).toEqual([[{ topic: 'orders', partition: 0, offset: '1' }]])
+    expect(drained(positions)).toEqual([['orders', 0, '3', 1002]])
   })
 })
