@@ -228,9 +228,13 @@ export class FailoverConsumer {
     return this.current().consumer.describeGroup()
   }
 
-  /** The cluster the consumer delivers from now (undefined while it is not delivering anywhere). */
+  /**
+   * The cluster the consumer runs on now: undefined while it is not running, or while its move to
+   * the active cluster is failing (and being retried).
+   */
   get cluster(): string | undefined {
-    return this.delivering?.isActive ? this.delivering.cluster : undefined
+    const session = this.delivering
+    return session?.isActive && !session.isFailing ? session.cluster : undefined
   }
 
   /**

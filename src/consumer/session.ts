@@ -92,6 +92,8 @@ export class ConsumerSession {
   /** Resolves at the first group join. */
   readonly joined: Promise<void>
   private markJoined!: () => void
+  /** The last positioning attempt failed. */
+  private failing = false
   /** Resolves once the current activation's partitions have been positioned and resumed. */
   private positioned: Promise<void> | undefined
   /** Partitions (or whole topics: `partitions` undefined) the application paused. */
@@ -133,9 +135,14 @@ export class ConsumerSession {
     this.added = added
   }
 
-  /** Whether this session delivers records now. */
+  /** Whether this session delivers records now (or will once its assignment is positioned). */
   get isActive(): boolean {
     return this.active && !this.stopped
+  }
+
+  /** Whether the last attempt to position this session's assignment failed (it is being retried). */
+  get isFailing(): boolean {
+    return this.failing
   }
 
   /**
@@ -229,9 +236,11 @@ export class ConsumerSession {
         }
         const resumable = assigned.filter(({ topic, partition }) => !this.isUserPaused(topic, partition))
         if (resumable.length > 0) this.consumer.resume(groupByTopic(resumable))
+        this.failing = false
         return
       } catch (error) {
         if (!current()) return
+        this.failing = true
         const retryInMs = Math.min(MAX_POSITION_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))
         this.setup.onPositionFailed(error, attempt, retryInMs)
         await new Promise((resolve) => setTimeout(resolve, retryInMs).unref())

@@ -1,8 +1,14 @@
 /**
  * The `declared` policy: the active cluster is whatever an operator last declared in a control
- * topic. A declaration is written to every reachable cluster with an epoch one above the highest
- * seen; readers take the highest epoch found on any reachable cluster. Every instance reads the
- * same records, so all agree, and no instance moves on its own: there is no split brain.
+ * topic. A declaration is written to every reachable cluster; its epoch is the wall-clock time of
+ * the declaration (ms), so a later declaration wins. Readers take the highest epoch found on any
+ * reachable cluster. Every instance reads the same records, so all agree, and no instance moves
+ * on its own: there is no split brain.
+ *
+ * Each instance follows the control topic of every cluster with one long-lived reader (a
+ * {@link TopicTail}) from `connect()` on: a declaration reaches it as soon as it is written, and a
+ * poll costs the brokers a metadata and an offsets request, never a group join (a broker with
+ * Kafka's default `group.initial.rebalance.delay.ms` holds every join of a new group for 3 s).
  *
  * Control record (topic `kafkajs-dr.control`, compacted, one partition): key `active` (UTF-8),
  * value UTF-8 JSON `{ "version": 1, "cluster": "dc2", "epoch": 7, "declaredAt": 1764072000000,
@@ -10,7 +16,8 @@
  */
 import { hostname } from 'node:os'
 import type { Admin, Kafka } from 'kafkajs'
-import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce, topicWatermarks, type ClusterConnection } from '../cluster/index.js'
+import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce, type ClusterConnection } from '../cluster/index.js'
+import { TopicTail } from '../cluster/topic-tail.js'
 import { FailoverError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
@@ -71,6 +78,11 @@ export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPI
   return newest
 }
 
+/** Creates the control topic (compacted, one partition) unless it exists. */
+async function ensureControlTopic(admin: Admin, topic: string): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+}
+
 /** Options of {@link declareActiveCluster}. */
 export interface DeclareRequest {
   /** The cluster to make active. */
@@ -81,6 +93,13 @@ export interface DeclareRequest {
   topic?: string
   /** Per-cluster deadline, in ms. @default 10000 */
   timeoutMs?: number
+  /**
+   * The epoch must be above this one (for example the epoch of the declaration in force, from
+   * {@link readDeclaration}), whatever this host's clock says.
+   *
+   * @default 0
+   */
+  minEpoch?: number
 }
 
 /** What {@link declareActiveCluster} did. */
@@ -99,9 +118,12 @@ export interface DeclareResult {
 }
 
 /**
- * Declares `request.cluster` active for every instance using the `declared` policy: reads the
- * highest epoch on every reachable cluster and writes epoch + 1 to each of them. Rejects when no
- * cluster could be written. Used by operators' tools (the CLI) and drills.
+ * Declares `request.cluster` active for every instance using the `declared` policy: writes a
+ * declaration whose epoch is the current time in ms (above `request.minEpoch`) to every reachable
+ * cluster. The newest declaration wins, so declare from hosts with synchronized clocks: one made
+ * from a host whose clock is behind by more than the time since the previous declaration loses
+ * to it (pass `minEpoch` to rule that out). Rejects when no cluster could be written. Used by
+ * operators' tools (the CLI) and drills.
  *
  * @example
  * ```ts
@@ -112,8 +134,9 @@ export async function declareActiveCluster(clusters: Record<string, Kafka>, requ
   const topic = request.topic ?? DEFAULT_CONTROL_TOPIC
   const timeoutMs = request.timeoutMs ?? 10_000
   if (!(request.cluster in clusters)) throw new FailoverError(`Cannot declare unknown cluster '${request.cluster}'`, { cluster: request.cluster })
-  const current = await Promise.allSettled(Object.values(clusters).map((k) => withTimeout(readDeclaration(k, topic, timeoutMs), timeoutMs, 'reading the control topic')))
-  const epoch = Math.max(0, ...current.map((r) => (r.status === 'fulfilled' ? r.value?.epoch ?? 0 : 0))) + 1
+  // The epoch is the wall clock, not "one above the highest read": reading the control topic
+  // needs a consumer group, which a default broker holds for 3 s. Kept above `minEpoch`.
+  const epoch = Math.max(Date.now(), (request.minEpoch ?? 0) + 1)
   const declaration: Declaration = { cluster: request.cluster, epoch, declaredAt: Date.now(), reason: request.reason ?? '', by: hostname() }
   const value = JSON.stringify({ version: VERSION, ...declaration })
   const written: string[] = []
@@ -124,7 +147,7 @@ export async function declareActiveCluster(clusters: Record<string, Kafka>, requ
     try {
       await withTimeout((async () => {
         await admin.connect()
-        await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+        await ensureControlTopic(admin, topic)
         await producer.connect()
         await producer.send({ topic, acks: -1, messages: [{ key: KEY, value }] })
       })(), timeoutMs, `declaring on '${name}'`, { cluster: name })
@@ -148,34 +171,72 @@ export async function declareActiveCluster(clusters: Record<string, Kafka>, requ
 export class DeclaredPolicy implements DiscoveryPolicy {
   readonly name = 'declared'
   private newest: Declaration | undefined
-  private readonly seenEnds = new Map<string, string>()
+  private readonly tails = new Map<string, TopicTail>()
 
   constructor(private readonly clusters: readonly ClusterConnection[], private readonly topic: string, private readonly timeoutMs: number) {}
 
   decide = async (view: DiscoveryView): Promise<string | undefined> => {
     const up = view.clusters.filter((c) => c.health === 'up').map((c) => this.clusters.find((k) => k.name === c.name)!)
-    await Promise.all(up.map((cluster) => this.refresh(cluster)))
+    // Whatever the tails have read by now, and on each healthy cluster everything written before
+    // this round: without that, the first round would decide before the declaration was read.
+    await Promise.all(up.map((cluster) => this.catchUp(cluster)))
     if (this.newest) return this.newest.cluster
     const active = view.clusters.find((c) => c.name === view.active)
     return active?.health === 'up' ? active.name : mostPreferredUp(view)
   }
 
-  /** Re-reads a cluster's control topic only when its end offset moved (cheap every round). */
-  private async refresh(cluster: ClusterConnection): Promise<void> {
-    try {
-      // The cluster's shared admin: this runs every round, a connection per round would be waste.
-      const admin = await cluster.admin(this.timeoutMs)
-      const { partitions } = await withTimeout(topicWatermarks(cluster.kafka, [this.topic], { admin }), this.timeoutMs, 'control topic offsets')
-      const fingerprint = partitions.map((p) => `${p.partition}:${p.low}-${p.high}`).join(',')
-      if (this.seenEnds.get(cluster.name) === fingerprint) return
-      const found = await readDeclaration(cluster.kafka, this.topic, this.timeoutMs, admin)
-      this.seenEnds.set(cluster.name, fingerprint)
-      if (found && newer(found, this.newest)) {
-        log('declaration from %s: %s active (epoch %d, %s)', cluster.name, found.cluster, found.epoch, found.reason)
-        this.newest = found
+  /**
+   * Creates the control topic where it is missing and starts following it on every cluster, so
+   * that the tails have joined before the first declaration (a tail that has to join when the
+   * topic first appears would add the join's delay to following it).
+   */
+  async start(): Promise<void> {
+    await Promise.all(this.clusters.map(async (cluster) => {
+      try {
+        await withTimeout((async () => ensureControlTopic(await cluster.admin(this.timeoutMs), this.topic))(), this.timeoutMs, `creating ${this.topic} on '${cluster.name}'`, { cluster: cluster.name })
+      } catch (error) {
+        log('could not create the control topic on %s (created by the first declaration): %s', cluster.name, errorMessage(error))
       }
+      this.tailOf(cluster)
+    }))
+  }
+
+  async stop(): Promise<void> {
+    const tails = [...this.tails.values()]
+    this.tails.clear()
+    await Promise.all(tails.map((t) => t.close()))
+  }
+
+  private async catchUp(cluster: ClusterConnection): Promise<void> {
+    try {
+      await this.tailOf(cluster).caughtUp(this.timeoutMs)
     } catch (error) {
       log('could not read the control topic on %s: %s', cluster.name, errorMessage(error))
     }
+  }
+
+  private tailOf(cluster: ClusterConnection): TopicTail {
+    let tail = this.tails.get(cluster.name)
+    if (!tail) {
+      tail = new TopicTail({
+        cluster: cluster.name,
+        kafka: cluster.kafka,
+        // The cluster's shared admin: this runs every round, a connection per round would be waste.
+        admin: () => cluster.admin(this.timeoutMs),
+        what: 'control topic',
+        requestTimeoutMs: this.timeoutMs,
+        onRecord: (_topic, _partition, message) => {
+          if (message.key?.toString() !== KEY) return
+          const found = parse(message.value)
+          if (found && newer(found, this.newest)) {
+            log('declaration from %s: %s active (epoch %d, %s)', cluster.name, found.cluster, found.epoch, found.reason)
+            this.newest = found
+          }
+        },
+      })
+      tail.want([this.topic])
+      this.tails.set(cluster.name, tail)
+    }
+    return tail
   }
 }

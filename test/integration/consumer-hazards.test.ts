@@ -136,11 +136,15 @@ function failoverConsumer(dr: MultiClusterKafka, groupId: string, checkpointTopi
 const LOCKSTEP: Partial<FailoverConsumerConfig> = { maxBytesPerPartition: 4096 }
 
 /** What a consumer reported about its moves. */
-function watch(consumer: FailoverConsumer): { moves: ConsumerMovedEvent[], translations: TranslationResult[], failures: Error[] } {
-  const seen = { moves: [] as ConsumerMovedEvent[], translations: [] as TranslationResult[], failures: [] as Error[] }
+function watch(consumer: FailoverConsumer): { moves: ConsumerMovedEvent[], translations: TranslationResult[], failures: Error[], failedAttempts: number[], failedTo: Array<{ to: string, at: number }> } {
+  const seen = { moves: [] as ConsumerMovedEvent[], translations: [] as TranslationResult[], failures: [] as Error[], failedAttempts: [] as number[], failedTo: [] as Array<{ to: string, at: number }> }
   consumer.on('consumer:moved', (e) => seen.moves.push(e))
   consumer.on('offsets:translated', (e) => seen.translations.push(e))
-  consumer.on('consumer:move-failed', (e) => seen.failures.push(e.error))
+  consumer.on('consumer:move-failed', (e) => {
+    seen.failures.push(e.error)
+    seen.failedAttempts.push(e.attempt)
+    seen.failedTo.push({ to: e.to, at: e.timestamp })
+  })
   return seen
 }
 
@@ -427,13 +431,17 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         const switchedAt = Date.now()
         await dr.failover('dc2', { reason: 'hazard test: missing checkpoint, error' })
 
-        // The gapped group does not move: one final failure, reported by the consumer and the client.
-        expect(wGapped.failures).toHaveLength(1)
+        // The gapped group does not move: its failure is reported at once by the consumer and the
+        // client, and the move is tried again (with back-off) while dc2 stays active.
+        await waitFor('the gapped group tried three times', () => wGapped.failures.length >= 3, 30_000, 50)
+        expect(wGapped.failedAttempts.slice(0, 3)).toEqual([1, 2, 3])
+        for (const error of wGapped.failures) {
+          expect(error).toBeInstanceOf(MissingCheckpointError)
+          expect(error).toMatchObject({ code: 'ERR_MISSING_CHECKPOINT', group: gappedGroup, cluster: 'dc2' })
+          expect(error.message).toContain(`dc1.${topic}[1]`)
+          expect(error.message).not.toContain(`dc1.${topic}[0]`)
+        }
         const error = wGapped.failures[0]!
-        expect(error).toBeInstanceOf(MissingCheckpointError)
-        expect(error).toMatchObject({ code: 'ERR_MISSING_CHECKPOINT', group: gappedGroup, cluster: 'dc2' })
-        expect(error.message).toContain(`dc1.${topic}[1]`)
-        expect(error.message).not.toContain(`dc1.${topic}[0]`)
         expect(wGapped.moves).toEqual([])
         expect(gapped.cluster).toBeUndefined()
         expect(failed).toHaveLength(1)
@@ -447,6 +455,13 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         await waitAll(completeLedger, later)
         expect(completeLedger.missing([...a, ...x, ...later])).toEqual([])
         expect(gappedLedger.calls.filter((c) => c.at >= switchedAt)).toEqual([])
+
+        // The retries of the move to dc2 end when dc2 stops being the active cluster.
+        await dr.failover('dc1', { reason: 'hazard test: the active cluster moves on' })
+        await delay(500)
+        const retriedAt = Date.now()
+        await delay(3000)
+        expect(wGapped.failedTo.filter((f) => f.to === 'dc2' && f.at > retriedAt)).toEqual([])
         console.log(`[hazards] missing checkpoint (error): ${error.message}; complete group: ${describeMoves(wComplete.moves)}, duplicates ${completeLedger.duplicates()}`)
       } finally {
         await closeAll(gapped, complete, dr)

@@ -9,15 +9,14 @@
  * Before the fix checkpoints recorded processed records, buffered or not, so the restart on dc2
  * resumed past records the application had never flushed.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readCheckpoints } from '../../src/offsets/checkpoint-reader.js'
+import { AppProcess } from './apps/app-process.js'
 import type { AppConfig } from './apps/manual-commit-app.js'
 import { bed, createTopic, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
@@ -28,55 +27,6 @@ const FLUSH_EVERY = 250
 /** The first run stops in its handler with this many records in its buffer, and is killed there. */
 const BUFFERED_AT_KILL = 200
 const APP = fileURLToPath(new URL('./apps/manual-commit-app.ts', import.meta.url))
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-interface AppEvent { event: string, cluster?: string, size?: number, flushed?: number, total?: number, message?: string }
-
-/** The application in a process group of its own, so that kill -9 reaches npx, tsx and node alike. */
-class AppProcess {
-  readonly events: AppEvent[] = []
-  private readonly child: ChildProcess
-  private readonly exited: Promise<void>
-  private exitedWith: string | undefined
-  private stderr = ''
-
-  constructor(config: AppConfig) {
-    this.child = spawn('npx', ['tsx', APP], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.events.push(JSON.parse(line) as AppEvent)
-      } catch {
-        this.stderr += `${line}\n`
-      }
-    })
-    this.child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000) })
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
-      this.exitedWith = signal ?? `code ${code}`
-      resolve()
-    }))
-  }
-
-  /** The first event matching `match`; fails if the process exits first. */
-  next(what: string, match: (e: AppEvent) => boolean, timeoutMs = 120_000): Promise<AppEvent> {
-    return waitFor(what, () => {
-      const found = this.events.find(match)
-      if (found) return found
-      if (this.exitedWith !== undefined) throw new Error(`the application exited (${this.exitedWith}) before ${what}; stderr:\n${this.stderr}`)
-      return undefined
-    }, timeoutMs, 50)
-  }
-
-  /** kill -9 of the whole process group. */
-  async kill(): Promise<void> {
-    if (this.exitedWith !== undefined) return
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-    await this.exited
-  }
-}
 
 /** Produces `RECORDS` records `r-<i>` to dc1, spread over the partitions, with distinct increasing CreateTimes. */
 async function produce(topic: string): Promise<string[]> {
@@ -162,7 +112,7 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
     // 1. On dc1 until 1500 records are stored; then the handler stops with 200 records buffered
     // (they are processed as far as the handler goes, and would be checkpointed if processed
     // records were), and the process is killed -9 a second later.
-    const first = new AppProcess(config('first', 1500))
+    const first = new AppProcess(APP, config('first', 1500))
     try {
       expect((await first.next('the first run running', (e) => e.event === 'running')).cluster).toBe('dc1')
       const held = await first.next(`${BUFFERED_AT_KILL} records buffered after 1500 stored`, (e) => e.event === 'holding')
@@ -194,7 +144,7 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
 
     // 2. Started again: it reads on to the end of the topic (its last, partial buffer is flushed
     // when idle), which it has reached once its commits are at the end of every partition.
-    const second = new AppProcess(config('second', -1))
+    const second = new AppProcess(APP, config('second', -1))
     try {
       expect((await second.next('the second run running', (e) => e.event === 'running')).cluster).toBe(restartOn)
       const ends = await withAdmin(restartOn, async (admin) => new Map((await admin.fetchTopicOffsets(physical)).map((p) => [p.partition, BigInt(p.high)])))

@@ -1,0 +1,63 @@
+/**
+ * An application run as a separate process by the integration tests (`npx tsx <script>`), as a
+ * service runs in production: its own kafkajs clients, killed with kill -9 when a test says so.
+ * The script reads its configuration from `DR_APP_CONFIG` (JSON) and reports progress as one JSON
+ * object per line on stdout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { waitFor } from '../helpers.js'
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+
+/** One line an application reported. */
+export interface AppEvent { event: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string }
+
+/** The application in a process group of its own, so that kill -9 reaches npx, tsx and node alike. */
+export class AppProcess {
+  readonly events: AppEvent[] = []
+  private readonly child: ChildProcess
+  private readonly exited: Promise<void>
+  private exitedWith: string | undefined
+  private stderr = ''
+
+  /** @param script - absolute path of the application's script */
+  constructor(script: string, config: unknown) {
+    this.child = spawn('npx', ['tsx', script], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as AppEvent)
+      } catch {
+        this.stderr += `${line}\n`
+      }
+    })
+    this.child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000) })
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
+      this.exitedWith = signal ?? `code ${code}`
+      resolve()
+    }))
+  }
+
+  /** The first event matching `match`; fails if the process exits first. */
+  next(what: string, match: (e: AppEvent) => boolean, timeoutMs = 120_000): Promise<AppEvent> {
+    return waitFor(what, () => {
+      const found = this.events.find(match)
+      if (found) return found
+      if (this.exitedWith !== undefined) throw new Error(`the application exited (${this.exitedWith}) before ${what}; stderr:\n${this.stderr}`)
+      return undefined
+    }, timeoutMs, 50)
+  }
+
+  /** kill -9 of the whole process group. */
+  async kill(): Promise<void> {
+    if (this.exitedWith !== undefined) return
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+    await this.exited
+  }
+}
+
