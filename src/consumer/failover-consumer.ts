@@ -39,6 +39,8 @@ const log = logger('consumer')
 
 /** Upper bound of the back-off between attempts of a move, in ms. */
 const MAX_MOVE_RETRY_MS = 5000
+/** How long a switch away from a healthy cluster waits for the target's standby to join, in ms. */
+const JOIN_WAIT_MS = 60_000
 /** Bound on listing a cluster's topics and on starting a session there, in ms. */
 const CLUSTER_CALL_TIMEOUT_MS = 10_000
 
@@ -275,12 +277,14 @@ export class FailoverConsumer {
     const started = Date.now()
     const old = this.delivering
     const from = old?.cluster
-    this.delivering = undefined
-    // Delivery stops at once. The old session stays a standby unless its cluster is down; nothing
-    // here waits for that cluster.
-    old?.deactivate()
-    if (old && old.cluster !== to && this.ctx.healthOf(old.cluster) !== 'up') this.dropSession(old.cluster, old)
     const current = (): boolean => generation === this.moveGeneration && this.state === 'running' && this.ctx.activeCluster === to
+    const oldIsUp = old !== undefined && old.cluster !== to && this.ctx.healthOf(old.cluster) === 'up'
+    const target = this.sessions.get(to)
+    // Make before break when the cluster being left is healthy (a failback, an operator's switch):
+    // it keeps delivering while the target's standby finishes joining (a cluster that came back
+    // waits for the group's dead members to time out first). A dead or hung cluster's session
+    // stops at once: nothing here waits for it.
+    const ready = oldIsUp && target && !target.hasJoined ? withTimeout(target.joined, JOIN_WAIT_MS, 'standby join').catch(() => {}) : Promise.resolve()
 
     return new Promise<void>((resolve, reject) => {
       let settled = false
@@ -299,6 +303,11 @@ export class FailoverConsumer {
       const move: { session?: ConsumerSession, fail: typeof fail } = { fail }
       this.currentMove = move
       void (async () => {
+        await ready
+        if (!current()) return settle()
+        if (this.delivering === old) this.delivering = undefined
+        old?.deactivate()
+        if (old && old.cluster !== to && this.ctx.healthOf(old.cluster) !== 'up') this.dropSession(old.cluster, old)
         for (let attempt = 1; current(); attempt++) {
           try {
             const topics = await this.physicalTopics(to)
@@ -465,7 +474,8 @@ export class FailoverConsumer {
 
   private checkpointTargets(): CheckpointTarget[] {
     const active = this.ctx.activeCluster
-    const names = this.writeToAllClusters ? this.ctx.clusters.map((c) => c.name) : active ? [active] : []
+    // Other clusters only while they are up: a hung one would hold every write for its timeout.
+    const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
     const targets: CheckpointTarget[] = []
     for (const cluster of names) {
       const producer = this.producers.connected(cluster)

@@ -66,9 +66,9 @@ export interface ValidCheckpointOptions {
    */
   intervalMs: number
   /**
-   * Whether checkpoints are also written straight to every other reachable cluster.
+   * Whether checkpoints are also written straight to every other cluster that is up.
    *
-   * @default false
+   * @default true
    */
   writeToAllClusters: boolean
 }
@@ -212,7 +212,7 @@ function checkpointOptions(value: unknown, context: ConsumerOptionsContext): Val
   return {
     topic: expectCheckpointTopic(cp.topic, context),
     intervalMs: expectInt(cp.intervalMs, 'consumer.checkpoint.intervalMs', 1000, { min: 10, max: MAX_TIMER_MS }),
-    writeToAllClusters: expectBoolean(cp.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', false),
+    writeToAllClusters: expectBoolean(cp.writeToAllClusters, 'consumer.checkpoint.writeToAllClusters', true),
   }
 }
 

@@ -91,6 +91,8 @@ export class ConsumerSession {
   private assigned: TopicPartition[] = []
   /** Resolves at the first group join. */
   readonly joined: Promise<void>
+  /** Whether the session has joined its group at least once. */
+  hasJoined = false
   private markJoined!: () => void
   /** The last positioning attempt failed. */
   private failing = false
@@ -127,6 +129,7 @@ export class ConsumerSession {
       },
     })
     this.joined = new Promise((resolve) => { this.markJoined = resolve })
+    void this.joined.then(() => { this.hasJoined = true })
   }
 
   /** Sets why this session's assignments are positioned, from its next activation on. */

@@ -56,7 +56,7 @@ export interface ConsumerDrillResult {
  * dc1 between the move and the failback, a window that includes dc1 waking up) and the duplicate
  * bound; returns the figures.
  */
-export async function consumerDrill(fault: 'kill' | 'pause', label = fault): Promise<ConsumerDrillResult> {
+export async function consumerDrill(fault: 'kill' | 'pause', label: string = fault): Promise<ConsumerDrillResult> {
   const topic = unique('orders')
   const group = unique('billing')
   await createTopic('dc1', topic, PARTITIONS)

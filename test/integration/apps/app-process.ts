@@ -5,6 +5,8 @@
  * object per line on stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '../helpers.js'
@@ -12,7 +14,7 @@ import { waitFor } from '../helpers.js'
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
 /** One line an application reported. */
-export interface AppEvent { event: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string }
+export interface AppEvent { event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string }
 
 /** The application in a process group of its own, so that kill -9 reaches npx, tsx and node alike. */
 export class AppProcess {
@@ -32,7 +34,11 @@ export class AppProcess {
         this.stderr += `${line}\n`
       }
     })
-    this.child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000) })
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000)
+      // DR_APP_LOG_DIR: keep each application's whole stderr (DEBUG=kafkajs-dr:* output) for diagnosis.
+      if (process.env.DR_APP_LOG_DIR) appendFileSync(join(process.env.DR_APP_LOG_DIR, `app-${this.child.pid}.log`), chunk)
+    })
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
       this.exitedWith = signal ?? `code ${code}`
       resolve()

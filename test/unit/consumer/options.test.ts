@@ -23,7 +23,7 @@ describe('validateConsumerConfig: defaults', () => {
     expect(validateConsumerConfig({ groupId: 'billing' }, prefix)).toEqual({
       groupId: 'billing',
       kafkajs: { groupId: 'billing', allowAutoTopicCreation: false },
-      checkpoint: { topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: false },
+      checkpoint: { topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: true },
       translators: ['timestamp', 'mm2'],
       onMissingCheckpoint: 'earliest',
       timestampSafetyMarginMs: 0,
@@ -39,8 +39,8 @@ describe('validateConsumerConfig: defaults', () => {
   })
 
   it('fills in the defaults of a partly given checkpoint object', () => {
-    expect(validateConsumerConfig({ groupId: 'g', checkpoint: { writeToAllClusters: true } }, prefix).checkpoint)
-      .toEqual({ topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: true })
+    expect(validateConsumerConfig({ groupId: 'g', checkpoint: { writeToAllClusters: false } }, prefix).checkpoint)
+      .toEqual({ topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: false })
   })
 })
 
