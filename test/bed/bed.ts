@@ -9,20 +9,22 @@
  */
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
 import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from './classpath.js'
-import { BED_CLUSTERS, brokerProperties, mirrorMakerProperties, type BedClusterSpec } from './config.js'
+import { BED_CLUSTERS, brokerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
 import { allBedProcesses, livePid, logTail, processState, signal, startJvm, stopProcess, type ProcessState } from './processes.js'
 
 const { Kafka, logLevel } = kafkajs
 
 /** Names of the bed's processes. */
 export type BedProcess = 'dc1' | 'dc2' | 'mm2'
+
+export type { BrokerProfile } from './config.js'
 
 /** Topic the bed produces to, on each cluster, to prove that replication flows. */
 export const PROBE_TOPIC = 'kafkajs-dr-bed-probe'
@@ -35,6 +37,19 @@ export interface KafkaBedOptions {
   kafkaVersion?: string
   /** Print progress lines. */
   verbose?: boolean
+  /**
+   * Group settings the brokers should run with (see {@link BrokerProfile}); `up()` switches a
+   * running bed to it. Default: `KAFKAJS_DR_BED_GROUP_DEFAULTS` (`1`: `kafka-defaults`, `0`: `bed`),
+   * else whatever the bed runs with (`bed` for a new one).
+   */
+  brokerProfile?: BrokerProfile
+}
+
+/** The profile asked for by `KAFKAJS_DR_BED_GROUP_DEFAULTS`, if any. */
+function profileFromEnv(): BrokerProfile | undefined {
+  const value = process.env.KAFKAJS_DR_BED_GROUP_DEFAULTS
+  if (value === undefined || value === '') return undefined
+  return ['1', 'true', 'yes'].includes(value.toLowerCase()) ? 'kafka-defaults' : 'bed'
 }
 
 /** Thrown when a fault is asked of a bed whose clusters someone else runs. */
@@ -44,6 +59,8 @@ export class FaultInjectionUnavailableError extends Error {
 
 const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
 const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+/** File in the state folder naming the profile the brokers were configured with. */
+const PROFILE_FILE = 'broker-profile'
 
 /** A handle on the bed (local or external). */
 export class KafkaBed {
@@ -54,12 +71,14 @@ export class KafkaBed {
   readonly stateDir: string
   readonly kafkaVersion: string
   private readonly verbose: boolean
+  private readonly requestedProfile: BrokerProfile | undefined
   private classpath?: string
 
   constructor(options: KafkaBedOptions = {}) {
     this.stateDir = resolve(options.stateDir ?? process.env.KAFKAJS_DR_BED_DIR ?? join(process.cwd(), '.bed'))
     this.kafkaVersion = options.kafkaVersion ?? process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION
     this.verbose = options.verbose ?? false
+    this.requestedProfile = options.brokerProfile ?? profileFromEnv()
     const dc1 = process.env.KAFKAJS_DR_DC1_BROKERS
     const dc2 = process.env.KAFKAJS_DR_DC2_BROKERS
     this.canInjectFaults = !(dc1 && dc2)
@@ -71,6 +90,52 @@ export class KafkaBed {
   /** Names of the clusters. */
   get clusterNames(): string[] {
     return Object.keys(this.brokers)
+  }
+
+  /**
+   * The group settings the brokers run with: `bed` (group.initial.rebalance.delay.ms=0) or
+   * `kafka-defaults` (Kafka's 3000); `external` for clusters someone else runs. Read from the
+   * state folder, so every handle on the bed sees a switch made by another.
+   */
+  get brokerProfile(): BrokerProfile | 'external' {
+    if (!this.canInjectFaults) return 'external'
+    return this.storedProfile() ?? this.requestedProfile ?? 'bed'
+  }
+
+  /**
+   * Runs both brokers with another profile: rewrites their server.properties and restarts them
+   * gracefully (data kept), MirrorMaker 2 stopped meanwhile, then waits until both clusters
+   * answer and replication delivers both ways again (unless MirrorMaker 2 was stopped: then it
+   * stays stopped). Nothing happens when the profile is the current one. Afterwards both
+   * brokers run, even one that was stopped or paused before.
+   */
+  async setBrokerProfile(profile: BrokerProfile): Promise<{ changed: boolean, ms: number }> {
+    this.assertLocal('change the broker profile')
+    const started = Date.now()
+    const current = this.storedProfile()
+    if (current === profile) return { changed: false, ms: 0 }
+    if (current === undefined) {
+      // Never started: the first start uses it.
+      await mkdir(this.stateDir, { recursive: true })
+      await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
+      return { changed: false, ms: Date.now() - started }
+    }
+    this.log(`switching the brokers to the '${profile}' group settings (graceful restart of dc1 and dc2)`)
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    // MM2 is stopped first: restarting the brokers under a running MM2 makes its workers lose
+    // their Connect group and wait out scheduled.rebalance.max.delay.ms before replicating again.
+    const replicationStopped = processState(this.stateDir, 'mm2') === 'stopped'
+    await stopProcess(this.stateDir, 'mm2', 15_000)
+    await Promise.all(BED_CLUSTERS.map((c) => stopProcess(this.stateDir, c.name, 30_000)))
+    await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
+    await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
+    await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
+    if (!replicationStopped) {
+      await this.ensureMirrorMaker()
+      await this.waitForReplication(120_000)
+    }
+    return { changed: true, ms: Date.now() - started }
   }
 
   /** A kafkajs client for one cluster, quiet and quick to give up (for tests and tooling). */
@@ -94,6 +159,12 @@ export class KafkaBed {
     this.log(`resolving Kafka ${this.kafkaVersion} jars (Maven Central, cached in ~/.m2)`)
     this.classpath ??= await resolveClasspath(this.kafkaVersion)
     await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    const stored = this.storedProfile()
+    if (stored === undefined) {
+      await writeFile(join(this.stateDir, PROFILE_FILE), `${this.requestedProfile ?? 'bed'}\n`)
+    } else if (this.requestedProfile !== undefined && this.requestedProfile !== stored) {
+      await this.setBrokerProfile(this.requestedProfile)
+    }
     await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
     await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
     await this.ensureProbeTopics()
@@ -112,6 +183,12 @@ export class KafkaBed {
   /** State of each process. */
   status(): Record<BedProcess, ProcessState> {
     return { dc1: processState(this.stateDir, 'dc1'), dc2: processState(this.stateDir, 'dc2'), mm2: processState(this.stateDir, 'mm2') }
+  }
+
+  /** Whether both clusters and MirrorMaker 2 run. */
+  isUp(): boolean {
+    const { dc1, dc2, mm2 } = this.status()
+    return dc1 === 'running' && dc2 === 'running' && mm2 === 'running'
   }
 
   /** kill -9 a process: the datacenter dies without a goodbye. */
@@ -227,7 +304,7 @@ export class KafkaBed {
     const dataDir = join(this.stateDir, cluster.name, 'data')
     const config = join(this.stateDir, cluster.name, 'server.properties')
     await mkdir(dataDir, { recursive: true })
-    await writeFile(config, brokerProperties(cluster, dataDir))
+    await writeFile(config, brokerProperties(cluster, dataDir, this.storedProfile() ?? this.requestedProfile ?? 'bed'))
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       this.log(`${cluster.name}: formatting storage`)
       await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config])
@@ -292,6 +369,16 @@ export class KafkaBed {
     }
   }
 
+  /** The profile the brokers were last configured with; undefined before the bed's first start. */
+  private storedProfile(): BrokerProfile | undefined {
+    try {
+      return parseBrokerProfile(readFileSync(join(this.stateDir, PROFILE_FILE), 'utf8').trim())
+    } catch {
+      // A bed started before profiles were recorded: its server.properties tells.
+      const config = join(this.stateDir, BED_CLUSTERS[0]!.name, 'server.properties')
+      return existsSync(config) ? profileOfProperties(readFileSync(config, 'utf8')) : undefined
+    }
+  }
   private async assertPortFree(port: number, owner: string): Promise<void> {
     const inUse = (): Promise<boolean> => new Promise<boolean>((resolvePromise) => {
       const socket = createConnection({ host: '127.0.0.1', port })

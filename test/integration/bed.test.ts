@@ -1,10 +1,12 @@
 /**
  * The bed is real: records and consumer offsets cross datacenters through a real MirrorMaker 2,
- * and a killed cluster really stops answering and comes back with its data.
+ * a killed cluster really stops answering and comes back with its data, and the brokers switch
+ * to Kafka's default group settings and back.
  */
 import kafkajs from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeMm2Checkpoint } from '../../src/offsets/mm2-checkpoint-codec.js'
+import type { BrokerProfile } from '../bed/bed.js'
 import { bed, createTopic, highWatermark, readRecords, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 
 describe('the two-datacenter bed', () => {
@@ -123,7 +125,45 @@ describe('the two-datacenter bed', () => {
     const [record] = await readRecords('dc1', topic, 1)
     expect(record).toMatchObject({ key: 'survives', value: 'restart' })
   })
+
+  it("switches both brokers to Kafka's default group settings and back, keeping their data", async (ctx) => {
+    if (!bed().canInjectFaults) ctx.skip('external clusters: their settings are not the bed\'s to change')
+    const original = bed().brokerProfile as BrokerProfile
+    const topic = unique('bed-profile')
+    await createTopic('dc1', topic, 1)
+    const producer = bed().kafka('dc1').producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ key: 'survives', value: 'profile switch' }] })
+    await producer.disconnect()
+    try {
+      const toDefaults = await bed().setBrokerProfile('kafka-defaults')
+      expect(bed().brokerProfile).toBe('kafka-defaults')
+      expect(await brokerSetting('dc1', 'group.initial.rebalance.delay.ms')).toBe('3000')
+      expect(await brokerSetting('dc2', 'group.initial.rebalance.delay.ms')).toBe('3000')
+      // The same profile again restarts nothing.
+      expect(await bed().setBrokerProfile('kafka-defaults')).toEqual({ changed: false, ms: 0 })
+
+      const toBed = await bed().setBrokerProfile('bed')
+      expect(toBed.changed).toBe(true)
+      expect(bed().brokerProfile).toBe('bed')
+      expect(await brokerSetting('dc1', 'group.initial.rebalance.delay.ms')).toBe('0')
+      expect(await brokerSetting('dc2', 'group.initial.rebalance.delay.ms')).toBe('0')
+      console.log(`broker profile switch (graceful restart of both brokers and MM2, until replication delivers): to kafka-defaults ${toDefaults.ms} ms, back to bed ${toBed.ms} ms`)
+    } finally {
+      await bed().setBrokerProfile(original)
+    }
+    const [record] = await readRecords('dc1', topic, 1)
+    expect(record).toMatchObject({ key: 'survives', value: 'profile switch' })
+  }, 420_000)
 })
+
+/** A broker's effective setting, as an admin client reads it. */
+async function brokerSetting(cluster: string, name: string): Promise<string | undefined> {
+  return withAdmin(cluster, async (admin) => {
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '1', configNames: [name] }] })
+    return resources[0]?.configEntries.find((e) => e.configName === name)?.configValue
+  })
+}
 
 async function readCheckpoints(cluster: string, topic: string): Promise<ReturnType<typeof decodeMm2Checkpoint>[]> {
   const end = await highWatermark(cluster, topic)

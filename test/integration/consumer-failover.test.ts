@@ -107,7 +107,7 @@ async function consumerDrill(fault: 'kill' | 'pause'): Promise<void> {
     // its timestamp) plus what the checkpoint interval may hold back.
     const perSecond = processedOnDc1 / ((brokenAt - ledger.calls[0]!.at) / 1000)
     expect(dupsAfterFailover).toBeLessThanOrEqual(PARTITIONS + Math.ceil(perSecond))
-    console.log(`${fault}: processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
+    console.log(`${fault} (broker group settings '${bed().brokerProfile}'): processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
       `duplicates at failover ${dupsAfterFailover} (bound ${PARTITIONS + Math.ceil(perSecond)}), total duplicates ${duplicates(ledger)}; moves: ${moves.join('; ')}`)
   } finally {
     await consumer.disconnect()
