@@ -31,7 +31,7 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       const { ms } = await bed.up()
       console.log(`bed up in ${(ms / 1000).toFixed(1)} s (Kafka ${bed.kafkaVersion}, MirrorMaker 2 dc1 <-> dc2, broker group settings '${bed.brokerProfile}')`)
       for (const [name, brokers] of Object.entries(bed.brokers)) console.log(`  ${name}: ${brokers.join(',')}`)
-      console.log(`  logs: ${bed.stateDir}/logs`)
+      console.log(`  logs: ${bed.stateDir}/logs (supervisor.log: MirrorMaker 2 restarts)`)
       return
     }
     case 'down': {
