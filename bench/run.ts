@@ -9,8 +9,9 @@ import { benchProduce } from './produce.js'
 import { bed, printTable, type Row } from './common.js'
 
 async function main(): Promise<void> {
-  const wasUp = Object.values(bed.status()).every((s) => s === 'running')
+  const wasUp = bed.isUp()
   await bed.up()
+  console.log(`bed: Kafka ${bed.kafkaVersion}, broker group settings '${bed.brokerProfile}'`)
   const rows: Row[] = []
   const only = process.argv[2]
   if (only !== undefined && only !== 'throughput' && only !== 'failover') throw new Error(`unknown part '${only}': use 'throughput' or 'failover'`)

@@ -2,27 +2,36 @@
  * The local two-datacenter Kafka bed: clusters dc1 (127.0.0.1:19092) and dc2 (127.0.0.1:29092),
  * one combined KRaft broker+controller each, and MirrorMaker 2 replicating both ways. Real JVMs
  * from Maven Central, no Docker. Tests and the demo use this handle to start the bed and to
- * break it: kill -9, SIGSTOP/SIGCONT, restart, stop and start replication.
+ * break it: kill -9, SIGSTOP/SIGCONT, restart, stop and start replication. A supervisor process
+ * restarts MirrorMaker 2 when one of its flows stalls (see supervisor.ts), as an operator's would.
  *
  * With `KAFKAJS_DR_DC1_BROKERS` and `KAFKAJS_DR_DC2_BROKERS` set, the handle points at clusters
  * someone else runs (Docker, real clusters); then it starts nothing and cannot inject faults.
  */
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { createConnection } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
 import kafkajs from 'kafkajs'
 import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from './classpath.js'
-import { BED_CLUSTERS, brokerProperties, mirrorMakerProperties, type BedClusterSpec } from './config.js'
-import { allBedProcesses, livePid, logTail, processState, signal, startJvm, stopProcess, type ProcessState } from './processes.js'
+import { BED_CLUSTERS, PORT_OFFSET, brokerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
+import { allBedProcesses, livePid, logTail, processState, signal, startJvm, startNode, stopProcess, type ProcessState } from './processes.js'
+import { holdReplication, releaseReplication, replicationHold, replicationLocked, withReplicationLock } from './replication-control.js'
 
 const { Kafka, logLevel } = kafkajs
 
-/** Names of the bed's processes. */
+/** Names of the bed's processes that tests break. */
 export type BedProcess = 'dc1' | 'dc2' | 'mm2'
+
+/** State of every bed process, the supervisor included. */
+export type BedStatus = Record<BedProcess | 'supervisor', ProcessState>
+
+export type { BrokerProfile } from './config.js'
 
 /** Topic the bed produces to, on each cluster, to prove that replication flows. */
 export const PROBE_TOPIC = 'kafkajs-dr-bed-probe'
@@ -33,8 +42,23 @@ export interface KafkaBedOptions {
   stateDir?: string
   /** Kafka version. Default: `KAFKA_VERSION` or {@link DEFAULT_KAFKA_VERSION}. */
   kafkaVersion?: string
-  /** Print progress lines. */
+  /** Print progress lines (and the supervisor's lines, while this process runs). */
   verbose?: boolean
+  /**
+   * Group settings the brokers should run with (see {@link BrokerProfile}); `up()` switches a
+   * running bed to it. Default: `KAFKAJS_DR_BED_GROUP_DEFAULTS` (`1`: `kafka-defaults`, `0`: `bed`),
+   * else whatever the bed runs with (`bed` for a new one).
+   */
+  brokerProfile?: BrokerProfile
+  /** The supervisor restarts MirrorMaker 2 when a flow has not delivered for this long. Default 15 s. */
+  replicationStallMs?: number
+}
+
+/** The profile asked for by `KAFKAJS_DR_BED_GROUP_DEFAULTS`, if any. */
+function profileFromEnv(): BrokerProfile | undefined {
+  const value = process.env.KAFKAJS_DR_BED_GROUP_DEFAULTS
+  if (value === undefined || value === '') return undefined
+  return ['1', 'true', 'yes'].includes(value.toLowerCase()) ? 'kafka-defaults' : 'bed'
 }
 
 /** Thrown when a fault is asked of a bed whose clusters someone else runs. */
@@ -44,6 +68,8 @@ export class FaultInjectionUnavailableError extends Error {
 
 const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
 const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+/** File in the state folder naming the profile the brokers were configured with. */
+const PROFILE_FILE = 'broker-profile'
 
 /** A handle on the bed (local or external). */
 export class KafkaBed {
@@ -53,13 +79,19 @@ export class KafkaBed {
   readonly brokers: Readonly<Record<string, string[]>>
   readonly stateDir: string
   readonly kafkaVersion: string
+  /** The supervisor restarts MirrorMaker 2 when a flow has not delivered for this long. */
+  readonly replicationStallMs: number
   private readonly verbose: boolean
+  private readonly requestedProfile: BrokerProfile | undefined
   private classpath?: string
+  private stopFollowing?: () => void
 
   constructor(options: KafkaBedOptions = {}) {
     this.stateDir = resolve(options.stateDir ?? process.env.KAFKAJS_DR_BED_DIR ?? join(process.cwd(), '.bed'))
     this.kafkaVersion = options.kafkaVersion ?? process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION
     this.verbose = options.verbose ?? false
+    this.requestedProfile = options.brokerProfile ?? profileFromEnv()
+    this.replicationStallMs = options.replicationStallMs ?? 15_000
     const dc1 = process.env.KAFKAJS_DR_DC1_BROKERS
     const dc2 = process.env.KAFKAJS_DR_DC2_BROKERS
     this.canInjectFaults = !(dc1 && dc2)
@@ -71,6 +103,55 @@ export class KafkaBed {
   /** Names of the clusters. */
   get clusterNames(): string[] {
     return Object.keys(this.brokers)
+  }
+
+  /**
+   * The group settings the brokers run with: `bed` (group.initial.rebalance.delay.ms=0) or
+   * `kafka-defaults` (Kafka's 3000); `external` for clusters someone else runs. Read from the
+   * state folder, so every handle on the bed sees a switch made by another.
+   */
+  get brokerProfile(): BrokerProfile | 'external' {
+    if (!this.canInjectFaults) return 'external'
+    return this.storedProfile() ?? this.requestedProfile ?? 'bed'
+  }
+
+  /**
+   * Runs both brokers with another profile: rewrites their server.properties and restarts them
+   * gracefully (data kept), MirrorMaker 2 stopped meanwhile, then waits until both clusters
+   * answer and replication delivers both ways again (unless replication was stopped on purpose:
+   * then it stays stopped). Nothing happens when the profile is the current one. Afterwards both
+   * brokers run, even one that was stopped or paused before.
+   */
+  async setBrokerProfile(profile: BrokerProfile): Promise<{ changed: boolean, ms: number }> {
+    this.assertLocal('change the broker profile')
+    const started = Date.now()
+    const current = this.storedProfile()
+    if (current === profile) return { changed: false, ms: 0 }
+    if (current === undefined) {
+      // Never started: the first start uses it.
+      await mkdir(this.stateDir, { recursive: true })
+      await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
+      return { changed: false, ms: Date.now() - started }
+    }
+    this.log(`switching the brokers to the '${profile}' group settings (graceful restart of dc1 and dc2)`)
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    // MM2 is stopped first: restarting the brokers under a running MM2 makes its workers lose
+    // their Connect group and wait out scheduled.rebalance.max.delay.ms before replicating again.
+    const replicationHeld = replicationHold(this.stateDir) !== undefined
+    await withReplicationLock(this.stateDir, async () => {
+      await holdReplication(this.stateDir, `broker profile switch to ${profile}`)
+      await stopProcess(this.stateDir, 'mm2', 15_000)
+    })
+    await Promise.all(BED_CLUSTERS.map((c) => stopProcess(this.stateDir, c.name, 30_000)))
+    await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
+    await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
+    await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
+    if (!replicationHeld) {
+      await this.startReplicator()
+      await this.waitForReplication(120_000)
+    }
+    return { changed: true, ms: Date.now() - started }
   }
 
   /** A kafkajs client for one cluster, quiet and quick to give up (for tests and tooling). */
@@ -94,10 +175,17 @@ export class KafkaBed {
     this.log(`resolving Kafka ${this.kafkaVersion} jars (Maven Central, cached in ~/.m2)`)
     this.classpath ??= await resolveClasspath(this.kafkaVersion)
     await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    const stored = this.storedProfile()
+    if (stored === undefined) {
+      await writeFile(join(this.stateDir, PROFILE_FILE), `${this.requestedProfile ?? 'bed'}\n`)
+    } else if (this.requestedProfile !== undefined && this.requestedProfile !== stored) {
+      await this.setBrokerProfile(this.requestedProfile)
+    }
     await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
     await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
     await this.ensureProbeTopics()
-    await this.ensureMirrorMaker()
+    await this.startReplicator()
+    await this.ensureSupervisor()
     await this.waitForReplication(120_000)
     return { ms: Date.now() - started }
   }
@@ -105,19 +193,35 @@ export class KafkaBed {
   /** Stops every process the bed started and removes its data and logs. */
   async down(): Promise<void> {
     if (!this.canInjectFaults) return
+    this.stopFollowing?.()
+    // The supervisor first, so that it cannot restart MM2 while the bed goes down.
+    await stopProcess(this.stateDir, 'supervisor', 5000)
     await Promise.all((['mm2', 'dc1', 'dc2'] as const).map((name) => stopProcess(this.stateDir, name, 0)))
+    // Whatever else carries this bed's marker: a process started while its pid file was replaced.
+    for (const { pid, marker } of allBedProcesses()) {
+      if (!marker.startsWith(`${this.stateDir}#`)) continue
+      try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+    }
     await rm(this.stateDir, { recursive: true, force: true })
   }
 
   /** State of each process. */
-  status(): Record<BedProcess, ProcessState> {
-    return { dc1: processState(this.stateDir, 'dc1'), dc2: processState(this.stateDir, 'dc2'), mm2: processState(this.stateDir, 'mm2') }
+  status(): BedStatus {
+    const state = (name: string): ProcessState => processState(this.stateDir, name)
+    return { dc1: state('dc1'), dc2: state('dc2'), mm2: state('mm2'), supervisor: state('supervisor') }
   }
 
-  /** kill -9 a process: the datacenter dies without a goodbye. */
+  /** Whether both clusters and MirrorMaker 2 run (the supervisor aside). */
+  isUp(): boolean {
+    const { dc1, dc2, mm2 } = this.status()
+    return dc1 === 'running' && dc2 === 'running' && mm2 === 'running'
+  }
+
+  /** kill -9 a process: the datacenter dies without a goodbye. MM2 killed so stays down (the supervisor leaves it) until started. */
   async kill(name: BedProcess): Promise<void> {
     this.assertLocal('kill')
-    await stopProcess(this.stateDir, name, 0)
+    if (name === 'mm2') await this.stopReplicator('killed by the bed handle', 0)
+    else await stopProcess(this.stateDir, name, 0)
   }
 
   /** SIGSTOP: the process hangs, its sockets stay open, it answers nothing. */
@@ -132,10 +236,11 @@ export class KafkaBed {
     if (!signal(this.stateDir, name, 'SIGCONT')) throw new Error(`${name} is not running`)
   }
 
-  /** Graceful stop (SIGTERM, then SIGKILL after 15 s). */
+  /** Graceful stop (SIGTERM, then SIGKILL after 15 s). MM2 stopped so stays down (the supervisor leaves it) until started. */
   async stop(name: BedProcess): Promise<void> {
     this.assertLocal('stop')
-    await stopProcess(this.stateDir, name, 15_000)
+    if (name === 'mm2') await this.stopReplicator('stopped by the bed handle', 15_000)
+    else await stopProcess(this.stateDir, name, 15_000)
   }
 
   /** Starts one process if it is not running and waits until it is ready. */
@@ -143,7 +248,7 @@ export class KafkaBed {
     this.assertLocal('start')
     this.classpath ??= await resolveClasspath(this.kafkaVersion)
     if (name === 'mm2') {
-      await this.ensureMirrorMaker()
+      await this.startReplicator()
       await this.waitForReplication(120_000)
       return
     }
@@ -158,7 +263,7 @@ export class KafkaBed {
     await this.start(name)
   }
 
-  /** Stops MirrorMaker 2. */
+  /** Stops MirrorMaker 2; the supervisor leaves it stopped until {@link startReplication}. */
   async stopReplication(): Promise<void> {
     await this.stop('mm2')
   }
@@ -168,7 +273,27 @@ export class KafkaBed {
     await this.start('mm2')
   }
 
-  /** Resolves once a record produced on each cluster has reached the other one. */
+  /**
+   * For the supervisor: restarts MirrorMaker 2 (graceful stop, start) unless it is held stopped on
+   * purpose; false when it left MM2 alone. Does not wait for replication.
+   * @internal
+   */
+  async restartStalledReplication(): Promise<boolean> {
+    this.assertLocal('restart MirrorMaker 2')
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    return withReplicationLock(this.stateDir, async () => {
+      if (replicationHold(this.stateDir) !== undefined) return false
+      await stopProcess(this.stateDir, 'mm2', 15_000)
+      await this.ensureMirrorMaker()
+      return true
+    })
+  }
+
+  /**
+   * Resolves once a record produced on each cluster has reached the other one. Waits through a
+   * restart of MirrorMaker 2 by the supervisor; fails early when MM2 is not running and nobody is
+   * starting it.
+   */
   async waitForReplication(timeoutMs: number): Promise<void> {
     const names = this.clusterNames
     await Promise.all(names.flatMap((source) => names.filter((t) => t !== source).map((target) => this.waitFlow(source, target, timeoutMs))))
@@ -187,7 +312,7 @@ export class KafkaBed {
     }
     while (Date.now() < deadline) {
       if ((await this.highWatermark(target, replica)) > before) return
-      this.assertAlive('mm2')
+      this.assertReplicatorComing()
       await delay(250)
     }
     throw new Error(`replication ${source} -> ${target} did not deliver within ${timeoutMs} ms; mm2 log:\n${await logTail(this.logFile('mm2'))}`)
@@ -227,7 +352,7 @@ export class KafkaBed {
     const dataDir = join(this.stateDir, cluster.name, 'data')
     const config = join(this.stateDir, cluster.name, 'server.properties')
     await mkdir(dataDir, { recursive: true })
-    await writeFile(config, brokerProperties(cluster, dataDir))
+    await writeFile(config, brokerProperties(cluster, dataDir, this.storedProfile() ?? this.requestedProfile ?? 'bed'))
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       this.log(`${cluster.name}: formatting storage`)
       await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config])
@@ -236,6 +361,23 @@ export class KafkaBed {
     await startJvm({ name: cluster.name, stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'kafka.Kafka', args: [config], jvmOptions: [...BROKER_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile(cluster.name) })
   }
 
+  /** Starts MM2 if it is not running, lifting a hold: for whoever wants replication back. */
+  private async startReplicator(): Promise<void> {
+    await withReplicationLock(this.stateDir, async () => {
+      await releaseReplication(this.stateDir)
+      await this.ensureMirrorMaker()
+    })
+  }
+
+  /** Stops MM2 on purpose: the supervisor must leave it stopped. */
+  private async stopReplicator(reason: string, graceMs: number): Promise<void> {
+    await withReplicationLock(this.stateDir, async () => {
+      await holdReplication(this.stateDir, reason)
+      await stopProcess(this.stateDir, 'mm2', graceMs)
+    })
+  }
+
+  /** Only with the MM2 lock held. */
   private async ensureMirrorMaker(): Promise<void> {
     const state = processState(this.stateDir, 'mm2')
     if (state === 'paused') signal(this.stateDir, 'mm2', 'SIGCONT')
@@ -244,6 +386,52 @@ export class KafkaBed {
     await writeFile(config, mirrorMakerProperties(BED_CLUSTERS))
     this.log('mm2: starting MirrorMaker 2 (dc1 <-> dc2)')
     await startJvm({ name: 'mm2', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2') })
+  }
+
+  /** Starts the supervisor if it is not running; with `verbose`, its lines are echoed while this process runs. */
+  private async ensureSupervisor(): Promise<void> {
+    const state = processState(this.stateDir, 'supervisor')
+    if (state === 'paused') signal(this.stateDir, 'supervisor', 'SIGCONT')
+    if (state === 'stopped') {
+      this.log(`supervisor: restarts MirrorMaker 2 when a flow has not delivered for ${this.replicationStallMs} ms (log: ${this.logFile('supervisor')})`)
+      const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_VERSION: this.kafkaVersion, KAFKAJS_DR_BED_PORT_OFFSET: String(PORT_OFFSET) }
+      delete env.KAFKAJS_DR_DC1_BROKERS
+      delete env.KAFKAJS_DR_DC2_BROKERS
+      await startNode({
+        name: 'supervisor',
+        stateDir: this.stateDir,
+        script: BED_FILES.supervisor,
+        // TypeScript, run with tsx's loader given by absolute path: `--import tsx` would resolve
+        // from the caller's folder.
+        nodeOptions: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+        args: [this.stateDir, `--stall-ms=${this.replicationStallMs}`],
+        env,
+        logFile: this.logFile('supervisor'),
+      })
+    }
+    if (this.verbose) this.followSupervisorLog()
+  }
+
+  /** Echoes new lines of the supervisor's log to stdout, without keeping this process alive. */
+  private followSupervisorLog(): void {
+    if (this.stopFollowing !== undefined) return
+    const file = this.logFile('supervisor')
+    let offset = existsSync(file) ? statSync(file).size : 0
+    const onChange = (current: { size: number }): void => {
+      if (current.size < offset) offset = 0
+      if (current.size === offset) return
+      const fd = openSync(file, 'r')
+      const chunk = Buffer.alloc(current.size - offset)
+      try {
+        readSync(fd, chunk, 0, chunk.length, offset)
+      } finally {
+        closeSync(fd)
+      }
+      offset = current.size
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') console.log(`[bed] supervisor: ${line}`)
+    }
+    watchFile(file, { interval: 1000, persistent: false }, onChange)
+    this.stopFollowing = () => unwatchFile(file, onChange)
   }
 
   private async runToCompletion(name: string, mainClass: string, args: string[]): Promise<void> {
@@ -289,6 +477,28 @@ export class KafkaBed {
   private assertAlive(name: BedProcess): void {
     if (livePid(this.stateDir, name) === undefined) {
       throw new Error(`${name} exited during start-up; see ${this.logFile(name)}`)
+    }
+  }
+
+  /** Throws when MM2 is not running and nobody is starting it: replication cannot come. */
+  private assertReplicatorComing(): void {
+    if (livePid(this.stateDir, 'mm2') !== undefined) return
+    // The supervisor is restarting it (stopped, not yet started): keep waiting.
+    if (replicationLocked(this.stateDir)) return
+    // It may have finished the restart between the two looks.
+    if (livePid(this.stateDir, 'mm2') !== undefined) return
+    const hold = replicationHold(this.stateDir)
+    throw new Error(hold !== undefined ? `mm2 is stopped on purpose (${hold}): replication cannot deliver` : `mm2 is not running (it exited?); see ${this.logFile('mm2')}`)
+  }
+
+  /** The profile the brokers were last configured with; undefined before the bed's first start. */
+  private storedProfile(): BrokerProfile | undefined {
+    try {
+      return parseBrokerProfile(readFileSync(join(this.stateDir, PROFILE_FILE), 'utf8').trim())
+    } catch {
+      // A bed started before profiles were recorded: its server.properties tells.
+      const config = join(this.stateDir, BED_CLUSTERS[0]!.name, 'server.properties')
+      return existsSync(config) ? profileOfProperties(readFileSync(config, 'utf8')) : undefined
     }
   }
 

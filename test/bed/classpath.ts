@@ -23,6 +23,7 @@ export const DEFAULT_KAFKA_VERSION = '4.3.1'
 export const BED_FILES = {
   pom: join(here, 'pom.xml'),
   log4j: join(here, 'log4j2.properties'),
+  supervisor: join(here, 'supervisor-main.ts'),
 }
 
 /** Thrown when a prerequisite (java, mvn) is missing: the message says what to install. */

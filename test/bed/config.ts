@@ -14,7 +14,7 @@ export interface BedClusterSpec {
 }
 
 /** Shifts every port of the bed, so a second bed can run beside the first (KAFKAJS_DR_BED_PORT_OFFSET). */
-const PORT_OFFSET = Number(process.env.KAFKAJS_DR_BED_PORT_OFFSET ?? 0)
+export const PORT_OFFSET = Number(process.env.KAFKAJS_DR_BED_PORT_OFFSET ?? 0)
 
 /** The two datacenters of the local bed. */
 export const BED_CLUSTERS: readonly BedClusterSpec[] = [
@@ -22,12 +22,47 @@ export const BED_CLUSTERS: readonly BedClusterSpec[] = [
   { name: 'dc2', port: 29092 + PORT_OFFSET, controllerPort: 29093 + PORT_OFFSET },
 ]
 
+/**
+ * The brokers' group-coordinator settings. `bed` starts a new group's first rebalance at once,
+ * because the tests form hundreds of fresh groups; `kafka-defaults` leaves Kafka's own defaults
+ * (group.initial.rebalance.delay.ms=3000), as users' brokers have them, so a test or benchmark
+ * can show what users will see. `offsets.topic.num.partitions` is not part of a profile: it only
+ * counts when `__consumer_offsets` is created, and it does not change a group's timing.
+ */
+export type BrokerProfile = 'bed' | 'kafka-defaults'
+
+/** What each broker profile adds to server.properties (nothing: Kafka's default). */
+export const BROKER_PROFILES: Readonly<Record<BrokerProfile, Readonly<Record<string, string | number | boolean>>>> = {
+  bed: { 'group.initial.rebalance.delay.ms': 0 },
+  'kafka-defaults': {},
+}
+
+/** Reads a profile name (`bed`, `kafka-defaults`); throws on anything else. */
+export function parseBrokerProfile(value: string): BrokerProfile {
+  if (value === 'bed' || value === 'kafka-defaults') return value
+  throw new Error(`unknown broker profile '${value}': use 'bed' or 'kafka-defaults'`)
+}
+
+/**
+ * The profile a server.properties was written with (for a bed started before the profile was
+ * recorded in the state folder): the one whose every setting the file has.
+ */
+export function profileOfProperties(text: string): BrokerProfile {
+  const props = new Map(text.split('\n').map((line) => line.split('=')).filter((kv) => kv.length >= 2).map(([k, ...v]) => [k!.trim(), v.join('=').trim()]))
+  const keys = new Set(Object.values(BROKER_PROFILES).flatMap((p) => Object.keys(p)))
+  const matches = (profile: BrokerProfile): boolean => [...keys].every((k) => {
+    const wanted = BROKER_PROFILES[profile][k]
+    return wanted === undefined ? !props.has(k) : props.get(k) === String(wanted)
+  })
+  return matches('bed') ? 'bed' : 'kafka-defaults'
+}
+
 function render(props: Record<string, string | number | boolean>): string {
   return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`
 }
 
 /** server.properties of one combined broker+controller with static voters (no `--standalone` format). */
-export function brokerProperties(cluster: BedClusterSpec, dataDir: string): string {
+export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profile: BrokerProfile = 'bed'): string {
   return render({
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -47,7 +82,7 @@ export function brokerProperties(cluster: BedClusterSpec, dataDir: string): stri
     'transaction.state.log.min.isr': 1,
     'share.coordinator.state.topic.replication.factor': 1,
     'share.coordinator.state.topic.min.isr': 1,
-    'group.initial.rebalance.delay.ms': 0,
+    ...BROKER_PROFILES[profile],
     // After a kill -9 the restarted node must wait for its old registration's session to expire
     // (DUPLICATE_BROKER_REGISTRATION): 3 s instead of the default 9 s.
     'broker.session.timeout.ms': 3000,

@@ -1,15 +1,20 @@
 /**
- * The bed's JVM processes: started detached (they outlive `npm run bed:up`), remembered by pid
- * file, and recognised by a marker system property so that a reused pid is never mistaken for
- * ours and `down --all` can find strays from another checkout.
+ * The bed's processes (the JVMs and the Node.js supervisor of MirrorMaker 2): started detached
+ * (they outlive `npm run bed:up`), remembered by pid file, and recognised by a marker argument so
+ * that a reused pid is never mistaken for ours and `down --all` can find strays from another
+ * checkout.
  */
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { readdirSync } from 'node:fs'
+import { basename } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 
-/** System property every bed JVM carries: `-Dkafkajs-dr.bed=<state dir>#<process name>`. */
+/**
+ * Argument every bed process carries: `-Dkafkajs-dr.bed=<state dir>#<process name>` (a system
+ * property for a JVM; an ignored argument for the Node.js supervisor).
+ */
 export const MARKER = '-Dkafkajs-dr.bed='
 
 /** What the OS says of a bed process. */
@@ -37,12 +42,32 @@ function markerOf(stateDir: string, name: string): string {
   return `${MARKER}${stateDir}#${name}`
 }
 
-function cmdline(pid: number): string | undefined {
+/** A Node.js process of the bed (the supervisor): `node <nodeOptions> <script> <marker> <args>`. */
+export interface NodeSpec {
+  name: string
+  stateDir: string
+  script: string
+  /** Options for node itself, e.g. `--import <loader>` to run TypeScript. */
+  nodeOptions: string[]
+  args: string[]
+  env: NodeJS.ProcessEnv
+  logFile: string
+}
+
+/** The process's arguments, argv[0] first (undefined when it is gone or not readable). */
+function argvOf(pid: number): string[] | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    return raw.split('\0').filter((arg, i, all) => arg !== '' || i < all.length - 1)
   } catch {
     return undefined
   }
+}
+
+/** Only JVMs and Node.js carry the marker as an argument of their own; a shell or grep that merely mentions it is not ours. */
+function isBedRuntime(argv: string[]): boolean {
+  const program = basename(argv[0] ?? '')
+  return program === 'java' || program.startsWith('node')
 }
 
 function osState(pid: number): ProcessState {
@@ -63,7 +88,8 @@ export function livePid(stateDir: string, name: string): number | undefined {
   if (!existsSync(file)) return undefined
   const pid = Number(readFileSync(file, 'utf8').trim())
   if (!Number.isInteger(pid) || pid <= 0) return undefined
-  if (!cmdline(pid)?.includes(markerOf(stateDir, name))) return undefined
+  const argv = argvOf(pid)
+  if (argv === undefined || !isBedRuntime(argv) || !argv.includes(markerOf(stateDir, name))) return undefined
   return osState(pid) === 'stopped' ? undefined : pid
 }
 
@@ -75,19 +101,35 @@ export function processState(stateDir: string, name: string): ProcessState {
 
 /** Starts the JVM detached, output appended to its log file; returns its pid. */
 export async function startJvm(spec: JvmSpec): Promise<number> {
-  const log = openSync(spec.logFile, 'a')
+  return spawnDetached(spec.name, spec.stateDir, spec.logFile, 'java', [
+    markerOf(spec.stateDir, spec.name),
+    ...spec.jvmOptions,
+    '-cp', spec.classpath,
+    spec.mainClass,
+    ...spec.args,
+  ], process.env)
+}
+
+/** Starts a Node.js script detached (this Node.js binary), output appended to its log file; returns its pid. */
+export async function startNode(spec: NodeSpec): Promise<number> {
+  return spawnDetached(spec.name, spec.stateDir, spec.logFile, process.execPath, [
+    ...spec.nodeOptions,
+    spec.script,
+    markerOf(spec.stateDir, spec.name),
+    ...spec.args,
+  ], spec.env)
+}
+
+async function spawnDetached(name: string, stateDir: string, logFile: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = openSync(logFile, 'a')
   try {
-    const child = spawn('java', [
-      markerOf(spec.stateDir, spec.name),
-      ...spec.jvmOptions,
-      '-cp', spec.classpath,
-      spec.mainClass,
-      ...spec.args,
-    ], { detached: true, stdio: ['ignore', log, log] })
+    // Detached with no pipe back to us: the process outlives `npm run bed:up`, and a reader of our
+    // output (`| tee`) is never kept waiting for it.
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log], env })
     const pid = child.pid
-    if (pid === undefined) throw new Error(`could not start ${spec.name}`)
+    if (pid === undefined) throw new Error(`could not start ${name}`)
     child.unref()
-    await writeFile(pidFile(spec.stateDir, spec.name), `${pid}\n`)
+    await writeFile(pidFile(stateDir, name), `${pid}\n`)
     return pid
   } finally {
     closeSync(log)
@@ -130,18 +172,16 @@ export async function stopProcess(stateDir: string, name: string, graceMs: numbe
   await rm(pidFile(stateDir, name), { force: true })
 }
 
-/** Every live bed process on the machine, from any checkout: pid and marker value. */
+/** Every live bed process on the machine, from any checkout: pid and marker value (`<state dir>#<name>`). */
 export function allBedProcesses(): Array<{ pid: number, marker: string }> {
   const found: Array<{ pid: number, marker: string }> = []
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry)
     if (!Number.isInteger(pid) || pid === process.pid) continue
-    const args = cmdline(pid)
-    const start = args?.indexOf(MARKER) ?? -1
-    if (args === undefined || start < 0 || osState(pid) === 'stopped') continue
-    // Only JVMs carry the marker as an argument of their own; skip shells that merely mention it.
-    if (!args.startsWith('java ') && !args.includes('/java ')) continue
-    found.push({ pid, marker: args.slice(start + MARKER.length).split(' ')[0] ?? '' })
+    const argv = argvOf(pid)
+    const marker = argv?.find((arg) => arg.startsWith(MARKER))
+    if (argv === undefined || marker === undefined || !isBedRuntime(argv) || osState(pid) === 'stopped') continue
+    found.push({ pid, marker: marker.slice(MARKER.length) })
   }
   return found
 }

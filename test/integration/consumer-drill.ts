@@ -126,7 +126,7 @@ export async function consumerDrill(fault: 'kill' | 'pause', label: string = fau
     // its timestamp) plus what the checkpoint interval may hold back.
     const perSecond = processedOnDc1 / ((brokenAt - ledger.calls[0]!.at) / 1000)
     expect(dupsAfterFailover).toBeLessThanOrEqual(PARTITIONS + Math.ceil(perSecond))
-    console.log(`${label}: processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
+    console.log(`${label} (broker group settings '${bed().brokerProfile}'): processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
       `duplicates at failover ${dupsAfterFailover} (bound ${PARTITIONS + Math.ceil(perSecond)}), total duplicates ${duplicates(ledger)}; ` +
       `handler calls from dc1 while away (a window of ${failbackStartedAt - restoredAt} ms after it was back): ${callsFromDc1WhileAway.length}; moves: ${moves.join('; ')}`)
     return { firstOnDc2Ms: firstOnDc2.at - brokenAt, duplicatesAtFailover: dupsAfterFailover, totalDuplicates: duplicates(ledger), callsFromDc1WhileAway: callsFromDc1WhileAway.length }
