@@ -1,7 +1,6 @@
 /**
- * Consumer benchmarks: throughput through FailoverConsumer (checkpointing on) against a raw
- * kafkajs consumer on the same topic in the same run, and, per kill -9 of the active cluster,
- * the time to the first record consumed on the survivor and the duplicates it cost.
+ * Consumer throughput through FailoverConsumer (checkpointing on) against a raw kafkajs consumer
+ * on the same topic in the same run. Consumer failover is measured in consumer-failover.ts.
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -10,7 +9,6 @@ import { bed, createTopic, drClient, formatRatios, median, pairedRatios, rawKafk
 
 const RECORDS = 200_000
 const ROUNDS = 6
-const FAILOVER_TRIALS = 3
 
 async function fill(cluster: 'dc1' | 'dc2', topic: string, count: number, spacedTimestamps = false, recordBytes = 100): Promise<void> {
   const producer = rawKafka(cluster).producer()
@@ -81,63 +79,4 @@ export async function benchConsumeThroughput(recordBytes = 100): Promise<Row[]> 
     ...formatRatios(rates.raw, rates.wrapped, pairedRatios(rates.wrapped, rates.raw)),
     goal: '>= 0.97',
   }]
-}
-
-async function failoverTrial(): Promise<{ ms: number, duplicates: number }> {
-  const topic = `bench-cfo-${Date.now()}`
-  const total = 20_000
-  await createTopic('dc1', topic, 6)
-  await fill('dc1', topic, total, true)
-  while ((await bed.highWatermark('dc2', `dc1.${topic}`)) < total) await delay(250)
-
-  const dr = drClient()
-  await dr.connect()
-  const consumer = dr.consumer({ groupId: `bench-cfo-${randomBytes(4).toString('hex')}`, sessionTimeout: 10_000 })
-  const seen = new Map<string, number>()
-  let killedAt = 0
-  let firstOnSurvivor = 0
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  await consumer.run({
-    eachMessage: async ({ message, cluster }) => {
-      const id = message.value!.toString()
-      seen.set(id, (seen.get(id) ?? 0) + 1)
-      if (cluster === 'dc2' && firstOnSurvivor === 0) firstOnSurvivor = Date.now()
-      if (seen.size % 100 === 0) await delay(20) // a handler doing some work
-    },
-  })
-  while (seen.size < total / 3) await delay(10)
-  killedAt = Date.now()
-  await bed.kill('dc1')
-  while (seen.size < total && Date.now() - killedAt < 120_000) await delay(50)
-  await consumer.disconnect()
-  await dr.disconnect()
-  await bed.start('dc1')
-  let duplicates = 0
-  for (const n of seen.values()) duplicates += n - 1
-  if (seen.size < total) throw new Error(`lost records: ${total - seen.size}`)
-  return { ms: firstOnSurvivor - killedAt, duplicates }
-}
-
-export async function benchConsumeFailover(): Promise<Row[]> {
-  const trials: Array<{ ms: number, duplicates: number }> = []
-  for (let i = 0; i < FAILOVER_TRIALS; i++) trials.push(await failoverTrial())
-  console.log(`consumer failover trials: ${trials.map((t) => `${t.ms} ms / ${t.duplicates} dup`).join(', ')}`)
-  const ms = median(trials.map((t) => t.ms))
-  return [
-    {
-      measure: `kill -9 of active -> first record consumed on survivor (default settings, ${FAILOVER_TRIALS} trials)`,
-      raw: 'n/a (no failover)',
-      wrapper: `median ${ms} ms (max ${Math.max(...trials.map((t) => t.ms))})`,
-      ratio: ms <= 6000 ? 'meets goal' : 'misses goal',
-      goal: 'median <= 6000 ms',
-    },
-    {
-      measure: 'duplicates per consumer failover (20,000 records, 6 partitions, zero lost)',
-      raw: 'n/a',
-      wrapper: `median ${median(trials.map((t) => t.duplicates))} (max ${Math.max(...trials.map((t) => t.duplicates))})`,
-      ratio: '-',
-      goal: 'bounded',
-    },
-  ]
 }

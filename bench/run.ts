@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
- * `npm run bench -- throughput` or `-- failover` runs one part only.
+ * `npm run bench -- throughput` or `-- failover` runs one part only; `--trials N` sets the consumer
+ * failover trials per fault and broker setting (default 20). Consumer failover runs on the bed's
+ * group settings and again on Kafka's defaults (the brokers are restarted for it and back).
  */
-import { benchConsumeFailover, benchConsumeThroughput } from './consume.js'
+import { benchConsumeThroughput } from './consume.js'
+import { benchConsumerFailover } from './consumer-failover.js'
 import { benchFailover } from './failover.js'
 import { benchProduce } from './produce.js'
 import { bed, printTable, type Row } from './common.js'
@@ -13,7 +16,11 @@ async function main(): Promise<void> {
   await bed.up()
   console.log(`bed: Kafka ${bed.kafkaVersion}, broker group settings '${bed.brokerProfile}'`)
   const rows: Row[] = []
-  const only = process.argv[2]
+  const args = process.argv.slice(2)
+  const trialsAt = args.indexOf('--trials')
+  const trials = trialsAt >= 0 ? Number(args.splice(trialsAt, 2)[1]) : 20
+  if (!Number.isInteger(trials) || trials < 1) throw new Error('--trials takes a whole number above 0')
+  const only = args[0]
   if (only !== undefined && only !== 'throughput' && only !== 'failover') throw new Error(`unknown part '${only}': use 'throughput' or 'failover'`)
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
@@ -23,7 +30,16 @@ async function main(): Promise<void> {
     }
     if (bed.canInjectFaults && only !== 'throughput') {
       rows.push(...await benchFailover())
-      rows.push(...await benchConsumeFailover())
+      const profile = bed.brokerProfile
+      try {
+        for (const setting of ['bed', 'kafka-defaults'] as const) {
+          await bed.setBrokerProfile(setting)
+          const label = setting === 'bed' ? 'group.initial.rebalance.delay.ms=0 (bed)' : 'group.initial.rebalance.delay.ms=3000 (Kafka default)'
+          rows.push(...await benchConsumerFailover(trials, label))
+        }
+      } finally {
+        if (profile !== 'external') await bed.setBrokerProfile(profile)
+      }
     }
   } finally {
     if (!wasUp) await bed.down()
