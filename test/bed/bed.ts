@@ -306,7 +306,17 @@ export class KafkaBed {
     const producer = this.kafka(source).producer({ allowAutoTopicCreation: true })
     await producer.connect()
     try {
-      await producer.send({ topic: PROBE_TOPIC, messages: [{ value: `probe ${Date.now()}` }] })
+      // A broker that has just (re)started answers metadata before it leads its partitions
+      // (NOT_LEADER_OR_FOLLOWER): try again until it does, within the deadline.
+      for (;;) {
+        try {
+          await producer.send({ topic: PROBE_TOPIC, messages: [{ value: `probe ${Date.now()}` }] })
+          break
+        } catch (error) {
+          if (Date.now() >= deadline) throw error
+          await delay(500)
+        }
+      }
     } finally {
       await producer.disconnect()
     }

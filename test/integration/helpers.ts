@@ -47,7 +47,17 @@ export async function withAdmin<T>(cluster: string, fn: (admin: Admin) => Promis
 
 /** Creates a topic on one cluster of the bed. */
 export async function createTopic(cluster: string, topic: string, numPartitions = 1, configEntries: Array<{ name: string, value: string }> = []): Promise<void> {
-  await withAdmin(cluster, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }))
+  // Right after a broker (re)start, kafkajs' leader wait can answer UNKNOWN_TOPIC_OR_PARTITION
+  // once and does not retry it: try again (creating an existing topic is a no-op).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withAdmin(cluster, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }))
+      return
+    } catch (error) {
+      if (attempt >= 10 || (error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
+      await delay(500)
+    }
+  }
 }
 
 /** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
