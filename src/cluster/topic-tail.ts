@@ -77,7 +77,11 @@ export class TopicTail {
       }
     }
     if (this.closed) return
-    this.timer ??= setInterval(() => void this.refresh().catch(() => {}), this.options.topicCheckIntervalMs ?? 5000).unref()
+    // Looks for wanted topics that do not exist yet (or a consumer that kafkajs gave up on); once
+    // every wanted topic is followed, a check costs nothing.
+    this.timer ??= setInterval(() => {
+      if (this.consumer === undefined || this.subscribed.length < this.wanted.size) void this.refresh().catch(() => {})
+    }, this.options.topicCheckIntervalMs ?? 5000).unref()
     if (added) void this.refresh().catch(() => {})
   }
 

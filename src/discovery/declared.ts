@@ -172,6 +172,8 @@ export class DeclaredPolicy implements DiscoveryPolicy {
   readonly name = 'declared'
   private newest: Declaration | undefined
   private readonly tails = new Map<string, TopicTail>()
+  /** Clusters whose control topic has been read up to its end once. */
+  private readonly caughtUp = new Set<string>()
 
   constructor(private readonly clusters: readonly ClusterConnection[], private readonly topic: string, private readonly timeoutMs: number) {}
 
@@ -204,12 +206,20 @@ export class DeclaredPolicy implements DiscoveryPolicy {
   async stop(): Promise<void> {
     const tails = [...this.tails.values()]
     this.tails.clear()
+    this.caughtUp.clear()
     await Promise.all(tails.map((t) => t.close()))
   }
 
+  /**
+   * The first time a cluster is healthy, waits until its tail has read what the control topic
+   * holds; after that the tail receives each declaration as it is written, and a round reads
+   * memory only (no request per poll).
+   */
   private async catchUp(cluster: ClusterConnection): Promise<void> {
+    if (this.caughtUp.has(cluster.name)) return
     try {
       await this.tailOf(cluster).caughtUp(this.timeoutMs)
+      this.caughtUp.add(cluster.name)
     } catch (error) {
       log('could not read the control topic on %s: %s', cluster.name, errorMessage(error))
     }
