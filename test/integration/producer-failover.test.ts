@@ -6,9 +6,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
-import { NoActiveClusterError } from '../../src/index.js'
+import { NoActiveClusterError, SendFailedError, TimeoutError } from '../../src/index.js'
 import { createDrillTopic, drClient, idsOnClusters, resentAcrossFirstSwitch, runProducerDrill, type DrillLedger } from './drill.js'
-import { bed, unique, waitFor } from './helpers.js'
+import { bed, readRecords, unique, waitFor } from './helpers.js'
 import type { MultiClusterKafka } from '../../src/index.js'
 
 const STREAM = { total: 20_000, perSend: 50, ratePerSec: 1000, concurrency: 4 }
@@ -139,6 +139,103 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
     console.log(`flapping: switches while flapping ${switchesWhileFlapping}, total ${ledger.switches.length}, acked ${ledger.acked.size}, rejected ${ledger.rejected}`)
     expect(ledger.sends.filter((s) => s.error !== undefined).map((s) => s.error)).toEqual([])
     await dr.disconnect()
+  })
+
+  /** An error and its causes, as `name: message` joined by ' <- '. */
+  function causeChain(error: unknown): string {
+    const parts: string[] = []
+    for (let e = error, depth = 0; e instanceof Error && depth < 5; e = (e.cause ?? (e as { originalError?: unknown }).originalError), depth++) parts.push(`${e.name}: ${e.message}`)
+    return parts.join(' <- ')
+  }
+
+  /** Kills both clusters and waits until the client has seen both down. */
+  async function killBoth(client: MultiClusterKafka): Promise<void> {
+    await Promise.all([bed().kill('dc1'), bed().kill('dc2')])
+    await waitFor('both clusters down', () => client.status().clusters.every((c) => c.health === 'down'), 20_000, 50)
+  }
+
+  /**
+   * Both clusters back and replication flowing. MirrorMaker 2 outlived both clusters and can take
+   * minutes to recover its tasks: it is restarted so that the next test starts on a whole bed.
+   */
+  async function restoreAfterBothDown(): Promise<void> {
+    await Promise.all([bed().start('dc1'), bed().start('dc2')])
+    await bed().stop('mm2')
+    await bed().up()
+  }
+
+  it('both clusters down: a send rejects with SendFailedError holding every attempt\'s error, after its deliveryTimeoutMs', async () => {
+    const topic = unique('pf-both-down')
+    await createDrillTopic(topic)
+    dr = drClient()
+    await dr.connect()
+    const deliveryTimeoutMs = 8000
+    const producer = dr.producer({ deliveryTimeoutMs })
+    await producer.connect()
+    try {
+      await producer.send({ topic, messages: [{ key: 'before', value: 'before' }] })
+      await killBoth(dr)
+      const started = Date.now()
+      const error = await producer.send({ topic, messages: [{ key: 'lost', value: 'lost' }] }).then(() => undefined, (e: unknown) => e)
+      const elapsed = Date.now() - started
+      const attempts = error instanceof SendFailedError ? error.errors : []
+      const kinds = new Set(attempts.map(causeChain))
+      console.log(`both down: rejected after ${elapsed} ms (deliveryTimeoutMs ${deliveryTimeoutMs}) with ${attempts.length} attempt error(s) [${[...kinds].join('; ')}]: ${(error as Error | undefined)?.message}`)
+      expect(error).toBeInstanceOf(SendFailedError)
+      const failed = error as SendFailedError
+      expect(failed).toMatchObject({ name: 'SendFailedError', code: 'ERR_SEND_FAILED', retriable: true, topic })
+      // Several attempts, each with its own error, oldest first; the cause is the last one. Each is
+      // the dead cluster's refusal: none is a timeout of an attempt begun as the deadline struck.
+      expect(attempts.length).toBeGreaterThan(1)
+      for (const attempt of attempts) {
+        expect(attempt).toBeInstanceOf(Error)
+        expect(attempt).not.toBeInstanceOf(TimeoutError)
+        expect(causeChain(attempt)).toMatch(/ECONNREFUSED/)
+      }
+      expect(new Set(attempts).size).toBe(attempts.length)
+      expect(failed.cause).toBe(attempts.at(-1))
+      expect(failed.message).toContain(`after ${attempts.length} attempt(s)`)
+      // It kept trying until the deadline and gave up soon after it.
+      expect(elapsed).toBeGreaterThanOrEqual(deliveryTimeoutMs)
+      expect(elapsed).toBeLessThan(deliveryTimeoutMs + 5000)
+    } finally {
+      await producer.disconnect()
+      await dr.disconnect()
+      await restoreAfterBothDown()
+    }
+  })
+
+  it('both clusters down: a send succeeds when a cluster returns within its deadline', async () => {
+    const topic = unique('pf-both-back')
+    await createDrillTopic(topic)
+    dr = drClient()
+    await dr.connect()
+    const deliveryTimeoutMs = 120_000
+    const producer = dr.producer({ deliveryTimeoutMs })
+    await producer.connect()
+    try {
+      await killBoth(dr)
+      const started = Date.now()
+      let ackedAt = 0
+      const sending = producer.send({ topic, messages: [{ key: 'waits', value: 'waits' }] }).then((r) => { ackedAt = Date.now(); return r })
+      sending.catch(() => {})
+      // Long enough that more sends than the default maxAttempts (20) fail on the dead clusters
+      // before dc2 is back: they must not end the send before its deadline.
+      await delay(10_000)
+      expect(ackedAt).toBe(0)
+      const restartAt = Date.now()
+      await bed().start('dc2')
+      const readyAt = Date.now()
+      const metadata = await sending
+      console.log(`both down: dc2 started ${restartAt - started} ms after the send began (the bed saw it ready ${readyAt - restartAt} ms later); send acknowledged ${ackedAt - started} ms after it began, ${ackedAt - restartAt} ms after dc2's start, deadline ${deliveryTimeoutMs} ms`)
+      expect(metadata.map((m) => m.errorCode)).toEqual([0])
+      expect(dr.activeCluster).toBe('dc2')
+      expect((await readRecords('dc2', topic, 1)).map((r) => r.value)).toEqual(['waits'])
+    } finally {
+      await producer.disconnect()
+      await dr.disconnect()
+      await restoreAfterBothDown()
+    }
   })
 })
 
