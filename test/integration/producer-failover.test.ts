@@ -219,9 +219,10 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       let ackedAt = 0
       const sending = producer.send({ topic, messages: [{ key: 'waits', value: 'waits' }] }).then((r) => { ackedAt = Date.now(); return r })
       sending.catch(() => {})
-      // Long enough that more sends than the default maxAttempts (20) fail on the dead clusters
-      // before dc2 is back: they must not end the send before its deadline.
-      await delay(10_000)
+      // Long enough that more attempts than the default maxAttempts (20, at least about 22 s of
+      // refused connections and back-off) fail before dc2 is back: they must not end the send
+      // before its deadline.
+      await delay(20_000)
       expect(ackedAt).toBe(0)
       const restartAt = Date.now()
       await bed().start('dc2')
