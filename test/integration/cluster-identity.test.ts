@@ -110,5 +110,5 @@ describe.skipIf(!bed().canInjectFaults)('cluster identity: a cluster replaced at
     } finally {
       await producer.disconnect()
     }
-  })
+  }, 300_000) // two broker restarts (a new storage format for one) on a loaded 2-core bed
 })

@@ -155,6 +155,12 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
   }
 
   /**
+   * Each both-down test restarts both clusters and MirrorMaker 2 on top of its own waits: up to
+   * 160 s on this 2-core bed, too close to the suite's 180 s.
+   */
+  const BOTH_DOWN_TIMEOUT_MS = 360_000
+
+  /**
    * Both clusters back and replication flowing. MirrorMaker 2 outlived both clusters and can take
    * minutes to recover its tasks: it is restarted so that the next test starts on a whole bed.
    */
@@ -203,7 +209,7 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       await dr.disconnect()
       await restoreAfterBothDown()
     }
-  })
+  }, BOTH_DOWN_TIMEOUT_MS)
 
   it('both clusters down: a send succeeds when a cluster returns within its deadline', async () => {
     const topic = unique('pf-both-back')
@@ -237,7 +243,7 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       await dr.disconnect()
       await restoreAfterBothDown()
     }
-  })
+  }, BOTH_DOWN_TIMEOUT_MS)
 })
 
 describe('multi-cluster client against the bed', () => {
