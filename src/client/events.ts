@@ -16,7 +16,7 @@ export interface ClusterDownEvent {
   timestamp: number
   /** Name of the cluster that went down. */
   cluster: string
-  /** The probe error that tipped it. */
+  /** The probe error that tipped it (or, for a replaced cluster, the `ClusterIdChangedError`). */
   error: Error | undefined
 }
 
@@ -38,7 +38,11 @@ export interface FailoverFailedEvent extends SwitchInfo {
 export interface MultiClusterEvents {
   /** A cluster became healthy (after `successThreshold` good probes). */
   'cluster:up': (event: ClusterUpEvent) => void
-  /** A cluster went down (after `failureThreshold` failed probes). */
+  /**
+   * A cluster went down (after `failureThreshold` failed probes). Emitted again, without a
+   * `cluster:up` between, when a cluster that is down answers with another cluster id than the one
+   * first seen (`error` is a `ClusterIdChangedError`): it was replaced, and stays down.
+   */
   'cluster:down': (event: ClusterDownEvent) => void
   /** The active cluster is changing; producers already route to `to`. */
   'failover:start': (event: SwitchInfo) => void

@@ -4,6 +4,7 @@
  * which cluster should be active. It only decides; the client carries out the switch.
  */
 import type { ClusterConnection } from '../cluster/index.js'
+import { ClusterIdChangedError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { HealthTracker } from './health-tracker.js'
 import type { ClusterView, DiscoveryPolicy, DiscoveryView, HealthState } from './types.js'
@@ -21,7 +22,10 @@ export interface ResolvedHealthOptions {
 
 /** What discovery tells its owner. */
 export interface DiscoveryHooks {
-  /** A cluster's health changed. */
+  /**
+   * A cluster's health changed; or, with state `'down'` again, a cluster already down answered
+   * as another cluster (`detail.error` is the ClusterIdChangedError).
+   */
   onHealthChange(cluster: string, state: HealthState, detail: { error?: Error, clusterId?: string }): void
   /** The policy wants `cluster` active (only called when it differs from `active()`). */
   onDecision(cluster: string): void
@@ -37,6 +41,8 @@ export class Discovery {
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly lastProbeAt = new Map<string, number>()
   private readonly lastError = new Map<string, Error>()
+  /** Per cluster, the cluster id of the other cluster last reported answering at its address. */
+  private readonly impostors = new Map<string, string>()
   private timer: NodeJS.Timeout | undefined
   private running = false
   private deciding = false
@@ -152,9 +158,19 @@ export class Discovery {
       else this.lastError.set(name, result.error)
       const tracker = this.trackers.get(name)!
       const changed = tracker.record(result.ok)
+      const error = result.ok ? undefined : result.error
+      const impostor = error instanceof ClusterIdChangedError ? error.actual : undefined
+      if (changed === 'up') this.impostors.delete(name)
       if (changed) {
         log('%s is %s', name, changed)
+        if (changed === 'down' && impostor !== undefined) this.impostors.set(name, impostor)
         this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
+      } else if (impostor !== undefined && tracker.state === 'down' && this.impostors.get(name) !== impostor) {
+        // Down already (it died first), and now another cluster answers at its address: reported
+        // once per cluster id, so that why it stays down is not only in status().
+        log('%s answers as another cluster: %s', name, errorMessage(error))
+        this.impostors.set(name, impostor)
+        this.hooks.onHealthChange(name, 'down', { error })
       } else if (!result.ok && tracker.state === 'up') {
         // A suspect cluster is confirmed (or cleared) at once rather than at the next tick: the
         // thresholds still guard against flapping, but a dead cluster is declared down in

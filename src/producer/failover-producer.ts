@@ -7,7 +7,8 @@
  * cluster wrote without answering; the provenance id lets readers drop such copies.
  */
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
-import pRetry from 'p-retry'
+import { setTimeout as delay } from 'node:timers/promises'
+import pRetry, { AbortError } from 'p-retry'
 import { FAILOVER_RETRY, disconnectQuietly, type FailoverContext } from '../cluster/index.js'
 import { KafkaDRError, NotConnectedError, SendFailedError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
@@ -18,6 +19,9 @@ import { validateProducerConfig } from './options.js'
 import type { FailoverProducerConfig } from './types.js'
 
 const log = logger('producer')
+
+/** The shortest pause between two attempts of a send, in ms (p-retry's first back-off). */
+const MIN_BACKOFF_MS = 50
 
 /** Raised inside an attempt whose cluster stopped being active while it ran. */
 class SwitchedAwayError extends KafkaDRError {
@@ -159,9 +163,21 @@ export class FailoverProducer {
     const errors: unknown[] = []
     const started = Date.now()
     const deadline = started + this.deliveryTimeoutMs
+    // Attempts counted against maxAttempts: not those that failed on a cluster discovery holds
+    // down. While no cluster can take the send, its attempts only wait (paced by the back-off) for
+    // one to return; counting them would end the send long before deliveryTimeoutMs.
+    let counted = 0
     try {
       return await pRetry(async () => {
         const remaining = deadline - Date.now()
+        // p-retry cuts the last back-off short at the deadline (by its own clock, give or take a
+        // few ms): an attempt begun then could only time out at once, and that timeout would hide
+        // the real error. A retry needs at least the shortest back-off's time left; with less, the
+        // send rejects with the last real error, at its deadline.
+        if (errors.length > 0 && remaining < MIN_BACKOFF_MS) {
+          if (remaining > 0) await delay(remaining)
+          throw new AbortError(errors.at(-1) as Error)
+        }
         const cluster = await this.ctx.waitForActive(remaining)
         const budget = Math.max(1, Math.min(this.attemptTimeoutMs, deadline - Date.now()))
         try {
@@ -170,11 +186,12 @@ export class FailoverProducer {
           return await this.whileActive(cluster, withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }))
         } catch (error) {
           if (isClusterFailure(error)) this.ctx.reportError(cluster, error)
+          if (this.ctx.healthOf(cluster) !== 'down') counted++
           throw error
         }
       }, {
-        retries: this.maxAttempts - 1,
-        minTimeout: 50,
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: MIN_BACKOFF_MS,
         maxTimeout: 1000,
         factor: 2,
         randomize: true,
@@ -184,7 +201,7 @@ export class FailoverProducer {
           errors.push(error)
           log('attempt %d for %s failed: %s', attemptNumber, topic, errorMessage(error))
         },
-        shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline,
+        shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline && counted < this.maxAttempts,
       })
     } catch (error) {
       if (errors.length === 0) errors.push(error)

@@ -27,7 +27,9 @@ export interface FailoverProducerConfig extends Omit<ProducerConfig, 'retry' | '
    */
   attemptTimeoutMs?: number
   /**
-   * Most attempts per send, across clusters.
+   * Most attempts per send, across clusters. An attempt that fails on a cluster the health probes
+   * hold down is not counted: while no cluster can take the send, it keeps trying (about once a
+   * second) until `deliveryTimeoutMs`, so that a cluster that returns in time still takes it.
    *
    * @default 20
    */

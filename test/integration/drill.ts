@@ -5,7 +5,7 @@
  */
 import kafkajs from 'kafkajs'
 import { setTimeout as delay } from 'node:timers/promises'
-import { MultiClusterKafka, type FailoverCompleteEvent, type MultiClusterKafkaOptions } from '../../src/index.js'
+import { MultiClusterKafka, type FailoverCompleteEvent, type MultiClusterKafkaOptions, type SwitchInfo } from '../../src/index.js'
 import { bed, createTopic, highWatermark, readRecords } from './helpers.js'
 
 /** Fast detection for tests: probes every 250 ms, a hung probe fails after 750 ms. */
@@ -24,11 +24,43 @@ export function drClient(overrides: Partial<MultiClusterKafkaOptions> = {}): Mul
   })
 }
 
+/** The drill producer's delivery deadline: far longer than the tests' detection time (FAST_HEALTH). */
+export const DRILL_DELIVERY_TIMEOUT_MS = 20_000
+
+/** One `send()` of a drill. */
+export interface DrillSend {
+  ids: string[]
+  /** When the send began, and the active cluster then (where its first attempt went). */
+  startedAt: number
+  startedOn: string | undefined
+  /** When it was acknowledged or rejected. */
+  settledAt: number
+  /** Why it was rejected (undefined when acknowledged). */
+  error?: string
+}
+
 /** What a drill saw. */
 export interface DrillLedger {
   acked: Set<string>
   rejected: number
+  /** Every send, in the order they settled. */
+  sends: DrillSend[]
   switches: FailoverCompleteEvent[]
+  /** Each switch as it started (the active cluster changes at that moment). */
+  switchStarts: SwitchInfo[]
+}
+
+/**
+ * Ids of the acknowledged sends that began on `from` before the first switch away from it and were
+ * acknowledged after that switch had started. By then `from` was dead or hung and the producer had
+ * stopped waiting on it, so their acknowledgement can only come from a re-send on another cluster.
+ */
+export function resentAcrossFirstSwitch(ledger: DrillLedger, from = 'dc1'): string[] {
+  const switchedAt = ledger.switchStarts.find((s) => s.from === from)?.timestamp
+  if (switchedAt === undefined) return []
+  return ledger.sends
+    .filter((s) => s.error === undefined && s.startedOn === from && s.startedAt < switchedAt && s.settledAt >= switchedAt)
+    .flatMap((s) => s.ids)
 }
 
 /**
@@ -36,9 +68,10 @@ export interface DrillLedger {
  * `ratePerSec` records per second, while `fault` runs alongside.
  */
 export async function runProducerDrill(dr: MultiClusterKafka, topic: string, options: { total: number, perSend: number, ratePerSec: number, concurrency: number }, fault: () => Promise<void>): Promise<DrillLedger> {
-  const ledger: DrillLedger = { acked: new Set(), rejected: 0, switches: [] }
+  const ledger: DrillLedger = { acked: new Set(), rejected: 0, sends: [], switches: [], switchStarts: [] }
+  dr.on('failover:start', (e) => ledger.switchStarts.push(e))
   dr.on('failover:complete', (e) => ledger.switches.push(e))
-  const producer = dr.producer({ deliveryTimeoutMs: 20_000 })
+  const producer = dr.producer({ deliveryTimeoutMs: DRILL_DELIVERY_TIMEOUT_MS })
   await producer.connect()
   const sends = options.total / options.perSend
   const intervalMs = (1000 * options.perSend) / options.ratePerSec
@@ -50,11 +83,15 @@ export async function runProducerDrill(dr: MultiClusterKafka, topic: string, opt
       const due = started + n * intervalMs
       if (due > Date.now()) await delay(due - Date.now())
       const ids = Array.from({ length: options.perSend }, (_, i) => `m-${n * options.perSend + i}`)
+      const startedAt = Date.now()
+      const startedOn = dr.activeCluster
       try {
         await producer.send({ topic, messages: ids.map((id) => ({ key: id, value: id })) })
         for (const id of ids) ledger.acked.add(id)
-      } catch {
+        ledger.sends.push({ ids, startedAt, startedOn, settledAt: Date.now() })
+      } catch (error) {
         ledger.rejected += ids.length
+        ledger.sends.push({ ids, startedAt, startedOn, settledAt: Date.now(), error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
       }
     }
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClusterConnection, ProbeResult } from '../../../src/cluster/index.js'
+import { ClusterIdChangedError } from '../../../src/errors.js'
 import { Discovery, type ResolvedHealthOptions } from '../../../src/discovery/discovery.js'
 import { priorityPolicy, stickyPolicy } from '../../../src/discovery/policies.js'
 import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryView, HealthState } from '../../../src/discovery/types.js'
@@ -38,13 +39,16 @@ class FakeCluster {
     gate?.open()
   }
 
+  /** The error of a failed probe (default: unreachable). */
+  failure: () => Error = () => new Error(`${this.name} unreachable`)
+
   async probe(timeoutMs: number): Promise<ProbeResult> {
     this.probes.push(timeoutMs)
     if (this.gate) await this.gate.promise
     const ok = this.script.length > 0 ? this.script.shift()! : this.healthy
     return ok
       ? { ok: true, clusterId: `${this.name}-id`, latencyMs: 1 }
-      : { ok: false, error: new Error(`${this.name} unreachable`), latencyMs: 1 }
+      : { ok: false, error: this.failure(), latencyMs: 1 }
   }
 
   asConnection(): ClusterConnection {
@@ -507,5 +511,52 @@ describe('Discovery.stop with a decision in flight', () => {
     const stoppedAt = dc1.probes.length
     await vi.advanceTimersByTimeAsync(10 * HEALTH.intervalMs)
     expect(dc1.probes.length).toBe(stoppedAt)
+  })
+})
+
+describe('Discovery and a cluster replaced at the same address', () => {
+  const replaced = (actual: string) => () => new ClusterIdChangedError('dc2', 'dc2-id', actual)
+
+  it('reports a cluster that was down and answers as another cluster with cluster:down again, once per cluster id', async () => {
+    const dc1 = new FakeCluster('dc1', 1)
+    const dc2 = new FakeCluster('dc2', 2).answer(true)
+    dc2.healthy = false
+    const h = harness([dc1, dc2], stickyPolicy)
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    expect(h.discovery.healthOf('dc2')).toBe('down')
+    expect(h.changes.filter((c) => c.cluster === 'dc2').map((c) => [c.state, c.detail.error?.message])).toEqual([['up', undefined], ['down', 'dc2 unreachable']])
+    // The replacement answers: one more 'down', with the id error, then nothing while it stays.
+    dc2.failure = replaced('other-id')
+    await vi.advanceTimersByTimeAsync(5 * HEALTH.intervalMs)
+    const downs = h.changes.filter((c) => c.cluster === 'dc2' && c.state === 'down')
+    expect(downs).toHaveLength(2)
+    expect(downs[1]!.detail.error).toBeInstanceOf(ClusterIdChangedError)
+    expect(downs[1]!.detail.error).toMatchObject({ expected: 'dc2-id', actual: 'other-id' })
+    expect(h.discovery.healthOf('dc2')).toBe('down')
+    // Unreachable for a moment, then the same impostor: not reported again; another one is.
+    dc2.failure = () => new Error('dc2 unreachable')
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    dc2.failure = replaced('other-id')
+    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    expect(h.changes.filter((c) => c.cluster === 'dc2' && c.state === 'down')).toHaveLength(2)
+    dc2.failure = replaced('third-id')
+    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    const after = h.changes.filter((c) => c.cluster === 'dc2' && c.state === 'down')
+    expect(after).toHaveLength(3)
+    expect(after[2]!.detail.error).toMatchObject({ actual: 'third-id' })
+    expect(h.decisions).toEqual(['dc1'])
+  })
+
+  it('reports a cluster that was up and answers as another cluster once, when it goes down', async () => {
+    const dc1 = new FakeCluster('dc1', 1)
+    const h = harness([dc1], stickyPolicy, { health: { failureThreshold: 2 } })
+    await h.discovery.start()
+    dc1.healthy = false
+    dc1.failure = () => new ClusterIdChangedError('dc1', 'dc1-id', 'other-id')
+    await vi.advanceTimersByTimeAsync(5 * HEALTH.intervalMs)
+    const downs = h.changes.filter((c) => c.state === 'down')
+    expect(downs).toHaveLength(1)
+    expect(downs[0]!.detail.error).toBeInstanceOf(ClusterIdChangedError)
   })
 })

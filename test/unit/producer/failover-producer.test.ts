@@ -1,0 +1,82 @@
+/**
+ * FailoverProducer's delivery loop over a fake context and a fake kafkajs producer: how attempts
+ * are counted against maxAttempts and what a rejection holds. Whether failover works on real
+ * clusters is shown by the integration drills.
+ */
+import kafkajs, { type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs'
+import { describe, expect, it } from 'vitest'
+import type { ClusterConnection, FailoverContext } from '../../../src/cluster/index.js'
+import { FailoverProducer } from '../../../src/producer/failover-producer.js'
+import { SendFailedError, TimeoutError } from '../../../src/index.js'
+
+const RECORD: ProducerRecord = { topic: 'orders', messages: [{ key: 'k', value: 'v' }] }
+const ACK: RecordMetadata[] = [{ topicName: 'orders', partition: 0, errorCode: 0 }]
+
+/** One cluster, dc1, always active, whose health and send outcome the test sets. */
+function fakeCluster(send: () => Promise<RecordMetadata[]>): { ctx: FailoverContext, health: { value: 'up' | 'down' } } {
+  const health: { value: 'up' | 'down' } = { value: 'up' }
+  const producer = { events: {}, connect: async () => {}, disconnect: async () => {}, send, isIdempotent: () => false } as unknown as Producer
+  const cluster = { name: 'dc1', priority: 1, kafka: { producer: () => producer } } as unknown as ClusterConnection
+  const ctx = {
+    clusters: [cluster],
+    activeCluster: 'dc1',
+    connection: () => cluster,
+    waitForActive: async () => 'dc1',
+    onActiveChange: () => () => {},
+    onClusterUp: () => () => {},
+    onClusterDown: () => () => {},
+    healthOf: () => health.value,
+    reportError: () => {},
+    addParticipant: () => () => {},
+  } as unknown as FailoverContext
+  return { ctx, health }
+}
+
+/** A refused connection, after the few ms a real one takes. */
+function refused(): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1')), 5))
+}
+
+describe('FailoverProducer: attempts and deadline', () => {
+  it('stops after maxAttempts failures on a cluster held up', async () => {
+    let sends = 0
+    const { ctx } = fakeCluster(() => { sends++; return refused() })
+    const producer = new FailoverProducer(ctx, { deliveryTimeoutMs: 10_000, maxAttempts: 3 }, undefined)
+    await producer.connect()
+    const started = Date.now()
+    const error = await producer.send(RECORD).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SendFailedError)
+    expect(sends).toBe(3)
+    expect((error as SendFailedError).errors).toHaveLength(3)
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('does not count attempts on a cluster held down: keeps trying until deliveryTimeoutMs', async () => {
+    let sends = 0
+    const { ctx, health } = fakeCluster(() => { sends++; return refused() })
+    health.value = 'down'
+    const deliveryTimeoutMs = 1500
+    const producer = new FailoverProducer(ctx, { deliveryTimeoutMs, maxAttempts: 1 }, undefined)
+    await producer.connect()
+    const started = Date.now()
+    const error = await producer.send(RECORD).catch((e: unknown) => e) as SendFailedError
+    expect(error).toBeInstanceOf(SendFailedError)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(deliveryTimeoutMs)
+    expect(sends).toBeGreaterThan(1)
+    expect(error.errors).toHaveLength(sends)
+    // No attempt was started at the deadline only to time out: every error is the cluster's own.
+    for (const e of error.errors) expect(e).toBeInstanceOf(kafkajs.KafkaJSConnectionError)
+    expect(error.errors.some((e) => e instanceof TimeoutError)).toBe(false)
+    expect(error.cause).toBe(error.errors.at(-1))
+  })
+
+  it('delivers once a cluster held down answers again, after more failures than maxAttempts', async () => {
+    let sends = 0
+    const { ctx, health } = fakeCluster(() => (++sends <= 4 ? refused() : Promise.resolve(ACK)))
+    health.value = 'down'
+    const producer = new FailoverProducer(ctx, { deliveryTimeoutMs: 10_000, maxAttempts: 2 }, undefined)
+    await producer.connect()
+    await expect(producer.send(RECORD)).resolves.toEqual(ACK)
+    expect(sends).toBe(5)
+  })
+})
