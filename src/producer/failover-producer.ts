@@ -9,7 +9,7 @@
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
 import { setTimeout as delay } from 'node:timers/promises'
 import pRetry, { AbortError } from 'p-retry'
-import { FAILOVER_RETRY, disconnectQuietly, type FailoverContext } from '../cluster/index.js'
+import { disconnectQuietly, type FailoverContext } from '../cluster/index.js'
 import { KafkaDRError, NotConnectedError, SendFailedError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
