@@ -78,9 +78,9 @@ async function trial(fault: 'kill' | 'pause'): Promise<FailoverTrial> {
 }
 
 /** Runs `trials` trials of each fault and returns table rows; `setting` names the broker settings in force. */
-export async function benchConsumerFailover(trials: number, setting: string): Promise<Row[]> {
+export async function benchConsumerFailover(trials: number, setting: string, faults: ReadonlyArray<'kill' | 'pause'> = ['kill', 'pause']): Promise<Row[]> {
   const rows: Row[] = []
-  for (const fault of ['kill', 'pause'] as const) {
+  for (const fault of faults) {
     const results: FailoverTrial[] = []
     for (let i = 0; i < trials; i++) {
       const result = await trial(fault)

@@ -3,7 +3,9 @@
  * Throughput is always a ratio against raw kafkajs measured in the same run.
  * `npm run bench -- throughput` or `-- failover` runs one part only; `--trials N` sets the consumer
  * failover trials per fault and broker setting (default 20). Consumer failover runs on the bed's
- * group settings and again on Kafka's defaults (the brokers are restarted for it and back).
+ * group settings and again on Kafka's defaults (the brokers are restarted for it and back);
+ * `--settings kafka-defaults` and `--faults kill` narrow it (the producer failover part then
+ * does not run).
  */
 import { benchConsumeThroughput } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
@@ -17,9 +19,16 @@ async function main(): Promise<void> {
   console.log(`bed: Kafka ${bed.kafkaVersion}, broker group settings '${bed.brokerProfile}'`)
   const rows: Row[] = []
   const args = process.argv.slice(2)
-  const trialsAt = args.indexOf('--trials')
-  const trials = trialsAt >= 0 ? Number(args.splice(trialsAt, 2)[1]) : 20
+  const option = (name: string): string | undefined => {
+    const at = args.indexOf(name)
+    return at >= 0 ? args.splice(at, 2)[1] : undefined
+  }
+  const trials = Number(option('--trials') ?? 20)
   if (!Number.isInteger(trials) || trials < 1) throw new Error('--trials takes a whole number above 0')
+  const settings = (option('--settings') ?? 'bed,kafka-defaults').split(',') as Array<'bed' | 'kafka-defaults'>
+  if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults')) throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
+  const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
+  if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
   const only = args[0]
   if (only !== undefined && only !== 'throughput' && only !== 'failover') throw new Error(`unknown part '${only}': use 'throughput' or 'failover'`)
   try {
@@ -29,13 +38,13 @@ async function main(): Promise<void> {
       rows.push(...await benchConsumeThroughput(bytes))
     }
     if (bed.canInjectFaults && only !== 'throughput') {
-      rows.push(...await benchFailover())
+      if (settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
       const profile = bed.brokerProfile
       try {
-        for (const setting of ['bed', 'kafka-defaults'] as const) {
+        for (const setting of settings) {
           await bed.setBrokerProfile(setting)
           const label = setting === 'bed' ? 'group.initial.rebalance.delay.ms=0 (bed)' : 'group.initial.rebalance.delay.ms=3000 (Kafka default)'
-          rows.push(...await benchConsumerFailover(trials, label))
+          rows.push(...await benchConsumerFailover(trials, label, faults))
         }
       } finally {
         if (profile !== 'external') await bed.setBrokerProfile(profile)
