@@ -103,6 +103,8 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
   }
   partitions.sort(byTopicPartition)
   refused.sort(byTopicPartition)
+  // Sorted like the rest, whatever order the checkpoint topics were read in.
+  unmapped.sort((a, b) => a.checkpoint.cluster === b.checkpoint.cluster ? byTopicPartition(a.checkpoint, b.checkpoint) : a.checkpoint.cluster < b.checkpoint.cluster ? -1 : 1)
   const result: TranslationResult = {
     group,
     targetCluster,

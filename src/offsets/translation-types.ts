@@ -173,7 +173,7 @@ export interface TranslationResult {
   partitions: TranslatedPartition[]
   /** Translators that declined (for example `timestamp` on a `LogAppendTime` topic). */
   refused: RefusedTranslation[]
-  /** Checkpoints that name a partition or topic the target does not have. */
+  /** Checkpoints that name a partition or topic the target does not have, sorted by cluster, topic and partition. */
   unmapped: UnmappedCheckpoint[]
   /** Partitions resolved by the missing-checkpoint policy. */
   missing: MissingPosition[]
