@@ -94,6 +94,7 @@ export interface TranslateOffsetsRequest {
    * holds for 3 s. A failover consumer passes the warm view it keeps of every cluster instead.
    *
    * @default a one-shot read with `kafka`
+   * @internal
    */
   readCheckpoints?: CheckpointSourceReader
 }
