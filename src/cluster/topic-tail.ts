@@ -92,7 +92,7 @@ export class TopicTail {
    *
    * @throws {@link TimeoutError} after `timeoutMs`; kafkajs errors when the cluster does not answer
    */
-  async caughtUp(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async caughtUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
     await withTimeout(this.refresh(), timeoutMs, `following ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
     const admin = await this.options.admin()
@@ -105,7 +105,6 @@ export class TopicTail {
     })), Math.max(1, deadline - Date.now()), `watermarks of ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
     const behind = (): string[] => [...ends].filter(([key, high]) => (this.nextOffsets.get(key) ?? 0n) < high).map(([key]) => key)
     while (behind().length > 0) {
-      signal?.throwIfAborted()
       if (Date.now() >= deadline) throw new TimeoutError(`following ${this.options.what} on '${this.options.cluster}' did not catch up within ${timeoutMs} ms; behind: ${behind().join(', ')}`, { cluster: this.options.cluster })
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
