@@ -146,7 +146,8 @@ export class FailoverConsumer {
 
   /**
    * Starts consuming on the active cluster, and a standby session on every other cluster that is
-   * up. Resolves once the active session runs (as kafkajs' `run()`, before the group join); its
+   * up. Resolves once the active session has subscribed (unlike kafkajs' `run()`, before the group
+   * join, which may wait for the group's dead members to time out on a cluster that came back); its
    * partitions are positioned at the join: at the group's checkpoints translated onto the
    * cluster where they are newer than the group's commit there, else where kafkajs would start.
    * A failed `run()` leaves the consumer able to `run()` again.

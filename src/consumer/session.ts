@@ -149,8 +149,8 @@ export class ConsumerSession {
   }
 
   /**
-   * Subscribes to `topics` and runs, as a standby or active. Resolves once kafkajs runs (the
-   * group join goes on in the background: see {@link joined}).
+   * Subscribes to `topics` and runs, as a standby or active. Resolves once subscribed; the group
+   * join goes on in the background (see {@link joined}).
    */
   async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], active: boolean): Promise<void> {
     const { consumer } = this
@@ -164,9 +164,18 @@ export class ConsumerSession {
     await consumer.connect()
     await consumer.subscribe({ topics, fromBeginning })
     const { eachMessage, eachBatch, ...options } = run
-    await consumer.run(eachMessage
+    // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that
+    // has just come back that join waits for the group's dead members to time out (kafkajs'
+    // `sessionTimeout`, 30 s by default). Bounding it would restart the session, and every restart
+    // of every instance is one more rebalance for the whole group. `joined` tells when it is done;
+    // kafkajs reports a failed join as a crash (and restarts the consumer itself).
+    consumer.run(eachMessage
       ? { ...options, eachBatch: this.eachMessageOverBatches(eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null), eachBatchAutoResolve: false }
       : { ...options, eachBatch: this.wrapEachBatch(eachBatch!, run.eachBatchAutoResolve !== false, run.autoCommitInterval != null || run.autoCommitThreshold != null) })
+      .catch((error: unknown) => {
+        log('running %s on %s failed: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
+        if (!this.stopped) this.setup.onClusterError(error)
+      })
     log('session on %s (%s) runs %s', this.cluster, active ? 'active' : 'standby', topics.join(', '))
   }
 
@@ -431,7 +440,6 @@ export class ConsumerSession {
   }
 }
 
-/** Index of the message with `offset`, searched from `from` onwards first, then from the start; -1 if absent. */
 function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string, partitions: number[] }> {
   const byTopic = new Map<string, number[]>()
   for (const { topic, partition } of partitions) {
@@ -442,6 +450,7 @@ function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: str
   return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }))
 }
 
+/** Index of the message with `offset`, searched from `from` onwards first, then from the start; -1 if absent. */
 function indexOfOffset(messages: readonly KafkaMessage[], offset: string, from: number): number {
   for (let i = from; i < messages.length; i++) if (messages[i]!.offset === offset) return i
   for (let i = 0; i < from && i < messages.length; i++) if (messages[i]!.offset === offset) return i

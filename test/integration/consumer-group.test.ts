@@ -38,27 +38,35 @@ async function groupDrill(fault: 'kill' | 'pause'): Promise<void> {
   const instances = Array.from({ length: INSTANCES }, () => new AppProcess(INSTANCE, config))
   const records = () => instances.flatMap((i) => i.events.filter((e) => e.event === 'record'))
   const seen = () => new Set(records().map((e) => e.id))
+  let faulted = false
   try {
     await Promise.all(instances.map((i) => i.next('instance running', (e) => e.event === 'running')))
     await waitFor('a third of the records handled', () => seen().size >= RECORDS / 3, 120_000, 50)
     const faultAt = Date.now()
+    faulted = true
     if (fault === 'kill') await bed().kill('dc1')
     else bed().pause('dc1')
     const firsts = await Promise.all(instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', 60_000)))
     await waitFor('every record handled', () => first.every((id) => seen().has(id)), 120_000, 250)
-    const handledBefore = records().filter((e) => e.at! < faultAt)
-    const perSecond = handledBefore.length / ((faultAt - Math.min(...handledBefore.map((e) => e.at!))) / 1000)
+    // The group's throughput when the fault came: over the 2 s before it, when every instance
+    // had its share (the average since the first record would include the group's ramp-up).
+    const perSecond = records().filter((e) => e.at! < faultAt && e.at! >= faultAt - 2000).length / 2
     const duplicates = records().length - seen().size
-    // One checkpoint interval (1 s) of the group's throughput, plus a boundary record per partition.
-    const bound = Math.ceil(perSecond) + 2 * PARTITIONS
+    // Records an instance handled from dc1 after the fault, before its switch stopped delivery
+    // there (kafkajs' fetched batches, for up to the detection time): no checkpoint of them can
+    // reach dc2 before the survivor positions, so they come again.
+    const afterFault = records().filter((e) => e.cluster === 'dc1' && e.at! >= faultAt).length
+    // One checkpoint interval (1 s) of the group's throughput, those, and a boundary record per partition.
+    const bound = Math.ceil(perSecond) + afterFault + 2 * PARTITIONS
+    console.log(`[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault)`)
     expect(duplicates).toBeLessThanOrEqual(bound)
     // Fenced: no instance handled a record from dc1 after it moved.
     const moved = Object.fromEntries(instances.map((i, n) => [n, i.events.find((e) => e.event === 'moved' && e.cluster === 'dc2')?.at ?? Infinity]))
     const lateFromDc1 = instances.flatMap((i, n) => i.events.filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > moved[n]!))
     expect(lateFromDc1).toEqual([])
     const restoredAt = Date.now()
-    if (fault === 'kill') await bed().start('dc1')
-    else bed().resume('dc1')
+    faulted = false
+    await restore(fault)
 
     // Failback: every instance back on dc1, and records of both origins read there.
     await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
@@ -72,7 +80,14 @@ async function groupDrill(fault: 'kill' | 'pause'): Promise<void> {
     throw error
   } finally {
     await Promise.all(instances.map((i) => i.kill()))
+    // A failed drill leaves dc1 as the next test needs it.
+    if (faulted) await restore(fault)
   }
+}
+
+async function restore(fault: 'kill' | 'pause'): Promise<void> {
+  if (fault === 'kill') await bed().start('dc1')
+  else bed().resume('dc1')
 }
 
 describe.skipIf(!bed().canInjectFaults)('a consumer group of several instances (separate processes)', () => {
