@@ -8,7 +8,7 @@ import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange 
 import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
-import { FailoverError, NotConnectedError } from '../errors.js'
+import { asKafkaDRError, FailoverError, NotConnectedError } from '../errors.js'
 import { FailoverConsumer } from '../consumer/failover-consumer.js'
 import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
@@ -91,7 +91,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           this.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
           this.context.clusterUp(cluster)
         } else if (health === 'down') {
-          this.emit('cluster:down', { timestamp, cluster, error: detail.error })
+          this.emit('cluster:down', { timestamp, cluster, error: detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }) })
           this.context.clusterDown(cluster)
           if (this.pinned === cluster) this.pinned = undefined
         }

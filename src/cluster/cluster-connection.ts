@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { ClusterIdChangedError } from '../errors.js'
+import { ClusterIdChangedError, KafkaClientError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProbeResult } from './types.js'
@@ -74,7 +74,7 @@ export class ClusterConnection {
       return { ok: true, clusterId, latencyMs: Date.now() - started }
     } catch (error) {
       this.dropProbeAdmin(timeoutMs)
-      const err = error instanceof Error ? error : new Error(String(error))
+      const err = error instanceof Error ? error : new KafkaClientError(String(error), { cluster: this.name, cause: error })
       log('probe of %s failed: %s', this.name, errorMessage(err))
       return { ok: false, error: err, latencyMs: Date.now() - started }
     }

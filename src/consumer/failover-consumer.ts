@@ -17,8 +17,9 @@
  * target stays active.
  */
 import type { Consumer } from 'kafkajs'
+import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
-import { InvalidOptionError, NotConnectedError } from '../errors.js'
+import { asKafkaDRError, InvalidOptionError, NotConnectedError, type KafkaDRError } from '../errors.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
@@ -36,6 +37,12 @@ import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 const log = logger('consumer')
+
+/**
+ * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.
+ * kafkajs exports them only from this module of its own (the package has no exports map).
+ */
+const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
 
 /** Upper bound of the back-off between attempts of a move, in ms. */
 const MAX_MOVE_RETRY_MS = 5000
@@ -113,15 +120,25 @@ export class FailoverConsumer {
         }
       },
     })
-    this.events = ctx.clusters[0]!.kafka.consumer({ groupId: this.groupId }).events
+    this.events = CONSUMER_EVENTS
   }
 
-  /** Resolves once an active cluster is known and the checkpoint topic exists there. */
+  /**
+   * Resolves once an active cluster is known and the checkpoint topic exists there.
+   *
+   * @throws `NoActiveClusterError` when no cluster is active within 30 s; `TimeoutError` or
+   * `KafkaClientError` (kafkajs' error as `cause`) when the checkpoint topic cannot be prepared.
+   */
   async connect(): Promise<void> {
     if (this.state === 'closed') throw new NotConnectedError('FailoverConsumer (disconnected; create a new one)')
     if (this.state !== 'new') return
-    const active = await this.ctx.waitForActive(30_000)
-    await this.prepareCluster(active)
+    let active: string | undefined
+    try {
+      active = await this.ctx.waitForActive(30_000)
+      await this.prepareCluster(active)
+    } catch (error) {
+      throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
+    }
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
     for (const c of this.ctx.clusters) if (c.name !== active) void this.prepareCluster(c.name).catch(() => {})
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
@@ -173,7 +190,7 @@ export class FailoverConsumer {
     } catch (error) {
       await this.stopSessions()
       if (this.state === 'running') this.state = 'connected'
-      throw error
+      throw asKafkaDRError(error, `Running the consumer of '${this.groupId}' failed`, { group: this.groupId })
     }
     for (const c of this.ctx.clusters) this.ensureStandby(c.name)
     const maintenanceMs = this.newCopyCheckIntervalMs > 0 ? this.newCopyCheckIntervalMs : 5000
@@ -207,27 +224,32 @@ export class FailoverConsumer {
    * With `autoCommit: false` these commits are what gets checkpointed.
    */
   commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    return this.current().commitOffsets(...args)
+    const session = this.current()
+    return session.commitOffsets(...args).catch((error: unknown) => { throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
 
   /** Seeks a partition of a physical topic on the active cluster. */
   seek(...args: Parameters<Consumer['seek']>): void {
-    this.current().consumer.seek(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Seeking', () => session.consumer.seek(...args))
   }
 
   /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    this.current().pause(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Pausing', () => session.pause(...args))
   }
 
   /** Resumes paused physical topics (partitions) on the active cluster. */
   resume(...args: Parameters<Consumer['resume']>): void {
-    this.current().resume(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Resuming', () => session.resume(...args))
   }
 
   /** Describes the group on the active cluster. */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    return this.current().consumer.describeGroup()
+    const session = this.current()
+    return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
 
   /**
@@ -295,7 +317,7 @@ export class FailoverConsumer {
         else reject(error)
       }
       const fail = (error: unknown, attempt: number): void => {
-        const cause = error instanceof Error ? error : new Error(String(error))
+        const cause = this.moveError(error, to)
         log('moving %s to %s failed (attempt %d): %s', this.groupId, to, attempt, errorMessage(cause))
         this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to, attempt, error: cause })
         settle(cause)
@@ -393,7 +415,7 @@ export class FailoverConsumer {
       position: (s, assigned) => this.positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
       onPositionFailed: (error, attempt) => {
         if (this.currentMove?.session === session) this.currentMove.fail(error, attempt)
-        else this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: error instanceof Error ? error : new Error(String(error)) })
+        else this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: this.moveError(error, cluster) })
       },
       onClusterError: (error) => this.ctx.reportError(cluster, error),
     })
@@ -489,6 +511,20 @@ export class FailoverConsumer {
     const admin = await this.ctx.connection(cluster).admin()
     await withTimeout(ensureCheckpointTopic(admin, this.checkpointTopic), 15_000, `creating ${this.checkpointTopic} on '${cluster}'`, { cluster })
     await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
+  }
+
+  /** A move's failure as the `consumer:move-failed` payload carries it. */
+  private moveError(error: unknown, to: string): KafkaDRError {
+    return asKafkaDRError(error, `Moving the consumer of '${this.groupId}' to '${to}' failed`, { group: this.groupId, cluster: to })
+  }
+
+  /** Runs a synchronous kafkajs call on `session`, its error wrapped. */
+  private wrapSync(session: ConsumerSession, what: string, call: () => void): void {
+    try {
+      call()
+    } catch (error) {
+      throw asKafkaDRError(error, `${what} '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
+    }
   }
 
   private current(): ConsumerSession {

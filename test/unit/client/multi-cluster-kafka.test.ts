@@ -222,6 +222,7 @@ describe('MultiClusterKafka.producer on an unconnected client', () => {
     const error = await producer.transaction().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KafkaDRError)
     expect((error as Error).message).toContain('does not support transactions')
+    expect(error).toMatchObject({ name: 'UnsupportedOperationError', code: 'ERR_UNSUPPORTED' })
   })
 
   it.each([
