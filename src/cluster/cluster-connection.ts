@@ -113,13 +113,6 @@ export class ClusterConnection {
     return this.sharedAdmin
   }
 
-  /** Drops the shared admin after an error, so the next call reconnects. */
-  resetAdmin(timeoutMs = 5000): void {
-    const current = this.sharedAdmin
-    this.sharedAdmin = undefined
-    void current?.then((admin) => disconnectQuietly(admin, timeoutMs), () => {})
-  }
-
   /** Closes the probe and shared admins, each bounded by `timeoutMs`. */
   async close(timeoutMs = 5000): Promise<void> {
     const shared = this.sharedAdmin

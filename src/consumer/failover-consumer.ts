@@ -29,6 +29,7 @@ import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectObject, expectString } from '../util/validate.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
+import { CLUSTER_CALL_TIMEOUT_MS, CopyFinder, sameTopics } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
 import { Positioner, type PositionReason } from './positioning.js'
 import { validateConsumerConfig, type ValidConsumerOptions } from './options.js'
@@ -48,8 +49,6 @@ const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/in
 const MAX_MOVE_RETRY_MS = 5000
 /** How long a switch away from a healthy cluster waits for the target's standby to join, in ms. */
 const JOIN_WAIT_MS = 60_000
-/** Bound on listing a cluster's topics and on starting a session there, in ms. */
-const CLUSTER_CALL_TIMEOUT_MS = 10_000
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
 export class FailoverConsumer {
@@ -80,8 +79,7 @@ export class FailoverConsumer {
   private moveGeneration = 0
   /** The move under way: positioning failures of its session are its failures. */
   private currentMove: { session?: ConsumerSession, fail: (error: unknown, attempt: number) => void } | undefined
-  /** Clusters whose topics are being listed for new copies right now. */
-  private readonly checkingCopies = new Set<string>()
+  private readonly copies: CopyFinder
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private runConfig: FailoverRunConfig | undefined
@@ -97,6 +95,7 @@ export class FailoverConsumer {
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
     this.producers = new CheckpointProducers(ctx)
+    this.copies = new CopyFinder(ctx, this.groupId, () => this.subscription?.topics ?? [])
     this.writer = new CheckpointWriter({
       group: this.groupId,
       topic: this.checkpointTopic,
@@ -386,22 +385,14 @@ export class FailoverConsumer {
     if (this.state !== 'running') return
     for (const c of this.ctx.clusters) this.ensureStandby(c.name)
     if (this.newCopyCheckIntervalMs === 0) return
-    for (const [cluster, session] of this.sessions) {
-      if (this.checkingCopies.has(cluster) || this.ctx.healthOf(cluster) !== 'up') continue
-      this.checkingCopies.add(cluster)
-      void this.physicalTopics(cluster)
-        .then((topics) => {
-          const added = topics.filter((t) => !session.topics.includes(t))
-          if (added.length === 0 || this.state !== 'running' || this.sessions.get(cluster) !== session) return
-          log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
-          if (session === this.delivering && this.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
-          if (session.isActive) return
-          this.dropSession(cluster, session)
-          this.ensureStandby(cluster)
-        })
-        .catch((error: unknown) => log('checking %s for new copies of %s failed: %s', cluster, this.groupId, errorMessage(error)))
-        .finally(() => this.checkingCopies.delete(cluster))
-    }
+    this.copies.checkForNew(this.sessions, (cluster, session, added) => {
+      if (this.state !== 'running' || this.sessions.get(cluster) !== session) return
+      log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
+      if (session === this.delivering && this.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
+      if (session.isActive) return
+      this.dropSession(cluster, session)
+      this.ensureStandby(cluster)
+    })
   }
 
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
@@ -450,20 +441,9 @@ export class FailoverConsumer {
     await Promise.all(sessions.map((s) => s.stop(this.teardownTimeoutMs)))
   }
 
-  /**
-   * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
-   * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
-   * would without kafkajs-dr. Copies that appear later are found by {@link maintain}.
-   */
-  private async physicalTopics(cluster: string): Promise<string[]> {
-    const admin = await this.ctx.connection(cluster).admin(CLUSTER_CALL_TIMEOUT_MS)
-    const existing = new Set(await withTimeout(admin.listTopics(), CLUSTER_CALL_TIMEOUT_MS, `listing topics of '${cluster}'`, { cluster }))
-    const names = this.ctx.clusters.map((c) => c.name)
-    return this.subscription!.topics.flatMap((logical) => {
-      const copies = this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names)
-      const present = copies.filter((t) => existing.has(t))
-      return present.length > 0 ? present : copies.slice(0, 1)
-    })
+  /** The physical copies of the subscribed logical topics on `cluster` (see {@link CopyFinder.physicalTopics}). */
+  private physicalTopics(cluster: string): Promise<string[]> {
+    return this.copies.physicalTopics(cluster)
   }
 
   // ---- checkpoints --------------------------------------------------------------------------
@@ -536,9 +516,5 @@ export class FailoverConsumer {
   private assertState(expected: 'connected', what: string): void {
     if (this.state !== expected) throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
   }
-}
-
-function sameTopics(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((t) => b.includes(t))
 }
 

@@ -13,6 +13,7 @@ import { disconnectQuietly, type FailoverContext } from '../cluster/index.js'
 import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
+import { ConnectOnce } from '../util/connect-once.js'
 import { withTimeout } from '../util/timeout.js'
 import { isClusterFailure, isRetriable } from './retriable.js'
 import { validateProducerConfig } from './options.js'
@@ -25,7 +26,7 @@ const MIN_BACKOFF_MS = 50
 
 interface ClusterProducer {
   producer: Producer
-  connected: Promise<void> | undefined
+  connection: ConnectOnce
 }
 
 type Stamped = Message[]
@@ -66,7 +67,9 @@ export class FailoverProducer {
     this.attemptTimeoutMs = options.attemptTimeoutMs
     this.maxAttempts = options.maxAttempts
     for (const cluster of ctx.clusters) {
-      this.perCluster.set(cluster.name, { producer: cluster.kafka.producer(options.kafkajs), connected: undefined })
+      const producer = cluster.kafka.producer(options.kafkajs)
+      const connection = new ConnectOnce(producer, (error) => log('producer connection to %s failed: %s', cluster.name, errorMessage(error)))
+      this.perCluster.set(cluster.name, { producer, connection })
     }
     this.first = this.perCluster.values().next().value!.producer
     this.events = this.first.events
@@ -217,15 +220,7 @@ export class FailoverProducer {
   }
 
   private ensureConnected(cluster: string): Promise<void> {
-    const entry = this.perCluster.get(cluster)!
-    if (!entry.connected) {
-      entry.connected = entry.producer.connect()
-      entry.connected.catch((error: unknown) => {
-        entry.connected = undefined
-        log('producer connection to %s failed: %s', cluster, errorMessage(error))
-      })
-    }
-    return entry.connected
+    return this.perCluster.get(cluster)!.connection.connect()
   }
 
   private assertConnected(): void {
