@@ -20,20 +20,15 @@ import type { Consumer } from 'kafkajs'
 import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError, type KafkaDRError } from '../errors.js'
-import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
-import { CheckpointView } from '../offsets/checkpoint-view.js'
-import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
-import type { CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectObject, expectString } from '../util/validate.js'
-import { CheckpointProducers } from './checkpoint-producers.js'
+import { Checkpointing } from './checkpointing.js'
 import { CLUSTER_CALL_TIMEOUT_MS, CopyFinder, sameTopics } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
 import { Positioner, type PositionReason } from './positioning.js'
 import { validateConsumerConfig, type ValidConsumerOptions } from './options.js'
-import { ProcessedPositions } from './positions.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
@@ -58,18 +53,12 @@ export class FailoverConsumer {
   readonly groupId: string
   /** The validated configuration, defaults applied. */
   private readonly options: ValidConsumerOptions
-  private readonly checkpointTopic: string
-  private readonly writeToAllClusters: boolean
   private readonly teardownTimeoutMs: number
   private readonly newCopyCheckIntervalMs: number
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
-  private readonly writer: CheckpointWriter
-  private readonly producers: CheckpointProducers
+  /** Processed positions, the checkpoint writer and the warm checkpoint views. */
+  private readonly checkpoints: Checkpointing
   private readonly positioner: Positioner
-  /** The checkpoint view of each cluster, from `connect()` on. */
-  private readonly views = new Map<string, CheckpointView>()
-  /** This instance's last processed record per cluster, topic and partition: fresher than any replica. */
-  private readonly positions = new Map<string, ProcessedPositions>()
   private readonly listeners: InstrumentationListener[] = []
   /** The group's session on each cluster: at most one active, the others standbys. */
   private readonly sessions = new Map<string, ConsumerSession>()
@@ -90,28 +79,22 @@ export class FailoverConsumer {
   constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
     this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy })
     this.groupId = this.options.groupId
-    this.checkpointTopic = this.options.checkpoint.topic
-    this.writeToAllClusters = this.options.checkpoint.writeToAllClusters
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
-    this.producers = new CheckpointProducers(ctx)
     this.copies = new CopyFinder(ctx, this.groupId, () => this.subscription?.topics ?? [])
-    this.writer = new CheckpointWriter({
-      group: this.groupId,
-      topic: this.checkpointTopic,
-      intervalMs: this.options.checkpoint.intervalMs,
-      targets: () => this.checkpointTargets(),
-      collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
+    this.checkpoints = new Checkpointing({
+      ctx,
+      options: this.options,
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
-      onError: (info) => this.emitter.emit('checkpoint:failed', info),
+      onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
     })
     this.positioner = new Positioner({
       ctx,
       groupId: this.groupId,
-      checkpointTopic: this.checkpointTopic,
+      checkpointTopic: this.checkpoints.topic,
       options: this.options,
-      view: (cluster) => this.viewOf(cluster),
-      ownPositions: () => this.positions.values(),
+      view: (cluster) => this.checkpoints.viewOf(cluster),
+      ownPositions: () => this.checkpoints.ownPositions(),
       onTranslated: (result) => {
         this.emitter.emit('offsets:translated', result)
         if (result.undecodableCheckpoints > 0) {
@@ -134,14 +117,14 @@ export class FailoverConsumer {
     let active: string | undefined
     try {
       active = await this.ctx.waitForActive(30_000)
-      await this.prepareCluster(active)
+      await this.checkpoints.prepareCluster(active)
     } catch (error) {
       throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
     }
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
-    for (const c of this.ctx.clusters) if (c.name !== active) void this.prepareCluster(c.name).catch(() => {})
+    for (const c of this.ctx.clusters) if (c.name !== active) void this.checkpoints.prepareCluster(c.name).catch(() => {})
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
-    for (const c of this.ctx.clusters) this.viewOf(c.name)
+    for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
       this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
       this.ctx.onClusterUp((cluster) => this.ensureStandby(cluster)),
@@ -182,7 +165,7 @@ export class FailoverConsumer {
     this.state = 'running'
     try {
       const active = await this.ctx.waitForActive(30_000)
-      await this.prepareCluster(active)
+      await this.checkpoints.prepareCluster(active)
       const session = await this.startSession(active, await this.physicalTopics(active), true, 'start')
       this.delivering = session
       void session.activate().then(() => log('%s delivers on %s', this.groupId, active))
@@ -211,11 +194,7 @@ export class FailoverConsumer {
     clearInterval(this.maintenanceTimer)
     for (const remove of this.unsubscribe.splice(0)) remove()
     await this.stopSessions()
-    await this.writer.close()
-    await Promise.all([
-      this.producers.close(this.teardownTimeoutMs),
-      ...[...this.views.values()].map((v) => v.close()),
-    ])
+    await this.checkpoints.close(this.teardownTimeoutMs)
   }
 
   /**
@@ -402,7 +381,7 @@ export class FailoverConsumer {
       kafka: this.ctx.connection(cluster).kafka,
       config: this.options,
       policy: this.ctx.replicationPolicy,
-      positions: this.positionsOn(cluster),
+      positions: this.checkpoints.positionsOn(cluster),
       position: (s, assigned) => this.positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
       onPositionFailed: (error, attempt) => {
         if (this.currentMove?.session === session) this.currentMove.fail(error, attempt)
@@ -444,53 +423,6 @@ export class FailoverConsumer {
   /** The physical copies of the subscribed logical topics on `cluster` (see {@link CopyFinder.physicalTopics}). */
   private physicalTopics(cluster: string): Promise<string[]> {
     return this.copies.physicalTopics(cluster)
-  }
-
-  // ---- checkpoints --------------------------------------------------------------------------
-
-  private viewOf(cluster: string): CheckpointView {
-    let view = this.views.get(cluster)
-    if (!view) {
-      const connection = this.ctx.connection(cluster)
-      view = new CheckpointView({
-        cluster,
-        kafka: connection.kafka,
-        admin: () => connection.admin(CLUSTER_CALL_TIMEOUT_MS),
-        clusters: this.ctx.clusters.map((c) => c.name),
-        policy: this.ctx.replicationPolicy,
-        checkpointTopic: this.checkpointTopic,
-      })
-      this.views.set(cluster, view)
-    }
-    return view
-  }
-
-  private positionsOn(cluster: string): ProcessedPositions {
-    let positions = this.positions.get(cluster)
-    if (!positions) {
-      positions = new ProcessedPositions(cluster)
-      this.positions.set(cluster, positions)
-    }
-    return positions
-  }
-
-  private checkpointTargets(): CheckpointTarget[] {
-    const active = this.ctx.activeCluster
-    // Other clusters only while they are up: a hung one would hold every write for its timeout.
-    const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
-    const targets: CheckpointTarget[] = []
-    for (const cluster of names) {
-      const producer = this.producers.connected(cluster)
-      if (producer) targets.push({ cluster, producer })
-    }
-    return targets
-  }
-
-  /** The checkpoint topic exists on `cluster` and its checkpoint producer is connected. */
-  private async prepareCluster(cluster: string): Promise<void> {
-    const admin = await this.ctx.connection(cluster).admin()
-    await withTimeout(ensureCheckpointTopic(admin, this.checkpointTopic), 15_000, `creating ${this.checkpointTopic} on '${cluster}'`, { cluster })
-    await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
   }
 
   /** A move's failure as the `consumer:move-failed` payload carries it. */
