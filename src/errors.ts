@@ -1,10 +1,13 @@
 /**
- * Typed errors. Every error thrown or emitted by kafkajs-dr is a {@link KafkaDRError} with a
- * stable string `code`, a `retriable` flag, the `cause` and the context that helps (cluster,
- * topic, partition, group).
+ * Typed errors. Every error thrown, rejected with or emitted by kafkajs-dr is a
+ * {@link KafkaDRError} with a stable string `code`, a `retriable` flag, the `cause` and the
+ * context that helps (cluster, topic, partition, group). An error of kafkajs is never passed on
+ * as it is: it becomes the `cause` of a {@link KafkaClientError} (`ERR_KAFKAJS`).
  *
  * `instanceof` works across two copies of this package (for example two versions in one
- * `node_modules` tree): each class carries a `Symbol.for` brand that `Symbol.hasInstance` checks.
+ * `node_modules` tree): every error carries a `Symbol.for('kafkajs-dr.error')` brand, and each
+ * class's `Symbol.hasInstance` compares the `name` set once on each class's prototype (a string,
+ * which minifiers leave alone, unlike constructor names).
  *
  * @module
  */
@@ -25,6 +28,10 @@ export type KafkaDRErrorCode =
   | 'ERR_GROUP_NOT_EMPTY'
   | 'ERR_CODEC'
   | 'ERR_TIMEOUT'
+  | 'ERR_KAFKAJS'
+  | 'ERR_ACTIVE_CLUSTER_MOVED'
+  | 'ERR_SESSION_FENCED'
+  | 'ERR_UNSUPPORTED'
 
 /** Context attached to an error where it is known. */
 export interface KafkaDRErrorContext {
@@ -73,24 +80,29 @@ export class KafkaDRError extends Error {
     if (options.group !== undefined) this.group = options.group
   }
 
-  /** Brand so that `instanceof` survives two copies of the package. */
+  /** Brand so that `instanceof` survives two copies of the package: the error's class name. */
   get [BRAND](): string {
-    return this.constructor.name
+    return this.name
   }
 
   /**
    * Makes `instanceof` work across copies of the package: `value` matches when it carries the
-   * kafkajs-dr brand and (for a subclass) has a class of this name in its prototype chain.
-   *
-   * @internal
+   * kafkajs-dr brand and (for a subclass) has, in its prototype chain, a prototype whose own
+   * `name` is this class's (each class sets it once, as a string literal that minifiers keep).
+   * A subclass that sets no `name` of its own is matched by its prototype chain as usual.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false
     if (this === KafkaDRError) return true
-    // A subclass matches itself and its own subclasses, judged by the prototype chain's names so
-    // that it also works across package copies.
-    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-      if (proto.constructor?.name === this.name) return true
+    const prototype = (this as { prototype?: unknown }).prototype
+    if (typeof prototype !== 'object' || prototype === null || !Object.hasOwn(prototype, 'name')) {
+      return Function.prototype[Symbol.hasInstance].call(this, value)
+    }
+    const wanted = (prototype as { name: unknown }).name
+    // A subclass matches itself and its own subclasses, judged by the names on the prototype chain
+    // so that it also works across package copies.
+    for (let proto: object | null = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, 'name') && (proto as { name: unknown }).name === wanted) return true
     }
     return false
   }
@@ -217,3 +229,61 @@ export class TimeoutError extends KafkaDRError {
   }
 }
 TimeoutError.prototype.name = 'TimeoutError'
+
+/**
+ * A kafkajs call failed (connecting, subscribing, running, committing, seeking, describing the
+ * group, reading or writing offsets and checkpoints). `cause` is kafkajs' own error; `retriable`
+ * is kafkajs' verdict on it.
+ */
+export class KafkaClientError extends KafkaDRError {
+  constructor(message: string, options: KafkaDRErrorOptions = {}) {
+    super('ERR_KAFKAJS', message, options)
+  }
+}
+KafkaClientError.prototype.name = 'KafkaClientError'
+
+/**
+ * An attempt of a send was abandoned because the active cluster moved while it ran; the send is
+ * made again on the new active cluster. Found among `SendFailedError.errors`.
+ */
+export class ActiveClusterMovedError extends KafkaDRError {
+  /** The cluster that became active. */
+  readonly to: string
+  constructor(cluster: string, to: string) {
+    super('ERR_ACTIVE_CLUSTER_MOVED', `Active cluster moved from '${cluster}' to '${to}' during the attempt`, { cluster, retriable: true })
+    this.to = to
+  }
+}
+ActiveClusterMovedError.prototype.name = 'ActiveClusterMovedError'
+
+/**
+ * A consumer's session on a cluster was fenced by a switch: it no longer delivers, so an
+ * `eachBatch` handler still running there cannot resolve offsets (they would be neither committed
+ * nor checkpointed). Thrown by `resolveOffset`; the batch ends and the records come again on the
+ * active cluster.
+ */
+export class SessionFencedError extends KafkaDRError {
+  constructor(cluster: string) {
+    super('ERR_SESSION_FENCED', `consumer session on '${cluster}' was fenced by a switch`, { cluster, retriable: false })
+  }
+}
+SessionFencedError.prototype.name = 'SessionFencedError'
+
+/** An operation kafkajs offers that kafkajs-dr cannot offer across clusters (transactions). */
+export class UnsupportedOperationError extends KafkaDRError {
+  constructor(message: string) {
+    super('ERR_UNSUPPORTED', message)
+  }
+}
+UnsupportedOperationError.prototype.name = 'UnsupportedOperationError'
+
+/**
+ * `error` as a {@link KafkaDRError}: one already is passed on unchanged; any other (kafkajs')
+ * becomes the `cause` of a {@link KafkaClientError} whose message is `what` and the cause's
+ * message, and whose `retriable` is the cause's. Internal: not exported from the package.
+ */
+export function asKafkaDRError(error: unknown, what: string, context: KafkaDRErrorContext = {}): KafkaDRError {
+  if (error instanceof KafkaDRError) return error
+  const detail = error instanceof Error ? error.message : String(error)
+  return new KafkaClientError(`${what}: ${detail}`, { ...context, cause: error, retriable: (error as { retriable?: unknown } | null)?.retriable === true })
+}

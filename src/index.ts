@@ -5,6 +5,16 @@
  * datacenter, fails producers and consumers over to the surviving cluster and back, and resumes
  * consumers from replicated checkpoints.
  *
+ * Everything public is exported from this file, and only from it (the package's `exports` map
+ * has no other entry). Producers and consumers are exported as types: get them from
+ * {@link MultiClusterKafka.producer} and {@link MultiClusterKafka.consumer}. Every error is a
+ * {@link KafkaDRError}. `test/unit/public-api.test.ts` pins this list: a change to it is a
+ * decision, not an accident.
+ *
+ * Events: the client is an EventEmitter3 emitter (`dr.on('failover:complete', ...)`, `off`,
+ * `once`); producers and consumers follow kafkajs, whose `on(event, listener)` returns the
+ * function that removes the listener.
+ *
  * @packageDocumentation
  */
 
@@ -28,7 +38,6 @@ export type {
 
 // Clusters and discovery
 export type { ClusterOptions, ProbeResult } from './cluster/types.js'
-export { ClusterConnection } from './cluster/cluster-connection.js'
 export type {
   HealthOptions,
   HealthState,
@@ -43,12 +52,12 @@ export { priorityPolicy, stickyPolicy, mostPreferredUp } from './discovery/polic
 export { declareActiveCluster, readDeclaration, DEFAULT_CONTROL_TOPIC } from './discovery/declared.js'
 export type { Declaration, DeclareRequest, DeclareResult } from './discovery/declared.js'
 
-// Producer
-export { FailoverProducer } from './producer/failover-producer.js'
+// Producer: instances come from dr.producer()
+export type { FailoverProducer } from './producer/failover-producer.js'
 export type { FailoverProducerConfig } from './producer/types.js'
 
-// Consumer
-export { FailoverConsumer } from './consumer/failover-consumer.js'
+// Consumer: instances come from dr.consumer()
+export type { FailoverConsumer } from './consumer/failover-consumer.js'
 export type {
   FailoverConsumerConfig,
   CheckpointOptions,
@@ -85,7 +94,6 @@ export {
   createReplicationPolicy,
   translatePhysicalTopic,
   DEFAULT_SEPARATOR,
-  ProvenanceStamper,
   readProvenance,
   DuplicateFilter,
   DEFAULT_PROVENANCE_HEADER,
@@ -96,24 +104,20 @@ export type {
   PrefixReplicationOption,
   PrefixReplicationPolicyOptions,
   ParsedTopic,
-  ProvenanceStamperOptions,
   Provenance,
   DuplicateFilterOptions,
 } from './topology/index.js'
 
-// Offsets: checkpoint formats
+// Offsets: checkpoint formats, read by tools (encoders are internal)
 export {
   DEFAULT_CHECKPOINT_TOPIC,
   CHECKPOINT_FORMAT_VERSION,
-  encodeCheckpoint,
-  encodeCheckpointKey,
-  encodeCheckpointValue,
   decodeCheckpoint,
   decodeCheckpointKey,
 } from './offsets/checkpoint-codec.js'
 export { isExcludedByMm2Defaults } from './topology/mm2-exclusions.js'
 export type { Checkpoint, CheckpointKey } from './offsets/checkpoint-codec.js'
-export { decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
+export { decodeMm2Checkpoint, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
 
 // Errors
@@ -131,5 +135,9 @@ export {
   GroupNotEmptyError,
   CodecError,
   TimeoutError,
+  KafkaClientError,
+  ActiveClusterMovedError,
+  SessionFencedError,
+  UnsupportedOperationError,
 } from './errors.js'
 export type { KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'

@@ -1,3 +1,4 @@
+import type { KafkaDRError } from '../errors.js'
 import type { SwitchInfo } from './types.js'
 
 /** Payload of `cluster:up`. */
@@ -16,8 +17,11 @@ export interface ClusterDownEvent {
   timestamp: number
   /** Name of the cluster that went down. */
   cluster: string
-  /** The probe error that tipped it (or, for a replaced cluster, the `ClusterIdChangedError`). */
-  error: Error | undefined
+  /**
+   * The probe error that tipped it: a `TimeoutError`, a `KafkaClientError` with kafkajs' error as
+   * `cause`, or, for a replaced cluster, the `ClusterIdChangedError`.
+   */
+  error: KafkaDRError | undefined
 }
 
 /** Payload of `failover:complete`. */
@@ -29,7 +33,7 @@ export interface FailoverCompleteEvent extends SwitchInfo {
 /** Payload of `failover:failed`. */
 export interface FailoverFailedEvent extends SwitchInfo {
   /** A {@link FailoverError} naming the participants that failed; `cause` is the first failure. */
-  error: Error
+  error: KafkaDRError
 }
 
 /**

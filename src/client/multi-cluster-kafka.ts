@@ -3,12 +3,12 @@
  * switches of the active cluster (serially, one at a time) and hands out failover producers
  * and consumers that follow it.
  */
-import type { Kafka, ProducerConfig } from 'kafkajs'
-import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange, type FailoverContext, type SwitchParticipant } from '../cluster/index.js'
+import type { Kafka } from 'kafkajs'
+import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange } from '../cluster/index.js'
 import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
-import { FailoverError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../errors.js'
+import { asKafkaDRError, FailoverError, NotConnectedError } from '../errors.js'
 import { FailoverConsumer } from '../consumer/failover-consumer.js'
 import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
@@ -16,13 +16,24 @@ import type { FailoverProducerConfig } from '../producer/types.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
-import { withTimeout } from '../util/timeout.js'
+import { ClientContext } from './context.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import type { FailoverRequest, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
 import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
+
+/** The context of each client, for the package's own tests: never exported from the package. */
+const contexts = new WeakMap<MultiClusterKafka, ClientContext>()
+
+/**
+ * The {@link FailoverContext} that `client` gives its producers and consumers. Internal: the
+ * package entry point does not export it.
+ */
+export function contextOf(client: MultiClusterKafka): ClientContext {
+  return contexts.get(client)!
+}
 
 /**
  * One client over several Kafka clusters kept in sync by a replicator. It discovers which
@@ -42,17 +53,14 @@ const log = logger('client')
  * const producer = dr.producer()
  * ```
  */
-export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implements FailoverContext {
-  /** Every cluster, most preferred first. */
-  readonly clusters: readonly ClusterConnection[]
-  /** How the replicator names topics on each cluster. */
+export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
+  /** How the replicator names topics on each cluster (from the `replication` option). */
   readonly replicationPolicy: ReplicationPolicy
   private readonly options: ResolvedOptions
   private readonly policy: DiscoveryPolicy
   private readonly discovery: Discovery
-  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
-  private readonly participants = new Set<SwitchParticipant>()
-  private active: string | undefined
+  /** What producers and consumers are given; never reachable from outside the package. */
+  private readonly context: ClientContext
   private gen = 0
   private pinned: string | undefined
   private lastSwitch: SwitchInfo | undefined
@@ -65,24 +73,26 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
     super()
     this.options = resolveOptions(options)
     const { clientId } = this.options
-    this.clusters = this.options.clusters
+    const clusters = this.options.clusters
       .map((c) => new ClusterConnection(c.name, c.priority, isKafkaInstance(c.kafka) ? c.kafka : kafkaFromConfig({ clientId, ...c.kafka })))
       .sort(byPreference(this.options.localCluster))
-    const names = this.clusters.map((c) => c.name)
+    const names = clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
-    this.policy = createPolicy(this.options.discovery, this.clusters, this.options.health.timeoutMs)
-    this.discovery = new Discovery(this.clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
-      active: () => this.active,
+    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs)
+    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery })
+    contexts.set(this, this.context)
+    this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
+      active: () => this.context.activeCluster,
       onDecision: (to) => this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)),
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
         if (health === 'up') {
           this.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
-          this.internal.emit('up', cluster)
+          this.context.clusterUp(cluster)
         } else if (health === 'down') {
-          this.emit('cluster:down', { timestamp, cluster, error: detail.error })
-          this.internal.emit('down', cluster)
+          this.emit('cluster:down', { timestamp, cluster, error: detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }) })
+          this.context.clusterDown(cluster)
           if (this.pinned === cluster) this.pinned = undefined
         }
       },
@@ -91,7 +101,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
 
   /** The active cluster's name, or undefined before `connect()` found one. */
   get activeCluster(): string | undefined {
-    return this.active
+    return this.context.activeCluster
   }
 
   /** Increases with every change of the active cluster. */
@@ -99,16 +109,13 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
     return this.gen
   }
 
-  /** The kafkajs client of one cluster. */
+  /**
+   * The kafkajs client of one cluster (the instance given, or the one built from its config).
+   *
+   * @throws {@link UnknownClusterError} for a name that is not one of the configured clusters.
+   */
   kafka(cluster: string): Kafka {
-    return this.connection(cluster).kafka
-  }
-
-  /** The connection of one cluster; throws {@link UnknownClusterError} for an unknown name. */
-  connection(cluster: string): ClusterConnection {
-    const found = this.clusters.find((c) => c.name === cluster)
-    if (!found) throw new UnknownClusterError(cluster, this.clusters.map((c) => c.name))
-    return found
+    return this.context.connection(cluster).kafka
   }
 
   /**
@@ -116,14 +123,14 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
    * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`.
    */
   async connect(): Promise<void> {
-    if (this.state === 'connected' || this.state === 'connecting') return this.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
+    if (this.state === 'connected' || this.state === 'connecting') return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
     if (this.state === 'closed') throw new NotConnectedError('MultiClusterKafka (disconnected; create a new one)')
     this.state = 'connecting'
     await this.discovery.start()
     try {
-      await this.waitForActive(this.options.connectTimeoutMs)
+      await this.context.waitForActive(this.options.connectTimeoutMs)
       this.state = 'connected'
-      log('connected; active cluster %s', this.active)
+      log('connected; active cluster %s', this.context.activeCluster)
     } catch (error) {
       this.state = 'new'
       await this.discovery.stop()
@@ -136,21 +143,21 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
     if (this.state === 'closed') return
     this.state = 'closed'
     await this.discovery.stop()
-    await Promise.all(this.clusters.map((c) => c.close()))
+    await Promise.all(this.context.clusters.map((c) => c.close()))
   }
 
   /** Each cluster's health, the active one, the last switch. */
   status(): MultiClusterStatus {
     const view = this.discovery.view()
     return {
-      active: this.active,
+      active: this.context.activeCluster,
       policy: this.policy.name,
       pinned: this.pinned,
       switching: this.switching !== undefined,
       lastSwitch: this.lastSwitch,
       clusters: view.clusters.map((c) => ({
         ...c,
-        clusterId: this.connection(c.name).clusterId,
+        clusterId: this.context.connection(c.name).clusterId,
         lastError: this.discovery.lastErrorOf(c.name)?.message,
       })),
     }
@@ -162,9 +169,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
    * control back to the policy. Rejects for an unknown or unhealthy cluster.
    */
   async failover(cluster: string, request: FailoverRequest = {}): Promise<void> {
-    this.connection(cluster)
+    const connection = this.context.connection(cluster)
     if (this.state !== 'connected') throw new NotConnectedError('MultiClusterKafka')
-    const probe = await this.connection(cluster).probe(this.options.health.timeoutMs)
+    const probe = await connection.probe(this.options.health.timeoutMs)
     if (!probe.ok) throw new FailoverError(`Cannot fail over to '${cluster}': ${probe.error.message}`, { cluster, cause: probe.error })
     this.pinned = cluster
     await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
@@ -181,7 +188,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
    * across a switch.
    */
   producer(config: FailoverProducerConfig = {}): FailoverProducer {
-    return new FailoverProducer(this, config, this.stamper)
+    return new FailoverProducer(this.context, config, this.stamper)
   }
 
   /**
@@ -197,69 +204,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
    * ```
    */
   consumer(config: FailoverConsumerConfig): FailoverConsumer {
-    return new FailoverConsumer(this, config)
-  }
-
-  // ---- FailoverContext: the contract producers and consumers use -------------------------
-
-  /** @internal */
-  async waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string> {
-    if (this.active !== undefined) return this.active
-    // Both listeners are removed however the wait ends: callers wait in loops, and a timed-out
-    // wait must not leave a listener behind each time.
-    let cleanup = (): void => {}
-    const waiting = new Promise<string>((resolve, reject) => {
-      // An already aborted signal never fires 'abort' again.
-      if (signal?.aborted) return reject(signal.reason)
-      const onAbort = (): void => reject(signal!.reason)
-      const off = this.onActiveChange(({ to }) => resolve(to))
-      signal?.addEventListener('abort', onAbort, { once: true })
-      cleanup = () => { off(); signal?.removeEventListener('abort', onAbort) }
-    })
-    try {
-      return await withTimeout(waiting, timeoutMs, 'waiting for an active cluster')
-    } catch (error) {
-      if (this.active !== undefined) return this.active
-      const detail = this.clusters.map((c) => `${c.name}: ${this.discovery.healthOf(c.name)}${this.discovery.lastErrorOf(c.name) ? ` (${this.discovery.lastErrorOf(c.name)!.message})` : ''}`).join('; ')
-      throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
-    } finally {
-      cleanup()
-    }
-  }
-
-  /** @internal */
-  onActiveChange(listener: (change: ActiveChange) => void): () => void {
-    this.internal.on('change', listener)
-    return () => this.internal.off('change', listener)
-  }
-
-  /** @internal */
-  onClusterUp(listener: (cluster: string) => void): () => void {
-    this.internal.on('up', listener)
-    return () => this.internal.off('up', listener)
-  }
-
-  /** @internal */
-  onClusterDown(listener: (cluster: string) => void): () => void {
-    this.internal.on('down', listener)
-    return () => this.internal.off('down', listener)
-  }
-
-  /** @internal */
-  healthOf(cluster: string): 'unknown' | 'up' | 'down' {
-    return this.discovery.healthOf(cluster)
-  }
-
-  /** @internal */
-  reportError(cluster: string, error: unknown): void {
-    log('error on %s reported: %s', cluster, errorMessage(error))
-    this.discovery.reportError(cluster)
-  }
-
-  /** @internal */
-  addParticipant(participant: SwitchParticipant): () => void {
-    this.participants.add(participant)
-    return () => this.participants.delete(participant)
+    return new FailoverConsumer(this.context, config)
   }
 
   // ---- switching ----------------------------------------------------------------------------
@@ -279,14 +224,15 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
   }
 
   private kindOf(to: string): SwitchKind {
-    const preferred = this.clusters[0]?.name === to || this.options.localCluster === to
-    return this.active !== undefined && preferred ? 'failback' : 'failover'
+    const preferred = this.context.clusters[0]?.name === to || this.options.localCluster === to
+    return this.context.activeCluster !== undefined && preferred ? 'failback' : 'failover'
   }
 
   private reasonFor(to: string): string {
-    if (this.active === undefined) return `initial choice of ${this.policy.name} policy`
-    const health = this.discovery.healthOf(this.active)
-    return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${this.active} is ${health}`
+    const active = this.context.activeCluster
+    if (active === undefined) return `initial choice of ${this.policy.name} policy`
+    const health = this.discovery.healthOf(active)
+    return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${active} is ${health}`
   }
 
   /** Queues a switch; a switch in progress finishes first, then the newest request runs. */
@@ -300,13 +246,13 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
     while (this.pendingTarget) {
       const next = this.pendingTarget
       this.pendingTarget = undefined
-      if (next.to === this.active) continue
+      if (next.to === this.context.activeCluster) continue
       await this.switchTo(next.to, next.kind, next.reason)
     }
   }
 
   private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
-    const from = this.active
+    const from = this.context.activeCluster
     const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
     const initial = from === undefined
     if (!initial) {
@@ -314,12 +260,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> implement
       log('switch %s -> %s (%s): %s', from, to, kind, reason)
       this.emit('failover:start', info)
     }
-    this.active = to
     this.gen++
     const change: ActiveChange = { from, to }
-    this.internal.emit('change', change)
-    const results = await Promise.allSettled([...this.participants].map((p) =>
-      withTimeout(p.onSwitch(change), this.options.switchTimeoutMs, `switch to '${to}'`, { cluster: to })))
+    const results = await this.context.activate(change, this.options.switchTimeoutMs)
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown)
     if (initial && failures.length === 0) return
     if (failures.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { ClusterIdChangedError } from '../errors.js'
+import { ClusterIdChangedError, KafkaClientError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProbeResult } from './types.js'
@@ -74,7 +74,7 @@ export class ClusterConnection {
       return { ok: true, clusterId, latencyMs: Date.now() - started }
     } catch (error) {
       this.dropProbeAdmin(timeoutMs)
-      const err = error instanceof Error ? error : new Error(String(error))
+      const err = error instanceof Error ? error : new KafkaClientError(String(error), { cluster: this.name, cause: error })
       log('probe of %s failed: %s', this.name, errorMessage(err))
       return { ok: false, error: err, latencyMs: Date.now() - started }
     }
@@ -111,13 +111,6 @@ export class ClusterConnection {
       })
     }
     return this.sharedAdmin
-  }
-
-  /** Drops the shared admin after an error, so the next call reconnects. */
-  resetAdmin(timeoutMs = 5000): void {
-    const current = this.sharedAdmin
-    this.sharedAdmin = undefined
-    void current?.then((admin) => disconnectQuietly(admin, timeoutMs), () => {})
   }
 
   /** Closes the probe and shared admins, each bounded by `timeoutMs`. */

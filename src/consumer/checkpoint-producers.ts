@@ -6,6 +6,7 @@
  */
 import type { Producer } from 'kafkajs'
 import { disconnectQuietly, FAILOVER_RETRY, type FailoverContext } from '../cluster/index.js'
+import { ConnectOnce } from '../util/connect-once.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 
@@ -13,8 +14,7 @@ const log = logger('consumer')
 
 interface Entry {
   producer: Producer
-  connected: boolean
-  connecting?: Promise<void>
+  connection: ConnectOnce
 }
 
 /** The checkpoint producers of one consumer; see the module description. */
@@ -26,13 +26,13 @@ export class CheckpointProducers {
   /** The producer of `cluster` if it is connected; starts connecting it otherwise. */
   connected(cluster: string): Producer | undefined {
     const entry = this.entry(cluster)
-    return entry.connected ? entry.producer : undefined
+    return entry.connection.connected ? entry.producer : undefined
   }
 
   /** Waits (up to `timeoutMs`) for the producer of `cluster` to connect. */
   async ready(cluster: string, timeoutMs: number): Promise<void> {
-    const entry = this.entry(cluster)
-    if (entry.connecting) await withTimeout(entry.connecting, timeoutMs, `checkpoint producer of '${cluster}'`, { cluster })
+    const { connection } = this.entry(cluster)
+    if (!connection.connected) await withTimeout(connection.connect(), timeoutMs, `checkpoint producer of '${cluster}'`, { cluster })
   }
 
   /** Disconnects every producer, each bounded by `timeoutMs`, all at once. */
@@ -45,14 +45,12 @@ export class CheckpointProducers {
   private entry(cluster: string): Entry {
     let entry = this.entries.get(cluster)
     if (!entry) {
-      entry = { producer: this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false }), connected: false }
+      const producer = this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })
+      entry = { producer, connection: new ConnectOnce(producer, (error) => log('checkpoint producer for %s: %s', cluster, errorMessage(error))) }
       this.entries.set(cluster, entry)
     }
-    if (!entry.connected && !entry.connecting) {
-      const e = entry
-      e.connecting = e.producer.connect().then(() => { e.connected = true }).finally(() => { e.connecting = undefined })
-      e.connecting.catch((error: unknown) => log('checkpoint producer for %s: %s', cluster, errorMessage(error)))
-    }
+    // Connecting in the background: the writer takes only connected producers.
+    if (!entry.connection.connected) void entry.connection.connect()
     return entry
   }
 }

@@ -1,4 +1,5 @@
 import type { CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
+import type { KafkaDRError } from '../errors.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 
 /** Payload of `consumer:moved`. */
@@ -36,8 +37,11 @@ export interface ConsumerMoveFailedEvent {
   to: string
   /** 1 for the first attempt of a move, and so on. */
   attempt: number
-  /** Why it failed. */
-  error: Error
+  /**
+   * Why it failed: a `KafkaDRError` (`MissingCheckpointError`, `TimeoutError`, ...); an error of
+   * kafkajs is the `cause` of a `KafkaClientError`.
+   */
+  error: KafkaDRError
 }
 
 /**

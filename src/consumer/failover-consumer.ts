@@ -17,32 +17,33 @@
  * target stays active.
  */
 import type { Consumer } from 'kafkajs'
+import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
-import { InvalidOptionError, NotConnectedError } from '../errors.js'
-import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
-import { CheckpointView } from '../offsets/checkpoint-view.js'
-import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
-import type { CheckpointTarget } from '../offsets/checkpoint-writer-types.js'
+import { asKafkaDRError, InvalidOptionError, NotConnectedError, type KafkaDRError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectBoolean, expectObject, expectString } from '../util/validate.js'
-import { CheckpointProducers } from './checkpoint-producers.js'
+import { Checkpointing } from './checkpointing.js'
+import { CLUSTER_CALL_TIMEOUT_MS, CopyFinder, sameTopics } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
 import { Positioner, type PositionReason } from './positioning.js'
 import { validateConsumerConfig, type ValidConsumerOptions } from './options.js'
-import { ProcessedPositions } from './positions.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 const log = logger('consumer')
 
+/**
+ * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.
+ * kafkajs exports them only from this module of its own (the package has no exports map).
+ */
+const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
+
 /** Upper bound of the back-off between attempts of a move, in ms. */
 const MAX_MOVE_RETRY_MS = 5000
 /** How long a switch away from a healthy cluster waits for the target's standby to join, in ms. */
 const JOIN_WAIT_MS = 60_000
-/** Bound on listing a cluster's topics and on starting a session there, in ms. */
-const CLUSTER_CALL_TIMEOUT_MS = 10_000
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
 export class FailoverConsumer {
@@ -52,18 +53,12 @@ export class FailoverConsumer {
   readonly groupId: string
   /** The validated configuration, defaults applied. */
   private readonly options: ValidConsumerOptions
-  private readonly checkpointTopic: string
-  private readonly writeToAllClusters: boolean
   private readonly teardownTimeoutMs: number
   private readonly newCopyCheckIntervalMs: number
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
-  private readonly writer: CheckpointWriter
-  private readonly producers: CheckpointProducers
+  /** Processed positions, the checkpoint writer and the warm checkpoint views. */
+  private readonly checkpoints: Checkpointing
   private readonly positioner: Positioner
-  /** The checkpoint view of each cluster, from `connect()` on. */
-  private readonly views = new Map<string, CheckpointView>()
-  /** This instance's last processed record per cluster, topic and partition: fresher than any replica. */
-  private readonly positions = new Map<string, ProcessedPositions>()
   private readonly listeners: InstrumentationListener[] = []
   /** The group's session on each cluster: at most one active, the others standbys. */
   private readonly sessions = new Map<string, ConsumerSession>()
@@ -73,8 +68,7 @@ export class FailoverConsumer {
   private moveGeneration = 0
   /** The move under way: positioning failures of its session are its failures. */
   private currentMove: { session?: ConsumerSession, fail: (error: unknown, attempt: number) => void } | undefined
-  /** Clusters whose topics are being listed for new copies right now. */
-  private readonly checkingCopies = new Set<string>()
+  private readonly copies: CopyFinder
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private runConfig: FailoverRunConfig | undefined
@@ -85,27 +79,22 @@ export class FailoverConsumer {
   constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
     this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy })
     this.groupId = this.options.groupId
-    this.checkpointTopic = this.options.checkpoint.topic
-    this.writeToAllClusters = this.options.checkpoint.writeToAllClusters
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
-    this.producers = new CheckpointProducers(ctx)
-    this.writer = new CheckpointWriter({
-      group: this.groupId,
-      topic: this.checkpointTopic,
-      intervalMs: this.options.checkpoint.intervalMs,
-      targets: () => this.checkpointTargets(),
-      collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
+    this.copies = new CopyFinder(ctx, this.groupId, () => this.subscription?.topics ?? [])
+    this.checkpoints = new Checkpointing({
+      ctx,
+      options: this.options,
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
-      onError: (info) => this.emitter.emit('checkpoint:failed', info),
+      onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
     })
     this.positioner = new Positioner({
       ctx,
       groupId: this.groupId,
-      checkpointTopic: this.checkpointTopic,
+      checkpointTopic: this.checkpoints.topic,
       options: this.options,
-      view: (cluster) => this.viewOf(cluster),
-      ownPositions: () => this.positions.values(),
+      view: (cluster) => this.checkpoints.viewOf(cluster),
+      ownPositions: () => this.checkpoints.ownPositions(),
       onTranslated: (result) => {
         this.emitter.emit('offsets:translated', result)
         if (result.undecodableCheckpoints > 0) {
@@ -113,19 +102,29 @@ export class FailoverConsumer {
         }
       },
     })
-    this.events = ctx.clusters[0]!.kafka.consumer({ groupId: this.groupId }).events
+    this.events = CONSUMER_EVENTS
   }
 
-  /** Resolves once an active cluster is known and the checkpoint topic exists there. */
+  /**
+   * Resolves once an active cluster is known and the checkpoint topic exists there.
+   *
+   * @throws `NoActiveClusterError` when no cluster is active within 30 s; `TimeoutError` or
+   * `KafkaClientError` (kafkajs' error as `cause`) when the checkpoint topic cannot be prepared.
+   */
   async connect(): Promise<void> {
     if (this.state === 'closed') throw new NotConnectedError('FailoverConsumer (disconnected; create a new one)')
     if (this.state !== 'new') return
-    const active = await this.ctx.waitForActive(30_000)
-    await this.prepareCluster(active)
+    let active: string | undefined
+    try {
+      active = await this.ctx.waitForActive(30_000)
+      await this.checkpoints.prepareCluster(active)
+    } catch (error) {
+      throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
+    }
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
-    for (const c of this.ctx.clusters) if (c.name !== active) void this.prepareCluster(c.name).catch(() => {})
+    for (const c of this.ctx.clusters) if (c.name !== active) void this.checkpoints.prepareCluster(c.name).catch(() => {})
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
-    for (const c of this.ctx.clusters) this.viewOf(c.name)
+    for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
       this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
       this.ctx.onClusterUp((cluster) => this.ensureStandby(cluster)),
@@ -167,14 +166,14 @@ export class FailoverConsumer {
     this.state = 'running'
     try {
       const active = await this.ctx.waitForActive(30_000)
-      await this.prepareCluster(active)
+      await this.checkpoints.prepareCluster(active)
       const session = await this.startSession(active, await this.physicalTopics(active), true, 'start')
       this.delivering = session
       void session.activate().then(() => log('%s delivers on %s', this.groupId, active))
     } catch (error) {
       await this.stopSessions()
       if (this.state === 'running') this.state = 'connected'
-      throw error
+      throw asKafkaDRError(error, `Running the consumer of '${this.groupId}' failed`, { group: this.groupId })
     }
     for (const c of this.ctx.clusters) this.ensureStandby(c.name)
     const maintenanceMs = this.newCopyCheckIntervalMs > 0 ? this.newCopyCheckIntervalMs : 5000
@@ -196,11 +195,7 @@ export class FailoverConsumer {
     clearInterval(this.maintenanceTimer)
     for (const remove of this.unsubscribe.splice(0)) remove()
     await this.stopSessions()
-    await this.writer.close()
-    await Promise.all([
-      this.producers.close(this.teardownTimeoutMs),
-      ...[...this.views.values()].map((v) => v.close()),
-    ])
+    await this.checkpoints.close(this.teardownTimeoutMs)
   }
 
   /**
@@ -208,27 +203,32 @@ export class FailoverConsumer {
    * With `autoCommit: false` these commits are what gets checkpointed.
    */
   commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    return this.current().commitOffsets(...args)
+    const session = this.current()
+    return session.commitOffsets(...args).catch((error: unknown) => { throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
 
   /** Seeks a partition of a physical topic on the active cluster. */
   seek(...args: Parameters<Consumer['seek']>): void {
-    this.current().consumer.seek(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Seeking', () => session.consumer.seek(...args))
   }
 
   /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    this.current().pause(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Pausing', () => session.pause(...args))
   }
 
   /** Resumes paused physical topics (partitions) on the active cluster. */
   resume(...args: Parameters<Consumer['resume']>): void {
-    this.current().resume(...args)
+    const session = this.current()
+    this.wrapSync(session, 'Resuming', () => session.resume(...args))
   }
 
   /** Describes the group on the active cluster. */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    return this.current().consumer.describeGroup()
+    const session = this.current()
+    return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
 
   /**
@@ -296,7 +296,7 @@ export class FailoverConsumer {
         else reject(error)
       }
       const fail = (error: unknown, attempt: number): void => {
-        const cause = error instanceof Error ? error : new Error(String(error))
+        const cause = this.moveError(error, to)
         log('moving %s to %s failed (attempt %d): %s', this.groupId, to, attempt, errorMessage(cause))
         this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to, attempt, error: cause })
         settle(cause)
@@ -365,22 +365,14 @@ export class FailoverConsumer {
     if (this.state !== 'running') return
     for (const c of this.ctx.clusters) this.ensureStandby(c.name)
     if (this.newCopyCheckIntervalMs === 0) return
-    for (const [cluster, session] of this.sessions) {
-      if (this.checkingCopies.has(cluster) || this.ctx.healthOf(cluster) !== 'up') continue
-      this.checkingCopies.add(cluster)
-      void this.physicalTopics(cluster)
-        .then((topics) => {
-          const added = topics.filter((t) => !session.topics.includes(t))
-          if (added.length === 0 || this.state !== 'running' || this.sessions.get(cluster) !== session) return
-          log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
-          if (session === this.delivering && this.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
-          if (session.isActive) return
-          this.dropSession(cluster, session)
-          this.ensureStandby(cluster)
-        })
-        .catch((error: unknown) => log('checking %s for new copies of %s failed: %s', cluster, this.groupId, errorMessage(error)))
-        .finally(() => this.checkingCopies.delete(cluster))
-    }
+    this.copies.checkForNew(this.sessions, (cluster, session, added) => {
+      if (this.state !== 'running' || this.sessions.get(cluster) !== session) return
+      log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
+      if (session === this.delivering && this.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
+      if (session.isActive) return
+      this.dropSession(cluster, session)
+      this.ensureStandby(cluster)
+    })
   }
 
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
@@ -390,11 +382,11 @@ export class FailoverConsumer {
       kafka: this.ctx.connection(cluster).kafka,
       config: this.options,
       policy: this.ctx.replicationPolicy,
-      positions: this.positionsOn(cluster),
+      positions: this.checkpoints.positionsOn(cluster),
       position: (s, assigned) => this.positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
       onPositionFailed: (error, attempt) => {
         if (this.currentMove?.session === session) this.currentMove.fail(error, attempt)
-        else this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: error instanceof Error ? error : new Error(String(error)) })
+        else this.emitter.emit('consumer:move-failed', { timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: this.moveError(error, cluster) })
       },
       onClusterError: (error) => this.ctx.reportError(cluster, error),
     })
@@ -429,67 +421,23 @@ export class FailoverConsumer {
     await Promise.all(sessions.map((s) => s.stop(this.teardownTimeoutMs)))
   }
 
-  /**
-   * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
-   * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
-   * would without kafkajs-dr. Copies that appear later are found by {@link maintain}.
-   */
-  private async physicalTopics(cluster: string): Promise<string[]> {
-    const admin = await this.ctx.connection(cluster).admin(CLUSTER_CALL_TIMEOUT_MS)
-    const existing = new Set(await withTimeout(admin.listTopics(), CLUSTER_CALL_TIMEOUT_MS, `listing topics of '${cluster}'`, { cluster }))
-    const names = this.ctx.clusters.map((c) => c.name)
-    return this.subscription!.topics.flatMap((logical) => {
-      const copies = this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names)
-      const present = copies.filter((t) => existing.has(t))
-      return present.length > 0 ? present : copies.slice(0, 1)
-    })
+  /** The physical copies of the subscribed logical topics on `cluster` (see {@link CopyFinder.physicalTopics}). */
+  private physicalTopics(cluster: string): Promise<string[]> {
+    return this.copies.physicalTopics(cluster)
   }
 
-  // ---- checkpoints --------------------------------------------------------------------------
+  /** A move's failure as the `consumer:move-failed` payload carries it. */
+  private moveError(error: unknown, to: string): KafkaDRError {
+    return asKafkaDRError(error, `Moving the consumer of '${this.groupId}' to '${to}' failed`, { group: this.groupId, cluster: to })
+  }
 
-  private viewOf(cluster: string): CheckpointView {
-    let view = this.views.get(cluster)
-    if (!view) {
-      const connection = this.ctx.connection(cluster)
-      view = new CheckpointView({
-        cluster,
-        kafka: connection.kafka,
-        admin: () => connection.admin(CLUSTER_CALL_TIMEOUT_MS),
-        clusters: this.ctx.clusters.map((c) => c.name),
-        policy: this.ctx.replicationPolicy,
-        checkpointTopic: this.checkpointTopic,
-      })
-      this.views.set(cluster, view)
+  /** Runs a synchronous kafkajs call on `session`, its error wrapped. */
+  private wrapSync(session: ConsumerSession, what: string, call: () => void): void {
+    try {
+      call()
+    } catch (error) {
+      throw asKafkaDRError(error, `${what} '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
     }
-    return view
-  }
-
-  private positionsOn(cluster: string): ProcessedPositions {
-    let positions = this.positions.get(cluster)
-    if (!positions) {
-      positions = new ProcessedPositions(cluster)
-      this.positions.set(cluster, positions)
-    }
-    return positions
-  }
-
-  private checkpointTargets(): CheckpointTarget[] {
-    const active = this.ctx.activeCluster
-    // Other clusters only while they are up: a hung one would hold every write for its timeout.
-    const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
-    const targets: CheckpointTarget[] = []
-    for (const cluster of names) {
-      const producer = this.producers.connected(cluster)
-      if (producer) targets.push({ cluster, producer })
-    }
-    return targets
-  }
-
-  /** The checkpoint topic exists on `cluster` and its checkpoint producer is connected. */
-  private async prepareCluster(cluster: string): Promise<void> {
-    const admin = await this.ctx.connection(cluster).admin()
-    await withTimeout(ensureCheckpointTopic(admin, this.checkpointTopic), 15_000, `creating ${this.checkpointTopic} on '${cluster}'`, { cluster })
-    await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
   }
 
   private current(): ConsumerSession {
@@ -501,9 +449,5 @@ export class FailoverConsumer {
   private assertState(expected: 'connected', what: string): void {
     if (this.state !== expected) throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
   }
-}
-
-function sameTopics(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((t) => b.includes(t))
 }
 

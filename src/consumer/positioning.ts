@@ -8,7 +8,7 @@
 import type { Admin } from 'kafkajs'
 import type { FailoverContext } from '../cluster/index.js'
 import type { CheckpointView } from '../offsets/checkpoint-view.js'
-import { translateOffsets } from '../offsets/translate.js'
+import { translateOffsetsWith } from '../offsets/translate.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'
@@ -62,7 +62,7 @@ export class Positioner {
     if (assignedTopics.length === 0) return new Map()
     const connection = ctx.connection(cluster)
     const admin = await connection.admin(POSITION_TIMEOUT_MS)
-    const result = await translateOffsets({
+    const result = await translateOffsetsWith({
       group: groupId,
       targetCluster: cluster,
       admin,
@@ -78,8 +78,7 @@ export class Positioner {
       timestampSafetyMarginMs: options.timestampSafetyMarginMs,
       timeoutMs: POSITION_TIMEOUT_MS,
       extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
-      readCheckpoints: this.setup.view(cluster).read,
-    })
+    }, this.setup.view(cluster).read)
     this.setup.onTranslated(result)
     const committed = await this.committed(admin, assignedTopics)
     const offsets = new Map<string, string>()

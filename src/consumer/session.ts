@@ -14,7 +14,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
-import { KafkaDRError } from '../errors.js'
+import { SessionFencedError, TimeoutError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
@@ -33,13 +33,6 @@ const log = logger('consumer')
 const HOUSEKEEPING_MS = 50
 
 type KafkajsEachBatch = NonNullable<Parameters<Consumer['run']>[0]>['eachBatch']
-
-/** Thrown into kafkajs by a fenced session, so that it neither processes nor commits further records. */
-class FencedError extends KafkaDRError {
-  constructor(cluster: string) {
-    super('ERR_FAILOVER_FAILED', `consumer session on '${cluster}' was fenced by a switch`, { cluster, retriable: false })
-  }
-}
 
 /** A kafkajs instrumentation listener registered by the user, re-attached to every session. */
 export type InstrumentationListener = [event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void]
@@ -160,7 +153,7 @@ export class ConsumerSession {
     for (const [event, listener] of listeners) consumer.on(event, listener)
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment))
     consumer.on(consumer.events.CRASH, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(payload.error) })
-    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new Error(`request ${payload.apiName} to ${payload.broker} timed out`)) })
+    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
     await consumer.connect()
     await consumer.subscribe({ topics, fromBeginning })
     const { eachMessage, eachBatch, ...options } = run
@@ -397,7 +390,8 @@ export class ConsumerSession {
         // isRunning): what it resolves from then on is neither committed nor checkpointed.
         isRunning: () => payload.isRunning() && this.isActive,
         resolveOffset: (offset: string) => {
-          if (!this.isActive) throw new FencedError(this.cluster)
+          // Thrown into kafkajs by a fenced session, so that it neither processes nor commits further records.
+          if (!this.isActive) throw new SessionFencedError(this.cluster)
           payload.resolveOffset(offset)
           if (!manual) record(offset)
         },

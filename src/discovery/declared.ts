@@ -18,7 +18,7 @@ import { hostname } from 'node:os'
 import type { Admin, Kafka } from 'kafkajs'
 import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce, type ClusterConnection } from '../cluster/index.js'
 import { TopicTail } from '../cluster/topic-tail.js'
-import { FailoverError } from '../errors.js'
+import { asKafkaDRError, FailoverError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { mostPreferredUp } from './policies.js'
@@ -67,14 +67,20 @@ function parse(value: Buffer | null): Declaration | undefined {
  *
  * @param admin - A connected admin of the same cluster to reuse for the watermarks; without it a
  *   temporary one is connected.
+ * @throws `TimeoutError` when the topic cannot be read in time; `KafkaClientError` (kafkajs' error
+ *   as `cause`) when the cluster does not answer.
  */
 export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000, admin?: Admin): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
-  await readTopicsOnce(kafka, [topic], (_topic, _partition, message) => {
-    if (message.key?.toString() !== KEY) return
-    const d = parse(message.value)
-    if (d && newer(d, newest)) newest = d
-  }, { timeoutMs, what: 'control topic', ...(admin === undefined ? {} : { admin }) })
+  try {
+    await readTopicsOnce(kafka, [topic], (_topic, _partition, message) => {
+      if (message.key?.toString() !== KEY) return
+      const d = parse(message.value)
+      if (d && newer(d, newest)) newest = d
+    }, { timeoutMs, what: 'control topic', ...(admin === undefined ? {} : { admin }) })
+  } catch (error) {
+    throw asKafkaDRError(error, `Reading the control topic '${topic}' failed`, { topic })
+  }
   return newest
 }
 

@@ -12,7 +12,7 @@ import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { CheckpointCollector, type CheckpointSources, type CheckpointSourcesRequest } from './checkpoint-reader.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
 
-/** Reads the checkpoint sources a translation needs (see `TranslateOffsetsRequest.readCheckpoints`). */
+/** Reads the checkpoint sources a translation needs (see `translateOffsetsWith`). */
 export type CheckpointSourceReader = (request: CheckpointSourcesRequest) => Promise<Omit<CheckpointSources, 'stats'>>
 
 /** What a {@link CheckpointView} follows. */

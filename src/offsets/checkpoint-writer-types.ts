@@ -4,6 +4,7 @@
  * @module
  */
 import type { Producer } from 'kafkajs'
+import type { KafkaDRError } from '../errors.js'
 
 /** A consumer position to checkpoint; the group is the writer's. */
 export interface CheckpointPosition {
@@ -58,8 +59,8 @@ export interface CheckpointWriteFailedInfo {
   group: string
   /** Checkpoints that were to be written. */
   count: number
-  /** The error. */
-  error: unknown
+  /** The error: a `TimeoutError`, or a `KafkaClientError` with kafkajs' error as `cause`. */
+  error: KafkaDRError
 }
 
 /** What a {@link CheckpointWriter.flush} did. It never rejects. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CodecError } from '../errors.js'
+import { asKafkaDRError, CodecError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectFunction, expectInt, expectObject, expectString, invalid } from '../util/validate.js'
@@ -194,7 +194,8 @@ export class CheckpointWriter {
         await withTimeout(producer.send({ topic: this.topic, messages }), this.sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
         log('wrote %d checkpoints of %s to %s/%s', messages.length, this.group, cluster, this.topic)
         this.notify(this.onWritten, { cluster, topic: this.topic, group: this.group, count: messages.length, timestamp: writtenAt, durationMs: Date.now() - started })
-      } catch (error) {
+      } catch (caught) {
+        const error = asKafkaDRError(caught, `Writing ${messages.length} checkpoints of '${this.group}' to '${cluster}' failed`, { cluster, topic: this.topic, group: this.group })
         failed.push({ cluster, error })
         log('writing %d checkpoints of %s to %s/%s failed (retried next tick): %s', messages.length, this.group, cluster, this.topic, errorMessage(error))
         this.notify(this.onError, { cluster, topic: this.topic, group: this.group, count: messages.length, error })

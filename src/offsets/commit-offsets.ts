@@ -4,7 +4,7 @@
  * @module
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs'
-import { GroupNotEmptyError } from '../errors.js'
+import { asKafkaDRError, GroupNotEmptyError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { TranslationResult } from './translation-types.js'
@@ -57,7 +57,8 @@ export interface CommitTranslatedOffsetsResult {
  * sees one extra rebalance.
  *
  * @param admin - a connected admin of `result.targetCluster`
- * @throws {@link GroupNotEmptyError} when the group has members; `TimeoutError`; kafkajs errors
+ * @throws {@link GroupNotEmptyError} when the group has members; `TimeoutError`; `KafkaClientError`
+ * (kafkajs' error as `cause`) when the cluster refuses the commit
  * @example
  * ```ts
  * const result = await translateOffsets(request)
@@ -96,7 +97,7 @@ export async function commitTranslatedOffsets(admin: Admin, result: TranslationR
       const topic = [...byTopic.keys()].find((t) => !committed.includes(t))
       throw new GroupNotEmptyError(`Cannot commit translated offsets of group '${result.group}' on '${result.targetCluster}'${topic === undefined ? '' : ` (topic '${topic}')`}: the group has running members; Kafka accepts these commits only for an empty group. Committed so far: ${committed.length === 0 ? 'none' : committed.join(', ')}`, { cause: error instanceof GroupNotEmptyError ? error.cause : error, cluster: result.targetCluster, group: result.group, ...(topic === undefined ? {} : { topic }), committedTopics: [...committed] })
     }
-    throw error
+    throw asKafkaDRError(error, `Committing translated offsets of group '${result.group}' on '${result.targetCluster}' failed`, { cluster: result.targetCluster, group: result.group })
   }
   const durationMs = Date.now() - started
   log('committed %d partitions of %s on %s in %d ms', result.partitions.length, result.group, result.targetCluster, durationMs)

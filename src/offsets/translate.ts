@@ -7,7 +7,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs'
 import { topicWatermarks } from '../cluster/one-shot-reader.js'
-import { UnknownClusterError } from '../errors.js'
+import { asKafkaDRError, UnknownClusterError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
@@ -23,7 +23,7 @@ import { Mm2Lookup, TimestampTranslator } from './translators.js'
 
 const log = logger('offsets')
 
-const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints', 'readCheckpoints'] as const
+const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints'] as const
 
 /**
  * Translates consumer group `group`'s positions onto `targetCluster` for the physical `topics`
@@ -31,8 +31,8 @@ const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'p
  *
  * 1. Reads every copy of the checkpoint topic visible on the target (`kafkajs-dr.checkpoints`,
  *    `dc1.kafkajs-dr.checkpoints`, ...) and, for the `mm2` translator, MM2's
- *    `<source>.checkpoints.internal`: with one throw-away consumer, or through
- *    `request.readCheckpoints` (a failover consumer's warm view).
+ *    `<source>.checkpoints.internal`, with one throw-away consumer (a failover consumer reads its
+ *    warm view of them instead).
  * 2. Maps each checkpoint's (cluster, physical topic, partition) to the target with the
  *    replication policy; per target partition the newest `writtenAt` wins.
  * 3. A checkpoint of the target cluster itself is used as is (`native`). Any other is translated
@@ -44,7 +44,7 @@ const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'p
  * @throws `InvalidOptionError` for a bad request; `UnknownClusterError` when `targetCluster` is
  * not in `clusters`; `MissingCheckpointError` when `onMissingCheckpoint` is `error` and a
  * partition has no usable checkpoint; `TimeoutError` when the checkpoint topics cannot be read in
- * time; kafkajs errors when the target cluster does not answer
+ * time; `KafkaClientError` (kafkajs' error as `cause`) when the target cluster does not answer
  * @example
  * ```ts
  * const result = await translateOffsets({ group: 'billing', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy, topics: ['orders', 'dc1.orders'] })
@@ -52,8 +52,28 @@ const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'p
  * ```
  */
 export async function translateOffsets(request: TranslateOffsetsRequest): Promise<TranslationResult> {
+  return translate(request, undefined)
+}
+
+/**
+ * {@link translateOffsets} reading the checkpoint sources with `readCheckpoints` (a failover
+ * consumer's warm view) instead of a one-shot read. Internal: not exported from the package.
+ */
+export function translateOffsetsWith(request: TranslateOffsetsRequest, readCheckpoints: CheckpointSourceReader): Promise<TranslationResult> {
+  return translate(request, readCheckpoints)
+}
+
+async function translate(request: TranslateOffsetsRequest, reader: CheckpointSourceReader | undefined): Promise<TranslationResult> {
+  const req = validateRequest(request, reader)
+  try {
+    return await translateValid(req)
+  } catch (error) {
+    throw asKafkaDRError(error, `Translating the offsets of group '${req.group}' onto '${req.targetCluster}' failed`, { cluster: req.targetCluster, group: req.group })
+  }
+}
+
+async function translateValid(req: ValidRequest): Promise<TranslationResult> {
   const started = Date.now()
-  const req = validateRequest(request)
   const { group, targetCluster, admin, policy, translators } = req
 
   const checkpointTopics = checkpointTopicsOn(targetCluster, req.clusters, policy, req.checkpointTopic)
@@ -171,7 +191,7 @@ interface ValidRequest {
   readCheckpoints: CheckpointSourceReader
 }
 
-function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
+function validateRequest(request: TranslateOffsetsRequest, reader: CheckpointSourceReader | undefined): ValidRequest {
   const r = expectObject(request, 'request', REQUEST_KEYS)
   const group = expectString(r.group, 'group')
   const clusters = expectStrings(r.clusters, 'clusters', false)
@@ -194,15 +214,8 @@ function validateRequest(request: TranslateOffsetsRequest): ValidRequest {
     timestampSafetyMarginMs: expectInt(r.timestampSafetyMarginMs, 'timestampSafetyMarginMs', 0, { min: 0 }),
     timeoutMs: expectInt(r.timeoutMs, 'timeoutMs', 10_000, { min: 1 }),
     extraCheckpoints: r.extraCheckpoints === undefined ? [] : expectArray(r.extraCheckpoints, 'extraCheckpoints'),
-    readCheckpoints: r.readCheckpoints === undefined
-      ? (sourcesRequest) => readCheckpointSources(r.kafka as Kafka, sourcesRequest)
-      : expectFunction(r.readCheckpoints, 'readCheckpoints'),
+    readCheckpoints: reader ?? ((sourcesRequest) => readCheckpointSources(r.kafka as Kafka, sourcesRequest)),
   }
-}
-
-function expectFunction<T>(value: unknown, path: string): T {
-  if (typeof value !== 'function') invalid(path, 'a function', value)
-  return value as T
 }
 
 function expectArray(value: unknown, path: string): Checkpoint[] {

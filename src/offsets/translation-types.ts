@@ -7,7 +7,6 @@ import type { Admin, Kafka } from 'kafkajs'
 import type { TranslationRefusedError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import type { Checkpoint } from './checkpoint-codec.js'
-import type { CheckpointSourceReader } from './checkpoint-view.js'
 
 /**
  * A way to turn a position on one cluster into a position on another. Each gives a lower bound
@@ -88,15 +87,6 @@ export interface TranslateOffsetsRequest {
    * @default []
    */
   extraCheckpoints?: Checkpoint[]
-  /**
-   * How the checkpoint topics are read. By default one throw-away consumer reads them once; it
-   * joins a fresh group, which a broker with Kafka's default `group.initial.rebalance.delay.ms`
-   * holds for 3 s. A failover consumer passes the warm view it keeps of every cluster instead.
-   *
-   * @default a one-shot read with `kafka`
-   * @internal
-   */
-  readCheckpoints?: CheckpointSourceReader
 }
 
 /** The lower bound each translator gave for one partition (absent: it had nothing). */

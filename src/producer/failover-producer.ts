@@ -10,9 +10,10 @@ import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata }
 import { setTimeout as delay } from 'node:timers/promises'
 import pRetry, { AbortError } from 'p-retry'
 import { disconnectQuietly, type FailoverContext } from '../cluster/index.js'
-import { KafkaDRError, NotConnectedError, SendFailedError } from '../errors.js'
+import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
+import { ConnectOnce } from '../util/connect-once.js'
 import { withTimeout } from '../util/timeout.js'
 import { isClusterFailure, isRetriable } from './retriable.js'
 import { validateProducerConfig } from './options.js'
@@ -23,16 +24,9 @@ const log = logger('producer')
 /** The shortest pause between two attempts of a send, in ms (p-retry's first back-off). */
 const MIN_BACKOFF_MS = 50
 
-/** Raised inside an attempt whose cluster stopped being active while it ran. */
-class SwitchedAwayError extends KafkaDRError {
-  constructor(cluster: string, to: string) {
-    super('ERR_FAILOVER_FAILED', `Active cluster moved from '${cluster}' to '${to}' during the attempt`, { cluster, retriable: true })
-  }
-}
-
 interface ClusterProducer {
   producer: Producer
-  connected: Promise<void> | undefined
+  connection: ConnectOnce
 }
 
 type Stamped = Message[]
@@ -73,7 +67,9 @@ export class FailoverProducer {
     this.attemptTimeoutMs = options.attemptTimeoutMs
     this.maxAttempts = options.maxAttempts
     for (const cluster of ctx.clusters) {
-      this.perCluster.set(cluster.name, { producer: cluster.kafka.producer(options.kafkajs), connected: undefined })
+      const producer = cluster.kafka.producer(options.kafkajs)
+      const connection = new ConnectOnce(producer, (error) => log('producer connection to %s failed: %s', cluster.name, errorMessage(error)))
+      this.perCluster.set(cluster.name, { producer, connection })
     }
     this.first = this.perCluster.values().next().value!.producer
     this.events = this.first.events
@@ -91,10 +87,11 @@ export class FailoverProducer {
     this.unsubscribe.push(this.ctx.onActiveChange(({ to }) => {
       const left = this.moved
       this.moved = movedAwayFrom(to)
-      left.reject(new SwitchedAwayError(left.cluster ?? '(none)', to))
+      left.reject(new ActiveClusterMovedError(left.cluster ?? '(none)', to))
     }))
     for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name)
     await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, { cluster: active })
+      .catch((error: unknown) => { throw asKafkaDRError(error, `Connecting the producer to '${active}' failed`, { cluster: active }) })
     // A standby that was down at start is connected as soon as it is back.
     this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster)))
     this.state = 'connected'
@@ -129,9 +126,13 @@ export class FailoverProducer {
     }))
   }
 
-  /** Transactions do not span clusters; a transactional producer cannot fail over. */
+  /**
+   * Transactions do not span clusters; a transactional producer cannot fail over.
+   *
+   * @throws {@link UnsupportedOperationError} (`ERR_UNSUPPORTED`), always.
+   */
   async transaction(): Promise<never> {
-    throw new KafkaDRError('ERR_INVALID_OPTION', 'FailoverProducer does not support transactions: a transaction cannot span clusters. Use the cluster\'s own kafkajs producer for transactional work.')
+    throw new UnsupportedOperationError('FailoverProducer does not support transactions: a transaction cannot span clusters. Use the cluster\'s own kafkajs producer for transactional work.')
   }
 
   /** Whether the per-cluster producers are idempotent (within each cluster). */
@@ -213,21 +214,13 @@ export class FailoverProducer {
   private whileActive<T>(cluster: string, work: Promise<T>): Promise<T> {
     const { moved } = this
     if (this.ctx.activeCluster !== cluster || moved.cluster !== cluster) {
-      return Promise.reject(new SwitchedAwayError(cluster, this.ctx.activeCluster ?? '(none)'))
+      return Promise.reject(new ActiveClusterMovedError(cluster, this.ctx.activeCluster ?? '(none)'))
     }
     return Promise.race([work, moved.promise])
   }
 
   private ensureConnected(cluster: string): Promise<void> {
-    const entry = this.perCluster.get(cluster)!
-    if (!entry.connected) {
-      entry.connected = entry.producer.connect()
-      entry.connected.catch((error: unknown) => {
-        entry.connected = undefined
-        log('producer connection to %s failed: %s', cluster, errorMessage(error))
-      })
-    }
-    return entry.connected
+    return this.perCluster.get(cluster)!.connection.connect()
   }
 
   private assertConnected(): void {

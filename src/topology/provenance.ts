@@ -215,6 +215,12 @@ export interface Provenance {
  * header gives an empty result. When the header repeats (kafkajs then gives an array), the first
  * value wins, being the one written first.
  *
+ * The header's value (version 1): 1 byte format version (`1`); 1 byte `n`, the length of the
+ * origin cluster's name (1 to 255); `n` bytes of that name in UTF-8; 8 bytes of producer instance
+ * id (random per producer); the sequence number as an unsigned LEB128 varint (1 to 8 bytes, below
+ * 2^53). One producer's sequence numbers increase by one per message, so a reader keeps one
+ * high-water mark per producer ({@link DuplicateFilter}). A value of another version reads as empty.
+ *
  * @param headers - The record's headers.
  * @param header - Header name, as configured for the producer; {@link DEFAULT_PROVENANCE_HEADER} when omitted.
  *

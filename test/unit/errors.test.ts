@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import * as errors from '../../src/errors.js'
 import {
+  ActiveClusterMovedError,
+  asKafkaDRError,
   ClusterIdChangedError,
+  KafkaClientError,
+  SessionFencedError,
+  UnsupportedOperationError,
   CodecError,
   FailoverError,
   GroupNotEmptyError,
@@ -44,6 +49,10 @@ function oneOfEach(m: ErrorsModule): Record<string, errors.KafkaDRError> {
     GroupNotEmptyError: new m.GroupNotEmptyError('members'),
     CodecError: new m.CodecError('truncated'),
     TimeoutError: new m.TimeoutError('slow'),
+    KafkaClientError: new m.KafkaClientError('kafkajs failed'),
+    ActiveClusterMovedError: new m.ActiveClusterMovedError('dc1', 'dc2'),
+    SessionFencedError: new m.SessionFencedError('dc1'),
+    UnsupportedOperationError: new m.UnsupportedOperationError('no transactions'),
   }
 }
 
@@ -61,9 +70,13 @@ const CODES: Record<string, errors.KafkaDRErrorCode> = {
   GroupNotEmptyError: 'ERR_GROUP_NOT_EMPTY',
   CodecError: 'ERR_CODEC',
   TimeoutError: 'ERR_TIMEOUT',
+  KafkaClientError: 'ERR_KAFKAJS',
+  ActiveClusterMovedError: 'ERR_ACTIVE_CLUSTER_MOVED',
+  SessionFencedError: 'ERR_SESSION_FENCED',
+  UnsupportedOperationError: 'ERR_UNSUPPORTED',
 }
 
-const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError'])
+const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError'])
 
 describe('error classes', () => {
   const all = oneOfEach(errors)
@@ -194,6 +207,7 @@ describe('instanceof across two copies of the package', () => {
     const classes: Record<string, Function> = {
       InvalidOptionError, UnknownClusterError, NoActiveClusterError, ClusterIdChangedError, NotConnectedError, SendFailedError,
       FailoverError, MissingCheckpointError, TranslationRefusedError, GroupNotEmptyError, CodecError, TimeoutError,
+      KafkaClientError, ActiveClusterMovedError, SessionFencedError, UnsupportedOperationError,
     }
     for (const [name, error] of Object.entries(theirs)) {
       expect(error instanceof KafkaDRError, `${name} instanceof KafkaDRError`).toBe(true)
@@ -219,6 +233,25 @@ describe('instanceof across two copies of the package', () => {
     expect(error).toMatchObject({ name: 'TimeoutError', code: 'ERR_TIMEOUT', retriable: true, cause, cluster: 'dc1', topic: 'orders', partition: 3 })
   })
 
+  it('does not depend on constructor names, which minifiers rename', async () => {
+    const specifier = '../../src/errors.ts?minified-copy'
+    const other = (await import(specifier)) as ErrorsModule
+    // As a minifier would: every class of the other copy gets a one-letter name.
+    const names = Object.keys(oneOfEach(other))
+    names.forEach((name, i) => Object.defineProperty((other as unknown as Record<string, Function>)[name]!, 'name', { value: String.fromCharCode(97 + i) }))
+    const theirs = oneOfEach(other)
+    const ours = oneOfEach(errors)
+    for (const name of names) {
+      const theirClass = (other as unknown as Record<string, Function>)[name]!
+      const ourClass = (errors as unknown as Record<string, Function>)[name]!
+      for (const other of names) {
+        expect(theirs[other]! instanceof ourClass, `their ${other} instanceof our ${name}`).toBe(other === name || name === 'KafkaDRError')
+        expect(ours[other]! instanceof theirClass, `our ${other} instanceof their ${name}`).toBe(other === name || name === 'KafkaDRError')
+      }
+      expect(theirs[name]!.name).toBe(name)
+    }
+  })
+
   it('recognises the brand on an object built without either copy', () => {
     class TimeoutErrorLookalike {}
     const branded = Object.create(Object.assign(Object.create(TimeoutErrorLookalike.prototype), {
@@ -226,5 +259,28 @@ describe('instanceof across two copies of the package', () => {
     })) as object
     expect(branded instanceof KafkaDRError).toBe(true)
     expect(branded instanceof TimeoutError).toBe(false)
+  })
+})
+
+describe('asKafkaDRError', () => {
+  it('passes a KafkaDRError on unchanged', () => {
+    const error = new TimeoutError('slow', { cluster: 'dc1' })
+    expect(asKafkaDRError(error, 'Doing it failed', { cluster: 'dc2' })).toBe(error)
+  })
+
+  it('wraps a kafkajs error as the cause of a KafkaClientError, keeping its retriable verdict', async () => {
+    const kafkajs = (await import('kafkajs')).default
+    const retriable = new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1')
+    const wrapped = asKafkaDRError(retriable, "Committing offsets of 'g' on 'dc1' failed", { cluster: 'dc1', group: 'g' })
+    expect(wrapped).toBeInstanceOf(KafkaClientError)
+    expect(wrapped).toMatchObject({ name: 'KafkaClientError', code: 'ERR_KAFKAJS', retriable: true, cause: retriable, cluster: 'dc1', group: 'g' })
+    expect(wrapped.message).toBe("Committing offsets of 'g' on 'dc1' failed: connect ECONNREFUSED 127.0.0.1:1")
+    const fatal = new kafkajs.KafkaJSNonRetriableError('Offset must not be a negative number')
+    expect(asKafkaDRError(fatal, 'Seeking failed')).toMatchObject({ retriable: false, cause: fatal })
+  })
+
+  it('wraps anything else too', () => {
+    expect(asKafkaDRError('boom', 'Doing it failed')).toMatchObject({ code: 'ERR_KAFKAJS', message: 'Doing it failed: boom', cause: 'boom', retriable: false })
+    expect(asKafkaDRError(new TypeError('bad'), 'Doing it failed').cause).toBeInstanceOf(TypeError)
   })
 })

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it, vi } from 'vitest'
-import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
+import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { isKafkaInstance } from '../../../src/cluster/index.js'
 import { InvalidOptionError, KafkaDRError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../../../src/errors.js'
@@ -69,8 +69,8 @@ describe('new MultiClusterKafka', () => {
       },
       localCluster: 'l',
     })
-    expect(dr.clusters.map((c) => c.name)).toEqual(['l', 'a', 'b', 'z'])
-    expect(dr.clusters.map((c) => c.priority)).toEqual([1, 1, 1, 2])
+    expect(contextOf(dr).clusters.map((c) => c.name)).toEqual(['l', 'a', 'b', 'z'])
+    expect(contextOf(dr).clusters.map((c) => c.priority)).toEqual([1, 1, 1, 2])
   })
 
   it('uses a given kafkajs instance as is and builds one from a config', () => {
@@ -78,7 +78,7 @@ describe('new MultiClusterKafka', () => {
     const dr = new MultiClusterKafka({ clusters: { dc1: { kafka }, dc2: { kafka: { brokers: ['127.0.0.1:1'] } } } })
     expect(dr.kafka('dc1')).toBe(kafka)
     expect(isKafkaInstance(dr.kafka('dc2'))).toBe(true)
-    expect(dr.connection('dc2').kafka).toBe(dr.kafka('dc2'))
+    expect(contextOf(dr).connection('dc2').kafka).toBe(dr.kafka('dc2'))
   })
 
   it('throws UnknownClusterError for an unknown cluster name, listing the configured ones', () => {
@@ -131,8 +131,8 @@ describe('MultiClusterKafka.status before connect()', () => {
 describe('MultiClusterKafka.waitForActive before connect()', () => {
   it('waitForActive removes its listener when it times out', async () => {
     const dr = new MultiClusterKafka(options())
-    for (let i = 0; i < 3; i++) await expect(dr.waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
-    expect((dr as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
+    for (let i = 0; i < 3; i++) await expect(contextOf(dr).waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
+    expect((contextOf(dr) as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
   })
 
   it('waitForActive rejects at once for an already aborted signal', async () => {
@@ -140,7 +140,7 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
     try {
       const dr = new MultiClusterKafka(options())
       let outcome: unknown
-      void dr.waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
+      void contextOf(dr).waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
       await vi.advanceTimersByTimeAsync(0)
       expect(outcome).toBeInstanceOf(NoActiveClusterError)
     } finally { vi.useRealTimers() }
@@ -150,7 +150,7 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
     const dr = new MultiClusterKafka(options())
     const controller = new AbortController()
     const removed = vi.spyOn(controller.signal, 'removeEventListener')
-    const error = await dr.waitForActive(5, controller.signal).catch((e: unknown) => e)
+    const error = await contextOf(dr).waitForActive(5, controller.signal).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoActiveClusterError)
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
   })
@@ -222,6 +222,7 @@ describe('MultiClusterKafka.producer on an unconnected client', () => {
     const error = await producer.transaction().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KafkaDRError)
     expect((error as Error).message).toContain('does not support transactions')
+    expect(error).toMatchObject({ name: 'UnsupportedOperationError', code: 'ERR_UNSUPPORTED' })
   })
 
   it.each([

@@ -1,6 +1,6 @@
 import type { Producer, ProducerRecord } from 'kafkajs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { InvalidOptionError } from '../../../src/errors.js'
+import { InvalidOptionError, KafkaClientError } from '../../../src/errors.js'
 import { decodeCheckpoint, DEFAULT_CHECKPOINT_TOPIC } from '../../../src/offsets/checkpoint-codec.js'
 import { CheckpointWriter, type CheckpointWriterOptions } from '../../../src/offsets/checkpoint-writer.js'
 
@@ -97,8 +97,11 @@ describe('CheckpointWriter', () => {
     const failed = await w.flush()
     expect(failed.written).toBe(0)
     expect(failed.pending).toBe(1)
-    expect(failed.failed).toEqual([{ cluster: 'dc1', error: producer.failWith }])
-    expect(errors).toEqual([{ cluster: 'dc1', topic: DEFAULT_CHECKPOINT_TOPIC, group: 'g', count: 1, error: producer.failWith }])
+    // kafkajs' error reaches the application as the cause of a KafkaClientError.
+    const wrapped = expect.objectContaining({ name: 'KafkaClientError', code: 'ERR_KAFKAJS', cause: producer.failWith, cluster: 'dc1', group: 'g', message: "Writing 1 checkpoints of 'g' to 'dc1' failed: broker down" })
+    expect(failed.failed).toEqual([{ cluster: 'dc1', error: wrapped }])
+    expect(errors).toEqual([{ cluster: 'dc1', topic: DEFAULT_CHECKPOINT_TOPIC, group: 'g', count: 1, error: wrapped }])
+    expect((errors[0] as { error: unknown }).error).toBeInstanceOf(KafkaClientError)
     producer.failWith = undefined
     await vi.advanceTimersByTimeAsync(1000)
     expect(w.pending).toBe(0)

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { GroupNotEmptyError, KafkaDRError } from '../../../src/errors.js'
+import { GroupNotEmptyError, KafkaDRError, KafkaClientError } from '../../../src/errors.js'
 import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import type { TranslationResult } from '../../../src/offsets/translation-types.js'
 
@@ -54,10 +54,12 @@ describe('commitTranslatedOffsets', () => {
     expect(error).toMatchObject({ code: 'ERR_GROUP_NOT_EMPTY', retriable: true, group: 'g', cluster: 'dc2', topic: 'b', committedTopics: ['a'], cause })
   })
 
-  it('treats a broker UNKNOWN_MEMBER_ID (a member joined meanwhile) the same way, and rethrows anything else', async () => {
+  it('treats a broker UNKNOWN_MEMBER_ID (a member joined meanwhile) the same way, and wraps anything else as the cause of a KafkaClientError', async () => {
     const raced = Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID' })
     await expect(commitTranslatedOffsets(fakeAdmin(() => raced).admin, result)).rejects.toBeInstanceOf(GroupNotEmptyError)
     const other = new Error('Connection error')
-    await expect(commitTranslatedOffsets(fakeAdmin(() => other).admin, result)).rejects.toBe(other)
+    const error = await commitTranslatedOffsets(fakeAdmin(() => other).admin, result).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KafkaClientError)
+    expect(error).toMatchObject({ code: 'ERR_KAFKAJS', cause: other, cluster: 'dc2', group: 'g' })
   })
 })

@@ -1,0 +1,130 @@
+/**
+ * The client's private side: the {@link FailoverContext} that producers and consumers are given.
+ * It is a separate object, never a public member of {@link MultiClusterKafka}, so that waiting for
+ * the active cluster, listening to switches or registering a switch participant is not part of
+ * the package's API. The client drives it (`activate`, `clusterUp`, `clusterDown`).
+ *
+ * @module
+ */
+import type { ActiveChange, ClusterConnection, FailoverContext, SwitchParticipant } from '../cluster/index.js'
+import type { Discovery } from '../discovery/discovery.js'
+import { NoActiveClusterError, UnknownClusterError } from '../errors.js'
+import type { ReplicationPolicy } from '../topology/replication-policy.js'
+import { errorMessage, logger } from '../util/log.js'
+import { SafeEmitter } from '../util/safe-emitter.js'
+import { withTimeout } from '../util/timeout.js'
+
+const log = logger('client')
+
+/** What the context needs of the client. */
+export interface ClientContextSetup {
+  /** Every cluster, most preferred first. */
+  clusters: readonly ClusterConnection[]
+  /** How the replicator names topics on each cluster. */
+  replicationPolicy: ReplicationPolicy
+  /** The client's discovery (health of each cluster, error reports). */
+  discovery: () => Discovery
+}
+
+/** The {@link FailoverContext} of one client; see the module description. */
+export class ClientContext implements FailoverContext {
+  readonly clusters: readonly ClusterConnection[]
+  readonly replicationPolicy: ReplicationPolicy
+  private readonly discovery: () => Discovery
+  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
+  private readonly participants = new Set<SwitchParticipant>()
+  private active: string | undefined
+
+  constructor(setup: ClientContextSetup) {
+    this.clusters = setup.clusters
+    this.replicationPolicy = setup.replicationPolicy
+    this.discovery = setup.discovery
+  }
+
+  get activeCluster(): string | undefined {
+    return this.active
+  }
+
+  connection(cluster: string): ClusterConnection {
+    const found = this.clusters.find((c) => c.name === cluster)
+    if (!found) throw new UnknownClusterError(cluster, this.clusters.map((c) => c.name))
+    return found
+  }
+
+  async waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    if (this.active !== undefined) return this.active
+    // Both listeners are removed however the wait ends: callers wait in loops, and a timed-out
+    // wait must not leave a listener behind each time.
+    let cleanup = (): void => {}
+    const waiting = new Promise<string>((resolve, reject) => {
+      // An already aborted signal never fires 'abort' again.
+      if (signal?.aborted) return reject(signal.reason)
+      const onAbort = (): void => reject(signal!.reason)
+      const off = this.onActiveChange(({ to }) => resolve(to))
+      signal?.addEventListener('abort', onAbort, { once: true })
+      cleanup = () => { off(); signal?.removeEventListener('abort', onAbort) }
+    })
+    try {
+      return await withTimeout(waiting, timeoutMs, 'waiting for an active cluster')
+    } catch (error) {
+      if (this.active !== undefined) return this.active
+      const discovery = this.discovery()
+      const detail = this.clusters.map((c) => `${c.name}: ${discovery.healthOf(c.name)}${discovery.lastErrorOf(c.name) ? ` (${discovery.lastErrorOf(c.name)!.message})` : ''}`).join('; ')
+      throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
+    } finally {
+      cleanup()
+    }
+  }
+
+  onActiveChange(listener: (change: ActiveChange) => void): () => void {
+    this.internal.on('change', listener)
+    return () => this.internal.off('change', listener)
+  }
+
+  onClusterUp(listener: (cluster: string) => void): () => void {
+    this.internal.on('up', listener)
+    return () => this.internal.off('up', listener)
+  }
+
+  onClusterDown(listener: (cluster: string) => void): () => void {
+    this.internal.on('down', listener)
+    return () => this.internal.off('down', listener)
+  }
+
+  healthOf(cluster: string): 'unknown' | 'up' | 'down' {
+    return this.discovery().healthOf(cluster)
+  }
+
+  reportError(cluster: string, error: unknown): void {
+    log('error on %s reported: %s', cluster, errorMessage(error))
+    this.discovery().reportError(cluster)
+  }
+
+  addParticipant(participant: SwitchParticipant): () => void {
+    this.participants.add(participant)
+    return () => this.participants.delete(participant)
+  }
+
+  // ---- driven by the client -------------------------------------------------------------
+
+  /**
+   * Makes `change.to` the active cluster, tells the listeners, and moves every participant, each
+   * bounded by `timeoutMs`. Resolves with each participant's outcome.
+   */
+  activate(change: ActiveChange, timeoutMs: number): Promise<Array<PromiseSettledResult<void>>> {
+    this.active = change.to
+    this.internal.emit('change', change)
+    return Promise.allSettled([...this.participants].map((p) =>
+      withTimeout(p.onSwitch(change), timeoutMs, `switch to '${change.to}'`, { cluster: change.to })))
+  }
+
+  /** A cluster's health turned up. */
+  clusterUp(cluster: string): void {
+    this.internal.emit('up', cluster)
+  }
+
+  /** A cluster's health turned down. */
+  clusterDown(cluster: string): void {
+    this.internal.emit('down', cluster)
+  }
+}

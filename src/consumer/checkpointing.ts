@@ -1,0 +1,120 @@
+/**
+ * A consumer's checkpoints: the positions it processed on each cluster, the writer that
+ * checkpoints them (throttled) to the active cluster (and every cluster that is up, with
+ * `writeToAllClusters`) through one producer per cluster, and the warm view of every cluster's
+ * checkpoint topics that a switch reads from memory.
+ *
+ * @module
+ */
+import type { FailoverContext } from '../cluster/index.js'
+import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
+import { CheckpointView } from '../offsets/checkpoint-view.js'
+import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
+import type { CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
+import { withTimeout } from '../util/timeout.js'
+import { CheckpointProducers } from './checkpoint-producers.js'
+import { CLUSTER_CALL_TIMEOUT_MS } from './copies.js'
+import type { ValidConsumerOptions } from './options.js'
+import { ProcessedPositions } from './positions.js'
+
+/** What {@link Checkpointing} works with. */
+export interface CheckpointingSetup {
+  ctx: FailoverContext
+  options: ValidConsumerOptions
+  /** The `checkpoint:written` event. */
+  onWritten: (info: CheckpointWrittenInfo) => void
+  /** The `checkpoint:failed` event. */
+  onFailed: (info: CheckpointWriteFailedInfo) => void
+}
+
+/** See the module description. */
+export class Checkpointing {
+  /** The checkpoint topic's logical name. */
+  readonly topic: string
+  private readonly ctx: FailoverContext
+  private readonly writeToAllClusters: boolean
+  private readonly producers: CheckpointProducers
+  private readonly writer: CheckpointWriter
+  /** The checkpoint view of each cluster, from `connect()` on. */
+  private readonly views = new Map<string, CheckpointView>()
+  /** This instance's last processed record per cluster, topic and partition: fresher than any replica. */
+  private readonly positions = new Map<string, ProcessedPositions>()
+
+  constructor(setup: CheckpointingSetup) {
+    const { ctx, options } = setup
+    this.ctx = ctx
+    this.topic = options.checkpoint.topic
+    this.writeToAllClusters = options.checkpoint.writeToAllClusters
+    this.producers = new CheckpointProducers(ctx)
+    this.writer = new CheckpointWriter({
+      group: options.groupId,
+      topic: this.topic,
+      intervalMs: options.checkpoint.intervalMs,
+      targets: () => this.targets(),
+      collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
+      onWritten: setup.onWritten,
+      onError: setup.onFailed,
+    })
+  }
+
+  /** The warm checkpoint view of `cluster` (created, and following its topics, on first use). */
+  viewOf(cluster: string): CheckpointView {
+    let view = this.views.get(cluster)
+    if (!view) {
+      const connection = this.ctx.connection(cluster)
+      view = new CheckpointView({
+        cluster,
+        kafka: connection.kafka,
+        admin: () => connection.admin(CLUSTER_CALL_TIMEOUT_MS),
+        clusters: this.ctx.clusters.map((c) => c.name),
+        policy: this.ctx.replicationPolicy,
+        checkpointTopic: this.topic,
+      })
+      this.views.set(cluster, view)
+    }
+    return view
+  }
+
+  /** Where the records processed on `cluster` are noted. */
+  positionsOn(cluster: string): ProcessedPositions {
+    let positions = this.positions.get(cluster)
+    if (!positions) {
+      positions = new ProcessedPositions(cluster)
+      this.positions.set(cluster, positions)
+    }
+    return positions
+  }
+
+  /** This instance's processed positions, per cluster. */
+  ownPositions(): Iterable<ProcessedPositions> {
+    return this.positions.values()
+  }
+
+  /** The checkpoint topic exists on `cluster` and its checkpoint producer is connected. */
+  async prepareCluster(cluster: string): Promise<void> {
+    const admin = await this.ctx.connection(cluster).admin()
+    await withTimeout(ensureCheckpointTopic(admin, this.topic), 15_000, `creating ${this.topic} on '${cluster}'`, { cluster })
+    await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
+  }
+
+  /** Writes what is pending, then closes the producers and views, each bounded by `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    await this.writer.close()
+    await Promise.all([
+      this.producers.close(timeoutMs),
+      ...[...this.views.values()].map((v) => v.close()),
+    ])
+  }
+
+  private targets(): CheckpointTarget[] {
+    const active = this.ctx.activeCluster
+    // Other clusters only while they are up: a hung one would hold every write for its timeout.
+    const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
+    const targets: CheckpointTarget[] = []
+    for (const cluster of names) {
+      const producer = this.producers.connected(cluster)
+      if (producer) targets.push({ cluster, producer })
+    }
+    return targets
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Connecting a kafkajs client once, shared by the failover producer (one producer per cluster)
+ * and the consumer's checkpoint producers: concurrent callers share one attempt, a connected
+ * client is not connected again, and a failed attempt is forgotten so that the next call tries
+ * again.
+ *
+ * @module
+ */
+
+/** One kafkajs client (producer, consumer, admin) connected at most once at a time; see the module description. */
+export class ConnectOnce {
+  /** Whether the last attempt succeeded. */
+  connected = false
+  private pending: Promise<void> | undefined
+
+  /**
+   * @param client - The kafkajs client.
+   * @param onError - Told of every failed attempt (for the log); callers of {@link connect} see it too.
+   */
+  constructor(private readonly client: { connect(): Promise<void> }, private readonly onError: (error: unknown) => void) {}
+
+  /** Resolves once the client is connected: at once if it is, else with the attempt under way or a new one. */
+  connect(): Promise<void> {
+    if (this.connected) return Promise.resolve()
+    if (!this.pending) {
+      const attempt = this.client.connect()
+        .then(() => { this.connected = true }, (error: unknown) => { this.onError(error); throw error })
+        .finally(() => { if (this.pending === attempt) this.pending = undefined })
+      // Callers that start an attempt in the background never await it.
+      attempt.catch(() => {})
+      this.pending = attempt
+    }
+    return this.pending
+  }
+}
