@@ -14,7 +14,8 @@ import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { definedOnly, expectMaxInFlightRequests, expectRetryOptions } from '../util/kafkajs-options.js'
 import { expectBoolean, expectInt, expectList, expectObject, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
-import type { CheckpointOptions, FailoverConsumerConfig } from './types.js'
+import { InvalidOptionError } from '../errors.js'
+import type { CheckpointOptions, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 /** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */
 const KAFKAJS_KEYS = [
@@ -230,4 +231,22 @@ function expectCheckpointTopic(value: unknown, context: ConsumerOptionsContext):
       `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default '${DEFAULT_CHECKPOINT_TOPIC}'`)
   }
   return topic
+}
+
+/**
+ * Validates `subscribe()`'s argument and merges it into the subscription so far (topics add up,
+ * as kafkajs' repeated `subscribe()` calls do; `fromBeginning` is the latest call's).
+ */
+export function validateSubscription(subscription: unknown, previous: FailoverSubscribeOptions | undefined): FailoverSubscribeOptions {
+  const s = expectObject(subscription, 'subscribe', ['topics', 'fromBeginning'])
+  if (!Array.isArray(s.topics) || s.topics.length === 0) throw new InvalidOptionError('subscribe.topics', 'Expected `subscribe.topics` to be a non-empty list of logical topic names (regular expressions are not supported: names map to physical copies)')
+  s.topics.forEach((t, i) => expectString(t, `subscribe.topics[${i}]`))
+  const topics = [...new Set([...(previous?.topics ?? []), ...(s.topics as string[])])]
+  return { topics, fromBeginning: expectBoolean(s.fromBeginning, 'subscribe.fromBeginning', false) }
+}
+
+/** Checks `run()`'s argument: exactly one of `eachMessage` and `eachBatch`. */
+export function validateRunConfig(config: FailoverRunConfig): FailoverRunConfig {
+  if (!config.eachMessage === !config.eachBatch) throw new InvalidOptionError('run', 'Expected `run` to have exactly one of `eachMessage` or `eachBatch`')
+  return config
 }

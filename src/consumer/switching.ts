@@ -1,0 +1,253 @@
+/**
+ * A consumer's sessions and the moves between them: the group's session on each cluster (at most
+ * one delivering, the others standbys), which session delivers, and how delivery moves when the
+ * active cluster changes or new copies appear.
+ *
+ * A move stops delivery on the old cluster at once (and stops the session there when that
+ * cluster is down), then activates the session on the new one: its partitions are positioned by
+ * translation and resumed. Nothing on a move's path waits for the cluster being left. A move
+ * that fails is retried with capped back-off for as long as its target stays active.
+ *
+ * @module
+ */
+import type { FailoverContext } from '../cluster/index.js'
+import { asKafkaDRError, type KafkaDRError } from '../errors.js'
+import { errorMessage, logger } from '../util/log.js'
+import { withTimeout } from '../util/timeout.js'
+import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
+import type { ConsumerMovedEvent, ConsumerMoveFailedEvent } from './events.js'
+import type { ValidConsumerOptions } from './options.js'
+import type { Positioner, PositionReason } from './positioning.js'
+import type { ProcessedPositions } from './positions.js'
+import { ConsumerSession, type InstrumentationListener } from './session.js'
+import type { FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
+
+const log = logger('consumer')
+
+/** Upper bound of the back-off between attempts of a move, in ms. */
+const MAX_MOVE_RETRY_MS = 5000
+/** How long a move away from a healthy cluster waits for the target's standby to join, in ms. */
+const JOIN_WAIT_MS = 60_000
+
+/** What the sessions are run with: fixed at `run()`. */
+export interface RunSpec {
+  subscription: FailoverSubscribeOptions
+  run: FailoverRunConfig
+}
+
+/** What {@link Switching} works with. */
+export interface SwitchingSetup {
+  ctx: FailoverContext
+  options: ValidConsumerOptions
+  copies: CopyFinder
+  positioner: Positioner
+  /** Where a session on `cluster` notes what it processed. */
+  positionsOn: (cluster: string) => ProcessedPositions
+  /** The application's kafkajs instrumentation listeners, attached to every session. */
+  listeners: readonly InstrumentationListener[]
+  /** Whether the consumer runs (a stopped or disconnected consumer starts and moves nothing). */
+  isRunning: () => boolean
+  /** The `consumer:moved` event. */
+  onMoved: (event: ConsumerMovedEvent) => void
+  /** The `consumer:move-failed` event. */
+  onMoveFailed: (event: ConsumerMoveFailedEvent) => void
+}
+
+/** See the module description. */
+export class Switching {
+  /** The group's session on each cluster: at most one active, the others standbys. */
+  private readonly sessions = new Map<string, ConsumerSession>()
+  /** The session that delivers (or is being positioned to). */
+  private delivering: ConsumerSession | undefined
+  /** Bumped by every move and by {@link stopAll}: an older move gives up. */
+  private generation = 0
+  /** The move under way: positioning failures of its session are its failures. */
+  private currentMove: { session?: ConsumerSession, fail: (error: unknown, attempt: number) => void } | undefined
+  private spec: RunSpec | undefined
+  private readonly groupId: string
+
+  constructor(private readonly setup: SwitchingSetup) {
+    this.groupId = setup.options.groupId
+  }
+
+  /** The session that delivers now, if any (it may still be positioning its assignment). */
+  get current(): ConsumerSession | undefined {
+    return this.delivering
+  }
+
+  /** Every session, standbys included. */
+  all(): IterableIterator<ConsumerSession> {
+    return this.sessions.values()
+  }
+
+  /**
+   * Starts delivering on `cluster` with `spec` (the sessions of an earlier run are gone). Resolves
+   * once the session has subscribed; it is positioned and resumed at its group join.
+   */
+  async start(cluster: string, spec: RunSpec): Promise<void> {
+    this.spec = spec
+    const session = await this.startSession(cluster, await this.setup.copies.physicalTopics(cluster), true, 'start')
+    this.delivering = session
+    void session.activate().then(() => log('%s delivers on %s', this.groupId, cluster))
+  }
+
+  /**
+   * Moves delivery to `to`. Resolves when the consumer delivers there, or rejects with the first
+   * failure (the client reports the switch as failed); attempts go on in the background with
+   * capped back-off while `to` stays active, each failure reported by `consumer:move-failed`.
+   */
+  moveTo(to: string, reason: PositionReason, added: readonly string[] = []): Promise<void> {
+    const { ctx } = this.setup
+    const generation = ++this.generation
+    const started = Date.now()
+    const old = this.delivering
+    const from = old?.cluster
+    const current = (): boolean => generation === this.generation && this.setup.isRunning() && ctx.activeCluster === to
+    const oldIsUp = old !== undefined && old.cluster !== to && ctx.healthOf(old.cluster) === 'up'
+    const target = this.sessions.get(to)
+    // Make before break when the cluster being left is healthy (a failback, an operator's switch):
+    // it keeps delivering while the target's standby finishes joining (a cluster that came back
+    // waits for the group's dead members to time out first). A dead or hung cluster's session
+    // stops at once: nothing here waits for it.
+    const ready = oldIsUp && target && !target.hasJoined ? withTimeout(target.joined, JOIN_WAIT_MS, 'standby join').catch(() => {}) : Promise.resolve()
+
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (error?: unknown): void => {
+        if (settled) return
+        settled = true
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const fail = (error: unknown, attempt: number): void => {
+        const cause = this.moveError(error, to)
+        log('moving %s to %s failed (attempt %d): %s', this.groupId, to, attempt, errorMessage(cause))
+        this.setup.onMoveFailed({ timestamp: Date.now(), group: this.groupId, to, attempt, error: cause })
+        settle(cause)
+      }
+      const move: { session?: ConsumerSession, fail: typeof fail } = { fail }
+      this.currentMove = move
+      void (async () => {
+        await ready
+        if (!current()) return settle()
+        if (this.delivering === old) this.delivering = undefined
+        old?.deactivate()
+        if (old && old.cluster !== to && ctx.healthOf(old.cluster) !== 'up') this.drop(old.cluster, old)
+        for (let attempt = 1; current(); attempt++) {
+          try {
+            const topics = await this.setup.copies.physicalTopics(to)
+            let session = this.sessions.get(to)
+            const via = session && sameTopics(session.topics, topics) ? 'standby' : 'new-session'
+            if (!session || via === 'new-session') session = await this.startSession(to, topics, true, reason, added)
+            else session.setPurpose(reason, added)
+            if (!current()) break
+            move.session = session
+            this.delivering = session
+            await session.activate()
+            if (!current() || !session.isActive) break
+            this.setup.onMoved({ timestamp: Date.now(), group: this.groupId, from, to, reason: reason === 'new-copies' ? 'new-copies' : 'switch', via, durationMs: Date.now() - started })
+            settle()
+            return
+          } catch (error) {
+            if (!current()) break
+            fail(error, attempt)
+            await new Promise((r) => setTimeout(r, Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))).unref())
+          }
+        }
+        // Superseded by a newer move, a stop or a disconnect: nothing of this one to report.
+        settle()
+      })().finally(() => {
+        if (this.currentMove === move) this.currentMove = undefined
+      })
+    })
+  }
+
+  /** A cluster went down: its standby session (if any) is stopped; the active one is left to the switch. */
+  onClusterDown(cluster: string): void {
+    const session = this.sessions.get(cluster)
+    if (session && session !== this.delivering) this.drop(cluster, session)
+  }
+
+  /** Starts a standby session on `cluster` when the consumer runs and has none there. */
+  ensureStandby(cluster: string): void {
+    if (!this.setup.isRunning() || this.sessions.has(cluster) || this.setup.ctx.healthOf(cluster) === 'down') return
+    void this.setup.copies.physicalTopics(cluster)
+      .then((topics) => {
+        if (!this.setup.isRunning() || this.sessions.has(cluster)) return
+        return this.startSession(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
+      })
+      .catch((error: unknown) => log('standby of %s on %s: %s (tried again later)', this.groupId, cluster, errorMessage(error)))
+  }
+
+  /**
+   * Periodic upkeep, never on a switch's path: standbys where they are missing, and, when
+   * `checkCopies`, sessions restarted where new physical copies appeared (a replicator creates
+   * `dc2.orders` on dc1 only once dc2 has `orders` data).
+   */
+  maintain(checkCopies: boolean): void {
+    if (!this.setup.isRunning()) return
+    for (const c of this.setup.ctx.clusters) this.ensureStandby(c.name)
+    if (!checkCopies) return
+    this.setup.copies.checkForNew(this.sessions, (cluster, session, added) => {
+      if (!this.setup.isRunning() || this.sessions.get(cluster) !== session) return
+      log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
+      if (session === this.delivering && this.setup.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
+      if (session.isActive) return
+      this.drop(cluster, session)
+      this.ensureStandby(cluster)
+    })
+  }
+
+  /** Stops every session at once, each bounded by `teardownTimeoutMs`; a move under way gives up. */
+  async stopAll(): Promise<void> {
+    this.generation++
+    this.delivering = undefined
+    const sessions = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.all(sessions.map((s) => s.stop(this.setup.options.teardownTimeoutMs)))
+  }
+
+  /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
+  private async startSession(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
+    const { ctx, options, positioner } = this.setup
+    const spec = this.spec!
+    const session = new ConsumerSession({
+      cluster,
+      kafka: ctx.connection(cluster).kafka,
+      config: options,
+      policy: ctx.replicationPolicy,
+      positions: this.setup.positionsOn(cluster),
+      position: (s, assigned) => positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
+      onPositionFailed: (error, attempt) => {
+        if (this.currentMove?.session === session) this.currentMove.fail(error, attempt)
+        else this.setup.onMoveFailed({ timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: this.moveError(error, cluster) })
+      },
+      onClusterError: (error) => ctx.reportError(cluster, error),
+    })
+    session.setPurpose(reason, added)
+    const previous = this.sessions.get(cluster)
+    this.sessions.set(cluster, session)
+    if (previous) this.drop(cluster, previous)
+    try {
+      await withTimeout(session.start(topics, spec.subscription.fromBeginning ?? false, spec.run, this.setup.listeners, active), CLUSTER_CALL_TIMEOUT_MS, `starting the session of '${this.groupId}' on '${cluster}'`, { cluster, group: this.groupId })
+    } catch (error) {
+      this.drop(cluster, session)
+      throw error
+    }
+    // stop() or disconnect() may have run while this session was starting: it must not outlive them.
+    if (!this.setup.isRunning()) this.drop(cluster, session)
+    return session
+  }
+
+  /** Stops a session in the background (bounded) and forgets it. */
+  private drop(cluster: string, session: ConsumerSession): void {
+    if (this.sessions.get(cluster) === session) this.sessions.delete(cluster)
+    if (this.delivering === session) this.delivering = undefined
+    void session.stop(this.setup.options.teardownTimeoutMs)
+  }
+
+  /** A move's failure as the `consumer:move-failed` payload carries it. */
+  private moveError(error: unknown, to: string): KafkaDRError {
+    return asKafkaDRError(error, `Moving the consumer of '${this.groupId}' to '${to}' failed`, { group: this.groupId, cluster: to })
+  }
+}
