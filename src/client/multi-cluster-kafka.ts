@@ -16,6 +16,7 @@ import type { FailoverProducerConfig } from '../producer/types.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
+import { withTimeout } from '../util/timeout.js'
 import { ClientContext } from './context.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
@@ -67,6 +68,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private switching: Promise<void> | undefined
   private pendingTarget: { to: string, kind: SwitchKind, reason: string } | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
+  private closing: Promise<void> | undefined
   private readonly stamper: ProvenanceStamper | undefined
 
   constructor(options: MultiClusterKafkaOptions) {
@@ -128,22 +130,37 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.state = 'connecting'
     await this.discovery.start()
     try {
+      if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
       await this.context.waitForActive(this.options.connectTimeoutMs)
+      if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
       this.state = 'connected'
       log('connected; active cluster %s', this.context.activeCluster)
     } catch (error) {
-      this.state = 'new'
+      // A disconnect while connecting keeps the client closed (and has stopped discovery itself, but
+      // not a start that was still under way then).
+      if (!this.closing) this.state = 'new'
       await this.discovery.stop()
       throw error
     }
   }
 
-  /** Stops discovery and closes every connection this client opened. Producers and consumers should be disconnected first. */
-  async disconnect(): Promise<void> {
-    if (this.state === 'closed') return
+  /**
+   * Stops discovery and closes every connection this client opened, within `teardownTimeoutMs`
+   * whatever state the clusters are in. Producers and consumers should be disconnected first. A
+   * second call, or one made while connecting, resolves with the first.
+   */
+  disconnect(): Promise<void> {
+    this.closing ??= this.close()
+    return this.closing
+  }
+
+  private async close(): Promise<void> {
+    const timeoutMs = this.options.teardownTimeoutMs
+    const deadline = Date.now() + timeoutMs
     this.state = 'closed'
-    await this.discovery.stop()
-    await Promise.all(this.context.clusters.map((c) => c.close()))
+    // A probe in flight on a hung cluster runs to its own timeout; it is not waited for past the bound.
+    await withTimeout(this.discovery.stop(), timeoutMs, 'stopping discovery').catch(() => {})
+    await Promise.all(this.context.clusters.map((c) => c.close(deadline - Date.now())))
   }
 
   /** Each cluster's health, the active one, the last switch. */

@@ -8,7 +8,7 @@ import type { DiscoveryFunction, DiscoveryPolicy } from '../discovery/types.js'
 import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
-const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs'] as const
+const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs'] as const
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Options after defaults and validation. */
@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   provenance: MultiClusterKafkaOptions['provenance']
   connectTimeoutMs: number
   switchTimeoutMs: number
+  teardownTimeoutMs: number
 }
 
 /** Validates `options` and fills in defaults; throws InvalidOptionError naming the path and the fix. */
@@ -85,6 +86,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     provenance: provenance as ResolvedOptions['provenance'],
     connectTimeoutMs: expectInt(top.connectTimeoutMs, 'connectTimeoutMs', 30_000, { min: 0 }),
     switchTimeoutMs: expectInt(top.switchTimeoutMs, 'switchTimeoutMs', 60_000, { min: 1 }),
+    teardownTimeoutMs: expectInt(top.teardownTimeoutMs, 'teardownTimeoutMs', 3000, { min: 1 }),
   }
 }
 

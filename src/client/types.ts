@@ -55,6 +55,15 @@ export interface MultiClusterKafkaOptions {
    * @default 60000
    */
   switchTimeoutMs?: number
+  /**
+   * Bound on `disconnect()`, in ms, whatever state the clusters are in: discovery stops and every
+   * cluster's admin clients disconnect at the same time, each left to finish in the background at
+   * the bound. A cluster whose teardown already timed out for a producer or consumer of this client
+   * (within the last 30 s) is not waited for again.
+   *
+   * @default 3000
+   */
+  teardownTimeoutMs?: number
 }
 
 /** Why the active cluster changed. */

@@ -44,6 +44,8 @@ export class ClusterConnection {
   private brokers: Array<{ host: string, port: number }> = []
   private probeAdmin: Admin | undefined
   private sharedAdmin: Promise<Admin> | undefined
+  /** Until when a teardown here does not wait: one timed out (the cluster hangs), in ms since the epoch. */
+  private unresponsiveUntil = 0
 
   constructor(
     /** Cluster name, e.g. `dc1`. */
@@ -113,15 +115,40 @@ export class ClusterConnection {
     return this.sharedAdmin
   }
 
-  /** Closes the probe and shared admins, each bounded by `timeoutMs`. */
+  /** Whether a teardown here timed out in the last 30 s: the cluster hangs, as far as anyone knows. */
+  get isUnresponsive(): boolean {
+    return Date.now() < this.unresponsiveUntil
+  }
+
+  /**
+   * Disconnects one of this cluster's kafkajs clients, waiting at most `timeoutMs`. Once a
+   * teardown here has timed out (the cluster hangs), the ones in the next 30 s do not wait at all:
+   * a service shutting down disconnects its consumer, then its producer, then the client, and
+   * only the first should pay for a hung cluster. The disconnect itself always goes on in the
+   * background. Resolves with whether it finished in time; never throws.
+   */
+  async teardown(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
+    const waitMs = this.isUnresponsive ? 0 : timeoutMs
+    const clean = await disconnectWithin(client, waitMs)
+    if (!clean && waitMs > 0) {
+      this.unresponsiveUntil = Date.now() + UNRESPONSIVE_MEMORY_MS
+      log('teardown on %s did not finish within %d ms: the next ones there do not wait', this.name, waitMs)
+    }
+    return clean
+  }
+
+  /** Closes the probe and shared admins, together bounded by `timeoutMs` (see {@link teardown}). */
   async close(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
     const shared = this.sharedAdmin
     this.sharedAdmin = undefined
     const probe = this.probeAdmin
     this.probeAdmin = undefined
+    // An admin still connecting is torn down once connected, in the background past the bound.
+    const sharedDown = shared?.then((admin) => this.teardown(admin, deadline - Date.now()), () => true)
     await Promise.all([
-      probe ? disconnectQuietly(probe, timeoutMs) : undefined,
-      shared?.then((admin) => disconnectQuietly(admin, timeoutMs), () => {}),
+      probe ? this.teardown(probe, timeoutMs) : undefined,
+      sharedDown ? withTimeout(sharedDown, Math.max(0, timeoutMs), 'admin teardown').catch(() => false) : undefined,
     ])
   }
 
@@ -132,14 +159,32 @@ export class ClusterConnection {
   }
 }
 
+/** How long a cluster whose teardown timed out is remembered as unresponsive, in ms. */
+const UNRESPONSIVE_MEMORY_MS = 30_000
+
 /**
  * Disconnects a kafkajs client without ever throwing or hanging longer than `timeoutMs`: tearing
  * down a client of a dead or hung cluster can take seconds or never finish (kafkajs #1596, #767).
  */
 export async function disconnectQuietly(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<void> {
+  await disconnectWithin(client, timeoutMs)
+}
+
+/**
+ * Disconnects a kafkajs client, waiting at most `timeoutMs` (0 or less: not at all; the
+ * disconnect goes on in the background). Resolves with whether it finished cleanly in time.
+ */
+export async function disconnectWithin(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
+  const disconnecting = Promise.resolve().then(() => client.disconnect())
+  if (timeoutMs <= 0) {
+    disconnecting.catch((error: unknown) => log('disconnect did not finish cleanly: %s', errorMessage(error)))
+    return false
+  }
   try {
-    await withTimeout(client.disconnect(), timeoutMs, 'disconnect')
+    await withTimeout(disconnecting, timeoutMs, 'disconnect')
+    return true
   } catch (error) {
     log('disconnect did not finish cleanly: %s', errorMessage(error))
+    return false
   }
 }

@@ -110,13 +110,13 @@ export class TopicTail {
     }
   }
 
-  /** Stops following; the consumer's disconnect is bounded. */
-  async close(): Promise<void> {
+  /** Stops following; the consumer's disconnect is bounded by `timeoutMs` (default `requestTimeoutMs`). */
+  async close(timeoutMs = this.requestTimeoutMs): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
     const consumer = this.consumer
     this.consumer = undefined
-    if (consumer) await disconnectQuietly(consumer, this.requestTimeoutMs)
+    if (consumer) await disconnectQuietly(consumer, timeoutMs)
   }
 
   /** Subscribes to every wanted topic that exists (restarting when that set grew). One at a time. */

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Producer } from 'kafkajs'
-import { disconnectQuietly, FAILOVER_RETRY, type FailoverContext } from '../cluster/index.js'
+import { FAILOVER_RETRY, type FailoverContext } from '../cluster/index.js'
+import { NotConnectedError } from '../errors.js'
 import { ConnectOnce } from '../util/connect-once.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
@@ -20,6 +21,7 @@ interface Entry {
 /** The checkpoint producers of one consumer; see the module description. */
 export class CheckpointProducers {
   private readonly entries = new Map<string, Entry>()
+  private closed = false
 
   constructor(private readonly ctx: FailoverContext) {}
 
@@ -35,14 +37,17 @@ export class CheckpointProducers {
     if (!connection.connected) await withTimeout(connection.connect(), timeoutMs, `checkpoint producer of '${cluster}'`, { cluster })
   }
 
-  /** Disconnects every producer, each bounded by `timeoutMs`, all at once. */
+  /** Disconnects every producer, all at once, each bounded by `timeoutMs` (see `ClusterConnection.teardown`). */
   async close(timeoutMs: number): Promise<void> {
-    const producers = [...this.entries.values()].map((e) => e.producer)
+    this.closed = true
+    const entries = [...this.entries]
     this.entries.clear()
-    await Promise.all(producers.map((p) => disconnectQuietly(p, timeoutMs)))
+    await Promise.all(entries.map(([cluster, { producer }]) => this.ctx.connection(cluster).teardown(producer, timeoutMs)))
   }
 
   private entry(cluster: string): Entry {
+    // A background preparation that outlived close() must not open a producer nobody closes.
+    if (this.closed) throw new NotConnectedError('checkpoint producers (closed)')
     let entry = this.entries.get(cluster)
     if (!entry) {
       const producer = this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })

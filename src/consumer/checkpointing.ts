@@ -14,8 +14,12 @@ import type { CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo
 import { withTimeout } from '../util/timeout.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from './copies.js'
+import type { ConsumerDisconnectedEvent } from './events.js'
 import type { ValidConsumerOptions } from './options.js'
 import { ProcessedPositions } from './positions.js'
+
+/** Time kept, at a close, for the producers and views after the last checkpoint write, in ms. */
+const CLOSE_MARGIN_MS = 100
 
 /** What {@link Checkpointing} works with. */
 export interface CheckpointingSetup {
@@ -97,13 +101,23 @@ export class Checkpointing {
     await this.producers.ready(cluster, CLUSTER_CALL_TIMEOUT_MS)
   }
 
-  /** Writes what is pending, then closes the producers and views, each bounded by `timeoutMs`. */
-  async close(timeoutMs: number): Promise<void> {
-    await this.writer.close()
-    await Promise.all([
-      this.producers.close(timeoutMs),
-      ...[...this.views.values()].map((v) => v.close()),
-    ])
+  /**
+   * Writes the last positions and closes the producers and views, all within `timeoutMs`: the
+   * views close at once, the producers once the write is done or given up. Resolves with what the
+   * last write did.
+   */
+  async close(timeoutMs: number): Promise<ConsumerDisconnectedEvent['finalCheckpoint']> {
+    const deadline = Date.now() + timeoutMs
+    const views = [...this.views.values()].map((v) => v.close(timeoutMs))
+    // Each target of the last write is bounded by what is left, less a moment to close after it.
+    const flushed = await this.writer.close(Math.max(1, timeoutMs - CLOSE_MARGIN_MS))
+    await Promise.all([this.producers.close(deadline - Date.now()), ...views])
+    return {
+      complete: flushed.failed.length === 0 && flushed.pending === 0,
+      writtenTo: flushed.writtenTo,
+      failedClusters: flushed.failed.map((f) => f.cluster).filter((c) => c !== ''),
+      pending: flushed.pending,
+    }
   }
 
   private targets(): CheckpointTarget[] {

@@ -59,6 +59,26 @@ export interface CheckpointsUndecodableEvent {
   count: number
 }
 
+/** Payload of `consumer:disconnected`: how the consumer's shutdown went. */
+export interface ConsumerDisconnectedEvent {
+  /** When the disconnect finished (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** Time the disconnect took, in ms (at most about `teardownTimeoutMs`). */
+  durationMs: number
+  /**
+   * The last checkpoint write, made so that a restart resumes where this instance stopped. Its
+   * targets are the active cluster and, with `writeToAllClusters`, every other cluster that was
+   * up; each is bounded by `teardownTimeoutMs`. `writtenTo` took every position; `failedClusters`
+   * did not answer in time or refused; `complete` when there was no failure and nothing is left
+   * (`pending` positions unwritten everywhere they should be). A restart on a cluster missing
+   * from `writtenTo` resumes from the previous checkpoint or the group's commit there: a few more
+   * duplicates, never a loss.
+   */
+  finalCheckpoint: { complete: boolean, writtenTo: string[], failedClusters: string[], pending: number }
+}
+
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
 export interface FailoverConsumerEvents {
   /** Checkpoints were written to a cluster. */
@@ -82,4 +102,6 @@ export interface FailoverConsumerEvents {
    * (up to 5 s apart) for as long as `to` stays active.
    */
   'consumer:move-failed': (event: ConsumerMoveFailedEvent) => void
+  /** `disconnect()` finished: how long it took and whether the last checkpoints were written. */
+  'consumer:disconnected': (event: ConsumerDisconnectedEvent) => void
 }

@@ -60,6 +60,7 @@ export class FailoverConsumer {
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private state: 'new' | 'connected' | 'running' | 'closed' = 'new'
+  private closing: Promise<void> | undefined
   private readonly unsubscribe: Array<() => void> = []
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
@@ -118,6 +119,7 @@ export class FailoverConsumer {
     } catch (error) {
       throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
     }
+    if (this.closing) throw new NotConnectedError('FailoverConsumer (disconnected while connecting)')
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
     for (const c of this.ctx.clusters) if (c.name !== active) void this.checkpoints.prepareCluster(c.name).catch(() => {})
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
@@ -165,6 +167,8 @@ export class FailoverConsumer {
       if (this.state === 'running') this.state = 'connected'
       throw asKafkaDRError(error, `Running the consumer of '${this.groupId}' failed`, { group: this.groupId })
     }
+    // stop() or disconnect() during the start: its session is already gone (see Switching).
+    if (this.state !== 'running') throw new NotConnectedError(`FailoverConsumer (${this.state === 'closed' ? 'disconnected' : 'stopped'} while starting to run)`)
     for (const c of this.ctx.clusters) this.switching.ensureStandby(c.name)
     const checkCopies = this.newCopyCheckIntervalMs > 0
     this.maintenanceTimer = setInterval(() => this.switching.maintain(checkCopies), checkCopies ? this.newCopyCheckIntervalMs : 5000).unref()
@@ -178,14 +182,29 @@ export class FailoverConsumer {
     await this.switching.stopAll()
   }
 
-  /** Stops consuming (the group leaves every cluster) and closes everything. */
-  async disconnect(): Promise<void> {
-    if (this.state === 'closed') return
+  /**
+   * Stops consuming and closes everything, within `teardownTimeoutMs` in all whatever state the
+   * clusters are in: delivery stops at once on every cluster, then the group's members leave,
+   * the last positions are checkpointed and the clients close, all at the same time, each given
+   * up (and left to finish in the background) at the bound. `consumer:disconnected` tells how it
+   * went. A second call, or one made while connecting, resolves with the first.
+   */
+  disconnect(): Promise<void> {
+    this.closing ??= this.close()
+    return this.closing
+  }
+
+  private async close(): Promise<void> {
+    const started = Date.now()
     this.state = 'closed'
     clearInterval(this.maintenanceTimer)
     for (const remove of this.unsubscribe.splice(0)) remove()
-    await this.switching.stopAll()
-    await this.checkpoints.close(this.teardownTimeoutMs)
+    // stopAll() fences every session synchronously, before the checkpoints collect the last positions.
+    const [, finalCheckpoint] = await Promise.all([
+      this.switching.stopAll(this.teardownTimeoutMs),
+      this.checkpoints.close(this.teardownTimeoutMs),
+    ])
+    this.emitter.emit('consumer:disconnected', { timestamp: Date.now(), group: this.groupId, durationMs: Date.now() - started, finalCheckpoint })
   }
 
   /**

@@ -60,6 +60,8 @@ export interface SessionSetup {
   onPositionFailed: (error: unknown, attempt: number, retryInMs: number) => void
   /** An error kafkajs reported on this session's cluster (a crash, a request timeout). */
   onClusterError: (error: unknown) => void
+  /** Disconnects the kafkajs consumer, bounded (see `ClusterConnection.teardown`). */
+  teardown: (client: Consumer, timeoutMs: number) => Promise<unknown>
 }
 
 /** Upper bound of the back-off between attempts to position an assignment, in ms. */
@@ -299,7 +301,7 @@ export class ConsumerSession {
     this.active = false
     this.generation++
     this.markJoined() // nobody waits for a join that will not come
-    await disconnectQuietly(this.consumer, timeoutMs)
+    await this.setup.teardown(this.consumer, timeoutMs)
   }
 
   private source(physicalTopic: string): { topic: string, originCluster: string } {

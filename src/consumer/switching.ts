@@ -198,13 +198,17 @@ export class Switching {
     })
   }
 
-  /** Stops every session at once, each bounded by `teardownTimeoutMs`; a move under way gives up. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every session at once: none delivers from here on, and each leaves its group within
+   * `timeoutMs` (`teardownTimeoutMs` by default) or is left to do so in the background. A move
+   * under way gives up.
+   */
+  async stopAll(timeoutMs = this.setup.options.teardownTimeoutMs): Promise<void> {
     this.generation++
     this.delivering = undefined
     const sessions = [...this.sessions.values()]
     this.sessions.clear()
-    await Promise.all(sessions.map((s) => s.stop(this.setup.options.teardownTimeoutMs)))
+    await Promise.all(sessions.map((s) => s.stop(timeoutMs)))
   }
 
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
@@ -223,6 +227,7 @@ export class Switching {
         else this.setup.onMoveFailed({ timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: this.moveError(error, cluster) })
       },
       onClusterError: (error) => ctx.reportError(cluster, error),
+      teardown: (client, timeoutMs) => ctx.connection(cluster).teardown(client, timeoutMs),
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)

@@ -77,7 +77,8 @@ export class Discovery {
     this.running = false
     this.epoch++
     clearTimeout(this.timer)
-    await Promise.allSettled(this.inFlight.values())
+    // Probes in flight are not waited for (one on a hung cluster runs to its timeout): their
+    // results are dropped, since they belong to an older epoch.
     await this.policy.stop?.()
   }
 
@@ -153,7 +154,9 @@ export class Discovery {
     if (existing) return existing
     const cluster = this.clusters.find((c) => c.name === name)!
     this.lastProbeAt.set(name, Date.now())
+    const epoch = this.epoch
     const run = cluster.probe(this.health.timeoutMs).then((result) => {
+      if (epoch !== this.epoch) return
       if (result.ok) this.lastError.delete(name)
       else this.lastError.set(name, result.error)
       const tracker = this.trackers.get(name)!

@@ -55,8 +55,8 @@ export class CheckpointView {
     return this.collector.sources(request.group)
   }
 
-  /** Stops following. */
-  close(): Promise<void> {
-    return this.tail.close()
+  /** Stops following; the reader's disconnect is bounded by `timeoutMs` (default: the view's request timeout). */
+  close(timeoutMs?: number): Promise<void> {
+    return this.tail.close(timeoutMs)
   }
 }

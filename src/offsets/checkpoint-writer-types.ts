@@ -67,6 +67,8 @@ export interface CheckpointWriteFailedInfo {
 export interface CheckpointFlushResult {
   /** Checkpoints written to every target. */
   written: number
+  /** The targets that took every checkpoint of this write. */
+  writtenTo: string[]
   /** Targets that failed, with their error. */
   failed: Array<{ cluster: string, error: unknown }>
   /** Positions still waiting to be written after this flush. */

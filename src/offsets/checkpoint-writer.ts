@@ -110,19 +110,27 @@ export class CheckpointWriter {
     const run = this.chain.then(() => this.write()).catch((error: unknown): CheckpointFlushResult => {
       // Not expected (write() handles send failures); kept so that flush() never rejects.
       log('checkpoint flush failed: %s', errorMessage(error))
-      return { written: 0, failed: [{ cluster: '', error }], pending: this.dirty.size }
+      return { written: 0, writtenTo: [], failed: [{ cluster: '', error }], pending: this.dirty.size }
     })
     this.chain = run
     return run
   }
 
-  /** Stops the timer and flushes. Later {@link CheckpointWriter.record} calls are ignored. */
-  async close(): Promise<CheckpointFlushResult> {
+  /**
+   * Stops the timer and writes what is pending once more, each target bounded by `timeoutMs`
+   * (default `sendTimeoutMs`). This last write does not queue behind a write in progress, which
+   * may be stuck on a hung cluster: both may land, and compaction keeps the newest. Later
+   * {@link CheckpointWriter.record} calls are ignored. Never rejects.
+   */
+  async close(timeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
     clearInterval(this.timer)
     // The last positions are collected before closing: they are the ones a restart needs most.
     this.pull()
     this.closed = true
-    return this.flush()
+    return this.write(timeoutMs).catch((error: unknown): CheckpointFlushResult => {
+      log('last checkpoint write failed: %s', errorMessage(error))
+      return { written: 0, writtenTo: [], failed: [{ cluster: '', error }], pending: this.dirty.size }
+    })
   }
 
   /** Pulls positions from the `collect` hook (the consumer's cheap per-record bookkeeping). */
@@ -140,9 +148,9 @@ export class CheckpointWriter {
     void this.flush()
   }
 
-  private async write(): Promise<CheckpointFlushResult> {
+  private async write(sendTimeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
     this.pull()
-    if (this.dirty.size === 0) return { written: 0, failed: [], pending: 0 }
+    if (this.dirty.size === 0) return { written: 0, writtenTo: [], failed: [], pending: 0 }
     this.busy = true
     try {
       let targets: CheckpointTarget[]
@@ -154,16 +162,17 @@ export class CheckpointWriter {
       }
       if (targets.length === 0) {
         log('no checkpoint target; %d positions pending', this.dirty.size)
-        return { written: 0, failed: [], pending: this.dirty.size }
+        return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
       }
       const writtenAt = Date.now()
       const { batch, messages } = this.encodePending(writtenAt)
-      if (messages.length === 0) return { written: 0, failed: [], pending: this.dirty.size }
-      const failed = await this.sendToAll(targets, messages, writtenAt)
+      if (messages.length === 0) return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
+      const failed = await this.sendToAll(targets, messages, writtenAt, sendTimeoutMs)
       if (failed.length === 0) {
         for (const [key, seq] of batch) if (this.dirty.get(key)?.seq === seq) this.dirty.delete(key)
       }
-      return { written: failed.length === 0 ? messages.length : 0, failed, pending: this.dirty.size }
+      const writtenTo = targets.map((t) => t.cluster).filter((c) => !failed.some((f) => f.cluster === c))
+      return { written: failed.length === 0 ? messages.length : 0, writtenTo, failed, pending: this.dirty.size }
     } finally {
       this.busy = false
     }
@@ -186,12 +195,12 @@ export class CheckpointWriter {
     return { batch, messages }
   }
 
-  private async sendToAll(targets: CheckpointTarget[], messages: Array<{ key: Buffer, value: Buffer }>, writtenAt: number): Promise<Array<{ cluster: string, error: unknown }>> {
+  private async sendToAll(targets: CheckpointTarget[], messages: Array<{ key: Buffer, value: Buffer }>, writtenAt: number, sendTimeoutMs: number): Promise<Array<{ cluster: string, error: unknown }>> {
     const failed: Array<{ cluster: string, error: unknown }> = []
     await Promise.all(targets.map(async ({ cluster, producer }) => {
       const started = Date.now()
       try {
-        await withTimeout(producer.send({ topic: this.topic, messages }), this.sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
+        await withTimeout(producer.send({ topic: this.topic, messages }), sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
         log('wrote %d checkpoints of %s to %s/%s', messages.length, this.group, cluster, this.topic)
         this.notify(this.onWritten, { cluster, topic: this.topic, group: this.group, count: messages.length, timestamp: writtenAt, durationMs: Date.now() - started })
       } catch (caught) {

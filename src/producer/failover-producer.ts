@@ -9,9 +9,10 @@
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
 import { setTimeout as delay } from 'node:timers/promises'
 import pRetry, { AbortError } from 'p-retry'
-import { disconnectQuietly, type FailoverContext } from '../cluster/index.js'
+import type { FailoverContext } from '../cluster/index.js'
 import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
+import { Abandon } from '../util/abandon.js'
 import { errorMessage, logger } from '../util/log.js'
 import { ConnectOnce } from '../util/connect-once.js'
 import { withTimeout } from '../util/timeout.js'
@@ -31,18 +32,10 @@ interface ClusterProducer {
 
 type Stamped = Message[]
 
-/** Rejects once the active cluster moves away from `cluster`. */
-interface MovedAway {
+/** One stay of the active cluster: attempts on it are abandoned when the active cluster moves away. */
+interface Stay {
   cluster: string | undefined
-  promise: Promise<never>
-  reject: (error: Error) => void
-}
-
-function movedAwayFrom(cluster: string | undefined): MovedAway {
-  let reject!: (error: Error) => void
-  const promise = new Promise<never>((_, r) => { reject = r })
-  promise.catch(() => {}) // rejected at the next change whether or not an attempt is waiting on it
-  return { cluster, promise, reject }
+  moved: Abandon
 }
 
 /** See the module description. Create with {@link MultiClusterKafka.producer}. */
@@ -52,12 +45,20 @@ export class FailoverProducer {
   private readonly perCluster = new Map<string, ClusterProducer>()
   /** The first cluster's producer, for what is the same on every cluster (events, logger). */
   private readonly first: Producer
-  /** One signal per stay of the active cluster, shared by every attempt: no listener per send. */
-  private moved: MovedAway = movedAwayFrom(undefined)
+  /** The current stay of the active cluster, shared by every attempt on it. */
+  private stay: Stay = { cluster: undefined, moved: new Abandon() }
+  /** Fired when `disconnect()` stops waiting for the sends in flight: they reject. */
+  private readonly shutdown = new Abandon()
+  /** Stops the retries of every send at `disconnect()`. */
+  private readonly stopRetries = new AbortController()
+  /** Sends not yet settled, for `disconnect()` to wait on. */
+  private readonly inFlight = new Set<Promise<unknown>>()
   private readonly deliveryTimeoutMs: number
   private readonly attemptTimeoutMs: number
   private readonly maxAttempts: number
+  private readonly teardownTimeoutMs: number
   private state: 'new' | 'connected' | 'closed' = 'new'
+  private closing: Promise<void> | undefined
   private readonly unsubscribe: Array<() => void> = []
 
   /** @internal Use `MultiClusterKafka.producer()`. */
@@ -66,6 +67,7 @@ export class FailoverProducer {
     this.deliveryTimeoutMs = options.deliveryTimeoutMs
     this.attemptTimeoutMs = options.attemptTimeoutMs
     this.maxAttempts = options.maxAttempts
+    this.teardownTimeoutMs = options.teardownTimeoutMs
     for (const cluster of ctx.clusters) {
       const producer = cluster.kafka.producer(options.kafkajs)
       const connection = new ConnectOnce(producer, (error) => log('producer connection to %s failed: %s', cluster.name, errorMessage(error)))
@@ -83,26 +85,49 @@ export class FailoverProducer {
     if (this.state === 'closed') throw new NotConnectedError('FailoverProducer (disconnected; create a new one)')
     if (this.state === 'connected') return
     const active = await this.ctx.waitForActive(this.deliveryTimeoutMs)
-    this.moved = movedAwayFrom(this.ctx.activeCluster)
+    if (this.closing) throw new NotConnectedError('FailoverProducer (disconnected while connecting)')
+    this.stay = { cluster: this.ctx.activeCluster, moved: new Abandon() }
     this.unsubscribe.push(this.ctx.onActiveChange(({ to }) => {
-      const left = this.moved
-      this.moved = movedAwayFrom(to)
-      left.reject(new ActiveClusterMovedError(left.cluster ?? '(none)', to))
+      const left = this.stay
+      this.stay = { cluster: to, moved: new Abandon() }
+      left.moved.fire(new ActiveClusterMovedError(left.cluster ?? '(none)', to))
     }))
     for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name)
     await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, { cluster: active })
       .catch((error: unknown) => { throw asKafkaDRError(error, `Connecting the producer to '${active}' failed`, { cluster: active }) })
+    if (this.closing) throw new NotConnectedError('FailoverProducer (disconnected while connecting)')
     // A standby that was down at start is connected as soon as it is back.
     this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster)))
     this.state = 'connected'
   }
 
-  /** Disconnects every cluster's producer, each bounded (a dead cluster's teardown can hang). */
-  async disconnect(): Promise<void> {
-    if (this.state === 'closed') return
+  /**
+   * Disconnects within `teardownTimeoutMs` in all, whatever state the clusters are in. New sends
+   * are refused at once; sends in flight get until the bound to be acknowledged, then reject with
+   * `SendFailedError` (the last attempt error a `NotConnectedError`). Each cluster's producer is
+   * disconnected at the same time, bounded by what is left (see `ClusterConnection.teardown`: a
+   * cluster whose teardown already timed out is not waited for again). A second call, or one
+   * made while connecting, resolves with the first.
+   */
+  disconnect(): Promise<void> {
+    this.closing ??= this.close()
+    return this.closing
+  }
+
+  private async close(): Promise<void> {
+    const deadline = Date.now() + this.teardownTimeoutMs
     this.state = 'closed'
     for (const off of this.unsubscribe.splice(0)) off()
-    await Promise.all([...this.perCluster.values()].map((p) => disconnectQuietly(p.producer, 5000)))
+    // Sends in flight get until the bound, unless the active cluster is known to be lost (down,
+    // or a teardown there timed out just now, as the consumer's does first in a usual shutdown).
+    const active = this.ctx.activeCluster
+    const lost = active === undefined || this.ctx.healthOf(active) === 'down' || this.ctx.connection(active).isUnresponsive
+    if (this.inFlight.size > 0 && !lost) {
+      await withTimeout(Promise.allSettled([...this.inFlight]), this.teardownTimeoutMs, 'sends in flight').catch(() => {})
+    }
+    this.stopRetries.abort(new NotConnectedError('FailoverProducer (disconnected while the send was in flight)'))
+    this.shutdown.fire(this.stopRetries.signal.reason as Error)
+    await Promise.all([...this.perCluster].map(([cluster, p]) => this.ctx.connection(cluster).teardown(p.producer, deadline - Date.now())))
   }
 
   /** Sends records to the active cluster; see the module description for failover semantics. */
@@ -160,7 +185,16 @@ export class FailoverProducer {
     return previous.map((m, i) => (m === messages[i] ? m : stamper.withOrigin(m, cluster)))
   }
 
-  private async deliver(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  /** A send: delivered by {@link attemptUntilDelivered}, tracked for `disconnect()`. */
+  private deliver(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    const sending = this.attemptUntilDelivered(topic, attempt)
+    this.inFlight.add(sending)
+    const forget = (): void => { this.inFlight.delete(sending) }
+    sending.then(forget, forget)
+    return sending
+  }
+
+  private async attemptUntilDelivered(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
     const errors: unknown[] = []
     const started = Date.now()
     const deadline = started + this.deliveryTimeoutMs
@@ -169,7 +203,7 @@ export class FailoverProducer {
     // one to return; counting them would end the send long before deliveryTimeoutMs.
     let counted = 0
     try {
-      return await pRetry(async () => {
+      return await this.shutdown.guard(pRetry(async () => {
         const remaining = deadline - Date.now()
         // p-retry cuts the last back-off short at the deadline (by its own clock, give or take a
         // few ms): an attempt begun then could only time out at once, and that timeout would hide
@@ -203,20 +237,23 @@ export class FailoverProducer {
           log('attempt %d for %s failed: %s', attemptNumber, topic, errorMessage(error))
         },
         shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline && counted < this.maxAttempts,
-      })
+        signal: this.stopRetries.signal,
+      }))
     } catch (error) {
-      if (errors.length === 0) errors.push(error)
+      // A disconnect that gave up on this send: its attempt may still land (a possible duplicate).
+      if (errors.length === 0 || this.shutdown.isFired) errors.push(error)
       throw new SendFailedError(`Send to '${topic}' failed after ${errors.length} attempt(s) in ${Date.now() - started} ms: ${errorMessage(errors.at(-1))}`, errors, { topic, retriable: isRetriable(errors.at(-1)) })
     }
   }
 
   /** Settles like `work`, or rejects as soon as the active cluster moves away from `cluster`. */
   private whileActive<T>(cluster: string, work: Promise<T>): Promise<T> {
-    const { moved } = this
-    if (this.ctx.activeCluster !== cluster || moved.cluster !== cluster) {
+    const { stay } = this
+    if (this.ctx.activeCluster !== cluster || stay.cluster !== cluster) {
+      work.catch(() => {})
       return Promise.reject(new ActiveClusterMovedError(cluster, this.ctx.activeCluster ?? '(none)'))
     }
-    return Promise.race([work, moved.promise])
+    return stay.moved.guard(work)
   }
 
   private ensureConnected(cluster: string): Promise<void> {

@@ -20,7 +20,7 @@ const KAFKAJS_KEYS = [
 ] as const satisfies ReadonlyArray<keyof ProducerConfig>
 
 /** kafkajs-dr's own keys. */
-const OWN_KEYS = ['deliveryTimeoutMs', 'attemptTimeoutMs', 'maxAttempts'] as const satisfies ReadonlyArray<keyof FailoverProducerConfig>
+const OWN_KEYS = ['deliveryTimeoutMs', 'attemptTimeoutMs', 'maxAttempts', 'teardownTimeoutMs'] as const satisfies ReadonlyArray<keyof FailoverProducerConfig>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
 
@@ -57,6 +57,13 @@ export interface ValidProducerOptions {
    * @default 20
    */
   maxAttempts: number
+  /**
+   * Bound on `disconnect()`, in ms: sends still in flight then reject, and each cluster's producer
+   * is left to disconnect in the background.
+   *
+   * @default 3000
+   */
+  teardownTimeoutMs: number
 }
 
 /**
@@ -103,5 +110,6 @@ export function validateProducerConfig(config: unknown): ValidProducerOptions {
     deliveryTimeoutMs: expectInt(c.deliveryTimeoutMs, 'producer.deliveryTimeoutMs', 30_000, { min: 1, max: MAX_TIMER_MS }),
     attemptTimeoutMs: expectInt(c.attemptTimeoutMs, 'producer.attemptTimeoutMs', 10_000, { min: 1, max: MAX_TIMER_MS }),
     maxAttempts: expectInt(c.maxAttempts, 'producer.maxAttempts', 20, { min: 1 }),
+    teardownTimeoutMs: expectInt(c.teardownTimeoutMs, 'producer.teardownTimeoutMs', 3000, { min: 1, max: MAX_TIMER_MS }),
   }
 }

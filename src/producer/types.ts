@@ -34,4 +34,13 @@ export interface FailoverProducerConfig extends Omit<ProducerConfig, 'retry' | '
    * @default 20
    */
   maxAttempts?: number
+  /**
+   * Bound on `disconnect()`, in ms, whatever state the clusters are in (a hung cluster never
+   * answers a disconnect). Sends still in flight get until then to be acknowledged; the others
+   * reject with `SendFailedError` (the last attempt error a `NotConnectedError`). Each cluster's
+   * producer is then left to disconnect in the background.
+   *
+   * @default 3000
+   */
+  teardownTimeoutMs?: number
 }

@@ -24,7 +24,7 @@ const VALUES = [
 const TYPES = [
   'Checkpoint', 'CheckpointKey', 'CheckpointOptions', 'CheckpointWriteFailedInfo', 'CheckpointWrittenInfo',
   'CheckpointsUndecodableEvent', 'ClusterDownEvent', 'ClusterOptions', 'ClusterStatus', 'ClusterUpEvent', 'ClusterView',
-  'CommitTranslatedOffsetsOptions', 'CommitTranslatedOffsetsResult', 'ConsumerMoveFailedEvent', 'ConsumerMovedEvent',
+  'CommitTranslatedOffsetsOptions', 'CommitTranslatedOffsetsResult', 'ConsumerDisconnectedEvent', 'ConsumerMoveFailedEvent', 'ConsumerMovedEvent',
   'Declaration', 'DeclareRequest', 'DeclareResult', 'DiscoveryFunction', 'DiscoveryOptions', 'DiscoveryPolicy',
   'DiscoveryPolicyName', 'DiscoveryView', 'DuplicateFilterOptions', 'FailoverCompleteEvent', 'FailoverConsumer',
   'FailoverConsumerConfig', 'FailoverConsumerEvents', 'FailoverEachBatchPayload', 'FailoverEachMessagePayload',

@@ -32,7 +32,7 @@ function rejection(options: unknown): InvalidOptionError {
   throw new Error('resolveOptions accepted the options')
 }
 
-const TOP_KEYS = 'clusters, localCluster, clientId, health, discovery, replication, provenance, connectTimeoutMs, switchTimeoutMs'
+const TOP_KEYS = 'clusters, localCluster, clientId, health, discovery, replication, provenance, connectTimeoutMs, switchTimeoutMs, teardownTimeoutMs'
 
 describe('resolveOptions: defaults', () => {
   it('fills in every default', () => {
@@ -50,6 +50,7 @@ describe('resolveOptions: defaults', () => {
       provenance: undefined,
       connectTimeoutMs: 30_000,
       switchTimeoutMs: 60_000,
+      teardownTimeoutMs: 3000,
     })
   })
 

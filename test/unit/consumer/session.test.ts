@@ -85,6 +85,7 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     position: options.position ?? (async () => new Map()),
     onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
     onClusterError: () => {},
+    teardown: (client) => client.disconnect(),
   })
   await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
   // Nothing joined in the fake: an active session delivers once activated.

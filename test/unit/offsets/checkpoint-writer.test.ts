@@ -57,7 +57,7 @@ describe('CheckpointWriter', () => {
     w.record({ ...pos(0, 7), cluster: 'dc2' })
     expect(w.pending).toBe(4)
     const result = await w.flush()
-    expect(result).toEqual({ written: 4, failed: [], pending: 0 })
+    expect(result).toEqual({ written: 4, writtenTo: ['dc1'], failed: [], pending: 0 })
     expect(producer.sends).toHaveLength(1)
     expect(producer.sends[0]!.topic).toBe(DEFAULT_CHECKPOINT_TOPIC)
     const decoded = producer.decoded()
@@ -159,13 +159,31 @@ describe('CheckpointWriter', () => {
     const w = new CheckpointWriter({ group: 'g', targets: () => targets, onWritten: () => { throw new Error('listener bug') } })
     writers.push(w)
     w.record(pos(0, 1))
-    expect(await w.flush()).toEqual({ written: 0, failed: [], pending: 1 })
+    expect(await w.flush()).toEqual({ written: 0, writtenTo: [], failed: [], pending: 1 })
     const throwing = new CheckpointWriter({ group: 'g', targets: () => { throw new Error('no active cluster') } })
     writers.push(throwing)
     throwing.record(pos(0, 1))
-    expect(await throwing.flush()).toEqual({ written: 0, failed: [], pending: 1 })
+    expect(await throwing.flush()).toEqual({ written: 0, writtenTo: [], failed: [], pending: 1 })
     targets = [{ cluster: 'dc1', producer: producer.asProducer() }]
-    expect(await w.flush()).toEqual({ written: 1, failed: [], pending: 0 })
+    expect(await w.flush()).toEqual({ written: 1, writtenTo: ['dc1'], failed: [], pending: 0 })
+  })
+
+  it('close(): the last write does not queue behind one stuck on a hung target, and is bounded per target', async () => {
+    const ok = new FakeProducer()
+    const hung = new FakeProducer()
+    hung.hang = true
+    const w = new CheckpointWriter({ group: 'g', sendTimeoutMs: 5000, targets: () => [{ cluster: 'dc1', producer: ok.asProducer() }, { cluster: 'dc2', producer: hung.asProducer() }] })
+    w.record(pos(0, 1))
+    void w.flush() // stuck on dc2 for up to 5 s
+    await vi.advanceTimersByTimeAsync(10)
+    w.record(pos(0, 2))
+    const closing = w.close(300)
+    await vi.advanceTimersByTimeAsync(300)
+    const result = await closing
+    expect(result.writtenTo).toEqual(['dc1'])
+    expect(result.failed.map((f) => f.cluster)).toEqual(['dc2'])
+    expect(ok.decoded().at(-1)?.offset).toBe('2')
+    hung.unhang()
   })
 
   it('drops a position that cannot be encoded instead of retrying it forever', async () => {
@@ -173,7 +191,7 @@ describe('CheckpointWriter', () => {
     const w = writer({ producer })
     w.record({ ...pos(0, 1), offset: '-5' })
     w.record(pos(1, 3))
-    expect(await w.flush()).toEqual({ written: 1, failed: [], pending: 0 })
+    expect(await w.flush()).toEqual({ written: 1, writtenTo: ['dc1'], failed: [], pending: 0 })
     expect(producer.decoded()).toHaveLength(1)
   })
 

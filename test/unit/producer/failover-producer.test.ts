@@ -3,11 +3,11 @@
  * are counted against maxAttempts and what a rejection holds. Whether failover works on real
  * clusters is shown by the integration drills.
  */
-import kafkajs, { type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs'
+import kafkajs, { type Kafka, type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import type { ClusterConnection, FailoverContext } from '../../../src/cluster/index.js'
+import { ClusterConnection, type FailoverContext } from '../../../src/cluster/index.js'
 import { FailoverProducer } from '../../../src/producer/failover-producer.js'
-import { SendFailedError, TimeoutError } from '../../../src/index.js'
+import { NotConnectedError, SendFailedError, TimeoutError } from '../../../src/index.js'
 
 const RECORD: ProducerRecord = { topic: 'orders', messages: [{ key: 'k', value: 'v' }] }
 const ACK: RecordMetadata[] = [{ topicName: 'orders', partition: 0, errorCode: 0 }]
@@ -78,5 +78,52 @@ describe('FailoverProducer: attempts and deadline', () => {
     await producer.connect()
     await expect(producer.send(RECORD)).resolves.toEqual(ACK)
     expect(sends).toBe(5)
+  })
+})
+
+/** dc1 as a real ClusterConnection over a fake kafkajs client whose sends and disconnects the test sets. */
+function clusterWith(send: () => Promise<RecordMetadata[]>, disconnect: () => Promise<void>): FailoverContext {
+  const producer = { events: {}, connect: async () => {}, disconnect, send, isIdempotent: () => false } as unknown as Producer
+  const cluster = new ClusterConnection('dc1', 1, { producer: () => producer, admin: () => ({}) } as unknown as Kafka)
+  return { ...fakeCluster(send).ctx, clusters: [cluster], connection: () => cluster } as unknown as FailoverContext
+}
+
+describe('FailoverProducer: disconnect', () => {
+  it('on a hung cluster: ends within teardownTimeoutMs, and the send in flight rejects with a typed error', async () => {
+    const ctx = clusterWith(() => new Promise(() => {}), () => new Promise(() => {}))
+    const producer = new FailoverProducer(ctx, { teardownTimeoutMs: 300 }, undefined)
+    await producer.connect()
+    const sending = producer.send(RECORD).catch((e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 20))
+    const started = Date.now()
+    await producer.disconnect()
+    const took = Date.now() - started
+    expect(took).toBeGreaterThanOrEqual(290)
+    expect(took).toBeLessThan(600)
+    const error = await sending as SendFailedError
+    expect(error).toBeInstanceOf(SendFailedError)
+    expect(error.errors.at(-1)).toBeInstanceOf(NotConnectedError)
+    await expect(producer.send(RECORD)).rejects.toBeInstanceOf(NotConnectedError)
+  })
+
+  it('waits for a send in flight that is acknowledged within the bound', async () => {
+    const ctx = clusterWith(() => new Promise((resolve) => setTimeout(() => resolve(ACK), 100)), async () => {})
+    const producer = new FailoverProducer(ctx, { teardownTimeoutMs: 2000 }, undefined)
+    await producer.connect()
+    const sending = producer.send(RECORD)
+    await producer.disconnect()
+    await expect(sending).resolves.toEqual(ACK)
+  })
+
+  it('a second call resolves with the first; a disconnect before connect() finished leaves it rejected', async () => {
+    let disconnects = 0
+    const ctx = clusterWith(async () => ACK, async () => { disconnects++ })
+    const producer = new FailoverProducer(ctx, {}, undefined)
+    const connecting = producer.connect()
+    const first = producer.disconnect()
+    expect(producer.disconnect()).toBe(first)
+    await first
+    await expect(connecting).rejects.toBeInstanceOf(NotConnectedError)
+    expect(disconnects).toBe(1)
   })
 })

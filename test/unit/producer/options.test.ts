@@ -22,6 +22,7 @@ describe('validateProducerConfig: defaults', () => {
       deliveryTimeoutMs: 30_000,
       attemptTimeoutMs: 10_000,
       maxAttempts: 20,
+      teardownTimeoutMs: 3000,
     })
     expect(validateProducerConfig({}).kafkajs.retry).toEqual(FAILOVER_RETRY)
   })
@@ -41,9 +42,10 @@ describe('validateProducerConfig: values given', () => {
       deliveryTimeoutMs: 1,
       attemptTimeoutMs: 2_147_483_647,
       maxAttempts: 1,
+      teardownTimeoutMs: 1500,
     }
-    const { deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, ...kafkajsConfig } = config
-    expect(validateProducerConfig(config)).toEqual({ kafkajs: kafkajsConfig, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts })
+    const { deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs, ...kafkajsConfig } = config
+    expect(validateProducerConfig(config)).toEqual({ kafkajs: kafkajsConfig, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs })
   })
 
   it('passes a retry given as it is, instead of the failover retry', () => {
@@ -74,7 +76,7 @@ describe('validateProducerConfig: unknown options', () => {
 
   it('lists every known option when none is close', () => {
     expect(rejection({ acks: -1 }).message).toBe('Unknown option `producer.acks`; known options of `producer` are: createPartitioner, retry, '
-      + 'metadataMaxAge, allowAutoTopicCreation, idempotent, transactionalId, transactionTimeout, maxInFlightRequests, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts')
+      + 'metadataMaxAge, allowAutoTopicCreation, idempotent, transactionalId, transactionTimeout, maxInFlightRequests, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs')
   })
 })
 
