@@ -14,7 +14,7 @@ import type { CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo
 import { withTimeout } from '../util/timeout.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from './copies.js'
-import type { ConsumerDisconnectedEvent } from './events.js'
+import type { FinalCheckpoint } from './events.js'
 import type { ValidConsumerOptions } from './options.js'
 import { ProcessedPositions } from './positions.js'
 
@@ -106,7 +106,7 @@ export class Checkpointing {
    * views close at once, the producers once the write is done or given up. Resolves with what the
    * last write did.
    */
-  async close(timeoutMs: number): Promise<ConsumerDisconnectedEvent['finalCheckpoint']> {
+  async close(timeoutMs: number): Promise<FinalCheckpoint> {
     const deadline = Date.now() + timeoutMs
     const views = [...this.views.values()].map((v) => v.close(timeoutMs))
     // Each target of the last write is bounded by what is left, less a moment to close after it.

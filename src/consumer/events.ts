@@ -67,16 +67,25 @@ export interface ConsumerDisconnectedEvent {
   group: string
   /** Time the disconnect took, in ms (at most about `teardownTimeoutMs`). */
   durationMs: number
-  /**
-   * The last checkpoint write, made so that a restart resumes where this instance stopped. Its
-   * targets are the active cluster and, with `writeToAllClusters`, every other cluster that was
-   * up; each is bounded by `teardownTimeoutMs`. `writtenTo` took every position; `failedClusters`
-   * did not answer in time or refused; `complete` when there was no failure and nothing is left
-   * (`pending` positions unwritten everywhere they should be). A restart on a cluster missing
-   * from `writtenTo` resumes from the previous checkpoint or the group's commit there: a few more
-   * duplicates, never a loss.
-   */
-  finalCheckpoint: { complete: boolean, writtenTo: string[], failedClusters: string[], pending: number }
+  /** The last checkpoint write, made so that a restart resumes where this instance stopped. */
+  finalCheckpoint: FinalCheckpoint
+}
+
+/**
+ * The last checkpoint write of a consumer's `disconnect()`. Its targets are the active cluster
+ * and, with `writeToAllClusters`, every other cluster that was up; each is bounded by
+ * `teardownTimeoutMs`. A restart on a cluster missing from `writtenTo` resumes from the previous
+ * checkpoint or the group's commit there: a few more duplicates, never a loss.
+ */
+export interface FinalCheckpoint {
+  /** Every position reached every target in time. */
+  complete: boolean
+  /** The targets that took every position. */
+  writtenTo: string[]
+  /** The targets that did not answer in time or refused. */
+  failedClusters: string[]
+  /** Positions left unwritten on at least one target. */
+  pending: number
 }
 
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */

@@ -29,7 +29,7 @@ const TYPES = [
   'DiscoveryPolicyName', 'DiscoveryView', 'DuplicateFilterOptions', 'FailoverCompleteEvent', 'FailoverConsumer',
   'FailoverConsumerConfig', 'FailoverConsumerEvents', 'FailoverEachBatchPayload', 'FailoverEachMessagePayload',
   'FailoverFailedEvent', 'FailoverProducer', 'FailoverProducerConfig', 'FailoverRequest', 'FailoverRunConfig',
-  'FailoverSubscribeOptions', 'HealthOptions', 'HealthState', 'KafkaDRErrorCode', 'KafkaDRErrorContext', 'KafkaDRErrorOptions',
+  'FailoverSubscribeOptions', 'FinalCheckpoint', 'HealthOptions', 'HealthState', 'KafkaDRErrorCode', 'KafkaDRErrorContext', 'KafkaDRErrorOptions',
   'MissingCheckpointPolicy', 'MissingPosition', 'Mm2Checkpoint', 'MultiClusterEvents', 'MultiClusterKafkaOptions',
   'MultiClusterStatus', 'ParsedTopic', 'PrefixReplicationOption', 'PrefixReplicationPolicyOptions', 'ProbeResult', 'Provenance',
   'RecordSource', 'RefusedTranslation', 'ReplicationOption', 'ReplicationPolicy', 'SwitchInfo', 'SwitchKind',
