@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { ClusterIdChangedError, KafkaClientError } from '../errors.js'
+import { ClusterIdChangedError, KafkaClientError, NotConnectedError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProbeResult } from './types.js'
@@ -46,6 +46,8 @@ export class ClusterConnection {
   private sharedAdmin: Promise<Admin> | undefined
   /** Until when a teardown here does not wait: one timed out (the cluster hangs), in ms since the epoch. */
   private unresponsiveUntil = 0
+  /** Closed by the client's disconnect: no probe or admin from then on. */
+  private closed = false
 
   constructor(
     /** Cluster name, e.g. `dc1`. */
@@ -64,12 +66,19 @@ export class ClusterConnection {
     const started = Date.now()
     try {
       await this.assertNotAllRefused(timeoutMs)
+      if (this.closed) throw new NotConnectedError(`cluster '${this.name}' (closed)`)
       this.probeAdmin ??= this.kafka.admin({ retry: { retries: 0 } })
       const admin = this.probeAdmin
       const { clusterId, brokers } = await withTimeout((async () => {
         await admin.connect()
         return admin.describeCluster()
       })(), timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
+      // Closed while this probe ran (the client's disconnect does not wait for probes): the
+      // admin it connected is not torn down by anyone else.
+      if (this.closed) {
+        void disconnectWithin(admin, 0)
+        throw new NotConnectedError(`cluster '${this.name}' (closed)`)
+      }
       this.brokers = brokers.map(({ host, port }) => ({ host, port }))
       if (this.clusterId === undefined) this.clusterId = clusterId
       else if (this.clusterId !== clusterId) throw new ClusterIdChangedError(this.name, this.clusterId, clusterId)
@@ -104,6 +113,7 @@ export class ClusterConnection {
 
   /** The shared, connected admin of this cluster (created on first use, recreated after a failure). */
   async admin(timeoutMs = 10_000): Promise<Admin> {
+    if (this.closed) throw new NotConnectedError(`cluster '${this.name}' (closed)`)
     if (!this.sharedAdmin) {
       const admin = this.kafka.admin({ retry: FAILOVER_RETRY })
       this.sharedAdmin = withTimeout(admin.connect(), timeoutMs, `admin connection to '${this.name}'`, { cluster: this.name }).then(() => admin)
@@ -129,8 +139,10 @@ export class ClusterConnection {
    */
   async teardown(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
     const waitMs = this.isUnresponsive ? 0 : timeoutMs
+    const started = Date.now()
     const clean = await disconnectWithin(client, waitMs)
-    if (!clean && waitMs > 0) {
+    // Only a disconnect that ran out of time says the cluster hangs (one that failed fast does not).
+    if (!clean && waitMs > 0 && Date.now() - started >= waitMs) {
       this.unresponsiveUntil = Date.now() + UNRESPONSIVE_MEMORY_MS
       log('teardown on %s did not finish within %d ms: the next ones there do not wait', this.name, waitMs)
     }
@@ -139,6 +151,7 @@ export class ClusterConnection {
 
   /** Closes the probe and shared admins, together bounded by `timeoutMs` (see {@link teardown}). */
   async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true
     const deadline = Date.now() + timeoutMs
     const shared = this.sharedAdmin
     this.sharedAdmin = undefined

@@ -42,7 +42,11 @@ export class CheckpointProducers {
     this.closed = true
     const entries = [...this.entries]
     this.entries.clear()
-    await Promise.all(entries.map(([cluster, { producer }]) => this.ctx.connection(cluster).teardown(producer, timeoutMs)))
+    await Promise.all(entries.map(([cluster, { producer, connection }]) => {
+      const owner = this.ctx.connection(cluster)
+      connection.close(() => owner.teardown(producer, 0))
+      return owner.teardown(producer, timeoutMs)
+    }))
   }
 
   private entry(cluster: string): Entry {

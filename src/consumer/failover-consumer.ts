@@ -158,10 +158,11 @@ export class FailoverConsumer {
     if (!this.subscription) throw new InvalidOptionError('subscribe', 'Call subscribe() before run()')
     validateRunConfig(config)
     this.state = 'running'
+    this.switching.prepare({ subscription: this.subscription, run: config })
     try {
       const active = await this.ctx.waitForActive(30_000)
       await this.checkpoints.prepareCluster(active)
-      await this.switching.start(active, { subscription: this.subscription, run: config })
+      await this.switching.start(active)
     } catch (error) {
       await this.switching.stopAll()
       if (this.state === 'running') this.state = 'connected'

@@ -157,7 +157,11 @@ export class ConsumerSession {
     consumer.on(consumer.events.CRASH, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(payload.error) })
     consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
     await consumer.connect()
+    // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
+    // would cost the whole group a rebalance to join and another to leave.
+    if (this.stopped) return
     await consumer.subscribe({ topics, fromBeginning })
+    if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
     // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that
     // has just come back that join waits for the group's dead members to time out (kafkajs'
@@ -291,6 +295,9 @@ export class ConsumerSession {
    * positions (each dated by the record before it), so checkpoints are never ahead of the group.
    */
   async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    // kafkajs commits nothing (silently) before its first group join, which its own run() awaits
+    // and the session's start does not: wait for it here, as a kafkajs application would have.
+    if (!this.hasJoined) await this.joined
     if (this.manualCommits) for (const { topic, partition, offset } of offsets ?? []) this.setup.positions.commit(topic, partition, offset)
     await this.consumer.commitOffsets(offsets)
   }

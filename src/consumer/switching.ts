@@ -11,7 +11,7 @@
  * @module
  */
 import type { FailoverContext } from '../cluster/index.js'
-import { asKafkaDRError, type KafkaDRError } from '../errors.js'
+import { asKafkaDRError, NotConnectedError, type KafkaDRError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
@@ -80,12 +80,16 @@ export class Switching {
     return this.sessions.values()
   }
 
-  /**
-   * Starts delivering on `cluster` with `spec` (the sessions of an earlier run are gone). Resolves
-   * once the session has subscribed; it is positioned and resumed at its group join.
-   */
-  async start(cluster: string, spec: RunSpec): Promise<void> {
+  /** What every session of the coming run is started with; set before anything can start one. */
+  prepare(spec: RunSpec): void {
     this.spec = spec
+  }
+
+  /**
+   * Starts delivering on `cluster` (the sessions of an earlier run are gone). Resolves once the
+   * session has subscribed; it is positioned and resumed at its group join.
+   */
+  async start(cluster: string): Promise<void> {
     const session = await this.startSession(cluster, await this.setup.copies.physicalTopics(cluster), true, 'start')
     this.delivering = session
     void session.activate().then(() => log('%s delivers on %s', this.groupId, cluster))
@@ -206,6 +210,7 @@ export class Switching {
   async stopAll(timeoutMs = this.setup.options.teardownTimeoutMs): Promise<void> {
     this.generation++
     this.delivering = undefined
+    this.spec = undefined
     const sessions = [...this.sessions.values()]
     this.sessions.clear()
     await Promise.all(sessions.map((s) => s.stop(timeoutMs)))
@@ -214,7 +219,8 @@ export class Switching {
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
   private async startSession(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
     const { ctx, options, positioner } = this.setup
-    const spec = this.spec!
+    const spec = this.spec
+    if (!spec) throw new NotConnectedError('FailoverConsumer (not running)')
     const session = new ConsumerSession({
       cluster,
       kafka: ctx.connection(cluster).kafka,

@@ -38,7 +38,7 @@ const MIN_TRIGGERED_PROBE_GAP_MS = 100
 
 export class Discovery {
   private readonly trackers = new Map<string, HealthTracker>()
-  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly inFlight = new Map<string, { run: Promise<void>, epoch: number }>()
   private readonly lastProbeAt = new Map<string, number>()
   private readonly lastError = new Map<string, Error>()
   /** Per cluster, the cluster id of the other cluster last reported answering at its address. */
@@ -99,7 +99,7 @@ export class Discovery {
   reportError(cluster: string): void {
     if (!this.running) return
     const last = this.lastProbeAt.get(cluster) ?? 0
-    if (this.inFlight.has(cluster) || Date.now() - last < MIN_TRIGGERED_PROBE_GAP_MS) return
+    if (this.inFlight.get(cluster)?.epoch === this.epoch || Date.now() - last < MIN_TRIGGERED_PROBE_GAP_MS) return
     log('error reported on %s: probing now', cluster)
     void this.probe(cluster).then(() => this.decide())
   }
@@ -151,7 +151,8 @@ export class Discovery {
 
   private probe(name: string): Promise<void> {
     const existing = this.inFlight.get(name)
-    if (existing) return existing
+    // A probe of an older epoch (before a stop and a new start) would be dropped: probe afresh.
+    if (existing && existing.epoch === this.epoch) return existing.run
     const cluster = this.clusters.find((c) => c.name === name)!
     this.lastProbeAt.set(name, Date.now())
     const epoch = this.epoch
@@ -181,8 +182,8 @@ export class Discovery {
         const confirm = setTimeout(() => this.reportError(name), MIN_TRIGGERED_PROBE_GAP_MS)
         confirm.unref()
       }
-    }).finally(() => this.inFlight.delete(name))
-    this.inFlight.set(name, run)
+    }).finally(() => { if (this.inFlight.get(name)?.run === run) this.inFlight.delete(name) })
+    this.inFlight.set(name, { run, epoch })
     return run
   }
 }

@@ -117,17 +117,20 @@ export class CheckpointWriter {
   }
 
   /**
-   * Stops the timer and writes what is pending once more, each target bounded by `timeoutMs`
-   * (default `sendTimeoutMs`). This last write does not queue behind a write in progress, which
-   * may be stuck on a hung cluster: both may land, and compaction keeps the newest. Later
-   * {@link CheckpointWriter.record} calls are ignored. Never rejects.
+   * Stops the timer and writes what is pending once more, within `timeoutMs` in all (default
+   * `sendTimeoutMs`). A write in progress is waited for during half of that: the last write
+   * must land after it (a reader keeps the last record of a key), but not wait behind one stuck
+   * on a hung cluster for long. Later {@link CheckpointWriter.record} calls are ignored. Never
+   * rejects.
    */
   async close(timeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
+    const deadline = Date.now() + timeoutMs
     clearInterval(this.timer)
     // The last positions are collected before closing: they are the ones a restart needs most.
     this.pull()
     this.closed = true
-    return this.write(timeoutMs).catch((error: unknown): CheckpointFlushResult => {
+    if (this.busy) await withTimeout(this.chain, Math.floor(timeoutMs / 2), 'the checkpoint write in progress').catch(() => {})
+    return this.write(Math.max(1, deadline - Date.now())).catch((error: unknown): CheckpointFlushResult => {
       log('last checkpoint write failed: %s', errorMessage(error))
       return { written: 0, writtenTo: [], failed: [{ cluster: '', error }], pending: this.dirty.size }
     })

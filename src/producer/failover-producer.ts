@@ -127,7 +127,11 @@ export class FailoverProducer {
     }
     this.stopRetries.abort(new NotConnectedError('FailoverProducer (disconnected while the send was in flight)'))
     this.shutdown.fire(this.stopRetries.signal.reason as Error)
-    await Promise.all([...this.perCluster].map(([cluster, p]) => this.ctx.connection(cluster).teardown(p.producer, deadline - Date.now())))
+    await Promise.all([...this.perCluster].map(([cluster, p]) => {
+      const connection = this.ctx.connection(cluster)
+      p.connection.close(() => connection.teardown(p.producer, 0))
+      return connection.teardown(p.producer, deadline - Date.now())
+    }))
   }
 
   /** Sends records to the active cluster; see the module description for failover semantics. */
@@ -213,7 +217,7 @@ export class FailoverProducer {
           if (remaining > 0) await delay(remaining)
           throw new AbortError(errors.at(-1) as Error)
         }
-        const cluster = await this.ctx.waitForActive(remaining)
+        const cluster = await this.ctx.waitForActive(remaining, this.stopRetries.signal)
         const budget = Math.max(1, Math.min(this.attemptTimeoutMs, deadline - Date.now()))
         try {
           await withTimeout(this.ensureConnected(cluster), budget, `producer connection to '${cluster}'`, { cluster })

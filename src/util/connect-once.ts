@@ -7,11 +7,14 @@
  * @module
  */
 
+import { NotConnectedError } from '../errors.js'
+
 /** One kafkajs client (producer, consumer, admin) connected at most once at a time; see the module description. */
 export class ConnectOnce {
   /** Whether the last attempt succeeded. */
   connected = false
   private pending: Promise<void> | undefined
+  private closed = false
 
   /**
    * @param client - The kafkajs client.
@@ -21,6 +24,7 @@ export class ConnectOnce {
 
   /** Resolves once the client is connected: at once if it is, else with the attempt under way or a new one. */
   connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new NotConnectedError('kafkajs client (closed)'))
     if (this.connected) return Promise.resolve()
     if (!this.pending) {
       const attempt = this.client.connect()
@@ -31,5 +35,14 @@ export class ConnectOnce {
       this.pending = attempt
     }
     return this.pending
+  }
+
+  /**
+   * Refuses every later {@link connect}. An attempt still under way when the client's teardown
+   * began may succeed afterwards (kafkajs keeps retrying): `teardown` runs again once it has.
+   */
+  close(teardown: () => unknown): void {
+    this.closed = true
+    void this.pending?.then(() => teardown(), () => {})
   }
 }

@@ -1,7 +1,9 @@
-/** ClusterConnection.teardown: bounded, and a cluster whose teardown timed out is not waited for again. */
+/** Teardown: bounded, a cluster whose teardown timed out is not waited for again, nothing opened after a close. */
 import type { Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { ClusterConnection, disconnectWithin } from '../../../src/cluster/index.js'
+import { NotConnectedError } from '../../../src/errors.js'
+import { ConnectOnce } from '../../../src/util/connect-once.js'
 
 const hung = { disconnect: () => new Promise<void>(() => {}) }
 const quick = { disconnect: async () => {} }
@@ -24,5 +26,30 @@ describe('ClusterConnection.teardown', () => {
     expect(await disconnectWithin({ disconnect: async () => { called = true } }, 0)).toBe(false)
     expect(called).toBe(true)
     expect(await disconnectWithin({ disconnect: async () => { throw new Error('socket closed') } }, 100)).toBe(false)
+  })
+})
+
+describe('after close()', () => {
+  it('a cluster connection lends no admin and its probes fail without connecting anything', async () => {
+    let admins = 0
+    const cluster = new ClusterConnection('dc1', 1, { admin: () => { admins++; return { connect: async () => {}, disconnect: async () => {}, describeCluster: async () => ({ clusterId: 'x', brokers: [] }) } } } as unknown as Kafka)
+    await cluster.close(100)
+    await expect(cluster.admin()).rejects.toBeInstanceOf(NotConnectedError)
+    const result = await cluster.probe(200)
+    expect(result.ok).toBe(false)
+    expect(admins).toBe(0)
+  })
+
+  it('ConnectOnce refuses to connect, and tears down a client whose attempt succeeded after the close', async () => {
+    let finish!: () => void
+    let teardowns = 0
+    const once = new ConnectOnce({ connect: () => new Promise<void>((resolve) => { finish = resolve }) }, () => {})
+    const connecting = once.connect()
+    once.close(() => { teardowns++ })
+    await expect(once.connect()).rejects.toBeInstanceOf(NotConnectedError)
+    finish()
+    await connecting
+    await new Promise((r) => setTimeout(r, 0))
+    expect(teardowns).toBe(1)
   })
 })
