@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
- * `npm run bench -- throughput` or `-- failover` runs one part only; `--trials N` sets the consumer
+ * `npm run bench -- throughput`, `-- failover` or `-- steady` (a consumer's cost while nothing
+ * fails) runs one part only; `--trials N` sets the consumer
  * failover trials per fault and broker setting (default 20). Consumer failover runs on the bed's
  * group settings and again on Kafka's defaults (the brokers are restarted for it and back);
  * `--settings kafka-defaults` and `--faults kill` narrow it (the producer failover part then
@@ -11,6 +12,7 @@ import { benchConsumeThroughput } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
 import { benchFailover } from './failover.js'
 import { benchProduce } from './produce.js'
+import { benchSteadyState } from './steady-state.js'
 import { bed, printTable, type Row } from './common.js'
 
 async function main(): Promise<void> {
@@ -30,14 +32,15 @@ async function main(): Promise<void> {
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
   if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
   const only = args[0]
-  if (only !== undefined && only !== 'throughput' && only !== 'failover') throw new Error(`unknown part '${only}': use 'throughput' or 'failover'`)
+  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'steady') throw new Error(`unknown part '${only}': use 'throughput', 'failover' or 'steady'`)
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
-    for (const bytes of only === 'failover' ? [] : [100, 1000]) {
+    for (const bytes of only === undefined || only === 'throughput' ? [100, 1000] : []) {
       rows.push(...await benchProduce(bytes))
       rows.push(...await benchConsumeThroughput(bytes))
     }
-    if (bed.canInjectFaults && only !== 'throughput') {
+    if (only === undefined || only === 'steady') rows.push(...await benchSteadyState())
+    if (bed.canInjectFaults && (only === undefined || only === 'failover')) {
       if (settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
       const profile = bed.brokerProfile
       try {
