@@ -42,11 +42,8 @@ export class CheckpointProducers {
     this.closed = true
     const entries = [...this.entries]
     this.entries.clear()
-    await Promise.all(entries.map(([cluster, { producer, connection }]) => {
-      const owner = this.ctx.connection(cluster)
-      connection.close(() => owner.teardown(producer, 0))
-      return owner.teardown(producer, timeoutMs)
-    }))
+    await Promise.all(entries.map(([cluster, { producer, connection }]) =>
+      connection.close((ms) => this.ctx.connection(cluster).teardown(producer, ms), timeoutMs)))
   }
 
   private entry(cluster: string): Entry {

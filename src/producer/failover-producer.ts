@@ -127,11 +127,8 @@ export class FailoverProducer {
     }
     this.stopRetries.abort(new NotConnectedError('FailoverProducer (disconnected while the send was in flight)'))
     this.shutdown.fire(this.stopRetries.signal.reason as Error)
-    await Promise.all([...this.perCluster].map(([cluster, p]) => {
-      const connection = this.ctx.connection(cluster)
-      p.connection.close(() => connection.teardown(p.producer, 0))
-      return connection.teardown(p.producer, deadline - Date.now())
-    }))
+    await Promise.all([...this.perCluster].map(([cluster, p]) =>
+      p.connection.close((ms) => this.ctx.connection(cluster).teardown(p.producer, ms), deadline - Date.now())))
   }
 
   /** Sends records to the active cluster; see the module description for failover semantics. */

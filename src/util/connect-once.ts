@@ -38,11 +38,13 @@ export class ConnectOnce {
   }
 
   /**
-   * Refuses every later {@link connect}. An attempt still under way when the client's teardown
-   * began may succeed afterwards (kafkajs keeps retrying): `teardown` runs again once it has.
+   * Refuses every later {@link connect} and tears the client down with `teardown(timeoutMs)`. An
+   * attempt still under way then may succeed afterwards (kafkajs keeps retrying): the client is
+   * torn down again once it has, without waiting (`teardown(0)`).
    */
-  close(teardown: () => unknown): void {
+  close<T>(teardown: (timeoutMs: number) => Promise<T>, timeoutMs: number): Promise<T> {
     this.closed = true
-    void this.pending?.then(() => teardown(), () => {})
+    void this.pending?.then(() => teardown(0), () => {})
+    return teardown(timeoutMs)
   }
 }

@@ -42,14 +42,16 @@ describe('after close()', () => {
 
   it('ConnectOnce refuses to connect, and tears down a client whose attempt succeeded after the close', async () => {
     let finish!: () => void
-    let teardowns = 0
+    const teardowns: number[] = []
     const once = new ConnectOnce({ connect: () => new Promise<void>((resolve) => { finish = resolve }) }, () => {})
     const connecting = once.connect()
-    once.close(() => { teardowns++ })
+    await once.close(async (ms) => { teardowns.push(ms) }, 500)
     await expect(once.connect()).rejects.toBeInstanceOf(NotConnectedError)
+    // Torn down at the close, bounded; and again, without waiting, once the late attempt succeeded.
+    expect(teardowns).toEqual([500])
     finish()
     await connecting
     await new Promise((r) => setTimeout(r, 0))
-    expect(teardowns).toBe(1)
+    expect(teardowns).toEqual([500, 0])
   })
 })
