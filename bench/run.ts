@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
- * `npm run bench -- throughput`, `-- failover` or `-- steady` (a consumer's cost while nothing
- * fails) runs one part only; `--trials N` sets the consumer
- * failover trials per fault and broker setting (default 20). Consumer failover runs on the bed's
- * group settings and again on Kafka's defaults (the brokers are restarted for it and back);
- * `--settings kafka-defaults` and `--faults kill` narrow it (the producer failover part then
- * does not run).
+ * `npm run bench -- throughput`, `-- failover`, `-- group` (a consumer group of separate instance
+ * processes failing over) or `-- steady` (a consumer's cost while nothing fails) runs one part
+ * only; `--trials N` sets the consumer failover trials per fault and broker setting (default 20)
+ * and the group failover trials per group size, fault and broker setting (default 10);
+ * `--sizes 1,4,8` sets the group sizes (instances; the default). Consumer and group failover run
+ * on the bed's group settings and again on Kafka's defaults (the brokers are restarted for it
+ * and back); `--settings kafka-defaults` and `--faults kill` narrow them (the producer failover
+ * part then does not run).
  */
 import { benchConsumeThroughput } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
 import { benchFailover } from './failover.js'
+import { GROUP_PARTITIONS, benchGroupFailover } from './group-failover.js'
 import { benchProduce } from './produce.js'
 import { benchSteadyState } from './steady-state.js'
 import { bed, printTable, type Row } from './common.js'
@@ -25,14 +28,18 @@ async function main(): Promise<void> {
     const at = args.indexOf(name)
     return at >= 0 ? args.splice(at, 2)[1] : undefined
   }
-  const trials = Number(option('--trials') ?? 20)
-  if (!Number.isInteger(trials) || trials < 1) throw new Error('--trials takes a whole number above 0')
+  const trialsOption = option('--trials')
+  const trials = trialsOption === undefined ? undefined : Number(trialsOption)
+  if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new Error('--trials takes a whole number above 0')
+  const sizes = (option('--sizes') ?? '1,4,8').split(',').map(Number)
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > GROUP_PARTITIONS)) throw new Error(`--sizes takes whole numbers from 1 to ${GROUP_PARTITIONS}, comma-separated`)
   const settings = (option('--settings') ?? 'bed,kafka-defaults').split(',') as Array<'bed' | 'kafka-defaults'>
   if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults')) throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
   if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
   const only = args[0]
-  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'steady') throw new Error(`unknown part '${only}': use 'throughput', 'failover' or 'steady'`)
+  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'group' && only !== 'steady') throw new Error(`unknown part '${only}': use 'throughput', 'failover', 'group' or 'steady'`)
+  const runs = (part: 'failover' | 'group'): boolean => only === undefined || only === part
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
     for (const bytes of only === undefined || only === 'throughput' ? [100, 1000] : []) {
@@ -40,18 +47,23 @@ async function main(): Promise<void> {
       rows.push(...await benchConsumeThroughput(bytes))
     }
     if (only === undefined || only === 'steady') rows.push(...await benchSteadyState())
-    if (bed.canInjectFaults && (only === undefined || only === 'failover')) {
-      if (settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
+    if (bed.canInjectFaults && (runs('failover') || runs('group'))) {
+      if (runs('failover') && settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
+      // One broker restart per setting for both parts; their rows are printed part by part.
+      const consumerRows: Row[] = []
+      const groupRows: Row[] = []
       const profile = bed.brokerProfile
       try {
         for (const setting of settings) {
           await bed.setBrokerProfile(setting)
           const label = setting === 'bed' ? 'group.initial.rebalance.delay.ms=0 (bed)' : 'group.initial.rebalance.delay.ms=3000 (Kafka default)'
-          rows.push(...await benchConsumerFailover(trials, label, faults))
+          if (runs('failover')) consumerRows.push(...await benchConsumerFailover(trials ?? 20, label, faults))
+          if (runs('group')) groupRows.push(...await benchGroupFailover(sizes, trials ?? 10, label, faults))
         }
       } finally {
         if (profile !== 'external') await bed.setBrokerProfile(profile)
       }
+      rows.push(...consumerRows, ...groupRows)
     }
   } finally {
     if (!wasUp) await bed.down()

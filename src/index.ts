@@ -57,17 +57,19 @@ export type { FailoverProducer } from './producer/failover-producer.js'
 export type { FailoverProducerConfig } from './producer/types.js'
 
 // Consumer: instances come from dr.consumer()
-export type { FailoverConsumer } from './consumer/failover-consumer.js'
+export type { FailoverConsumer, FailoverConsumerStatus } from './consumer/failover-consumer.js'
+export type { GroupSplit } from './consumer/group-split.js'
 export type {
   FailoverConsumerConfig,
   CheckpointOptions,
+  GroupSplitOptions,
   FailoverRunConfig,
   FailoverSubscribeOptions,
   FailoverEachMessagePayload,
   FailoverEachBatchPayload,
   RecordSource,
 } from './consumer/types.js'
-export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent } from './consumer/events.js'
+export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for tools and the CLI
@@ -116,7 +118,7 @@ export {
   decodeCheckpointKey,
 } from './offsets/checkpoint-codec.js'
 export { isExcludedByMm2Defaults } from './topology/mm2-exclusions.js'
-export type { Checkpoint, CheckpointKey } from './offsets/checkpoint-codec.js'
+export type { Checkpoint, CheckpointKey, CheckpointWriterId } from './offsets/checkpoint-codec.js'
 export { decodeMm2Checkpoint, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { FailoverContext } from '../cluster/index.js'
+import type { CheckpointWriterId } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
@@ -29,6 +30,10 @@ export interface CheckpointingSetup {
   onWritten: (info: CheckpointWrittenInfo) => void
   /** The `checkpoint:failed` event. */
   onFailed: (info: CheckpointWriteFailedInfo) => void
+  /** Who writes: this instance, and where it delivers (none while it does not deliver). */
+  writer: () => CheckpointWriterId | undefined
+  /** The cluster the consumer delivers to (the active one, unless it follows its group elsewhere). */
+  deliveringTo: () => string | undefined
 }
 
 /** See the module description. */
@@ -37,6 +42,7 @@ export class Checkpointing {
   readonly topic: string
   private readonly ctx: FailoverContext
   private readonly writeToAllClusters: boolean
+  private readonly deliveringTo: () => string | undefined
   private readonly producers: CheckpointProducers
   private readonly writer: CheckpointWriter
   /** The checkpoint view of each cluster, from `connect()` on. */
@@ -49,6 +55,7 @@ export class Checkpointing {
     this.ctx = ctx
     this.topic = options.checkpoint.topic
     this.writeToAllClusters = options.checkpoint.writeToAllClusters
+    this.deliveringTo = setup.deliveringTo
     this.producers = new CheckpointProducers(ctx)
     this.writer = new CheckpointWriter({
       group: options.groupId,
@@ -58,6 +65,7 @@ export class Checkpointing {
       collect: () => [...this.positions.values()].flatMap((p) => p.drain()),
       onWritten: setup.onWritten,
       onError: setup.onFailed,
+      writer: setup.writer,
     })
   }
 
@@ -121,7 +129,7 @@ export class Checkpointing {
   }
 
   private targets(): CheckpointTarget[] {
-    const active = this.ctx.activeCluster
+    const active = this.deliveringTo()
     // Other clusters only while they are up: a hung one would hold every write for its timeout.
     const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
     const targets: CheckpointTarget[] = []

@@ -1,6 +1,7 @@
 import type { CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
 import type { KafkaDRError } from '../errors.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
+import type { GroupSplit } from './group-split.js'
 
 /** Payload of `consumer:moved`. */
 export interface ConsumerMovedEvent {
@@ -13,10 +14,12 @@ export interface ConsumerMovedEvent {
   /** The cluster the consumer now runs on. */
   to: string
   /**
-   * Why the consumer moved: `switch` to a new active cluster, or `new-copies` (a restart on the
-   * same cluster to read physical copies that appeared there; `from` equals `to`).
+   * Why the consumer moved: `switch` to a new active cluster; `group` to join the rest of its
+   * group on another cluster after a split, or back to the active cluster from there (see
+   * `GroupSplitOptions`); or `new-copies` (a restart on the same cluster to read physical copies
+   * that appeared there; `from` equals `to`).
    */
-  reason: 'switch' | 'new-copies'
+  reason: 'switch' | 'group' | 'new-copies'
   /**
    * How the consumer got its membership on `to`: its `standby` session there (no group join on
    * the way), or a `new-session` that joined the group (no standby, or one subscribed to other
@@ -88,6 +91,28 @@ export interface FinalCheckpoint {
   pending: number
 }
 
+/** Payload of `consumer:split`: other instances of the group deliver on another cluster. */
+export interface ConsumerSplitEvent extends GroupSplit {
+  /** When the split was seen (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+}
+
+/** Payload of `consumer:split-ended`: the group's instances deliver on one cluster again, as far as this instance sees. */
+export interface ConsumerSplitEndedEvent {
+  /** When the end was seen (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** When the split was first seen (ms since epoch). */
+  since: number
+  /** How long it lasted as this instance saw it, in ms (a checkpoint of the others needs up to `freshMs` to age out). */
+  durationMs: number
+  /** The cluster this instance delivers on now, with the others. */
+  cluster: string
+}
+
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
 export interface FailoverConsumerEvents {
   /** Checkpoints were written to a cluster. */
@@ -111,6 +136,13 @@ export interface FailoverConsumerEvents {
    * (up to 5 s apart) for as long as `to` stays active.
    */
   'consumer:move-failed': (event: ConsumerMoveFailedEvent) => void
+  /**
+   * Other instances of this group deliver on another cluster (their discovery disagrees with this
+   * one's for now): each side reads what the other reads too. See `GroupSplitOptions`.
+   */
+  'consumer:split': (event: ConsumerSplitEvent) => void
+  /** The split seen by `consumer:split` is over. */
+  'consumer:split-ended': (event: ConsumerSplitEndedEvent) => void
   /** `disconnect()` finished: how long it took and whether the last checkpoints were written. */
   'consumer:disconnected': (event: ConsumerDisconnectedEvent) => void
 }

@@ -21,6 +21,7 @@
  * `copies.ts`, where a switch starts reading in `positioning.ts`.
  */
 import type { Consumer } from 'kafkajs'
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors.js'
@@ -28,6 +29,7 @@ import { SafeEmitter } from '../util/safe-emitter.js'
 import { Checkpointing } from './checkpointing.js'
 import { CopyFinder } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
+import { SplitWatch, type GroupSplit } from './group-split.js'
 import { Positioner } from './positioning.js'
 import { validateConsumerConfig, validateRunConfig, validateSubscription, type ValidConsumerOptions } from './options.js'
 import type { ConsumerSession, InstrumentationListener } from './session.js'
@@ -39,6 +41,28 @@ import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOption
  * kafkajs exports them only from this module of its own (the package has no exports map).
  */
 const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
+
+/** How often an instance looks for a split of its group, in ms. */
+const SPLIT_CHECK_INTERVAL_MS = 1000
+
+/** A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}. */
+export interface FailoverConsumerStatus {
+  /** Consumer group. */
+  group: string
+  /** This instance's id, as its checkpoints name their writer. */
+  instance: string
+  /** `new` before `connect()`, `connected`, `running` after `run()`, `closed` after `disconnect()`. */
+  state: 'new' | 'connected' | 'running' | 'closed'
+  /** The cluster the consumer delivers from now (see {@link FailoverConsumer.cluster}). */
+  cluster: string | undefined
+  /**
+   * The cluster this instance delivers on to be with the rest of its group, instead of the active
+   * cluster, after a split (see `GroupSplitOptions`); undefined otherwise.
+   */
+  followingGroupTo: string | undefined
+  /** The group's split across clusters as this instance sees it, if any. */
+  split: GroupSplit | undefined
+}
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
 export class FailoverConsumer {
@@ -58,6 +82,10 @@ export class FailoverConsumer {
   /** The sessions on every cluster and the moves between them. */
   private readonly switching: Switching
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined
+  /** This instance's id in its checkpoints: how the group's instances tell one another apart. */
+  private readonly instance = randomBytes(6).toString('base64url')
+  private readonly splitWatch: SplitWatch
+  private splitTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private state: 'new' | 'connected' | 'running' | 'closed' = 'new'
   private closing: Promise<void> | undefined
@@ -74,6 +102,11 @@ export class FailoverConsumer {
       options: this.options,
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
+      writer: () => {
+        const deliveringOn = this.cluster
+        return deliveringOn === undefined ? undefined : { instance: this.instance, deliveringOn }
+      },
+      deliveringTo: () => this.switching.target,
     })
     this.positioner = new Positioner({
       ctx,
@@ -97,9 +130,11 @@ export class FailoverConsumer {
       positionsOn: (cluster) => this.checkpoints.positionsOn(cluster),
       listeners: this.listeners,
       isRunning: () => this.state === 'running',
+      groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       onMoved: (event) => this.emitter.emit('consumer:moved', event),
       onMoveFailed: (event) => this.emitter.emit('consumer:move-failed', event),
     })
+    this.splitWatch = this.createSplitWatch()
     this.events = CONSUMER_EVENTS
   }
 
@@ -173,13 +208,14 @@ export class FailoverConsumer {
     for (const c of this.ctx.clusters) this.switching.ensureStandby(c.name)
     const checkCopies = this.newCopyCheckIntervalMs > 0
     this.maintenanceTimer = setInterval(() => this.switching.maintain(checkCopies), checkCopies ? this.newCopyCheckIntervalMs : 5000).unref()
+    this.splitTimer = setInterval(() => this.checkSplit(), SPLIT_CHECK_INTERVAL_MS).unref()
   }
 
   /** Stops consuming on every cluster (the group's members leave); `run()` may be called again. */
   async stop(): Promise<void> {
     if (this.state !== 'running') return
     this.state = 'connected'
-    clearInterval(this.maintenanceTimer)
+    this.stopTimers()
     await this.switching.stopAll()
   }
 
@@ -198,7 +234,7 @@ export class FailoverConsumer {
   private async close(): Promise<void> {
     const started = Date.now()
     this.state = 'closed'
-    clearInterval(this.maintenanceTimer)
+    this.stopTimers()
     for (const remove of this.unsubscribe.splice(0)) remove()
     // stopAll() fences every session synchronously, before the checkpoints collect the last positions.
     const [, finalCheckpoint] = await Promise.all([
@@ -250,6 +286,11 @@ export class FailoverConsumer {
     return session?.isActive && !session.isFailing ? session.cluster : undefined
   }
 
+  /** What the consumer is doing: where it delivers, and whether its group is split across clusters. */
+  status(): FailoverConsumerStatus {
+    return { group: this.groupId, instance: this.instance, state: this.state, cluster: this.cluster, followingGroupTo: this.switching.followed, split: this.splitWatch.current }
+  }
+
   /**
    * Listens to a kafkajs-dr event (`checkpoint:written`, `offsets:translated`, `consumer:moved`,
    * ...) or a kafkajs instrumentation event (`consumer.group_join`, ...; attached to the session
@@ -274,7 +315,45 @@ export class FailoverConsumer {
   /** At a switch of the active cluster, delivery moves there (once the consumer runs). */
   private onSwitch(change: ActiveChange): Promise<void> {
     if (this.state !== 'running' || change.from === undefined) return Promise.resolve()
-    return this.switching.moveTo(change.to, 'switch')
+    this.splitWatch.reset()
+    return this.switching.onActiveChange(change.to)
+  }
+
+  private createSplitWatch(): SplitWatch {
+    const { groupSplit, checkpoint } = this.options
+    // Cluster priority, then name: the same order on every instance (`local` differs between them).
+    const order = [...this.ctx.clusters].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)).map((c) => c.name)
+    return new SplitWatch({
+      instance: this.instance,
+      yieldAfterMs: groupSplit.yield ? groupSplit.yieldAfterMs : undefined,
+      // A writer with steady traffic writes every checkpoint interval; a few missed ones are not a departure.
+      freshMs: Math.max(5000, 5 * checkpoint.intervalMs),
+      rank: (cluster) => order.indexOf(cluster),
+      isUp: (cluster) => this.ctx.healthOf(cluster) === 'up',
+      onSplit: (split) => this.emitter.emit('consumer:split', { timestamp: split.since, group: this.groupId, ...split }),
+      onSplitEnded: (split, now, cluster) => this.emitter.emit('consumer:split-ended', { timestamp: now, group: this.groupId, since: split.since, durationMs: now - split.since, cluster }),
+    })
+  }
+
+  /** Looks for a split of the group (see `group-split.ts`) and follows the group or comes back when the watch says so. */
+  private checkSplit(): void {
+    if (this.state !== 'running') return
+    const now = Date.now()
+    const since = now - 60_000
+    const writers = this.ctx.clusters.flatMap((c) => this.checkpoints.viewOf(c.name).writersSince(this.groupId, since))
+    // A session that has not joined its group delivers nothing yet: it is not a side of a split.
+    const session = this.switching.current
+    const delivering = session?.hasJoined ? this.cluster : undefined
+    const decision = this.splitWatch.tick({ now, delivering, chosen: this.ctx.activeCluster, following: this.switching.followed, writers })
+    if (decision === undefined) return
+    // A failed move is reported by consumer:move-failed and retried by the move itself.
+    if ('follow' in decision) void this.switching.follow(decision.follow).catch(() => {})
+    else void this.switching.unfollow().catch(() => {})
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.maintenanceTimer)
+    clearInterval(this.splitTimer)
   }
 
   /** Runs a synchronous kafkajs call on `session`, its error wrapped. */

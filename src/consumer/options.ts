@@ -15,7 +15,7 @@ import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { definedOnly, expectMaxInFlightRequests, expectRetryOptions } from '../util/kafkajs-options.js'
 import { expectBoolean, expectInt, expectList, expectObject, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
 import { InvalidOptionError } from '../errors.js'
-import type { CheckpointOptions, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
+import type { CheckpointOptions, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, GroupSplitOptions } from './types.js'
 
 /** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */
 const KAFKAJS_KEYS = [
@@ -26,17 +26,19 @@ const KAFKAJS_KEYS = [
 
 /** kafkajs-dr's own keys. */
 const OWN_KEYS = [
-  'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs',
+  'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs', 'groupSplit',
 ] as const satisfies ReadonlyArray<keyof FailoverConsumerConfig>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
 const CHECKPOINT_KEYS = ['topic', 'intervalMs', 'writeToAllClusters'] as const satisfies ReadonlyArray<keyof CheckpointOptions>
+const GROUP_SPLIT_KEYS = ['yield', 'yieldAfterMs'] as const satisfies ReadonlyArray<keyof GroupSplitOptions>
 
 // The build fails when an option is added to a config type but not to the lists above (it would
 // otherwise be rejected as unknown at run time): the default must satisfy the constraint `never`.
 type Unlisted =
   | Exclude<keyof FailoverConsumerConfig, (typeof KAFKAJS_KEYS)[number] | (typeof OWN_KEYS)[number]>
   | Exclude<keyof CheckpointOptions, (typeof CHECKPOINT_KEYS)[number]>
+  | Exclude<keyof GroupSplitOptions, (typeof GROUP_SPLIT_KEYS)[number]>
 type EveryOptionListed<Missing extends never = Unlisted> = Missing
 
 // kafkajs' own defaults, needed to check heartbeatInterval < sessionTimeout when only one is given.
@@ -117,6 +119,8 @@ export interface ValidConsumerOptions {
    * @default 3000
    */
   teardownTimeoutMs: number
+  /** What the instance does when its group is split across clusters. */
+  groupSplit: Required<GroupSplitOptions>
 }
 
 /**
@@ -158,6 +162,15 @@ export function validateConsumerConfig(config: unknown, context: ConsumerOptions
     timestampSafetyMarginMs: expectInt(c.timestampSafetyMarginMs, 'consumer.timestampSafetyMarginMs', 0, { min: 0 }),
     newCopyCheckIntervalMs: expectInt(c.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0, max: MAX_TIMER_MS }),
     teardownTimeoutMs: expectInt(c.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1, max: MAX_TIMER_MS }),
+    groupSplit: groupSplitOptions(c.groupSplit),
+  }
+}
+
+function groupSplitOptions(value: unknown): Required<GroupSplitOptions> {
+  const g = value === undefined ? {} : expectObject(value, 'consumer.groupSplit', GROUP_SPLIT_KEYS)
+  return {
+    yield: expectBoolean(g.yield, 'consumer.groupSplit.yield', true),
+    yieldAfterMs: expectInt(g.yieldAfterMs, 'consumer.groupSplit.yieldAfterMs', 20_000, { min: 0, max: MAX_TIMER_MS }),
   }
 }
 

@@ -28,6 +28,12 @@ const log = logger('consumer')
 const MAX_MOVE_RETRY_MS = 5000
 /** How long a move away from a healthy cluster waits for the target's standby to join, in ms. */
 const JOIN_WAIT_MS = 60_000
+/**
+ * How long a starting session may take to join its group before the consumer delivers, for the
+ * time being, where the rest of its group delivers (see {@link Switching.start}), in ms. Above
+ * Kafka's default `group.initial.rebalance.delay.ms` (3 s), which holds every first join.
+ */
+const BRIDGE_AFTER_MS = 4000
 
 /** What the sessions are run with: fixed at `run()`. */
 export interface RunSpec {
@@ -47,6 +53,8 @@ export interface SwitchingSetup {
   listeners: readonly InstrumentationListener[]
   /** Whether the consumer runs (a stopped or disconnected consumer starts and moves nothing). */
   isRunning: () => boolean
+  /** The clusters other instances of the group delivered on lately (from their checkpoints). */
+  groupDeliversOn: () => readonly string[]
   /** The `consumer:moved` event. */
   onMoved: (event: ConsumerMovedEvent) => void
   /** The `consumer:move-failed` event. */
@@ -65,6 +73,8 @@ export class Switching {
   private currentMove: { session?: ConsumerSession, fail: (error: unknown, attempt: number) => void } | undefined
   private spec: RunSpec | undefined
   private readonly groupId: string
+  /** The cluster this instance delivers on to be with the rest of its group, instead of the active one. */
+  private following: string | undefined
 
   constructor(private readonly setup: SwitchingSetup) {
     this.groupId = setup.options.groupId
@@ -73,6 +83,41 @@ export class Switching {
   /** The session that delivers now, if any (it may still be positioning its assignment). */
   get current(): ConsumerSession | undefined {
     return this.delivering
+  }
+
+  /**
+   * The cluster delivery belongs on: the active cluster, unless this instance follows the rest of
+   * its group to another one (see `group-split.ts`).
+   */
+  get target(): string | undefined {
+    return this.following ?? this.setup.ctx.activeCluster
+  }
+
+  /** The cluster this instance follows its group to, if any. */
+  get followed(): string | undefined {
+    return this.following
+  }
+
+  /** Delivers on `cluster`, with the rest of the group, until {@link unfollow} or a switch. */
+  follow(cluster: string): Promise<void> {
+    this.following = cluster
+    return this.moveTo(cluster, 'switch', [], 'group')
+  }
+
+  /** Goes back to the active cluster after a {@link follow}. */
+  unfollow(): Promise<void> {
+    this.following = undefined
+    const active = this.setup.ctx.activeCluster
+    return active === undefined ? Promise.resolve() : this.moveTo(active, 'switch', [], 'group')
+  }
+
+  /** The active cluster changed: delivery goes there, whatever this instance followed. */
+  onActiveChange(to: string): Promise<void> {
+    const followed = this.following
+    this.following = undefined
+    // Already there with the group: nothing to move.
+    if (followed === to && this.delivering?.cluster === to && this.delivering.isActive) return Promise.resolve()
+    return this.moveTo(to, 'switch')
   }
 
   /** Every session, standbys included. */
@@ -88,11 +133,39 @@ export class Switching {
   /**
    * Starts delivering on `cluster` (the sessions of an earlier run are gone). Resolves once the
    * session has subscribed; it is positioned and resumed at its group join.
+   *
+   * A cluster that came back after a crash holds every join of the group until the members it
+   * remembers time out (kafkajs' `sessionTimeout`, 30 s by default). Meanwhile this instance's
+   * standby elsewhere holds partitions of the group paused there, where the rest of the group
+   * delivers: a stall of those partitions (a rolling deploy during a failback would stall them
+   * all). So when the session has not joined within {@link BRIDGE_AFTER_MS} and other instances
+   * deliver on another cluster that is up, where this instance's standby has joined, the consumer
+   * delivers there until the session has joined, then moves to `cluster` as a failback does.
    */
   async start(cluster: string): Promise<void> {
     const session = await this.startSession(cluster, await this.setup.copies.physicalTopics(cluster), true, 'start')
     this.delivering = session
     void session.activate().then(() => log('%s delivers on %s', this.groupId, cluster))
+    void this.bridgeUntilJoined(session, this.generation)
+  }
+
+  /** See {@link start}. */
+  private async bridgeUntilJoined(session: ConsumerSession, generation: number): Promise<void> {
+    const started = Date.now()
+    const pending = (): boolean => generation === this.generation && this.setup.isRunning() && this.delivering === session && !session.hasJoined
+    while (pending()) {
+      await new Promise((r) => setTimeout(r, 1000).unref())
+      if (!pending() || Date.now() - started < BRIDGE_AFTER_MS) continue
+      const where = this.setup.groupDeliversOn().find((c) => c !== session.cluster && this.setup.ctx.healthOf(c) === 'up' && this.sessions.get(c)?.hasJoined)
+      if (where === undefined) continue
+      log('%s has not joined on %s after %d ms: delivering on %s with the rest of the group meanwhile', this.groupId, session.cluster, Date.now() - started, where)
+      void this.follow(where).catch(() => {})
+      // Back once the session has joined (a move away from a healthy cluster waits for the join anyway).
+      void session.joined.then(() => {
+        if (this.following === where) void this.unfollow().catch(() => {})
+      })
+      return
+    }
   }
 
   /**
@@ -100,13 +173,13 @@ export class Switching {
    * failure (the client reports the switch as failed); attempts go on in the background with
    * capped back-off while `to` stays active, each failure reported by `consumer:move-failed`.
    */
-  moveTo(to: string, reason: PositionReason, added: readonly string[] = []): Promise<void> {
+  moveTo(to: string, reason: PositionReason, added: readonly string[] = [], why: ConsumerMovedEvent['reason'] = reason === 'new-copies' ? 'new-copies' : 'switch'): Promise<void> {
     const { ctx } = this.setup
     const generation = ++this.generation
     const started = Date.now()
     const old = this.delivering
     const from = old?.cluster
-    const current = (): boolean => generation === this.generation && this.setup.isRunning() && ctx.activeCluster === to
+    const current = (): boolean => generation === this.generation && this.setup.isRunning() && this.target === to
     const oldIsUp = old !== undefined && old.cluster !== to && ctx.healthOf(old.cluster) === 'up'
     const target = this.sessions.get(to)
     // Make before break when the cluster being left is healthy (a failback, an operator's switch):
@@ -149,7 +222,7 @@ export class Switching {
             this.delivering = session
             await session.activate()
             if (!current() || !session.isActive) break
-            this.setup.onMoved({ timestamp: Date.now(), group: this.groupId, from, to, reason: reason === 'new-copies' ? 'new-copies' : 'switch', via, durationMs: Date.now() - started })
+            this.setup.onMoved({ timestamp: Date.now(), group: this.groupId, from, to, reason: why, via, durationMs: Date.now() - started })
             settle()
             return
           } catch (error) {
@@ -195,7 +268,7 @@ export class Switching {
     this.setup.copies.checkForNew(this.sessions, (cluster, session, added) => {
       if (!this.setup.isRunning() || this.sessions.get(cluster) !== session) return
       log('new copies on %s for %s: %s', cluster, this.groupId, added.join(', '))
-      if (session === this.delivering && this.setup.ctx.activeCluster === cluster) return this.moveTo(cluster, 'new-copies', added)
+      if (session === this.delivering && this.target === cluster) return this.moveTo(cluster, 'new-copies', added)
       if (session.isActive) return
       this.drop(cluster, session)
       this.ensureStandby(cluster)
@@ -210,6 +283,7 @@ export class Switching {
   async stopAll(timeoutMs = this.setup.options.teardownTimeoutMs): Promise<void> {
     this.generation++
     this.delivering = undefined
+    this.following = undefined
     this.spec = undefined
     const sessions = [...this.sessions.values()]
     this.sessions.clear()

@@ -82,6 +82,39 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
    * @default 3000
    */
   teardownTimeoutMs?: number
+  /** What an instance does when its group is split across clusters (see {@link GroupSplitOptions}). */
+  groupSplit?: GroupSplitOptions
+}
+
+/**
+ * A group is *split* while its instances deliver on different clusters: their discovery
+ * disagrees for a while (one saw dc1 come back before the others, a link that flaps, an instance
+ * that cannot reach a cluster the others can). Each side then reads records the other side reads
+ * too: duplicates. Every instance learns where the others deliver from the checkpoints they write
+ * (each names its writer and the cluster it delivered on), reports a split (`consumer:split`,
+ * `consumer:split-ended`, `status().split`) and bounds it: after `yieldAfterMs` the instances on the
+ * more preferred cluster (lower `priority`, then name: the same order on every instance) join the
+ * others on the less preferred one, which every instance can reach, and go back when the others
+ * come to the cluster their discovery chose, or leave. A split is seen only while records flow:
+ * an idle group writes no checkpoints, and costs no duplicates either.
+ */
+export interface GroupSplitOptions {
+  /**
+   * Whether this instance joins the others after `yieldAfterMs` (when it is on the more
+   * preferred side). Off, a split is only reported.
+   *
+   * @default true
+   */
+  yield?: boolean
+  /**
+   * How long a split may last before the instances on the more preferred cluster join the
+   * others, in ms. Keep it above the time your instances' discovery takes to agree after a
+   * cluster returns (probe interval × `successThreshold` plus a probe round), or a failback
+   * that some instances see a moment later would be undone.
+   *
+   * @default 20000
+   */
+  yieldAfterMs?: number
 }
 
 /** Where a record came from; added to every handler payload. */

@@ -31,6 +31,13 @@
  * | 2    | `offset`    | INT64 | next offset to consume, ≥ 0                                   |
  * | 10   | `timestamp` | INT64 | CreateTime (ms since epoch) of the last processed record; `-1` when unknown |
  * | 18   | `writtenAt` | INT64 | wall-clock time (ms since epoch) the checkpoint was written   |
+ * | 26   | `writer`    | STRING | optional (minor revision 1.1): the writing consumer instance's id |
+ * | …    | `writerOn`  | STRING | optional (1.1): the cluster that instance delivered on when it wrote |
+ *
+ * The two `writer` fields let the instances of a group see one another: an instance that finds
+ * fresh checkpoints written by others while they delivered on another cluster knows its group is
+ * split across clusters. Both are present or both absent; a value of 26 bytes (version 1.0) has
+ * neither.
  *
  * Example: group `g`, cluster `dc1`, topic `orders`, partition 0, offset 42, timestamp
  * 1700000000000, written at 1700000000500:
@@ -94,6 +101,16 @@ export interface Checkpoint extends CheckpointKey {
   timestamp: number
   /** Wall-clock time in ms when the checkpoint was written. */
   writtenAt: number
+  /** Who wrote it (absent in checkpoints of kafkajs-dr 0.1 and of other writers). */
+  writer?: CheckpointWriterId
+}
+
+/** The consumer instance that wrote a checkpoint, and where it delivered at the time. */
+export interface CheckpointWriterId {
+  /** The writing instance's id: random, one per consumer object. */
+  instance: string
+  /** The cluster that instance delivered on when it wrote. */
+  deliveringOn: string
 }
 
 /**
@@ -119,20 +136,22 @@ export function encodeCheckpointKey(key: CheckpointKey): Buffer {
  * @throws {@link CodecError} when `offset` is not a decimal INT64 ≥ 0, `timestamp` is not an
  * integer ≥ -1, or `writtenAt` is not an integer ≥ 0
  */
-export function encodeCheckpointValue(checkpoint: Pick<Checkpoint, 'offset' | 'timestamp' | 'writtenAt'>): Buffer {
-  const { offset, timestamp, writtenAt } = checkpoint
+export function encodeCheckpointValue(checkpoint: Pick<Checkpoint, 'offset' | 'timestamp' | 'writtenAt' | 'writer'>): Buffer {
+  const { offset, timestamp, writtenAt, writer } = checkpoint
   const fail = (field: string, expected: string, got: unknown): never => {
     throw new CodecError(`Cannot encode checkpoint value: field '${field}' must be ${expected}, got ${String(got)}`)
   }
   if (typeof offset === 'string' && offset.startsWith('-')) fail('offset', 'an offset ≥ 0', offset)
   if (!Number.isSafeInteger(timestamp) || timestamp < -1) fail('timestamp', 'an integer ≥ -1 (ms)', timestamp)
   if (!Number.isSafeInteger(writtenAt) || writtenAt < 0) fail('writtenAt', 'an integer ≥ 0 (ms)', writtenAt)
-  return new WireWriter('checkpoint value')
+  if (writer !== undefined && (writer.instance === '' || writer.deliveringOn === '')) fail('writer', 'a non-empty instance and cluster', JSON.stringify(writer))
+  const w = new WireWriter('checkpoint value')
     .int16('version', CHECKPOINT_FORMAT_VERSION)
     .int64('offset', offset)
     .int64('timestamp', timestamp)
     .int64('writtenAt', writtenAt)
-    .toBuffer()
+  if (writer !== undefined) w.string('writer', writer.instance).string('writerOn', writer.deliveringOn)
+  return w.toBuffer()
 }
 
 /**
@@ -199,9 +218,12 @@ export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Chec
   const offset = r.int64('offset')
   const timestamp = r.int64('timestamp')
   const writtenAt = r.int64('writtenAt')
-  // Anything after writtenAt belongs to a later minor revision: ignored on purpose.
+  const writer = r.remaining > 0 ? { instance: r.string('writer'), deliveringOn: r.string('writerOn') } : undefined
+  // Anything after the fields above belongs to a later minor revision: ignored on purpose.
   if (offset < 0n) throw new CodecError(`Checkpoint value has negative offset ${offset}`, context)
-  return { ...position, offset: offset.toString(), timestamp: toMillis(timestamp, 'timestamp', -1n, context), writtenAt: toMillis(writtenAt, 'writtenAt', 0n, context) }
+  const decoded: Checkpoint = { ...position, offset: offset.toString(), timestamp: toMillis(timestamp, 'timestamp', -1n, context), writtenAt: toMillis(writtenAt, 'writtenAt', 0n, context) }
+  if (writer !== undefined) decoded.writer = writer
+  return decoded
 }
 
 function toMillis(value: bigint, field: string, min: bigint, context: ReturnType<typeof contextOf>): number {

@@ -11,7 +11,7 @@ import { readTopicsOnce, type OneShotReadStats } from '../cluster/index.js'
 import { CodecError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
-import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint } from './checkpoint-codec.js'
+import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint, type CheckpointWriterId } from './checkpoint-codec.js'
 import { mm2CheckpointsTopic } from './checkpoint-topic.js'
 import { decodeMm2Checkpoint, type Mm2Checkpoint } from './mm2-checkpoint-codec.js'
 
@@ -180,6 +180,23 @@ export class CheckpointCollector {
     const ours = [...this.ours.values()].map((byKey) => new Map([...byKey].filter(([, held]) => wanted(held)).map(([id, held]) => [id, held.value!])))
     const mm2 = [...this.theirs.values()].flatMap((t) => [...t.byKey.values()].filter(wanted).map((held) => held.value))
     return { checkpoints: newestPerPosition(ours), mm2, undecodable: this.undecodable }
+  }
+
+  /**
+   * The writers of `group`'s checkpoints written at or after `since` (ms since epoch), newest
+   * write per instance and cluster delivered on: who delivered where, as far as this collector
+   * has read. Checkpoints without a writer (version 1.0) are not counted.
+   */
+  writersSince(group: string, since: number): Array<CheckpointWriterId & { writtenAt: number }> {
+    const newest = new Map<string, CheckpointWriterId & { writtenAt: number }>()
+    for (const byKey of this.ours.values()) {
+      for (const { value } of byKey.values()) {
+        if (value?.writer === undefined || value.group !== group || value.writtenAt < since) continue
+        const id = `${value.writer.instance}\u0000${value.writer.deliveringOn}`
+        if ((newest.get(id)?.writtenAt ?? -1) < value.writtenAt) newest.set(id, { ...value.writer, writtenAt: value.writtenAt })
+      }
+    }
+    return [...newest.values()]
   }
 
   private addOwn(byKey: Map<string, Held<Checkpoint>>, message: KafkaMessage): void {

@@ -10,6 +10,7 @@ import type { Admin, Kafka } from 'kafkajs'
 import { TopicTail } from '../cluster/topic-tail.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { CheckpointCollector, type CheckpointSources, type CheckpointSourcesRequest } from './checkpoint-reader.js'
+import type { CheckpointWriterId } from './checkpoint-codec.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
 
 /** Reads the checkpoint sources a translation needs (see `translateOffsetsWith`). */
@@ -53,6 +54,11 @@ export class CheckpointView {
   readonly read: CheckpointSourceReader = async (request) => {
     await this.tail.caughtUp(request.timeoutMs)
     return this.collector.sources(request.group)
+  }
+
+  /** See {@link CheckpointCollector.writersSince}: from memory, as far as the view has read. */
+  writersSince(group: string, since: number): Array<CheckpointWriterId & { writtenAt: number }> {
+    return this.collector.writersSince(group, since)
   }
 
   /** Stops following; the reader's disconnect is bounded by `timeoutMs` (default: the view's request timeout). */

@@ -5,6 +5,7 @@
  */
 import type { Producer } from 'kafkajs'
 import type { KafkaDRError } from '../errors.js'
+import type { CheckpointWriterId } from './checkpoint-codec.js'
 
 /** A consumer position to checkpoint; the group is the writer's. */
 export interface CheckpointPosition {
@@ -112,4 +113,9 @@ export interface CheckpointWriterOptions {
    * call, so the hot path only notes the last processed record (no per-record `record()` call).
    */
   collect?: () => CheckpointPosition[]
+  /**
+   * Who writes, asked at every write and recorded in each checkpoint (see `CheckpointWriterId`),
+   * so that the instances of a group see where the others deliver. None by default.
+   */
+  writer?: () => CheckpointWriterId | undefined
 }

@@ -9,7 +9,7 @@ import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectFunction, expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
-import { DEFAULT_CHECKPOINT_TOPIC, encodeCheckpoint } from './checkpoint-codec.js'
+import { type CheckpointWriterId, DEFAULT_CHECKPOINT_TOPIC, encodeCheckpoint } from './checkpoint-codec.js'
 import type { CheckpointFlushResult, CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWriterOptions, CheckpointWrittenInfo } from './checkpoint-writer-types.js'
 
 /** The writer's types, re-exported so one import brings the writer and its options. */
@@ -53,6 +53,7 @@ export class CheckpointWriter {
   private readonly onWritten: ((info: CheckpointWrittenInfo) => void) | undefined
   private readonly onError: ((info: CheckpointWriteFailedInfo) => void) | undefined
   private readonly collect: (() => CheckpointPosition[]) | undefined
+  private readonly writer: (() => CheckpointWriterId | undefined) | undefined
   private readonly dirty = new Map<string, Entry>()
   private readonly timer: NodeJS.Timeout
   private chain: Promise<unknown> = Promise.resolve()
@@ -62,7 +63,7 @@ export class CheckpointWriter {
 
   /** @throws `InvalidOptionError` naming the bad option. */
   constructor(options: CheckpointWriterOptions) {
-    expectObject(options, 'checkpoint', ['group', 'targets', 'topic', 'intervalMs', 'sendTimeoutMs', 'onWritten', 'onError', 'collect'])
+    expectObject(options, 'checkpoint', ['group', 'targets', 'topic', 'intervalMs', 'sendTimeoutMs', 'onWritten', 'onError', 'collect', 'writer'])
     this.group = expectString(options.group, 'checkpoint.group')
     if (options.targets === undefined) invalid('checkpoint.targets', 'a function returning the producers to write to', undefined)
     this.targets = expectFunction<() => CheckpointTarget[]>(options.targets, 'checkpoint.targets')!
@@ -72,6 +73,7 @@ export class CheckpointWriter {
     this.onWritten = expectFunction(options.onWritten, 'checkpoint.onWritten')
     this.onError = expectFunction(options.onError, 'checkpoint.onError')
     this.collect = expectFunction(options.collect, 'checkpoint.collect')
+    this.writer = expectFunction(options.writer, 'checkpoint.writer')
     const excludedBy = mm2DefaultExclusion(this.topic)
     if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
     this.timer = setInterval(() => this.tick(), this.intervalMs)
@@ -184,9 +186,10 @@ export class CheckpointWriter {
   private encodePending(writtenAt: number): { batch: Map<string, number>, messages: Array<{ key: Buffer, value: Buffer }> } {
     const batch = new Map<string, number>()
     const messages: Array<{ key: Buffer, value: Buffer }> = []
+    const writer = this.writer?.()
     for (const [key, entry] of this.dirty) {
       try {
-        messages.push(encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt }))
+        messages.push(encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt, ...(writer ? { writer } : {}) }))
         batch.set(key, entry.seq)
       } catch (error) {
         // A position that cannot be encoded never will be: drop it rather than retry forever.

@@ -1,7 +1,7 @@
 /** Shared helpers of the integration tests: the bed handle, unique names, polling. */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Admin } from 'kafkajs'
+import type { Admin, Producer } from 'kafkajs'
 import { inject } from 'vitest'
 import { KafkaBed } from '../bed/bed.js'
 
@@ -100,5 +100,46 @@ export async function readRecords(cluster: string, topic: string, count: number,
     return records
   } finally {
     await consumer.disconnect()
+  }
+}
+
+/**
+ * Writes 20 records to `topic` on `cluster` every 100 ms (200 a second, spread over `partitions`)
+ * until stopped: traffic that keeps flowing while a test moves consumers. `ids` holds what was
+ * written (`<prefix>-0`, `<prefix>-1`, ...).
+ */
+export class SteadyWriter {
+  readonly ids: string[] = []
+  /** When each record was acknowledged by the cluster (ms since epoch). */
+  readonly writtenAt = new Map<string, number>()
+  private running = true
+  private readonly done: Promise<void>
+  private readonly producer: Producer
+
+  constructor(cluster: string, topic: string, partitions: number, private readonly prefix = 'r') {
+    this.producer = bed().kafka(cluster).producer()
+    this.done = this.loop(topic, partitions)
+  }
+
+  /** Stops writing once the send under way is done. */
+  async stop(): Promise<void> {
+    this.running = false
+    await this.done
+  }
+
+  private async loop(topic: string, partitions: number): Promise<void> {
+    await this.producer.connect()
+    try {
+      while (this.running) {
+        const ids = Array.from({ length: 20 }, (_, i) => `${this.prefix}-${this.ids.length + i}`)
+        await this.producer.send({ topic, messages: ids.map((id, i) => ({ key: id, value: id, partition: i % partitions })) })
+        this.ids.push(...ids)
+        const now = Date.now()
+        for (const id of ids) this.writtenAt.set(id, now)
+        await delay(100)
+      }
+    } finally {
+      await this.producer.disconnect()
+    }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * An application run as a separate process by the integration tests (`npx tsx <script>`), as a
+ * An application run as a separate process by the integration tests (`node --import tsx <script>`), as a
  * service runs in production: its own kafkajs clients, killed with kill -9 when a test says so.
  * The script reads its configuration from `DR_APP_CONFIG` (JSON) and reports progress as one JSON
  * object per line on stdout.
@@ -14,9 +14,16 @@ import { waitFor } from '../helpers.js'
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
 /** One line an application reported. */
-export interface AppEvent { event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string }
+export interface AppEvent {
+  event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string,
+  reason?: string, via?: string, durationMs?: number, elsewhere?: Record<string, number>, yieldsAt?: number
+}
 
-/** The application in a process group of its own, so that kill -9 reaches npx, tsx and node alike. */
+/**
+ * The application: one node process (tsx as a loader, not a wrapper process, so that a signal
+ * reaches the application itself), in a process group of its own, so that kill -9 reaches
+ * anything it started too.
+ */
 export class AppProcess {
   readonly events: AppEvent[] = []
   private readonly child: ChildProcess
@@ -26,7 +33,7 @@ export class AppProcess {
 
   /** @param script - absolute path of the application's script */
   constructor(script: string, config: unknown) {
-    this.child = spawn('npx', ['tsx', script], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as AppEvent)
@@ -53,6 +60,19 @@ export class AppProcess {
       if (this.exitedWith !== undefined) throw new Error(`the application exited (${this.exitedWith}) before ${what}; stderr:\n${this.stderr}`)
       return undefined
     }, timeoutMs, 50)
+  }
+
+  /** SIGTERM to the application (a deploy's stop); kill -9 if it has not exited within `timeoutMs`. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (this.exitedWith !== undefined) return
+    try {
+      process.kill(this.child.pid!, 'SIGTERM')
+    } catch {
+      return
+    }
+    const timer = setTimeout(() => void this.kill(), timeoutMs)
+    await this.exited
+    clearTimeout(timer)
   }
 
   /** kill -9 of the whole process group. */

@@ -2,13 +2,14 @@
  * One instance of a consumer group, run as a separate process by consumer-group.test.ts: it reads
  * one logical topic through kafkajs-dr with a handler of `handlerMs` and reports every record it
  * handled (`{"event":"record","id":"a-17","cluster":"dc2","at":<ms>}`), its moves and its start
- * (`{"event":"running"}`) on stdout, until it is killed.
+ * (`{"event":"running"}`) on stdout, and the splits of its group it sees (`split`, `split-ended`),
+ * until it is killed; SIGTERM stops it as a deploy does (`disconnect()`, then `{"event":"stopped"}`).
  *
  * Configuration: the JSON in `DR_APP_CONFIG` (see {@link GroupInstanceConfig}).
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
-import { MultiClusterKafka } from '../../../src/index.js'
+import { MultiClusterKafka, type DiscoveryFunction } from '../../../src/index.js'
 
 /** What the test passes in `DR_APP_CONFIG`. */
 export interface GroupInstanceConfig {
@@ -17,6 +18,14 @@ export interface GroupInstanceConfig {
   group: string
   checkpointTopic: string
   handlerMs: number
+  /**
+   * Discovery that chooses `cluster` for `forMs` after the start, then the most preferred cluster
+   * that is up (no failback delay): how a test makes instances disagree. Default: the `priority`
+   * policy with a 3 s failback delay.
+   */
+  pin?: { cluster: 'dc1' | 'dc2', forMs: number }
+  /** `groupSplit.yieldAfterMs` (default: the library's). */
+  yieldAfterMs?: number
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as GroupInstanceConfig
@@ -29,11 +38,19 @@ async function main(): Promise<void> {
       dc2: { kafka: { clientId: 'group-instance', brokers: config.brokers.dc2, logLevel: kafkajs.logLevel.NOTHING }, priority: 2 },
     },
     localCluster: 'dc1',
-    discovery: { policy: 'priority', failbackDelayMs: 3000 },
+    discovery: config.pin === undefined ? { policy: 'priority', failbackDelayMs: 3000 } : { policy: pinned(config.pin) },
   })
   await dr.connect()
-  const consumer = dr.consumer({ groupId: config.group, checkpoint: { topic: config.checkpointTopic } })
-  consumer.on('consumer:moved', (e) => report({ event: 'moved', from: e.from, cluster: e.to, via: e.via, at: e.timestamp }))
+  const consumer = dr.consumer({ groupId: config.group, checkpoint: { topic: config.checkpointTopic }, ...(config.yieldAfterMs === undefined ? {} : { groupSplit: { yieldAfterMs: config.yieldAfterMs } }) })
+  consumer.on('consumer:moved', (e) => report({ event: 'moved', from: e.from, cluster: e.to, via: e.via, reason: e.reason, durationMs: e.durationMs, at: e.timestamp }))
+  consumer.on('consumer:split', (e) => report({ event: 'split', cluster: e.cluster, elsewhere: e.elsewhere, yieldsAt: e.yieldsAt, at: e.timestamp }))
+  consumer.on('consumer:split-ended', (e) => report({ event: 'split-ended', cluster: e.cluster, durationMs: e.durationMs, at: e.timestamp }))
+  process.once('SIGTERM', () => {
+    void consumer.disconnect().then(() => dr.disconnect()).finally(() => {
+      report({ event: 'stopped', at: Date.now() })
+      process.exit(0)
+    })
+  })
   consumer.on('consumer:move-failed', (e) => report({ event: 'move-failed', cluster: e.to, attempt: e.attempt, message: e.error.message, at: e.timestamp }))
   dr.on('failover:start', (e) => report({ event: 'switch', from: e.from, cluster: e.to, at: e.timestamp }))
   await consumer.connect()
@@ -45,6 +62,12 @@ async function main(): Promise<void> {
     },
   })
   report({ event: 'running', cluster: consumer.cluster, at: Date.now() })
+}
+
+/** See {@link GroupInstanceConfig.pin}. */
+function pinned(pin: NonNullable<GroupInstanceConfig['pin']>): DiscoveryFunction {
+  const until = Date.now() + pin.forMs
+  return (view) => Date.now() < until ? pin.cluster : view.clusters.find((c) => c.health === 'up')?.name
 }
 
 main().catch((error: unknown) => {

@@ -29,6 +29,7 @@ describe('validateConsumerConfig: defaults', () => {
       timestampSafetyMarginMs: 0,
       newCopyCheckIntervalMs: 5000,
       teardownTimeoutMs: 3000,
+      groupSplit: { yield: true, yieldAfterMs: 20_000 },
     })
   })
 
@@ -70,8 +71,9 @@ describe('validateConsumerConfig: values given', () => {
       timestampSafetyMarginMs: 250,
       newCopyCheckIntervalMs: 0,
       teardownTimeoutMs: 1,
+      groupSplit: { yield: false, yieldAfterMs: 0 },
     }
-    const { checkpoint, translators, onMissingCheckpoint, timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, ...kafkajsConfig } = config
+    const { checkpoint, translators, onMissingCheckpoint, timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, ...kafkajsConfig } = config
     expect(validateConsumerConfig(config, prefix)).toEqual({
       groupId: 'billing',
       kafkajs: kafkajsConfig,
@@ -81,6 +83,7 @@ describe('validateConsumerConfig: values given', () => {
       timestampSafetyMarginMs,
       newCopyCheckIntervalMs,
       teardownTimeoutMs,
+      groupSplit,
     })
   })
 
@@ -120,7 +123,7 @@ describe('validateConsumerConfig: unknown options', () => {
       'Unknown option `consumer.eachMessage`; known options of `consumer` are: groupId, partitionAssigners, metadataMaxAge, '
       + 'sessionTimeout, rebalanceTimeout, heartbeatInterval, maxBytesPerPartition, minBytes, maxBytes, maxWaitTimeInMs, retry, '
       + 'allowAutoTopicCreation, maxInFlightRequests, readUncommitted, rackId, checkpoint, translators, onMissingCheckpoint, '
-      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs')
+      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit')
   })
 })
 
@@ -151,6 +154,9 @@ describe('validateConsumerConfig: rejected values', () => {
     ['a newCopyCheckIntervalMs Node would turn into 1 ms', g({ newCopyCheckIntervalMs: 2 ** 31 }), 'consumer.newCopyCheckIntervalMs',
       'Expected `consumer.newCopyCheckIntervalMs` to be an integer ≤ 2147483647, got 2147483648'],
     ['a teardownTimeoutMs of 0', g({ teardownTimeoutMs: 0 }), 'consumer.teardownTimeoutMs', 'Expected `consumer.teardownTimeoutMs` to be an integer ≥ 1, got 0'],
+    ['a groupSplit that is not an object', g({ groupSplit: true }), 'consumer.groupSplit', 'Expected `consumer.groupSplit` to be an object, got true'],
+    ['a negative groupSplit.yieldAfterMs', g({ groupSplit: { yieldAfterMs: -1 } }), 'consumer.groupSplit.yieldAfterMs', 'Expected `consumer.groupSplit.yieldAfterMs` to be an integer ≥ 0, got -1'],
+    ['a non-boolean groupSplit.yield', g({ groupSplit: { yield: 'no' } }), 'consumer.groupSplit.yield', "Expected `consumer.groupSplit.yield` to be a boolean, got 'no'"],
     ['a checkpoint that is not an object', g({ checkpoint: 'cp' }), 'consumer.checkpoint', "Expected `consumer.checkpoint` to be an object, got 'cp'"],
     ['a checkpoint interval below 10 ms', g({ checkpoint: { intervalMs: 9 } }), 'consumer.checkpoint.intervalMs',
       'Expected `consumer.checkpoint.intervalMs` to be an integer ≥ 10, got 9'],

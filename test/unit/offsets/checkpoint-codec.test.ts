@@ -97,9 +97,18 @@ describe('checkpoint codec', () => {
     expect(decodeCheckpoint(encodeCheckpointKey(cp), encodeCheckpointValue(cp))?.timestamp).toBe(-1)
   })
 
-  it('reads a value from a later minor revision that appended fields', () => {
-    const future = Buffer.concat([value(10n, 20n, 30n), Buffer.from('00000000000000ff' + '0003616263', 'hex')])
-    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({ group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 })
+  it('round-trips the writer (minor revision 1.1): two STRINGs after writtenAt', () => {
+    const cp = { ...checkpoint, writer: { instance: 'i1', deliveringOn: 'dc2' } }
+    const v = encodeCheckpointValue(cp)
+    expect(v.subarray(26).toString('hex')).toBe('0002' + '6931' + '0003' + '646332')
+    expect(decodeCheckpoint(encodeCheckpointKey(cp), v)).toEqual(cp)
+    expect(codecError(() => encodeCheckpointValue({ ...cp, writer: { instance: '', deliveringOn: 'dc2' } })).message).toMatch(/writer/)
+  })
+
+  it('reads a 1.0 value (no writer) and one from a later minor revision that appended more fields', () => {
+    expect(decodeCheckpoint(key('g', 'c', 't', 1), value(10n, 20n, 30n))).toEqual({ group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 })
+    const future = Buffer.concat([value(10n, 20n, 30n), Buffer.from('0002' + '6931' + '0003' + '646332' + '00000000000000ff' + '0003616263', 'hex')])
+    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({ group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30, writer: { instance: 'i1', deliveringOn: 'dc2' } })
   })
 
   it('rejects unknown value versions', () => {
