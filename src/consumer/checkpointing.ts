@@ -1,7 +1,8 @@
 /**
  * A consumer's checkpoints: the positions it processed on each cluster, the writer that
- * checkpoints them (throttled) to the active cluster (and every cluster that is up, with
- * `writeToAllClusters`) through one producer per cluster, and the warm view of every cluster's
+ * checkpoints them (throttled) to the cluster the consumer delivers on (the active one, unless it
+ * follows its group elsewhere; during a move, both ends) and, with `writeToAllClusters`, every
+ * cluster that is up, through one producer per cluster, and the warm view of every cluster's
  * checkpoint topics that a switch reads from memory.
  *
  * @module
@@ -32,8 +33,11 @@ export interface CheckpointingSetup {
   onFailed: (info: CheckpointWriteFailedInfo) => void
   /** Who writes: this instance, and where it delivers (none while it does not deliver). */
   writer: () => CheckpointWriterId | undefined
-  /** The cluster the consumer delivers to (the active one, unless it follows its group elsewhere). */
-  deliveringTo: () => string | undefined
+  /**
+   * Where the consumer delivers: the cluster it is moving to (the active one, unless it follows
+   * its group elsewhere) and the one whose session still delivers until the move is done.
+   */
+  deliveringTo: () => ReadonlyArray<string | undefined>
 }
 
 /** See the module description. */
@@ -42,7 +46,7 @@ export class Checkpointing {
   readonly topic: string
   private readonly ctx: FailoverContext
   private readonly writeToAllClusters: boolean
-  private readonly deliveringTo: () => string | undefined
+  private readonly deliveringTo: () => ReadonlyArray<string | undefined>
   private readonly producers: CheckpointProducers
   private readonly writer: CheckpointWriter
   /** The checkpoint view of each cluster, from `connect()` on. */
@@ -129,9 +133,9 @@ export class Checkpointing {
   }
 
   private targets(): CheckpointTarget[] {
-    const active = this.deliveringTo()
+    const delivering = this.deliveringTo()
     // Other clusters only while they are up: a hung one would hold every write for its timeout.
-    const names = this.ctx.clusters.map((c) => c.name).filter((c) => c === active || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
+    const names = this.ctx.clusters.map((c) => c.name).filter((c) => delivering.includes(c) || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
     const targets: CheckpointTarget[] = []
     for (const cluster of names) {
       const producer = this.producers.connected(cluster)

@@ -17,9 +17,10 @@ export interface ConsumerMovedEvent {
    * Why the consumer moved: `switch` to a new active cluster; `group` to join the rest of its
    * group on another cluster after a split, or back to the active cluster from there (see
    * `GroupSplitOptions`); or `new-copies` (a restart on the same cluster to read physical copies
-   * that appeared there; `from` equals `to`).
+   * that appeared there; `from` equals `to`); or `restart` (its session on the cluster crashed
+   * and was replaced, see `consumer:session-crashed`).
    */
-  reason: 'switch' | 'group' | 'new-copies'
+  reason: 'switch' | 'group' | 'new-copies' | 'restart'
   /**
    * How the consumer got its membership on `to`: its `standby` session there (no group join on
    * the way), or a `new-session` that joined the group (no standby, or one subscribed to other
@@ -91,6 +92,29 @@ export interface FinalCheckpoint {
   pending: number
 }
 
+/**
+ * Payload of `consumer:session-crashed`: kafkajs crashed the consumer of one of this instance's
+ * sessions and would not restart it.
+ */
+export interface ConsumerSessionCrashedEvent {
+  /** When the crash was seen (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster of the session. */
+  cluster: string
+  /** Whether the session delivered records (otherwise a standby). */
+  delivering: boolean
+  /**
+   * When the session is replaced, in ms from now; undefined when the application's
+   * `retry.restartOnFailure` declined the restart (then the consumer delivers nothing on that
+   * cluster until `run()` is called again after `stop()`).
+   */
+  restartInMs: number | undefined
+  /** Why: kafkajs' error (for example a `TypeError` thrown by the handler) as the `cause` of a `KafkaDRError`. */
+  error: KafkaDRError
+}
+
 /** Payload of `consumer:split`: other instances of the group deliver on another cluster. */
 export interface ConsumerSplitEvent extends GroupSplit {
   /** When the split was seen (ms since epoch). */
@@ -99,7 +123,11 @@ export interface ConsumerSplitEvent extends GroupSplit {
   group: string
 }
 
-/** Payload of `consumer:split-ended`: the group's instances deliver on one cluster again, as far as this instance sees. */
+/**
+ * Payload of `consumer:split-ended`: the split seen from one cluster is over. The group's
+ * instances deliver on `cluster` together again, as far as this instance sees; or this instance
+ * moved (a split that remains is reported again from its new cluster); or it stopped.
+ */
 export interface ConsumerSplitEndedEvent {
   /** When the end was seen (ms since epoch). */
   timestamp: number
@@ -109,8 +137,8 @@ export interface ConsumerSplitEndedEvent {
   since: number
   /** How long it lasted as this instance saw it, in ms (a checkpoint of the others needs up to `freshMs` to age out). */
   durationMs: number
-  /** The cluster this instance delivers on now, with the others. */
-  cluster: string
+  /** The cluster this instance delivers on now; undefined when it stopped. */
+  cluster: string | undefined
 }
 
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
@@ -136,6 +164,14 @@ export interface FailoverConsumerEvents {
    * (up to 5 s apart) for as long as `to` stays active.
    */
   'consumer:move-failed': (event: ConsumerMoveFailedEvent) => void
+  /**
+   * kafkajs crashed a session's consumer for good: a non-retriable error (a `TypeError`,
+   * `RangeError`, `ReferenceError` or `SyntaxError` thrown by a handler among them), where a raw
+   * kafkajs consumer would stop for good. The session is replaced after a back-off (1 s, doubling
+   * while crashes repeat, up to 30 s), so a record that keeps failing is retried that often; call
+   * `stop()` here if the application should stop instead.
+   */
+  'consumer:session-crashed': (event: ConsumerSessionCrashedEvent) => void
   /**
    * Other instances of this group deliver on another cluster (their discovery disagrees with this
    * one's for now): each side reads what the other reads too. See `GroupSplitOptions`.

@@ -56,8 +56,9 @@ export interface FailoverConsumerStatus {
   /** The cluster the consumer delivers from now (see {@link FailoverConsumer.cluster}). */
   cluster: string | undefined
   /**
-   * The cluster this instance delivers on to be with the rest of its group, instead of the active
-   * cluster, after a split (see `GroupSplitOptions`); undefined otherwise.
+   * The cluster this instance delivers on (or is moving to) to be with the rest of its group,
+   * instead of the active cluster: after a split (see `GroupSplitOptions`), or at a start whose
+   * group join is held (see `consumer:moved` with `reason: 'group'`); undefined otherwise.
    */
   followingGroupTo: string | undefined
   /** The group's split across clusters as this instance sees it, if any. */
@@ -104,9 +105,10 @@ export class FailoverConsumer {
       onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
       writer: () => {
         const deliveringOn = this.cluster
-        return deliveringOn === undefined ? undefined : { instance: this.instance, deliveringOn }
+        const chose = this.ctx.activeCluster
+        return deliveringOn === undefined || chose === undefined ? undefined : { instance: this.instance, deliveringOn, chose }
       },
-      deliveringTo: () => this.switching.target,
+      deliveringTo: () => [this.switching.target, this.switching.current?.cluster],
     })
     this.positioner = new Positioner({
       ctx,
@@ -133,6 +135,7 @@ export class FailoverConsumer {
       groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       onMoved: (event) => this.emitter.emit('consumer:moved', event),
       onMoveFailed: (event) => this.emitter.emit('consumer:move-failed', event),
+      onSessionCrashed: (event) => this.emitter.emit('consumer:session-crashed', event),
     })
     this.splitWatch = this.createSplitWatch()
     this.events = CONSUMER_EVENTS
@@ -315,7 +318,7 @@ export class FailoverConsumer {
   /** At a switch of the active cluster, delivery moves there (once the consumer runs). */
   private onSwitch(change: ActiveChange): Promise<void> {
     if (this.state !== 'running' || change.from === undefined) return Promise.resolve()
-    this.splitWatch.reset()
+    this.splitWatch.forgetFollow()
     return this.switching.onActiveChange(change.to)
   }
 
@@ -354,6 +357,7 @@ export class FailoverConsumer {
   private stopTimers(): void {
     clearInterval(this.maintenanceTimer)
     clearInterval(this.splitTimer)
+    this.splitWatch.clear(Date.now())
   }
 
   /** Runs a synchronous kafkajs call on `session`, its error wrapped. */

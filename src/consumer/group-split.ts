@@ -11,12 +11,19 @@
  * Which side gives way must not depend on who looks: both sides see the same split, and if both
  * gave way they would swap places. The rule is an order every instance shares (cluster
  * `priority`, then name): the instances on the more preferred cluster join the others on the less
- * preferred one. That is the side every instance can reach: an instance that cannot reach the
- * preferred cluster is why a group stays split for long. An instance that joined the others goes
- * back to the cluster its discovery chose as soon as others deliver there again (after
- * {@link SplitWatchSetup.freshMs}, so that the last checkpoints of instances that gave way a moment
- * after it do not call it back), when no other instance delivers where it went, or when that
- * cluster goes down.
+ * preferred one, where an instance that cannot reach the preferred cluster usually is: it is why
+ * a group stays split for long. Only *anchors* count: instances whose discovery chose the cluster
+ * they deliver on (a checkpoint names both). An instance that followed its group, or one on its
+ * way to another cluster, only goes along; counting it would let followers hold one another on
+ * the less preferred cluster for good, or call one another back and forth. An instance that
+ * followed goes back to the cluster its discovery chose once no anchor is left where it went
+ * (they left, or their discovery chose its cluster too), after {@link SplitWatchSetup.freshMs}
+ * from the follow, or when that cluster goes down.
+ *
+ * Freshness compares the writer's clock (a checkpoint's `writtenAt`, when its position was
+ * reached) with this instance's: the hosts' clocks must agree within a second or so (NTP), and an
+ * instance whose partitions see no record for longer than `freshMs` looks gone until its next
+ * record.
  *
  * This module decides; `Switching` moves. It is pure logic, driven by {@link SplitWatch.tick}.
  *
@@ -75,9 +82,16 @@ export interface SplitWatchSetup {
   isUp: (cluster: string) => boolean
   /** A split began. */
   onSplit: (split: GroupSplit) => void
-  /** The split ended: this instance and the others deliver on one cluster again. */
-  onSplitEnded: (split: GroupSplit, now: number, cluster: string) => void
+  /**
+   * The split as seen from `split.cluster` ended: the others deliver on `cluster` (this instance's
+   * cluster now) too, or this instance moved (a new split is reported from there if one remains),
+   * or stopped (`cluster` undefined).
+   */
+  onSplitEnded: (split: GroupSplit, now: number, cluster: string | undefined) => void
 }
+
+/** A writer as the watch sees it: where it delivered, where its discovery wanted it, and when. */
+type Seen = CheckpointWriterId & { writtenAt: number }
 
 /** See the module description. */
 export class SplitWatch {
@@ -107,31 +121,21 @@ export class SplitWatch {
       this.lastFollowing = o.following
       if (o.following !== undefined) this.followedAt = o.now
     }
-    // Each other instance is where its newest checkpoint says: one that moved a moment ago still
-    // has fresh checkpoints from the cluster it left.
-    const newest = new Map<string, CheckpointWriterId & { writtenAt: number }>()
-    for (const w of o.writers) {
-      if (w.instance !== setup.instance && w.writtenAt >= o.now - setup.freshMs && (newest.get(w.instance)?.writtenAt ?? -1) < w.writtenAt) newest.set(w.instance, w)
-    }
-    const instancesOn = new Map<string, Set<string>>()
-    for (const w of newest.values()) {
-      const on = instancesOn.get(w.deliveringOn) ?? new Set<string>()
-      instancesOn.set(w.deliveringOn, on.add(w.instance))
-    }
-    this.othersOn = [...instancesOn.keys()]
-    if (o.delivering === undefined) return this.leaveIfDone(o, instancesOn)
-    const elsewhere = Object.fromEntries([...instancesOn].filter(([c]) => c !== o.delivering).map(([c, on]) => [c, on.size]))
-    if (Object.keys(elsewhere).length === 0) {
-      if (this.split) setup.onSplitEnded(this.split, o.now, o.delivering)
-      this.split = undefined
-      return this.leaveIfDone(o, instancesOn)
-    }
-    const target = o.following === undefined && o.delivering === o.chosen ? this.yieldTarget(o.delivering, elsewhere) : undefined
+    const others = this.othersNow(o)
+    this.othersOn = [...new Set(others.map((w) => w.deliveringOn))]
+    // Anchors: instances where their own discovery wants them. A split lasts because of them;
+    // instances that follow their group (or are on their way elsewhere) only go along.
+    const anchoredOn = new Set(others.filter((w) => w.deliveringOn === w.chose).map((w) => w.deliveringOn))
+    if (o.delivering === undefined) return this.leaveIfDone(o, anchoredOn)
+    const elsewhere: Record<string, number> = {}
+    for (const w of others) if (w.deliveringOn !== o.delivering) elsewhere[w.deliveringOn] = (elsewhere[w.deliveringOn] ?? 0) + 1
     // A split seen from another cluster is another split: the events come in pairs.
-    if (this.split !== undefined && this.split.cluster !== o.delivering) {
+    if (this.split !== undefined && (this.split.cluster !== o.delivering || Object.keys(elsewhere).length === 0)) {
       setup.onSplitEnded(this.split, o.now, o.delivering)
       this.split = undefined
     }
+    if (Object.keys(elsewhere).length === 0) return this.leaveIfDone(o, anchoredOn)
+    const target = o.following === undefined && o.delivering === o.chosen ? this.yieldTarget(o.delivering, anchoredOn) : undefined
     const started = this.split === undefined
     const since = started ? o.now : this.split!.since
     this.split = { since, cluster: o.delivering, elsewhere, yieldsAt: target === undefined || setup.yieldAfterMs === undefined ? undefined : since + setup.yieldAfterMs }
@@ -141,27 +145,48 @@ export class SplitWatch {
       this.lastFollowing = target
       return { follow: target }
     }
-    return this.leaveIfDone(o, instancesOn)
+    return this.leaveIfDone(o, anchoredOn)
   }
 
   /** Forgets a follow: discovery chose anew. */
-  reset(): void {
+  forgetFollow(): void {
     this.followedAt = 0
     this.lastFollowing = undefined
   }
 
-  /** The least preferred cluster that others deliver on, if it is less preferred than `own` and up. */
-  private yieldTarget(own: string, elsewhere: Record<string, number>): string | undefined {
+  /** The consumer stopped: a split still open ends (`onSplitEnded` with no cluster), and any follow is forgotten. */
+  clear(now: number): void {
+    if (this.split !== undefined) this.setup.onSplitEnded(this.split, now, undefined)
+    this.split = undefined
+    this.othersOn = []
+    this.forgetFollow()
+  }
+
+  /** The other instances, each where its newest checkpoint written within `freshMs` says. */
+  private othersNow(o: SplitObservation): Seen[] {
+    // Newest per instance: one that moved a moment ago still has fresh checkpoints from the cluster it left.
+    const newest = new Map<string, Seen>()
+    for (const w of o.writers) {
+      if (w.instance !== this.setup.instance && w.writtenAt >= o.now - this.setup.freshMs && (newest.get(w.instance)?.writtenAt ?? -1) < w.writtenAt) newest.set(w.instance, w)
+    }
+    return [...newest.values()]
+  }
+
+  /** The least preferred cluster that anchors deliver on, if it is less preferred than `own` and up. */
+  private yieldTarget(own: string, anchoredOn: ReadonlySet<string>): string | undefined {
     const { rank, isUp } = this.setup
-    const candidates = Object.keys(elsewhere).filter((c) => rank(c) > rank(own) && isUp(c))
+    const candidates = [...anchoredOn].filter((c) => rank(c) > rank(own) && isUp(c))
     return candidates.sort((a, b) => rank(b) - rank(a))[0]
   }
 
-  /** Whether an instance that joined the others should go back to the cluster discovery chose. */
-  private leaveIfDone(o: SplitObservation, instancesOn: Map<string, Set<string>>): SplitDecision {
+  /**
+   * Whether an instance that follows its group should go back to the cluster discovery chose: no
+   * instance is anchored where it went any more (they left, or their discovery chose this
+   * instance's cluster too), after a freshness period from the follow; or that cluster is down.
+   */
+  private leaveIfDone(o: SplitObservation, anchoredOn: ReadonlySet<string>): SplitDecision {
     if (o.following === undefined) return undefined
-    const cameBack = o.chosen !== undefined && o.writers.some((w) => w.instance !== this.setup.instance && w.deliveringOn === o.chosen && w.writtenAt >= this.followedAt + this.setup.freshMs)
-    const nobodyThere = !instancesOn.has(o.following) && o.now >= this.followedAt + this.setup.freshMs
-    return cameBack || nobodyThere || !this.setup.isUp(o.following) ? { unfollow: true } : undefined
+    if (!this.setup.isUp(o.following)) return { unfollow: true }
+    return !anchoredOn.has(o.following) && o.now >= this.followedAt + this.setup.freshMs ? { unfollow: true } : undefined
   }
 }

@@ -60,6 +60,12 @@ export interface SessionSetup {
   onPositionFailed: (error: unknown, attempt: number, retryInMs: number) => void
   /** An error kafkajs reported on this session's cluster (a crash, a request timeout). */
   onClusterError: (error: unknown) => void
+  /**
+   * kafkajs crashed this session's consumer and will not restart it: a non-retriable error (a
+   * `TypeError` thrown by a handler among them), or the application's `retry.restartOnFailure`
+   * said no (`byApplication`). The session delivers nothing from here on.
+   */
+  onGaveUp: (error: unknown, byApplication: boolean) => void
   /** Disconnects the kafkajs consumer, bounded (see `ClusterConnection.teardown`). */
   teardown: (client: Consumer, timeoutMs: number) => Promise<unknown>
 }
@@ -78,6 +84,10 @@ export class ConsumerSession {
   added: readonly string[] = []
   /** Stopped for good: fenced, disconnecting or disconnected. */
   private stopped = false
+  /** kafkajs gave up this session's consumer (see {@link SessionSetup.onGaveUp}). */
+  private gaveUp = false
+  /** The application's `restartOnFailure` declined the last restart. */
+  private declinedByApplication = false
   /** Delivering records to the handler (active, assignment positioned). */
   private active = false
   /** Bumped by every group join and every (de)activation: a positioning of an older one is dropped. */
@@ -120,7 +130,12 @@ export class ConsumerSession {
       retry: {
         retries: 5,
         ...kafkajsConfig.retry,
-        restartOnFailure: async (error: Error) => !this.stopped && (await kafkajsConfig.retry?.restartOnFailure?.(error) ?? true),
+        restartOnFailure: async (error: Error) => {
+          if (this.stopped) return false
+          const restart = await kafkajsConfig.retry?.restartOnFailure?.(error) ?? true
+          this.declinedByApplication = !restart
+          return restart
+        },
       },
     })
     this.joined = new Promise((resolve) => { this.markJoined = resolve })
@@ -135,7 +150,12 @@ export class ConsumerSession {
 
   /** Whether this session delivers records now (or will once its assignment is positioned). */
   get isActive(): boolean {
-    return this.active && !this.stopped
+    return this.active && !this.stopped && !this.gaveUp
+  }
+
+  /** Whether the session was stopped (or kafkajs gave its consumer up): it never delivers again. */
+  get isStopped(): boolean {
+    return this.stopped || this.gaveUp
   }
 
   /** Whether the last attempt to position this session's assignment failed (it is being retried). */
@@ -154,7 +174,14 @@ export class ConsumerSession {
     this.manualCommits = run.autoCommit === false
     for (const [event, listener] of listeners) consumer.on(event, listener)
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment))
-    consumer.on(consumer.events.CRASH, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(payload.error) })
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopped || this.gaveUp) return
+      this.setup.onClusterError(payload.error)
+      if (payload.restart !== false) return
+      this.gaveUp = true
+      this.markJoined() // nobody waits for a join that will not come
+      this.setup.onGaveUp(payload.error, this.declinedByApplication)
+    })
     consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
     await consumer.connect()
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which

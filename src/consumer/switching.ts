@@ -15,7 +15,7 @@ import { asKafkaDRError, NotConnectedError, type KafkaDRError } from '../errors.
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
-import type { ConsumerMovedEvent, ConsumerMoveFailedEvent } from './events.js'
+import type { ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerSessionCrashedEvent } from './events.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner, PositionReason } from './positioning.js'
 import type { ProcessedPositions } from './positions.js'
@@ -34,6 +34,10 @@ const JOIN_WAIT_MS = 60_000
  * Kafka's default `group.initial.rebalance.delay.ms` (3 s), which holds every first join.
  */
 const BRIDGE_AFTER_MS = 4000
+/** Back-off before replacing a session kafkajs gave up: doubles from 1 s while crashes repeat, up to this, in ms. */
+const MAX_CRASH_BACKOFF_MS = 30_000
+/** Crashes further apart than this, in ms, start the back-off afresh. */
+const CRASH_MEMORY_MS = 60_000
 
 /** What the sessions are run with: fixed at `run()`. */
 export interface RunSpec {
@@ -59,6 +63,8 @@ export interface SwitchingSetup {
   onMoved: (event: ConsumerMovedEvent) => void
   /** The `consumer:move-failed` event. */
   onMoveFailed: (event: ConsumerMoveFailedEvent) => void
+  /** The `consumer:session-crashed` event. */
+  onSessionCrashed: (event: ConsumerSessionCrashedEvent) => void
 }
 
 /** See the module description. */
@@ -75,6 +81,8 @@ export class Switching {
   private readonly groupId: string
   /** The cluster this instance delivers on to be with the rest of its group, instead of the active one. */
   private following: string | undefined
+  /** Recent crashes of sessions per cluster, for the back-off before replacing one. */
+  private readonly crashes = new Map<string, { count: number, last: number }>()
 
   constructor(private readonly setup: SwitchingSetup) {
     this.groupId = setup.options.groupId
@@ -108,7 +116,13 @@ export class Switching {
   unfollow(): Promise<void> {
     this.following = undefined
     const active = this.setup.ctx.activeCluster
-    return active === undefined ? Promise.resolve() : this.moveTo(active, 'switch', [], 'group')
+    if (active === undefined) return Promise.resolve()
+    // The follow's move is still waiting for its target's join: cancel it, delivery never left.
+    if (this.delivering?.cluster === active && this.delivering.isActive) {
+      this.generation++
+      return Promise.resolve()
+    }
+    return this.moveTo(active, 'switch', [], 'group')
   }
 
   /** The active cluster changed: delivery goes there, whatever this instance followed. */
@@ -140,7 +154,9 @@ export class Switching {
    * delivers: a stall of those partitions (a rolling deploy during a failback would stall them
    * all). So when the session has not joined within {@link BRIDGE_AFTER_MS} and other instances
    * deliver on another cluster that is up, where this instance's standby has joined, the consumer
-   * delivers there until the session has joined, then moves to `cluster` as a failback does.
+   * follows its group there (as after a split). It moves back to the active cluster once the
+   * session has joined, or earlier when the split watch sees no reason to stay (a move away from
+   * a healthy cluster waits for the target's join anyway).
    */
   async start(cluster: string): Promise<void> {
     const session = await this.startSession(cluster, await this.setup.copies.physicalTopics(cluster), true, 'start')
@@ -160,9 +176,10 @@ export class Switching {
       if (where === undefined) continue
       log('%s has not joined on %s after %d ms: delivering on %s with the rest of the group meanwhile', this.groupId, session.cluster, Date.now() - started, where)
       void this.follow(where).catch(() => {})
-      // Back once the session has joined (a move away from a healthy cluster waits for the join anyway).
+      // Back once the session has joined (a session stopped meanwhile resolves `joined` too: then
+      // the split watch decides, as for any follow).
       void session.joined.then(() => {
-        if (this.following === where) void this.unfollow().catch(() => {})
+        if (this.following === where && !session.isStopped) void this.unfollow().catch(() => {})
       })
       return
     }
@@ -204,6 +221,8 @@ export class Switching {
       }
       const move: { session?: ConsumerSession, fail: typeof fail } = { fail }
       this.currentMove = move
+      /** A session this move activated: deactivated again if a newer move supersedes this one before it delivers. */
+      let activated: ConsumerSession | undefined
       void (async () => {
         await ready
         if (!current()) return settle()
@@ -217,6 +236,7 @@ export class Switching {
             const via = session && sameTopics(session.topics, topics) ? 'standby' : 'new-session'
             if (!session || via === 'new-session') session = await this.startSession(to, topics, true, reason, added)
             else session.setPurpose(reason, added)
+            activated = session
             if (!current()) break
             move.session = session
             this.delivering = session
@@ -231,7 +251,9 @@ export class Switching {
             await new Promise((r) => setTimeout(r, Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))).unref())
           }
         }
-        // Superseded by a newer move, a stop or a disconnect: nothing of this one to report.
+        // Superseded by a newer move, a stop or a disconnect: nothing of this one to report, and
+        // nothing of it may deliver beside the session that does now.
+        if (activated !== undefined && activated !== this.delivering && activated.isActive) activated.deactivate()
         settle()
       })().finally(() => {
         if (this.currentMove === move) this.currentMove = undefined
@@ -307,6 +329,7 @@ export class Switching {
         else this.setup.onMoveFailed({ timestamp: Date.now(), group: this.groupId, to: cluster, attempt, error: this.moveError(error, cluster) })
       },
       onClusterError: (error) => ctx.reportError(cluster, error),
+      onGaveUp: (error, byApplication) => this.replaceCrashed(cluster, session, error, byApplication),
       teardown: (client, timeoutMs) => ctx.connection(cluster).teardown(client, timeoutMs),
     })
     session.setPurpose(reason, added)
@@ -322,6 +345,36 @@ export class Switching {
     // stop() or disconnect() may have run while this session was starting: it must not outlive them.
     if (!this.setup.isRunning()) this.drop(cluster, session)
     return session
+  }
+
+  /**
+   * kafkajs gave up a session's consumer. Left alone, its partitions would stall for good (a
+   * delivering session) or a switch would find a dead standby, so it is replaced after a back-off
+   * (1 s, doubling while crashes repeat, up to {@link MAX_CRASH_BACKOFF_MS}); a delivering one by
+   * a move onto the same cluster, resuming from the group's commit and checkpoints. Not when the
+   * application's `retry.restartOnFailure` declined the restart: that session stays stopped.
+   */
+  private replaceCrashed(cluster: string, session: ConsumerSession, error: unknown, byApplication: boolean): void {
+    if (this.sessions.get(cluster) !== session || !this.setup.isRunning()) return
+    const wasDelivering = session === this.delivering
+    const now = Date.now()
+    const previous = this.crashes.get(cluster)
+    const count = previous && now - previous.last < CRASH_MEMORY_MS ? previous.count + 1 : 1
+    this.crashes.set(cluster, { count, last: now })
+    const restartInMs = byApplication ? undefined : Math.min(MAX_CRASH_BACKOFF_MS, 1000 * 2 ** (count - 1))
+    log('the session of %s on %s crashed (%s); %s', this.groupId, cluster, errorMessage(error), restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`)
+    this.drop(cluster, session)
+    this.setup.onSessionCrashed({
+      timestamp: now, group: this.groupId, cluster, delivering: wasDelivering, restartInMs,
+      error: asKafkaDRError(error, `The consumer of '${this.groupId}' on '${cluster}' crashed`, { group: this.groupId, cluster }),
+    })
+    if (restartInMs === undefined) return
+    setTimeout(() => {
+      if (!this.setup.isRunning()) return
+      // A delivering session comes back by a move (a standby started there meanwhile is taken over).
+      if (wasDelivering && this.delivering === undefined && this.target === cluster) void this.moveTo(cluster, 'start', [], 'restart').catch(() => {})
+      else this.ensureStandby(cluster)
+    }, restartInMs).unref()
   }
 
   /** Stops a session in the background (bounded) and forgets it. */

@@ -91,12 +91,13 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
  * disagrees for a while (one saw dc1 come back before the others, a link that flaps, an instance
  * that cannot reach a cluster the others can). Each side then reads records the other side reads
  * too: duplicates. Every instance learns where the others deliver from the checkpoints they write
- * (each names its writer and the cluster it delivered on), reports a split (`consumer:split`,
- * `consumer:split-ended`, `status().split`) and bounds it: after `yieldAfterMs` the instances on the
- * more preferred cluster (lower `priority`, then name: the same order on every instance) join the
- * others on the less preferred one, which every instance can reach, and go back when the others
- * come to the cluster their discovery chose, or leave. A split is seen only while records flow:
- * an idle group writes no checkpoints, and costs no duplicates either.
+ * (each names its writer, the cluster it delivered on and the one its discovery chose), reports a
+ * split (`consumer:split`, `consumer:split-ended`, `status().split`) and bounds it: after
+ * `yieldAfterMs` the instances on the more preferred cluster (lower `priority`, then name: the
+ * same order on every instance) join the instances *anchored* on a less preferred one (there
+ * because their own discovery chose it), and go back once no anchor is left there. A split is
+ * seen only while records flow (an idle group writes no checkpoints, and costs no duplicates
+ * either), and freshness compares the writers' clocks: keep the hosts' clocks in sync (NTP).
  */
 export interface GroupSplitOptions {
   /**

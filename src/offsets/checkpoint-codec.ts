@@ -33,11 +33,13 @@
  * | 18   | `writtenAt` | INT64 | wall-clock time (ms since epoch) the checkpoint was written   |
  * | 26   | `writer`    | STRING | optional (minor revision 1.1): the writing consumer instance's id |
  * | …    | `writerOn`  | STRING | optional (1.1): the cluster that instance delivered on when it wrote |
+ * | …    | `writerChose` | STRING | optional (1.1): the cluster that instance's discovery chose (≠ `writerOn` while it follows its group elsewhere) |
  *
- * The two `writer` fields let the instances of a group see one another: an instance that finds
- * fresh checkpoints written by others while they delivered on another cluster knows its group is
- * split across clusters. Both are present or both absent; a value of 26 bytes (version 1.0) has
- * neither.
+ * The `writer` fields let the instances of a group see one another: an instance that finds fresh
+ * checkpoints written by others while they delivered on another cluster knows its group is split
+ * across clusters. The three are present together or not at all; a value of 26 bytes (version
+ * 1.0) has none. A reader treats writer fields it cannot read (cut short, or an empty string) as
+ * absent: they never cost the position its checkpoint.
  *
  * Example: group `g`, cluster `dc1`, topic `orders`, partition 0, offset 42, timestamp
  * 1700000000000, written at 1700000000500:
@@ -111,6 +113,8 @@ export interface CheckpointWriterId {
   instance: string
   /** The cluster that instance delivered on when it wrote. */
   deliveringOn: string
+  /** The cluster that instance's discovery chose; another than `deliveringOn` while it follows its group there. */
+  chose: string
 }
 
 /**
@@ -144,13 +148,13 @@ export function encodeCheckpointValue(checkpoint: Pick<Checkpoint, 'offset' | 't
   if (typeof offset === 'string' && offset.startsWith('-')) fail('offset', 'an offset ≥ 0', offset)
   if (!Number.isSafeInteger(timestamp) || timestamp < -1) fail('timestamp', 'an integer ≥ -1 (ms)', timestamp)
   if (!Number.isSafeInteger(writtenAt) || writtenAt < 0) fail('writtenAt', 'an integer ≥ 0 (ms)', writtenAt)
-  if (writer !== undefined && (writer.instance === '' || writer.deliveringOn === '')) fail('writer', 'a non-empty instance and cluster', JSON.stringify(writer))
+  if (writer !== undefined && (writer.instance === '' || writer.deliveringOn === '' || writer.chose === '')) fail('writer', 'a non-empty instance and clusters', JSON.stringify(writer))
   const w = new WireWriter('checkpoint value')
     .int16('version', CHECKPOINT_FORMAT_VERSION)
     .int64('offset', offset)
     .int64('timestamp', timestamp)
     .int64('writtenAt', writtenAt)
-  if (writer !== undefined) w.string('writer', writer.instance).string('writerOn', writer.deliveringOn)
+  if (writer !== undefined) w.string('writer', writer.instance).string('writerOn', writer.deliveringOn).string('writerChose', writer.chose)
   return w.toBuffer()
 }
 
@@ -218,12 +222,22 @@ export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Chec
   const offset = r.int64('offset')
   const timestamp = r.int64('timestamp')
   const writtenAt = r.int64('writtenAt')
-  const writer = r.remaining > 0 ? { instance: r.string('writer'), deliveringOn: r.string('writerOn') } : undefined
+  const writer = r.remaining > 0 ? readWriter(r) : undefined
   // Anything after the fields above belongs to a later minor revision: ignored on purpose.
   if (offset < 0n) throw new CodecError(`Checkpoint value has negative offset ${offset}`, context)
   const decoded: Checkpoint = { ...position, offset: offset.toString(), timestamp: toMillis(timestamp, 'timestamp', -1n, context), writtenAt: toMillis(writtenAt, 'writtenAt', 0n, context) }
   if (writer !== undefined) decoded.writer = writer
   return decoded
+}
+
+/** The writer fields, or undefined when they cannot be read (see the module docs). */
+function readWriter(r: WireReader): CheckpointWriterId | undefined {
+  try {
+    const writer = { instance: r.string('writer'), deliveringOn: r.string('writerOn'), chose: r.string('writerChose') }
+    return writer.instance === '' || writer.deliveringOn === '' || writer.chose === '' ? undefined : writer
+  } catch {
+    return undefined
+  }
 }
 
 function toMillis(value: bigint, field: string, min: bigint, context: ReturnType<typeof contextOf>): number {

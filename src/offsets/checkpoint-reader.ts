@@ -134,6 +134,9 @@ interface Held<T> {
   value: T | undefined
 }
 
+/** A writer whose newest checkpoint is older than this before the `since` it is asked about, in ms, is forgotten. */
+const FORGET_WRITERS_AFTER_MS = 10 * 60_000
+
 /**
  * Decodes checkpoint records (kafkajs-dr's and MM2's) as they are read and keeps the newest per
  * key and topic. A record at or below the offset already held for its key is ignored, so a reader
@@ -142,6 +145,8 @@ interface Held<T> {
 export class CheckpointCollector {
   private readonly ours = new Map<string, Map<string, Held<Checkpoint>>>()
   private readonly theirs = new Map<string, { source: string, byKey: Map<string, Held<Mm2CheckpointEntry>> }>()
+  /** The newest checkpoint's writer per group and instance: indexed as records come, read every second. */
+  private readonly writers = new Map<string, Map<string, CheckpointWriterId & { writtenAt: number }>>()
   /** Records that could not be decoded (garbage, or a format version this release does not know). */
   undecodable = 0
 
@@ -183,20 +188,20 @@ export class CheckpointCollector {
   }
 
   /**
-   * The writers of `group`'s checkpoints written at or after `since` (ms since epoch), newest
-   * write per instance and cluster delivered on: who delivered where, as far as this collector
-   * has read. Checkpoints without a writer (version 1.0) are not counted.
+   * The writers of `group`'s checkpoints whose newest checkpoint was written at or after `since`
+   * (ms since epoch): where each instance delivered last, as far as this collector has read.
+   * Checkpoints without a writer (version 1.0) are not counted.
    */
   writersSince(group: string, since: number): Array<CheckpointWriterId & { writtenAt: number }> {
-    const newest = new Map<string, CheckpointWriterId & { writtenAt: number }>()
-    for (const byKey of this.ours.values()) {
-      for (const { value } of byKey.values()) {
-        if (value?.writer === undefined || value.group !== group || value.writtenAt < since) continue
-        const id = `${value.writer.instance}\u0000${value.writer.deliveringOn}`
-        if ((newest.get(id)?.writtenAt ?? -1) < value.writtenAt) newest.set(id, { ...value.writer, writtenAt: value.writtenAt })
-      }
+    const byInstance = this.writers.get(group)
+    if (!byInstance) return []
+    const recent: Array<CheckpointWriterId & { writtenAt: number }> = []
+    for (const [instance, writer] of byInstance) {
+      if (writer.writtenAt >= since) recent.push(writer)
+      // Instances come and go (every restart is a new one): forget those long gone.
+      else if (writer.writtenAt < since - FORGET_WRITERS_AFTER_MS) byInstance.delete(instance)
     }
-    return [...newest.values()]
+    return recent
   }
 
   private addOwn(byKey: Map<string, Held<Checkpoint>>, message: KafkaMessage): void {
@@ -206,7 +211,15 @@ export class CheckpointCollector {
     const id = (message.key as Buffer).toString('latin1')
     if (!isNewer(byKey.get(id), message)) return
     // A tombstone deletes the position.
-    byKey.set(id, { offset: BigInt(message.offset), value: decodeCheckpoint(message.key, message.value) })
+    const checkpoint = decodeCheckpoint(message.key, message.value)
+    byKey.set(id, { offset: BigInt(message.offset), value: checkpoint })
+    if (checkpoint?.writer !== undefined) this.noteWriter(checkpoint.group, { ...checkpoint.writer, writtenAt: checkpoint.writtenAt })
+  }
+
+  private noteWriter(group: string, writer: CheckpointWriterId & { writtenAt: number }): void {
+    let byInstance = this.writers.get(group)
+    if (!byInstance) this.writers.set(group, byInstance = new Map())
+    if ((byInstance.get(writer.instance)?.writtenAt ?? -1) < writer.writtenAt) byInstance.set(writer.instance, writer)
   }
 
   private addMm2(byKey: Map<string, Held<Mm2CheckpointEntry>>, sourceCluster: string, message: KafkaMessage): void {

@@ -25,7 +25,7 @@ const TYPES = [
   'Checkpoint', 'CheckpointKey', 'CheckpointOptions', 'CheckpointWriteFailedInfo', 'CheckpointWrittenInfo',
   'CheckpointsUndecodableEvent', 'ClusterDownEvent', 'ClusterOptions', 'ClusterStatus', 'ClusterUpEvent', 'ClusterView',
   'CommitTranslatedOffsetsOptions', 'CommitTranslatedOffsetsResult', 'ConsumerDisconnectedEvent', 'ConsumerMoveFailedEvent', 'ConsumerMovedEvent',
-  'ConsumerSplitEndedEvent', 'ConsumerSplitEvent', 'CheckpointWriterId', 'GroupSplit', 'GroupSplitOptions', 'FailoverConsumerStatus',
+  'ConsumerSessionCrashedEvent', 'ConsumerSplitEndedEvent', 'ConsumerSplitEvent', 'CheckpointWriterId', 'GroupSplit', 'GroupSplitOptions', 'FailoverConsumerStatus',
   'Declaration', 'DeclareRequest', 'DeclareResult', 'DiscoveryFunction', 'DiscoveryOptions', 'DiscoveryPolicy',
   'DiscoveryPolicyName', 'DiscoveryView', 'DuplicateFilterOptions', 'FailoverCompleteEvent', 'FailoverConsumer',
   'FailoverConsumerConfig', 'FailoverConsumerEvents', 'FailoverEachBatchPayload', 'FailoverEachMessagePayload',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Batch, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
+import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { validateConsumerConfig } from '../../../src/consumer/options.js'
 import { ProcessedPositions } from '../../../src/consumer/positions.js'
 import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
@@ -43,7 +43,8 @@ function fakeKafka() {
     },
     paused: () => [...paused].map(([topic, set]) => ({ topic, partitions: [...set] })),
   }
-  return { kafka: { consumer: () => consumer } as unknown as Kafka, consumer }
+  const created: { config?: ConsumerConfig } = {}
+  return { kafka: { consumer: (config: ConsumerConfig) => { created.config = config; return consumer } } as unknown as Kafka, consumer, created }
 }
 
 const message = (offset: number): KafkaMessage => ({ offset: String(offset), timestamp: String(1000 + offset), key: null, value: Buffer.from(`v${offset}`), attributes: 0, headers: {} } as unknown as KafkaMessage)
@@ -72,19 +73,21 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'] } = {}) {
-  const { kafka, consumer } = fakeKafka()
+async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'], restartOnFailure?: (error: Error) => Promise<boolean> } = {}) {
+  const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
   const failures: Array<{ error: unknown, attempt: number }> = []
+  const gaveUp: Array<{ error: unknown, byApplication: boolean }> = []
   const session = new ConsumerSession({
     cluster: 'dc2',
     kafka,
-    config: validateConsumerConfig({ groupId: 'g' }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']) }),
+    config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']) }),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
     position: options.position ?? (async () => new Map()),
     onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
     onClusterError: () => {},
+    onGaveUp: (error, byApplication) => { gaveUp.push({ error, byApplication }) },
     teardown: (client) => client.disconnect(),
   })
   await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
@@ -94,8 +97,37 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     await session.activate()
   }
   const eachBatch = consumer.runConfig!.eachBatch!
-  return { session, consumer, positions, eachBatch, failures }
+  return { session, consumer, positions, eachBatch, failures, gaveUp, restartOnFailure: created.config!.retry!.restartOnFailure! }
 }
+
+describe('ConsumerSession when kafkajs gives its consumer up', () => {
+  it('tells only of a crash kafkajs will not restart from, and delivers nothing from then on', async () => {
+    const { session, consumer, gaveUp } = await startSession({ eachMessage: async () => {} })
+    consumer.emit('consumer.crash', { error: new Error('a blip'), restart: true })
+    expect(gaveUp).toEqual([])
+    expect(session.isActive).toBe(true)
+    const fatal = new TypeError('handler bug')
+    consumer.emit('consumer.crash', { error: fatal, restart: false })
+    expect(gaveUp).toEqual([{ error: fatal, byApplication: false }])
+    expect(session.isActive).toBe(false)
+    consumer.emit('consumer.crash', { error: fatal, restart: false })
+    expect(gaveUp).toHaveLength(1)
+  })
+
+  it('says when the application declined the restart, and never restarts a stopped session', async () => {
+    const declined = await startSession({ eachMessage: async () => {} }, { restartOnFailure: async () => false })
+    expect(await declined.restartOnFailure(new Error('retries exceeded'))).toBe(false)
+    declined.consumer.emit('consumer.crash', { error: new Error('retries exceeded'), restart: false })
+    expect(declined.gaveUp.map((g) => g.byApplication)).toEqual([true])
+
+    const stopped = await startSession({ eachMessage: async () => {} }, { restartOnFailure: async () => true })
+    expect(await stopped.restartOnFailure(new Error('x'))).toBe(true)
+    await stopped.session.stop(100)
+    expect(await stopped.restartOnFailure(new Error('x'))).toBe(false)
+    stopped.consumer.emit('consumer.crash', { error: new Error('x'), restart: false })
+    expect(stopped.gaveUp).toEqual([])
+  })
+})
 
 describe('ConsumerSession standby and activation', () => {
   const join = { memberAssignment: { orders: [0, 1], 'dc1.orders': [1] } }

@@ -97,18 +97,28 @@ describe('checkpoint codec', () => {
     expect(decodeCheckpoint(encodeCheckpointKey(cp), encodeCheckpointValue(cp))?.timestamp).toBe(-1)
   })
 
-  it('round-trips the writer (minor revision 1.1): two STRINGs after writtenAt', () => {
-    const cp = { ...checkpoint, writer: { instance: 'i1', deliveringOn: 'dc2' } }
+  it('round-trips the writer (minor revision 1.1): three STRINGs after writtenAt', () => {
+    const cp = { ...checkpoint, writer: { instance: 'i1', deliveringOn: 'dc2', chose: 'dc1' } }
     const v = encodeCheckpointValue(cp)
-    expect(v.subarray(26).toString('hex')).toBe('0002' + '6931' + '0003' + '646332')
+    expect(v.subarray(26).toString('hex')).toBe('0002' + '6931' + '0003' + '646332' + '0003' + '646331')
     expect(decodeCheckpoint(encodeCheckpointKey(cp), v)).toEqual(cp)
-    expect(codecError(() => encodeCheckpointValue({ ...cp, writer: { instance: '', deliveringOn: 'dc2' } })).message).toMatch(/writer/)
+    for (const writer of [{ instance: '', deliveringOn: 'dc2', chose: 'dc1' }, { instance: 'i1', deliveringOn: '', chose: 'dc1' }, { instance: 'i1', deliveringOn: 'dc2', chose: '' }]) {
+      expect(codecError(() => encodeCheckpointValue({ ...cp, writer })).message).toMatch(/writer/)
+    }
   })
 
   it('reads a 1.0 value (no writer) and one from a later minor revision that appended more fields', () => {
-    expect(decodeCheckpoint(key('g', 'c', 't', 1), value(10n, 20n, 30n))).toEqual({ group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 })
-    const future = Buffer.concat([value(10n, 20n, 30n), Buffer.from('0002' + '6931' + '0003' + '646332' + '00000000000000ff' + '0003616263', 'hex')])
-    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({ group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30, writer: { instance: 'i1', deliveringOn: 'dc2' } })
+    const position = { group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 }
+    expect(decodeCheckpoint(key('g', 'c', 't', 1), value(10n, 20n, 30n))).toEqual(position)
+    const future = Buffer.concat([value(10n, 20n, 30n), Buffer.from('0002' + '6931' + '0003' + '646332' + '0003' + '646331' + '00000000000000ff' + '0003616263', 'hex')])
+    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({ ...position, writer: { instance: 'i1', deliveringOn: 'dc2', chose: 'dc1' } })
+  })
+
+  it('keeps the position when the writer fields cannot be read: cut short, garbage, or empty', () => {
+    const position = { group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 }
+    for (const tail of ['0002' + '6931', 'ff', '0000' + '0000' + '0000', '00000000000000ff' + '0003616263']) {
+      expect(decodeCheckpoint(key('g', 'c', 't', 1), Buffer.concat([value(10n, 20n, 30n), Buffer.from(tail, 'hex')]))).toEqual(position)
+    }
   })
 
   it('rejects unknown value versions', () => {
