@@ -84,6 +84,8 @@ export class ConsumerSession {
   added: readonly string[] = []
   /** Stopped for good: fenced, disconnecting or disconnected. */
   private stopped = false
+  /** This session's member id in its group, from its last join (kafkajs' `GROUP_JOIN`). */
+  memberId: string | undefined
   /** kafkajs gave up this session's consumer (see {@link SessionSetup.onGaveUp}). */
   private gaveUp = false
   /** The application's `restartOnFailure` declined the last restart. */
@@ -173,7 +175,10 @@ export class ConsumerSession {
     this.active = active
     this.manualCommits = run.autoCommit === false
     for (const [event, listener] of listeners) consumer.on(event, listener)
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment))
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.memberId = payload.memberId
+      this.onJoin(payload.memberAssignment)
+    })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.stopped || this.gaveUp) return
       this.setup.onClusterError(payload.error)

@@ -11,6 +11,7 @@
  * @module
  */
 import type { FailoverContext } from '../cluster/index.js'
+import { removeGroupMembers } from '../cluster/leave-group.js'
 import { asKafkaDRError, NotConnectedError, type KafkaDRError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
@@ -81,6 +82,11 @@ export class Switching {
   private readonly groupId: string
   /** The cluster this instance delivers on to be with the rest of its group, instead of the active one. */
   private following: string | undefined
+  /**
+   * Member ids of sessions dropped while their cluster was down, per cluster: that cluster keeps
+   * them in the group when it comes back (see `removeGroupMembers`), until they are removed.
+   */
+  private readonly formerMembers = new Map<string, Set<string>>()
   /** Recent crashes of sessions per cluster, for the back-off before replacing one. */
   private readonly crashes = new Map<string, { count: number, last: number }>()
 
@@ -267,10 +273,15 @@ export class Switching {
     if (session && session !== this.delivering) this.drop(cluster, session)
   }
 
-  /** Starts a standby session on `cluster` when the consumer runs and has none there. */
+  /**
+   * Starts a standby session on `cluster` when the consumer runs and has none there; first removes
+   * the members this instance had there before the cluster went down, so that the join is not held
+   * until they time out.
+   */
   ensureStandby(cluster: string): void {
     if (!this.setup.isRunning() || this.sessions.has(cluster) || this.setup.ctx.healthOf(cluster) === 'down') return
-    void this.setup.copies.physicalTopics(cluster)
+    void this.removeFormerMembers(cluster)
+      .then(() => this.setup.copies.physicalTopics(cluster))
       .then((topics) => {
         if (!this.setup.isRunning() || this.sessions.has(cluster)) return
         return this.startSession(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
@@ -377,8 +388,23 @@ export class Switching {
     }, restartInMs).unref()
   }
 
+  /** See {@link formerMembers}: each is removed once, as far as the cluster answers in time. */
+  private async removeFormerMembers(cluster: string): Promise<void> {
+    const former = this.formerMembers.get(cluster)
+    if (!former || former.size === 0) return
+    const memberIds = [...former]
+    former.clear()
+    const removed = await removeGroupMembers(this.setup.ctx.connection(cluster).kafka, this.groupId, memberIds, CLUSTER_CALL_TIMEOUT_MS)
+    log('removed %d of %d former members of %s on %s', removed.length, memberIds.length, this.groupId, cluster)
+  }
+
   /** Stops a session in the background (bounded) and forgets it. */
   private drop(cluster: string, session: ConsumerSession): void {
+    // Its cluster is down: the member stays there, dead, when the cluster comes back.
+    if (session.memberId !== undefined && this.setup.ctx.healthOf(cluster) !== 'up') {
+      const former = this.formerMembers.get(cluster) ?? new Set<string>()
+      this.formerMembers.set(cluster, former.add(session.memberId))
+    }
     if (this.sessions.get(cluster) === session) this.sessions.delete(cluster)
     if (this.delivering === session) this.delivering = undefined
     void session.stop(this.setup.options.teardownTimeoutMs)
