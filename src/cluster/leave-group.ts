@@ -23,10 +23,14 @@ import { withTimeout } from '../util/timeout.js'
 interface KafkajsCluster {
   connect(): Promise<void>
   disconnect(): Promise<void>
+  refreshMetadata(): Promise<void>
   findGroupCoordinator(request: { groupId: string }): Promise<{ leaveGroup(request: { groupId: string, memberId: string }): Promise<unknown> }>
 }
 
 type ClusterFactory = (options: { metadataMaxAge?: number, allowAutoTopicCreation?: boolean }) => KafkajsCluster
+
+/** Pause between rounds while the coordinator is loading the group or moving, in ms. */
+const RETRY_PAUSE_MS = 300
 
 /** kafkajs' cluster factory on a `Kafka` instance, if it has one. */
 function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
@@ -35,33 +39,55 @@ function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
   return typeof factory === 'function' ? factory as ClusterFactory : undefined
 }
 
+/** What {@link removeGroupMembers} did. */
+export interface RemovedMembers {
+  /** Members no longer in the group: removed now, or gone already (`UNKNOWN_MEMBER_ID`). */
+  gone: string[]
+  /** Members it could not remove in time (the coordinator did not answer, or kept refusing). */
+  failed: string[]
+}
+
 /**
- * Sends `LeaveGroup` for each of `memberIds` in `groupId`, within `timeoutMs` in all. Resolves
- * with the ids removed; a member the group no longer has (it timed out already) is not an error.
- * Never rejects: what could not be removed times out as it would have anyway.
+ * Sends `LeaveGroup` for each of `memberIds` in `groupId`, within `timeoutMs` in all. A cluster
+ * that has just come back is often still loading the group (`COORDINATOR_LOAD_IN_PROGRESS`) or
+ * moving its coordinator: such refusals are tried again, with the coordinator looked up afresh,
+ * until the bound. Never rejects; nothing is sent after the bound, and the connections close
+ * once the last request has settled.
  */
-export async function removeGroupMembers(kafka: Kafka, groupId: string, memberIds: readonly string[], timeoutMs: number): Promise<string[]> {
+export async function removeGroupMembers(kafka: Kafka, groupId: string, memberIds: readonly string[], timeoutMs: number): Promise<RemovedMembers> {
   const createCluster = clusterFactoryOf(kafka)
-  if (createCluster === undefined || memberIds.length === 0) return []
+  if (createCluster === undefined || memberIds.length === 0) return { gone: [], failed: [...memberIds] }
   const cluster = createCluster({ allowAutoTopicCreation: false })
-  const removed: string[] = []
-  try {
-    await withTimeout((async () => {
-      await cluster.connect()
-      const coordinator = await cluster.findGroupCoordinator({ groupId })
-      for (const memberId of memberIds) {
-        try {
-          await coordinator.leaveGroup({ groupId, memberId })
-          removed.push(memberId)
-        } catch {
-          // UNKNOWN_MEMBER_ID: gone already.
+  const deadline = Date.now() + timeoutMs
+  const pending = new Set(memberIds)
+  const gone: string[] = []
+  let abandoned = false
+  const work = (async () => {
+    await cluster.connect()
+    await cluster.refreshMetadata()
+    while (pending.size > 0 && !abandoned) {
+      try {
+        const coordinator = await cluster.findGroupCoordinator({ groupId })
+        for (const memberId of [...pending]) {
+          if (abandoned) return
+          try {
+            await coordinator.leaveGroup({ groupId, memberId })
+          } catch (error) {
+            if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID') throw error
+          }
+          pending.delete(memberId)
+          gone.push(memberId)
         }
+      } catch {
+        // Loading, moving or unreachable: again after a pause, while time is left.
+        if (Date.now() + RETRY_PAUSE_MS >= deadline) return
+        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS).unref())
       }
-    })(), timeoutMs, `removing former members of '${groupId}'`)
-  } catch {
-    // Left to time out.
-  } finally {
-    void cluster.disconnect().catch(() => {})
-  }
-  return removed
+    }
+  })()
+  const settled = work.catch(() => {}).finally(() => cluster.disconnect().catch(() => {}))
+  await withTimeout(work, timeoutMs, `removing former members of '${groupId}'`).catch(() => {})
+  abandoned = true
+  void settled
+  return { gone, failed: [...pending] }
 }

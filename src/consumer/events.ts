@@ -108,7 +108,8 @@ export interface ConsumerSessionCrashedEvent {
   /**
    * When the session is replaced, in ms from now; undefined when the application's
    * `retry.restartOnFailure` declined the restart (then the consumer delivers nothing on that
-   * cluster until `run()` is called again after `stop()`).
+   * cluster until `run()` is called again after `stop()`). kafkajs asks `restartOnFailure` only
+   * after retriable errors: a non-retriable one (a handler's `TypeError`) is always replaced.
    */
   restartInMs: number | undefined
   /** Why: kafkajs' error (for example a `TypeError` thrown by the handler) as the `cause` of a `KafkaDRError`. */

@@ -12,7 +12,7 @@
  */
 import type { FailoverContext } from '../cluster/index.js'
 import { removeGroupMembers } from '../cluster/leave-group.js'
-import { asKafkaDRError, NotConnectedError, type KafkaDRError } from '../errors.js'
+import { asKafkaDRError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
@@ -89,6 +89,16 @@ export class Switching {
   private readonly formerMembers = new Map<string, Set<string>>()
   /** Recent crashes of sessions per cluster, for the back-off before replacing one. */
   private readonly crashes = new Map<string, { count: number, last: number }>()
+  /**
+   * Clusters where no standby may start yet (a crashed session's back-off, until the time given;
+   * `Infinity` when the application declined the restart): a paused standby there would hold
+   * partitions of the group that other instances could read meanwhile.
+   */
+  private readonly standbyHeld = new Map<string, number>()
+  /** Removals of former members under way, per cluster: every session start there waits for it. */
+  private readonly removals = new Map<string, Promise<void>>()
+  /** Bumped by every run: a timer of an earlier run does nothing. */
+  private runs = 0
 
   constructor(private readonly setup: SwitchingSetup) {
     this.groupId = setup.options.groupId
@@ -148,6 +158,8 @@ export class Switching {
   /** What every session of the coming run is started with; set before anything can start one. */
   prepare(spec: RunSpec): void {
     this.spec = spec
+    this.runs++
+    this.standbyHeld.clear()
   }
 
   /**
@@ -209,7 +221,7 @@ export class Switching {
     // it keeps delivering while the target's standby finishes joining (a cluster that came back
     // waits for the group's dead members to time out first). A dead or hung cluster's session
     // stops at once: nothing here waits for it.
-    const ready = oldIsUp && target && !target.hasJoined ? withTimeout(target.joined, JOIN_WAIT_MS, 'standby join').catch(() => {}) : Promise.resolve()
+    const ready = oldIsUp && target && !target.hasJoined ? this.targetJoined(to, started + JOIN_WAIT_MS, () => generation === this.generation) : Promise.resolve()
 
     return new Promise<void>((resolve, reject) => {
       let settled = false
@@ -247,6 +259,8 @@ export class Switching {
             move.session = session
             this.delivering = session
             await session.activate()
+            // kafkajs gave the session up meanwhile: its replacement is the next attempt.
+            if (session.isStopped && current()) throw new Error(`the session on '${to}' crashed while it was being positioned`)
             if (!current() || !session.isActive) break
             this.setup.onMoved({ timestamp: Date.now(), group: this.groupId, from, to, reason: why, via, durationMs: Date.now() - started })
             settle()
@@ -267,6 +281,18 @@ export class Switching {
     })
   }
 
+  /**
+   * Until the session on `cluster` has joined its group (a crashed one's replacement included),
+   * the deadline passes, or `stillWanted` turns false.
+   */
+  private async targetJoined(cluster: string, deadline: number, stillWanted: () => boolean): Promise<void> {
+    while (Date.now() < deadline && stillWanted()) {
+      const session = this.sessions.get(cluster)
+      if (session?.hasJoined && !session.isStopped) return
+      await (session && !session.isStopped ? withTimeout(session.joined, Math.min(1000, deadline - Date.now()), 'standby join').catch(() => {}) : new Promise((r) => setTimeout(r, 500).unref()))
+    }
+  }
+
   /** A cluster went down: its standby session (if any) is stopped; the active one is left to the switch. */
   onClusterDown(cluster: string): void {
     const session = this.sessions.get(cluster)
@@ -274,14 +300,13 @@ export class Switching {
   }
 
   /**
-   * Starts a standby session on `cluster` when the consumer runs and has none there; first removes
-   * the members this instance had there before the cluster went down, so that the join is not held
-   * until they time out.
+   * Starts a standby session on `cluster` when the consumer runs and has none there (and no
+   * crashed session's back-off holds it).
    */
   ensureStandby(cluster: string): void {
     if (!this.setup.isRunning() || this.sessions.has(cluster) || this.setup.ctx.healthOf(cluster) === 'down') return
-    void this.removeFormerMembers(cluster)
-      .then(() => this.setup.copies.physicalTopics(cluster))
+    if ((this.standbyHeld.get(cluster) ?? 0) > Date.now()) return
+    void this.setup.copies.physicalTopics(cluster)
       .then((topics) => {
         if (!this.setup.isRunning() || this.sessions.has(cluster)) return
         return this.startSession(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
@@ -328,6 +353,9 @@ export class Switching {
     const { ctx, options, positioner } = this.setup
     const spec = this.spec
     if (!spec) throw new NotConnectedError('FailoverConsumer (not running)')
+    // The members this instance had there before the cluster went down go first, or the new
+    // session's join would be held until they time out.
+    await this.removeFormerMembers(cluster)
     const session = new ConsumerSession({
       cluster,
       kafka: ctx.connection(cluster).kafka,
@@ -368,34 +396,50 @@ export class Switching {
   private replaceCrashed(cluster: string, session: ConsumerSession, error: unknown, byApplication: boolean): void {
     if (this.sessions.get(cluster) !== session || !this.setup.isRunning()) return
     const wasDelivering = session === this.delivering
+    this.drop(cluster, session)
+    const run = this.runs
+    const replace = (): void => {
+      this.standbyHeld.delete(cluster)
+      if (!this.setup.isRunning() || run !== this.runs) return
+      // A delivering session comes back by a move (a standby started there meanwhile is taken over).
+      if (wasDelivering && this.delivering === undefined && this.target === cluster) void this.moveTo(cluster, 'start', [], 'restart').catch(() => {})
+      else this.ensureStandby(cluster)
+    }
+    // A fenced eachBatch handler (the session was deactivated mid-batch) ends kafkajs' consumer
+    // too: that is no crash, and the session is replaced at once.
+    if (!wasDelivering && causes(error).some((e) => e instanceof SessionFencedError)) return replace()
     const now = Date.now()
     const previous = this.crashes.get(cluster)
     const count = previous && now - previous.last < CRASH_MEMORY_MS ? previous.count + 1 : 1
     this.crashes.set(cluster, { count, last: now })
     const restartInMs = byApplication ? undefined : Math.min(MAX_CRASH_BACKOFF_MS, 1000 * 2 ** (count - 1))
+    this.standbyHeld.set(cluster, restartInMs === undefined ? Infinity : now + restartInMs)
     log('the session of %s on %s crashed (%s); %s', this.groupId, cluster, errorMessage(error), restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`)
-    this.drop(cluster, session)
     this.setup.onSessionCrashed({
       timestamp: now, group: this.groupId, cluster, delivering: wasDelivering, restartInMs,
       error: asKafkaDRError(error, `The consumer of '${this.groupId}' on '${cluster}' crashed`, { group: this.groupId, cluster }),
     })
-    if (restartInMs === undefined) return
-    setTimeout(() => {
-      if (!this.setup.isRunning()) return
-      // A delivering session comes back by a move (a standby started there meanwhile is taken over).
-      if (wasDelivering && this.delivering === undefined && this.target === cluster) void this.moveTo(cluster, 'start', [], 'restart').catch(() => {})
-      else this.ensureStandby(cluster)
-    }, restartInMs).unref()
+    if (restartInMs !== undefined) setTimeout(replace, restartInMs).unref()
   }
 
-  /** See {@link formerMembers}: each is removed once, as far as the cluster answers in time. */
-  private async removeFormerMembers(cluster: string): Promise<void> {
+  /**
+   * See {@link formerMembers}: removed before any session starts on `cluster` (one removal at a
+   * time per cluster); those the cluster could not remove in time are tried again next time.
+   */
+  private removeFormerMembers(cluster: string): Promise<void> {
+    const under = this.removals.get(cluster)
+    if (under) return under
     const former = this.formerMembers.get(cluster)
-    if (!former || former.size === 0) return
+    if (!former || former.size === 0 || this.setup.ctx.healthOf(cluster) !== 'up') return Promise.resolve()
     const memberIds = [...former]
-    former.clear()
-    const removed = await removeGroupMembers(this.setup.ctx.connection(cluster).kafka, this.groupId, memberIds, CLUSTER_CALL_TIMEOUT_MS)
-    log('removed %d of %d former members of %s on %s', removed.length, memberIds.length, this.groupId, cluster)
+    const removal = removeGroupMembers(this.setup.ctx.connection(cluster).kafka, this.groupId, memberIds, CLUSTER_CALL_TIMEOUT_MS)
+      .then(({ gone, failed }) => {
+        for (const id of gone) former.delete(id)
+        log('removed %d of %d former members of %s on %s%s', gone.length, memberIds.length, this.groupId, cluster, failed.length > 0 ? ` (${failed.length} kept for next time)` : '')
+      })
+      .finally(() => this.removals.delete(cluster))
+    this.removals.set(cluster, removal)
+    return removal
   }
 
   /** Stops a session in the background (bounded) and forgets it. */
@@ -414,4 +458,11 @@ export class Switching {
   private moveError(error: unknown, to: string): KafkaDRError {
     return asKafkaDRError(error, `Moving the consumer of '${this.groupId}' to '${to}' failed`, { group: this.groupId, cluster: to })
   }
+}
+
+/** An error and its causes, outermost first (kafkajs wraps what a handler threw). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = []
+  for (let e: unknown = error; e !== undefined && e !== null && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e)
+  return chain
 }
