@@ -12,7 +12,7 @@
  */
 import type { FailoverContext } from '../cluster/index.js'
 import { removeGroupMembers } from '../cluster/leave-group.js'
-import { asKafkaDRError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
+import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
@@ -260,7 +260,7 @@ export class Switching {
             this.delivering = session
             await session.activate()
             // kafkajs gave the session up meanwhile: its replacement is the next attempt.
-            if (session.isStopped && current()) throw new Error(`the session on '${to}' crashed while it was being positioned`)
+            if (session.isStopped && current()) throw new FailoverError(`the session on '${to}' crashed while it was being positioned`, { cluster: to, group: this.groupId })
             if (!current() || !session.isActive) break
             this.setup.onMoved({ timestamp: Date.now(), group: this.groupId, from, to, reason: why, via, durationMs: Date.now() - started })
             settle()
