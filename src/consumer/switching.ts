@@ -13,6 +13,7 @@
 import type { FailoverContext } from '../cluster/index.js'
 import { removeGroupMembers } from '../cluster/leave-group.js'
 import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
+import { causeChain } from '../util/cause-chain.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
@@ -407,7 +408,7 @@ export class Switching {
     }
     // A fenced eachBatch handler (the session was deactivated mid-batch) ends kafkajs' consumer
     // too: that is no crash, and the session is replaced at once.
-    if (!wasDelivering && causes(error).some((e) => e instanceof SessionFencedError)) return replace()
+    if (!wasDelivering && causeChain(error).some((e) => e instanceof SessionFencedError)) return replace()
     const now = Date.now()
     const previous = this.crashes.get(cluster)
     const count = previous && now - previous.last < CRASH_MEMORY_MS ? previous.count + 1 : 1
@@ -458,11 +459,4 @@ export class Switching {
   private moveError(error: unknown, to: string): KafkaDRError {
     return asKafkaDRError(error, `Moving the consumer of '${this.groupId}' to '${to}' failed`, { group: this.groupId, cluster: to })
   }
-}
-
-/** An error and its causes, outermost first (kafkajs wraps what a handler threw). */
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = []
-  for (let e: unknown = error; e !== undefined && e !== null && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e)
-  return chain
 }

@@ -4,6 +4,7 @@
  * is not: another cluster would reject it too.
  */
 import { KafkaDRError } from '../errors.js'
+import { causeChain } from '../util/cause-chain.js'
 
 /** kafkajs errors that mean "this cluster could not take the request now". */
 const CLUSTER_FAILURES = new Set([
@@ -24,20 +25,11 @@ const CLUSTER_FAILURES = new Set([
  * `KafkaJSNumberOfRetriesExceeded` with `originalError`), so the chain is searched.
  */
 export function isClusterFailure(error: unknown): boolean {
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    if (current instanceof KafkaDRError) {
-      if (current.code === 'ERR_TIMEOUT') return true
-    } else {
-      const name = (current as { name?: unknown }).name
-      if (typeof name === 'string' && CLUSTER_FAILURES.has(name)) return true
-    }
-    const next = current as { cause?: unknown, originalError?: unknown }
-    const deeper = next.cause ?? next.originalError
-    if (deeper === current) break
-    current = deeper
-  }
-  return false
+  return causeChain(error).some((current) => {
+    if (current instanceof KafkaDRError) return current.code === 'ERR_TIMEOUT'
+    const name = (current as { name?: unknown }).name
+    return typeof name === 'string' && CLUSTER_FAILURES.has(name)
+  })
 }
 
 /** Whether another attempt (on the same or another cluster) may succeed. */
