@@ -17,7 +17,7 @@
  * @module
  */
 import type { Kafka } from 'kafkajs'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 
 /** What kafkajs' cluster offers that is used here (kafkajs/src/cluster). */
 interface KafkajsCluster {
@@ -81,7 +81,7 @@ export async function removeGroupMembers(kafka: Kafka, groupId: string, memberId
       } catch {
         // Loading, moving or unreachable: again after a pause, while time is left.
         if (Date.now() + RETRY_PAUSE_MS >= deadline) return
-        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS).unref())
+        await delay(RETRY_PAUSE_MS)
       }
     }
   })()

@@ -18,6 +18,7 @@ import { SessionFencedError, TimeoutError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
+import { delay } from '../util/timeout.js'
 import type { PositionReason } from './positioning.js'
 import { markDelivered, markProcessed, type ProcessedPositions } from './positions.js'
 import type { ValidConsumerOptions } from './options.js'
@@ -286,7 +287,7 @@ export class ConsumerSession {
         this.failing = true
         const retryInMs = Math.min(MAX_POSITION_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))
         this.setup.onPositionFailed(error, attempt, retryInMs)
-        await new Promise((resolve) => setTimeout(resolve, retryInMs).unref())
+        await delay(retryInMs)
       }
     }
   }

@@ -15,7 +15,7 @@ import { removeGroupMembers } from '../cluster/leave-group.js'
 import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
 import { causeChain } from '../util/cause-chain.js'
 import { errorMessage, logger } from '../util/log.js'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'
 import type { ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerSessionCrashedEvent } from './events.js'
 import type { ValidConsumerOptions } from './options.js'
@@ -189,7 +189,7 @@ export class Switching {
     const started = Date.now()
     const pending = (): boolean => generation === this.generation && this.setup.isRunning() && this.delivering === session && !session.hasJoined
     while (pending()) {
-      await new Promise((r) => setTimeout(r, 1000).unref())
+      await delay(1000)
       if (!pending() || Date.now() - started < BRIDGE_AFTER_MS) continue
       const where = this.setup.groupDeliversOn().find((c) => c !== session.cluster && this.setup.ctx.healthOf(c) === 'up' && this.sessions.get(c)?.hasJoined)
       if (where === undefined) continue
@@ -269,7 +269,7 @@ export class Switching {
           } catch (error) {
             if (!current()) break
             fail(error, attempt)
-            await new Promise((r) => setTimeout(r, Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))).unref())
+            await delay(Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5)))
           }
         }
         // Superseded by a newer move, a stop or a disconnect: nothing of this one to report, and
@@ -290,7 +290,7 @@ export class Switching {
     while (Date.now() < deadline && stillWanted()) {
       const session = this.sessions.get(cluster)
       if (session?.hasJoined && !session.isStopped) return
-      await (session && !session.isStopped ? withTimeout(session.joined, Math.min(1000, deadline - Date.now()), 'standby join').catch(() => {}) : new Promise((r) => setTimeout(r, 500).unref()))
+      await (session && !session.isStopped ? withTimeout(session.joined, Math.min(1000, deadline - Date.now()), 'standby join').catch(() => {}) : delay(500))
     }
   }
 

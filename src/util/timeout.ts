@@ -14,3 +14,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, co
   promise.catch(() => {})
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
+
+/** Resolves after `ms`, without keeping the process alive meanwhile (back-offs, polling between attempts). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
