@@ -44,7 +44,7 @@ export interface CheckpointWrittenInfo {
   group: string
   /** Checkpoints written in this batch. */
   count: number
-  /** `writtenAt` of the batch (ms since epoch). */
+  /** When the send started (ms since epoch). */
   timestamp: number
   /** Time the send took, in ms. */
   durationMs: number
@@ -66,9 +66,9 @@ export interface CheckpointWriteFailedInfo {
 
 /** What a {@link CheckpointWriter.flush} did. It never rejects. */
 export interface CheckpointFlushResult {
-  /** Checkpoints written to every target. */
+  /** Positions this write left taken by every target (no longer pending). */
   written: number
-  /** The targets that took every checkpoint of this write. */
+  /** The targets that took every checkpoint of this write (a target skipped by a tick because its previous send is still in progress is not listed). */
   writtenTo: string[]
   /** Targets that failed, with their error. */
   failed: Array<{ cluster: string, error: unknown }>

@@ -18,9 +18,24 @@ export type { CheckpointFlushResult, CheckpointPosition, CheckpointTarget, Check
 const log = logger('checkpoint')
 
 interface Entry extends CheckpointPosition {
-  // Bumped by every record(): a flush only clears an entry that did not change while it was sent.
+  // Bumped by every record(): a target holds a position once it took this very seq.
   seq: number
 }
+
+/** What one cluster has taken, and its send in progress. */
+interface TargetState {
+  /** Seq of each position as last written to this cluster. */
+  readonly taken: Map<string, number>
+  /** The last send queued on this cluster; later sends to it start after it. */
+  chain: Promise<unknown>
+  busy: boolean
+}
+
+/** Outcome of one send to one cluster. */
+type TargetOutcome = { cluster: string, ok: true } | { cluster: string, ok: false, error: unknown }
+
+/** The positions of one write, encoded once for every target. */
+type Encoded = Map<string, { seq: number, message: { key: Buffer, value: Buffer } }>
 
 /**
  * Writes consumer checkpoints, throttled. {@link CheckpointWriter.record} is cheap and never
@@ -28,9 +43,10 @@ interface Entry extends CheckpointPosition {
  * (unref'd, so it never keeps the process alive) writes the changed positions every `intervalMs`
  * as one send per target; the record key is the position, so compaction keeps the newest.
  *
- * A failed write is logged and retried on the next tick; the positions stay pending. With several
- * targets, a failure on any of them keeps the positions pending for all: rewriting a checkpoint is
- * harmless (same key, newer `writtenAt`).
+ * Each target is written on its own: a failed write is logged and retried on that target's next
+ * tick, and a target whose send hangs (a paused cluster holds it for `sendTimeoutMs`) does not
+ * hold the others back, so the surviving cluster keeps getting fresh checkpoints while the failed
+ * one times out. A position is pending until every target took its latest value.
  *
  * @example
  * ```ts
@@ -55,9 +71,8 @@ export class CheckpointWriter {
   private readonly collect: (() => CheckpointPosition[]) | undefined
   private readonly writer: (() => CheckpointWriterId | undefined) | undefined
   private readonly dirty = new Map<string, Entry>()
+  private readonly byCluster = new Map<string, TargetState>()
   private readonly timer: NodeJS.Timeout
-  private chain: Promise<unknown> = Promise.resolve()
-  private busy = false
   private closed = false
   private seq = 0
 
@@ -76,7 +91,7 @@ export class CheckpointWriter {
     this.writer = expectFunction(options.writer, 'checkpoint.writer')
     const excludedBy = mm2DefaultExclusion(this.topic)
     if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
-    this.timer = setInterval(() => this.tick(), this.intervalMs)
+    this.timer = setInterval(() => { void this.write('tick') }, this.intervalMs)
     this.timer.unref()
   }
 
@@ -105,37 +120,26 @@ export class CheckpointWriter {
   }
 
   /**
-   * Writes the pending positions now (before a switch, on disconnect), after any write in
-   * progress. Resolves with what happened; never rejects.
+   * Writes the pending positions now (before a switch, on disconnect), on each target after the
+   * write in progress there. Resolves with what happened; never rejects.
    */
   flush(): Promise<CheckpointFlushResult> {
-    const run = this.chain.then(() => this.write()).catch((error: unknown): CheckpointFlushResult => {
-      // Not expected (write() handles send failures); kept so that flush() never rejects.
-      log('checkpoint flush failed: %s', errorMessage(error))
-      return { written: 0, writtenTo: [], failed: [{ cluster: '', error }], pending: this.dirty.size }
-    })
-    this.chain = run
-    return run
+    return this.write('flush')
   }
 
   /**
    * Stops the timer and writes what is pending once more, within `timeoutMs` in all (default
-   * `sendTimeoutMs`). A write in progress is waited for during half of that: the last write
-   * must land after it (a reader keeps the last record of a key), but not wait behind one stuck
-   * on a hung cluster for long. Later {@link CheckpointWriter.record} calls are ignored. Never
-   * rejects.
+   * `sendTimeoutMs`). A write in progress on a target is waited for during half of that: the last
+   * write must land after it (a reader keeps the last record of a key), but not wait behind one
+   * stuck on a hung cluster for long. Later {@link CheckpointWriter.record} calls are ignored.
+   * Never rejects.
    */
   async close(timeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
-    const deadline = Date.now() + timeoutMs
     clearInterval(this.timer)
     // The last positions are collected before closing: they are the ones a restart needs most.
     this.pull()
     this.closed = true
-    if (this.busy) await withTimeout(this.chain, Math.floor(timeoutMs / 2), 'the checkpoint write in progress').catch(() => {})
-    return this.write(Math.max(1, deadline - Date.now())).catch((error: unknown): CheckpointFlushResult => {
-      log('last checkpoint write failed: %s', errorMessage(error))
-      return { written: 0, writtenTo: [], failed: [{ cluster: '', error }], pending: this.dirty.size }
-    })
+    return this.write('close', timeoutMs)
   }
 
   /** Pulls positions from the `collect` hook (the consumer's cheap per-record bookkeeping). */
@@ -145,78 +149,111 @@ export class CheckpointWriter {
     for (const position of this.collect()) this.record(position)
   }
 
-  private tick(): void {
-    // A slow send must not pile up writes behind it; the next tick catches up.
-    if (this.busy) return
-    this.pull()
-    if (this.dirty.size === 0) return
-    void this.flush()
-  }
-
-  private async write(sendTimeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
+  /**
+   * One write of the pending positions to every target. How a target with a send in progress is
+   * treated depends on the caller: the timer skips it (its next tick catches up, so slow sends
+   * never pile up), a flush queues behind it, and close waits for it at most half its time.
+   */
+  private async write(mode: 'tick' | 'flush' | 'close', timeoutMs = this.sendTimeoutMs): Promise<CheckpointFlushResult> {
+    const deadline = Date.now() + timeoutMs
     this.pull()
     if (this.dirty.size === 0) return { written: 0, writtenTo: [], failed: [], pending: 0 }
-    this.busy = true
-    try {
-      let targets: CheckpointTarget[]
-      try {
-        targets = this.targets()
-      } catch (error) {
-        log('checkpoint targets unavailable: %s', errorMessage(error))
-        targets = []
+    const targets = this.currentTargets()
+    if (targets.length === 0) {
+      log('no checkpoint target; %d positions pending', this.dirty.size)
+      return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
+    }
+    const encoded = this.encodePending()
+    const outcomes = await Promise.all(targets.map(async (target): Promise<TargetOutcome | undefined> => {
+      const state = this.state(target.cluster)
+      if (mode === 'tick' && state.busy) return undefined
+      if (mode === 'close') {
+        if (state.busy) await withTimeout(state.chain, Math.floor(timeoutMs / 2), 'the checkpoint write in progress').catch(() => {})
+        return this.sendTo(target, state, encoded, Math.max(1, deadline - Date.now()))
       }
-      if (targets.length === 0) {
-        log('no checkpoint target; %d positions pending', this.dirty.size)
-        return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
-      }
-      const writtenAt = Date.now()
-      const { batch, messages } = this.encodePending(writtenAt)
-      if (messages.length === 0) return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
-      const failed = await this.sendToAll(targets, messages, writtenAt, sendTimeoutMs)
-      if (failed.length === 0) {
-        for (const [key, seq] of batch) if (this.dirty.get(key)?.seq === seq) this.dirty.delete(key)
-      }
-      const writtenTo = targets.map((t) => t.cluster).filter((c) => !failed.some((f) => f.cluster === c))
-      return { written: failed.length === 0 ? messages.length : 0, writtenTo, failed, pending: this.dirty.size }
-    } finally {
-      this.busy = false
+      const run = state.chain.then(() => this.sendTo(target, state, encoded, this.sendTimeoutMs))
+      state.chain = run
+      return run
+    }))
+    const written = this.prune(targets)
+    const done = outcomes.filter((o): o is TargetOutcome => o !== undefined)
+    return {
+      written,
+      writtenTo: done.filter((o) => o.ok).map((o) => o.cluster),
+      failed: done.flatMap((o) => o.ok ? [] : [{ cluster: o.cluster, error: o.error }]),
+      pending: this.dirty.size,
     }
   }
 
-  private encodePending(writtenAt: number): { batch: Map<string, number>, messages: Array<{ key: Buffer, value: Buffer }> } {
-    const batch = new Map<string, number>()
-    const messages: Array<{ key: Buffer, value: Buffer }> = []
+  private currentTargets(): CheckpointTarget[] {
+    try {
+      return this.targets()
+    } catch (error) {
+      log('checkpoint targets unavailable: %s', errorMessage(error))
+      return []
+    }
+  }
+
+  private state(cluster: string): TargetState {
+    let state = this.byCluster.get(cluster)
+    if (state === undefined) {
+      state = { taken: new Map(), chain: Promise.resolve(), busy: false }
+      this.byCluster.set(cluster, state)
+    }
+    return state
+  }
+
+  /** Encodes every pending position once; one that cannot be encoded never will be, so it is dropped. */
+  private encodePending(): Encoded {
+    const encoded: Encoded = new Map()
+    const writtenAt = Date.now()
     const writer = this.writer?.()
     for (const [key, entry] of this.dirty) {
       try {
-        messages.push(encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt, ...(writer ? { writer } : {}) }))
-        batch.set(key, entry.seq)
+        encoded.set(key, { seq: entry.seq, message: encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt, ...(writer ? { writer } : {}) }) })
       } catch (error) {
-        // A position that cannot be encoded never will be: drop it rather than retry forever.
         if (!(error instanceof CodecError)) throw error
         log('dropping checkpoint %s[%d] of %s: %s', entry.topic, entry.partition, entry.cluster, errorMessage(error))
         this.dirty.delete(key)
       }
     }
-    return { batch, messages }
+    return encoded
   }
 
-  private async sendToAll(targets: CheckpointTarget[], messages: Array<{ key: Buffer, value: Buffer }>, writtenAt: number, sendTimeoutMs: number): Promise<Array<{ cluster: string, error: unknown }>> {
-    const failed: Array<{ cluster: string, error: unknown }> = []
-    await Promise.all(targets.map(async ({ cluster, producer }) => {
-      const started = Date.now()
-      try {
-        await withTimeout(producer.send({ topic: this.topic, messages }), sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
-        log('wrote %d checkpoints of %s to %s/%s', messages.length, this.group, cluster, this.topic)
-        this.notify(this.onWritten, { cluster, topic: this.topic, group: this.group, count: messages.length, timestamp: writtenAt, durationMs: Date.now() - started })
-      } catch (caught) {
-        const error = asKafkaDRError(caught, `Writing ${messages.length} checkpoints of '${this.group}' to '${cluster}' failed`, { cluster, topic: this.topic, group: this.group })
-        failed.push({ cluster, error })
-        log('writing %d checkpoints of %s to %s/%s failed (retried next tick): %s', messages.length, this.group, cluster, this.topic, errorMessage(error))
-        this.notify(this.onError, { cluster, topic: this.topic, group: this.group, count: messages.length, error })
-      }
-    }))
-    return failed
+  /** Sends to one target the positions it has not taken yet, and notes what it took. */
+  private async sendTo({ cluster, producer }: CheckpointTarget, state: TargetState, encoded: Encoded, sendTimeoutMs: number): Promise<TargetOutcome> {
+    const batch = [...encoded].filter(([key, { seq }]) => (state.taken.get(key) ?? 0) < seq)
+    if (batch.length === 0) return { cluster, ok: true }
+    const messages = batch.map(([, { message }]) => message)
+    const started = Date.now()
+    state.busy = true
+    try {
+      await withTimeout(producer.send({ topic: this.topic, messages }), sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
+      // A send overtaken by a newer one (close does not queue) must not lower what was taken.
+      for (const [key, { seq }] of batch) if ((state.taken.get(key) ?? 0) < seq) state.taken.set(key, seq)
+      log('wrote %d checkpoints of %s to %s/%s', messages.length, this.group, cluster, this.topic)
+      this.notify(this.onWritten, { cluster, topic: this.topic, group: this.group, count: messages.length, timestamp: started, durationMs: Date.now() - started })
+      return { cluster, ok: true }
+    } catch (caught) {
+      const error = asKafkaDRError(caught, `Writing ${messages.length} checkpoints of '${this.group}' to '${cluster}' failed`, { cluster, topic: this.topic, group: this.group })
+      log('writing %d checkpoints of %s to %s/%s failed (retried next tick): %s', messages.length, this.group, cluster, this.topic, errorMessage(error))
+      this.notify(this.onError, { cluster, topic: this.topic, group: this.group, count: messages.length, error })
+      return { cluster, ok: false, error }
+    } finally {
+      state.busy = false
+    }
+  }
+
+  /** Forgets the positions every current target took at their latest value; returns how many. */
+  private prune(targets: CheckpointTarget[]): number {
+    let cleared = 0
+    for (const [key, entry] of this.dirty) {
+      if (!targets.every((t) => this.byCluster.get(t.cluster)?.taken.get(key) === entry.seq)) continue
+      this.dirty.delete(key)
+      for (const state of this.byCluster.values()) state.taken.delete(key)
+      cleared++
+    }
+    return cleared
   }
 
   private notify<T>(listener: ((info: T) => void) | undefined, info: T): void {

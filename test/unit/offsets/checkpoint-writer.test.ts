@@ -148,9 +148,32 @@ describe('CheckpointWriter', () => {
     expect(result.failed.map((f) => f.cluster)).toEqual(['dc2'])
     expect(result.pending).toBe(1)
     bad.failWith = undefined
-    expect(await w.flush()).toMatchObject({ written: 1, pending: 0 })
-    expect(ok.sends).toHaveLength(2) // rewritten to dc1: harmless, same key
+    expect(await w.flush()).toMatchObject({ written: 1, writtenTo: ['dc1', 'dc2'], pending: 0 })
+    expect(ok.sends).toHaveLength(1) // dc1 already took it: only dc2 is written again
     expect(bad.sends).toHaveLength(2)
+  })
+
+  it('keeps writing the other targets on every tick while one target hangs (a paused cluster)', async () => {
+    const ok = new FakeProducer()
+    const hung = new FakeProducer()
+    hung.hang = true
+    const w = new CheckpointWriter({ group: 'g', intervalMs: 1000, sendTimeoutMs: 5000, targets: () => [{ cluster: 'dc1', producer: hung.asProducer() }, { cluster: 'dc2', producer: ok.asProducer() }] })
+    writers.push(w)
+    for (let second = 1; second <= 4; second++) {
+      w.record(pos(0, second))
+      await vi.advanceTimersByTimeAsync(1000)
+    }
+    // dc2 took every second's position; dc1 still holds its first send and was not sent more.
+    expect(ok.decoded().map((c) => c?.offset)).toEqual(['1', '2', '3', '4'])
+    expect(hung.sends).toHaveLength(1)
+    expect(w.pending).toBe(1)
+    // The hung send times out; the next tick writes dc1 the latest position only.
+    hung.hang = false
+    await vi.advanceTimersByTimeAsync(2000)
+    hung.unhang()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(hung.decoded().at(-1)?.offset).toBe('4')
+    expect(w.pending).toBe(0)
   })
 
   it('postpones when there is no target, and survives a throwing targets() and listeners', async () => {
