@@ -1,6 +1,6 @@
 /**
- * Topology: how logical topics are named on each cluster, and the provenance headers stamped on
- * every produced record.
+ * Topology: how logical topics are named on each cluster, the provenance headers stamped on
+ * every produced record, and the filter that drops copies by those headers.
  *
  * @module
  */
@@ -21,12 +21,12 @@ export type {
 export { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusion } from './mm2-exclusions.js'
 export {
   DEFAULT_PROVENANCE_HEADER,
-  DuplicateFilter,
   ProvenanceStamper,
   readProvenance,
 } from './provenance.js'
 export type {
-  DuplicateFilterOptions,
   Provenance,
   ProvenanceStamperOptions,
 } from './provenance.js'
+export { DuplicateFilter } from './duplicate-filter.js'
+export type { DuplicateFilterOptions } from './duplicate-filter.js'

@@ -18,15 +18,15 @@
  * | 1 to 8 | sequence number, unsigned LEB128 varint (7 bits a byte, low bits first), below 2^53 |
  *
  * With the default header name `x-dr` and a 3-character cluster name that is 18 to 25 bytes a
- * record. One instance's sequence numbers increase by one per message, so a reader keeps one
- * high-water mark per producer instead of a set of ids ({@link DuplicateFilter}). Readers ignore a
- * value of another version.
+ * record. One instance's sequence numbers increase by one per message, so the ids a reader sees of
+ * one producer are dense integers, remembered as one bit each in a sliding window per producer
+ * ({@link DuplicateFilter}). Readers ignore a value of another version.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import type { IHeaders, Message } from 'kafkajs'
-import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
+import { expectObject, expectString, invalid } from '../util/validate.js'
 
 /** The provenance header name used unless configured otherwise. */
 export const DEFAULT_PROVENANCE_HEADER = 'x-dr'
@@ -182,13 +182,26 @@ interface ParsedValue {
 
 /** Decodes a version-1 header value; undefined when it is anything else or malformed. */
 function parse(value: Buffer): ParsedValue | undefined {
-  if (value.length < 2 || value[0] !== FORMAT_VERSION) return undefined
-  const originEnd = 2 + value[1]!
-  const instanceEnd = originEnd + INSTANCE_ID_BYTES
-  if (value[1] === 0 || value.length <= instanceEnd || value.length > instanceEnd + MAX_VARINT_BYTES) return undefined
+  const instanceEnd = prefixLength(value)
+  if (instanceEnd === undefined) return undefined
+  const sequence = readSequence(value, instanceEnd)
+  if (sequence === undefined) return undefined
+  const originEnd = instanceEnd - INSTANCE_ID_BYTES
+  return { origin: value.toString('utf8', 2, originEnd), instance: value.subarray(originEnd, instanceEnd), sequence }
+}
+
+/** Length of a version-1 value's prefix (version, origin, instance id); undefined when it is not one. */
+function prefixLength(value: Buffer): number | undefined {
+  if (value.length < 2 || value[0] !== FORMAT_VERSION || value[1] === 0) return undefined
+  const instanceEnd = 2 + value[1]! + INSTANCE_ID_BYTES
+  return value.length <= instanceEnd || value.length > instanceEnd + MAX_VARINT_BYTES ? undefined : instanceEnd
+}
+
+/** The varint sequence number from `from` to the end of `value`; undefined when malformed. */
+function readSequence(value: Buffer, from: number): number | undefined {
   let sequence = 0
   let scale = 1
-  for (let i = instanceEnd; i < value.length; i++) {
+  for (let i = from; i < value.length; i++) {
     const byte = value[i]!
     const last = i === value.length - 1
     // Every byte but the last has its continuation bit set; the last has it clear.
@@ -196,8 +209,7 @@ function parse(value: Buffer): ParsedValue | undefined {
     sequence += (byte & 0x7f) * scale
     scale *= 0x80
   }
-  if (!Number.isSafeInteger(sequence)) return undefined
-  return { origin: value.toString('utf8', 2, originEnd), instance: value.subarray(originEnd, instanceEnd), sequence }
+  return Number.isSafeInteger(sequence) ? sequence : undefined
 }
 
 /** Provenance read from a record's header; empty when the header is missing or malformed. */
@@ -218,8 +230,9 @@ export interface Provenance {
  * The header's value (version 1): 1 byte format version (`1`); 1 byte `n`, the length of the
  * origin cluster's name (1 to 255); `n` bytes of that name in UTF-8; 8 bytes of producer instance
  * id (random per producer); the sequence number as an unsigned LEB128 varint (1 to 8 bytes, below
- * 2^53). One producer's sequence numbers increase by one per message, so a reader keeps one
- * high-water mark per producer ({@link DuplicateFilter}). A value of another version reads as empty.
+ * 2^53). One producer's sequence numbers increase by one per message, so the ids a reader sees of
+ * one producer are dense integers, remembered as one bit each in a sliding window per producer
+ * ({@link DuplicateFilter}). A value of another version reads as empty.
  *
  * @param headers - The record's headers.
  * @param header - Header name, as configured for the producer; {@link DEFAULT_PROVENANCE_HEADER} when omitted.
@@ -237,93 +250,42 @@ export function readProvenance(headers: IHeaders | undefined, header: string = D
   return { origin: parsed.origin, producerId: parsed.instance.toString('hex'), sequence: parsed.sequence }
 }
 
-/** Options of {@link DuplicateFilter}. */
-export interface DuplicateFilterOptions {
-  /**
-   * Most producer instances tracked at once; the least recently seen is forgotten beyond it.
-   *
-   * @default 10_000
-   */
-  maxProducers?: number
-}
-
 /**
- * Drops records already seen, by provenance id, for downstream de-duplication (dual-read, or
- * copies that reach a consumer through two clusters).
- *
- * Keeps one high-water mark per (producer instance, scope), a scope being what the caller orders
- * records by, typically a logical topic-partition. A producer's sequence numbers are global
- * across its partitions, so within one scope they increase but skip: "at or below the mark" is
- * the right test, "equal to the next expected number" is not.
- *
- * Precondition: on every path into a scope, a producer's records arrive in increasing sequence
- * order (replication keeps a partition's order, so the paths of dual-read qualify). A record that
- * arrives below the mark because it was re-sent out of order (for example after newer records
- * already went to another cluster) is taken for a duplicate and dropped.
- *
- * Memory is bounded by `maxProducers` (least recently seen evicted first) times the scopes each
- * producer writes to. An evicted producer's marks are lost: its old records would pass again.
+ * Reads provenance headers as {@link readProvenance} does, for a consumer's hot path: records come
+ * in runs from one producer, so the origin and producer id strings of the previous record are
+ * reused while the header's prefix (origin and producer instance) repeats, and only the sequence
+ * number is decoded.
  *
  * @example
  * ```ts
- * const filter = new DuplicateFilter()
- * const { producerId, sequence } = readProvenance(message.headers)
- * if (!filter.isDuplicate(`${topic}:${partition}`, producerId, sequence)) await handle(message)
+ * const reader = new ProvenanceReader()
+ * const { origin, producerId, sequence } = reader.read(message.headers)
  * ```
  */
-export class DuplicateFilter {
-  private readonly maxProducers: number
-  // Map iteration order is insertion order: re-inserting on use makes the first key the least
-  // recently used one.
-  private readonly marks = new Map<string, Map<string, number>>()
-  private lastProducer: string | undefined
+export class ProvenanceReader {
+  private prefix: Buffer | undefined
+  private origin = ''
+  private producerId = ''
 
-  /** @throws `InvalidOptionError` for a bad `duplicateFilter.maxProducers`. */
-  constructor(options: DuplicateFilterOptions = {}) {
-    expectObject(options, 'duplicateFilter', ['maxProducers'])
-    this.maxProducers = expectInt(options.maxProducers, 'duplicateFilter.maxProducers', 10_000, { min: 1 })
-  }
+  /** @param header - The header's name, as configured for the producers. */
+  constructor(readonly header: string = DEFAULT_PROVENANCE_HEADER) {}
 
-  /**
-   * Whether the record is a duplicate: true when `sequence` is at or below the producer's mark in
-   * `scope`; otherwise raises the mark to `sequence` and returns false. A record without
-   * provenance (`producerId` or `sequence` undefined) is never a duplicate.
-   */
-  isDuplicate(scope: string, producerId: string | undefined, sequence: number | undefined): boolean {
-    if (producerId === undefined || sequence === undefined) return false
-    const scopes = this.touch(producerId)
-    const mark = scopes.get(scope)
-    if (mark !== undefined && sequence <= mark) return true
-    scopes.set(scope, sequence)
-    return false
-  }
-
-  /** Number of producer instances tracked. */
-  get size(): number {
-    return this.marks.size
-  }
-
-  /** Forgets every mark. */
-  clear(): void {
-    this.marks.clear()
-    this.lastProducer = undefined
-  }
-
-  private touch(producerId: string): Map<string, number> {
-    let scopes = this.marks.get(producerId)
-    // Records come in runs from one producer: skip the LRU move when it is already the newest.
-    if (producerId === this.lastProducer && scopes !== undefined) return scopes
-    if (scopes === undefined) {
-      scopes = new Map()
-      if (this.marks.size >= this.maxProducers) {
-        const oldest = this.marks.keys().next().value
-        if (oldest !== undefined) this.marks.delete(oldest)
-      }
-    } else {
-      this.marks.delete(producerId)
+  /** As {@link readProvenance}: empty when the header is missing, malformed or of another version. */
+  read(headers: IHeaders | undefined): Provenance {
+    const raw = headers?.[this.header]
+    const value = Array.isArray(raw) ? raw[0] : raw
+    if (!Buffer.isBuffer(value)) return {}
+    const end = prefixLength(value)
+    if (end === undefined) return {}
+    const { prefix } = this
+    if (prefix === undefined || prefix.length !== end || value.compare(prefix, 0, end, 0, end) !== 0) {
+      // A copy: the record's buffer belongs to kafkajs' fetch, which it may reuse.
+      this.prefix = Buffer.from(value.subarray(0, end))
+      this.origin = value.toString('utf8', 2, end - INSTANCE_ID_BYTES)
+      this.producerId = value.toString('hex', end - INSTANCE_ID_BYTES, end)
     }
-    this.marks.set(producerId, scopes)
-    this.lastProducer = producerId
-    return scopes
+    const sequence = readSequence(value, end)
+    return sequence === undefined ? {} : { origin: this.origin, producerId: this.producerId, sequence }
   }
 }
+

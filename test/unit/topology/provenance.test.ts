@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { IHeaders, Message } from 'kafkajs'
 import { InvalidOptionError } from '../../../src/errors.js'
 import { DEFAULT_PROVENANCE_HEADER, ProvenanceStamper, readProvenance } from '../../../src/topology/index.js'
+import { ProvenanceReader } from '../../../src/topology/provenance.js'
 
 const HEADER = 'x-dr'
 const INSTANCE_HEX = '0102030405060708'
@@ -404,5 +405,21 @@ describe('readProvenance', () => {
     expect(readProvenance({ [HEADER]: valid })).toEqual({ origin: 'dc1', producerId: INSTANCE_HEX, sequence: 128 })
     expect(readProvenance({ [HEADER]: expectedValue('dc1', '01') })).toEqual({ origin: 'dc1', producerId: INSTANCE_HEX, sequence: 1 })
     expect(readProvenance({ [HEADER]: expectedValue('dc1', 'ffffffffffffff0f') }).sequence).toBe(2 ** 53 - 1)
+  })
+})
+
+describe('ProvenanceReader', () => {
+  it('reads what readProvenance reads, record after record from several producers, and nothing from malformed values', () => {
+    const reader = new ProvenanceReader()
+    const stampers = [new ProvenanceStamper(), new ProvenanceStamper(), new ProvenanceStamper({ header: 'other' })]
+    for (let i = 0; i < 500; i++) {
+      const stamper = stampers[i % 7 === 0 ? 1 : 0]!
+      const message = stamper.stamp({ value: `r${i}` }, i % 3 === 0 ? 'dc2' : 'dc1')
+      expect(reader.read(message.headers)).toEqual(readProvenance(message.headers))
+    }
+    expect(reader.read(stampers[2]!.stamp({ value: 'x' }, 'dc1').headers)).toEqual({})
+    expect(reader.read({ [DEFAULT_PROVENANCE_HEADER]: Buffer.from([1, 3, 0x64]) })).toEqual({})
+    expect(reader.read({ [DEFAULT_PROVENANCE_HEADER]: 'text' })).toEqual({})
+    expect(reader.read(undefined)).toEqual({})
   })
 })
