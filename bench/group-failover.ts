@@ -170,7 +170,9 @@ async function trial(size: number, fault: Fault): Promise<GroupTrial> {
 
 /** `median X (max Y)` of the values, with the unit; 'none' when no trial completed. */
 function medianAndMax(values: number[], unit = ''): string {
-  return values.length === 0 ? 'none' : `median ${median(values)}${unit} (max ${Math.max(...values)})`
+  // Two decimals at most: the median of two ratios would otherwise print floating-point noise.
+  const round = (x: number): number => Math.round(x * 100) / 100
+  return values.length === 0 ? 'none' : `median ${round(median(values))}${unit} (max ${round(Math.max(...values))})`
 }
 
 /**
