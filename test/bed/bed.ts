@@ -4,6 +4,8 @@
  * from Maven Central, no Docker. Tests and the demo use this handle to start the bed and to
  * break it: kill -9, SIGSTOP/SIGCONT, restart, stop and start replication. A supervisor process
  * restarts MirrorMaker 2 when one of its flows stalls (see supervisor.ts), as an operator's would.
+ * On demand a second MirrorMaker 2, `mm2-identity`, replicates `identity-*` topics from dc1 to
+ * dc2 under the same names ({@link KafkaBed.startIdentityReplication}); nobody supervises it.
  *
  * With `KAFKAJS_DR_DC1_BROKERS` and `KAFKAJS_DR_DC2_BROKERS` set, the handle points at clusters
  * someone else runs (Docker, real clusters); then it starts nothing and cannot inject faults.
@@ -19,22 +21,26 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import kafkajs from 'kafkajs'
 import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from './classpath.js'
-import { BED_CLUSTERS, PORT_OFFSET, brokerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
+import { BED_CLUSTERS, IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX, PORT_OFFSET, brokerProperties, identityMirrorMakerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
 import { allBedProcesses, livePid, logTail, processState, signal, startJvm, startNode, stopProcess, type ProcessState } from './processes.js'
 import { holdReplication, releaseReplication, replicationHold, replicationLocked, withReplicationLock } from './replication-control.js'
 
 const { Kafka, logLevel } = kafkajs
 
-/** Names of the bed's processes that tests break. */
-export type BedProcess = 'dc1' | 'dc2' | 'mm2'
+/** Names of the bed's processes that tests break (`mm2-identity`: the optional identity flow). */
+export type BedProcess = 'dc1' | 'dc2' | 'mm2' | 'mm2-identity'
 
 /** State of every bed process, the supervisor included. */
 export type BedStatus = Record<BedProcess | 'supervisor', ProcessState>
 
 export type { BrokerProfile } from './config.js'
+export { IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX } from './config.js'
 
 /** Topic the bed produces to, on each cluster, to prove that replication flows. */
 export const PROBE_TOPIC = 'kafkajs-dr-bed-probe'
+
+/** Topic the bed produces to on dc1, to prove that the identity flow delivers (to the same name on dc2). */
+export const IDENTITY_PROBE_TOPIC = `${IDENTITY_TOPIC_PREFIX}${PROBE_TOPIC}`
 
 /** Options of {@link KafkaBed}. */
 export interface KafkaBedOptions {
@@ -68,6 +74,8 @@ export class FaultInjectionUnavailableError extends Error {
 
 const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
 const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+/** One flow, one task, no heartbeats or checkpoints: about 25 MB live after a full GC, so a smaller heap than the main MM2's (128 MB ran out while scanning plugins at start). */
+const MM2_IDENTITY_JVM = ['-Xms32m', '-Xmx192m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
 /** File in the state folder naming the profile the brokers were configured with. */
 const PROFILE_FILE = 'broker-profile'
 
@@ -119,7 +127,8 @@ export class KafkaBed {
    * Runs both brokers with another profile: rewrites their server.properties and restarts them
    * gracefully (data kept), MirrorMaker 2 stopped meanwhile, then waits until both clusters
    * answer and replication delivers both ways again (unless replication was stopped on purpose:
-   * then it stays stopped). Nothing happens when the profile is the current one. Afterwards both
+   * then it stays stopped; the identity flow, when it ran, is stopped and started the same way).
+   * Nothing happens when the profile is the current one. Afterwards both
    * brokers run, even one that was stopped or paused before.
    */
   async setBrokerProfile(profile: BrokerProfile): Promise<{ changed: boolean, ms: number }> {
@@ -139,10 +148,12 @@ export class KafkaBed {
     // MM2 is stopped first: restarting the brokers under a running MM2 makes its workers lose
     // their Connect group and wait out scheduled.rebalance.max.delay.ms before replicating again.
     const replicationHeld = replicationHold(this.stateDir) !== undefined
+    const identityRan = processState(this.stateDir, 'mm2-identity') !== 'stopped'
     await withReplicationLock(this.stateDir, async () => {
       await holdReplication(this.stateDir, `broker profile switch to ${profile}`)
       await stopProcess(this.stateDir, 'mm2', 15_000)
     })
+    await stopProcess(this.stateDir, 'mm2-identity', 15_000)
     await Promise.all(BED_CLUSTERS.map((c) => stopProcess(this.stateDir, c.name, 30_000)))
     await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
     await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
@@ -151,6 +162,7 @@ export class KafkaBed {
       await this.startReplicator()
       await this.waitForReplication(120_000)
     }
+    if (identityRan) await this.startIdentityReplication()
     return { changed: true, ms: Date.now() - started }
   }
 
@@ -186,6 +198,8 @@ export class KafkaBed {
     await this.ensureProbeTopics()
     await this.startReplicator()
     await this.ensureSupervisor()
+    // The identity flow is optional: started only by startIdentityReplication(), but not left paused.
+    if (processState(this.stateDir, 'mm2-identity') === 'paused') signal(this.stateDir, 'mm2-identity', 'SIGCONT')
     await this.waitForReplication(120_000)
     return { ms: Date.now() - started }
   }
@@ -196,7 +210,7 @@ export class KafkaBed {
     this.stopFollowing?.()
     // The supervisor first, so that it cannot restart MM2 while the bed goes down.
     await stopProcess(this.stateDir, 'supervisor', 5000)
-    await Promise.all((['mm2', 'dc1', 'dc2'] as const).map((name) => stopProcess(this.stateDir, name, 0)))
+    await Promise.all((['mm2', 'mm2-identity', 'dc1', 'dc2'] as const).map((name) => stopProcess(this.stateDir, name, 0)))
     // Whatever else carries this bed's marker: a process started while its pid file was replaced.
     for (const { pid, marker } of allBedProcesses()) {
       if (!marker.startsWith(`${this.stateDir}#`)) continue
@@ -208,10 +222,10 @@ export class KafkaBed {
   /** State of each process. */
   status(): BedStatus {
     const state = (name: string): ProcessState => processState(this.stateDir, name)
-    return { dc1: state('dc1'), dc2: state('dc2'), mm2: state('mm2'), supervisor: state('supervisor') }
+    return { dc1: state('dc1'), dc2: state('dc2'), mm2: state('mm2'), 'mm2-identity': state('mm2-identity'), supervisor: state('supervisor') }
   }
 
-  /** Whether both clusters and MirrorMaker 2 run (the supervisor aside). */
+  /** Whether both clusters and MirrorMaker 2 run (the supervisor and the optional identity flow aside). */
   isUp(): boolean {
     const { dc1, dc2, mm2 } = this.status()
     return dc1 === 'running' && dc2 === 'running' && mm2 === 'running'
@@ -252,6 +266,10 @@ export class KafkaBed {
       await this.waitForReplication(120_000)
       return
     }
+    if (name === 'mm2-identity') {
+      await this.startIdentityReplication()
+      return
+    }
     const spec = BED_CLUSTERS.find((c) => c.name === name)!
     await this.ensureCluster(spec)
     await this.waitClusterReady(name, 60_000)
@@ -271,6 +289,51 @@ export class KafkaBed {
   /** Starts MirrorMaker 2 and waits until records flow both ways. */
   async startReplication(): Promise<void> {
     await this.start('mm2')
+  }
+
+  /**
+   * Starts the identity flow, `mm2-identity` (a second MirrorMaker 2 with
+   * IdentityReplicationPolicy: topics `identity-*` from dc1 to the same names on dc2), and waits
+   * until it delivers. A main MirrorMaker 2 started with another configuration (from an older
+   * checkout, one that still replicates `identity-*` topics) is restarted first. Idempotent; the
+   * flow runs until {@link stopIdentityReplication} or `bed:down`.
+   */
+  async startIdentityReplication(): Promise<void> {
+    this.assertLocal('start the identity flow')
+    this.classpath ??= await resolveClasspath(this.kafkaVersion)
+    const restartedMain = await withReplicationLock(this.stateDir, async () => {
+      const stale = await this.stopStaleMirrorMaker()
+      if (stale) await this.ensureMirrorMaker()
+      await this.ensureIdentityMirrorMaker()
+      return stale
+    })
+    await this.ensureTopic(IDENTITY_FLOW.source, IDENTITY_PROBE_TOPIC)
+    await Promise.all([
+      this.waitForIdentityReplication(120_000),
+      restartedMain ? this.waitForReplication(120_000) : undefined,
+    ])
+  }
+
+  /** Stops the identity flow gracefully (SIGTERM, then SIGKILL after 15 s); nothing restarts it. */
+  async stopIdentityReplication(): Promise<void> {
+    await this.stop('mm2-identity')
+  }
+
+  /**
+   * Resolves once a record produced to {@link IDENTITY_PROBE_TOPIC} on dc1 has reached the topic
+   * of the same name on dc2. Fails early when `mm2-identity` is not running.
+   */
+  async waitForIdentityReplication(timeoutMs: number): Promise<void> {
+    await this.waitFlow(IDENTITY_FLOW.source, IDENTITY_FLOW.target, timeoutMs, {
+      topic: IDENTITY_PROBE_TOPIC,
+      replica: IDENTITY_PROBE_TOPIC,
+      process: 'mm2-identity',
+      assertComing: () => {
+        if (livePid(this.stateDir, 'mm2-identity') === undefined) {
+          throw new Error(`mm2-identity is not running (start it with startIdentityReplication()); see ${this.logFile('mm2-identity')}`)
+        }
+      },
+    })
   }
 
   /**
@@ -299,9 +362,14 @@ export class KafkaBed {
     await Promise.all(names.flatMap((source) => names.filter((t) => t !== source).map((target) => this.waitFlow(source, target, timeoutMs))))
   }
 
-  private async waitFlow(source: string, target: string, timeoutMs: number): Promise<void> {
+  private async waitFlow(source: string, target: string, timeoutMs: number, flow: FlowProbe = {
+    topic: PROBE_TOPIC,
+    replica: `${source}.${PROBE_TOPIC}`,
+    process: 'mm2',
+    assertComing: () => this.assertReplicatorComing(),
+  }): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    const replica = `${source}.${PROBE_TOPIC}`
+    const { topic, replica } = flow
     const before = await this.highWatermark(target, replica)
     const producer = this.kafka(source).producer({ allowAutoTopicCreation: true })
     await producer.connect()
@@ -310,7 +378,7 @@ export class KafkaBed {
       // (NOT_LEADER_OR_FOLLOWER): try again until it does, within the deadline.
       for (;;) {
         try {
-          await producer.send({ topic: PROBE_TOPIC, messages: [{ value: `probe ${Date.now()}` }] })
+          await producer.send({ topic, messages: [{ value: `probe ${Date.now()}` }] })
           break
         } catch (error) {
           if (Date.now() >= deadline) throw error
@@ -322,10 +390,10 @@ export class KafkaBed {
     }
     while (Date.now() < deadline) {
       if ((await this.highWatermark(target, replica)) > before) return
-      this.assertReplicatorComing()
+      flow.assertComing()
       await delay(250)
     }
-    throw new Error(`replication ${source} -> ${target} did not deliver within ${timeoutMs} ms; mm2 log:\n${await logTail(this.logFile('mm2'))}`)
+    throw new Error(`replication ${source} -> ${target} (${flow.process}) did not deliver within ${timeoutMs} ms; ${flow.process} log:\n${await logTail(this.logFile(flow.process))}`)
   }
 
   /** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
@@ -343,15 +411,18 @@ export class KafkaBed {
   }
 
   private async ensureProbeTopics(): Promise<void> {
-    await Promise.all(this.clusterNames.map(async (name) => {
-      const admin = this.kafka(name).admin()
-      await admin.connect()
-      try {
-        await admin.createTopics({ topics: [{ topic: PROBE_TOPIC, numPartitions: 1 }], waitForLeaders: true })
-      } finally {
-        await admin.disconnect()
-      }
-    }))
+    await Promise.all(this.clusterNames.map((name) => this.ensureTopic(name, PROBE_TOPIC)))
+  }
+
+  /** Creates a one-partition topic unless it exists. */
+  private async ensureTopic(cluster: string, topic: string): Promise<void> {
+    const admin = this.kafka(cluster).admin()
+    await admin.connect()
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
+    } finally {
+      await admin.disconnect()
+    }
   }
 
   private async ensureCluster(cluster: BedClusterSpec): Promise<void> {
@@ -387,8 +458,23 @@ export class KafkaBed {
     })
   }
 
+  /**
+   * Stops MM2 if it runs with a configuration other than the one this code writes (started from
+   * an older checkout, or before a change of config.ts); true when it did. Only with the MM2 lock held.
+   */
+  private async stopStaleMirrorMaker(): Promise<boolean> {
+    if (processState(this.stateDir, 'mm2') === 'stopped') return false
+    const config = join(this.stateDir, 'mm2.properties')
+    const current = existsSync(config) ? readFileSync(config, 'utf8') : undefined
+    if (current === mirrorMakerProperties(BED_CLUSTERS)) return false
+    this.log('mm2: its configuration has changed (mm2.properties): restarting MirrorMaker 2')
+    await stopProcess(this.stateDir, 'mm2', 15_000)
+    return true
+  }
+
   /** Only with the MM2 lock held. */
   private async ensureMirrorMaker(): Promise<void> {
+    await this.stopStaleMirrorMaker()
     const state = processState(this.stateDir, 'mm2')
     if (state === 'paused') signal(this.stateDir, 'mm2', 'SIGCONT')
     if (state !== 'stopped') return
@@ -396,6 +482,17 @@ export class KafkaBed {
     await writeFile(config, mirrorMakerProperties(BED_CLUSTERS))
     this.log('mm2: starting MirrorMaker 2 (dc1 <-> dc2)')
     await startJvm({ name: 'mm2', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2') })
+  }
+
+  /** Starts the identity flow's MirrorMaker 2 if it is not running (resumes it if paused). */
+  private async ensureIdentityMirrorMaker(): Promise<void> {
+    const state = processState(this.stateDir, 'mm2-identity')
+    if (state === 'paused') signal(this.stateDir, 'mm2-identity', 'SIGCONT')
+    if (state !== 'stopped') return
+    const config = join(this.stateDir, 'mm2-identity.properties')
+    await writeFile(config, identityMirrorMakerProperties(BED_CLUSTERS))
+    this.log(`mm2-identity: starting MirrorMaker 2 with IdentityReplicationPolicy (${IDENTITY_FLOW.source} -> ${IDENTITY_FLOW.target}, topics ${IDENTITY_TOPIC_PREFIX}*)`)
+    await startJvm({ name: 'mm2-identity', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_IDENTITY_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2-identity') })
   }
 
   /** Starts the supervisor if it is not running; with `verbose`, its lines are echoed while this process runs. */
@@ -542,6 +639,18 @@ export class KafkaBed {
   private log(line: string): void {
     if (this.verbose) console.log(`[bed] ${line}`)
   }
+}
+
+/** What {@link KafkaBed.waitFlow} produces to, where it looks for the copy, and who brings it. */
+interface FlowProbe {
+  /** Topic produced to on the source. */
+  topic: string
+  /** Its copy on the target. */
+  replica: string
+  /** The MirrorMaker 2 of the flow (for the log in an error). */
+  process: 'mm2' | 'mm2-identity'
+  /** Throws when the copy cannot come (the flow's MM2 is not running and nobody starts it). */
+  assertComing: () => void
 }
 
 /** Stops every bed process on this machine, whichever checkout started it. */

@@ -1,6 +1,7 @@
 /**
- * Property files of the bed: one combined KRaft broker+controller per datacenter and one
- * MirrorMaker 2 replicating both ways with the default (prefix) replication policy.
+ * Property files of the bed: one combined KRaft broker+controller per datacenter, one
+ * MirrorMaker 2 replicating both ways with the default (prefix) replication policy, and an
+ * optional second MirrorMaker 2 replicating `identity-*` topics dc1 -> dc2 under their own names.
  * Everything is sized for a 2-core machine: one node, replication factor 1, 1-second intervals.
  */
 
@@ -57,6 +58,33 @@ export function profileOfProperties(text: string): BrokerProfile {
   return matches('bed') ? 'bed' : 'kafka-defaults'
 }
 
+/**
+ * Topics whose names start with this are replicated only by the bed's identity flow
+ * ({@link IDENTITY_FLOW}, `npm run bed:up -- --identity`): from dc1 to dc2 under the same name,
+ * as Confluent Replicator, MSK Replicator with identical names or MM2's IdentityReplicationPolicy
+ * do. The main MirrorMaker 2 leaves them alone, so `dc1.identity-...` never exists. A consumer
+ * tested against the identity flow needs a checkpoint topic with this prefix too. (No regular
+ * expression metacharacters: the prefix goes into MM2's `topics` patterns as it is.)
+ */
+export const IDENTITY_TOPIC_PREFIX = 'identity-'
+
+/**
+ * The identity flow: dc1 -> dc2 only. Its MirrorMaker 2 knows the two clusters by aliases of its
+ * own, so that its internal topics (`mm2-configs.id1.internal`, `mm2-offsets.id1.internal`,
+ * `mm2-status.id1.internal` on dc2, `mm2-offset-syncs.id2.internal` on dc1) and its Connect group
+ * (`id1-mm2` on dc2) are not the main MirrorMaker 2's (`...dc1...`).
+ */
+export const IDENTITY_FLOW = { source: 'dc1', target: 'dc2', sourceAlias: 'id1', targetAlias: 'id2' } as const
+
+/**
+ * The main MirrorMaker 2's `topics`: every topic but the identity flow's (a Java regular
+ * expression, whole name). The prefix is left out here, not added to `topics.exclude`, so that
+ * `topics.exclude` keeps the running Kafka version's default: Kafka 4.3.1's is
+ * `mm2.*\.internal, .*\.replica, __.*`, no longer older versions' `.*[\-\.]internal, .*\.replica,
+ * __.*` (and its internal-topic rule no longer covers names ending in `.internal` or `-internal`).
+ */
+export const MAIN_MM2_TOPICS = `(?!${IDENTITY_TOPIC_PREFIX}).*`
+
 function render(props: Record<string, string | number | boolean>): string {
   return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`
 }
@@ -93,7 +121,7 @@ export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profi
   })
 }
 
-/** mm2.properties: both flows, every interval 1 s, group offset sync on. */
+/** mm2.properties: both flows, every interval 1 s, group offset sync on, `identity-*` topics left to the identity flow. */
 export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): string {
   const props: Record<string, string | number | boolean> = {
     clusters: clusters.map((c) => c.name).join(','),
@@ -105,7 +133,10 @@ export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): stri
     }
   }
   Object.assign(props, {
-    topics: '.*',
+    // Every topic but `identity-*`, which the identity flow alone replicates (else dc1 -> dc2
+    // would copy them as dc1.identity-..., and dc2 -> dc1 the identity flow's copies back to dc1
+    // as dc2.identity-...). `topics.exclude` is left at MM2's default.
+    topics: MAIN_MM2_TOPICS,
     groups: '.*',
     'tasks.max': 2,
     'replication.factor': 1,
@@ -132,4 +163,72 @@ export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): stri
     'dedicated.mode.enable.internal.rest': false,
   })
   return render(props)
+}
+
+/**
+ * mm2-identity.properties: the identity flow ({@link IDENTITY_FLOW}) alone, dc1 -> dc2, topics
+ * `identity-*` kept under their names (IdentityReplicationPolicy). No heartbeats, emitted or
+ * replicated, no checkpoints, no group offset sync: records only, as the replicators it stands
+ * for copy them.
+ */
+export function identityMirrorMakerProperties(clusters: readonly BedClusterSpec[]): string {
+  const { source, target, sourceAlias, targetAlias } = IDENTITY_FLOW
+  const port = (name: string): number => {
+    const cluster = clusters.find((c) => c.name === name)
+    if (cluster === undefined) throw new Error(`the identity flow needs cluster ${name}`)
+    return cluster.port
+  }
+  return render({
+    clusters: `${sourceAlias},${targetAlias}`,
+    [`${sourceAlias}.bootstrap.servers`]: `127.0.0.1:${port(source)}`,
+    [`${targetAlias}.bootstrap.servers`]: `127.0.0.1:${port(target)}`,
+    [`${sourceAlias}->${targetAlias}.enabled`]: true,
+    'replication.policy.class': 'org.apache.kafka.connect.mirror.IdentityReplicationPolicy',
+    topics: `${IDENTITY_TOPIC_PREFIX}.*`,
+    // Off globally, not per flow: MM2 creates a herder for every pair whose heartbeats are on,
+    // enabled or not (here: a dc2 -> dc1 one).
+    'emit.heartbeats.enabled': false,
+    // MM2 replicates every heartbeats topic whatever `topics` says, unless this is off (a setting
+    // of recent versions; 4.3.1 has it, older ones ignore it). With it on, the two MM2s bounce
+    // heartbeats between dc1 and dc2 for ever: this one copies dc1's dc2.heartbeats to dc2 as
+    // id1.dc2.heartbeats, the main one copies that back to dc1 as dc2.id1.dc2.heartbeats, and so
+    // on, each time under a longer name. Neither sees a cycle: the main one does not know the
+    // alias id1, and this one does not know dc2.
+    'heartbeats.replication.enabled': false,
+    'emit.checkpoints.enabled': false,
+    'sync.group.offsets.enabled': false,
+    // Kafka 4.3.1 refuses to create the checkpoint connector with checkpoints and group offset
+    // sync off (one ERROR at start: "MirrorCheckpointConnector can't run with
+    // emit.checkpoints.enabled set to false"), which is what we want. Where an older version runs
+    // it anyway, it would list every group of dc1, and fetch each one's offsets, at every refresh:
+    // no group, and a rare refresh.
+    'groups.exclude': '.*',
+    'refresh.groups.interval.seconds': 3600,
+    'tasks.max': 1,
+    'replication.factor': 1,
+    'checkpoints.topic.replication.factor': 1,
+    'heartbeats.topic.replication.factor': 1,
+    'offset-syncs.topic.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+    'config.storage.replication.factor': 1,
+    // One flow, one task: the Connect worker's own topics need no more than one partition each.
+    'offset.storage.partitions': 1,
+    'status.storage.partitions': 1,
+    'refresh.topics.interval.seconds': 1,
+    'sync.topic.configs.interval.seconds': 1,
+    'sync.topic.acls.enabled': false,
+    // Settings of the Connect worker go under the target cluster's alias (MM2 passes top-level
+    // ones only for a few prefixes): commit source offsets every second, and hand out tasks
+    // "lost" by a worker that rejoined at once instead of after 5 minutes (nobody restarts this
+    // MM2 when it stalls so, as the supervisor does the main one).
+    [`${targetAlias}.offset.flush.interval.ms`]: 1000,
+    [`${targetAlias}.scheduled.rebalance.max.delay.ms`]: 0,
+    // Plugins found by their ServiceLoader manifests instead of a reflective scan of the whole
+    // classpath (MM2 suggests it in a WARN): a start with less CPU and a lower heap peak. Once for
+    // MirrorMaker itself, once for its Connect worker.
+    'plugin.discovery': 'service_load',
+    [`${targetAlias}.plugin.discovery`]: 'service_load',
+    'dedicated.mode.enable.internal.rest': false,
+  })
 }
