@@ -74,3 +74,23 @@ export function printTable(rows: Row[]): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
   for (const r of rows) console.log(line(r))
 }
+
+/**
+ * Seconds from the first record to the `count`-th: group join and connection set-up are left
+ * out, so every consumer is timed on the same work. `run` starts a consumer with the handler.
+ */
+export async function timeDrain(count: number, run: (eachMessage: () => Promise<void>) => Promise<void>): Promise<number> {
+  let seen = 0
+  let first = 0n
+  let last = 0n
+  await new Promise<void>((resolve) => {
+    void run(async () => {
+      if (seen++ === 0) first = process.hrtime.bigint()
+      if (seen === count) {
+        last = process.hrtime.bigint()
+        resolve()
+      }
+    })
+  })
+  return Number(last - first) / 1e9
+}

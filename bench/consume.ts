@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Consumer } from 'kafkajs'
-import { bed, createTopic, drClient, formatRatios, median, pairedRatios, rawKafka, rotated, type Row } from './common.js'
+import { bed, createTopic, drClient, formatRatios, median, pairedRatios, rawKafka, rotated, timeDrain, type Row } from './common.js'
 
 const RECORDS = 200_000
 const ROUNDS = 6
@@ -21,31 +21,11 @@ async function fill(cluster: 'dc1' | 'dc2', topic: string, count: number, spaced
   await producer.disconnect()
 }
 
-/**
- * Seconds from the first record to the last: group join and connection set-up are left out, so
- * both consumers are timed on the same work.
- */
-async function timeDrain(run: (eachMessage: () => Promise<void>) => Promise<void>): Promise<number> {
-  let count = 0
-  let first = 0n
-  let last = 0n
-  await new Promise<void>((resolve) => {
-    void run(async () => {
-      if (count++ === 0) first = process.hrtime.bigint()
-      if (count === RECORDS) {
-        last = process.hrtime.bigint()
-        resolve()
-      }
-    })
-  })
-  return Number(last - first) / 1e9
-}
-
 async function drainRaw(topic: string): Promise<number> {
   const consumer: Consumer = rawKafka('dc1').consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}` })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  const seconds = await timeDrain((eachMessage) => consumer.run({ eachMessage }))
+  const seconds = await timeDrain(RECORDS, (eachMessage) => consumer.run({ eachMessage }))
   await consumer.disconnect()
   return RECORDS / seconds
 }
@@ -56,7 +36,7 @@ async function drainWrapped(topic: string): Promise<number> {
   const consumer = dr.consumer({ groupId: `bench-dr-${randomBytes(4).toString('hex')}` })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  const seconds = await timeDrain((eachMessage) => consumer.run({ eachMessage }))
+  const seconds = await timeDrain(RECORDS, (eachMessage) => consumer.run({ eachMessage }))
   await consumer.disconnect()
   await dr.disconnect()
   return RECORDS / seconds

@@ -2,8 +2,9 @@
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
  * `npm run bench -- throughput`, `-- failover`, `-- group` (a consumer group of separate instance
- * processes failing over) or `-- steady` (a consumer's cost while nothing fails) runs one part
- * only; `--trials N` sets the consumer failover trials per fault and broker setting (default 20)
+ * processes failing over), `-- steady` (a consumer's cost while nothing fails), `-- dual-read`
+ * (direct vs replica latency, dedupe throughput) or `-- dedupe` (the duplicate filter's memory and
+ * speed; needs no Kafka, so the bed is then not started) runs one part only; `--trials N` sets the consumer failover trials per fault and broker setting (default 20)
  * and the group failover trials per group size, fault and broker setting (default 10);
  * `--sizes 1,4,8` sets the group sizes (instances; the default). Consumer and group failover run
  * on the bed's group settings and again on Kafka's defaults (the brokers are restarted for it
@@ -12,6 +13,8 @@
  */
 import { benchConsumeThroughput } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
+import { benchDedupeMemory } from './dedupe-memory.js'
+import { benchDualRead } from './dual-read.js'
 import { benchFailover } from './failover.js'
 import { GROUP_PARTITIONS, benchGroupFailover } from './group-failover.js'
 import { benchProduce } from './produce.js'
@@ -19,9 +22,6 @@ import { benchSteadyState } from './steady-state.js'
 import { bed, printTable, type Row } from './common.js'
 
 async function main(): Promise<void> {
-  const wasUp = bed.isUp()
-  await bed.up()
-  console.log(`bed: Kafka ${bed.kafkaVersion}, broker group settings '${bed.brokerProfile}'`)
   const rows: Row[] = []
   const args = process.argv.slice(2)
   const option = (name: string): string | undefined => {
@@ -38,8 +38,16 @@ async function main(): Promise<void> {
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
   if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
   const only = args[0]
-  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'group' && only !== 'steady') throw new Error(`unknown part '${only}': use 'throughput', 'failover', 'group' or 'steady'`)
+  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'group' && only !== 'steady' && only !== 'dual-read' && only !== 'dedupe') throw new Error(`unknown part '${only}': use 'throughput', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
   const runs = (part: 'failover' | 'group'): boolean => only === undefined || only === part
+  if (only === undefined || only === 'dedupe') rows.push(...await benchDedupeMemory())
+  if (only === 'dedupe') {
+    printTable(rows)
+    return
+  }
+  const wasUp = bed.isUp()
+  await bed.up()
+  console.log(`bed: Kafka ${bed.kafkaVersion}, broker group settings '${bed.brokerProfile}'`)
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
     for (const bytes of only === undefined || only === 'throughput' ? [100, 1000] : []) {
@@ -47,6 +55,7 @@ async function main(): Promise<void> {
       rows.push(...await benchConsumeThroughput(bytes))
     }
     if (only === undefined || only === 'steady') rows.push(...await benchSteadyState())
+    if (only === undefined || only === 'dual-read') rows.push(...await benchDualRead())
     if (bed.canInjectFaults && (runs('failover') || runs('group'))) {
       if (runs('failover') && settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
       // One broker restart per setting for both parts; their rows are printed part by part.

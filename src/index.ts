@@ -57,19 +57,23 @@ export type { FailoverProducer } from './producer/failover-producer.js'
 export type { FailoverProducerConfig } from './producer/types.js'
 
 // Consumer: instances come from dr.consumer()
-export type { FailoverConsumer, FailoverConsumerStatus } from './consumer/failover-consumer.js'
+export type { FailoverConsumer, FailoverConsumerStatus, FailoverTopicPartitionOffset } from './consumer/failover-consumer.js'
 export type { GroupSplit } from './consumer/group-split.js'
+export type { LaneStatus } from './consumer/lane.js'
+export type { DedupeStatus } from './consumer/delivery-filter.js'
 export type {
   FailoverConsumerConfig,
   CheckpointOptions,
   GroupSplitOptions,
+  DualReadMode,
+  DedupeOptions,
   FailoverRunConfig,
   FailoverSubscribeOptions,
   FailoverEachMessagePayload,
   FailoverEachBatchPayload,
   RecordSource,
 } from './consumer/types.js'
-export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent } from './consumer/events.js'
+export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for tools and the CLI

@@ -24,12 +24,15 @@ export interface ClientContextSetup {
   replicationPolicy: ReplicationPolicy
   /** The client's discovery (health of each cluster, error reports). */
   discovery: () => Discovery
+  /** Name of the provenance header the producers stamp; undefined when provenance is off. */
+  provenanceHeader: string | undefined
 }
 
 /** The {@link FailoverContext} of one client; see the module description. */
 export class ClientContext implements FailoverContext {
   readonly clusters: readonly ClusterConnection[]
   readonly replicationPolicy: ReplicationPolicy
+  readonly provenanceHeader: string | undefined
   private readonly discovery: () => Discovery
   private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
   private readonly participants = new Set<SwitchParticipant>()
@@ -39,6 +42,7 @@ export class ClientContext implements FailoverContext {
     this.clusters = setup.clusters
     this.replicationPolicy = setup.replicationPolicy
     this.discovery = setup.discovery
+    this.provenanceHeader = setup.provenanceHeader
   }
 
   get activeCluster(): string | undefined {

@@ -82,7 +82,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
     this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs)
-    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery })
+    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header })
     contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
       active: () => this.context.activeCluster,

@@ -28,6 +28,8 @@ export interface FailoverContext {
   readonly clusters: readonly ClusterConnection[]
   /** How the replicator names topics on each cluster. */
   readonly replicationPolicy: ReplicationPolicy
+  /** Name of the provenance header the client's producers stamp; undefined when provenance is off. */
+  readonly provenanceHeader: string | undefined
   /** The connection of one cluster (throws for an unknown name). */
   connection(cluster: string): ClusterConnection
   /** The active cluster, if one is known. */

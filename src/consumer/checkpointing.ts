@@ -12,7 +12,7 @@ import type { CheckpointWriterId } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
-import type { CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
+import type { CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
 import { withTimeout } from '../util/timeout.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from './copies.js'
@@ -31,8 +31,8 @@ export interface CheckpointingSetup {
   onWritten: (info: CheckpointWrittenInfo) => void
   /** The `checkpoint:failed` event. */
   onFailed: (info: CheckpointWriteFailedInfo) => void
-  /** Who writes: this instance, and where it delivers (none while it does not deliver). */
-  writer: () => CheckpointWriterId | undefined
+  /** Who writes a position: this instance (and lane), and where it delivers (none while it does not deliver). */
+  writer: (position: CheckpointPosition) => CheckpointWriterId | undefined
   /**
    * Where the consumer delivers: the cluster it is moving to (the active one, unless it follows
    * its group elsewhere) and the one whose session still delivers until the move is done.

@@ -24,20 +24,25 @@ export class CopyFinder {
    * @param ctx - The client's context.
    * @param groupId - The consumer group, for the log.
    * @param logicalTopics - The subscribed logical topics, asked at every call.
+   * @param origins - The origins whose copies are read (the consumer's `origins`, or one origin
+   *   per set of sessions with `dualRead: 'direct'`); undefined: every origin.
    */
-  constructor(private readonly ctx: FailoverContext, private readonly groupId: string, private readonly logicalTopics: () => readonly string[]) {}
+  constructor(private readonly ctx: FailoverContext, private readonly groupId: string, private readonly logicalTopics: () => readonly string[], private readonly origins?: readonly string[]) {}
 
   /**
-   * The physical copies of the subscribed logical topics that exist on `cluster`. A logical topic
-   * with no copy there at all keeps its local name, so kafkajs reports (or auto-creates) it as it
-   * would without kafkajs-dr. Copies that appear later are found by {@link CopyFinder.checkForNew}.
+   * The physical copies of the subscribed logical topics, of the origins read, that exist on
+   * `cluster`. A logical topic with no such copy there keeps the name of its first wanted copy,
+   * so kafkajs reports (or auto-creates) it as it would without kafkajs-dr; copies that appear
+   * later are found by {@link CopyFinder.checkForNew}.
    */
   async physicalTopics(cluster: string): Promise<string[]> {
     const admin = await this.ctx.connection(cluster).admin(CLUSTER_CALL_TIMEOUT_MS)
     const existing = new Set(await withTimeout(admin.listTopics(), CLUSTER_CALL_TIMEOUT_MS, `listing topics of '${cluster}'`, { cluster }))
+    const { replicationPolicy: policy } = this.ctx
     const names = this.ctx.clusters.map((c) => c.name)
     return this.logicalTopics().flatMap((logical) => {
-      const copies = this.ctx.replicationPolicy.physicalTopicsFor(logical, cluster, names)
+      const copies = policy.physicalTopicsFor(logical, cluster, names)
+        .filter((t) => this.origins === undefined || this.origins.includes(policy.parse(t, cluster).originCluster))
       const present = copies.filter((t) => existing.has(t))
       return present.length > 0 ? present : copies.slice(0, 1)
     })

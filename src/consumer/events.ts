@@ -9,6 +9,8 @@ export interface ConsumerMovedEvent {
   timestamp: number
   /** Consumer group. */
   group: string
+  /** With `dualRead: 'direct'`: the origin whose sessions these are (each origin's move on its own); otherwise absent. */
+  origin?: string
   /** The cluster the consumer left (undefined when it had no session). */
   from: string | undefined
   /** The cluster the consumer now runs on. */
@@ -37,6 +39,8 @@ export interface ConsumerMoveFailedEvent {
   timestamp: number
   /** Consumer group. */
   group: string
+  /** With `dualRead: 'direct'`: the origin whose sessions these are (each origin's move on its own); otherwise absent. */
+  origin?: string
   /** The cluster the consumer was moving to. */
   to: string
   /** 1 for the first attempt of a move, and so on. */
@@ -101,6 +105,8 @@ export interface ConsumerSessionCrashedEvent {
   timestamp: number
   /** Consumer group. */
   group: string
+  /** With `dualRead: 'direct'`: the origin whose sessions these are (each origin's move on its own); otherwise absent. */
+  origin?: string
   /** The cluster of the session. */
   cluster: string
   /** Whether the session delivered records (otherwise a standby). */
@@ -122,6 +128,8 @@ export interface ConsumerSplitEvent extends GroupSplit {
   timestamp: number
   /** Consumer group. */
   group: string
+  /** With `dualRead: 'direct'`: the origin whose sessions these are (each origin's move on its own); otherwise absent. */
+  origin?: string
 }
 
 /**
@@ -134,12 +142,33 @@ export interface ConsumerSplitEndedEvent {
   timestamp: number
   /** Consumer group. */
   group: string
+  /** With `dualRead: 'direct'`: the origin whose sessions these are (each origin's move on its own); otherwise absent. */
+  origin?: string
   /** When the split was first seen (ms since epoch). */
   since: number
   /** How long it lasted as this instance saw it, in ms (a checkpoint of the others needs up to `freshMs` to age out). */
   durationMs: number
   /** The cluster this instance delivers on now; undefined when it stopped. */
   cluster: string | undefined
+}
+
+/**
+ * Payload of `consumer:deduplicated`: records of one batch were not delivered, being copies of
+ * records this consumer had delivered already (see `DedupeOptions`).
+ */
+export interface ConsumerDeduplicatedEvent {
+  /** When the batch was handled (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster read. */
+  cluster: string
+  /** The physical topic read. */
+  topic: string
+  /** Partition. */
+  partition: number
+  /** Records dropped from this batch. */
+  count: number
 }
 
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
@@ -180,6 +209,8 @@ export interface FailoverConsumerEvents {
   'consumer:split': (event: ConsumerSplitEvent) => void
   /** The split seen by `consumer:split` is over. */
   'consumer:split-ended': (event: ConsumerSplitEndedEvent) => void
+  /** Records already delivered were dropped by `dedupe` (once per batch with any). */
+  'consumer:deduplicated': (event: ConsumerDeduplicatedEvent) => void
   /** `disconnect()` finished: how long it took and whether the last checkpoints were written. */
   'consumer:disconnected': (event: ConsumerDisconnectedEvent) => void
 }

@@ -20,20 +20,21 @@
  * them are in `switching.ts`, the checkpoints in `checkpointing.ts`, the physical copies in
  * `copies.ts`, where a switch starts reading in `positioning.ts`.
  */
-import type { Consumer } from 'kafkajs'
+import type { Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors.js'
+import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { Checkpointing } from './checkpointing.js'
-import { CopyFinder } from './copies.js'
+import { DeliveryFilter, type DedupeStatus } from './delivery-filter.js'
 import type { FailoverConsumerEvents } from './events.js'
-import { SplitWatch, type GroupSplit } from './group-split.js'
+import type { GroupSplit } from './group-split.js'
+import { Lane, type LaneStatus } from './lane.js'
 import { Positioner } from './positioning.js'
 import { validateConsumerConfig, validateRunConfig, validateSubscription, type ValidConsumerOptions } from './options.js'
 import type { ConsumerSession, InstrumentationListener } from './session.js'
-import { Switching } from './switching.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 /**
@@ -59,10 +60,24 @@ export interface FailoverConsumerStatus {
    * The cluster this instance delivers on (or is moving to) to be with the rest of its group,
    * instead of the active cluster: after a split (see `GroupSplitOptions`), or at a start whose
    * group join is held (see `consumer:moved` with `reason: 'group'`); undefined otherwise.
+   * With `dualRead: 'direct'`, of the records of the active cluster's origin (see `reading`).
    */
   followingGroupTo: string | undefined
-  /** The group's split across clusters as this instance sees it, if any. */
+  /** The group's split across clusters as this instance sees it, if any (as `followingGroupTo`). */
   split: GroupSplit | undefined
+  /**
+   * Where the records of each origin are read: one entry for every origin read on the active
+   * cluster (`dualRead: 'replicas'`), or one per origin (`dualRead: 'direct'`).
+   */
+  reading: LaneStatus[]
+  /** De-duplication counters; undefined when `dedupe` is off. */
+  dedupe: DedupeStatus | undefined
+}
+
+/** An offset to commit, as kafkajs takes it, with the cluster to commit it on when a physical topic is read on two (`dualRead: 'direct'`). */
+export type FailoverTopicPartitionOffset = TopicPartitionOffsetAndMetadata & {
+  /** The cluster whose group gets the commit (the payload's `cluster`); needed only when the topic is read on two clusters at once. */
+  cluster?: string
 }
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
@@ -80,12 +95,13 @@ export class FailoverConsumer {
   private readonly checkpoints: Checkpointing
   private readonly positioner: Positioner
   private readonly listeners: InstrumentationListener[] = []
-  /** The sessions on every cluster and the moves between them. */
-  private readonly switching: Switching
+  /** One lane (its sessions and the moves between them) per origin read directly, or one for all. */
+  private readonly lanes: Lane[]
+  /** Provenance reading, origin filtering and dedupe, shared by every session; undefined with provenance off. */
+  private readonly filter: DeliveryFilter | undefined
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined
   /** This instance's id in its checkpoints: how the group's instances tell one another apart. */
   private readonly instance = randomBytes(6).toString('base64url')
-  private readonly splitWatch: SplitWatch
   private splitTimer: ReturnType<typeof setInterval> | undefined
   private subscription: FailoverSubscribeOptions | undefined
   private state: 'new' | 'connected' | 'running' | 'closed' = 'new'
@@ -94,21 +110,24 @@ export class FailoverConsumer {
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
   constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
-    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy })
+    const clusters = ctx.clusters.map((c) => c.name)
+    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy, clusters, provenance: ctx.provenanceHeader !== undefined })
     this.groupId = this.options.groupId
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
+    const { origins, dualRead, dedupe } = this.options
+    if (ctx.provenanceHeader !== undefined) {
+      // Identity naming cannot tell origins by topic: the header tells them.
+      const byHeader = ctx.replicationPolicy.name === 'identity' && origins.length < clusters.length
+      this.filter = new DeliveryFilter({ header: ctx.provenanceHeader, ...(byHeader ? { origins } : {}), ...(dedupe ? { dedupe } : {}) })
+    }
     this.checkpoints = new Checkpointing({
       ctx,
       options: this.options,
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
-      writer: () => {
-        const deliveringOn = this.cluster
-        const chose = this.ctx.activeCluster
-        return deliveringOn === undefined || chose === undefined ? undefined : { instance: this.instance, deliveringOn, chose }
-      },
-      deliveringTo: () => [this.switching.target, this.switching.current?.cluster],
+      writer: (position) => this.laneOf(position).writerId(),
+      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.current?.cluster]),
     })
     this.positioner = new Positioner({
       ctx,
@@ -124,20 +143,20 @@ export class FailoverConsumer {
         }
       },
     })
-    this.switching = new Switching({
+    const homes = dualRead === 'direct' ? origins : [undefined]
+    this.lanes = homes.map((home) => new Lane({
       ctx,
       options: this.options,
-      copies: new CopyFinder(ctx, this.groupId, () => this.subscription?.topics ?? []),
+      home,
+      instance: this.instance,
+      checkpoints: this.checkpoints,
       positioner: this.positioner,
-      positionsOn: (cluster) => this.checkpoints.positionsOn(cluster),
+      filter: this.filter,
+      logicalTopics: () => this.subscription?.topics ?? [],
       listeners: this.listeners,
       isRunning: () => this.state === 'running',
-      groupDeliversOn: () => this.splitWatch.othersDeliverOn,
-      onMoved: (event) => this.emitter.emit('consumer:moved', event),
-      onMoveFailed: (event) => this.emitter.emit('consumer:move-failed', event),
-      onSessionCrashed: (event) => this.emitter.emit('consumer:session-crashed', event),
-    })
-    this.splitWatch = this.createSplitWatch()
+      emitter: this.emitter,
+    }))
     this.events = CONSUMER_EVENTS
   }
 
@@ -164,8 +183,8 @@ export class FailoverConsumer {
     for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
       this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
-      this.ctx.onClusterUp((cluster) => this.switching.ensureStandby(cluster)),
-      this.ctx.onClusterDown((cluster) => this.switching.onClusterDown(cluster)),
+      this.ctx.onClusterUp((cluster) => { for (const lane of this.lanes) lane.onClusterUp(cluster) }),
+      this.ctx.onClusterDown((cluster) => { for (const lane of this.lanes) lane.onClusterDown(cluster) }),
     )
     this.state = 'connected'
   }
@@ -182,7 +201,8 @@ export class FailoverConsumer {
    * join, which may wait for the group's dead members to time out on a cluster that came back); its
    * partitions are positioned at the join: at the group's checkpoints translated onto the
    * cluster where they are newer than the group's commit there, else where kafkajs would start.
-   * A failed `run()` leaves the consumer able to `run()` again.
+   * A failed `run()` leaves the consumer able to `run()` again. With `dualRead: 'direct'` every
+   * origin starts on its own cluster when that cluster is up, on the active cluster otherwise.
    *
    * Checkpoints follow what kafkajs commits for the group, never more: with `autoCommit` (the
    * default) the position after each processed record (each resolved offset with `eachBatch`);
@@ -196,21 +216,21 @@ export class FailoverConsumer {
     if (!this.subscription) throw new InvalidOptionError('subscribe', 'Call subscribe() before run()')
     validateRunConfig(config)
     this.state = 'running'
-    this.switching.prepare({ subscription: this.subscription, run: config })
+    for (const lane of this.lanes) lane.prepare({ subscription: this.subscription, run: config })
     try {
       const active = await this.ctx.waitForActive(30_000)
       await this.checkpoints.prepareCluster(active)
-      await this.switching.start(active)
+      await Promise.all(this.lanes.map((lane) => lane.start(active)))
     } catch (error) {
-      await this.switching.stopAll()
+      await Promise.all(this.lanes.map((lane) => lane.switching.stopAll()))
       if (this.state === 'running') this.state = 'connected'
       throw asKafkaDRError(error, `Running the consumer of '${this.groupId}' failed`, { group: this.groupId })
     }
     // stop() or disconnect() during the start: its session is already gone (see Switching).
     if (this.state !== 'running') throw new NotConnectedError(`FailoverConsumer (${this.state === 'closed' ? 'disconnected' : 'stopped'} while starting to run)`)
-    for (const c of this.ctx.clusters) this.switching.ensureStandby(c.name)
+    for (const lane of this.lanes) for (const c of this.ctx.clusters) void lane.switching.ensureStandby(c.name)
     const checkCopies = this.newCopyCheckIntervalMs > 0
-    this.maintenanceTimer = setInterval(() => this.switching.maintain(checkCopies), checkCopies ? this.newCopyCheckIntervalMs : 5000).unref()
+    this.maintenanceTimer = setInterval(() => { for (const lane of this.lanes) lane.switching.maintain(checkCopies) }, checkCopies ? this.newCopyCheckIntervalMs : 5000).unref()
     this.splitTimer = setInterval(() => this.checkSplit(), SPLIT_CHECK_INTERVAL_MS).unref()
   }
 
@@ -219,7 +239,7 @@ export class FailoverConsumer {
     if (this.state !== 'running') return
     this.state = 'connected'
     this.stopTimers()
-    await this.switching.stopAll()
+    await Promise.all(this.lanes.map((lane) => lane.switching.stopAll()))
   }
 
   /**
@@ -241,57 +261,78 @@ export class FailoverConsumer {
     for (const remove of this.unsubscribe.splice(0)) remove()
     // stopAll() fences every session synchronously, before the checkpoints collect the last positions.
     const [, finalCheckpoint] = await Promise.all([
-      this.switching.stopAll(this.teardownTimeoutMs),
+      Promise.all(this.lanes.map((lane) => lane.switching.stopAll(this.teardownTimeoutMs))),
       this.checkpoints.close(this.teardownTimeoutMs),
     ])
     this.emitter.emit('consumer:disconnected', { timestamp: Date.now(), group: this.groupId, durationMs: Date.now() - started, finalCheckpoint })
   }
 
   /**
-   * Commits offsets on the active cluster (physical topics, as in the payload's `physicalTopic`).
-   * With `autoCommit: false` these commits are what gets checkpointed.
+   * Commits offsets of physical topics (as in the payload's `physicalTopic`) to the group on the
+   * cluster that delivers them. With `autoCommit: false` these commits are what gets
+   * checkpointed. With `dualRead: 'direct'` a physical topic may be read on two clusters at once
+   * (`orders` on dc1 and on dc2): give each offset the payload's `cluster` then.
+   *
+   * @throws `NotConnectedError` when nothing delivers the topic; `InvalidOptionError` when the
+   * cluster is needed and missing.
    */
-  commitOffsets(...args: Parameters<Consumer['commitOffsets']>): ReturnType<Consumer['commitOffsets']> {
-    const session = this.current()
-    return session.commitOffsets(...args).catch((error: unknown) => { throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
+  async commitOffsets(offsets: FailoverTopicPartitionOffset[]): Promise<void> {
+    const bySession = new Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]>()
+    for (const { cluster, ...offset } of offsets) {
+      const session = this.sessionFor(offset.topic, cluster)
+      bySession.set(session, [...(bySession.get(session) ?? []), offset])
+    }
+    await Promise.all([...bySession].map(([session, list]) => session.commitOffsets(list).catch((error: unknown) => {
+      throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
+    })))
   }
 
-  /** Seeks a partition of a physical topic on the active cluster. */
-  seek(...args: Parameters<Consumer['seek']>): void {
-    const session = this.current()
-    this.wrapSync(session, 'Seeking', () => session.consumer.seek(...args))
+  /** Seeks a partition of a physical topic where it is delivered (give `cluster` when it is read on two; see {@link commitOffsets}). */
+  seek(offset: Parameters<Consumer['seek']>[0] & { cluster?: string }): void {
+    const { cluster, ...target } = offset
+    const session = this.sessionFor(target.topic, cluster)
+    this.wrapSync(session, 'Seeking', () => session.consumer.seek(target))
   }
 
-  /** Pauses physical topics (partitions) on the active cluster. Pauses do not survive a switch. */
+  /** Pauses physical topics (partitions) on every cluster that delivers them. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    const session = this.current()
-    this.wrapSync(session, 'Pausing', () => session.pause(...args))
+    for (const [session, topics] of this.sessionsDelivering(args[0])) this.wrapSync(session, 'Pausing', () => session.pause(topics))
   }
 
-  /** Resumes paused physical topics (partitions) on the active cluster. */
+  /** Resumes paused physical topics (partitions) on every cluster that delivers them. */
   resume(...args: Parameters<Consumer['resume']>): void {
-    const session = this.current()
-    this.wrapSync(session, 'Resuming', () => session.resume(...args))
+    for (const [session, topics] of this.sessionsDelivering(args[0])) this.wrapSync(session, 'Resuming', () => session.resume(topics))
   }
 
-  /** Describes the group on the active cluster. */
+  /** Describes the group on the cluster the consumer delivers from (see {@link cluster}). */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    const session = this.current()
+    const session = this.primary().switching.current
+    if (!session?.isActive) return Promise.reject(new NotConnectedError('FailoverConsumer (not running on any cluster right now)'))
     return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
 
   /**
    * The cluster the consumer runs on now: undefined while it is not running, or while its move to
-   * the active cluster is failing (and being retried).
+   * the active cluster is failing (and being retried). With `dualRead: 'direct'`, where the
+   * records of the active cluster's origin are read (`status().reading` tells every origin's).
    */
   get cluster(): string | undefined {
-    const session = this.switching.current
-    return session?.isActive && !session.isFailing ? session.cluster : undefined
+    return this.primary().cluster
   }
 
   /** What the consumer is doing: where it delivers, and whether its group is split across clusters. */
   status(): FailoverConsumerStatus {
-    return { group: this.groupId, instance: this.instance, state: this.state, cluster: this.cluster, followingGroupTo: this.switching.followed, split: this.splitWatch.current }
+    const primary = this.primary().status()
+    return {
+      group: this.groupId,
+      instance: this.instance,
+      state: this.state,
+      cluster: primary.cluster,
+      followingGroupTo: primary.followingGroupTo,
+      split: primary.split,
+      reading: this.lanes.map((lane) => lane.status()),
+      dedupe: this.filter?.status(),
+    }
   }
 
   /**
@@ -308,7 +349,7 @@ export class FailoverConsumer {
     }
     const entry: InstrumentationListener = [event as InstrumentationListener[0], listener]
     this.listeners.push(entry)
-    const removers = [...this.switching.all()].map((s) => s.consumer.on(entry[0], listener))
+    const removers = this.lanes.flatMap((lane) => [...lane.switching.all()].map((s) => s.consumer.on(entry[0], listener)))
     return () => {
       this.listeners.splice(this.listeners.indexOf(entry), 1)
       for (const remove of removers) remove()
@@ -316,48 +357,66 @@ export class FailoverConsumer {
   }
 
   /** At a switch of the active cluster, delivery moves there (once the consumer runs). */
-  private onSwitch(change: ActiveChange): Promise<void> {
-    if (this.state !== 'running' || change.from === undefined) return Promise.resolve()
-    this.splitWatch.forgetFollow()
-    return this.switching.onActiveChange(change.to)
+  private async onSwitch(change: ActiveChange): Promise<void> {
+    if (this.state !== 'running' || change.from === undefined) return
+    await Promise.all(this.lanes.map((lane) => lane.onActiveChange()))
   }
 
-  private createSplitWatch(): SplitWatch {
-    const { groupSplit, checkpoint } = this.options
-    // Cluster priority, then name: the same order on every instance (`local` differs between them).
-    const order = [...this.ctx.clusters].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)).map((c) => c.name)
-    return new SplitWatch({
-      instance: this.instance,
-      yieldAfterMs: groupSplit.yield ? groupSplit.yieldAfterMs : undefined,
-      // A writer with steady traffic writes every checkpoint interval; a few missed ones are not a departure.
-      freshMs: Math.max(5000, 5 * checkpoint.intervalMs),
-      rank: (cluster) => order.indexOf(cluster),
-      isUp: (cluster) => this.ctx.healthOf(cluster) === 'up',
-      onSplit: (split) => this.emitter.emit('consumer:split', { timestamp: split.since, group: this.groupId, ...split }),
-      onSplitEnded: (split, now, cluster) => this.emitter.emit('consumer:split-ended', { timestamp: now, group: this.groupId, since: split.since, durationMs: now - split.since, cluster }),
-    })
-  }
-
-  /** Looks for a split of the group (see `group-split.ts`) and follows the group or comes back when the watch says so. */
+  /** Looks for a split of each lane across the group (see `group-split.ts`). */
   private checkSplit(): void {
     if (this.state !== 'running') return
     const now = Date.now()
-    const since = now - 60_000
-    const writers = this.ctx.clusters.flatMap((c) => this.checkpoints.viewOf(c.name).writersSince(this.groupId, since))
-    // A session that has not joined its group delivers nothing yet: it is not a side of a split.
-    const session = this.switching.current
-    const delivering = session?.hasJoined ? this.cluster : undefined
-    const decision = this.splitWatch.tick({ now, delivering, chosen: this.ctx.activeCluster, following: this.switching.followed, writers })
-    if (decision === undefined) return
-    // A failed move is reported by consumer:move-failed and retried by the move itself.
-    if ('follow' in decision) void this.switching.follow(decision.follow).catch(() => {})
-    else void this.switching.unfollow().catch(() => {})
+    for (const lane of this.lanes) lane.checkSplit(now)
   }
 
   private stopTimers(): void {
     clearInterval(this.maintenanceTimer)
     clearInterval(this.splitTimer)
-    this.splitWatch.clear(Date.now())
+    const now = Date.now()
+    for (const lane of this.lanes) lane.clearSplit(now)
+  }
+
+  /** The lane that reads a checkpointed position's copy (by its origin). */
+  private laneOf(position: CheckpointPosition): Lane {
+    if (this.lanes.length === 1) return this.lanes[0]!
+    const origin = this.ctx.replicationPolicy.parse(position.topic, position.cluster).originCluster
+    return this.lanes.find((lane) => lane.home === origin) ?? this.lanes[0]!
+  }
+
+  /** The lane `cluster`, `describeGroup` and the top of `status()` speak for: the active cluster's origin with `dualRead: 'direct'`. */
+  private primary(): Lane {
+    return this.lanes.find((lane) => lane.home === this.ctx.activeCluster) ?? this.lanes[0]!
+  }
+
+  /** The delivering session that reads `topic` (on `cluster` when given). */
+  private sessionFor(topic: string, cluster: string | undefined): ConsumerSession {
+    const delivering = this.deliveringSessions()
+    if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
+    // One lane: its session, as kafkajs' own consumer (kafkajs reports a topic it does not read).
+    if (this.lanes.length === 1 && cluster === undefined) return delivering[0]!
+    const matching = delivering.filter((s) => (cluster === undefined || s.cluster === cluster) && s.topics.includes(topic))
+    if (matching.length === 1) return matching[0]!
+    if (matching.length === 0) throw new NotConnectedError(`FailoverConsumer (no session delivers '${topic}'${cluster === undefined ? '' : ` on '${cluster}'`} right now)`)
+    throw new InvalidOptionError('cluster', `'${topic}' is read on ${matching.map((s) => `'${s.cluster}'`).join(' and ')}: give the payload's \`cluster\` with the offset`)
+  }
+
+  /** The delivering sessions that read each of `topics`, with the topics each gets (a pause or resume). */
+  private sessionsDelivering(topics: Parameters<Consumer['pause']>[0]): Map<ConsumerSession, Parameters<Consumer['pause']>[0]> {
+    const delivering = this.deliveringSessions()
+    if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
+    const bySession = new Map<ConsumerSession, Parameters<Consumer['pause']>[0]>()
+    if (this.lanes.length === 1) return bySession.set(delivering[0]!, topics)
+    for (const entry of topics) {
+      for (const session of delivering.filter((s) => s.topics.includes(entry.topic))) bySession.set(session, [...(bySession.get(session) ?? []), entry])
+    }
+    return bySession
+  }
+
+  private deliveringSessions(): ConsumerSession[] {
+    return this.lanes.flatMap((lane) => {
+      const session = lane.switching.current
+      return session?.isActive ? [session] : []
+    })
   }
 
   /** Runs a synchronous kafkajs call on `session`, its error wrapped. */
@@ -369,14 +428,7 @@ export class FailoverConsumer {
     }
   }
 
-  private current(): ConsumerSession {
-    const session = this.switching.current
-    if (!session?.isActive) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    return session
-  }
-
   private assertState(expected: 'connected', what: string): void {
     if (this.state !== expected) throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
   }
 }
-

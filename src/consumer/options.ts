@@ -13,9 +13,9 @@ import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/transla
 import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { definedOnly, expectMaxInFlightRequests, expectRetryOptions } from '../util/kafkajs-options.js'
-import { expectBoolean, expectInt, expectList, expectObject, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
+import { expectBoolean, expectInt, expectList, expectObject, expectOneOf, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
 import { InvalidOptionError } from '../errors.js'
-import type { CheckpointOptions, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, GroupSplitOptions } from './types.js'
+import type { CheckpointOptions, DedupeOptions, DualReadMode, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, GroupSplitOptions } from './types.js'
 
 /** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */
 const KAFKAJS_KEYS = [
@@ -27,11 +27,13 @@ const KAFKAJS_KEYS = [
 /** kafkajs-dr's own keys. */
 const OWN_KEYS = [
   'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs', 'groupSplit',
+  'origins', 'dualRead', 'dedupe',
 ] as const satisfies ReadonlyArray<keyof FailoverConsumerConfig>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
 const CHECKPOINT_KEYS = ['topic', 'intervalMs', 'writeToAllClusters'] as const satisfies ReadonlyArray<keyof CheckpointOptions>
 const GROUP_SPLIT_KEYS = ['yield', 'yieldAfterMs'] as const satisfies ReadonlyArray<keyof GroupSplitOptions>
+const DEDUPE_KEYS = ['windowSize', 'maxProducers'] as const satisfies ReadonlyArray<keyof DedupeOptions>
 
 // The build fails when an option is added to a config type but not to the lists above (it would
 // otherwise be rejected as unknown at run time): the default must satisfy the constraint `never`.
@@ -39,6 +41,7 @@ type Unlisted =
   | Exclude<keyof FailoverConsumerConfig, (typeof KAFKAJS_KEYS)[number] | (typeof OWN_KEYS)[number]>
   | Exclude<keyof CheckpointOptions, (typeof CHECKPOINT_KEYS)[number]>
   | Exclude<keyof GroupSplitOptions, (typeof GROUP_SPLIT_KEYS)[number]>
+  | Exclude<keyof DedupeOptions, (typeof DEDUPE_KEYS)[number]>
 type EveryOptionListed<Missing extends never = Unlisted> = Missing
 
 // kafkajs' own defaults, needed to check heartbeatInterval < sessionTimeout when only one is given.
@@ -52,6 +55,10 @@ const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
 export interface ConsumerOptionsContext {
   /** How topics are named on each cluster: the client's `replicationPolicy`. */
   replicationPolicy: ReplicationPolicy
+  /** The client's cluster names. */
+  clusters: readonly string[]
+  /** Whether the client's producers stamp the provenance header (the client's `provenance` is not `false`). */
+  provenance: boolean
 }
 
 /** A consumer's checkpointing after defaults and validation. */
@@ -121,6 +128,20 @@ export interface ValidConsumerOptions {
   teardownTimeoutMs: number
   /** What the instance does when its group is split across clusters. */
   groupSplit: Required<GroupSplitOptions>
+  /**
+   * The origins read, in the client's cluster order; every cluster for `'all'`.
+   *
+   * @default every cluster
+   */
+  origins: string[]
+  /**
+   * Where records of other origins are read.
+   *
+   * @default 'replicas'
+   */
+  dualRead: DualReadMode
+  /** De-duplication by provenance id; undefined when off. */
+  dedupe: Required<DedupeOptions> | undefined
 }
 
 /**
@@ -163,7 +184,49 @@ export function validateConsumerConfig(config: unknown, context: ConsumerOptions
     newCopyCheckIntervalMs: expectInt(c.newCopyCheckIntervalMs, 'consumer.newCopyCheckIntervalMs', 5000, { min: 0, max: MAX_TIMER_MS }),
     teardownTimeoutMs: expectInt(c.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1, max: MAX_TIMER_MS }),
     groupSplit: groupSplitOptions(c.groupSplit),
+    ...dualReadOptions(c, context),
   }
+}
+
+/** `origins`, `dualRead` and `dedupe`, checked against the client's clusters, naming and provenance. */
+function dualReadOptions(c: Record<string, unknown>, context: ConsumerOptionsContext): Pick<ValidConsumerOptions, 'origins' | 'dualRead' | 'dedupe'> {
+  let origins = [...context.clusters]
+  if (c.origins !== undefined && c.origins !== 'all') {
+    const list = expectList(c.origins, 'consumer.origins', "cluster names (or the string 'all')", { nonEmpty: true })
+    list.forEach((o, i) => {
+      const name = expectString(o, `consumer.origins[${i}]`)
+      if (!context.clusters.includes(name)) invalid(`consumer.origins[${i}]`, `one of the client's clusters (${context.clusters.join(', ')})`, name)
+    })
+    origins = context.clusters.filter((name) => list.includes(name))
+  }
+  const dualRead = expectOneOf(c.dualRead, 'consumer.dualRead', ['replicas', 'direct'] as const, 'replicas')
+  if (dualRead === 'direct') {
+    if (context.replicationPolicy.name === 'identity') {
+      invalid('consumer.dualRead', "'replicas' with identity topic naming", dualRead,
+        'with the same topic name on every cluster, a cluster\'s topic holds every origin\'s records, so no origin can be read from its own cluster alone')
+    }
+    if (c.partitionAssigners !== undefined) {
+      invalid('consumer.partitionAssigners', "not set with dualRead 'direct'", '(given)',
+        'each origin is read by its own member in the group, and only kafkajs-dr\'s assigner gives each member the topics it subscribed to')
+    }
+  }
+  let dedupe: Required<DedupeOptions> | undefined
+  // Identity naming lets a record come back to the cluster it was written in through a replica
+  // (a replicator running both ways): dedupe is on by default there, when there is provenance.
+  const identity = context.replicationPolicy.name === 'identity'
+  const wanted = c.dedupe ?? (identity && context.provenance)
+  if (wanted !== false) {
+    const d = wanted === true ? {} : expectObject(wanted, 'consumer.dedupe', DEDUPE_KEYS)
+    if (!context.provenance) {
+      invalid('consumer.dedupe', 'off while the client\'s provenance is off', wanted,
+        'dedupe drops records by their provenance id, which producers stamp only with provenance on: remove `provenance: false` from the client, or turn dedupe off')
+    }
+    dedupe = {
+      windowSize: expectInt(d.windowSize, 'consumer.dedupe.windowSize', 1_048_576, { min: 1 }),
+      maxProducers: expectInt(d.maxProducers, 'consumer.dedupe.maxProducers', 1000, { min: 1 }),
+    }
+  }
+  return { origins, dualRead, dedupe }
 }
 
 function groupSplitOptions(value: unknown): Required<GroupSplitOptions> {

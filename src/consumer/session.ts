@@ -12,14 +12,17 @@
  * Deactivating a session makes it a standby again; stopping it ends it. After either, no handler
  * call comes from it, even when its cluster wakes up from a hang and kafkajs carries on.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
+import kafkajs from 'kafkajs'
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly } from '../cluster/index.js'
 import { SessionFencedError, TimeoutError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
+import { subscriptionAssigner } from './subscription-assigner.js'
 import { delay } from '../util/timeout.js'
 import type { PositionReason } from './positioning.js'
+import type { DeliveryFilter, RecordProvenance } from './delivery-filter.js'
 import { markDelivered, markProcessed, type ProcessedPositions } from './positions.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { FailoverRunConfig } from './types.js'
@@ -69,6 +72,13 @@ export interface SessionSetup {
   onGaveUp: (error: unknown, byApplication: boolean) => void
   /** Disconnects the kafkajs consumer, bounded (see `ClusterConnection.teardown`). */
   teardown: (client: Consumer, timeoutMs: number) => Promise<unknown>
+  /**
+   * Reads each record's provenance (its origin) and skips the records the consumer does not
+   * deliver (see `DeliveryFilter`); shared by every session. Undefined when provenance is off.
+   */
+  filter?: DeliveryFilter
+  /** Records of one batch were dropped as copies of records delivered already. */
+  onDeduplicated?: (topic: string, partition: number, count: number) => void
 }
 
 /** Upper bound of the back-off between attempts to position an assignment, in ms. */
@@ -126,6 +136,9 @@ export class ConsumerSession {
     // (fetch.max.wait.ms); kafkajs' own is 5 s. A value the application set is kept.
     this.consumer = setup.kafka.consumer({
       maxWaitTimeInMs: 500,
+      // Members of one group may subscribe to different topics (see subscription-assigner.ts);
+      // kafkajs' round robin stays as the fallback protocol for members that offer only it.
+      partitionAssigners: [subscriptionAssigner, kafkajs.PartitionAssigners.roundRobin],
       ...kafkajsConfig,
       // kafkajs' own default retry, or the application's, except that a stopped session is never
       // restarted: a disconnect that timed out on a dead cluster must not leave a consumer that
@@ -374,14 +387,28 @@ export class ConsumerSession {
         this.pause([{ topic: physicalTopic, partitions: [partition] }])
         return () => this.resume([{ topic: physicalTopic, partitions: [partition] }])
       }
+      const { filter } = this.setup
       let housekeepingAt = Date.now() + HOUSEKEEPING_MS
+      let duplicates = 0
       for (const message of batch.messages) {
         // A deactivated or stopped session ends the batch quietly: its partitions are paused (or
         // the consumer is leaving), so nothing is fetched again; an error would restart kafkajs.
         if (!isRunning() || isStale() || !this.isActive) break
         // Manual commits: noted before the handler, which may commit this very record's next offset.
         if (!autoCommit) markDelivered(slot, message, Date.now())
-        await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster })
+        const record = filter?.read(message.headers, originCluster)
+        const skip = record === undefined ? undefined : filter!.skips(record)
+        if (skip === 'duplicate') duplicates++
+        // A skipped record counts as processed: its offset is resolved and checkpointed.
+        if (skip === undefined) {
+          try {
+            await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster: record?.origin ?? originCluster })
+          } catch (error) {
+            if (record !== undefined) filter!.released(record)
+            throw error
+          }
+          if (record !== undefined) filter!.delivered(record)
+        }
         const now = Date.now()
         if (autoCommit) markProcessed(slot, message, now)
         resolveOffset(message.offset)
@@ -397,6 +424,7 @@ export class ConsumerSession {
           pausesSeen = this.pauses // another partition's pause: look again only after the next one
         }
       }
+      if (duplicates > 0) this.setup.onDeduplicated?.(physicalTopic, partition, duplicates)
     }
   }
 
@@ -426,25 +454,74 @@ export class ConsumerSession {
         cursor = index
         markProcessed(slot, batch.messages[index]!, Date.now())
       }
-      await handler({
-        ...payload,
-        // A handler still in its batch when the session stops delivering learns it here (and from
-        // isRunning): what it resolves from then on is neither committed nor checkpointed.
-        isRunning: () => payload.isRunning() && this.isActive,
-        resolveOffset: (offset: string) => {
-          // Thrown into kafkajs by a fenced session, so that it neither processes nor commits further records.
-          if (!this.isActive) throw new SessionFencedError(this.cluster)
-          payload.resolveOffset(offset)
-          if (!manual) record(offset)
-        },
-        commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary,
-        logicalTopic: topic,
-        physicalTopic: batch.topic,
-        cluster: this.cluster,
-        originCluster,
-      })
-      const last = batch.messages.at(-1)
-      if (autoResolve && last && this.isActive && !manual) markProcessed(slot, last, Date.now())
+      const handedOver = this.filterBatch(batch)
+      try {
+        await handler({
+          ...payload,
+          batch: handedOver?.batch ?? batch,
+          // A handler still in its batch when the session stops delivering learns it here (and from
+          // isRunning): what it resolves from then on is neither committed nor checkpointed.
+          isRunning: () => payload.isRunning() && this.isActive,
+          resolveOffset: (offset: string) => {
+            // Thrown into kafkajs by a fenced session, so that it neither processes nor commits further records.
+            if (!this.isActive) throw new SessionFencedError(this.cluster)
+            payload.resolveOffset(offset)
+            if (!manual) record(offset)
+            handedOver?.resolvedUpTo(offset)
+          },
+          commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary,
+          logicalTopic: topic,
+          physicalTopic: batch.topic,
+          cluster: this.cluster,
+          originCluster,
+        })
+        const last = batch.messages.at(-1)
+        if (autoResolve && last && this.isActive && !manual) markProcessed(slot, last, Date.now())
+        if (autoResolve && last && this.isActive) handedOver?.resolvedUpTo(last.offset)
+      } finally {
+        handedOver?.releaseUnresolved()
+      }
+    }
+  }
+
+  /**
+   * The batch as the handler sees it when provenance is read: without the records the filter
+   * skips (an object over kafkajs' batch, so that `lastOffset()` still covers the skipped ones).
+   * A handed-over record counts as delivered once its offset is resolved; those not resolved when
+   * the handler is done are released (kafkajs fetches them again). Undefined when nothing is
+   * filtered.
+   */
+  private filterBatch(batch: Batch): { batch: Batch, resolvedUpTo: (offset: string) => void, releaseUnresolved: () => void } | undefined {
+    const { filter } = this.setup
+    if (filter === undefined || !filter.filters) return undefined
+    const topicOrigin = this.source(batch.topic).originCluster
+    const messages: KafkaMessage[] = []
+    const records: RecordProvenance[] = []
+    let duplicates = 0
+    for (const message of batch.messages) {
+      const record = filter.read(message.headers, topicOrigin)
+      const skip = filter.skips(record)
+      if (skip === 'duplicate') duplicates++
+      if (skip !== undefined) continue
+      messages.push(message)
+      records.push(record)
+    }
+    if (duplicates > 0) this.setup.onDeduplicated?.(batch.topic, batch.partition, duplicates)
+    let filtered = batch
+    if (messages.length !== batch.messages.length) {
+      filtered = Object.create(batch) as Batch
+      Object.defineProperty(filtered, 'messages', { value: messages })
+    }
+    let delivered = 0
+    return {
+      batch: filtered,
+      resolvedUpTo: (offset) => {
+        const upTo = BigInt(offset)
+        while (delivered < records.length && BigInt(messages[delivered]!.offset) <= upTo) filter.delivered(records[delivered++]!)
+      },
+      releaseUnresolved: () => {
+        for (let i = delivered; i < records.length; i++) filter.released(records[i]!)
+      },
     }
   }
 

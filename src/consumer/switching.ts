@@ -21,6 +21,7 @@ import type { ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerSessionCrashe
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner, PositionReason } from './positioning.js'
 import type { ProcessedPositions } from './positions.js'
+import type { DeliveryFilter } from './delivery-filter.js'
 import { ConsumerSession, type InstrumentationListener } from './session.js'
 import type { FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
@@ -67,6 +68,16 @@ export interface SwitchingSetup {
   onMoveFailed: (event: ConsumerMoveFailedEvent) => void
   /** The `consumer:session-crashed` event. */
   onSessionCrashed: (event: ConsumerSessionCrashedEvent) => void
+  /**
+   * With `dualRead: 'direct'`, the origin whose records these sessions read: delivery belongs on
+   * that cluster while it is up, and on the active cluster (its replica there) while it is not.
+   * Undefined: delivery follows the active cluster.
+   */
+  home?: string
+  /** Reads each record's provenance and skips what the consumer does not deliver (shared by every session). */
+  filter?: DeliveryFilter
+  /** The `consumer:deduplicated` event. */
+  onDeduplicated?: (cluster: string, topic: string, partition: number, count: number) => void
 }
 
 /** See the module description. */
@@ -115,7 +126,13 @@ export class Switching {
    * its group to another one (see `group-split.ts`).
    */
   get target(): string | undefined {
-    return this.following ?? this.setup.ctx.activeCluster
+    return this.following ?? this.chosen
+  }
+
+  /** Where delivery belongs when this instance follows nobody: the home cluster while it is up, else the active one. */
+  get chosen(): string | undefined {
+    const { home, ctx } = this.setup
+    return home !== undefined && ctx.healthOf(home) === 'up' ? home : ctx.activeCluster
   }
 
   /** The cluster this instance follows its group to, if any. */
@@ -132,7 +149,7 @@ export class Switching {
   /** Goes back to the active cluster after a {@link follow}. */
   unfollow(): Promise<void> {
     this.following = undefined
-    const active = this.setup.ctx.activeCluster
+    const active = this.chosen
     if (active === undefined) return Promise.resolve()
     // The follow's move is still waiting for its target's join: cancel it, delivery never left.
     if (this.delivering?.cluster === active && this.delivering.isActive) {
@@ -142,12 +159,15 @@ export class Switching {
     return this.moveTo(active, 'switch', [], 'group')
   }
 
-  /** The active cluster changed: delivery goes there, whatever this instance followed. */
-  onActiveChange(to: string): Promise<void> {
-    const followed = this.following
+  /**
+   * The active cluster changed, or (with a home cluster) the home cluster's health: delivery goes
+   * where it now belongs (see {@link chosen}), whatever this instance followed.
+   */
+  retarget(): Promise<void> {
     this.following = undefined
-    // Already there with the group: nothing to move.
-    if (followed === to && this.delivering?.cluster === to && this.delivering.isActive) return Promise.resolve()
+    const to = this.chosen
+    // Already there: nothing to move.
+    if (to === undefined || (this.delivering?.cluster === to && this.delivering.isActive && this.currentMove === undefined)) return Promise.resolve()
     return this.moveTo(to, 'switch')
   }
 
@@ -302,12 +322,13 @@ export class Switching {
 
   /**
    * Starts a standby session on `cluster` when the consumer runs and has none there (and no
-   * crashed session's back-off holds it).
+   * crashed session's back-off holds it). Resolves once it has started or was not started; never
+   * rejects.
    */
-  ensureStandby(cluster: string): void {
-    if (!this.setup.isRunning() || this.sessions.has(cluster) || this.setup.ctx.healthOf(cluster) === 'down') return
-    if ((this.standbyHeld.get(cluster) ?? 0) > Date.now()) return
-    void this.setup.copies.physicalTopics(cluster)
+  ensureStandby(cluster: string): Promise<void> {
+    if (!this.setup.isRunning() || this.sessions.has(cluster) || this.setup.ctx.healthOf(cluster) === 'down') return Promise.resolve()
+    if ((this.standbyHeld.get(cluster) ?? 0) > Date.now()) return Promise.resolve()
+    return this.setup.copies.physicalTopics(cluster)
       .then((topics) => {
         if (!this.setup.isRunning() || this.sessions.has(cluster)) return
         return this.startSession(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
@@ -322,7 +343,7 @@ export class Switching {
    */
   maintain(checkCopies: boolean): void {
     if (!this.setup.isRunning()) return
-    for (const c of this.setup.ctx.clusters) this.ensureStandby(c.name)
+    for (const c of this.setup.ctx.clusters) void this.ensureStandby(c.name)
     if (!checkCopies) return
     this.setup.copies.checkForNew(this.sessions, (cluster, session, added) => {
       if (!this.setup.isRunning() || this.sessions.get(cluster) !== session) return
@@ -330,7 +351,7 @@ export class Switching {
       if (session === this.delivering && this.target === cluster) return this.moveTo(cluster, 'new-copies', added)
       if (session.isActive) return
       this.drop(cluster, session)
-      this.ensureStandby(cluster)
+      return this.ensureStandby(cluster)
     })
   }
 
@@ -371,6 +392,8 @@ export class Switching {
       onClusterError: (error) => ctx.reportError(cluster, error),
       onGaveUp: (error, byApplication) => this.replaceCrashed(cluster, session, error, byApplication),
       teardown: (client, timeoutMs) => ctx.connection(cluster).teardown(client, timeoutMs),
+      filter: this.setup.filter,
+      onDeduplicated: (topic, partition, count) => this.setup.onDeduplicated?.(cluster, topic, partition, count),
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)
@@ -404,7 +427,7 @@ export class Switching {
       if (!this.setup.isRunning() || run !== this.runs) return
       // A delivering session comes back by a move (a standby started there meanwhile is taken over).
       if (wasDelivering && this.delivering === undefined && this.target === cluster) void this.moveTo(cluster, 'start', [], 'restart').catch(() => {})
-      else this.ensureStandby(cluster)
+      else void this.ensureStandby(cluster)
     }
     // A fenced eachBatch handler (the session was deactivated mid-batch) ends kafkajs' consumer
     // too: that is no crash, and the session is replaced at once.

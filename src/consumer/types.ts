@@ -84,6 +84,82 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
   teardownTimeoutMs?: number
   /** What an instance does when its group is split across clusters (see {@link GroupSplitOptions}). */
   groupSplit?: GroupSplitOptions
+  /**
+   * Read only the records first written in these clusters (names of the client's clusters), or
+   * `'all'`. A service that processes only its own datacenter's records sets `['dc1']`: it reads
+   * `orders` on dc1 and, after a failover to dc2, `dc1.orders` there, from translated positions.
+   *
+   * With prefix naming (MirrorMaker 2's default) the copies read are chosen by name. With identity
+   * naming (the same topic name on every cluster) the records are told apart by their provenance
+   * header (`x-dr`, see the client's `provenance`): records of other origins are skipped (their
+   * offsets still move on), and records without the header count as written in the cluster they
+   * are read from.
+   *
+   * @default 'all'
+   */
+  origins?: 'all' | string[]
+  /**
+   * Where the records of other origins are read (see {@link DualReadMode}).
+   *
+   * @default 'replicas'
+   */
+  dualRead?: DualReadMode
+  /**
+   * Drop records whose provenance id was already delivered to this consumer (`true` for the
+   * defaults, or the window's settings). See {@link DedupeOptions}. On by default under identity
+   * naming (when the client stamps provenance): there a record can come back to the cluster it
+   * was written in through a replica.
+   *
+   * @default false (true under identity naming)
+   */
+  dedupe?: boolean | DedupeOptions
+}
+
+/**
+ * Where a consumer reads the records of each origin (the cluster they were first written in):
+ *
+ * - `'replicas'`: on the active cluster, every copy of the logical topic there (`orders` and the
+ *   replica `dc2.orders`). Records of another origin arrive after the replicator's lag.
+ * - `'direct'`: each origin on its own cluster while that cluster is up (dc2's records from dc2's
+ *   `orders`, without waiting for replication), all through the one handler. The consumer runs
+ *   one set of sessions per origin, in the same group on every cluster; each set is checkpointed
+ *   and moves on its own: when a cluster fails, its origin's records are read from their replica
+ *   on the active cluster, from translated positions, and reading moves back when it returns. A
+ *   replica of an origin read directly is not read as well. Needs prefix naming (origins told by
+ *   topic name), and the consumer's own partition assigner (do not set `partitionAssigners`).
+ *
+ * Records of one partition of one origin keep their order in both modes. Records of two origins
+ * (or two partitions) are not ordered with respect to each other; with `'direct'` two of them may
+ * be handled concurrently (one session per origin).
+ */
+export type DualReadMode = 'replicas' | 'direct'
+
+/**
+ * De-duplication by provenance id (`x-dr`: producer instance and sequence number). Drops the
+ * copies that reach this consumer through two paths around a switch (a record read directly and
+ * then again from its replica) and the records a failing-over producer re-sent to another
+ * cluster. A record is marked once its handler returned (a handler that throws gets the record
+ * again); records without the header pass through. Per consumer instance: with a group of several
+ * instances, a copy that another instance reads is not seen here.
+ *
+ * Memory: per producer, one bit per sequence number within the window, allocated where ids were
+ * seen; at most `maxProducers × windowSize / 8` bytes (128 MiB at the defaults, far less in
+ * practice). An id below its producer's window cannot be told and passes (a possible duplicate,
+ * never a loss); `status().dedupe` counts them.
+ */
+export interface DedupeOptions {
+  /**
+   * Sequence numbers remembered per producer instance, back from the newest one seen.
+   *
+   * @default 1048576
+   */
+  windowSize?: number
+  /**
+   * Producer instances remembered; the least recently seen is forgotten beyond it.
+   *
+   * @default 1000
+   */
+  maxProducers?: number
 }
 
 /**
@@ -126,7 +202,11 @@ export interface RecordSource {
   physicalTopic: string
   /** The cluster the record was read from (the active cluster). */
   cluster: string
-  /** The cluster where the record was first written (from the topic name). */
+  /**
+   * The cluster where the record was first written: from its provenance header when it has one
+   * (the header says where it was written, also when a failing-over producer re-sent it), else
+   * from the topic name (where the replicator copied it from).
+   */
   originCluster: string
 }
 
@@ -141,6 +221,7 @@ export type FailoverEachBatchPayload = EachBatchPayload & {
   /** The logical topic (`orders`) of the batch, whichever physical copy it was read from. */
   logicalTopic: string
 }
+
 
 /**
  * `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. The commit

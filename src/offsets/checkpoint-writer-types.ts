@@ -114,8 +114,9 @@ export interface CheckpointWriterOptions {
    */
   collect?: () => CheckpointPosition[]
   /**
-   * Who writes, asked at every write and recorded in each checkpoint (see `CheckpointWriterId`),
-   * so that the instances of a group see where the others deliver. None by default.
+   * Who writes a position, asked for each position at every write and recorded in its checkpoint
+   * (see `CheckpointWriterId`), so that the instances of a group see where the others deliver.
+   * None by default.
    */
-  writer?: () => CheckpointWriterId | undefined
+  writer?: (position: CheckpointPosition) => CheckpointWriterId | undefined
 }

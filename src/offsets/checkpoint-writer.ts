@@ -69,7 +69,7 @@ export class CheckpointWriter {
   private readonly onWritten: ((info: CheckpointWrittenInfo) => void) | undefined
   private readonly onError: ((info: CheckpointWriteFailedInfo) => void) | undefined
   private readonly collect: (() => CheckpointPosition[]) | undefined
-  private readonly writer: (() => CheckpointWriterId | undefined) | undefined
+  private readonly writer: ((position: CheckpointPosition) => CheckpointWriterId | undefined) | undefined
   private readonly dirty = new Map<string, Entry>()
   private readonly byCluster = new Map<string, TargetState>()
   private readonly timer: NodeJS.Timeout
@@ -207,9 +207,9 @@ export class CheckpointWriter {
   private encodePending(): Encoded {
     const encoded: Encoded = new Map()
     const writtenAt = Date.now()
-    const writer = this.writer?.()
     for (const [key, entry] of this.dirty) {
       try {
+        const writer = this.writer?.(entry)
         encoded.set(key, { seq: entry.seq, message: encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt, ...(writer ? { writer } : {}) }) })
       } catch (error) {
         if (!(error instanceof CodecError)) throw error

@@ -36,6 +36,7 @@ const TYPES = [
   'RecordSource', 'RefusedTranslation', 'ReplicationOption', 'ReplicationPolicy', 'SwitchInfo', 'SwitchKind',
   'TranslateOffsetsRequest', 'TranslatedPartition', 'TranslationCandidates', 'TranslationMethod', 'TranslationResult',
   'TranslatorName', 'UnmappedCheckpoint', 'UnmappedReason',
+  'DualReadMode', 'DedupeOptions', 'DedupeStatus', 'LaneStatus', 'FailoverTopicPartitionOffset', 'ConsumerDeduplicatedEvent',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

@@ -4,8 +4,8 @@ import { validateConsumerConfig, type ConsumerOptionsContext } from '../../../sr
 import { InvalidOptionError } from '../../../src/errors.js'
 import { DefaultReplicationPolicy, IdentityReplicationPolicy, type ReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
-const prefix: ConsumerOptionsContext = { replicationPolicy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }) }
-const identity: ConsumerOptionsContext = { replicationPolicy: new IdentityReplicationPolicy() }
+const prefix: ConsumerOptionsContext = { replicationPolicy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), clusters: ['dc1', 'dc2'], provenance: true }
+const identity: ConsumerOptionsContext = { replicationPolicy: new IdentityReplicationPolicy(), clusters: ['dc1', 'dc2'], provenance: true }
 
 /** The InvalidOptionError validateConsumerConfig throws for `config`. */
 function rejection(config: unknown, context = prefix): InvalidOptionError {
@@ -30,6 +30,9 @@ describe('validateConsumerConfig: defaults', () => {
       newCopyCheckIntervalMs: 5000,
       teardownTimeoutMs: 3000,
       groupSplit: { yield: true, yieldAfterMs: 20_000 },
+      origins: ['dc1', 'dc2'],
+      dualRead: 'replicas',
+      dedupe: undefined,
     })
   })
 
@@ -72,8 +75,11 @@ describe('validateConsumerConfig: values given', () => {
       newCopyCheckIntervalMs: 0,
       teardownTimeoutMs: 1,
       groupSplit: { yield: false, yieldAfterMs: 0 },
+      origins: ['dc2'],
+      dualRead: 'replicas',
+      dedupe: { windowSize: 1000, maxProducers: 5 },
     }
-    const { checkpoint, translators, onMissingCheckpoint, timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, ...kafkajsConfig } = config
+    const { checkpoint, translators, onMissingCheckpoint, timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe, ...kafkajsConfig } = config
     expect(validateConsumerConfig(config, prefix)).toEqual({
       groupId: 'billing',
       kafkajs: kafkajsConfig,
@@ -84,6 +90,9 @@ describe('validateConsumerConfig: values given', () => {
       newCopyCheckIntervalMs,
       teardownTimeoutMs,
       groupSplit,
+      origins,
+      dualRead,
+      dedupe,
     })
   })
 
@@ -123,7 +132,45 @@ describe('validateConsumerConfig: unknown options', () => {
       'Unknown option `consumer.eachMessage`; known options of `consumer` are: groupId, partitionAssigners, metadataMaxAge, '
       + 'sessionTimeout, rebalanceTimeout, heartbeatInterval, maxBytesPerPartition, minBytes, maxBytes, maxWaitTimeInMs, retry, '
       + 'allowAutoTopicCreation, maxInFlightRequests, readUncommitted, rackId, checkpoint, translators, onMissingCheckpoint, '
-      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit')
+      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe')
+  })
+})
+
+describe('validateConsumerConfig: dual-read', () => {
+  it('keeps origins in the client\'s cluster order and takes dedupe: true as the defaults', () => {
+    const options = validateConsumerConfig({ groupId: 'g', origins: ['dc2', 'dc1'], dualRead: 'direct', dedupe: true }, prefix)
+    expect(options).toMatchObject({ origins: ['dc1', 'dc2'], dualRead: 'direct', dedupe: { windowSize: 1_048_576, maxProducers: 1000 } })
+    expect(validateConsumerConfig({ groupId: 'g', origins: 'all', dedupe: false }, prefix)).toMatchObject({ origins: ['dc1', 'dc2'], dedupe: undefined })
+  })
+
+  it('rejects an unknown origin, naming the clusters', () => {
+    const error = rejection({ groupId: 'g', origins: ['dc1', 'dc3'] })
+    expect(error.path).toBe('consumer.origins[1]')
+    expect(error.message).toContain('dc1, dc2')
+    expect(rejection({ groupId: 'g', origins: [] }).path).toBe('consumer.origins')
+    expect(rejection({ groupId: 'g', origins: 'dc1' }).path).toBe('consumer.origins')
+  })
+
+  it('rejects direct reads where topic names cannot tell origins, and with an assigner of the application\'s', () => {
+    const identityError = rejection({ groupId: 'g', dualRead: 'direct' }, identity)
+    expect(identityError.path).toBe('consumer.dualRead')
+    expect(identityError.message).toContain('identity')
+    expect(rejection({ groupId: 'g', dualRead: 'direct', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] }).path).toBe('consumer.partitionAssigners')
+    expect(rejection({ groupId: 'g', dualRead: 'both' }).path).toBe('consumer.dualRead')
+  })
+
+  it('turns dedupe on by default under identity naming (records can come back through a replica), unless told otherwise', () => {
+    expect(validateConsumerConfig({ groupId: 'g' }, identity).dedupe).toEqual({ windowSize: 1_048_576, maxProducers: 1000 })
+    expect(validateConsumerConfig({ groupId: 'g', dedupe: false }, identity).dedupe).toBeUndefined()
+    expect(validateConsumerConfig({ groupId: 'g' }, { ...identity, provenance: false }).dedupe).toBeUndefined()
+  })
+
+  it('rejects dedupe when the client stamps no provenance, and bad window settings', () => {
+    const error = rejection({ groupId: 'g', dedupe: true }, { ...prefix, provenance: false })
+    expect(error.path).toBe('consumer.dedupe')
+    expect(error.message).toContain('provenance')
+    expect(rejection({ groupId: 'g', dedupe: { windowSize: 0 } }).path).toBe('consumer.dedupe.windowSize')
+    expect(rejection({ groupId: 'g', dedupe: { window: 10 } }).message).toContain('windowSize')
   })
 })
 
@@ -240,7 +287,7 @@ describe('validateConsumerConfig: checkpoint topic and MirrorMaker 2', () => {
 
   it('applies the rule under a custom policy too (it may well describe MM2)', () => {
     const custom: ReplicationPolicy = { name: 'custom', physicalTopic: (t) => t, parse: (t, c) => ({ logicalTopic: t, originCluster: c }), physicalTopicsFor: (t) => [t] }
-    expect(rejection({ groupId: 'g', checkpoint: { topic: 'foo.internal' } }, { replicationPolicy: custom }).path).toBe('consumer.checkpoint.topic')
+    expect(rejection({ groupId: 'g', checkpoint: { topic: 'foo.internal' } }, { replicationPolicy: custom, clusters: ['dc1', 'dc2'], provenance: true }).path).toBe('consumer.checkpoint.topic')
   })
 
   it('accepts such names under identity naming, where MM2 with its defaults is not the replicator', () => {

@@ -5,7 +5,8 @@ import { ProcessedPositions } from '../../../src/consumer/positions.js'
 import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
 import { partitionKey } from '../../../src/util/partition-key.js'
 import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../src/consumer/types.js'
-import { createReplicationPolicy } from '../../../src/topology/index.js'
+import { createReplicationPolicy, ProvenanceStamper } from '../../../src/topology/index.js'
+import { DeliveryFilter } from '../../../src/consumer/delivery-filter.js'
 
 // A stand-in for the kafkajs consumer: records what run() was given and tracks pauses, so that
 // the record loop can be driven batch by batch without a broker.
@@ -73,15 +74,16 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'], restartOnFailure?: (error: Error) => Promise<boolean> } = {}) {
+async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: DeliveryFilter } = {}) {
   const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
   const failures: Array<{ error: unknown, attempt: number }> = []
   const gaveUp: Array<{ error: unknown, byApplication: boolean }> = []
+  const deduplicated: Array<{ topic: string, partition: number, count: number }> = []
   const session = new ConsumerSession({
     cluster: 'dc2',
     kafka,
-    config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']) }),
+    config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true }),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
     position: options.position ?? (async () => new Map()),
@@ -89,6 +91,8 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     onClusterError: () => {},
     onGaveUp: (error, byApplication) => { gaveUp.push({ error, byApplication }) },
     teardown: (client) => client.disconnect(),
+    filter: options.filter,
+    onDeduplicated: (topic, partition, count) => { deduplicated.push({ topic, partition, count }) },
   })
   await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
   // Nothing joined in the fake: an active session delivers once activated.
@@ -97,7 +101,7 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     await session.activate()
   }
   const eachBatch = consumer.runConfig!.eachBatch!
-  return { session, consumer, positions, eachBatch, failures, gaveUp, restartOnFailure: created.config!.retry!.restartOnFailure! }
+  return { session, consumer, positions, eachBatch, failures, gaveUp, deduplicated, restartOnFailure: created.config!.retry!.restartOnFailure! }
 }
 
 describe('ConsumerSession when kafkajs gives its consumer up', () => {
@@ -431,5 +435,95 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
     await session.commitOffsets([{ topic: 'orders', partition: 0, offset: '1' }])
     expect(consumer.commits).toEqual([[{ topic: 'orders', partition: 0, offset: '1' }]])
     expect(drained(positions)).toEqual([['orders', 0, '3', 1002]])
+  })
+})
+
+describe('ConsumerSession provenance: origin, origins by header, dedupe', () => {
+  const stamper = new ProvenanceStamper({ instanceId: Buffer.alloc(8, 7) })
+  // Records 0..5 of one producer, stamped once (ids 0..5), first written in `origin`.
+  const stamped = Array.from({ length: 6 }, (_, i) => stamper.stamp({ value: `r${i}` }, 'dc1'))
+  /** A batch of `topic` holding the stamped records `ids` (origin rewritten to `origin`) at offsets from `firstOffset`. */
+  function stampedBatch(topic: string, ids: number[], firstOffset: number, origin = 'dc1'): Driver {
+    const driver = batchPayload(topic, 0, ids.map((_, i) => firstOffset + i))
+    const messages = driver.payload.batch.messages
+    ids.forEach((id, i) => {
+      messages[i]!.headers = stamper.withOrigin(stamped[id]!, origin).headers!
+      messages[i]!.value = Buffer.from(`r${id}`)
+    })
+    return driver
+  }
+  const dedupe = { windowSize: 1024, maxProducers: 10 }
+
+  it('gives the header\'s origin as the payload\'s originCluster (a record a failing-over producer re-sent)', async () => {
+    const seen: string[] = []
+    const { eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p.originCluster) } }, { filter: new DeliveryFilter({ header: 'x-dr' }) })
+    const driver = stampedBatch('dc1.orders', [0, 1], 10, 'dc2')
+    driver.payload.batch.messages.push(message(12)) // no header: the topic's origin
+    await eachBatch(driver.payload)
+    expect(seen).toEqual(['dc2', 'dc2', 'dc1'])
+  })
+
+  it('eachMessage: drops copies of delivered records arriving by another path, resolving and checkpointing them', async () => {
+    const handled: string[] = []
+    const { eachBatch, positions, deduplicated } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    await eachBatch(stampedBatch('orders', [0, 1, 2], 0).payload)
+    const copies = stampedBatch('dc1.orders', [1, 2, 3], 40)
+    await eachBatch(copies.payload)
+    expect(handled).toEqual(['r0', 'r1', 'r2', 'r3'])
+    expect(copies.resolved).toEqual(['40', '41', '42'])
+    expect(deduplicated).toEqual([{ topic: 'dc1.orders', partition: 0, count: 2 }])
+    expect(positions.drain().map((p) => [p.topic, p.offset])).toEqual([['orders', '3'], ['dc1.orders', '43']])
+  })
+
+  it('eachMessage: a record whose handler threw is not marked, so its redelivery is handled', async () => {
+    let fail = true
+    const handled: string[] = []
+    const { eachBatch } = await startSession({
+      eachMessage: async ({ message: m }) => {
+        if (String(m.value) === 'r1' && fail) throw new Error('boom')
+        handled.push(String(m.value))
+      },
+    }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    await expect(eachBatch(stampedBatch('orders', [0, 1], 0).payload)).rejects.toThrow('boom')
+    fail = false
+    await eachBatch(stampedBatch('orders', [1], 1).payload)
+    expect(handled).toEqual(['r0', 'r1'])
+  })
+
+  it('eachBatch: the handler sees the batch without copies; lastOffset() still covers them; only resolved records are marked', async () => {
+    const batches: string[][] = []
+    const lastOffsets: string[] = []
+    const { eachBatch, deduplicated } = await startSession({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        batches.push(batch.messages.map((m) => String(m.value)))
+        lastOffsets.push(batch.lastOffset())
+        // Resolves only the first record handed over: the rest are not delivered yet.
+        if (batch.messages[0]) resolveOffset(batch.messages[0].offset)
+      },
+    }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    const first = stampedBatch('orders', [0, 1, 2], 0)
+    ;(first.payload.batch as unknown as { lastOffset: () => string }).lastOffset = () => '2'
+    await eachBatch(first.payload)
+    const second = stampedBatch('dc1.orders', [0, 1, 2, 3], 20)
+    ;(second.payload.batch as unknown as { lastOffset: () => string }).lastOffset = () => '23'
+    await eachBatch(second.payload)
+    // r0 was resolved and so delivered: dropped; r1 and r2 were handed over but never resolved.
+    expect(batches).toEqual([['r0', 'r1', 'r2'], ['r1', 'r2', 'r3']])
+    expect(lastOffsets).toEqual(['2', '23'])
+    expect(deduplicated).toEqual([{ topic: 'dc1.orders', partition: 0, count: 1 }])
+  })
+
+  it('skips records of origins not read when names cannot tell them (identity naming), by header', async () => {
+    const handled: string[] = []
+    const filter = new DeliveryFilter({ header: 'x-dr', origins: ['dc1'] })
+    const { eachBatch, positions } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter })
+    const driver = stampedBatch('orders', [0, 1], 0, 'dc2')
+    driver.payload.batch.messages.push({ ...message(2), value: Buffer.from('r2'), headers: stamper.withOrigin(stamped[2]!, 'dc1').headers! } as KafkaMessage)
+    await eachBatch(driver.payload)
+    expect(handled).toEqual(['r2'])
+    expect(filter.skippedOrigin).toBe(2)
+    expect(driver.resolved).toEqual(['0', '1', '2'])
+    expect(positions.drain().map((p) => p.offset)).toEqual(['3'])
   })
 })
