@@ -1,0 +1,64 @@
+/**
+ * Where the drill runs and who causes the fault: the local bed, where the drill kills, pauses
+ * and restarts processes itself, or your clusters, where you do it when the drill asks and the
+ * drill sees it happen. Both look the same to the scenario.
+ */
+import type { ClusterAddress, FaultKind } from './options.js'
+import type { DrillTimeline, ReplicationSample } from './timeline.js'
+
+/** What an environment may use while it injects or ends a fault. */
+export interface FaultContext {
+  timeline: DrillTimeline
+  /** Aborted by Ctrl-C. */
+  signal: AbortSignal
+  /** A line for the user (above the live view). */
+  log: (line: string) => void
+  /** The newest replication sample. */
+  latestReplication: () => ReplicationSample | undefined
+  /**
+   * The last moment `cluster` was seen working before `before`: the later of the last send
+   * acknowledged while it was active and the last record consumed from it.
+   */
+  lastSignOfLife: (cluster: string, before: number) => number | undefined
+}
+
+/** When a fault happened, and how the drill knows. */
+export interface FaultInjected {
+  /** ms since epoch. */
+  at: number
+  /** What was done, in words. */
+  action: string
+  /** `injected`: the drill did it at `at`; `observed`: you did, and `at` is the last sign of life before the drill saw it. */
+  timing: 'injected' | 'observed'
+}
+
+/** When the fault was ended. */
+export interface FaultEnded {
+  /** When the drill started bringing things back (or asked you to), ms since epoch. */
+  startedAt: number
+  /** When the cluster answered again (or replication delivered again), ms since epoch. */
+  at: number
+  action: string
+}
+
+/** Where the drill runs. */
+export interface DrillEnvironment {
+  /** `local-bed` (the drill injects faults) or `your-clusters` (you do). */
+  readonly kind: 'local-bed' | 'your-clusters'
+  /** The clusters, most preferred first. */
+  readonly clusters: ClusterAddress[]
+  /** Facts for the report (Kafka version, whether the drill started the bed, ...). */
+  readonly facts: Record<string, unknown>
+  /** Injects `fault` on `target` (or has you cause it); resolves once it happened. */
+  injectFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultInjected>
+  /**
+   * Ends the fault (or has you end it); resolves once the cluster and replication are back. Adds
+   * a `restore` event to the timeline as each comes back.
+   */
+  endFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultEnded>
+  /**
+   * At the end, or on Ctrl-C: ends a fault the drill injected that is still in effect, and stops
+   * what the drill started. Never throws.
+   */
+  close(log: (line: string) => void): Promise<void>
+}
