@@ -70,8 +70,8 @@ export interface SessionSetup {
    * said no (`byApplication`). The session delivers nothing from here on.
    */
   onGaveUp: (error: unknown, byApplication: boolean) => void
-  /** Disconnects the kafkajs consumer, bounded (see `ClusterConnection.teardown`). */
-  teardown: (client: Consumer, timeoutMs: number) => Promise<unknown>
+  /** Disconnects the kafkajs consumer, bounded (see `ClusterConnection.teardown`); resolves with whether it finished in time. */
+  teardown: (client: Consumer, timeoutMs: number) => Promise<boolean>
   /**
    * Reads each record's provenance (its origin) and skips the records the consumer does not
    * deliver (see `DeliveryFilter`); shared by every session. Undefined when provenance is off.
@@ -348,13 +348,17 @@ export class ConsumerSession {
     await this.consumer.commitOffsets(offsets)
   }
 
-  /** Disconnects, never waiting longer than `timeoutMs`. No handler is called from here on. */
-  async stop(timeoutMs: number): Promise<void> {
+  /**
+   * Disconnects, never waiting longer than `timeoutMs`. No handler is called from here on.
+   * Resolves with whether the consumer left its group in time (false: its cluster hangs or died
+   * meanwhile, and keeps the member until it times out).
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
     this.stopped = true
     this.active = false
     this.generation++
     this.markJoined() // nobody waits for a join that will not come
-    await this.setup.teardown(this.consumer, timeoutMs)
+    return this.setup.teardown(this.consumer, timeoutMs)
   }
 
   private source(physicalTopic: string): { topic: string, originCluster: string } {

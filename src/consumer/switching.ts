@@ -469,13 +469,19 @@ export class Switching {
   /** Stops a session in the background (bounded) and forgets it. */
   private drop(cluster: string, session: ConsumerSession): void {
     // Its cluster is down: the member stays there, dead, when the cluster comes back.
-    if (session.memberId !== undefined && this.setup.ctx.healthOf(cluster) !== 'up') {
-      const former = this.formerMembers.get(cluster) ?? new Set<string>()
-      this.formerMembers.set(cluster, former.add(session.memberId))
-    }
+    if (this.setup.ctx.healthOf(cluster) !== 'up') this.noteFormerMember(cluster, session.memberId)
     if (this.sessions.get(cluster) === session) this.sessions.delete(cluster)
     if (this.delivering === session) this.delivering = undefined
-    void session.stop(this.setup.options.teardownTimeoutMs)
+    // A member that could not leave in time (its cluster hung or died during the stop: a restart
+    // for new copies just before a fault) stays in the group there too.
+    void session.stop(this.setup.options.teardownTimeoutMs).then((left) => { if (!left) this.noteFormerMember(cluster, session.memberId) })
+  }
+
+  /** See {@link formerMembers}. */
+  private noteFormerMember(cluster: string, memberId: string | undefined): void {
+    if (memberId === undefined) return
+    const former = this.formerMembers.get(cluster) ?? new Set<string>()
+    this.formerMembers.set(cluster, former.add(memberId))
   }
 
   /** A move's failure as the `consumer:move-failed` payload carries it. */

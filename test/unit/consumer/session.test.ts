@@ -90,7 +90,7 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
     onClusterError: () => {},
     onGaveUp: (error, byApplication) => { gaveUp.push({ error, byApplication }) },
-    teardown: (client) => client.disconnect(),
+    teardown: async (client) => { await client.disconnect(); return true },
     filter: options.filter,
     onDeduplicated: (topic, partition, count) => { deduplicated.push({ topic, partition, count }) },
   })
@@ -435,6 +435,16 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
     await session.commitOffsets([{ topic: 'orders', partition: 0, offset: '1' }])
     expect(consumer.commits).toEqual([[{ topic: 'orders', partition: 0, offset: '1' }]])
     expect(drained(positions)).toEqual([['orders', 0, '3', 1002]])
+  })
+})
+
+describe('ConsumerSession stop', () => {
+  it('resolves with whether the consumer left its group in time (a hung cluster keeps the member)', async () => {
+    const { session } = await startSession({ eachMessage: async () => {} })
+    expect(await session.stop(100)).toBe(true)
+    const hung = await startSession({ eachMessage: async () => {} })
+    ;(hung.session as unknown as { setup: SessionSetup }).setup.teardown = async () => false
+    expect(await hung.session.stop(100)).toBe(false)
   })
 })
 
