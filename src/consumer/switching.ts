@@ -242,7 +242,14 @@ export class Switching {
     // it keeps delivering while the target's standby finishes joining (a cluster that came back
     // waits for the group's dead members to time out first). A dead or hung cluster's session
     // stops at once: nothing here waits for it.
-    const ready = oldIsUp && target && !target.hasJoined ? this.targetJoined(to, started + JOIN_WAIT_MS, () => generation === this.generation) : Promise.resolve()
+    // The target's checkpoint view is brought up to date meanwhile too (after a cluster's return
+    // it is seconds behind), so that the positioning after the break reads memory at once.
+    const ready = oldIsUp
+      ? (async () => {
+          if (target && !target.hasJoined) await this.targetJoined(to, started + JOIN_WAIT_MS, () => generation === this.generation)
+          await this.setup.positioner.warm(to)
+        })()
+      : Promise.resolve()
 
     return new Promise<void>((resolve, reject) => {
       let settled = false

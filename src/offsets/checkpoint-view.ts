@@ -56,6 +56,16 @@ export class CheckpointView {
     return this.collector.sources(request.group)
   }
 
+  /**
+   * Resolves once the view has read what the topics hold now (see {@link TopicTail.caughtUp}), so
+   * that a {@link read} soon after only waits for what was written meanwhile.
+   *
+   * @throws `TimeoutError` when it does not catch up within `timeoutMs`
+   */
+  caughtUp(timeoutMs: number): Promise<void> {
+    return this.tail.caughtUp(timeoutMs)
+  }
+
   /** See {@link CheckpointCollector.writersSince}: from memory, as far as the view has read. */
   writersSince(group: string, since: number): Array<CheckpointWriterId & { writtenAt: number }> {
     return this.collector.writersSince(group, since)
