@@ -1,4 +1,10 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+// The examples import the package by its name (`kafkajs-dr`): the tests run them against the
+// sources, not dist/ (tsconfig.json's `paths` does the same for the type check). Given to each
+// project, since inline projects do not inherit the root's options.
+const resolve = { alias: { 'kafkajs-dr': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } }
 
 // Two projects: fast unit tests of pure logic, and integration tests that run against the real
 // two-datacenter bed (started once per run by the global setup, shared by every integration file).
@@ -8,12 +14,14 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-report.json' }]] : ['default'],
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -5,10 +5,15 @@
  *   npx tsx examples/quick-start.ts
  *
  * Point it elsewhere with DC1_BROKERS / DC2_BROKERS (comma-separated host:port).
+ *
+ * It imports the library by its package name, as your code will. In this repository
+ * `npx tsx` resolves that name to the sources through tsconfig.json's `paths` (no build needed);
+ * without that tsconfig it resolves through the package's own `exports` to dist/, which
+ * `npm run build` makes.
  */
 import { pathToFileURL } from 'node:url'
 import kafkajs from 'kafkajs'
-import { MultiClusterKafka } from '../src/index.js'
+import { MultiClusterKafka } from 'kafkajs-dr'
 
 const { Kafka, logLevel } = kafkajs
 
