@@ -49,18 +49,7 @@ export interface DrillFigures {
 }
 
 /** The settings a drill ran with, as the report records them. */
-export interface DrillSettings {
-  fault: DrillOptions['fault']
-  rate: number
-  recordBytes: number
-  warmupMs: number
-  outageMs: number
-  afterMs: number
-  failbackDelayMs: number
-  failbackTimeoutMs: number
-  drainTimeoutMs: number
-  consumers: number
-  partitions: number
+export interface DrillSettings extends Pick<DrillOptions, 'fault' | 'rate' | 'recordBytes' | 'warmupMs' | 'outageMs' | 'afterMs' | 'failbackDelayMs' | 'failbackTimeoutMs' | 'drainTimeoutMs' | 'consumers' | 'partitions'> {
   topic: string
   groupId: string
   /** Marks this run's records (the first bytes of each value). */

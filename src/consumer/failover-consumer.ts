@@ -280,7 +280,9 @@ export class FailoverConsumer {
     const bySession = new Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]>()
     for (const { cluster, ...offset } of offsets) {
       const session = this.sessionFor(offset.topic, cluster)
-      bySession.set(session, [...(bySession.get(session) ?? []), offset])
+      const list = bySession.get(session)
+      if (list) list.push(offset)
+      else bySession.set(session, [offset])
     }
     await Promise.all([...bySession].map(([session, list]) => session.commitOffsets(list).catch((error: unknown) => {
       throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
@@ -407,7 +409,11 @@ export class FailoverConsumer {
     const bySession = new Map<ConsumerSession, Parameters<Consumer['pause']>[0]>()
     if (this.lanes.length === 1) return bySession.set(delivering[0]!, topics)
     for (const entry of topics) {
-      for (const session of delivering.filter((s) => s.topics.includes(entry.topic))) bySession.set(session, [...(bySession.get(session) ?? []), entry])
+      for (const session of delivering.filter((s) => s.topics.includes(entry.topic))) {
+        const list = bySession.get(session)
+        if (list) list.push(entry)
+        else bySession.set(session, [entry])
+      }
     }
     return bySession
   }

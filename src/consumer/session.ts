@@ -458,7 +458,7 @@ export class ConsumerSession {
         cursor = index
         markProcessed(slot, batch.messages[index]!, Date.now())
       }
-      const handedOver = this.filterBatch(batch)
+      const handedOver = this.filterBatch(batch, originCluster)
       try {
         await handler({
           ...payload,
@@ -495,10 +495,9 @@ export class ConsumerSession {
    * the handler is done are released (kafkajs fetches them again). Undefined when nothing is
    * filtered.
    */
-  private filterBatch(batch: Batch): { batch: Batch, resolvedUpTo: (offset: string) => void, releaseUnresolved: () => void } | undefined {
+  private filterBatch(batch: Batch, topicOrigin: string): { batch: Batch, resolvedUpTo: (offset: string) => void, releaseUnresolved: () => void } | undefined {
     const { filter } = this.setup
     if (filter === undefined || !filter.filters) return undefined
-    const topicOrigin = this.source(batch.topic).originCluster
     const messages: KafkaMessage[] = []
     const records: RecordProvenance[] = []
     let duplicates = 0

@@ -121,6 +121,17 @@ export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profi
   })
 }
 
+/** Replication factor 1 for every topic a MirrorMaker 2 creates: each bed cluster is one node. */
+const MM2_SINGLE_NODE_TOPICS = {
+  'replication.factor': 1,
+  'checkpoints.topic.replication.factor': 1,
+  'heartbeats.topic.replication.factor': 1,
+  'offset-syncs.topic.replication.factor': 1,
+  'offset.storage.replication.factor': 1,
+  'status.storage.replication.factor': 1,
+  'config.storage.replication.factor': 1,
+} as const
+
 /** mm2.properties: both flows, every interval 1 s, group offset sync on, `identity-*` topics left to the identity flow. */
 export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): string {
   const props: Record<string, string | number | boolean> = {
@@ -139,13 +150,7 @@ export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): stri
     topics: MAIN_MM2_TOPICS,
     groups: '.*',
     'tasks.max': 2,
-    'replication.factor': 1,
-    'checkpoints.topic.replication.factor': 1,
-    'heartbeats.topic.replication.factor': 1,
-    'offset-syncs.topic.replication.factor': 1,
-    'offset.storage.replication.factor': 1,
-    'status.storage.replication.factor': 1,
-    'config.storage.replication.factor': 1,
+    ...MM2_SINGLE_NODE_TOPICS,
     'refresh.topics.interval.seconds': 1,
     'refresh.groups.interval.seconds': 1,
     'emit.checkpoints.interval.seconds': 1,
@@ -205,13 +210,7 @@ export function identityMirrorMakerProperties(clusters: readonly BedClusterSpec[
     'groups.exclude': '.*',
     'refresh.groups.interval.seconds': 3600,
     'tasks.max': 1,
-    'replication.factor': 1,
-    'checkpoints.topic.replication.factor': 1,
-    'heartbeats.topic.replication.factor': 1,
-    'offset-syncs.topic.replication.factor': 1,
-    'offset.storage.replication.factor': 1,
-    'status.storage.replication.factor': 1,
-    'config.storage.replication.factor': 1,
+    ...MM2_SINGLE_NODE_TOPICS,
     // One flow, one task: the Connect worker's own topics need no more than one partition each.
     'offset.storage.partitions': 1,
     'status.storage.partitions': 1,
