@@ -86,6 +86,9 @@ export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPI
 
 /** Creates the control topic (compacted, one partition) unless it exists. */
 async function ensureControlTopic(admin: Admin, topic: string): Promise<void> {
+  // Checked first: creating a topic that exists makes kafkajs log the broker's refusal at ERROR
+  // level on every connect, which reads as a fault to whoever watches the logs.
+  if ((await admin.listTopics()).includes(topic)) return
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
 }
 
