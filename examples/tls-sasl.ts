@@ -6,8 +6,7 @@
  * object as "an object"): whatever kafkajs accepts works (SCRAM-SHA-256/512, PLAIN, AWS IAM,
  * OAUTHBEARER).
  *
- * Configuration only: the local bed has no TLS. Settings come from the environment, per cluster
- * (DC1_... and DC2_...):
+ * Settings come from the environment, per cluster (DC1_... and DC2_...):
  *
  *   DC1_BROKERS          host:port,host:port
  *   DC1_SASL_USERNAME    \
@@ -18,12 +17,19 @@
  *   npx tsx examples/tls-sasl.ts              # builds the client and prints the settings (secrets hidden)
  *   npx tsx examples/tls-sasl.ts --connect    # also connects and prints each cluster's health
  *
+ * or, with `--bed`, from the local bed's SASL_SSL listeners: `npm run bed:up -- --security
+ * sasl_ssl` writes `.bed/client-config.json`, the kafkajs config of its user `dr-app` per cluster
+ * (`brokers`, `ssl.ca` as PEM text, `sasl`), which any script can hand to `new Kafka(config.dc1)`:
+ *
+ *   npx tsx examples/tls-sasl.ts --bed --connect
+ *
  * It imports the library by its package name, as your code will. In this repository
  * `npx tsx` resolves that name to the sources through tsconfig.json's `paths` (no build needed);
  * without that tsconfig it resolves through the package's own `exports` to dist/, which
  * `npm run build` makes.
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import kafkajs, { type KafkaConfig, type SASLOptions } from 'kafkajs'
 import { MultiClusterKafka } from 'kafkajs-dr'
@@ -59,7 +65,21 @@ export function secureKafkaConfig(prefix: string, env: Env = process.env): Kafka
 
 /** The multi-cluster client over both secured clusters. Validates the options; connects nothing. */
 export function secureClient(env: Env = process.env): { dr: MultiClusterKafka, configs: Record<'dc1' | 'dc2', KafkaConfig> } {
-  const configs = { dc1: secureKafkaConfig('DC1', env), dc2: secureKafkaConfig('DC2', env) }
+  return clientFor({ dc1: secureKafkaConfig('DC1', env), dc2: secureKafkaConfig('DC2', env) })
+}
+
+/**
+ * The kafkajs configs the local bed wrote for its SASL_SSL listeners (`client-config.json` in its
+ * state folder: `.bed`, or `KAFKAJS_DR_BED_DIR`).
+ */
+export function bedClientConfigs(file = join(process.env.KAFKAJS_DR_BED_DIR ?? '.bed', 'client-config.json')): Record<'dc1' | 'dc2', KafkaConfig> {
+  const configs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, KafkaConfig>
+  if (configs.dc1 === undefined || configs.dc2 === undefined) throw new Error(`${file} has no dc1 and dc2: start the bed with \`npm run bed:up -- --security sasl_ssl\``)
+  return { dc1: { ...configs.dc1, logLevel: logLevel.WARN }, dc2: { ...configs.dc2, logLevel: logLevel.WARN } }
+}
+
+/** The multi-cluster client over two clusters' kafkajs configs. Validates the options; connects nothing. */
+export function clientFor(configs: Record<'dc1' | 'dc2', KafkaConfig>): { dr: MultiClusterKafka, configs: Record<'dc1' | 'dc2', KafkaConfig> } {
   const dr = new MultiClusterKafka({
     // A kafkajs config gets failover-friendly connection timeouts and retries for what it leaves out.
     clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } },
@@ -77,7 +97,7 @@ export function redacted(config: KafkaConfig): unknown {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const run = async (): Promise<void> => {
-    const { dr, configs } = secureClient()
+    const { dr, configs } = process.argv.includes('--bed') ? clientFor(bedClientConfigs()) : secureClient()
     for (const [name, config] of Object.entries(configs)) console.log(`${name}: ${JSON.stringify(redacted(config))}`)
     if (!process.argv.includes('--connect')) return
     try {

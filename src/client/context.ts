@@ -8,7 +8,7 @@
  */
 import type { ActiveChange, ClusterConnection, FailoverContext, SwitchParticipant } from '../cluster/index.js'
 import type { Discovery } from '../discovery/discovery.js'
-import { NoActiveClusterError, UnknownClusterError } from '../errors.js'
+import { AuthenticationError, NoActiveClusterError, UnknownClusterError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
@@ -77,6 +77,45 @@ export class ClientContext implements FailoverContext {
       throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
     } finally {
       cleanup()
+    }
+  }
+
+  /**
+   * When every cluster is down because it refused the client (its last probe failed with an
+   * {@link AuthenticationError}): the most preferred cluster's error, its message naming the
+   * others'. Otherwise `undefined`.
+   */
+  refusedEverywhere(): AuthenticationError | undefined {
+    const discovery = this.discovery()
+    const refusals = this.clusters.map((c) => ({ health: discovery.healthOf(c.name), error: discovery.lastErrorOf(c.name) }))
+    if (!refusals.every((r) => r.health === 'down' && r.error instanceof AuthenticationError)) return undefined
+    const [first, ...others] = refusals.map((r) => r.error as AuthenticationError)
+    if (first === undefined) return undefined
+    if (others.length === 0) return first
+    return new AuthenticationError(first.cluster, first.kind, `Every cluster refused the client: ${[first, ...others].map((e) => e.message).join('; ')}`, { cause: first })
+  }
+
+  /**
+   * {@link waitForActive} for `connect()`: rejects with the {@link refusedEverywhere} error as
+   * soon as every cluster has refused the client (checked every 200 ms: a refusal that kafkajs
+   * retried past a probe's timeout arrives without a change of health), and with it rather than a
+   * `NoActiveClusterError` when that is why the wait timed out.
+   */
+  async waitForConnect(timeoutMs: number): Promise<string> {
+    const refusedNow = this.refusedEverywhere()
+    if (refusedNow !== undefined) throw refusedNow
+    const refused = new AbortController()
+    const timer = setInterval(() => {
+      const error = this.refusedEverywhere()
+      if (error !== undefined) refused.abort(error)
+    }, 200)
+    timer.unref()
+    try {
+      return await this.waitForActive(timeoutMs, refused.signal)
+    } catch (error) {
+      throw this.refusedEverywhere() ?? error
+    } finally {
+      clearInterval(timer)
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { ClusterIdChangedError, KafkaClientError, NotConnectedError } from '../errors.js'
+import { asAuthenticationError, ClusterIdChangedError, KafkaClientError, NotConnectedError, TimeoutError, type AuthenticationError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProbeResult } from './types.js'
@@ -48,6 +48,8 @@ export class ClusterConnection {
   private unresponsiveUntil = 0
   /** Closed by the client's disconnect: no probe or admin from then on. */
   private closed = false
+  /** The last probe's refusal (a SASL login, a certificate) that came after it had timed out; cleared by a good probe. */
+  private refusal: AuthenticationError | undefined
 
   constructor(
     /** Cluster name, e.g. `dc1`. */
@@ -60,7 +62,8 @@ export class ClusterConnection {
 
   /**
    * One health probe: a metadata request (`describeCluster`) bounded by `timeoutMs`, and the
-   * cluster id compared with the one first seen. Never throws.
+   * cluster id compared with the one first seen. A refused SASL login or an untrusted broker
+   * certificate fails it with an `AuthenticationError`. Never throws.
    */
   async probe(timeoutMs: number): Promise<ProbeResult> {
     const started = Date.now()
@@ -69,10 +72,18 @@ export class ClusterConnection {
       if (this.closed) throw new NotConnectedError(`cluster '${this.name}' (closed)`)
       this.probeAdmin ??= this.kafka.admin({ retry: { retries: 0 } })
       const admin = this.probeAdmin
-      const { clusterId, brokers } = await withTimeout((async () => {
+      const attempt = (async () => {
         await admin.connect()
         return admin.describeCluster()
-      })(), timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
+      })()
+      // kafkajs retries a failed TLS handshake with the client's own back-off (about 9 s for a
+      // kafkajs instance with its defaults), past the probe's timeout: a refusal that arrives
+      // late is kept, and reported by the probes that time out after it.
+      attempt.catch((late: unknown) => {
+        const refused = asAuthenticationError(late, this.name, `Health probe of '${this.name}' failed`)
+        if (refused !== undefined && !this.closed) this.refusal = refused
+      })
+      const { clusterId, brokers } = await withTimeout(attempt, timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
       // Closed while this probe ran (the client's disconnect does not wait for probes): the
       // admin it connected is not torn down by anyone else.
       if (this.closed) {
@@ -80,12 +91,17 @@ export class ClusterConnection {
         throw new NotConnectedError(`cluster '${this.name}' (closed)`)
       }
       this.brokers = brokers.map(({ host, port }) => ({ host, port }))
+      this.refusal = undefined
       if (this.clusterId === undefined) this.clusterId = clusterId
       else if (this.clusterId !== clusterId) throw new ClusterIdChangedError(this.name, this.clusterId, clusterId)
       return { ok: true, clusterId, latencyMs: Date.now() - started }
     } catch (error) {
       this.dropProbeAdmin(timeoutMs)
-      const err = error instanceof Error ? error : new KafkaClientError(String(error), { cluster: this.name, cause: error })
+      // A refused login or an untrusted certificate is said as such (AuthenticationError), not
+      // left to look like a cluster that does not answer.
+      const err = asAuthenticationError(error, this.name, `Health probe of '${this.name}' failed`) ??
+        (error instanceof TimeoutError ? this.refusal : undefined) ??
+        (error instanceof Error ? error : new KafkaClientError(String(error), { cluster: this.name, cause: error }))
       log('probe of %s failed: %s', this.name, errorMessage(err))
       return { ok: false, error: err, latencyMs: Date.now() - started }
     }

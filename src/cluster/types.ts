@@ -31,7 +31,10 @@ export type ProbeResult =
   | {
     /** The probe failed. */
     ok: false
-    /** Why: a timeout, a refused connection, a kafkajs error or a {@link ClusterIdChangedError}. */
+    /**
+     * Why: a timeout, a refused connection, a kafkajs error, a {@link ClusterIdChangedError}, or an
+     * {@link AuthenticationError} (a refused SASL login, an untrusted broker certificate).
+     */
     error: Error
     /** Time until the probe failed, in ms. */
     latencyMs: number

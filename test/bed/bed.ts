@@ -24,6 +24,7 @@ import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from '.
 import { BED_CLUSTERS, IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX, PORT_OFFSET, brokerProperties, identityMirrorMakerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
 import { allBedProcesses, livePid, logTail, processState, signal, startJvm, startNode, stopProcess, type ProcessState } from './processes.js'
 import { holdReplication, releaseReplication, replicationHold, replicationLocked, withReplicationLock } from './replication-control.js'
+import { BED_APP_USER, clientConfigFile, ensureSecurityMaterial, parseBedSecurity, readCredentials, SCRAM_MECHANISM, scramFormatArgs, secureClientConfigs, securityFiles, writeClientConfigs, type BedCredentials, type BedSecurity, type BedUser } from './security.js'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -34,6 +35,8 @@ export type BedProcess = 'dc1' | 'dc2' | 'mm2' | 'mm2-identity'
 export type BedStatus = Record<BedProcess | 'supervisor', ProcessState>
 
 export type { BrokerProfile } from './config.js'
+export type { BedSecurity, BedUser } from './security.js'
+export { BED_ADMIN_USER, BED_APP_USER } from './security.js'
 export { IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX } from './config.js'
 
 /** Topic the bed produces to, on each cluster, to prove that replication flows. */
@@ -58,6 +61,19 @@ export interface KafkaBedOptions {
   brokerProfile?: BrokerProfile
   /** The supervisor restarts MirrorMaker 2 when a flow has not delivered for this long. Default 15 s. */
   replicationStallMs?: number
+  /**
+   * `sasl_ssl`: a SASL_SSL listener on each broker besides the PLAINTEXT one, the StandardAuthorizer,
+   * MirrorMaker 2 replicating through SASL_SSL, and `client-config.json` in the state folder (see
+   * security.ts); `up()` switches a running bed to it (see {@link KafkaBed.setSecurity}). Default:
+   * `KAFKAJS_DR_BED_SECURITY`, else whatever the bed runs with (`none` for a new one).
+   */
+  security?: BedSecurity
+}
+
+/** The security mode asked for by `KAFKAJS_DR_BED_SECURITY`, if any. */
+function securityFromEnv(): BedSecurity | undefined {
+  const value = process.env.KAFKAJS_DR_BED_SECURITY
+  return value === undefined || value === '' ? undefined : parseBedSecurity(value)
 }
 
 /** The profile asked for by `KAFKAJS_DR_BED_GROUP_DEFAULTS`, if any. */
@@ -78,6 +94,8 @@ const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=
 const MM2_IDENTITY_JVM = ['-Xms32m', '-Xmx192m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
 /** File in the state folder naming the profile the brokers were configured with. */
 const PROFILE_FILE = 'broker-profile'
+/** File in the state folder naming the security mode the storage was formatted with. */
+const SECURITY_FILE = 'security-mode'
 
 /** A handle on the bed (local or external). */
 export class KafkaBed {
@@ -91,7 +109,9 @@ export class KafkaBed {
   readonly replicationStallMs: number
   private readonly verbose: boolean
   private readonly requestedProfile: BrokerProfile | undefined
+  private readonly requestedSecurity: BedSecurity | undefined
   private classpath?: string
+  private material?: Promise<BedCredentials>
   private stopFollowing?: () => void
 
   constructor(options: KafkaBedOptions = {}) {
@@ -99,6 +119,7 @@ export class KafkaBed {
     this.kafkaVersion = options.kafkaVersion ?? process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION
     this.verbose = options.verbose ?? false
     this.requestedProfile = options.brokerProfile ?? profileFromEnv()
+    this.requestedSecurity = options.security ?? securityFromEnv()
     this.replicationStallMs = options.replicationStallMs ?? 15_000
     const dc1 = process.env.KAFKAJS_DR_DC1_BROKERS
     const dc2 = process.env.KAFKAJS_DR_DC2_BROKERS
@@ -143,6 +164,48 @@ export class KafkaBed {
       return { changed: false, ms: Date.now() - started }
     }
     this.log(`switching the brokers to the '${profile}' group settings (graceful restart of dc1 and dc2)`)
+    await this.restartBrokersWith(`broker profile switch to ${profile}`, () => writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`))
+    return { changed: true, ms: Date.now() - started }
+  }
+
+  /**
+   * Runs both brokers in another security mode (see {@link KafkaBedOptions.security}): rewrites
+   * their server.properties and restarts them gracefully (data kept), as
+   * {@link setBrokerProfile} does; MirrorMaker 2 then replicates through the listeners of that
+   * mode. Switching a bed formatted without security to `sasl_ssl` adds its SCRAM users with
+   * `kafka-configs` (a new bed gets them from `kafka-storage format --add-scram`). Nothing happens
+   * when the mode is the current one.
+   */
+  async setSecurity(security: BedSecurity): Promise<{ changed: boolean, ms: number }> {
+    this.assertLocal('change the security mode')
+    const started = Date.now()
+    const current = this.storedSecurity()
+    if (current === security) return { changed: false, ms: 0 }
+    if (current === undefined) {
+      await mkdir(this.stateDir, { recursive: true })
+      await writeFile(join(this.stateDir, SECURITY_FILE), `${security}\n`)
+      return { changed: false, ms: Date.now() - started }
+    }
+    this.log(`switching the brokers to security '${security}' (graceful restart of dc1 and dc2)`)
+    await this.restartBrokersWith(`security switch to ${security}`, () => writeFile(join(this.stateDir, SECURITY_FILE), `${security}\n`), async () => {
+      if (security !== 'sasl_ssl') return
+      const credentials = await this.securityMaterial()
+      // Over the PLAINTEXT listener, whose user is a super user.
+      await Promise.all(BED_CLUSTERS.map(async (c) => {
+        for (const [user, password] of Object.entries(credentials)) {
+          await this.runToCompletion(`${c.name}-scram`, 'kafka.admin.ConfigCommand', ['--bootstrap-server', `127.0.0.1:${c.port}`, '--alter', '--entity-type', 'users', '--entity-name', user, '--add-config', `${SCRAM_MECHANISM}=[password=${password}]`])
+        }
+      }))
+    })
+    return { changed: true, ms: Date.now() - started }
+  }
+
+  /**
+   * Stops MirrorMaker 2 (both flows) and the brokers gracefully, runs `apply` (which changes what
+   * {@link ensureCluster} writes), starts the brokers, runs `afterStart` once they answer, then
+   * starts MirrorMaker 2 again unless it was stopped on purpose before.
+   */
+  private async restartBrokersWith(reason: string, apply: () => Promise<void>, afterStart?: () => Promise<void>): Promise<void> {
     this.classpath ??= await resolveClasspath(this.kafkaVersion)
     await mkdir(join(this.stateDir, 'logs'), { recursive: true })
     // MM2 is stopped first: restarting the brokers under a running MM2 makes its workers lose
@@ -150,20 +213,46 @@ export class KafkaBed {
     const replicationHeld = replicationHold(this.stateDir) !== undefined
     const identityRan = processState(this.stateDir, 'mm2-identity') !== 'stopped'
     await withReplicationLock(this.stateDir, async () => {
-      await holdReplication(this.stateDir, `broker profile switch to ${profile}`)
+      await holdReplication(this.stateDir, reason)
       await stopProcess(this.stateDir, 'mm2', 15_000)
     })
     await stopProcess(this.stateDir, 'mm2-identity', 15_000)
     await Promise.all(BED_CLUSTERS.map((c) => stopProcess(this.stateDir, c.name, 30_000)))
-    await writeFile(join(this.stateDir, PROFILE_FILE), `${profile}\n`)
+    await apply()
     await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
     await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
+    await afterStart?.()
     if (!replicationHeld) {
       await this.startReplicator()
       await this.waitForReplication(120_000)
     }
     if (identityRan) await this.startIdentityReplication()
-    return { changed: true, ms: Date.now() - started }
+  }
+
+  /**
+   * The security mode the bed runs with (`none` or `sasl_ssl`, from the state folder), `external`
+   * for clusters someone else runs.
+   */
+  get security(): BedSecurity | 'external' {
+    if (!this.canInjectFaults) return 'external'
+    return this.storedSecurity() ?? this.requestedSecurity ?? 'none'
+  }
+
+  /**
+   * The kafkajs config with which `user` reaches one cluster's SASL_SSL listener (the content of
+   * `client-config.json` for {@link BED_APP_USER}). Only in the security mode.
+   */
+  secureKafkaConfig(cluster: string, user: BedUser = BED_APP_USER): kafkajs.KafkaConfig {
+    if (this.security !== 'sasl_ssl') throw new Error(`the bed in ${this.stateDir} runs without security: start it with \`npm run bed:up -- --security sasl_ssl\``)
+    const spec = BED_CLUSTERS.find((c) => c.name === cluster)
+    if (spec === undefined) throw new Error(`unknown bed cluster '${cluster}'`)
+    const ca = readFileSync(securityFiles(this.stateDir).caCert, 'utf8')
+    return secureClientConfigs([spec], ca, readCredentials(this.stateDir), user)[cluster]!
+  }
+
+  /** Where the bed wrote the kafkajs configs of its SASL_SSL listeners for {@link BED_APP_USER} (security mode). */
+  get clientConfigFile(): string {
+    return clientConfigFile(this.stateDir)
   }
 
   /** A kafkajs client for one cluster, quiet and quick to give up (for tests and tooling). */
@@ -187,6 +276,12 @@ export class KafkaBed {
     this.log(`resolving Kafka ${this.kafkaVersion} jars (Maven Central, cached in ~/.m2)`)
     this.classpath ??= await resolveClasspath(this.kafkaVersion)
     await mkdir(join(this.stateDir, 'logs'), { recursive: true })
+    const storedSecurity = this.storedSecurity()
+    if (storedSecurity === undefined) {
+      await writeFile(join(this.stateDir, SECURITY_FILE), `${this.requestedSecurity ?? 'none'}\n`)
+    } else if (this.requestedSecurity !== undefined && this.requestedSecurity !== storedSecurity) {
+      await this.setSecurity(this.requestedSecurity)
+    }
     const stored = this.storedProfile()
     if (stored === undefined) {
       await writeFile(join(this.stateDir, PROFILE_FILE), `${this.requestedProfile ?? 'bed'}\n`)
@@ -195,6 +290,7 @@ export class KafkaBed {
     }
     await Promise.all(BED_CLUSTERS.map((c) => this.ensureCluster(c)))
     await Promise.all(BED_CLUSTERS.map((c) => this.waitClusterReady(c.name, 60_000)))
+    if (this.security === 'sasl_ssl') await writeClientConfigs(this.stateDir, BED_CLUSTERS, readCredentials(this.stateDir))
     await this.ensureProbeTopics()
     await this.startReplicator()
     await this.ensureSupervisor()
@@ -430,15 +526,18 @@ export class KafkaBed {
     if (state === 'paused') signal(this.stateDir, cluster.name, 'SIGCONT')
     if (state !== 'stopped') return
     await this.assertPortFree(cluster.port, cluster.name)
+    const secured = this.security === 'sasl_ssl'
+    if (secured) await this.assertPortFree(cluster.securePort, `${cluster.name} (SASL_SSL)`)
+    const credentials = secured ? await this.securityMaterial() : undefined
     const dataDir = join(this.stateDir, cluster.name, 'data')
     const config = join(this.stateDir, cluster.name, 'server.properties')
     await mkdir(dataDir, { recursive: true })
-    await writeFile(config, brokerProperties(cluster, dataDir, this.storedProfile() ?? this.requestedProfile ?? 'bed'))
+    await writeFile(config, brokerProperties(cluster, dataDir, this.storedProfile() ?? this.requestedProfile ?? 'bed', secured ? securityFiles(this.stateDir) : undefined), { mode: 0o600 })
     if (!existsSync(join(dataDir, 'meta.properties'))) {
-      this.log(`${cluster.name}: formatting storage`)
-      await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config])
+      this.log(`${cluster.name}: formatting storage${secured ? ' (with SCRAM users)' : ''}`)
+      await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config, ...(credentials === undefined ? [] : scramFormatArgs(credentials))])
     }
-    this.log(`${cluster.name}: starting broker on 127.0.0.1:${cluster.port}`)
+    this.log(`${cluster.name}: starting broker on 127.0.0.1:${cluster.port}${secured ? ` (SASL_SSL on 127.0.0.1:${cluster.securePort})` : ''}`)
     await startJvm({ name: cluster.name, stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'kafka.Kafka', args: [config], jvmOptions: [...BROKER_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile(cluster.name) })
   }
 
@@ -466,10 +565,22 @@ export class KafkaBed {
     if (processState(this.stateDir, 'mm2') === 'stopped') return false
     const config = join(this.stateDir, 'mm2.properties')
     const current = existsSync(config) ? readFileSync(config, 'utf8') : undefined
-    if (current === mirrorMakerProperties(BED_CLUSTERS)) return false
+    if (current === this.mirrorMakerConfig()) return false
     this.log('mm2: its configuration has changed (mm2.properties): restarting MirrorMaker 2')
     await stopProcess(this.stateDir, 'mm2', 15_000)
     return true
+  }
+
+  /** The security mode's certificates and passwords, made once (both clusters start at the same time). */
+  private securityMaterial(): Promise<BedCredentials> {
+    this.material ??= ensureSecurityMaterial(this.stateDir)
+    this.material.catch(() => { this.material = undefined })
+    return this.material
+  }
+
+  /** mm2.properties as this code writes it for the bed's security mode. */
+  private mirrorMakerConfig(): string {
+    return mirrorMakerProperties(BED_CLUSTERS, this.security === 'sasl_ssl' ? { files: securityFiles(this.stateDir), credentials: readCredentials(this.stateDir) } : undefined)
   }
 
   /** Only with the MM2 lock held. */
@@ -479,8 +590,8 @@ export class KafkaBed {
     if (state === 'paused') signal(this.stateDir, 'mm2', 'SIGCONT')
     if (state !== 'stopped') return
     const config = join(this.stateDir, 'mm2.properties')
-    await writeFile(config, mirrorMakerProperties(BED_CLUSTERS))
-    this.log('mm2: starting MirrorMaker 2 (dc1 <-> dc2)')
+    await writeFile(config, this.mirrorMakerConfig(), { mode: 0o600 })
+    this.log(`mm2: starting MirrorMaker 2 (dc1 <-> dc2${this.security === 'sasl_ssl' ? ', through SASL_SSL' : ''})`)
     await startJvm({ name: 'mm2', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2') })
   }
 
@@ -596,6 +707,15 @@ export class KafkaBed {
     if (livePid(this.stateDir, 'mm2') !== undefined) return
     const hold = replicationHold(this.stateDir)
     throw new Error(hold !== undefined ? `mm2 is stopped on purpose (${hold}): replication cannot deliver` : `mm2 is not running (it exited?); see ${this.logFile('mm2')}`)
+  }
+
+  /** The security mode the bed was first started with; undefined before that (or for a bed started before modes were recorded: none). */
+  private storedSecurity(): BedSecurity | undefined {
+    try {
+      return parseBedSecurity(readFileSync(join(this.stateDir, SECURITY_FILE), 'utf8').trim())
+    } catch {
+      return existsSync(join(this.stateDir, BED_CLUSTERS[0]!.name, 'server.properties')) ? 'none' : undefined
+    }
   }
 
   /** The profile the brokers were last configured with; undefined before the bed's first start. */

@@ -5,13 +5,17 @@
  * Everything is sized for a 2-core machine: one node, replication factor 1, 1-second intervals.
  */
 
+import { brokerSecurityProperties, mirrorMakerSecurityProperties, type BedCredentials, type SecurityFiles } from './security.js'
+
 /** One datacenter's cluster in the bed. */
 export interface BedClusterSpec {
   name: string
-  /** Client port on 127.0.0.1. */
+  /** Client port on 127.0.0.1 (PLAINTEXT). */
   port: number
   /** KRaft controller port on 127.0.0.1. */
   controllerPort: number
+  /** SASL_SSL port on 127.0.0.1, open only in the security mode (`--security sasl_ssl`). */
+  securePort: number
 }
 
 /** Shifts every port of the bed, so a second bed can run beside the first (KAFKAJS_DR_BED_PORT_OFFSET). */
@@ -19,8 +23,8 @@ export const PORT_OFFSET = Number(process.env.KAFKAJS_DR_BED_PORT_OFFSET ?? 0)
 
 /** The two datacenters of the local bed. */
 export const BED_CLUSTERS: readonly BedClusterSpec[] = [
-  { name: 'dc1', port: 19092 + PORT_OFFSET, controllerPort: 19093 + PORT_OFFSET },
-  { name: 'dc2', port: 29092 + PORT_OFFSET, controllerPort: 29093 + PORT_OFFSET },
+  { name: 'dc1', port: 19092 + PORT_OFFSET, controllerPort: 19093 + PORT_OFFSET, securePort: 19094 + PORT_OFFSET },
+  { name: 'dc2', port: 29092 + PORT_OFFSET, controllerPort: 29093 + PORT_OFFSET, securePort: 29094 + PORT_OFFSET },
 ]
 
 /**
@@ -89,17 +93,23 @@ function render(props: Record<string, string | number | boolean>): string {
   return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`
 }
 
-/** server.properties of one combined broker+controller with static voters (no `--standalone` format). */
-export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profile: BrokerProfile = 'bed'): string {
+/**
+ * server.properties of one combined broker+controller with static voters (no `--standalone` format).
+ * With `security` (the security mode's files), a SASL_SSL listener on `securePort` besides the
+ * PLAINTEXT one, and the StandardAuthorizer (see security.ts).
+ */
+export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profile: BrokerProfile = 'bed', security?: SecurityFiles): string {
+  const secure = security === undefined ? '' : `,SASL_SSL://127.0.0.1:${cluster.securePort}`
   return render({
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${cluster.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${cluster.port},CONTROLLER://127.0.0.1:${cluster.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${cluster.port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${cluster.port}${secure},CONTROLLER://127.0.0.1:${cluster.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${cluster.port}${secure}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,${security === undefined ? '' : 'SASL_SSL:SASL_SSL,'}CONTROLLER:PLAINTEXT`,
+    ...(security === undefined ? {} : brokerSecurityProperties(security)),
     'log.dirs': dataDir,
     'num.partitions': 1,
     'auto.create.topics.enable': true,
@@ -132,12 +142,24 @@ const MM2_SINGLE_NODE_TOPICS = {
   'config.storage.replication.factor': 1,
 } as const
 
-/** mm2.properties: both flows, every interval 1 s, group offset sync on, `identity-*` topics left to the identity flow. */
-export function mirrorMakerProperties(clusters: readonly BedClusterSpec[]): string {
+/** The security mode's files and passwords, for MirrorMaker 2's clients. */
+export interface MirrorMakerSecurity {
+  files: SecurityFiles
+  credentials: BedCredentials
+}
+
+/**
+ * mm2.properties: both flows, every interval 1 s, group offset sync on, `identity-*` topics left to
+ * the identity flow. With `security`, every client of MM2 logs in over the SASL_SSL listeners.
+ */
+export function mirrorMakerProperties(clusters: readonly BedClusterSpec[], security?: MirrorMakerSecurity): string {
   const props: Record<string, string | number | boolean> = {
     clusters: clusters.map((c) => c.name).join(','),
   }
-  for (const c of clusters) props[`${c.name}.bootstrap.servers`] = `127.0.0.1:${c.port}`
+  for (const c of clusters) {
+    props[`${c.name}.bootstrap.servers`] = `127.0.0.1:${security === undefined ? c.port : c.securePort}`
+    if (security !== undefined) Object.assign(props, mirrorMakerSecurityProperties(c.name, security.files, security.credentials))
+  }
   for (const source of clusters) {
     for (const target of clusters) {
       if (source !== target) props[`${source.name}->${target.name}.enabled`] = true

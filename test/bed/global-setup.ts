@@ -2,18 +2,25 @@
  * Vitest global setup of the integration project: the bed starts once per test run. A bed that
  * was already up (a developer ran `npm run bed:up`) is reused and left running; a bed this run
  * started is torn down at the end, so no process outlives the run.
+ *
+ * The bed runs in its security mode (a SASL_SSL listener beside the PLAINTEXT one that the other
+ * tests use, see test/bed/security.ts) for test/integration/security.test.ts: it costs a few
+ * seconds at start (measured: 0-4 s on an idle machine, about 8 s of 40 on a loaded one: brokers
+ * and MirrorMaker 2 do TLS and SCRAM), where a second bed for that file would cost 20-40 s. A
+ * running bed without it is switched once (a graceful restart of the brokers, about 30 s).
+ * `KAFKAJS_DR_BED_SECURITY=none` runs without it (the security tests are then skipped).
  */
 import type { TestProject } from 'vitest/node'
 import { KafkaBed } from './bed.js'
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const bed = new KafkaBed({ verbose: true })
+  const bed = new KafkaBed({ verbose: true, ...(process.env.KAFKAJS_DR_BED_SECURITY ? {} : { security: 'sasl_ssl' as const }) })
   const wasUp = bed.canInjectFaults && bed.isUp()
   if (!bed.canInjectFaults) {
     console.log('[bed] using external clusters from KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS: tests that inject faults are skipped')
   }
   const { ms } = await bed.up()
-  console.log(`[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}'`)
+  console.log(`[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}', security '${bed.security}'`)
   project.provide('bedStateDir', bed.stateDir)
   return async () => {
     if (!wasUp) await bed.down()
