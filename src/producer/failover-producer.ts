@@ -13,9 +13,11 @@ import type { FailoverContext } from '../cluster/index.js'
 import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { Abandon } from '../util/abandon.js'
+import { SafeEmitter } from '../util/safe-emitter.js'
 import { errorMessage, logger } from '../util/log.js'
 import { ConnectOnce } from '../util/connect-once.js'
 import { withTimeout } from '../util/timeout.js'
+import type { FailoverProducerEvents } from './events.js'
 import { isClusterFailure, isRetriable } from './retriable.js'
 import { validateProducerConfig } from './options.js'
 import type { FailoverProducerConfig } from './types.js'
@@ -60,6 +62,7 @@ export class FailoverProducer {
   private state: 'new' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   private readonly unsubscribe: Array<() => void> = []
+  private readonly emitter = new SafeEmitter<FailoverProducerEvents>()
 
   /** @internal Use `MultiClusterKafka.producer()`. */
   constructor(private readonly ctx: FailoverContext, config: FailoverProducerConfig, private readonly stamper: ProvenanceStamper | undefined) {
@@ -135,7 +138,7 @@ export class FailoverProducer {
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     this.assertConnected()
     let stamped: Stamped | undefined
-    return this.deliver(record.topic, (cluster, producer) => {
+    return this.deliver([record.topic], record.messages.length, (cluster, producer) => {
       stamped = this.forCluster(record.messages, stamped, cluster)
       return producer.send({ ...record, messages: stamped })
     })
@@ -146,7 +149,8 @@ export class FailoverProducer {
     this.assertConnected()
     const topicMessages = batch.topicMessages ?? []
     const stamped: Array<Stamped | undefined> = topicMessages.map(() => undefined)
-    return this.deliver(topicMessages.map((t) => t.topic).join(','), (cluster, producer) => producer.sendBatch({
+    const count = topicMessages.reduce((sum, t) => sum + t.messages.length, 0)
+    return this.deliver(topicMessages.map((t) => t.topic), count, (cluster, producer) => producer.sendBatch({
       ...batch,
       topicMessages: topicMessages.map((t, i) => ({ ...t, messages: (stamped[i] = this.forCluster(t.messages, stamped[i], cluster)) })),
     }))
@@ -166,9 +170,18 @@ export class FailoverProducer {
     return this.first.isIdempotent()
   }
 
-  /** Listens to a kafkajs instrumentation event on every cluster's producer; returns the remover. */
-  on(eventName: Parameters<Producer['on']>[0], listener: (event: unknown) => void): () => void {
-    const removers = [...this.perCluster.values()].map((p) => p.producer.on(eventName, listener))
+  /**
+   * Listens to a kafkajs-dr event (`producer:resent`) or to a kafkajs instrumentation event
+   * (`producer.connect`, ...; on every cluster's producer). Returns the remover.
+   */
+  on<E extends keyof FailoverProducerEvents>(event: E, listener: FailoverProducerEvents[E]): () => void
+  on(eventName: Parameters<Producer['on']>[0], listener: (event: unknown) => void): () => void
+  on(eventName: string, listener: (event: any) => void): () => void {
+    if (eventName.includes(':')) {
+      this.emitter.on(eventName as keyof FailoverProducerEvents, listener)
+      return () => { this.emitter.off(eventName as keyof FailoverProducerEvents, listener) }
+    }
+    const removers = [...this.perCluster.values()].map((p) => p.producer.on(eventName as Parameters<Producer['on']>[0], listener))
     return () => removers.forEach((remove) => remove())
   }
 
@@ -186,17 +199,20 @@ export class FailoverProducer {
     return previous.map((m, i) => (m === messages[i] ? m : stamper.withOrigin(m, cluster)))
   }
 
-  /** A send: delivered by {@link attemptUntilDelivered}, tracked for `disconnect()`. */
-  private deliver(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
-    const sending = this.attemptUntilDelivered(topic, attempt)
+  /** A send of `count` records: delivered by {@link attemptUntilDelivered}, tracked for `disconnect()`. */
+  private deliver(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    const sending = this.attemptUntilDelivered(topics, count, attempt)
     this.inFlight.add(sending)
     const forget = (): void => { this.inFlight.delete(sending) }
     sending.then(forget, forget)
     return sending
   }
 
-  private async attemptUntilDelivered(topic: string, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  private async attemptUntilDelivered(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    const topic = topics.join(',')
     const errors: unknown[] = []
+    /** The cluster of the last failed attempt, for `producer:resent`. */
+    let failedOn: string | undefined
     const started = Date.now()
     const deadline = started + this.deliveryTimeoutMs
     // Attempts counted against maxAttempts: not those that failed on a cluster discovery holds
@@ -219,8 +235,13 @@ export class FailoverProducer {
         try {
           await withTimeout(this.ensureConnected(cluster), budget, `producer connection to '${cluster}'`, { cluster })
           const p = this.perCluster.get(cluster)!.producer
-          return await this.whileActive(cluster, withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }))
+          const acks = await this.whileActive(cluster, withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }))
+          if (failedOn !== undefined && failedOn !== cluster) {
+            this.emitter.emit('producer:resent', { timestamp: Date.now(), topics, from: failedOn, to: cluster, count, attempts: errors.length + 1 })
+          }
+          return acks
         } catch (error) {
+          failedOn = cluster
           if (isClusterFailure(error)) this.ctx.reportError(cluster, error)
           if (this.ctx.healthOf(cluster) !== 'down') counted++
           throw error

@@ -127,3 +127,18 @@ describe('FailoverProducer: disconnect', () => {
     expect(disconnects).toBe(1)
   })
 })
+
+describe('FailoverProducer: producer:resent', () => {
+  it('is not emitted for a send retried and acknowledged on the cluster where it failed', async () => {
+    let sends = 0
+    const { ctx } = fakeCluster(() => (++sends === 1 ? refused() : Promise.resolve(ACK)))
+    const producer = new FailoverProducer(ctx, { deliveryTimeoutMs: 10_000 }, undefined)
+    const resent: unknown[] = []
+    const off = producer.on('producer:resent', (e) => resent.push(e))
+    await producer.connect()
+    await expect(producer.send(RECORD)).resolves.toEqual(ACK)
+    expect(sends).toBe(2)
+    expect(resent).toEqual([])
+    off()
+  })
+})

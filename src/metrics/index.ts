@@ -1,0 +1,2 @@
+export { instrumentMetrics } from './instrument.js'
+export type { DRMetrics, MetricsOptions } from './instrument.js'
