@@ -3,7 +3,7 @@
  * consumer reports an error), keeps each cluster's health with hysteresis, and asks the policy
  * which cluster should be active. It only decides; the client carries out the switch.
  */
-import type { ClusterConnection } from '../cluster/index.js'
+import type { ClusterConnection, ProbeResult } from '../cluster/index.js'
 import { ClusterIdChangedError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { HealthTracker } from './health-tracker.js'
@@ -27,14 +27,23 @@ export interface DiscoveryHooks {
    * as another cluster (`detail.error` is the ClusterIdChangedError).
    */
   onHealthChange(cluster: string, state: HealthState, detail: { error?: Error, clusterId?: string }): void
-  /** The policy wants `cluster` active (only called when it differs from `active()`). */
+  /**
+   * The policy wants `cluster` active. Called when it differs from `active()`; and with the active
+   * cluster itself when an earlier decision has not been carried out yet (the owner was busy with
+   * another switch) and is no longer wanted: the owner must then drop it and stay.
+   */
   onDecision(cluster: string): void
   /** The active cluster now. */
   active(): string | undefined
+  /** A probe of `cluster` finished (of the current epoch only), before its health is updated. */
+  onProbe?(cluster: string, result: ProbeResult): void
 }
 
 /** Fewest ms between two probes of one cluster triggered by errors. */
 const MIN_TRIGGERED_PROBE_GAP_MS = 100
+
+/** Policy runs in one decision whose choice went down while it ran, before the decision waits for the next round. */
+const MAX_STALE_DECISIONS = 3
 
 export class Discovery {
   private readonly trackers = new Map<string, HealthTracker>()
@@ -46,6 +55,11 @@ export class Discovery {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private deciding = false
+  /**
+   * The cluster last passed to onDecision that is not active yet (the owner is still busy with an
+   * earlier switch), and whether it was up then.
+   */
+  private requested: { cluster: string, wasUp: boolean } | undefined
   /** Bumped by start() and stop(): work begun under an older epoch must not act. */
   private epoch = 0
 
@@ -113,26 +127,59 @@ export class Discovery {
     return { now: Date.now(), active: this.hooks.active(), clusters }
   }
 
-  /** Runs the policy now and reports a decision that differs from the active cluster. */
+  /**
+   * Runs the policy now and reports a decision that differs from the active cluster, or that
+   * replaces one not carried out yet.
+   */
   async decide(): Promise<void> {
     if (!this.running || this.deciding) return
     const epoch = this.epoch
     this.deciding = true
     try {
-      const choice = await this.policy.decide(this.view())
-      if (epoch !== this.epoch) return
-      if (choice !== undefined && choice !== this.hooks.active()) {
-        if (!this.trackers.has(choice)) {
-          log('policy %s chose unknown cluster %s: ignored', this.policy.name, choice)
-          return
-        }
-        this.hooks.onDecision(choice)
+      let choice: string | undefined
+      // A policy that takes its time (a custom function asking a service, the declared policy
+      // reading its topic) may choose a cluster that went down meanwhile: that choice is stale,
+      // and the policy decides again from a fresh view. A cluster down in the view it was given
+      // is its own choice (an operator's declaration), carried out as such.
+      for (let attempt = 1; ; attempt++) {
+        const view = this.view()
+        choice = await this.policy.decide(view)
+        if (epoch !== this.epoch) return
+        const chosen = view.clusters.find((c) => c.name === choice)
+        if (chosen?.health !== 'up' || this.healthOf(chosen.name) !== 'down') break
+        log('policy %s chose %s, which went down while it decided: %s', this.policy.name, chosen.name, attempt < MAX_STALE_DECISIONS ? 'deciding again' : 'ignored')
+        if (attempt === MAX_STALE_DECISIONS) return
       }
+      if (choice !== undefined && !this.trackers.has(choice)) {
+        log('policy %s chose unknown cluster %s: ignored', this.policy.name, choice)
+        return
+      }
+      const active = this.hooks.active()
+      if (this.requested?.cluster === active) this.requested = undefined
+      // An owner busy with a switch carries out the newest decision after it: one still waiting
+      // is replaced, by the active cluster when the policy now wants to stay.
+      if (choice === undefined || (choice === active && this.requested === undefined)) return
+      this.requested = choice === active ? undefined : { cluster: choice, wasUp: this.healthOf(choice) === 'up' }
+      this.hooks.onDecision(choice)
     } catch (error) {
       log('policy %s failed: %s', this.policy.name, errorMessage(error))
     } finally {
       this.deciding = false
     }
+  }
+
+  /**
+   * `cluster` went down. A switch to it that the owner has not begun (it is busy with another) was
+   * decided while it was up: withdrawn at once, before the owner gets to it; the owner stays, and
+   * the decision that follows this probe chooses again.
+   */
+  private withdraw(cluster: string): void {
+    const waiting = this.requested
+    const active = this.hooks.active()
+    if (waiting?.cluster !== cluster || !waiting.wasUp || active === undefined || active === cluster) return
+    this.requested = undefined
+    log('%s went down before the switch to it began: staying on %s', cluster, active)
+    this.hooks.onDecision(active)
   }
 
   private schedule(epoch: number): void {
@@ -158,6 +205,7 @@ export class Discovery {
     const epoch = this.epoch
     const run = cluster.probe(this.health.timeoutMs).then((result) => {
       if (epoch !== this.epoch) return
+      this.hooks.onProbe?.(name, result)
       if (result.ok) this.lastError.delete(name)
       else this.lastError.set(name, result.error)
       const tracker = this.trackers.get(name)!
@@ -169,6 +217,7 @@ export class Discovery {
         log('%s is %s', name, changed)
         if (changed === 'down' && impostor !== undefined) this.impostors.set(name, impostor)
         this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
+        if (changed === 'down') this.withdraw(name)
       } else if (impostor !== undefined && tracker.state === 'down' && this.impostors.get(name) !== impostor) {
         // Down already (it died first), and now another cluster answers at its address: reported
         // once per cluster id, so that why it stays down is not only in status().

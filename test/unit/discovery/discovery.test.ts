@@ -562,3 +562,69 @@ describe('Discovery and a cluster replaced at the same address', () => {
     expect(downs[0]!.detail.error).toBeInstanceOf(ClusterIdChangedError)
   })
 })
+
+describe('Discovery and a decision the owner has not carried out yet', () => {
+  // The owner is busy with another switch (follow: false): a decision waits until it is done.
+  // Found by discovery.property.test.ts: the client carried out such a decision after its cluster
+  // had gone down, or after the policy had changed its mind.
+
+  it('withdraws it as soon as its cluster goes down: the owner is told to stay', async () => {
+    const dc1 = new FakeCluster('dc1', 1, false)
+    const dc2 = new FakeCluster('dc2', 2, false).answer(true)
+    const h = harness([dc1, dc2], stickyPolicy, { active: 'dc1', follow: false })
+    await h.discovery.start()
+    expect(h.decisions).toEqual(['dc2'])
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    expect(h.discovery.healthOf('dc2')).toBe('down')
+    expect(h.decisions).toEqual(['dc2', 'dc1'])
+    // Nothing is up: the policy has no choice, and nothing more is asked.
+    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    expect(h.decisions).toEqual(['dc2', 'dc1'])
+  })
+
+  it('replaces it with the active cluster when the policy wants to stay after all', async () => {
+    const choices = ['dc2', 'dc1', 'dc1']
+    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], () => choices.shift(), { active: 'dc1', follow: false })
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    expect(h.views).toHaveLength(3)
+    expect(h.decisions).toEqual(['dc2', 'dc1'])
+  })
+
+  it('is not withdrawn while its cluster stays up', async () => {
+    const h = harness([new FakeCluster('dc1', 1, false), new FakeCluster('dc2', 2)], stickyPolicy, { active: 'dc1', follow: false })
+    await h.discovery.start()
+    await vi.advanceTimersByTimeAsync(2 * HEALTH.intervalMs)
+    expect(h.decisions).toEqual(['dc2', 'dc2', 'dc2'])
+  })
+})
+
+describe('Discovery with a policy that takes its time', () => {
+  it('does not report a choice whose cluster went down while the policy decided: it decides again on a fresh view', async () => {
+    const dc1 = new FakeCluster('dc1', 1, false)
+    const dc2 = new FakeCluster('dc2', 2, false).answer(true)
+    let calls = 0
+    const slowLookup: DiscoveryFunction = async (view) => {
+      if (++calls === 1) await new Promise((resolve) => setTimeout(resolve, 500))
+      return view.clusters.find((c) => c.health === 'up')?.name
+    }
+    const h = harness([dc1, dc2], slowLookup, { active: 'dc1' })
+    const starting = h.discovery.start()
+    await vi.advanceTimersByTimeAsync(200)
+    // dc2 fails while the first lookup, which saw it up, is still under way.
+    h.discovery.reportError('dc2')
+    await settle()
+    expect(h.discovery.healthOf('dc2')).toBe('down')
+    await vi.advanceTimersByTimeAsync(300)
+    await starting
+    expect(h.views.map((v) => v.clusters.find((c) => c.name === 'dc2')!.health)).toEqual(['up', 'down'])
+    expect(h.decisions).toEqual([])
+  })
+
+  it('carries out a choice of a cluster that was already down in the view it decided from (an operator\'s choice)', async () => {
+    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2, false)], async () => 'dc2', { active: 'dc1' })
+    await h.discovery.start()
+    expect(h.discovery.healthOf('dc2')).toBe('down')
+    expect(h.decisions).toEqual(['dc2'])
+  })
+})
