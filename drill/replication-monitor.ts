@@ -11,7 +11,7 @@
  * incomplete, never late.
  */
 import kafkajs from 'kafkajs'
-import { newestTimestamp } from '../test/bed/heartbeats.js'
+import { newestTimestamp } from '../src/replication/heartbeats.js'
 import type { FlowSample, ReplicationSample } from './timeline.js'
 
 const { Kafka, logLevel } = kafkajs
@@ -98,7 +98,7 @@ export class ReplicationMonitor {
     try {
       const admin = await this.admin(target)
       const now = Date.now()
-      const newest = await newestTimestamp(admin, `${source}.heartbeats`, now, 100)
+      const newest = await newestTimestamp(admin, `${source}.heartbeats`, { now }).catch(() => undefined)
       return newest === undefined ? undefined : Math.max(0, now - newest)
     } catch {
       this.forget(target)

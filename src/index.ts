@@ -27,13 +27,22 @@ export type {
   SwitchInfo,
   SwitchKind,
   FailoverRequest,
+  FailoverResult,
+  DrainOptions,
+  ReplicationLagOptions,
 } from './client/types.js'
+export type { ReplicationFlowStatus } from './replication/lag-monitor.js'
 export type {
   MultiClusterEvents,
   ClusterUpEvent,
   ClusterDownEvent,
+  ClusterProbeEvent,
+  ProducerCreatedEvent,
+  ConsumerCreatedEvent,
   FailoverCompleteEvent,
   FailoverFailedEvent,
+  ReplicationLagEvent,
+  DeclarationIgnoredEvent,
 } from './client/events.js'
 
 // Clusters and discovery
@@ -55,6 +64,7 @@ export type { Declaration, DeclareRequest, DeclareResult } from './discovery/dec
 // Producer: instances come from dr.producer()
 export type { FailoverProducer } from './producer/failover-producer.js'
 export type { FailoverProducerConfig } from './producer/types.js'
+export type { FailoverProducerEvents, ProducerResentEvent } from './producer/events.js'
 
 // Consumer: instances come from dr.consumer()
 export type { FailoverConsumer, FailoverConsumerStatus, FailoverTopicPartitionOffset } from './consumer/failover-consumer.js'
@@ -126,6 +136,11 @@ export type { Checkpoint, CheckpointKey, CheckpointWriterId } from './offsets/ch
 export { decodeMm2Checkpoint, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
 
+// Metrics: OpenTelemetry (`@opentelemetry/api` is an optional peer dependency, loaded only by
+// instrumentMetrics() itself, and only when no meter is given)
+export { instrumentMetrics } from './metrics/index.js'
+export type { DRMetrics, MetricsOptions } from './metrics/index.js'
+
 // Errors
 export {
   KafkaDRError,
@@ -141,9 +156,12 @@ export {
   GroupNotEmptyError,
   CodecError,
   TimeoutError,
+  DrainTimeoutError,
   KafkaClientError,
   ActiveClusterMovedError,
   SessionFencedError,
   UnsupportedOperationError,
+  AuthenticationError,
 } from './errors.js'
 export type { KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
+export type { AuthenticationFailureKind } from './util/auth-failure.js'

@@ -8,11 +8,14 @@ import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange 
 import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
-import { asKafkaDRError, FailoverError, NotConnectedError } from '../errors.js'
+import { asKafkaDRError, DrainTimeoutError, FailoverError, NotConnectedError, UnsupportedOperationError } from '../errors.js'
 import { FailoverConsumer } from '../consumer/failover-consumer.js'
 import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
 import type { FailoverProducerConfig } from '../producer/types.js'
+import { ReplicationLagMonitor, type ReplicationFlowStatus } from '../replication/lag-monitor.js'
+import { setTimeout as delay } from 'node:timers/promises'
+import { expectInt } from '../util/validate.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
@@ -20,10 +23,20 @@ import { withTimeout } from '../util/timeout.js'
 import { ClientContext } from './context.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
-import type { FailoverRequest, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
+import type { DrainOptions, FailoverRequest, FailoverResult, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
 import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
+
+/** Longest a switch's `failover:complete` waits for its data-at-risk reading, in ms. */
+const DATA_AT_RISK_WAIT_MS = 2000
+
+/** Time between two checks of a planned switch's replication flow while it waits. */
+const DRAIN_RECHECK_MS = 500
+
+function expectDrainBound(value: unknown, path: string, fallback: number): number {
+  return expectInt(value, path, fallback, { min: 0 })
+}
 
 /** The context of each client, for the package's own tests: never exported from the package. */
 const contexts = new WeakMap<MultiClusterKafka, ClientContext>()
@@ -70,6 +83,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   private readonly stamper: ProvenanceStamper | undefined
+  private readonly lagMonitor: ReplicationLagMonitor | undefined
+  /** Per cluster, when a probe last found it healthy: the end of what a switch away from it can lose. */
+  private readonly lastHealthyAt = new Map<string, number>()
 
   constructor(options: MultiClusterKafkaOptions) {
     super()
@@ -81,11 +97,22 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const names = clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
-    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs)
+    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
     this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header })
     contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
       active: () => this.context.activeCluster,
+      onProbe: (cluster, result) => {
+        const timestamp = Date.now()
+        if (result.ok) this.lastHealthyAt.set(cluster, timestamp)
+        this.emit('cluster:probe', {
+          timestamp,
+          cluster,
+          ok: result.ok,
+          durationMs: result.latencyMs,
+          error: result.ok ? undefined : asKafkaDRError(result.error, `Health probe of '${cluster}' failed`, { cluster }),
+        })
+      },
       onDecision: (to) => this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)),
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
@@ -98,6 +125,12 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           if (this.pinned === cluster) this.pinned = undefined
         }
       },
+    })
+    const lag = this.options.replicationLag
+    this.lagMonitor = lag === undefined ? undefined : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
+      healthOf: (cluster) => this.discovery.healthOf(cluster),
+      onLagging: (f) => this.emit('replication:lagging', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
+      onRecovered: (f) => this.emit('replication:recovered', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
     })
   }
 
@@ -122,7 +155,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
 
   /**
    * Probes every cluster and resolves once an active cluster is chosen. Rejects with
-   * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`.
+   * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`, and as soon as
+   * every cluster has refused the SASL login or presented a certificate the client does not trust,
+   * with an {@link AuthenticationError} (the most preferred cluster's).
    */
   async connect(): Promise<void> {
     if (this.state === 'connected' || this.state === 'connecting') return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
@@ -131,9 +166,11 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     await this.discovery.start()
     try {
       if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
-      await this.context.waitForActive(this.options.connectTimeoutMs)
+      // Ends early when every cluster refused the client's credentials or certificate: waiting would not mend it.
+      await this.context.waitForConnect(this.options.connectTimeoutMs)
       if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
       this.state = 'connected'
+      this.lagMonitor?.start()
       log('connected; active cluster %s', this.context.activeCluster)
     } catch (error) {
       // A disconnect while connecting keeps the client closed (and has stopped discovery itself, but
@@ -158,6 +195,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const timeoutMs = this.options.teardownTimeoutMs
     const deadline = Date.now() + timeoutMs
     this.state = 'closed'
+    this.lagMonitor?.stop()
     // A probe in flight on a hung cluster runs to its own timeout; it is not waited for past the bound.
     await withTimeout(this.discovery.stop(), timeoutMs, 'stopping discovery').catch(() => {})
     await Promise.all(this.context.clusters.map((c) => c.close(deadline - Date.now())))
@@ -177,6 +215,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
         clusterId: this.context.connection(c.name).clusterId,
         lastError: this.discovery.lastErrorOf(c.name)?.message,
       })),
+      replication: this.lagMonitor?.status() ?? [],
     }
   }
 
@@ -184,14 +223,53 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    * Switches to `cluster` now (an operator's drill or planned maintenance) and pins it: the
    * policy will not move away while it stays healthy. {@link MultiClusterKafka.unpin} hands
    * control back to the policy. Rejects for an unknown or unhealthy cluster.
+   *
+   * With `drain`, a planned switch: it first waits until `cluster` has caught up with the active
+   * cluster (see {@link FailoverRequest.drain}) and rejects with a {@link DrainTimeoutError},
+   * switching nothing, when it does not in time.
+   *
+   * @example
+   * ```ts
+   * const result = await dr.failover('dc2', { reason: 'dc1 maintenance', drain: { maxLagMs: 2000 } })
+   * console.log(`now on ${result.to}; waited ${result.drain?.waitedMs} ms, ${result.drain?.lagMs} ms behind`)
+   * ```
    */
-  async failover(cluster: string, request: FailoverRequest = {}): Promise<void> {
+  async failover(cluster: string, request: FailoverRequest = {}): Promise<FailoverResult> {
     const connection = this.context.connection(cluster)
     if (this.state !== 'connected') throw new NotConnectedError('MultiClusterKafka')
     const probe = await connection.probe(this.options.health.timeoutMs)
     if (!probe.ok) throw new FailoverError(`Cannot fail over to '${cluster}': ${probe.error.message}`, { cluster, cause: probe.error })
+    const from = this.context.activeCluster
+    const drained = request.drain === undefined || request.drain === false || from === undefined || from === cluster
+      ? undefined
+      : await this.drainInto(from, cluster, request.drain === true ? {} : request.drain)
     this.pinned = cluster
     await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
+    return drained === undefined ? { from, to: cluster } : { from, to: cluster, drain: drained }
+  }
+
+  /** Waits until the flow `from -> to` is at most `maxLagMs` behind, checked afresh each time. */
+  private async drainInto(from: string, to: string, options: DrainOptions): Promise<{ lagMs: number | undefined, waitedMs: number }> {
+    const maxLagMs = expectDrainBound(options.maxLagMs, 'drain.maxLagMs', 3000)
+    const timeoutMs = expectDrainBound(options.timeoutMs, 'drain.timeoutMs', 30_000)
+    const monitor = this.lagMonitor
+    if (monitor?.flow(from, to) === undefined) {
+      throw new UnsupportedOperationError(`Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`)
+    }
+    const started = Date.now()
+    let last: ReplicationFlowStatus | undefined
+    for (;;) {
+      last = await monitor.check(from, to).catch(() => monitor.flow(from, to))
+      const waitedMs = Date.now() - started
+      if (last?.lastError === undefined && last?.lagMs !== undefined && last.lagMs <= maxLagMs) {
+        log('drained %s -> %s in %d ms (lag %d ms)', from, to, waitedMs, last.lagMs)
+        return { lagMs: last.lagMs, waitedMs }
+      }
+      if (waitedMs >= timeoutMs) break
+      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs))
+    }
+    const behind = last?.lastError !== undefined ? `could not be read (${last.lastError})` : last?.lagMs === undefined ? 'has no heartbeats' : `was still ${last.lagMs} ms behind`
+    throw new DrainTimeoutError(`Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`, last?.lagMs, { cluster: to })
   }
 
   /** Lets the discovery policy choose again after a manual {@link MultiClusterKafka.failover}. */
@@ -205,7 +283,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    * across a switch.
    */
   producer(config: FailoverProducerConfig = {}): FailoverProducer {
-    return new FailoverProducer(this.context, config, this.stamper)
+    const producer = new FailoverProducer(this.context, config, this.stamper)
+    this.emit('producer:created', { timestamp: Date.now(), producer })
+    return producer
   }
 
   /**
@@ -221,7 +301,9 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    * ```
    */
   consumer(config: FailoverConsumerConfig): FailoverConsumer {
-    return new FailoverConsumer(this.context, config)
+    const consumer = new FailoverConsumer(this.context, config)
+    this.emit('consumer:created', { timestamp: Date.now(), group: consumer.groupId, consumer })
+    return consumer
   }
 
   // ---- switching ----------------------------------------------------------------------------
@@ -268,6 +350,21 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     }
   }
 
+  /**
+   * How far `to`'s replica of `from` was behind when `from` was last seen healthy: a fresh check
+   * of the flow, given at most {@link DATA_AT_RISK_WAIT_MS} beyond the switch before the last
+   * sample stands in. Undefined when the flow is not watched or was never read.
+   */
+  private async dataAtRisk(from: string, to: string): Promise<number | undefined> {
+    const monitor = this.lagMonitor
+    if (monitor?.flow(from, to) === undefined) return undefined
+    const flow = await withTimeout(monitor.check(from, to), DATA_AT_RISK_WAIT_MS, 'reading replication lag')
+      .catch(() => monitor.flow(from, to))
+    if (flow?.newestHeartbeat === undefined) return undefined
+    const end = this.lastHealthyAt.get(from) ?? Date.now()
+    return Math.max(0, end - flow.newestHeartbeat)
+  }
+
   private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
     const from = this.context.activeCluster
     const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
@@ -277,6 +374,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       log('switch %s -> %s (%s): %s', from, to, kind, reason)
       this.emit('failover:start', info)
     }
+    // Read while producers and consumers move, from the target they move to.
+    const atRisk = initial ? undefined : this.dataAtRisk(from, to)
     this.gen++
     const change: ActiveChange = { from, to }
     const results = await this.context.activate(change, this.options.switchTimeoutMs)
@@ -288,7 +387,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       this.emit('failover:failed', { ...info, error })
       return
     }
-    const complete = { ...info, durationMs: Date.now() - info.timestamp }
+    const durationMs = Date.now() - info.timestamp
+    const complete = { ...info, durationMs, replicationLagMs: await atRisk }
     this.emit('failover:complete', complete)
     if (kind === 'failback') this.emit('failback', complete)
   }

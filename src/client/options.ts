@@ -3,12 +3,13 @@ import type { ClusterOptions } from '../cluster/index.js'
 import { isKafkaInstance } from '../cluster/index.js'
 import type { ResolvedDiscoveryOptions } from '../discovery/create-policy.js'
 import type { ResolvedHealthOptions } from '../discovery/discovery.js'
+import type { ResolvedReplicationLagOptions } from '../replication/lag-monitor.js'
 import { DEFAULT_CONTROL_TOPIC } from '../discovery/declared.js'
 import type { DiscoveryFunction, DiscoveryPolicy } from '../discovery/types.js'
 import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
-const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs'] as const
+const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs', 'replicationLag'] as const
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Options after defaults and validation. */
@@ -23,6 +24,8 @@ export interface ResolvedOptions {
   connectTimeoutMs: number
   switchTimeoutMs: number
   teardownTimeoutMs: number
+  /** Undefined when turned off (`replicationLag: false`). */
+  replicationLag: ResolvedReplicationLagOptions | undefined
 }
 
 /** Validates `options` and fills in defaults; throws InvalidOptionError naming the path and the fix. */
@@ -43,7 +46,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       // A BrokersFunction is resolved by kafkajs at connect time and cannot be checked here.
       if (Array.isArray(config.brokers)) expectBrokers(config.brokers, `clusters.${name}.kafka.brokers`)
     }
-    return { name, kafka: c.kafka as ClusterOptions['kafka'], priority: expectInt(c.priority, `clusters.${name}.priority`, 1) }
+    const resolved = { name, priority: expectInt(c.priority, `clusters.${name}.priority`, 1) } as ResolvedOptions['clusters'][number]
+    // Not enumerable: a config holds credentials (`sasl`, `ssl.key`), and a client printed with
+    // console.log or util.inspect, or serialized, must not show them.
+    Object.defineProperty(resolved, 'kafka', { value: c.kafka as ClusterOptions['kafka'], enumerable: false })
+    return resolved
   })
 
   const localCluster = top.localCluster === undefined ? undefined : expectString(top.localCluster, 'localCluster')
@@ -87,6 +94,17 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     connectTimeoutMs: expectInt(top.connectTimeoutMs, 'connectTimeoutMs', 30_000, { min: 0 }),
     switchTimeoutMs: expectInt(top.switchTimeoutMs, 'switchTimeoutMs', 60_000, { min: 1 }),
     teardownTimeoutMs: expectInt(top.teardownTimeoutMs, 'teardownTimeoutMs', 3000, { min: 1 }),
+    replicationLag: resolveReplicationLag(top.replicationLag),
+  }
+}
+
+function resolveReplicationLag(option: unknown): ResolvedReplicationLagOptions | undefined {
+  if (option === false) return undefined
+  const r = option === undefined ? {} : expectObject(option, 'replicationLag', ['intervalMs', 'thresholdMs', 'timeoutMs'])
+  return {
+    intervalMs: expectInt(r.intervalMs, 'replicationLag.intervalMs', 5000, { min: 100 }),
+    thresholdMs: expectInt(r.thresholdMs, 'replicationLag.thresholdMs', 30_000, { min: 0 }),
+    timeoutMs: expectInt(r.timeoutMs, 'replicationLag.timeoutMs', 5000, { min: 50 }),
   }
 }
 

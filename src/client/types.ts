@@ -1,5 +1,6 @@
 import type { ClusterOptions } from '../cluster/index.js'
 import type { DiscoveryOptions, HealthOptions, HealthState } from '../discovery/types.js'
+import type { ReplicationFlowStatus } from '../replication/lag-monitor.js'
 import type { ReplicationOption } from '../topology/index.js'
 
 /** Options of {@link MultiClusterKafka}. */
@@ -64,6 +65,49 @@ export interface MultiClusterKafkaOptions {
    * @default 3000
    */
   teardownTimeoutMs?: number
+  /**
+   * Replication lag per flow, read in the background from MirrorMaker 2's heartbeats (see
+   * {@link ReplicationLagOptions}), or `false` to read nothing.
+   *
+   * @default {}
+   */
+  replicationLag?: false | ReplicationLagOptions
+}
+
+/**
+ * How {@link MultiClusterKafka} watches replication. MirrorMaker 2 writes a heartbeat every second
+ * to `heartbeats` on each cluster, and replicates it like any topic (`dc1.heartbeats` on dc2): the
+ * age of the newest `dc1` heartbeat on dc2 is how far dc2's replica is behind, and an estimate of
+ * what a failover to dc2 would lose. Under identity topic naming heartbeats of different flows
+ * cannot be told apart, and no flow is watched.
+ *
+ * @example
+ * ```ts
+ * const dr = new MultiClusterKafka({ clusters, replicationLag: { thresholdMs: 10_000 } })
+ * dr.on('replication:lagging', (f) => alert(`${f.source} -> ${f.target} is ${f.lagMs} ms behind`))
+ * ```
+ */
+export interface ReplicationLagOptions {
+  /**
+   * Time between two checks of every flow, in ms. A check costs about six small admin requests
+   * to the target cluster.
+   *
+   * @default 5000
+   */
+  intervalMs?: number
+  /**
+   * `replication:lagging` when a flow's lag goes above this, `replication:recovered` when it comes
+   * back, in ms. A healthy flow reads about one second (MM2's heartbeat interval).
+   *
+   * @default 30000
+   */
+  thresholdMs?: number
+  /**
+   * Bound on one check, in ms.
+   *
+   * @default 5000
+   */
+  timeoutMs?: number
 }
 
 /** Why the active cluster changed. */
@@ -115,6 +159,8 @@ export interface MultiClusterStatus {
   lastSwitch: SwitchInfo | undefined
   /** Whether a switch is in progress. */
   switching: boolean
+  /** Replication lag per flow (`dc1 -> dc2`), as last checked; empty when not watched. */
+  replication: ReplicationFlowStatus[]
 }
 
 /** Options of {@link MultiClusterKafka.failover}. */
@@ -125,4 +171,45 @@ export interface FailoverRequest {
    * @default 'manual'
    */
   reason?: string
+  /**
+   * A planned switch: before moving, wait until the target has caught up with the active cluster
+   * (the lag of the flow active -> target at most `maxLagMs`, freshly checked), so that the switch
+   * leaves little or nothing behind. `true` uses the defaults. When the target does not catch up in
+   * time the switch is not made and `failover()` rejects with a {@link DrainTimeoutError}.
+   *
+   * @default false
+   */
+  drain?: boolean | DrainOptions
+}
+
+/** Bounds of a planned switch's wait; see {@link FailoverRequest.drain}. */
+export interface DrainOptions {
+  /**
+   * The lag of the flow active -> target, in ms, at or below which the target counts as caught
+   * up. MM2 writes heartbeats every second, so a healthy flow reads about one second.
+   *
+   * @default 3000
+   */
+  maxLagMs?: number
+  /**
+   * How long to wait for it, in ms.
+   *
+   * @default 30000
+   */
+  timeoutMs?: number
+}
+
+/** What {@link MultiClusterKafka.failover} did. */
+export interface FailoverResult {
+  /** The active cluster before. */
+  from: string | undefined
+  /** The active cluster now. */
+  to: string
+  /** With `drain`: the wait before the switch. */
+  drain?: {
+    /** The lag of the flow `from -> to` when the switch was made, in ms. */
+    lagMs: number | undefined
+    /** How long the switch waited for it, in ms. */
+    waitedMs: number
+  }
 }

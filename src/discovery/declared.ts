@@ -52,14 +52,31 @@ function newer(a: Declaration, b: Declaration | undefined): boolean {
 }
 
 function parse(value: Buffer | null): Declaration | undefined {
-  if (!value) return undefined
+  const read = readRecord(value)
+  return 'declaration' in read ? read.declaration : undefined
+}
+
+/** A control record's declaration, or why it holds none (`null` value: a deletion, not an error). */
+function readRecord(value: Buffer | null): { declaration: Declaration } | { ignored: string | undefined } {
+  if (!value) return { ignored: undefined }
+  let d: Partial<Declaration> & { version?: unknown }
   try {
-    const d = JSON.parse(value.toString('utf8')) as Partial<Declaration> & { version?: number }
-    if (d.version !== VERSION || typeof d.cluster !== 'string' || typeof d.epoch !== 'number') return undefined
-    return { cluster: d.cluster, epoch: d.epoch, declaredAt: d.declaredAt ?? 0, reason: d.reason ?? '', by: d.by ?? '' }
+    d = JSON.parse(value.toString('utf8')) as typeof d
   } catch {
-    return undefined
+    return { ignored: `not JSON (${value.length} bytes)` }
   }
+  if (typeof d !== 'object' || d === null) return { ignored: 'not a JSON object' }
+  if (d.version !== VERSION) return { ignored: `format version ${JSON.stringify(d.version)} (this release reads ${VERSION})` }
+  if (typeof d.cluster !== 'string' || typeof d.epoch !== 'number') return { ignored: 'no cluster or epoch' }
+  return { declaration: { cluster: d.cluster, epoch: d.epoch, declaredAt: d.declaredAt ?? 0, reason: d.reason ?? '', by: d.by ?? '' } }
+}
+
+/** A control record the declared policy skipped, for the client's `declaration:ignored` event. */
+export interface IgnoredDeclaration {
+  /** The cluster whose control topic held it. */
+  cluster: string
+  /** Why it was skipped, in words. */
+  reason: string
 }
 
 /**
@@ -69,6 +86,11 @@ function parse(value: Buffer | null): Declaration | undefined {
  *   temporary one is connected.
  * @throws `TimeoutError` when the topic cannot be read in time; `KafkaClientError` (kafkajs' error
  *   as `cause`) when the cluster does not answer.
+ * @example
+ * ```ts
+ * const inForce = await readDeclaration(kafka2)
+ * if (inForce) console.log(`${inForce.cluster} declared active by ${inForce.by}: ${inForce.reason}`)
+ * ```
  */
 export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000, admin?: Admin): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
@@ -184,7 +206,12 @@ export class DeclaredPolicy implements DiscoveryPolicy {
   /** Clusters whose control topic has been read up to its end once. */
   private readonly caughtUp = new Set<string>()
 
-  constructor(private readonly clusters: readonly ClusterConnection[], private readonly topic: string, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly clusters: readonly ClusterConnection[],
+    private readonly topic: string,
+    private readonly timeoutMs: number,
+    private readonly onIgnored: (ignored: IgnoredDeclaration) => void = () => {},
+  ) {}
 
   decide = async (view: DiscoveryView): Promise<string | undefined> => {
     const up = view.clusters.filter((c) => c.health === 'up').map((c) => this.clusters.find((k) => k.name === c.name)!)
@@ -234,6 +261,11 @@ export class DeclaredPolicy implements DiscoveryPolicy {
     }
   }
 
+  private ignore(cluster: string, reason: string): void {
+    log('control topic on %s: %s: ignored', cluster, reason)
+    this.onIgnored({ cluster, reason })
+  }
+
   private tailOf(cluster: ClusterConnection): TopicTail {
     let tail = this.tails.get(cluster.name)
     if (!tail) {
@@ -246,8 +278,19 @@ export class DeclaredPolicy implements DiscoveryPolicy {
         requestTimeoutMs: this.timeoutMs,
         onRecord: (_topic, _partition, message) => {
           if (message.key?.toString() !== KEY) return
-          const found = parse(message.value)
-          if (found && newer(found, this.newest)) {
+          const read = readRecord(message.value)
+          if ('ignored' in read) {
+            if (read.ignored !== undefined) this.ignore(cluster.name, `record at offset ${message.offset}: ${read.ignored}`)
+            return
+          }
+          const found = read.declaration
+          // A declaration of a cluster this client does not know could never be acted on, and with
+          // a high epoch it would outrank every later, valid one.
+          if (!this.clusters.some((c) => c.name === found.cluster)) {
+            this.ignore(cluster.name, `record at offset ${message.offset} declares unknown cluster '${found.cluster}'`)
+            return
+          }
+          if (newer(found, this.newest)) {
             log('declaration from %s: %s active (epoch %d, %s)', cluster.name, found.cluster, found.epoch, found.reason)
             this.newest = found
           }

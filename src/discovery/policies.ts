@@ -12,7 +12,19 @@ export function byPreference(localCluster: string | undefined): (a: { name: stri
   return (a, b) => a.priority - b.priority || Number(b.name === localCluster) - Number(a.name === localCluster) || a.name.localeCompare(b.name)
 }
 
-/** The most preferred healthy cluster (the view lists clusters most preferred first). */
+/**
+ * The most preferred healthy cluster (the view lists clusters most preferred first): a building
+ * block for custom policies.
+ *
+ * @example
+ * ```ts
+ * // Follow a feature flag while its cluster is up, else the most preferred healthy one.
+ * const dr = new MultiClusterKafka({ clusters, discovery: { policy: (view) => {
+ *   const flagged = view.clusters.find((c) => c.name === flags.activeCluster && c.health === 'up')
+ *   return flagged?.name ?? mostPreferredUp(view)
+ * } } })
+ * ```
+ */
 export function mostPreferredUp(view: DiscoveryView): string | undefined {
   return view.clusters.find((c) => c.health === 'up')?.name
 }
@@ -27,6 +39,13 @@ function activeIsUp(view: DiscoveryView): boolean {
  * active one and has been up for at least `failbackDelayMs`. A more preferred cluster that came up
  * only recently (or keeps flapping) is passed over, not waited for: with dc3 active, dc2 long up
  * and dc1 just back, the client fails back to dc2 now and to dc1 once dc1 has stayed up.
+ *
+ * @example
+ * ```ts
+ * // What `discovery: { policy: 'priority', failbackDelayMs: 60_000 }` does, wrapped in your own rule:
+ * const priority = priorityPolicy({ autoFailback: true, failbackDelayMs: 60_000 })
+ * const policy: DiscoveryFunction = (view) => maintenance.has(view.active ?? '') ? mostPreferredUp(view) : priority(view)
+ * ```
  */
 export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs: number }): DiscoveryFunction {
   return (view) => {
@@ -42,5 +61,12 @@ export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs
   }
 }
 
-/** `sticky`: stay while the active cluster is up; otherwise the most preferred healthy one. */
+/**
+ * `sticky`: stay while the active cluster is up; otherwise the most preferred healthy one.
+ *
+ * @example
+ * ```ts
+ * const dr = new MultiClusterKafka({ clusters, discovery: { policy: stickyPolicy } }) // same as policy: 'sticky'
+ * ```
+ */
 export const stickyPolicy: DiscoveryFunction = (view) => (activeIsUp(view) ? view.active : mostPreferredUp(view))

@@ -159,6 +159,12 @@ export class DefaultReplicationPolicy implements ReplicationPolicy {
  * reports the cluster it is read on. In an active-active setup one identity topic interleaves
  * records of several origins, in a different order on each cluster: read the origin from the
  * provenance header instead, and expect translated positions to need a safety margin.
+ *
+ * @example
+ * ```ts
+ * // Chosen by name in the client's options:
+ * const dr = new MultiClusterKafka({ clusters, replication: 'identity' })
+ * ```
  */
 export class IdentityReplicationPolicy implements ReplicationPolicy {
   /** Always `identity`. */

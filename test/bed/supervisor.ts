@@ -9,7 +9,7 @@
  */
 import type { Admin } from 'kafkajs'
 import type { KafkaBed } from './bed.js'
-import { hasRecordSince, HEARTBEATS_TOPIC, newestTimestamp, replicatedHeartbeats } from './heartbeats.js'
+import { hasRecordSince, HEARTBEATS_TOPIC, newestTimestamp, replicatedHeartbeats } from '../../src/replication/heartbeats.js'
 import { livePid } from './processes.js'
 import { replicationHold, replicationLocked } from './replication-control.js'
 
@@ -193,7 +193,7 @@ export class ReplicationSupervisor {
   private async diagnose(flow: Flow, now: number): Promise<string> {
     const age = async (cluster: string, topic: string): Promise<string> => {
       const admin = await this.admin(cluster)
-      const newest = admin === undefined ? undefined : await newestTimestamp(admin, topic, now)
+      const newest = admin === undefined ? undefined : await newestTimestamp(admin, topic, { now }).catch(() => undefined)
       return newest === undefined ? 'none' : `${((now - newest) / 1000).toFixed(1)} s old`
     }
     const replica = replicatedHeartbeats(flow.source)

@@ -492,7 +492,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       const crashes: unknown[] = []
       consumer.on(consumer.events.CRASH, (e) => crashes.push(e))
       const w = watch(consumer)
-      let switching: Promise<void> | undefined
+      let switching: Promise<unknown> | undefined
       let fencedAt = Infinity
       dr.on('failover:start', (e) => { fencedAt = Math.min(fencedAt, e.timestamp) })
       /** Every 250th record fails on its first attempt on each cluster; the first failure after 1500 handled records starts the switch, which fences the session while that handler still runs. */

@@ -3,7 +3,7 @@
  * cluster, moves every instance, and all instances agree.
  */
 import { describe, expect, it } from 'vitest'
-import { declareActiveCluster, readDeclaration } from '../../src/index.js'
+import { declareActiveCluster, readDeclaration, type DeclarationIgnoredEvent } from '../../src/index.js'
 import { drClient } from './drill.js'
 import { bed, unique, waitFor } from './helpers.js'
 
@@ -38,6 +38,42 @@ describe('declared policy', () => {
       await expect(declareActiveCluster(kafkas, { cluster: 'dc9', topic: controlTopic })).rejects.toMatchObject({ code: 'ERR_FAILOVER_FAILED' })
     } finally {
       await Promise.all(instances.map((dr) => dr.disconnect()))
+    }
+  })
+
+  it('skips garbage in the control topic with a warning event, and still follows a valid declaration', async () => {
+    const controlTopic = unique('control-garbage')
+    const dr = drClient({ discovery: { policy: 'declared', controlTopic } })
+    const ignored: DeclarationIgnoredEvent[] = []
+    dr.on('declaration:ignored', (e) => ignored.push(e))
+    const kafkas = { dc1: bed().kafka('dc1'), dc2: bed().kafka('dc2') }
+    const producer = kafkas.dc1.producer({ allowAutoTopicCreation: true })
+    try {
+      await dr.connect()
+      expect(dr.activeCluster).toBe('dc1')
+      await producer.connect()
+      // Not JSON, cut short, a future format version, and a well-formed declaration of a cluster
+      // that does not exist with the highest epoch there is (which would outrank every later one).
+      await producer.send({ topic: controlTopic, messages: [
+        { key: 'active', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
+        { key: 'active', value: '{"version":1,"cluster":"dc' },
+        { key: 'active', value: JSON.stringify({ version: 99, cluster: 'dc2', epoch: Date.now() + 1e9 }) },
+        { key: 'active', value: JSON.stringify({ version: 1, cluster: 'dc9', epoch: Number.MAX_SAFE_INTEGER, declaredAt: Date.now() }) },
+      ] })
+      await waitFor('four warnings', () => ignored.filter((e) => e.cluster === 'dc1').length >= 4, 30_000, 50)
+      expect(ignored.filter((e) => e.cluster === 'dc1').map((e) => e.reason)).toEqual([
+        expect.stringMatching(/not JSON \(4 bytes\)/),
+        expect.stringMatching(/not JSON/),
+        expect.stringMatching(/format version 99 \(this release reads 1\)/),
+        expect.stringMatching(/declares unknown cluster 'dc9'/),
+      ])
+      expect(dr.activeCluster).toBe('dc1')
+      // The operator's next declaration still takes effect.
+      await declareActiveCluster(kafkas, { cluster: 'dc2', reason: 'after the garbage', topic: controlTopic })
+      await waitFor('on dc2', () => dr.activeCluster === 'dc2', 30_000, 10)
+    } finally {
+      await producer.disconnect()
+      await dr.disconnect()
     }
   })
 

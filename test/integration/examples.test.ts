@@ -10,8 +10,9 @@ import { activeActive } from '../../examples/active-active.js'
 import { activePassive } from '../../examples/active-passive.js'
 import { customDiscovery } from '../../examples/custom-discovery.js'
 import { declaredPolicy } from '../../examples/declared-policy.js'
+import { metricsPrometheus, type Sample } from '../../examples/metrics-prometheus.js'
 import { quickStart } from '../../examples/quick-start.js'
-import { redacted, secureClient } from '../../examples/tls-sasl.js'
+import { bedClientConfigs, clientFor, redacted, secureClient } from '../../examples/tls-sasl.js'
 import { translateOffsetsDemo } from '../../examples/translate-offsets.js'
 import { bed, unique } from './helpers.js'
 
@@ -83,6 +84,22 @@ describe('examples', () => {
     expect(Number(committed[`dc1.${topic}/0`])).toBeLessThanOrEqual(10)
   })
 
+  it('metrics-prometheus: a scrape shows the active cluster, both manual switches, probes and checkpoint age', async () => {
+    const result = await timed('metrics-prometheus', () => metricsPrometheus({ brokers: brokers(), topic: unique('metrics'), port: 19464, count: 10 }))
+    expect(result.active).toEqual(['dc1', 'dc2', 'dc1'])
+    expect(result.consumed).toBeGreaterThanOrEqual(20)
+    const value = (name: string, labels: Record<string, string>): number | undefined =>
+      result.samples.find((s: Sample) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value
+    expect(value('kafkajs_dr_cluster_active', { cluster: 'dc1' })).toBe(1)
+    expect(value('kafkajs_dr_cluster_active', { cluster: 'dc2' })).toBe(0)
+    expect(value('kafkajs_dr_switches_total', { kind: 'manual', outcome: 'complete' })).toBe(2)
+    expect(value('kafkajs_dr_switch_duration_count', { kind: 'manual', outcome: 'complete' })).toBe(2)
+    expect(value('kafkajs_dr_probe_duration_count', { cluster: 'dc2', outcome: 'ok' })).toBeGreaterThan(0)
+    expect(result.samples.some((s) => s.name === 'kafkajs_dr_checkpoint_age' && s.labels.cluster === 'dc1' && s.value >= 0)).toBe(true)
+    // MirrorMaker 2's heartbeats give each flow's lag once the first check is done.
+    expect(value('kafkajs_dr_replication_lag', { source: 'dc1', target: 'dc2' })).toBeGreaterThanOrEqual(0)
+  })
+
   describe('tls-sasl', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tls-sasl-'))
     afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -101,6 +118,17 @@ describe('examples', () => {
         expect(dr.status().clusters.map((c) => `${c.name}:${c.health}`)).toEqual(['dc1:unknown', 'dc2:unknown'])
         expect(dr.kafka('dc2')).toBeDefined()
         expect(JSON.stringify(redacted(configs.dc1))).not.toContain('secret-1')
+      } finally {
+        await dr.disconnect()
+      }
+    })
+
+    it.skipIf(bed().security !== 'sasl_ssl')('--bed: connects to the bed\'s SASL_SSL listeners with the configs of its client-config.json', async () => {
+      const { dr, configs } = clientFor(bedClientConfigs(bed().clientConfigFile))
+      try {
+        expect(configs.dc1).toMatchObject({ ssl: { ca: expect.stringContaining('BEGIN CERTIFICATE') }, sasl: { mechanism: 'scram-sha-512', username: 'dr-app' } })
+        await timed('tls-sasl --bed', () => dr.connect())
+        expect(dr.status().clusters.map((c) => `${c.name}:${c.health}`)).toEqual(['dc1:up', 'dc2:up'])
       } finally {
         await dr.disconnect()
       }

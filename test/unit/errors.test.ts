@@ -1,8 +1,11 @@
+import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import * as errors from '../../src/errors.js'
 import {
   ActiveClusterMovedError,
+  asAuthenticationError,
   asKafkaDRError,
+  AuthenticationError,
   ClusterIdChangedError,
   KafkaClientError,
   SessionFencedError,
@@ -49,10 +52,12 @@ function oneOfEach(m: ErrorsModule): Record<string, errors.KafkaDRError> {
     GroupNotEmptyError: new m.GroupNotEmptyError('members'),
     CodecError: new m.CodecError('truncated'),
     TimeoutError: new m.TimeoutError('slow'),
+    DrainTimeoutError: new m.DrainTimeoutError('behind', 4000),
     KafkaClientError: new m.KafkaClientError('kafkajs failed'),
     ActiveClusterMovedError: new m.ActiveClusterMovedError('dc1', 'dc2'),
     SessionFencedError: new m.SessionFencedError('dc1'),
     UnsupportedOperationError: new m.UnsupportedOperationError('no transactions'),
+    AuthenticationError: new m.AuthenticationError('dc1', 'sasl', 'refused'),
   }
 }
 
@@ -70,13 +75,15 @@ const CODES: Record<string, errors.KafkaDRErrorCode> = {
   GroupNotEmptyError: 'ERR_GROUP_NOT_EMPTY',
   CodecError: 'ERR_CODEC',
   TimeoutError: 'ERR_TIMEOUT',
+  DrainTimeoutError: 'ERR_DRAIN_TIMEOUT',
   KafkaClientError: 'ERR_KAFKAJS',
   ActiveClusterMovedError: 'ERR_ACTIVE_CLUSTER_MOVED',
   SessionFencedError: 'ERR_SESSION_FENCED',
   UnsupportedOperationError: 'ERR_UNSUPPORTED',
+  AuthenticationError: 'ERR_AUTHENTICATION_FAILED',
 }
 
-const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError'])
+const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError', 'DrainTimeoutError'])
 
 describe('error classes', () => {
   const all = oneOfEach(errors)
@@ -207,7 +214,7 @@ describe('instanceof across two copies of the package', () => {
     const classes: Record<string, Function> = {
       InvalidOptionError, UnknownClusterError, NoActiveClusterError, ClusterIdChangedError, NotConnectedError, SendFailedError,
       FailoverError, MissingCheckpointError, TranslationRefusedError, GroupNotEmptyError, CodecError, TimeoutError,
-      KafkaClientError, ActiveClusterMovedError, SessionFencedError, UnsupportedOperationError,
+      KafkaClientError, ActiveClusterMovedError, SessionFencedError, UnsupportedOperationError, AuthenticationError,
     }
     for (const [name, error] of Object.entries(theirs)) {
       expect(error instanceof KafkaDRError, `${name} instanceof KafkaDRError`).toBe(true)
@@ -282,5 +289,63 @@ describe('asKafkaDRError', () => {
   it('wraps anything else too', () => {
     expect(asKafkaDRError('boom', 'Doing it failed')).toMatchObject({ code: 'ERR_KAFKAJS', message: 'Doing it failed: boom', cause: 'boom', retriable: false })
     expect(asKafkaDRError(new TypeError('bad'), 'Doing it failed').cause).toBeInstanceOf(TypeError)
+  })
+})
+
+// kafkajs' type declarations leave out these constructors' arguments.
+const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error
+const NonRetriable = kafkajs.KafkaJSNonRetriableError as unknown as new (error: Error, options: { cause: unknown }) => Error
+const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (error: Error, options: { retryCount: number, retryTime: number, cause: unknown }) => Error
+
+describe('AuthenticationError', () => {
+  it('names the cluster and what failed, and is never retriable', () => {
+    const cause = new Error('bad password')
+    const error = new AuthenticationError('dc2', 'tls', 'untrusted', { cause })
+    expect(error).toMatchObject({ name: 'AuthenticationError', code: 'ERR_AUTHENTICATION_FAILED', cluster: 'dc2', kind: 'tls', retriable: false, cause })
+  })
+
+  it('is what asKafkaDRError makes of a refused SASL login on a known cluster, however deep kafkajs wrapped it', async () => {
+    const kafkajs = (await import('kafkajs')).default
+    const refused = new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512')
+    const wrapped = new NonRetriable(refused, { cause: refused })
+    for (const error of [refused, wrapped, new KafkaClientError('x', { cause: wrapped })]) {
+      const converted = asKafkaDRError(error, "Connecting the consumer of 'g' to 'dc1' failed", { cluster: 'dc1', group: 'g' })
+      if (error instanceof KafkaDRError) {
+        expect(converted).toBe(error)
+        continue
+      }
+      expect(converted).toBeInstanceOf(AuthenticationError)
+      expect(converted).toMatchObject({ cluster: 'dc1', kind: 'sasl', retriable: false, cause: error })
+      expect(converted.message).toMatch(/^Connecting the consumer of 'g' to 'dc1' failed: cluster 'dc1' refused the SASL login .*invalid credentials/)
+    }
+    // Without a cluster there is nothing to name: a KafkaClientError as before.
+    expect(asKafkaDRError(refused, 'Doing it failed')).toBeInstanceOf(KafkaClientError)
+  })
+
+  it('is what asAuthenticationError makes of a connection error with a certificate verification code', async () => {
+    const kafkajs = (await import('kafkajs')).default
+    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+      const tls = new kafkajs.KafkaJSConnectionError('Connection error: unable to verify the first certificate', { broker: '127.0.0.1:19094', code })
+      const retried = new RetriesExceeded(tls, { retryCount: 0, retryTime: 100, cause: tls })
+      const converted = asAuthenticationError(retried, 'dc2', "Health probe of 'dc2' failed")
+      expect(converted, code).toBeInstanceOf(AuthenticationError)
+      expect(converted).toMatchObject({ cluster: 'dc2', kind: 'tls', cause: retried })
+      expect(converted!.message).toContain(`(${code})`)
+      expect(converted!.message).toMatch(/^Health probe of 'dc2' failed: the TLS handshake with cluster 'dc2' failed/)
+    }
+  })
+
+  it('leaves every other failure alone: a refused connection, a timeout, an authorization error', async () => {
+    const kafkajs = (await import('kafkajs')).default
+    const others: unknown[] = [
+      new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }),
+      new kafkajs.KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out'),
+      Object.assign(new kafkajs.KafkaJSProtocolError('Not authorized to access topics: [Topic authorization failed]'), { type: 'TOPIC_AUTHORIZATION_FAILED' }),
+      new TimeoutError('health probe timed out'),
+      'boom',
+      undefined,
+    ]
+    for (const error of others) expect(asAuthenticationError(error, 'dc1')).toBeUndefined()
+    expect(asKafkaDRError(others[0], 'x', { cluster: 'dc1' })).toBeInstanceOf(KafkaClientError)
   })
 })

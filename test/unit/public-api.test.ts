@@ -18,6 +18,9 @@ const VALUES = [
   'UnsupportedOperationError', 'commitTranslatedOffsets', 'createReplicationPolicy', 'declareActiveCluster', 'decodeCheckpoint',
   'decodeCheckpointKey', 'decodeMm2Checkpoint', 'isExcludedByMm2Defaults', 'mostPreferredUp', 'priorityPolicy', 'readDeclaration',
   'readProvenance', 'stickyPolicy', 'translateOffsets', 'translatePhysicalTopic',
+  'instrumentMetrics',
+  'DrainTimeoutError',
+  'AuthenticationError',
 ]
 
 /** Names exported only as types (interfaces, type aliases, and classes users never construct). */
@@ -37,6 +40,10 @@ const TYPES = [
   'TranslateOffsetsRequest', 'TranslatedPartition', 'TranslationCandidates', 'TranslationMethod', 'TranslationResult',
   'TranslatorName', 'UnmappedCheckpoint', 'UnmappedReason',
   'DualReadMode', 'DedupeOptions', 'DedupeStatus', 'LaneStatus', 'FailoverTopicPartitionOffset', 'ConsumerDeduplicatedEvent',
+  'ClusterProbeEvent', 'ProducerCreatedEvent', 'ConsumerCreatedEvent', 'FailoverProducerEvents', 'ProducerResentEvent',
+  'DRMetrics', 'MetricsOptions',
+  'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ReplicationLagEvent', 'DeclarationIgnoredEvent',
+  'AuthenticationFailureKind',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

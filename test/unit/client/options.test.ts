@@ -1,5 +1,7 @@
+import { inspect } from 'node:util'
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
+import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import { resolveOptions } from '../../../src/client/options.js'
 import type { DiscoveryPolicy } from '../../../src/discovery/types.js'
 import { InvalidOptionError, KafkaDRError } from '../../../src/errors.js'
@@ -32,15 +34,18 @@ function rejection(options: unknown): InvalidOptionError {
   throw new Error('resolveOptions accepted the options')
 }
 
-const TOP_KEYS = 'clusters, localCluster, clientId, health, discovery, replication, provenance, connectTimeoutMs, switchTimeoutMs, teardownTimeoutMs'
+const TOP_KEYS = 'clusters, localCluster, clientId, health, discovery, replication, provenance, connectTimeoutMs, switchTimeoutMs, teardownTimeoutMs, replicationLag'
 
 describe('resolveOptions: defaults', () => {
   it('fills in every default', () => {
     const options = valid()
-    expect(resolveOptions(options)).toEqual({
+    const resolved = resolveOptions(options)
+    // `kafka` is not enumerable (see the test of credentials below): compared on its own.
+    expect(resolved.clusters.map((c) => [c.name, c.kafka, c.priority])).toEqual([['dc1', options.clusters.dc1.kafka, 1], ['dc2', options.clusters.dc2.kafka, 2]])
+    expect(resolved).toEqual({
       clusters: [
-        { name: 'dc1', kafka: options.clusters.dc1.kafka, priority: 1 },
-        { name: 'dc2', kafka: options.clusters.dc2.kafka, priority: 2 },
+        { name: 'dc1', priority: 1 },
+        { name: 'dc2', priority: 2 },
       ],
       localCluster: undefined,
       clientId: 'kafkajs-dr',
@@ -51,7 +56,20 @@ describe('resolveOptions: defaults', () => {
       connectTimeoutMs: 30_000,
       switchTimeoutMs: 60_000,
       teardownTimeoutMs: 3000,
+      replicationLag: { intervalMs: 5000, thresholdMs: 30_000, timeoutMs: 5000 },
     })
+  })
+
+  it('keeps each cluster\'s kafkajs config out of sight: a client printed or serialized shows no credential', () => {
+    const password = 'do-not-print-this-password'
+    const options = withChange((o) => {
+      o.clusters.dc1.kafka = { brokers: ['127.0.0.1:1'], ssl: { ca: 'ca' }, sasl: { mechanism: 'scram-sha-512', username: 'app', password } }
+    })
+    const resolved = resolveOptions(options)
+    expect((resolved.clusters[0]!.kafka as { sasl?: { password?: string } }).sasl?.password).toBe(password)
+    expect(inspect(resolved, { depth: Infinity })).not.toContain(password)
+    expect(JSON.stringify(resolved)).not.toContain(password)
+    expect(inspect(new MultiClusterKafka(options as never), { depth: Infinity })).not.toContain(password)
   })
 
   it('keeps every value given', () => {
@@ -163,6 +181,9 @@ describe('resolveOptions: rejected options', () => {
       'Unknown option `cluster`; did you mean `clusters`?'],
     ['an unknown top-level key not near any known one', withChange((o) => { o.brokers = ['x:1'] }), 'brokers',
       `Unknown option \`brokers\`; known options are: ${TOP_KEYS}`],
+    ['replicationLag not an object', withChange((o) => { o.replicationLag = true }), 'replicationLag', 'Expected `replicationLag` to be an object, got true'],
+    ['replicationLag.intervalMs below 100', withChange((o) => { o.replicationLag = { intervalMs: 10 } }), 'replicationLag.intervalMs',
+      'Expected `replicationLag.intervalMs` to be an integer ≥ 100, got 10'],
     ['clusters missing', {}, 'clusters', 'Expected `clusters` to be an object, got undefined'],
     ['clusters an array', { clusters: [{ kafka: { brokers: ['x:1'] } }] }, 'clusters', 'Expected `clusters` to be an object, got an array'],
     ['clusters empty', { clusters: {} }, 'clusters',
