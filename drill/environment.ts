@@ -15,11 +15,25 @@ export interface FaultContext {
   log: (line: string) => void
   /** The newest replication sample. */
   latestReplication: () => ReplicationSample | undefined
+  /** A replication sample now (a fault that strikes after a delay takes one just before). */
+  sampleReplication: () => Promise<ReplicationSample>
+  /** The drill's settings of a fault (the number of flaps, how long replication stops first, ...). */
+  settings: FaultSettings
+  /** The service's topic and group (a fault that writes records aimed at them). */
+  service: { topic: string, groupId: string }
   /**
    * The last moment `cluster` was seen working before `before`: the later of the last send
    * acknowledged while it was active and the last record consumed from it.
    */
   lastSignOfLife: (cluster: string, before: number) => number | undefined
+}
+
+/** Settings of the faults that take any. */
+export interface FaultSettings {
+  /** `flap`: how many times the cluster hangs and comes back. */
+  flaps: number
+  /** `lag-then-kill`: how long replication is stopped before the kill, in ms. */
+  lagBeforeKillMs: number
 }
 
 /** When a fault happened, and how the drill knows. */
@@ -30,6 +44,8 @@ export interface FaultInjected {
   action: string
   /** `injected`: the drill did it at `at`; `observed`: you did, and `at` is the last sign of life before the drill saw it. */
   timing: 'injected' | 'observed'
+  /** Replication as sampled just before the fault struck, when the fault took it itself. */
+  replicationAtFault?: ReplicationSample
 }
 
 /** When the fault was ended. */

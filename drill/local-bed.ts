@@ -11,12 +11,24 @@ import { bedJarsPresent, downloadBedJars } from './bed-jars.js'
 import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from './environment.js'
 import type { ClusterAddress, FaultKind } from './options.js'
 import type { DrillTimeline } from './timeline.js'
+import { writeGarbage } from './garbage.js'
+import { sleep } from './wait.js'
 
 /** What is broken now, so that {@link LocalBedEnvironment.close} can mend it after a Ctrl-C. */
 interface InEffect {
   target?: { name: BedProcess, how: 'killed' | 'paused' }
+  /** `all-down`: the other cluster, killed too. */
+  survivor?: BedProcess
   replicationStopped?: boolean
 }
+
+/** `flap`: how long each hang lasts, and the answering spell between two. */
+const FLAP_DOWN_MS = 3000
+const FLAP_UP_MS = 2000
+/** `all-down`: the survivor is started first, the preferred cluster this much later. */
+const ALL_DOWN_STAGGER_MS = 5000
+/** `garbage-then-kill`: time for MirrorMaker 2 to copy the garbage before the kill. */
+const GARBAGE_REPLICATION_MS = 3000
 
 /** The local bed as the drill's environment. */
 export class LocalBedEnvironment implements DrillEnvironment {
@@ -107,6 +119,52 @@ export class LocalBedEnvironment implements DrillEnvironment {
         this.inEffect.replicationStopped = true
         await Promise.all([this.bed.kill(name), this.bed.kill('mm2')])
         return { at, action: `kill -9 ${target} and MirrorMaker 2`, timing: 'injected' }
+      case 'flap':
+        for (let i = 1; i <= context.settings.flaps; i++) {
+          this.inEffect.target = { name, how: 'paused' }
+          this.bed.pause(name)
+          context.timeline.add({ type: 'fault', cluster: target, detail: `flap ${i}/${context.settings.flaps}: SIGSTOP ${target} for ${FLAP_DOWN_MS} ms` })
+          await sleep(FLAP_DOWN_MS, context.signal)
+          this.bed.resume(name)
+          this.inEffect.target = undefined
+          if (i < context.settings.flaps) await sleep(FLAP_UP_MS, context.signal)
+        }
+        return { at, action: `${context.settings.flaps} flaps of ${target}: SIGSTOP ${FLAP_DOWN_MS} ms, SIGCONT ${FLAP_UP_MS} ms`, timing: 'injected' }
+      case 'lag-then-kill': {
+        this.inEffect.replicationStopped = true
+        context.log(`[bed] stopping MirrorMaker 2; ${target} is killed ${context.settings.lagBeforeKillMs / 1000} s later`)
+        await this.bed.stopReplication()
+        context.timeline.add({ type: 'fault', detail: 'MirrorMaker 2 stopped (replication lag grows)' })
+        await sleep(context.settings.lagBeforeKillMs, context.signal)
+        const replicationAtFault = await context.sampleReplication()
+        this.inEffect.target = { name, how: 'killed' }
+        const killedAt = Date.now()
+        await this.bed.kill(name)
+        return { at: killedAt, action: `MirrorMaker 2 stopped for ${context.settings.lagBeforeKillMs / 1000} s, then kill -9 ${target}`, timing: 'injected', replicationAtFault }
+      }
+      case 'all-down': {
+        const survivor = this.other(name)
+        this.inEffect.target = { name, how: 'killed' }
+        this.inEffect.survivor = survivor
+        await Promise.all([this.bed.kill(name), this.bed.kill(survivor)])
+        return { at, action: `kill -9 ${target} and ${survivor}`, timing: 'injected' }
+      }
+      case 'standby-restart': {
+        const standby = this.other(name)
+        context.log(`[bed] restarting ${standby} (graceful stop, start)`)
+        await this.bed.restart(standby, 'graceful')
+        context.timeline.add({ type: 'restore', cluster: standby, detail: `${standby} restarted` })
+        return { at, action: `broker restart of the standby ${standby}`, timing: 'injected' }
+      }
+      case 'garbage-then-kill': {
+        const written = await writeGarbage(this.bed, target, this.other(name), context.service)
+        context.timeline.add({ type: 'fault', detail: `garbage written: ${written}` })
+        await sleep(GARBAGE_REPLICATION_MS, context.signal)
+        this.inEffect.target = { name, how: 'killed' }
+        const killedAt = Date.now()
+        await this.bed.kill(name)
+        return { at: killedAt, action: `garbage in the checkpoint and control topics (${written}), then kill -9 ${target}`, timing: 'injected' }
+      }
     }
   }
 
@@ -115,7 +173,15 @@ export class LocalBedEnvironment implements DrillEnvironment {
     const name = this.bedProcess(target)
     const back = (detail: string): number => context.timeline.add({ type: 'restore', cluster: target, detail }).at
     let at = startedAt
-    if (fault === 'kill' || fault === 'both') {
+    if (fault === 'all-down') {
+      const survivor = this.inEffect.survivor!
+      context.log(`[bed] starting ${survivor} again; ${target} ${ALL_DOWN_STAGGER_MS / 1000} s after it`)
+      await this.bed.start(survivor)
+      this.inEffect.survivor = undefined
+      back(`${survivor} started`)
+      await sleep(ALL_DOWN_STAGGER_MS, context.signal)
+    }
+    if (fault === 'kill' || fault === 'both' || fault === 'lag-then-kill' || fault === 'all-down' || fault === 'garbage-then-kill') {
       context.log(`[bed] starting ${target} again (same data)`)
       await this.bed.start(name)
       this.inEffect.target = undefined
@@ -126,14 +192,24 @@ export class LocalBedEnvironment implements DrillEnvironment {
       this.inEffect.target = undefined
       at = back(`SIGCONT ${target}`)
     }
-    if (fault === 'replication-stop' || fault === 'both') {
+    if (fault === 'replication-stop' || fault === 'both' || fault === 'lag-then-kill') {
       context.log('[bed] starting MirrorMaker 2 again; waiting until it delivers both ways')
       await this.bed.startReplication()
       this.inEffect.replicationStopped = false
       const replicating = back('MirrorMaker 2 delivers again')
       if (fault === 'replication-stop') at = replicating
     }
-    const action = { kill: `${target} started`, hang: `SIGCONT ${target}`, 'replication-stop': 'MirrorMaker 2 started', both: `${target} and MirrorMaker 2 started` }[fault]
+    const action = {
+      kill: `${target} started`,
+      hang: `SIGCONT ${target}`,
+      'replication-stop': 'MirrorMaker 2 started',
+      both: `${target} and MirrorMaker 2 started`,
+      flap: `${target} answering since its last flap`,
+      'lag-then-kill': `${target} and MirrorMaker 2 started`,
+      'all-down': `both clusters started, ${target} last`,
+      'standby-restart': 'the standby restarted during the fault',
+      'garbage-then-kill': `${target} started`,
+    }[fault]
     // The failback is timed from the cluster's return; replication's return is its own event.
     return { startedAt, at, action }
   }
@@ -141,12 +217,16 @@ export class LocalBedEnvironment implements DrillEnvironment {
   async close(log: (line: string) => void): Promise<void> {
     this.stopWatching?.()
     try {
-      const { target, replicationStopped } = this.inEffect
+      const { target, survivor, replicationStopped } = this.inEffect
       if (target?.how === 'paused') this.bed.resume(target.name)
       if (this.startedBed && !this.keepBed) {
         log('[bed] stopping the local bed (the drill started it; --keep-bed keeps it)')
         await this.bed.down()
         return
+      }
+      if (survivor !== undefined) {
+        log(`[bed] starting ${survivor} again`)
+        await this.bed.start(survivor)
       }
       if (target?.how === 'killed') {
         log(`[bed] starting ${target.name} again`)
@@ -161,7 +241,12 @@ export class LocalBedEnvironment implements DrillEnvironment {
     }
   }
 
-  private bedProcess(cluster: string): BedProcess {
+  /** The bed's other cluster. */
+  private other(cluster: 'dc1' | 'dc2'): 'dc1' | 'dc2' {
+    return cluster === 'dc1' ? 'dc2' : 'dc1'
+  }
+
+  private bedProcess(cluster: string): 'dc1' | 'dc2' {
     if (cluster !== 'dc1' && cluster !== 'dc2') throw new Error(`the bed has no cluster '${cluster}'`)
     return cluster
   }

@@ -4,7 +4,7 @@
  */
 
 /** The fault the drill injects (on the local bed) or asks the operator for (on your clusters). */
-export type FaultKind = 'kill' | 'hang' | 'replication-stop' | 'both'
+export type FaultKind = 'kill' | 'hang' | 'replication-stop' | 'both' | 'flap' | 'lag-then-kill' | 'all-down' | 'standby-restart' | 'garbage-then-kill'
 
 /** The faults, with what each does on the local bed (for the usage text and the report). */
 export const FAULTS: Readonly<Record<FaultKind, string>> = {
@@ -12,6 +12,19 @@ export const FAULTS: Readonly<Record<FaultKind, string>> = {
   hang: 'SIGSTOP of the preferred cluster: it hangs with its sockets open, then SIGCONT',
   'replication-stop': 'MirrorMaker 2 stopped: no failover, replication lag grows, then it is started again',
   both: 'kill -9 of the preferred cluster and of MirrorMaker 2 at the same moment',
+  flap: 'the preferred cluster hangs (SIGSTOP) and answers again (SIGCONT), --flaps times in quick succession',
+  'lag-then-kill': 'MirrorMaker 2 stopped for --lag-before-kill, then kill -9 of the preferred cluster: the unreplicated tail is counted',
+  'all-down': 'kill -9 of both clusters; the survivor is started first, the preferred cluster a few seconds later',
+  'standby-restart': 'a broker restart (SIGTERM, start) of the standby cluster in steady state: nothing should switch',
+  'garbage-then-kill': 'garbage, truncated and future-version records written to the checkpoint topics, then kill -9',
+}
+
+/** Faults an operator can cause on their own clusters when the drill asks (the others are scripted on the local bed). */
+export const OPERATOR_FAULTS: readonly FaultKind[] = ['kill', 'hang', 'replication-stop', 'both']
+
+/** Faults after which the service should run on the survivor (the others should not move it). */
+export function failsOver(fault: FaultKind): boolean {
+  return fault !== 'replication-stop' && fault !== 'standby-restart'
 }
 
 /** A cluster given with `--cluster NAME=HOST:PORT[,HOST:PORT...]`. */
@@ -55,6 +68,12 @@ export interface DrillOptions {
   plain: boolean
   /** Folder for drill-report.json and drill-timeline.svg. */
   outDir: string
+  /** `flap`: how many times the preferred cluster hangs and comes back. */
+  flaps: number
+  /** `lag-then-kill`: how long MirrorMaker 2 is stopped before the kill. */
+  lagBeforeKillMs: number
+  /** The producer's `deliveryTimeoutMs`; undefined: the library's default. */
+  deliveryTimeoutMs: number | undefined
 }
 
 /** The defaults of every setting. */
@@ -78,6 +97,9 @@ export const DEFAULT_OPTIONS: Readonly<DrillOptions> = {
   json: false,
   plain: false,
   outDir: '.',
+  flaps: 10,
+  lagBeforeKillMs: 30_000,
+  deliveryTimeoutMs: undefined,
 }
 
 /** A flag that is wrong: the message says which and what it takes. */
@@ -111,6 +133,9 @@ Options:
   --drain-timeout T       most time to wait until every acknowledged record is consumed (default ${DEFAULT_OPTIONS.drainTimeoutMs / 1000}s)
   --consumers N           consumer instances in the group (default ${DEFAULT_OPTIONS.consumers})
   --partitions N          partitions of the drill topic (default ${DEFAULT_OPTIONS.partitions})
+  --flaps N               flap: times the cluster hangs and comes back (default ${DEFAULT_OPTIONS.flaps})
+  --lag-before-kill T     lag-then-kill: MirrorMaker 2 stopped this long before the kill (default ${DEFAULT_OPTIONS.lagBeforeKillMs / 1000}s)
+  --delivery-timeout T    the producer's deliveryTimeoutMs (default: the library's, 30s)
   --topic NAME            topic to use (default: a new one per run, created on every cluster)
   --cluster NAME=HOST:PORT[,HOST:PORT]
                           one of your clusters, most preferred first (repeat, at least two);
@@ -169,7 +194,7 @@ export function parseCluster(value: string): ClusterAddress {
 /** Flags that take no value. */
 const SWITCHES = new Set(['--keep-bed', '--json', '--plain', '--help', '-h'])
 /** Flags that take a value. */
-const VALUED = new Set(['--fault', '--rate', '--record-bytes', '--duration', '--warmup', '--outage', '--after', '--failback-delay', '--failback-timeout', '--drain-timeout', '--consumers', '--partitions', '--topic', '--cluster', '--out'])
+const VALUED = new Set(['--fault', '--rate', '--record-bytes', '--duration', '--warmup', '--outage', '--after', '--failback-delay', '--failback-timeout', '--drain-timeout', '--consumers', '--partitions', '--topic', '--cluster', '--out', '--flaps', '--lag-before-kill', '--delivery-timeout'])
 
 /** What the command line asked for: the options, or the usage text. */
 export type ParsedArgs = { help: true } | { help: false, options: DrillOptions }
@@ -221,6 +246,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break
       case '--cluster': options.clusters.push(parseCluster(value)); break
       case '--out': options.outDir = value; break
+      case '--flaps': options.flaps = parseInteger(flag, value, 1, 100, 'flaps'); break
+      case '--lag-before-kill': options.lagBeforeKillMs = parseDuration(flag, value); break
+      case '--delivery-timeout': options.deliveryTimeoutMs = parseDuration(flag, value); break
     }
   }
   // --duration shares the load time out among the phases that were not given on their own.
@@ -244,6 +272,7 @@ function validate(options: DrillOptions): void {
     const twice = names.find((n, i) => names.indexOf(n) !== i)
     if (twice !== undefined) throw new DrillUsageError(`--cluster: '${twice}' is given twice`)
     if (options.keepBed) throw new DrillUsageError('--keep-bed is for the local bed; with --cluster the drill starts and stops no cluster')
+    if (!OPERATOR_FAULTS.includes(options.fault)) throw new DrillUsageError(`--fault ${options.fault} is scripted on the local bed only; with --cluster use one of ${OPERATOR_FAULTS.join(', ')}`)
   }
   if (options.json && options.plain) throw new DrillUsageError('use either --json or --plain (--json already prints plain lines, on stderr)')
 }

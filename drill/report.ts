@@ -56,6 +56,12 @@ export interface DrillSettings extends Pick<DrillOptions, 'fault' | 'rate' | 're
   runId: string
   /** The example service's client options (what is not listed is the library's default). */
   client: Record<string, unknown>
+  /** `flap`: how many flaps. */
+  flaps: number
+  /** `lag-then-kill`: how long MirrorMaker 2 was stopped before the kill, in ms. */
+  lagBeforeKillMs: number
+  /** The producer's `deliveryTimeoutMs`; null: the library's default. */
+  deliveryTimeoutMs: number | null
 }
 
 /** The whole report. */
@@ -109,6 +115,8 @@ export interface DrillReport {
     dataAtRiskRecords: number | null
     /** Age of the newest heartbeat its flow to the survivor had delivered, at the fault. */
     heartbeatAgeAtFaultMs: number | null
+    /** The data at risk kafkajs-dr itself reported for the switch to the survivor (`failover:complete`'s `replicationLagMs`). */
+    reportedByLibraryMs: number | null
     /** The most records each flow was behind during the drill. */
     maxRecordsBehind: Record<string, number>
     /**
@@ -254,6 +262,7 @@ export function buildReport(input: ReportInput): DrillReport {
       atFault,
       dataAtRiskRecords: riskFlow?.recordsBehind ?? null,
       heartbeatAgeAtFaultMs: riskFlow?.heartbeatAgeMs ?? null,
+      reportedByLibraryMs: (faultAt === undefined ? undefined : timeline.first('failover:complete', faultAt, (e) => e.to === survivor)?.replicationLagMs) ?? null,
       maxRecordsBehind,
       caughtUpMs: after(backAt, caughtUp?.at),
     },

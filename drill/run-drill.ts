@@ -77,6 +77,7 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     warmupMs: options.warmupMs, outageMs: options.outageMs, afterMs: options.afterMs,
     failbackDelayMs: options.failbackDelayMs, failbackTimeoutMs: options.failbackTimeoutMs, drainTimeoutMs: options.drainTimeoutMs,
     consumers: options.consumers, partitions: options.partitions, topic, groupId, runId,
+    flaps: options.flaps, lagBeforeKillMs: options.lagBeforeKillMs, deliveryTimeoutMs: options.deliveryTimeoutMs ?? null,
     client: clientSettings({ clusters: environment.clusters, failbackDelayMs: options.failbackDelayMs }),
   }
   let service: DrillService | undefined
@@ -87,7 +88,7 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     timeline.onEvent((event) => view.event(event))
     if (environment instanceof LocalBedEnvironment) environment.watchSupervisor(timeline)
     log(`service: topic ${topic} (${options.partitions} partitions), group ${groupId}, ${options.consumers} consumer instance(s), ${options.rate} records/s of ${options.recordBytes} bytes`)
-    service = await DrillService.start({ clusters: environment.clusters, topic, partitions: options.partitions, groupId, runId, rate: options.rate, recordBytes: options.recordBytes, consumers: options.consumers, failbackDelayMs: options.failbackDelayMs }, ledger, timeline)
+    service = await DrillService.start({ clusters: environment.clusters, topic, partitions: options.partitions, groupId, runId, rate: options.rate, recordBytes: options.recordBytes, consumers: options.consumers, failbackDelayMs: options.failbackDelayMs, deliveryTimeoutMs: options.deliveryTimeoutMs }, ledger, timeline)
     monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, c.brokers])), topic, (sample) => timeline.addReplication(sample))
     monitor.start()
     const running = service
@@ -98,6 +99,9 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
       signal,
       log: (line) => view.log(line),
       latestReplication: () => timeline.latestReplication,
+      sampleReplication: () => monitor!.sample(),
+      settings: { flaps: options.flaps, lagBeforeKillMs: options.lagBeforeKillMs },
+      service: { topic, groupId },
       lastSignOfLife: (cluster, before) => lastSignOfLife(running, timeline, cluster, before),
     }
     await runScenario({ options, environment, service, monitor, timeline, ledger, faultContext, target, survivor }, outcome)

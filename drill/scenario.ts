@@ -6,7 +6,7 @@
  */
 import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from './environment.js'
 import type { RecordLedger } from './ledger.js'
-import type { DrillOptions } from './options.js'
+import { failsOver, type DrillOptions } from './options.js'
 import type { ReplicationMonitor } from './replication-monitor.js'
 import type { DrillService } from './service.js'
 import type { DrillTimeline, ReplicationSample } from './timeline.js'
@@ -42,9 +42,24 @@ export interface ScenarioOutcome {
   notes: string[]
 }
 
-/** Whether a fault should move the service to the survivor (a stopped replicator alone should not). */
-export function failsOver(fault: DrillOptions['fault']): boolean {
-  return fault !== 'replication-stop'
+export { failsOver } from './options.js'
+
+/** `flap`: the service counts as settled back once it has stayed on the preferred cluster this long. */
+const SETTLED_MS = 3000
+
+/**
+ * After flaps the service may or may not have switched, and may already be back: it is done when
+ * the preferred cluster has been up, active and read by every consumer for {@link SETTLED_MS}.
+ */
+function settledOn(service: DrillService, target: string): () => boolean {
+  let since: number | undefined
+  return () => {
+    const status = service.client.status()
+    const on = status.active === target && !status.switching && status.clusters.find((c) => c.name === target)?.health === 'up' && service.consumerClusters().every((c) => c === target)
+    if (!on) since = undefined
+    else since ??= Date.now()
+    return since !== undefined && Date.now() - since >= SETTLED_MS
+  }
 }
 
 /** Most time to wait for the first record consumed before the fault. */
@@ -73,6 +88,8 @@ export async function runScenario(ctx: ScenarioContext, outcome: ScenarioOutcome
   outcome.replicationAtFault = await monitor.sample()
   const fault = await environment.injectFault(options.fault, target, faultContext)
   outcome.fault = fault
+  // A fault that struck after a delay (replication stopped first) sampled just before it struck.
+  if (fault.replicationAtFault !== undefined) outcome.replicationAtFault = fault.replicationAtFault
   if (fault.timing === 'observed') {
     // You caused it some time after the drill asked: the lag that counts is the last one seen before it.
     outcome.replicationAtFault = timeline.replication.filter((r) => r.at <= fault.at).at(-1) ?? outcome.replicationAtFault
@@ -91,9 +108,9 @@ export async function runScenario(ctx: ScenarioContext, outcome: ScenarioOutcome
 
   if (failsOver(options.fault)) {
     timeline.phase('failback')
-    const back = await waitUntil(
-      () => timeline.first('failback', ended.startedAt, (e) => e.to === target) !== undefined && service.consumerClusters().every((c) => c === target),
-      options.failbackTimeoutMs, signal, 100)
+    const back = await waitUntil(options.fault === 'flap' ? settledOn(service, target) : () =>
+      timeline.first('failback', ended.startedAt, (e) => e.to === target) !== undefined && service.consumerClusters().every((c) => c === target),
+    options.failbackTimeoutMs, signal, 100)
     if (back === undefined) outcome.notes.push(`no failback to ${target} within ${options.failbackTimeoutMs / 1000} s of its return`)
   } else {
     // Nothing moved; the question is whether replication catches up once it runs again.

@@ -26,6 +26,8 @@ export interface ServiceSettings {
   recordBytes: number
   consumers: number
   failbackDelayMs: number
+  /** The producer's `deliveryTimeoutMs`; undefined: the library's default. */
+  deliveryTimeoutMs?: number | undefined
 }
 
 /** One instance of the service: its client and its consumer. */
@@ -144,7 +146,7 @@ export class DrillService {
           },
         })
       }
-      const producer = instances[0]!.dr.producer()
+      const producer = instances[0]!.dr.producer(settings.deliveryTimeoutMs === undefined ? {} : { deliveryTimeoutMs: settings.deliveryTimeoutMs })
       await producer.connect()
       load = new SteadyLoad(producer, { topic: settings.topic, rate: settings.rate, recordBytes: settings.recordBytes, runId: settings.runId }, ledger, timeline)
       return new DrillService(instances, producer, load, consumeTimes)
@@ -235,7 +237,9 @@ function watchClient(dr: MultiClusterKafka, instance: number, timeline: DrillTim
       timeline.setActive(e.to, e.timestamp)
       timeline.add({ at: e.timestamp, type: 'failover:start', from: e.from, to: e.to, detail: `${e.kind} ${e.from ?? '-'} -> ${e.to}: ${e.reason}` })
     })
-    dr.on('failover:complete', (e) => timeline.add({ at: e.timestamp + e.durationMs, type: 'failover:complete', from: e.from, to: e.to, detail: `${e.kind} to ${e.to} complete in ${e.durationMs} ms` }))
+    dr.on('failover:complete', (e) => timeline.add({ at: e.timestamp + e.durationMs, type: 'failover:complete', from: e.from, to: e.to, detail: `${e.kind} to ${e.to} complete in ${e.durationMs} ms${e.replicationLagMs === undefined ? '' : `; data at risk: ${e.from} -> ${e.to} was ${e.replicationLagMs} ms behind`}`, replicationLagMs: e.replicationLagMs }))
+    dr.on('replication:lagging', (e) => timeline.add({ at: e.timestamp, type: 'replication:lagging', detail: `replication ${e.source} -> ${e.target} ${e.lagMs} ms behind (threshold ${e.thresholdMs} ms)` }))
+    dr.on('replication:recovered', (e) => timeline.add({ at: e.timestamp, type: 'replication:recovered', detail: `replication ${e.source} -> ${e.target} caught up (${e.lagMs} ms behind)` }))
     dr.on('failback', (e) => timeline.add({ at: e.timestamp + e.durationMs, type: 'failback', from: e.from, to: e.to, detail: `back on ${e.to} (${e.durationMs} ms)` }))
   }
   dr.on('failover:failed', (e) => timeline.add({ at: Date.now(), type: 'failover:failed', from: e.from, to: e.to, instance, detail: `switch to ${e.to} failed${errorText(e.error)}` }))
@@ -246,5 +250,6 @@ function watchConsumer(consumer: FailoverConsumer, instance: number, timeline: D
   consumer.on('consumer:move-failed', (e) => timeline.add({ at: e.timestamp, type: 'consumer:move-failed', to: e.to, instance, detail: `consumer ${instance} move to ${e.to} failed (attempt ${e.attempt})${errorText(e.error)}` }))
   consumer.on('consumer:session-crashed', (e) => timeline.add({ at: e.timestamp, type: 'consumer:session-crashed', cluster: e.cluster, instance, detail: `consumer ${instance} session on ${e.cluster} crashed${errorText(e.error)}` }))
   consumer.on('consumer:split', (e) => timeline.add({ at: e.timestamp, type: 'consumer:split', instance, detail: `consumer ${instance}: group split, others on ${Object.keys(e.elsewhere).join(', ')}` }))
+  consumer.on('checkpoints:undecodable', (e) => timeline.add({ at: e.timestamp, type: 'checkpoints:undecodable', cluster: e.cluster, instance, detail: `consumer ${instance}: ${e.count} undecodable checkpoint record(s) skipped on ${e.cluster}` }))
   consumer.on('consumer:split-ended', (e) => timeline.add({ at: e.timestamp, type: 'consumer:split-ended', instance, detail: `consumer ${instance}: split ended after ${e.durationMs} ms` }))
 }

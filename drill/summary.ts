@@ -54,6 +54,7 @@ export function summaryLines(report: DrillReport, files: { report: string, chart
   const peaks = Object.entries(replication.maxRecordsBehind).map(([flow, most]) => `${flow} ${n(most)}`).join(', ')
   rows.push(
     [`replication lag ${f}->${s} at the fault (data at risk)`, `${risk}${heartbeat}`],
+    ...(replication.reportedByLibraryMs === null ? [] : [[`data at risk reported by kafkajs-dr at the switch`, `${ms(replication.reportedByLibraryMs)} of writes`] as [string, string]]),
     ['most records behind, per flow', peaks === '' ? 'unknown' : peaks],
     [`${failingOver ? f : 'replication'} back -> replication caught up (0 behind)`, ms(replication.caughtUpMs)],
     ['records produced / acknowledged / rejected', `${n(records.produced)} / ${n(records.acknowledged)} / ${n(records.rejected)}`],

@@ -21,6 +21,9 @@ export type TimelineEventType =
   | 'consumer:session-crashed'
   | 'consumer:split'
   | 'consumer:split-ended'
+  | 'checkpoints:undecodable'
+  | 'replication:lagging'
+  | 'replication:recovered'
   | 'send:rejected'
   | 'supervisor'
   | 'note'
@@ -39,6 +42,8 @@ export interface TimelineEvent {
   instance?: number
   /** In words, for the live view and the report. */
   detail: string
+  /** `failover:complete`: the data at risk the library reported for the switch, in ms. */
+  replicationLagMs?: number | undefined
 }
 
 /** One replication flow as sampled. */

@@ -30,12 +30,15 @@ export class YourClustersEnvironment implements DrillEnvironment {
     const brokers = this.clusters.find((c) => c.name === target)!.brokers.join(',')
     const asked = Date.now()
     const stopCluster = fault === 'kill' || fault === 'hang' || fault === 'both'
-    const what = {
+    const asks: Partial<Record<FaultKind, string>> = {
       kill: `stop cluster ${target} (${brokers}) now: kill its brokers (kill -9), or cut this host off from them`,
       hang: `make cluster ${target} (${brokers}) hang now: SIGSTOP its brokers, or drop (not reject) packets to them`,
       'replication-stop': 'stop MirrorMaker 2 now (every flow)',
       both: `stop cluster ${target} (${brokers}) and MirrorMaker 2 now`,
-    }[fault]
+    }
+    const what = asks[fault]
+    // options.ts refuses the other faults with --cluster: only the local bed can script them.
+    if (what === undefined) throw new Error(`--fault ${fault} runs on the local bed only`)
     context.log(`>>> YOUR TURN: ${what}. The drill waits until it sees it (Ctrl-C to give up).`)
     if (stopCluster) {
       const down = await waitUntil(() => context.timeline.first('cluster:down', asked, (e) => e.cluster === target), OPERATOR_TIMEOUT_MS, context.signal, 50)

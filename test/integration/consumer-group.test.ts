@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
@@ -15,18 +15,6 @@ const INSTANCES = 4
 const PARTITIONS = 12
 const RECORDS = 12_000
 
-async function produce(cluster: 'dc1' | 'dc2', topic: string, prefix: string, count: number): Promise<string[]> {
-  // A cluster that has just come back may not have elected its partition leaders yet.
-  const producer = bed().kafka(cluster).producer({ retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 } })
-  await producer.connect()
-  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
-  const base = Date.now() - 10 * count
-  for (let start = 0; start < count; start += 500) {
-    await producer.send({ topic, messages: ids.slice(start, start + 500).map((id, j) => ({ key: id, value: id, partition: (start + j) % PARTITIONS, timestamp: String(base + 10 * (start + j)) })) })
-  }
-  await producer.disconnect()
-  return ids
-}
 
 /**
  * @param rollingFailback - during the failback, restart the instances one by one (SIGTERM, a new
@@ -36,7 +24,7 @@ async function groupDrill(fault: 'kill' | 'pause', rollingFailback = false): Pro
   const topic = unique('grp')
   await createTopic('dc1', topic, PARTITIONS)
   await createTopic('dc2', topic, PARTITIONS)
-  const first = await produce('dc1', topic, 'a', RECORDS)
+  const first = await produceIds('dc1', topic, 'a', RECORDS, PARTITIONS)
   await waitForRecords('dc2', `dc1.${topic}`, RECORDS, 120_000, 250)
   const config: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-grp'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 2 }
   const instances = Array.from({ length: INSTANCES }, () => new AppProcess(INSTANCE, config))
@@ -80,7 +68,7 @@ async function groupDrill(fault: 'kill' | 'pause', rollingFailback = false): Pro
 
     // Failback: every instance back on dc1, and records of both origins read there.
     await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
-    const later = [...await produce('dc1', topic, 'b', 1200), ...await produce('dc2', topic, 'c', 1200)]
+    const later = [...await produceIds('dc1', topic, 'b', 1200, PARTITIONS), ...await produceIds('dc2', topic, 'c', 1200, PARTITIONS)]
     await waitFor('records after the failback', () => later.every((id) => seen().has(id)), 180_000, 250)
     const backAt = Math.max(...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!))
     console.log(`[group] ${fault}: ${INSTANCES} instances, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +

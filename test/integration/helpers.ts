@@ -143,3 +143,20 @@ export class SteadyWriter {
     }
   }
 }
+
+/**
+ * Writes `count` records with ids `<prefix>-<n>` (as key and value) to one cluster, spread round
+ * robin over `partitions`, with CreateTimes 10 ms apart ending now; returns the ids. Retries while
+ * a cluster that has just come back elects its partition leaders.
+ */
+export async function produceIds(cluster: 'dc1' | 'dc2', topic: string, prefix: string, count: number, partitions: number): Promise<string[]> {
+  const producer = bed().kafka(cluster).producer({ retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 } })
+  await producer.connect()
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
+  const base = Date.now() - 10 * count
+  for (let start = 0; start < count; start += 500) {
+    await producer.send({ topic, messages: ids.slice(start, start + 500).map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(base + 10 * (start + j)) })) })
+  }
+  await producer.disconnect()
+  return ids
+}

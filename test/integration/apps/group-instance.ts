@@ -26,6 +26,8 @@ export interface GroupInstanceConfig {
   pin?: { cluster: 'dc1' | 'dc2', forMs: number }
   /** `groupSplit.yieldAfterMs` (default: the library's). */
   yieldAfterMs?: number
+  /** kafkajs' `sessionTimeout` (default: kafkajs', 30 s). */
+  sessionTimeoutMs?: number
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as GroupInstanceConfig
@@ -41,7 +43,12 @@ async function main(): Promise<void> {
     discovery: config.pin === undefined ? { policy: 'priority', failbackDelayMs: 3000 } : { policy: pinned(config.pin) },
   })
   await dr.connect()
-  const consumer = dr.consumer({ groupId: config.group, checkpoint: { topic: config.checkpointTopic }, ...(config.yieldAfterMs === undefined ? {} : { groupSplit: { yieldAfterMs: config.yieldAfterMs } }) })
+  const consumer = dr.consumer({
+    groupId: config.group,
+    checkpoint: { topic: config.checkpointTopic },
+    ...(config.yieldAfterMs === undefined ? {} : { groupSplit: { yieldAfterMs: config.yieldAfterMs } }),
+    ...(config.sessionTimeoutMs === undefined ? {} : { sessionTimeout: config.sessionTimeoutMs }),
+  })
   consumer.on('consumer:moved', (e) => report({ event: 'moved', from: e.from, cluster: e.to, via: e.via, reason: e.reason, durationMs: e.durationMs, at: e.timestamp }))
   consumer.on('consumer:split', (e) => report({ event: 'split', cluster: e.cluster, elsewhere: e.elsewhere, yieldsAt: e.yieldsAt, at: e.timestamp }))
   consumer.on('consumer:split-ended', (e) => report({ event: 'split-ended', cluster: e.cluster, durationMs: e.durationMs, at: e.timestamp }))

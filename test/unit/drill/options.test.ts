@@ -51,7 +51,7 @@ describe('drill options', () => {
   it('names the flag and what it takes when a value is wrong', () => {
     expect(usageError(['--rate', 'abc'])).toBe("--rate: expected records a second, a whole number from 1 to 100000, got 'abc'")
     expect(usageError(['--rate', '0'])).toContain('--rate')
-    expect(usageError(['--fault', 'explode'])).toBe("--fault: expected one of kill, hang, replication-stop, both, got 'explode'")
+    expect(usageError(['--fault', 'explode'])).toBe("--fault: expected one of kill, hang, replication-stop, both, flap, lag-then-kill, all-down, standby-restart, garbage-then-kill, got 'explode'")
     expect(usageError(['--outage', 'soon'])).toContain('--outage: expected a duration')
     expect(usageError(['--warmup', '0'])).toContain('--warmup: expected at least 1s')
     expect(usageError(['--bogus'])).toContain("unknown option '--bogus'")
@@ -66,5 +66,15 @@ describe('drill options', () => {
     expect(usageError(['--cluster', 'dc1=a:1'])).toContain('at least two clusters')
     expect(usageError(['--cluster', 'dc1=a:1', '--cluster', 'dc1=b:1'])).toContain("'dc1' is given twice")
     expect(usageError(['--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1', '--keep-bed'])).toContain('--keep-bed is for the local bed')
+  })
+
+  it('reads the chaos faults and their settings, and keeps them to the local bed', () => {
+    expect(options(['--fault', 'flap', '--flaps', '4'])).toMatchObject({ fault: 'flap', flaps: 4 })
+    expect(options(['--fault', 'lag-then-kill', '--lag-before-kill', '8s'])).toMatchObject({ fault: 'lag-then-kill', lagBeforeKillMs: 8000 })
+    expect(options(['--fault', 'all-down', '--delivery-timeout', '5s'])).toMatchObject({ fault: 'all-down', deliveryTimeoutMs: 5000 })
+    expect(options(['--fault', 'standby-restart']).fault).toBe('standby-restart')
+    expect(options(['--fault', 'garbage-then-kill']).fault).toBe('garbage-then-kill')
+    expect(usageError(['--flaps', '0'])).toBe("--flaps: expected flaps, a whole number from 1 to 100, got '0'")
+    expect(usageError(['--fault', 'flap', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe('--fault flap is scripted on the local bed only; with --cluster use one of kill, hang, replication-stop, both')
   })
 })
