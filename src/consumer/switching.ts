@@ -27,6 +27,9 @@ import type { FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 const log = logger('consumer')
 
+/** How often a move waiting for its target to come back looks at the target's health, in ms. */
+const HEALTH_POLL_MS = 100
+
 /** Upper bound of the back-off between attempts of a move, in ms. */
 const MAX_MOVE_RETRY_MS = 5000
 /** How long a move away from a healthy cluster waits for the target's standby to join, in ms. */
@@ -277,6 +280,12 @@ export class Switching {
         if (old && old.cluster !== to && ctx.healthOf(old.cluster) !== 'up') this.drop(old.cluster, old)
         for (let attempt = 1; current(); attempt++) {
           try {
+            // Not on a cluster the probes hold down (every cluster down, or an operator's choice
+            // of a dead one): an attempt there only fails, and a session started before the
+            // cluster counts as up again would skip the removal of this instance's former members
+            // and wait behind them for a session timeout.
+            if (ctx.healthOf(to) === 'down') await this.untilNotDown(to, current)
+            if (!current()) break
             const topics = await this.setup.copies.physicalTopics(to)
             let session = this.sessions.get(to)
             const via = session && sameTopics(session.topics, topics) ? 'standby' : 'new-session'
@@ -307,6 +316,11 @@ export class Switching {
         if (this.currentMove === move) this.currentMove = undefined
       })
     })
+  }
+
+  /** Until the probes no longer hold `cluster` down, or `stillWanted` turns false. */
+  private async untilNotDown(cluster: string, stillWanted: () => boolean): Promise<void> {
+    while (stillWanted() && this.setup.ctx.healthOf(cluster) === 'down') await delay(HEALTH_POLL_MS)
   }
 
   /**
