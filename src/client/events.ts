@@ -71,7 +71,8 @@ export interface FailoverCompleteEvent extends SwitchInfo {
    * The data at risk of this switch (its recovery point), in ms: how far the new active cluster's
    * replica of the old one was behind when the old one was last seen healthy. Records the old
    * cluster acknowledged in that window may not have reached the new one. Read from MirrorMaker 2's
-   * heartbeats when the switch starts; undefined when that flow is not watched or could not be read.
+   * heartbeats when the switch starts (or, when the switch finished first, from the flow's last
+   * check); undefined when that flow is not watched or was never read.
    */
   replicationLagMs: number | undefined
 }

@@ -28,9 +28,6 @@ import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
 
-/** Longest a switch's `failover:complete` waits for its data-at-risk reading, in ms. */
-const DATA_AT_RISK_WAIT_MS = 2000
-
 /** Time between two checks of a planned switch's replication flow while it waits. */
 const DRAIN_RECHECK_MS = 500
 
@@ -351,18 +348,23 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   }
 
   /**
-   * How far `to`'s replica of `from` was behind when `from` was last seen healthy: a fresh check
-   * of the flow, given at most {@link DATA_AT_RISK_WAIT_MS} beyond the switch before the last
-   * sample stands in. Undefined when the flow is not watched or was never read.
+   * How far `to`'s replica of `from` was behind when `from` was last seen healthy, from a fresh
+   * check of the flow (the last sample when the check fails). Undefined when the flow is not
+   * watched or was never read.
    */
   private async dataAtRisk(from: string, to: string): Promise<number | undefined> {
     const monitor = this.lagMonitor
     if (monitor?.flow(from, to) === undefined) return undefined
-    const flow = await withTimeout(monitor.check(from, to), DATA_AT_RISK_WAIT_MS, 'reading replication lag')
-      .catch(() => monitor.flow(from, to))
-    if (flow?.newestHeartbeat === undefined) return undefined
+    await monitor.check(from, to).catch(() => undefined)
+    return this.lastKnownDataAtRisk(from, to)
+  }
+
+  /** {@link dataAtRisk} from the flow's last sample, for a switch that finished before the fresh check. */
+  private lastKnownDataAtRisk(from: string, to: string): number | undefined {
+    const newest = this.lagMonitor?.flow(from, to)?.newestHeartbeat
+    if (newest === undefined) return undefined
     const end = this.lastHealthyAt.get(from) ?? Date.now()
-    return Math.max(0, end - flow.newestHeartbeat)
+    return Math.max(0, end - newest)
   }
 
   private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
@@ -374,8 +376,10 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       log('switch %s -> %s (%s): %s', from, to, kind, reason)
       this.emit('failover:start', info)
     }
-    // Read while producers and consumers move, from the target they move to.
-    const atRisk = initial ? undefined : this.dataAtRisk(from, to)
+    // Read while producers and consumers move, from the target they move to. Never waited for:
+    // the next switch must not queue behind a read of a cluster that may be slow to answer.
+    const atRisk: { ms?: number | undefined, read: boolean } = { read: false }
+    if (!initial) void this.dataAtRisk(from, to).then((ms) => Object.assign(atRisk, { ms, read: true }))
     this.gen++
     const change: ActiveChange = { from, to }
     const results = await this.context.activate(change, this.options.switchTimeoutMs)
@@ -388,7 +392,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       return
     }
     const durationMs = Date.now() - info.timestamp
-    const complete = { ...info, durationMs, replicationLagMs: await atRisk }
+    const complete = { ...info, durationMs, replicationLagMs: atRisk.read || from === undefined ? atRisk.ms : this.lastKnownDataAtRisk(from, to) }
     this.emit('failover:complete', complete)
     if (kind === 'failback') this.emit('failback', complete)
   }

@@ -56,7 +56,7 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       await waitFor('switch to dc2', () => client.activeCluster === 'dc2', 20_000, 20)
       await delay(3000)
       await bed().start('dc1')
-      await waitFor('failback to dc1', () => client.activeCluster === 'dc1', 30_000, 50)
+      await waitFor('failback to dc1 complete', () => client.activeCluster === 'dc1' && !client.status().switching, 30_000, 50)
     })
     expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
     await expectEveryAckedStoredAndNothingRejected('kill -9 / priority', topic, ledger)
@@ -101,7 +101,7 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       } finally {
         bed().resume('dc1')
       }
-      await waitFor('failback to dc1', () => client.activeCluster === 'dc1', 30_000, 50)
+      await waitFor('failback to dc1 complete', () => client.activeCluster === 'dc1' && !client.status().switching, 30_000, 50)
     })
     expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
     expect(ledger.switches[0]!.reason).toMatch(/dc1 is down/)
@@ -128,7 +128,8 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
         await delay(2000)
       }
       switchesWhileFlapping = switches
-      await waitFor('failback to dc1 once stable', () => client.activeCluster === 'dc1', 30_000, 50)
+      // On dc1 with no switch running: the failback's failover:complete has been emitted too.
+      await waitFor('failback to dc1 once stable', () => client.activeCluster === 'dc1' && !client.status().switching, 30_000, 50)
     })
     // Failing over as soon as dc1 hangs is expected; failing back before it is stable is not.
     expect(switchesWhileFlapping).toBeLessThanOrEqual(1)
