@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, FlowLagWatch, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
@@ -92,6 +92,9 @@ async function groupDrill(fault: 'kill' | 'pause', rollingFailback = false): Pro
 async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: string, config: GroupInstanceConfig, instances: AppProcess[], retired: AppProcess[],
   records: () => AppEvent[], restoredAt: number): Promise<void> {
   const writer = new SteadyWriter('dc2', topic, PARTITIONS, 'w')
+  // Records written on dc2 reach the group on dc1 through MirrorMaker 2: whatever the group read
+  // on dc2 while the flow dc2 -> dc1 lagged comes again once the group is on dc1.
+  const lag = new FlowLagWatch('dc2', 'dc1')
   try {
     await restore(fault)
     const restarts: number[] = []
@@ -105,6 +108,7 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     // Every instance of the group, all of them new, reads on dc1.
     const firsts = await Promise.all(instances.map((i) => i.next('a record on dc1', (e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
     const backAt = Math.max(...firsts.map((e) => e.at!))
+    const maxLagMs = await lag.stop()
     await writer.stop()
     const written = new Set(writer.ids)
     const handled = records().filter((e) => written.has(e.id!))
@@ -121,7 +125,7 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     const lateFromDc2 = instances.flatMap((i) => i.events.filter((e) => e.event === 'record' && e.cluster === 'dc2' && e.at! > backAt))
     console.log(`[group] ${fault} + rolling restart during the failback: restarts done ${restarts.join(', ')} ms after dc1 returned; ` +
       `every instance reading on dc1 ${backAt - restoredAt} ms after (${bridged} restarted instances read on dc2 with the group until their join on dc1); ` +
-      `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back); wait from write to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms`)
+      `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back; flow dc2 -> dc1 at most ${maxLagMs} ms behind); wait from write to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms`)
     expect(lateFromDc2).toEqual([])
     // No stall of the group: a restarted instance reads with its group on dc2 while dc1 holds its
     // join (the members dc1 remembers from before the kill time out after kafkajs' 30 s
@@ -134,9 +138,12 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     expect(percentile(1)).toBeLessThanOrEqual(30_000 + 10_000)
     // Each of the 4 stops and 4 starts is a rebalance of the group on the cluster it reads, and
     // each instance moves once: each costs at most a checkpoint interval (1 s) of the 200
-    // records a second, plus a boundary record per partition.
-    expect(duplicates).toBeLessThanOrEqual(200 * (2 * INSTANCES + INSTANCES) + 2 * PARTITIONS)
+    // records a second, plus a boundary record per partition; and what the group read on dc2
+    // while replication to dc1 lagged is read again there (MirrorMaker 2 can stall for a minute
+    // after dc1's kill -9 on this 2-core bed, until its supervisor restarts it).
+    expect(duplicates).toBeLessThanOrEqual(200 * (2 * INSTANCES + INSTANCES) + 2 * PARTITIONS + Math.ceil((200 * maxLagMs) / 1000))
   } finally {
+    await lag.stop()
     await writer.stop()
   }
 }

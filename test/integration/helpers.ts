@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Admin, Producer } from 'kafkajs'
 import { inject } from 'vitest'
 import { KafkaBed } from '../bed/bed.js'
+import { newestTimestamp } from '../../src/replication/heartbeats.js'
 
 let shared: KafkaBed | undefined
 
@@ -159,4 +160,46 @@ export async function produceIds(cluster: 'dc1' | 'dc2', topic: string, prefix: 
   }
   await producer.disconnect()
   return ids
+}
+
+/**
+ * The most a MirrorMaker 2 flow fell behind while it was watched: every `everyMs`, the age of the
+ * newest `<source>.heartbeats` record on `target` (see src/replication/heartbeats.ts). A record
+ * written on `source` reaches a consumer on `target` only that much later, so a test that moves a
+ * group between the two can count what the lag alone re-delivers.
+ */
+export class FlowLagWatch {
+  /** The largest lag seen, in ms. */
+  maxLagMs = 0
+  private running = true
+  private readonly done: Promise<void>
+
+  constructor(source: string, target: string, everyMs = 500) {
+    this.done = this.loop(source, target, everyMs)
+  }
+
+  async stop(): Promise<number> {
+    this.running = false
+    await this.done
+    return this.maxLagMs
+  }
+
+  private async loop(source: string, target: string, everyMs: number): Promise<void> {
+    const admin = bed().kafka(target).admin()
+    let connected = false
+    let newest: number | undefined
+    while (this.running) {
+      try {
+        if (!connected) await admin.connect()
+        connected = true
+        const now = Date.now()
+        newest = await newestTimestamp(admin, `${source}.heartbeats`, { now, atLeast: newest })
+        if (newest !== undefined) this.maxLagMs = Math.max(this.maxLagMs, now - newest)
+      } catch {
+        // A cluster just back may not answer yet: the next round tries again.
+      }
+      await delay(everyMs)
+    }
+    await admin.disconnect().catch(() => {})
+  }
 }
