@@ -348,19 +348,11 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   }
 
   /**
-   * How far `to`'s replica of `from` was behind when `from` was last seen healthy, from a fresh
-   * check of the flow (the last sample when the check fails). Undefined when the flow is not
+   * How far `to`'s replica of `from` was behind when `from` was last seen healthy, from the flow's
+   * newest check (the fresh one a switch starts, once it is done). Undefined when the flow is not
    * watched or was never read.
    */
-  private async dataAtRisk(from: string, to: string): Promise<number | undefined> {
-    const monitor = this.lagMonitor
-    if (monitor?.flow(from, to) === undefined) return undefined
-    await monitor.check(from, to).catch(() => undefined)
-    return this.lastKnownDataAtRisk(from, to)
-  }
-
-  /** {@link dataAtRisk} from the flow's last sample, for a switch that finished before the fresh check. */
-  private lastKnownDataAtRisk(from: string, to: string): number | undefined {
+  private dataAtRisk(from: string, to: string): number | undefined {
     const newest = this.lagMonitor?.flow(from, to)?.newestHeartbeat
     if (newest === undefined) return undefined
     const end = this.lastHealthyAt.get(from) ?? Date.now()
@@ -376,10 +368,10 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       log('switch %s -> %s (%s): %s', from, to, kind, reason)
       this.emit('failover:start', info)
     }
-    // Read while producers and consumers move, from the target they move to. Never waited for:
-    // the next switch must not queue behind a read of a cluster that may be slow to answer.
-    const atRisk: { ms?: number | undefined, read: boolean } = { read: false }
-    if (!initial) void this.dataAtRisk(from, to).then((ms) => Object.assign(atRisk, { ms, read: true }))
+    // The flow into the target checked afresh while producers and consumers move. Never waited
+    // for: the next switch must not queue behind a read of a cluster that may be slow to answer;
+    // if it is not done by the end of the switch, the flow's last sample gives the data at risk.
+    if (!initial) void this.lagMonitor?.check(from, to).catch(() => undefined)
     this.gen++
     const change: ActiveChange = { from, to }
     const results = await this.context.activate(change, this.options.switchTimeoutMs)
@@ -392,7 +384,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       return
     }
     const durationMs = Date.now() - info.timestamp
-    const complete = { ...info, durationMs, replicationLagMs: atRisk.read || from === undefined ? atRisk.ms : this.lastKnownDataAtRisk(from, to) }
+    const complete = { ...info, durationMs, replicationLagMs: from === undefined ? undefined : this.dataAtRisk(from, to) }
     this.emit('failover:complete', complete)
     if (kind === 'failback') this.emit('failback', complete)
   }
