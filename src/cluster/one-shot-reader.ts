@@ -15,6 +15,7 @@ import { TimeoutError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
+import { subscribeWhenKnown } from './subscribe.js'
 import { partitionKey } from '../util/partition-key.js'
 
 const log = logger('cluster')
@@ -161,7 +162,7 @@ function consume(consumer: Consumer, ends: Map<string, PartitionWatermarks>, onR
     consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
     const topics = [...new Set([...ends.values()].map((e) => e.topic))]
     consumer.connect()
-      .then(() => consumer.subscribe({ topics, fromBeginning: true }))
+      .then(() => subscribeWhenKnown(consumer, { topics, fromBeginning: true }))
       .then(() => consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {

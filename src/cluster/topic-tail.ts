@@ -22,6 +22,7 @@ import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
+import { subscribeWhenKnown } from './subscribe.js'
 
 const log = logger('cluster')
 
@@ -166,7 +167,7 @@ export class TopicTail {
     this.consumer = consumer
     try {
       await consumer.connect()
-      await consumer.subscribe({ topics, fromBeginning: true })
+      await subscribeWhenKnown(consumer, { topics, fromBeginning: true })
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {

@@ -14,7 +14,7 @@
  */
 import kafkajs from 'kafkajs'
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
-import { disconnectQuietly } from '../cluster/index.js'
+import { disconnectQuietly, subscribeWhenKnown } from '../cluster/index.js'
 import { SessionFencedError, TimeoutError } from '../errors.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
@@ -206,7 +206,7 @@ export class ConsumerSession {
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
     // would cost the whole group a rebalance to join and another to leave.
     if (this.stopped) return
-    await consumer.subscribe({ topics, fromBeginning })
+    await subscribeWhenKnown(consumer, { topics, fromBeginning })
     if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
     // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that

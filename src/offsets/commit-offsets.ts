@@ -4,6 +4,7 @@
  * @module
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs'
+import { subscribeWhenKnown } from '../cluster/index.js'
 import { asKafkaDRError, GroupNotEmptyError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
@@ -136,7 +137,7 @@ async function joinAndCommit(consumer: Consumer, topics: string[], byTopic: Map<
   })
   joined.catch(() => {})
   await consumer.connect()
-  await consumer.subscribe({ topics, fromBeginning: true })
+  await subscribeWhenKnown(consumer, { topics, fromBeginning: true })
   // run() creates the consumer group synchronously, so pause() right after it takes effect before
   // the first fetch: no record is ever fetched.
   const running = consumer.run({ autoCommit: false, eachBatch: async () => {} })
