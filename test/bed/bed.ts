@@ -680,6 +680,9 @@ export class KafkaBed {
         // A fresh KRaft node answers metadata before it can create topics; listing topics goes
         // through the controller too.
         await admin.listTopics()
+        // And a restarted one, still loading its partitions, serves a new topic's metadata only
+        // seconds after its creation (a test's next topic then looks unknown): wait that out.
+        if (this.canInjectFaults) await this.assertServesNewTopics(admin, deadline)
         return
       } catch (error) {
         lastError = error
@@ -690,6 +693,23 @@ export class KafkaBed {
     }
     const tail = this.canInjectFaults ? `\nend of ${this.logFile(name)}:\n${await logTail(this.logFile(name))}` : ''
     throw new Error(`${name} did not become ready within ${timeoutMs} ms: ${String(lastError)}${tail}`)
+  }
+
+  /** Creates a topic and waits until the broker serves its metadata (then deletes it); throws if not by `deadline`. */
+  private async assertServesNewTopics(admin: kafkajs.Admin, deadline: number): Promise<void> {
+    // `.replica`: a name MirrorMaker 2 leaves alone (`topics.exclude`), so no copy is left behind.
+    const topic = `${PROBE_TOPIC}-ready-${randomBytes(4).toString('hex')}.replica`
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false })
+    for (;;) {
+      try {
+        await admin.fetchTopicMetadata({ topics: [topic] })
+        break
+      } catch (error) {
+        if (Date.now() >= deadline) throw error
+        await delay(50)
+      }
+    }
+    await admin.deleteTopics({ topics: [topic] })
   }
 
   private assertAlive(name: BedProcess): void {
