@@ -53,6 +53,9 @@ export async function createTopic(cluster: string, topic: string, numPartitions 
   for (let attempt = 1; ; attempt++) {
     try {
       await withAdmin(cluster, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }))
+      // Under load the broker can still answer UNKNOWN_TOPIC_OR_PARTITION to the next client for
+      // a moment: return once a fresh client's metadata request for the topic succeeds.
+      await waitFor(`${topic} in ${cluster}'s metadata`, () => withAdmin(cluster, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics.length === 1), 30_000, 100)
       return
     } catch (error) {
       if (attempt >= 10 || (error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
