@@ -6,31 +6,36 @@ import { defineConfig } from 'vitest/config'
 // project, since inline projects do not inherit the root's options.
 const resolve = { alias: { 'kafkajs-dr': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } }
 
-// Two projects: fast unit tests of pure logic, and integration tests that run against the real
-// two-datacenter bed (started once per run by the global setup, shared by every integration file).
+/** One bed, real faults: integration files must not run side by side and break each other's clusters. */
+const integration = {
+  globalSetup: ['test/bed/global-setup.ts'],
+  fileParallelism: false,
+  // A test that needs longer says so; none may wait on a broken bed for long (the watchdog of
+  // global-setup.ts fails the run when the bed itself breaks).
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+}
+
+// Three projects, run one after the other by `npm test` (see package.json): fast unit tests of pure
+// logic first, on their own; then, on the real two-datacenter bed (started once per run by the
+// global setup), the per-change integration suite (`integration`: test/integration/ but full/),
+// or the full one (`integration-full`: those and test/integration/full/, `npm run test:full`).
 export default defineConfig({
   test: {
-    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-report.json' }]] : ['default'],
+    // run-summary writes each file's time and the counts that .ci/run prints at the end.
+    reporters: ['default', './test/reporters/run-summary.ts'],
     projects: [
       {
         resolve,
-        test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
-        },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
       },
       {
         resolve,
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/bed/global-setup.ts'],
-          // One bed, real faults: files must not run side by side and break each other's clusters.
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
-        },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: ['test/integration/full/**'], ...integration },
+      },
+      {
+        resolve,
+        test: { name: 'integration-full', include: ['test/integration/**/*.test.ts'], ...integration },
       },
     ],
   },

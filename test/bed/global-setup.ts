@@ -1,5 +1,5 @@
 /**
- * Vitest global setup of the integration project: the bed starts once per test run. A bed that
+ * Vitest global setup of the integration projects: the bed starts once per test run. A bed that
  * was already up (a developer ran `npm run bed:up`) is reused and left running; a bed this run
  * started is torn down at the end, so no process outlives the run.
  *
@@ -9,9 +9,16 @@
  * and MirrorMaker 2 do TLS and SCRAM), where a second bed for that file would cost 20-40 s. A
  * running bed without it is switched once (a graceful restart of the brokers, about 30 s).
  * `KAFKAJS_DR_BED_SECURITY=none` runs without it (the security tests are then skipped).
+ *
+ * While the tests run, a watchdog (watchdog.ts) fails the run within two minutes when a broker
+ * dies on its own, stops answering, or is left hung.
  */
 import type { TestProject } from 'vitest/node'
 import { KafkaBed } from './bed.js'
+import { watchBed } from './watchdog.js'
+
+/** After the watchdog cancels the run, how long the test under way gets before the process exits. */
+const CANCEL_GRACE_MS = 20_000
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const bed = new KafkaBed({ verbose: true, ...(process.env.KAFKAJS_DR_BED_SECURITY ? {} : { security: 'sasl_ssl' as const }) })
@@ -22,7 +29,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { ms } = await bed.up()
   console.log(`[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}', security '${bed.security}'`)
   project.provide('bedStateDir', bed.stateDir)
+  const stopWatching = bed.canInjectFaults
+    ? watchBed(bed.stateDir, (message) => {
+      console.error(`\n[bed] FAILED, the run stops: ${message}\n`)
+      process.exitCode = 1
+      void project.vitest.cancelCurrentRun('test-failure')
+      // A test under way may wait on the dead bed until its own timeout: do not wait for it.
+      setTimeout(() => {
+        console.error('[bed] the run did not end after it was cancelled: exiting')
+        void bed.down().finally(() => process.exit(1))
+      }, CANCEL_GRACE_MS).unref()
+    })
+    : () => {}
   return async () => {
+    stopWatching()
     if (!wasUp) await bed.down()
   }
 }

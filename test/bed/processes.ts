@@ -84,13 +84,22 @@ function osState(pid: number): ProcessState {
 
 /** The pid of the bed process `name` if it is alive (running or paused), else undefined. */
 export function livePid(stateDir: string, name: string): number | undefined {
-  const file = pidFile(stateDir, name)
-  if (!existsSync(file)) return undefined
-  const pid = Number(readFileSync(file, 'utf8').trim())
-  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  const pid = recordedPid(stateDir, name)
+  if (pid === undefined) return undefined
   const argv = argvOf(pid)
   if (argv === undefined || !isBedRuntime(argv) || !argv.includes(markerOf(stateDir, name))) return undefined
   return osState(pid) === 'stopped' ? undefined : pid
+}
+
+/**
+ * The pid a bed process was started with, while its pid file is there: only a stop by the bed
+ * removes that file, so a pid here whose process is gone died on its own.
+ */
+export function recordedPid(stateDir: string, name: string): number | undefined {
+  const file = pidFile(stateDir, name)
+  if (!existsSync(file)) return undefined
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
 }
 
 /** Running, paused or stopped. */

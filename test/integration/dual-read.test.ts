@@ -136,7 +136,7 @@ describe('dual-read on the local bed (active-active, MirrorMaker 2 both ways)', 
       await Promise.all(consumers.map((c) => c.disconnect()))
       await Promise.all(Object.values(sites).map((dr) => dr.disconnect()))
     }
-  }, 300_000)
+  }, 90_000)
 
   it.skipIf(!bed().canInjectFaults)('dc2 killed -9 mid-stream and restarted: nothing lost; with dedupe none twice, also the records dc2\'s producer re-sent to dc1', async () => {
     const topic = await activeActiveTopic()
@@ -187,5 +187,5 @@ describe('dual-read on the local bed (active-active, MirrorMaker 2 both ways)', 
       await Promise.all(consumers.map((c) => c.disconnect()))
       await Promise.all(Object.values(sites).map((dr) => dr.disconnect()))
     }
-  }, 600_000)
+  }, 150_000)
 })

@@ -9,12 +9,12 @@
  */
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AppProcess } from './apps/app-process.js'
-import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, produceIds, unique, waitFor, waitForRecords } from './helpers.js'
-import { uniqueCheckpointTopic } from './offsets/support.js'
+import { AppProcess } from '../apps/app-process.js'
+import type { GroupInstanceConfig } from '../apps/group-instance.js'
+import { bed, createTopic, produceIds, unique, waitFor, waitForRecords } from '../helpers.js'
+import { uniqueCheckpointTopic } from '../offsets/support.js'
 
-const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
+const INSTANCE = fileURLToPath(new URL('../apps/group-instance.ts', import.meta.url))
 const PARTITIONS = 6
 const RECORDS = 9000
 

@@ -5,8 +5,8 @@
  * those topics alone. Consumers are tested against identity-named replication on this flow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX } from '../bed/bed.js'
-import { bed, createTopic, readRecords, unique, waitForRecords, withAdmin, type ReadRecord } from './helpers.js'
+import { IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX } from '../../bed/bed.js'
+import { bed, createTopic, readRecords, unique, waitForRecords, withAdmin, type ReadRecord } from '../helpers.js'
 
 describe("the bed's identity flow (MirrorMaker 2 with IdentityReplicationPolicy, dc1 -> dc2)", () => {
   beforeAll(async () => {

@@ -8,9 +8,9 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ClusterIdChangedError, FailoverError, SendFailedError, type ClusterDownEvent, type ClusterUpEvent, type MultiClusterKafka, type SwitchInfo } from '../../src/index.js'
-import { createDrillTopic, drClient } from './drill.js'
-import { bed, highWatermark, unique, waitFor, withAdmin } from './helpers.js'
+import { ClusterIdChangedError, FailoverError, SendFailedError, type ClusterDownEvent, type ClusterUpEvent, type MultiClusterKafka, type SwitchInfo } from '../../../src/index.js'
+import { createDrillTopic, drClient } from '../drill.js'
+import { bed, highWatermark, unique, waitFor, withAdmin } from '../helpers.js'
 
 /** The cluster id dc2 answers with now, asked with a fresh client (which has nothing to compare). */
 async function clusterIdOf(cluster: string): Promise<string> {

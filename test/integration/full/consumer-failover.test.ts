@@ -5,8 +5,8 @@
  * Every record must be processed (zero loss); duplicates are counted and bounded.
  */
 import { afterAll, describe, it } from 'vitest'
-import { consumerDrill } from './consumer-drill.js'
-import { bed } from './helpers.js'
+import { consumerDrill } from '../consumer-drill.js'
+import { bed } from '../helpers.js'
 
 describe.skipIf(!bed().canInjectFaults)('consumer failover (fault injection on the local bed)', () => {
   afterAll(async () => {

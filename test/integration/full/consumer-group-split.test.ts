@@ -12,12 +12,12 @@
  */
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AppProcess, type AppEvent } from './apps/app-process.js'
-import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, SteadyWriter, unique, waitFor } from './helpers.js'
-import { uniqueCheckpointTopic } from './offsets/support.js'
+import { AppProcess, type AppEvent } from '../apps/app-process.js'
+import type { GroupInstanceConfig } from '../apps/group-instance.js'
+import { bed, createTopic, SteadyWriter, unique, waitFor } from '../helpers.js'
+import { uniqueCheckpointTopic } from '../offsets/support.js'
 
-const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
+const INSTANCE = fileURLToPath(new URL('../apps/group-instance.ts', import.meta.url))
 const PARTITIONS = 6
 /** How long a checkpoint shows where its writer is (the library's `freshMs` at a 1 s checkpoint interval). */
 const FRESH_MS = 5000

@@ -20,11 +20,11 @@ import {
   type FailoverFailedEvent,
   type MultiClusterKafka,
   type TranslationResult,
-} from '../../src/index.js'
-import { readCheckpoints } from '../../src/offsets/checkpoint-reader.js'
-import { drClient } from './drill.js'
-import { bed, createTopic, highWatermark, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
-import { uniqueCheckpointTopic } from './offsets/support.js'
+} from '../../../src/index.js'
+import { readCheckpoints } from '../../../src/offsets/checkpoint-reader.js'
+import { drClient } from '../drill.js'
+import { bed, createTopic, highWatermark, unique, waitFor, waitForRecords, withAdmin } from '../helpers.js'
+import { uniqueCheckpointTopic } from '../offsets/support.js'
 
 const PARTITIONS = 3
 

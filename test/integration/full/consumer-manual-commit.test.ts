@@ -15,18 +15,18 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readCheckpoints } from '../../src/offsets/checkpoint-reader.js'
-import { AppProcess } from './apps/app-process.js'
-import type { AppConfig } from './apps/manual-commit-app.js'
-import { bed, createTopic, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
-import { uniqueCheckpointTopic } from './offsets/support.js'
+import { readCheckpoints } from '../../../src/offsets/checkpoint-reader.js'
+import { AppProcess } from '../apps/app-process.js'
+import type { AppConfig } from '../apps/manual-commit-app.js'
+import { bed, createTopic, unique, waitFor, waitForRecords, withAdmin } from '../helpers.js'
+import { uniqueCheckpointTopic } from '../offsets/support.js'
 
 const PARTITIONS = 3
 const RECORDS = 6000
 const FLUSH_EVERY = 250
 /** The first run stops in its handler with this many records in its buffer, and is killed there. */
 const BUFFERED_AT_KILL = 200
-const APP = fileURLToPath(new URL('./apps/manual-commit-app.ts', import.meta.url))
+const APP = fileURLToPath(new URL('../apps/manual-commit-app.ts', import.meta.url))
 
 /** Produces `RECORDS` records `r-<i>` to dc1, spread over the partitions, with distinct increasing CreateTimes. */
 async function produce(topic: string): Promise<string[]> {

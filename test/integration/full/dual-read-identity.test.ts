@@ -8,11 +8,11 @@
 import kafkajs from 'kafkajs'
 import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { IDENTITY_TOPIC_PREFIX } from '../bed/bed.js'
-import { MultiClusterKafka, type FailoverConsumer, type FailoverConsumerConfig } from '../../src/index.js'
-import { FAST_HEALTH } from './drill.js'
+import { IDENTITY_TOPIC_PREFIX } from '../../bed/bed.js'
+import { MultiClusterKafka, type FailoverConsumer, type FailoverConsumerConfig } from '../../../src/index.js'
+import { FAST_HEALTH } from '../drill.js'
 import type { Message } from 'kafkajs'
-import { bed, createTopic, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, unique, waitFor, waitForRecords } from '../helpers.js'
 
 const COUNT = 500
 

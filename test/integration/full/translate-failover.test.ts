@@ -9,7 +9,7 @@ import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import { translateOffsets } from '../../../src/offsets/translate.js'
 import type { TranslateOffsetsRequest, TranslationResult } from '../../../src/offsets/translation-types.js'
 import { bed, createTopic, readRecords, unique, waitFor, waitForRecords, withAdmin, type ReadRecord } from '../helpers.js'
-import { clusters, policy, produceTimed, uniqueCheckpointTopic, waitForCheckpoint, writeCheckpoints } from './support.js'
+import { clusters, policy, produceTimed, uniqueCheckpointTopic, waitForCheckpoint, writeCheckpoints } from '../offsets/support.js'
 
 const topic = unique('xl')
 const replicaTopic = `dc1.${topic}`

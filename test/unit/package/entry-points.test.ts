@@ -1,23 +1,26 @@
 /**
  * The published entry point loads the way users load it: `import` (ESM) and, on Node versions
- * that load ES modules from `require()` (20.19+, 22.12+), `require`. Runs against dist/, which
- * `npm test` builds first.
+ * that load ES modules from `require()` (20.19+, 22.12+), `require`. Runs against a fresh build
+ * of the package (fresh-package.ts).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFreshPackage, type FreshPackage } from './fresh-package.js'
 
-const root = new URL('../../..', import.meta.url)
+let pkg: FreshPackage
 
 function node(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim()
+  return execFileSync(process.execPath, args, { cwd: pkg.dir, encoding: 'utf8' }).trim()
 }
 
-describe('package entry points (dist/)', () => {
+describe('package entry points (a fresh build)', () => {
   beforeAll(() => {
-    // `npm test` builds first; a lone `vitest run` builds here.
-    if (!existsSync(new URL('dist/index.js', root))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root })
+    pkg = buildFreshPackage()
   }, 120_000)
+
+  afterAll(() => {
+    pkg?.remove()
+  })
 
   it('loads with import through the exports map', () => {
     expect(node(['--input-type=module', '-e', "const m = await import('kafkajs-dr'); console.log(typeof m.MultiClusterKafka, typeof m.KafkaDRError)"])).toBe('function function')

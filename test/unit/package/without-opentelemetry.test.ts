@@ -1,18 +1,17 @@
 /**
  * `@opentelemetry/api` is an optional peer dependency: the published package must load, and work,
- * where it is not installed. Runs against dist/ (which `npm test` builds first): a copy of the
- * package whose `node_modules` holds every installed package but `@opentelemetry/*`, so that
- * nothing resolves the API from there, and no `.js` file of dist/ imports it statically.
+ * where it is not installed. Runs against a fresh build of the package whose `node_modules` holds
+ * every installed package but `@opentelemetry/*`, so that nothing resolves the API from there, and
+ * no `.js` file of its dist/ imports it statically.
  */
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFreshPackage, type FreshPackage } from './fresh-package.js'
 
-const root = fileURLToPath(new URL('../../..', import.meta.url))
-const dist = join(root, 'dist')
+let pkg: FreshPackage
+let dist: string
 let copy: string
 
 /** Every `.js` file under `dir`. */
@@ -22,23 +21,15 @@ function jsFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name))
 }
 
-describe('without @opentelemetry/api installed (dist/)', () => {
+describe('without @opentelemetry/api installed (a fresh build)', () => {
   beforeAll(() => {
-    // `npm test` builds first; a lone `vitest run` builds here (also over a dist/ from before metrics).
-    if (!existsSync(join(dist, 'metrics', 'instrument.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root })
-    copy = join(mkdtempSync(join(tmpdir(), 'kafkajs-dr-no-otel-')), 'kafkajs-dr')
-    mkdirSync(join(copy, 'node_modules'), { recursive: true })
-    cpSync(join(root, 'package.json'), join(copy, 'package.json'))
-    // Copied, not linked: Node resolves a linked file from its real path, next to the real node_modules.
-    cpSync(dist, join(copy, 'dist'), { recursive: true })
-    for (const entry of readdirSync(join(root, 'node_modules'))) {
-      if (entry === '@opentelemetry' || entry.startsWith('.')) continue
-      symlinkSync(join(root, 'node_modules', entry), join(copy, 'node_modules', entry))
-    }
+    pkg = buildFreshPackage({ without: ['@opentelemetry'] })
+    dist = pkg.dist
+    copy = pkg.dir
   }, 120_000)
 
   afterAll(() => {
-    if (copy) rmSync(join(copy, '..'), { recursive: true, force: true })
+    pkg?.remove()
   })
 
   it('has no static or dynamic import of @opentelemetry in any module, and loads the API only in metrics/instrument.js', () => {

@@ -1,0 +1,21 @@
+/**
+ * A consumer group of several instance processes (group-drill.ts) under the faults beyond kill -9:
+ * dc1 hung, and a rolling restart of every instance during the failback. Full suite only.
+ */
+import { afterAll, describe, it } from 'vitest'
+import { groupDrill } from '../group-drill.js'
+import { bed } from '../helpers.js'
+
+describe.skipIf(!bed().canInjectFaults)('a consumer group of several instances (separate processes): hung, rolling restart', () => {
+  afterAll(async () => {
+    await bed().up()
+  })
+
+  it('dc1 hung (SIGSTOP): every instance goes on in dc2, nothing lost, duplicates within a checkpoint interval; the group fails back', async () => {
+    await groupDrill('pause')
+  }, 600_000)
+
+  it('kill -9 of dc1, and a rolling restart of every instance during the failback: all back on dc1, nothing lost', async () => {
+    await groupDrill('kill', true)
+  }, 600_000)
+})
