@@ -177,10 +177,29 @@ export class SendFailedError extends KafkaDRError {
 }
 SendFailedError.prototype.name = 'SendFailedError'
 
-/** A switch of the active cluster could not be completed. */
+/** A participant of a switch (a consumer) that did not move, with its error. */
+export interface FailedParticipant {
+  /** Which participant, e.g. `consumer 'billing'`. */
+  readonly participant: string
+  /** Why it did not move (a `TimeoutError` when it did not within `switchTimeoutMs`). */
+  readonly error: unknown
+}
+
+/**
+ * A switch of the active cluster could not be completed. When participants failed to move,
+ * `participants` names each with its error, `errors` holds the same errors, and `cause` is the
+ * first of them.
+ */
 export class FailoverError extends KafkaDRError {
-  constructor(message: string, options: KafkaDRErrorOptions = {}) {
-    super('ERR_FAILOVER_FAILED', message, { retriable: true, ...options })
+  /** Each participant that failed to move, with its error; empty when the switch did not begin. */
+  readonly participants: readonly FailedParticipant[]
+  /** The participants' errors, in the order of `participants`. */
+  readonly errors: readonly unknown[]
+  constructor(message: string, options: KafkaDRErrorOptions & { participants?: readonly FailedParticipant[] } = {}) {
+    const { participants = [], ...rest } = options
+    super('ERR_FAILOVER_FAILED', message, { retriable: true, ...rest })
+    this.participants = participants
+    this.errors = participants.map((p) => p.error)
   }
 }
 FailoverError.prototype.name = 'FailoverError'

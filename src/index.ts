@@ -163,5 +163,5 @@ export {
   UnsupportedOperationError,
   AuthenticationError,
 } from './errors.js'
-export type { KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
+export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
 export type { AuthenticationFailureKind } from './util/auth-failure.js'

@@ -152,13 +152,15 @@ export class ClientContext implements FailoverContext {
 
   /**
    * Makes `change.to` the active cluster, tells the listeners, and moves every participant, each
-   * bounded by `timeoutMs`. Resolves with each participant's outcome.
+   * bounded by `timeoutMs`. Resolves with each participant's name and outcome.
    */
-  activate(change: ActiveChange, timeoutMs: number): Promise<Array<PromiseSettledResult<void>>> {
+  async activate(change: ActiveChange, timeoutMs: number): Promise<Array<{ participant: string, result: PromiseSettledResult<void> }>> {
     this.active = change.to
     this.internal.emit('change', change)
-    return Promise.allSettled([...this.participants].map((p) =>
+    const participants = [...this.participants]
+    const results = await Promise.allSettled(participants.map((p) =>
       withTimeout(p.onSwitch(change), timeoutMs, `switch to '${change.to}'`, { cluster: change.to })))
+    return results.map((result, i) => ({ participant: participants[i]!.name, result }))
   }
 
   /** A cluster's health turned up. */

@@ -35,6 +35,14 @@ function expectDrainBound(value: unknown, path: string, fallback: number): numbe
   return expectInt(value, path, fallback, { min: 0 })
 }
 
+/** A switch asked for and not begun yet, with whoever waits for its outcome (the participants that moved). */
+interface PendingSwitch {
+  to: string
+  kind: SwitchKind
+  reason: string
+  waiters: Array<{ resolve: (moved: readonly string[]) => void, reject: (error: unknown) => void }>
+}
+
 /** The context of each client, for the package's own tests: never exported from the package. */
 const contexts = new WeakMap<MultiClusterKafka, ClientContext>()
 
@@ -76,7 +84,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private pinned: string | undefined
   private lastSwitch: SwitchInfo | undefined
   private switching: Promise<void> | undefined
-  private pendingTarget: { to: string, kind: SwitchKind, reason: string } | undefined
+  private pendingTarget: PendingSwitch | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   private readonly stamper: ProvenanceStamper | undefined
@@ -110,7 +118,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           error: result.ok ? undefined : asKafkaDRError(result.error, `Health probe of '${cluster}' failed`, { cluster }),
         })
       },
-      onDecision: (to) => this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)),
+      // A failed switch is reported by failover:failed; nobody else waits for a policy's decision.
+      onDecision: (to) => { this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)).catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error))) },
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
         if (health === 'up') {
@@ -219,7 +228,11 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   /**
    * Switches to `cluster` now (an operator's drill or planned maintenance) and pins it: the
    * policy will not move away while it stays healthy. {@link MultiClusterKafka.unpin} hands
-   * control back to the policy. Rejects for an unknown or unhealthy cluster.
+   * control back to the policy. Rejects for an unknown or unhealthy cluster, and with a
+   * {@link FailoverError} when the switch was made but some participants failed to move (its
+   * `participants` names each with its error; the active cluster is `cluster` regardless) or when
+   * a newer switch to another cluster replaced it before it began. Resolves with the participants
+   * that moved.
    *
    * With `drain`, a planned switch: it first waits until `cluster` has caught up with the active
    * cluster (see {@link FailoverRequest.drain}) and rejects with a {@link DrainTimeoutError},
@@ -241,8 +254,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       ? undefined
       : await this.drainInto(from, cluster, request.drain === true ? {} : request.drain)
     this.pinned = cluster
-    await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
-    return drained === undefined ? { from, to: cluster } : { from, to: cluster, drain: drained }
+    const moved = await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
+    return drained === undefined ? { from, to: cluster, moved } : { from, to: cluster, moved, drain: drained }
   }
 
   /** Waits until the flow `from -> to` is at most `maxLagMs` behind, checked afresh each time. */
@@ -331,19 +344,38 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${active} is ${health}`
   }
 
-  /** Queues a switch; a switch in progress finishes first, then the newest request runs. */
-  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<void> {
-    this.pendingTarget = { to, kind, reason }
+  /**
+   * Queues a switch; a switch in progress finishes first, then the newest request runs. Resolves
+   * with the participants that moved; rejects with the switch's {@link FailoverError}, or with one
+   * saying so when a request for another cluster replaced this one before it began.
+   */
+  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
+    const previous = this.pendingTarget
+    const waiters = previous?.to === to ? previous.waiters : []
+    if (previous !== undefined && previous.to !== to) {
+      const error = new FailoverError(`Switch to '${previous.to}' not made: replaced by a switch to '${to}' before it began`, { cluster: previous.to })
+      for (const w of previous.waiters) w.reject(error)
+    }
+    const outcome = new Promise<readonly string[]>((resolve, reject) => waiters.push({ resolve, reject }))
+    this.pendingTarget = { to, kind, reason, waiters }
     this.switching ??= this.drainSwitches().finally(() => { this.switching = undefined })
-    return this.switching
+    return outcome
   }
 
   private async drainSwitches(): Promise<void> {
     while (this.pendingTarget) {
       const next = this.pendingTarget
       this.pendingTarget = undefined
-      if (next.to === this.context.activeCluster) continue
-      await this.switchTo(next.to, next.kind, next.reason)
+      if (next.to === this.context.activeCluster) {
+        for (const w of next.waiters) w.resolve([])
+        continue
+      }
+      try {
+        const moved = await this.switchTo(next.to, next.kind, next.reason)
+        for (const w of next.waiters) w.resolve(moved)
+      } catch (error) {
+        for (const w of next.waiters) w.reject(error)
+      }
     }
   }
 
@@ -359,7 +391,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     return Math.max(0, end - newest)
   }
 
-  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
+  /** Makes `to` active; resolves with the participants that moved, rejects with a {@link FailoverError} naming those that did not. */
+  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
     const from = this.context.activeCluster
     const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
     const initial = from === undefined
@@ -374,18 +407,21 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     if (!initial) void this.lagMonitor?.check(from, to).catch(() => undefined)
     this.gen++
     const change: ActiveChange = { from, to }
-    const results = await this.context.activate(change, this.options.switchTimeoutMs)
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown)
-    if (initial && failures.length === 0) return
-    if (failures.length > 0) {
-      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failures.length} participant(s) failed: ${failures.map(errorMessage).join('; ')}`, { cluster: to, cause: failures[0] })
+    const outcomes = await this.context.activate(change, this.options.switchTimeoutMs)
+    const moved = outcomes.filter((o) => o.result.status === 'fulfilled').map((o) => o.participant)
+    const failed = outcomes.flatMap((o) => o.result.status === 'rejected' ? [{ participant: o.participant, error: o.result.reason as unknown }] : [])
+    if (initial && failed.length === 0) return moved
+    if (failed.length > 0) {
+      const detail = failed.map((f) => `${f.participant}: ${errorMessage(f.error)}`).join('; ')
+      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failed.length} participant(s) failed: ${detail}`, { cluster: to, cause: failed[0]!.error, participants: failed })
       log('%s', error.message)
       this.emit('failover:failed', { ...info, error })
-      return
+      throw error
     }
     const durationMs = Date.now() - info.timestamp
     const complete = { ...info, durationMs, replicationLagMs: from === undefined ? undefined : this.dataAtRisk(from, to) }
     this.emit('failover:complete', complete)
     if (kind === 'failback') this.emit('failback', complete)
+    return moved
   }
 }

@@ -7,6 +7,8 @@ import type { ClusterConnection } from './cluster-connection.js'
  * switch complete.
  */
 export interface SwitchParticipant {
+  /** Names it in a switch's outcome, e.g. `consumer 'billing'`. */
+  readonly name: string
   /** Moves to `to`. `from` is undefined on the first activation. */
   onSwitch(change: ActiveChange): Promise<void>
 }

@@ -182,7 +182,7 @@ export class FailoverConsumer {
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
     for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
-      this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
+      this.ctx.addParticipant({ name: `consumer '${this.groupId}'`, onSwitch: (change) => this.onSwitch(change) }),
       this.ctx.onClusterUp((cluster) => { for (const lane of this.lanes) lane.onClusterUp(cluster) }),
       this.ctx.onClusterDown((cluster) => { for (const lane of this.lanes) lane.onClusterDown(cluster) }),
     )

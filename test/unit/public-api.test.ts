@@ -43,7 +43,7 @@ const TYPES = [
   'ClusterProbeEvent', 'ProducerCreatedEvent', 'ConsumerCreatedEvent', 'FailoverProducerEvents', 'ProducerResentEvent',
   'DRMetrics', 'MetricsOptions',
   'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ReplicationLagEvent', 'DeclarationIgnoredEvent',
-  'AuthenticationFailureKind',
+  'AuthenticationFailureKind', 'FailedParticipant',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

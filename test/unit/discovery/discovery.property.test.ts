@@ -173,6 +173,7 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
   }
 
   ctx.addParticipant({
+    name: 'simulated consumer',
     onSwitch: async () => {
       const step = plan.switches[(o.switches - 1) % plan.switches.length]!
       await sleep(step.ms)
