@@ -106,6 +106,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header })
     contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
+      onPolicyError: (error) => this.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
       active: () => this.context.activeCluster,
       onProbe: (cluster, result) => {
         const timestamp = Date.now()
@@ -131,7 +132,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           if (this.pinned === cluster) this.pinned = undefined
         }
       },
-    })
+    }, { decideTimeoutMs: this.options.discovery.decideTimeoutMs })
     const lag = this.options.replicationLag
     this.lagMonitor = lag === undefined ? undefined : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
       healthOf: (cluster) => this.discovery.healthOf(cluster),
@@ -163,14 +164,16 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    * Probes every cluster and resolves once an active cluster is chosen. Rejects with
    * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`, and as soon as
    * every cluster has refused the SASL login or presented a certificate the client does not trust,
-   * with an {@link AuthenticationError} (the most preferred cluster's).
+   * with an {@link AuthenticationError} (the most preferred cluster's). Rejects with a
+   * {@link DiscoveryPolicyError} when the discovery policy's `start()` rejects or takes longer
+   * than `connectTimeoutMs`; the client can then connect again.
    */
   async connect(): Promise<void> {
     if (this.state === 'connected' || this.state === 'connecting') return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
     if (this.state === 'closed') throw new NotConnectedError('MultiClusterKafka (disconnected; create a new one)')
     this.state = 'connecting'
-    await this.discovery.start()
     try {
+      await this.discovery.start(this.options.connectTimeoutMs)
       if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
       // Ends early when every cluster refused the client's credentials or certificate: waiting would not mend it.
       await this.context.waitForConnect(this.options.connectTimeoutMs)
