@@ -349,12 +349,16 @@ export class FailoverConsumer {
       this.emitter.on(event as keyof FailoverConsumerEvents, listener)
       return () => { this.emitter.off(event as keyof FailoverConsumerEvents, listener) }
     }
+    // Each call's own entry: sessions started later attach it too, and the remover finds it by identity.
     const entry: InstrumentationListener = [event as InstrumentationListener[0], listener]
     this.listeners.push(entry)
-    const removers = this.lanes.flatMap((lane) => [...lane.switching.all()].map((s) => s.consumer.on(entry[0], listener)))
+    for (const lane of this.lanes) for (const session of lane.switching.all()) session.attach(entry)
     return () => {
-      this.listeners.splice(this.listeners.indexOf(entry), 1)
-      for (const remove of removers) remove()
+      const at = this.listeners.indexOf(entry)
+      // A second call must not splice(-1), which would remove the last listener, someone else's.
+      if (at === -1) return
+      this.listeners.splice(at, 1)
+      for (const lane of this.lanes) for (const session of lane.switching.all()) session.detach(entry)
     }
   }
 
