@@ -14,12 +14,11 @@ import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
 import type { FailoverProducerConfig } from '../producer/types.js'
 import { ReplicationLagMonitor, type ReplicationFlowStatus } from '../replication/lag-monitor.js'
-import { setTimeout as delay } from 'node:timers/promises'
 import { expectInt } from '../util/validate.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 import { ClientContext } from './context.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
@@ -87,6 +86,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private pendingTarget: PendingSwitch | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
+  /** Aborted by disconnect(): stops work that outlived it (a planned switch's wait). */
+  private readonly closed = new AbortController()
   private readonly stamper: ProvenanceStamper | undefined
   private readonly lagMonitor: ReplicationLagMonitor | undefined
   /** Per cluster, when a probe last found it healthy: the end of what a switch away from it can lose. */
@@ -204,6 +205,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const timeoutMs = this.options.teardownTimeoutMs
     const deadline = Date.now() + timeoutMs
     this.state = 'closed'
+    this.closed.abort(new NotConnectedError('MultiClusterKafka (disconnected during a planned switch)'))
     this.lagMonitor?.stop()
     // A probe in flight on a hung cluster runs to its own timeout; it is not waited for past the bound.
     await withTimeout(this.discovery.stop(), timeoutMs, 'stopping discovery').catch(() => {})
@@ -239,7 +241,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    *
    * With `drain`, a planned switch: it first waits until `cluster` has caught up with the active
    * cluster (see {@link FailoverRequest.drain}) and rejects with a {@link DrainTimeoutError},
-   * switching nothing, when it does not in time.
+   * switching nothing, when it does not in time, and with a {@link NotConnectedError} as soon as
+   * the client is disconnected while it waits.
    *
    * @example
    * ```ts
@@ -270,16 +273,19 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       throw new UnsupportedOperationError(`Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`)
     }
     const started = Date.now()
+    const signal = this.closed.signal
     let last: ReplicationFlowStatus | undefined
     for (;;) {
+      signal.throwIfAborted()
       last = await monitor.check(from, to).catch(() => monitor.flow(from, to))
+      signal.throwIfAborted()
       const waitedMs = Date.now() - started
       if (last?.lastError === undefined && last?.lagMs !== undefined && last.lagMs <= maxLagMs) {
         log('drained %s -> %s in %d ms (lag %d ms)', from, to, waitedMs, last.lagMs)
         return { lagMs: last.lagMs, waitedMs }
       }
       if (waitedMs >= timeoutMs) break
-      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs))
+      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs), signal)
     }
     const behind = last?.lastError !== undefined ? `could not be read (${last.lastError})` : last?.lagMs === undefined ? 'has no heartbeats' : `was still ${last.lagMs} ms behind`
     throw new DrainTimeoutError(`Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`, last?.lagMs, { cluster: to })

@@ -5,13 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
-import { FailoverError } from '../../../src/errors.js'
+import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
+import { FailoverError, NotConnectedError } from '../../../src/errors.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 
 const clients: MultiClusterKafka[] = []
 afterEach(async () => { await Promise.all(clients.splice(0).map((dr) => dr.disconnect())) })
 
-async function connected(): Promise<MultiClusterKafka> {
+async function connected(extra: Partial<MultiClusterKafkaOptions> = {}): Promise<MultiClusterKafka> {
   const now = Date.now()
   const dr = new MultiClusterKafka({
     clusters: {
@@ -21,6 +22,7 @@ async function connected(): Promise<MultiClusterKafka> {
     health: { intervalMs: 60_000 },
     replicationLag: false,
     teardownTimeoutMs: 1000,
+    ...extra,
   })
   clients.push(dr)
   await dr.connect()
@@ -47,6 +49,17 @@ describe('MultiClusterKafka.failover outcome', () => {
 
     await expect(dr.failover('dc1')).resolves.toEqual({ from: 'dc2', to: 'dc1', moved: ["consumer 'a'", "consumer 'b'"] })
     await expect(dr.failover('dc1')).resolves.toEqual({ from: 'dc1', to: 'dc1', moved: [] })
+  })
+
+  it('stops waiting for a planned switch\'s drain when the client is disconnected', async () => {
+    // The simulated clusters have no heartbeats topic: the flow dc1 -> dc2 is never read, so the drain waits.
+    const dr = await connected({ replicationLag: { thresholdMs: 10_000 } })
+    const draining = dr.failover('dc2', { drain: { timeoutMs: 60_000 } }).then(() => undefined, (e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await dr.disconnect()
+    const outcome = await Promise.race([draining, new Promise((resolve) => setTimeout(() => resolve('still draining'), 1500))])
+    expect(outcome).toBeInstanceOf(NotConnectedError)
+    expect(dr.activeCluster).toBe('dc1')
   })
 
   it('rejects a switch that a switch to another cluster replaced before it began', async () => {
