@@ -26,6 +26,8 @@ export interface ClientContextSetup {
   discovery: () => Discovery
   /** Name of the provenance header the producers stamp; undefined when provenance is off. */
   provenanceHeader: string | undefined
+  /** The client's `connectTimeoutMs`. */
+  connectTimeoutMs: number
 }
 
 /** The {@link FailoverContext} of one client; see the module description. */
@@ -33,6 +35,7 @@ export class ClientContext implements FailoverContext {
   readonly clusters: readonly ClusterConnection[]
   readonly replicationPolicy: ReplicationPolicy
   readonly provenanceHeader: string | undefined
+  readonly connectTimeoutMs: number
   private readonly discovery: () => Discovery
   private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
   private readonly participants = new Set<SwitchParticipant>()
@@ -43,6 +46,7 @@ export class ClientContext implements FailoverContext {
     this.replicationPolicy = setup.replicationPolicy
     this.discovery = setup.discovery
     this.provenanceHeader = setup.provenanceHeader
+    this.connectTimeoutMs = setup.connectTimeoutMs
   }
 
   get activeCluster(): string | undefined {

@@ -104,7 +104,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
     this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
-    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header })
+    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header, connectTimeoutMs: this.options.connectTimeoutMs })
     contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
       onPolicyError: (error) => this.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),

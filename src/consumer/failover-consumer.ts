@@ -163,7 +163,7 @@ export class FailoverConsumer {
   /**
    * Resolves once an active cluster is known and the checkpoint topic exists there.
    *
-   * @throws `NoActiveClusterError` when no cluster is active within 30 s; `TimeoutError` or
+   * @throws `NoActiveClusterError` when no cluster is active within the client's `connectTimeoutMs`; `TimeoutError` or
    * `KafkaClientError` (kafkajs' error as `cause`) when the checkpoint topic cannot be prepared.
    */
   async connect(): Promise<void> {
@@ -171,7 +171,7 @@ export class FailoverConsumer {
     if (this.state !== 'new') return
     let active: string | undefined
     try {
-      active = await this.ctx.waitForActive(30_000)
+      active = await this.ctx.waitForActive(this.ctx.connectTimeoutMs)
       await this.checkpoints.prepareCluster(active)
     } catch (error) {
       throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
@@ -218,7 +218,7 @@ export class FailoverConsumer {
     this.state = 'running'
     for (const lane of this.lanes) lane.prepare({ subscription: this.subscription, run: config })
     try {
-      const active = await this.ctx.waitForActive(30_000)
+      const active = await this.ctx.waitForActive(this.ctx.connectTimeoutMs)
       await this.checkpoints.prepareCluster(active)
       await Promise.all(this.lanes.map((lane) => lane.start(active)))
     } catch (error) {

@@ -1,8 +1,9 @@
 /**
- * `consumer.on('consumer.group_join', ...)` and its remover (issue #24): the remover detaches the
- * listener from every session, those started after `on()` (standbys, sessions after a switch)
- * too, and a second call of it removes nothing else. The sessions here are stand-ins holding a
- * fake kafkajs consumer, with ConsumerSession's own attach and detach.
+ * FailoverConsumer without brokers (issue #24). `consumer.on('consumer.group_join', ...)` and its
+ * remover: the remover detaches the listener from every session, those started after `on()`
+ * (standbys, sessions after a switch) too, and a second call of it removes nothing else (the
+ * sessions are stand-ins holding a fake kafkajs consumer, with ConsumerSession's own attach and
+ * detach). `connect()` waits for an active cluster as long as the client's `connectTimeoutMs`.
  */
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
@@ -94,5 +95,17 @@ describe('FailoverConsumer.on for kafkajs events', () => {
     start(session, listeners)
     session.consumer.emit('consumer.group_join', {})
     expect(calls).toBe(1)
+  })
+})
+
+describe('FailoverConsumer.connect without an active cluster', () => {
+  it('waits the client\'s connectTimeoutMs, not a fixed 30 s', async () => {
+    const dr = new MultiClusterKafka({
+      clusters: { dc1: { kafka: { brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING } } },
+      connectTimeoutMs: 200,
+    })
+    const connecting = dr.consumer({ groupId: 'g' }).connect().then(() => undefined, (e: unknown) => e)
+    const outcome = await Promise.race([connecting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1500))])
+    expect(outcome).toMatchObject({ code: 'ERR_NO_ACTIVE_CLUSTER', message: expect.stringContaining('within 200 ms') })
   })
 })
