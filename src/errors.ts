@@ -36,6 +36,7 @@ export type KafkaDRErrorCode =
   | 'ERR_SESSION_FENCED'
   | 'ERR_UNSUPPORTED'
   | 'ERR_AUTHENTICATION_FAILED'
+  | 'ERR_DISCOVERY_POLICY'
 
 /** Context attached to an error where it is known. */
 export interface KafkaDRErrorContext {
@@ -177,13 +178,57 @@ export class SendFailedError extends KafkaDRError {
 }
 SendFailedError.prototype.name = 'SendFailedError'
 
-/** A switch of the active cluster could not be completed. */
+/** A participant of a switch (a consumer) that did not move, with its error. */
+export interface FailedParticipant {
+  /** Which participant, e.g. `consumer 'billing'`. */
+  readonly participant: string
+  /** Why it did not move (a `TimeoutError` when it did not within `switchTimeoutMs`). */
+  readonly error: unknown
+}
+
+/**
+ * A switch of the active cluster could not be completed. When participants failed to move,
+ * `participants` names each with its error, `errors` holds the same errors, and `cause` is the
+ * first of them.
+ */
 export class FailoverError extends KafkaDRError {
-  constructor(message: string, options: KafkaDRErrorOptions = {}) {
-    super('ERR_FAILOVER_FAILED', message, { retriable: true, ...options })
+  /** Each participant that failed to move, with its error; empty when the switch did not begin. */
+  readonly participants: readonly FailedParticipant[]
+  /** The participants' errors, in the order of `participants`. */
+  readonly errors: readonly unknown[]
+  constructor(message: string, options: KafkaDRErrorOptions & { participants?: readonly FailedParticipant[] } = {}) {
+    const { participants = [], ...rest } = options
+    super('ERR_FAILOVER_FAILED', message, { retriable: true, ...rest })
+    this.participants = participants
+    this.errors = participants.map((p) => p.error)
   }
 }
 FailoverError.prototype.name = 'FailoverError'
+
+/**
+ * The discovery policy failed: its `start()` rejected or did not finish within `connectTimeoutMs`
+ * (then `connect()` rejects with this error), or a `decide()` threw or did not settle within
+ * `discovery.decideTimeoutMs` (reported by the `discovery:policy-failed` event; discovery goes on
+ * and asks again at the next round). `cause` is the policy's error or a {@link TimeoutError}.
+ * Retriable: the next call may succeed.
+ */
+export class DiscoveryPolicyError extends KafkaDRError {
+  /** The policy's name. */
+  readonly policy: string
+  /** Which call of the policy failed. */
+  readonly operation: 'start' | 'decide'
+  /** Whether it failed by not settling in time (`cause` is then a {@link TimeoutError}). */
+  readonly timedOut: boolean
+  constructor(policy: string, operation: 'start' | 'decide', cause: unknown) {
+    const timedOut = cause instanceof TimeoutError
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    super('ERR_DISCOVERY_POLICY', `Discovery policy '${policy}' ${operation}() ${timedOut ? 'timed out' : 'failed'}: ${detail}`, { cause, retriable: true })
+    this.policy = policy
+    this.operation = operation
+    this.timedOut = timedOut
+  }
+}
+DiscoveryPolicyError.prototype.name = 'DiscoveryPolicyError'
 
 /** No checkpoint exists for a partition and `onMissingCheckpoint` is `'error'`. */
 export class MissingCheckpointError extends KafkaDRError {

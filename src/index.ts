@@ -43,6 +43,7 @@ export type {
   FailoverFailedEvent,
   ReplicationLagEvent,
   DeclarationIgnoredEvent,
+  DiscoveryPolicyFailedEvent,
 } from './client/events.js'
 
 // Clusters and discovery
@@ -162,6 +163,7 @@ export {
   SessionFencedError,
   UnsupportedOperationError,
   AuthenticationError,
+  DiscoveryPolicyError,
 } from './errors.js'
-export type { KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
+export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
 export type { AuthenticationFailureKind } from './util/auth-failure.js'

@@ -26,6 +26,8 @@ export interface ClientContextSetup {
   discovery: () => Discovery
   /** Name of the provenance header the producers stamp; undefined when provenance is off. */
   provenanceHeader: string | undefined
+  /** The client's `connectTimeoutMs`. */
+  connectTimeoutMs: number
 }
 
 /** The {@link FailoverContext} of one client; see the module description. */
@@ -33,6 +35,7 @@ export class ClientContext implements FailoverContext {
   readonly clusters: readonly ClusterConnection[]
   readonly replicationPolicy: ReplicationPolicy
   readonly provenanceHeader: string | undefined
+  readonly connectTimeoutMs: number
   private readonly discovery: () => Discovery
   private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
   private readonly participants = new Set<SwitchParticipant>()
@@ -43,6 +46,7 @@ export class ClientContext implements FailoverContext {
     this.replicationPolicy = setup.replicationPolicy
     this.discovery = setup.discovery
     this.provenanceHeader = setup.provenanceHeader
+    this.connectTimeoutMs = setup.connectTimeoutMs
   }
 
   get activeCluster(): string | undefined {
@@ -152,13 +156,15 @@ export class ClientContext implements FailoverContext {
 
   /**
    * Makes `change.to` the active cluster, tells the listeners, and moves every participant, each
-   * bounded by `timeoutMs`. Resolves with each participant's outcome.
+   * bounded by `timeoutMs`. Resolves with each participant's name and outcome.
    */
-  activate(change: ActiveChange, timeoutMs: number): Promise<Array<PromiseSettledResult<void>>> {
+  async activate(change: ActiveChange, timeoutMs: number): Promise<Array<{ participant: string, result: PromiseSettledResult<void> }>> {
     this.active = change.to
     this.internal.emit('change', change)
-    return Promise.allSettled([...this.participants].map((p) =>
+    const participants = [...this.participants]
+    const results = await Promise.allSettled(participants.map((p) =>
       withTimeout(p.onSwitch(change), timeoutMs, `switch to '${change.to}'`, { cluster: change.to })))
+    return results.map((result, i) => ({ participant: participants[i]!.name, result }))
   }
 
   /** A cluster's health turned up. */

@@ -1,5 +1,5 @@
 import type { FailoverConsumer } from '../consumer/failover-consumer.js'
-import type { KafkaDRError } from '../errors.js'
+import type { DiscoveryPolicyError, KafkaDRError } from '../errors.js'
 import type { FailoverProducer } from '../producer/failover-producer.js'
 import type { SwitchInfo } from './types.js'
 
@@ -25,6 +25,18 @@ export interface ClusterDownEvent {
    * was not trusted, or, for a replaced cluster, the `ClusterIdChangedError`.
    */
   error: KafkaDRError | undefined
+}
+
+/** Payload of `discovery:policy-failed`: a decision of the discovery policy threw or timed out. */
+export interface DiscoveryPolicyFailedEvent {
+  /** When it failed (ms since epoch). */
+  timestamp: number
+  /** The policy's name. */
+  policy: string
+  /** Whether it timed out (`discovery.decideTimeoutMs`) rather than threw. */
+  timedOut: boolean
+  /** The error; `cause` is the policy's own error or a `TimeoutError`. */
+  error: DiscoveryPolicyError
 }
 
 /** Payload of `cluster:probe`: one health probe of discovery finished. */
@@ -133,6 +145,11 @@ export interface MultiClusterEvents {
    * warning; the declaration in force stays.
    */
   'declaration:ignored': (event: DeclarationIgnoredEvent) => void
+  /**
+   * The discovery policy's `decide()` threw or did not settle within `discovery.decideTimeoutMs`:
+   * no switch was decided this round; discovery asks again at the next one.
+   */
+  'discovery:policy-failed': (event: DiscoveryPolicyFailedEvent) => void
   /** A replication flow's lag went above `replicationLag.thresholdMs`. */
   'replication:lagging': (event: ReplicationLagEvent) => void
   /** A lagging replication flow's lag came back to `replicationLag.thresholdMs` or below. */

@@ -14,12 +14,11 @@ import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
 import type { FailoverProducerConfig } from '../producer/types.js'
 import { ReplicationLagMonitor, type ReplicationFlowStatus } from '../replication/lag-monitor.js'
-import { setTimeout as delay } from 'node:timers/promises'
 import { expectInt } from '../util/validate.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 import { ClientContext } from './context.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
@@ -33,6 +32,14 @@ const DRAIN_RECHECK_MS = 500
 
 function expectDrainBound(value: unknown, path: string, fallback: number): number {
   return expectInt(value, path, fallback, { min: 0 })
+}
+
+/** A switch asked for and not begun yet, with whoever waits for its outcome (the participants that moved). */
+interface PendingSwitch {
+  to: string
+  kind: SwitchKind
+  reason: string
+  waiters: Array<{ resolve: (moved: readonly string[]) => void, reject: (error: unknown) => void }>
 }
 
 /** The context of each client, for the package's own tests: never exported from the package. */
@@ -76,9 +83,11 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private pinned: string | undefined
   private lastSwitch: SwitchInfo | undefined
   private switching: Promise<void> | undefined
-  private pendingTarget: { to: string, kind: SwitchKind, reason: string } | undefined
+  private pendingTarget: PendingSwitch | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
+  /** Aborted by disconnect(): stops work that outlived it (a planned switch's wait). */
+  private readonly closed = new AbortController()
   private readonly stamper: ProvenanceStamper | undefined
   private readonly lagMonitor: ReplicationLagMonitor | undefined
   /** Per cluster, when a probe last found it healthy: the end of what a switch away from it can lose. */
@@ -95,9 +104,10 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
     this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
-    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header })
+    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header, connectTimeoutMs: this.options.connectTimeoutMs })
     contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
+      onPolicyError: (error) => this.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
       active: () => this.context.activeCluster,
       onProbe: (cluster, result) => {
         const timestamp = Date.now()
@@ -110,7 +120,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           error: result.ok ? undefined : asKafkaDRError(result.error, `Health probe of '${cluster}' failed`, { cluster }),
         })
       },
-      onDecision: (to) => this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)),
+      // A failed switch is reported by failover:failed; nobody else waits for a policy's decision.
+      onDecision: (to) => { this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)).catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error))) },
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
         if (health === 'up') {
@@ -122,7 +133,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
           if (this.pinned === cluster) this.pinned = undefined
         }
       },
-    })
+    }, { decideTimeoutMs: this.options.discovery.decideTimeoutMs })
     const lag = this.options.replicationLag
     this.lagMonitor = lag === undefined ? undefined : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
       healthOf: (cluster) => this.discovery.healthOf(cluster),
@@ -154,14 +165,16 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    * Probes every cluster and resolves once an active cluster is chosen. Rejects with
    * {@link NoActiveClusterError} when none is healthy within `connectTimeoutMs`, and as soon as
    * every cluster has refused the SASL login or presented a certificate the client does not trust,
-   * with an {@link AuthenticationError} (the most preferred cluster's).
+   * with an {@link AuthenticationError} (the most preferred cluster's). Rejects with a
+   * {@link DiscoveryPolicyError} when the discovery policy's `start()` rejects or takes longer
+   * than `connectTimeoutMs`; the client can then connect again.
    */
   async connect(): Promise<void> {
     if (this.state === 'connected' || this.state === 'connecting') return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
     if (this.state === 'closed') throw new NotConnectedError('MultiClusterKafka (disconnected; create a new one)')
     this.state = 'connecting'
-    await this.discovery.start()
     try {
+      await this.discovery.start(this.options.connectTimeoutMs)
       if (this.closing) throw new NotConnectedError('MultiClusterKafka (disconnected while connecting)')
       // Ends early when every cluster refused the client's credentials or certificate: waiting would not mend it.
       await this.context.waitForConnect(this.options.connectTimeoutMs)
@@ -192,6 +205,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const timeoutMs = this.options.teardownTimeoutMs
     const deadline = Date.now() + timeoutMs
     this.state = 'closed'
+    this.closed.abort(new NotConnectedError('MultiClusterKafka (disconnected during a planned switch)'))
     this.lagMonitor?.stop()
     // A probe in flight on a hung cluster runs to its own timeout; it is not waited for past the bound.
     await withTimeout(this.discovery.stop(), timeoutMs, 'stopping discovery').catch(() => {})
@@ -219,11 +233,16 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   /**
    * Switches to `cluster` now (an operator's drill or planned maintenance) and pins it: the
    * policy will not move away while it stays healthy. {@link MultiClusterKafka.unpin} hands
-   * control back to the policy. Rejects for an unknown or unhealthy cluster.
+   * control back to the policy. Rejects for an unknown or unhealthy cluster, and with a
+   * {@link FailoverError} when the switch was made but some participants failed to move (its
+   * `participants` names each with its error; the active cluster is `cluster` regardless) or when
+   * a newer switch to another cluster replaced it before it began. Resolves with the participants
+   * that moved.
    *
    * With `drain`, a planned switch: it first waits until `cluster` has caught up with the active
    * cluster (see {@link FailoverRequest.drain}) and rejects with a {@link DrainTimeoutError},
-   * switching nothing, when it does not in time.
+   * switching nothing, when it does not in time, and with a {@link NotConnectedError} as soon as
+   * the client is disconnected while it waits.
    *
    * @example
    * ```ts
@@ -241,8 +260,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       ? undefined
       : await this.drainInto(from, cluster, request.drain === true ? {} : request.drain)
     this.pinned = cluster
-    await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
-    return drained === undefined ? { from, to: cluster } : { from, to: cluster, drain: drained }
+    const moved = await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
+    return drained === undefined ? { from, to: cluster, moved } : { from, to: cluster, moved, drain: drained }
   }
 
   /** Waits until the flow `from -> to` is at most `maxLagMs` behind, checked afresh each time. */
@@ -254,16 +273,19 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       throw new UnsupportedOperationError(`Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`)
     }
     const started = Date.now()
+    const signal = this.closed.signal
     let last: ReplicationFlowStatus | undefined
     for (;;) {
+      signal.throwIfAborted()
       last = await monitor.check(from, to).catch(() => monitor.flow(from, to))
+      signal.throwIfAborted()
       const waitedMs = Date.now() - started
       if (last?.lastError === undefined && last?.lagMs !== undefined && last.lagMs <= maxLagMs) {
         log('drained %s -> %s in %d ms (lag %d ms)', from, to, waitedMs, last.lagMs)
         return { lagMs: last.lagMs, waitedMs }
       }
       if (waitedMs >= timeoutMs) break
-      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs))
+      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs), signal)
     }
     const behind = last?.lastError !== undefined ? `could not be read (${last.lastError})` : last?.lagMs === undefined ? 'has no heartbeats' : `was still ${last.lagMs} ms behind`
     throw new DrainTimeoutError(`Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`, last?.lagMs, { cluster: to })
@@ -331,19 +353,38 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${active} is ${health}`
   }
 
-  /** Queues a switch; a switch in progress finishes first, then the newest request runs. */
-  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<void> {
-    this.pendingTarget = { to, kind, reason }
+  /**
+   * Queues a switch; a switch in progress finishes first, then the newest request runs. Resolves
+   * with the participants that moved; rejects with the switch's {@link FailoverError}, or with one
+   * saying so when a request for another cluster replaced this one before it began.
+   */
+  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
+    const previous = this.pendingTarget
+    const waiters = previous?.to === to ? previous.waiters : []
+    if (previous !== undefined && previous.to !== to) {
+      const error = new FailoverError(`Switch to '${previous.to}' not made: replaced by a switch to '${to}' before it began`, { cluster: previous.to })
+      for (const w of previous.waiters) w.reject(error)
+    }
+    const outcome = new Promise<readonly string[]>((resolve, reject) => waiters.push({ resolve, reject }))
+    this.pendingTarget = { to, kind, reason, waiters }
     this.switching ??= this.drainSwitches().finally(() => { this.switching = undefined })
-    return this.switching
+    return outcome
   }
 
   private async drainSwitches(): Promise<void> {
     while (this.pendingTarget) {
       const next = this.pendingTarget
       this.pendingTarget = undefined
-      if (next.to === this.context.activeCluster) continue
-      await this.switchTo(next.to, next.kind, next.reason)
+      if (next.to === this.context.activeCluster) {
+        for (const w of next.waiters) w.resolve([])
+        continue
+      }
+      try {
+        const moved = await this.switchTo(next.to, next.kind, next.reason)
+        for (const w of next.waiters) w.resolve(moved)
+      } catch (error) {
+        for (const w of next.waiters) w.reject(error)
+      }
     }
   }
 
@@ -359,7 +400,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     return Math.max(0, end - newest)
   }
 
-  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<void> {
+  /** Makes `to` active; resolves with the participants that moved, rejects with a {@link FailoverError} naming those that did not. */
+  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
     const from = this.context.activeCluster
     const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
     const initial = from === undefined
@@ -374,18 +416,21 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     if (!initial) void this.lagMonitor?.check(from, to).catch(() => undefined)
     this.gen++
     const change: ActiveChange = { from, to }
-    const results = await this.context.activate(change, this.options.switchTimeoutMs)
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown)
-    if (initial && failures.length === 0) return
-    if (failures.length > 0) {
-      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failures.length} participant(s) failed: ${failures.map(errorMessage).join('; ')}`, { cluster: to, cause: failures[0] })
+    const outcomes = await this.context.activate(change, this.options.switchTimeoutMs)
+    const moved = outcomes.filter((o) => o.result.status === 'fulfilled').map((o) => o.participant)
+    const failed = outcomes.flatMap((o) => o.result.status === 'rejected' ? [{ participant: o.participant, error: o.result.reason as unknown }] : [])
+    if (initial && failed.length === 0) return moved
+    if (failed.length > 0) {
+      const detail = failed.map((f) => `${f.participant}: ${errorMessage(f.error)}`).join('; ')
+      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failed.length} participant(s) failed: ${detail}`, { cluster: to, cause: failed[0]!.error, participants: failed })
       log('%s', error.message)
       this.emit('failover:failed', { ...info, error })
-      return
+      throw error
     }
     const durationMs = Date.now() - info.timestamp
     const complete = { ...info, durationMs, replicationLagMs: from === undefined ? undefined : this.dataAtRisk(from, to) }
     this.emit('failover:complete', complete)
     if (kind === 'failback') this.emit('failback', complete)
+    return moved
   }
 }

@@ -66,7 +66,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     successThreshold: expectInt(h.successThreshold, 'health.successThreshold', 3, { min: 1 }),
   }
 
-  const d = top.discovery === undefined ? {} : expectObject(top.discovery, 'discovery', ['policy', 'autoFailback', 'failbackDelayMs', 'controlTopic'])
+  const d = top.discovery === undefined ? {} : expectObject(top.discovery, 'discovery', ['policy', 'autoFailback', 'failbackDelayMs', 'controlTopic', 'decideTimeoutMs'])
   let policy: ResolvedDiscoveryOptions['policy']
   if (typeof d.policy === 'function') policy = d.policy as DiscoveryFunction
   else if (typeof d.policy === 'object' && d.policy !== null) {
@@ -88,6 +88,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       autoFailback: expectBoolean(d.autoFailback, 'discovery.autoFailback', true),
       failbackDelayMs: expectInt(d.failbackDelayMs, 'discovery.failbackDelayMs', 30_000, { min: 0 }),
       controlTopic: expectString(d.controlTopic, 'discovery.controlTopic', DEFAULT_CONTROL_TOPIC),
+      decideTimeoutMs: expectInt(d.decideTimeoutMs, 'discovery.decideTimeoutMs', 30_000, { min: 1 }),
     },
     replication: top.replication as ResolvedOptions['replication'],
     provenance: provenance as ResolvedOptions['provenance'],

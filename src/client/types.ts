@@ -205,6 +205,12 @@ export interface FailoverResult {
   from: string | undefined
   /** The active cluster now. */
   to: string
+  /**
+   * The participants (consumers, e.g. `consumer 'billing'`) that moved to `to` in this switch;
+   * empty when `to` was already active. Producers follow the active cluster by themselves and are
+   * not listed. A switch where any participant failed rejects with a `FailoverError` instead.
+   */
+  moved: readonly string[]
   /** With `drain`: the wait before the switch. */
   drain?: {
     /** The lag of the flow `from -> to` when the switch was made, in ms. */

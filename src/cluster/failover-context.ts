@@ -7,6 +7,8 @@ import type { ClusterConnection } from './cluster-connection.js'
  * switch complete.
  */
 export interface SwitchParticipant {
+  /** Names it in a switch's outcome, e.g. `consumer 'billing'`. */
+  readonly name: string
   /** Moves to `to`. `from` is undefined on the first activation. */
   onSwitch(change: ActiveChange): Promise<void>
 }
@@ -34,6 +36,8 @@ export interface FailoverContext {
   connection(cluster: string): ClusterConnection
   /** The active cluster, if one is known. */
   readonly activeCluster: string | undefined
+  /** How long a caller waits for an active cluster to be chosen (the client's `connectTimeoutMs`), in ms. */
+  readonly connectTimeoutMs: number
   /** Resolves with the active cluster, waiting up to `timeoutMs` for one to be chosen. */
   waitForActive(timeoutMs: number, signal?: AbortSignal): Promise<string>
   /** Calls `listener` after every change of the active cluster; returns the unsubscribe function. */

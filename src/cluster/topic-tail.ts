@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
-import { TimeoutError } from '../errors.js'
+import { NotConnectedError, TimeoutError } from '../errors.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'
@@ -63,6 +63,8 @@ export class TopicTail {
   private refreshing: Promise<void> | undefined
   private closed = false
   private readonly requestTimeoutMs: number
+  /** Callers of caughtUp waiting for the tail to read further (or to close). */
+  private readonly progressWaiters = new Set<() => void>()
 
   constructor(private readonly options: TopicTailOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000
@@ -91,7 +93,8 @@ export class TopicTail {
    * `onRecord` (topics that do not exist count as read). Used by a switch before it reads the
    * state the records built: costs one metadata and one offsets request when already caught up.
    *
-   * @throws {@link TimeoutError} after `timeoutMs`; kafkajs errors when the cluster does not answer
+   * @throws {@link TimeoutError} after `timeoutMs`; {@link NotConnectedError} when the tail is
+   * closed meanwhile; kafkajs errors when the cluster does not answer
    */
   async caughtUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
@@ -106,15 +109,35 @@ export class TopicTail {
     })), Math.max(1, deadline - Date.now()), `watermarks of ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
     const behind = (): string[] => [...ends].filter(([key, high]) => (this.nextOffsets.get(key) ?? 0n) < high).map(([key]) => key)
     while (behind().length > 0) {
+      if (this.closed) throw new NotConnectedError(`The ${this.options.what} tail on '${this.options.cluster}' (closed while catching up)`)
       if (Date.now() >= deadline) throw new TimeoutError(`following ${this.options.what} on '${this.options.cluster}' did not catch up within ${timeoutMs} ms; behind: ${behind().join(', ')}`, { cluster: this.options.cluster })
-      await new Promise((resolve) => setTimeout(resolve, 10))
+      await this.progress(deadline - Date.now())
     }
+  }
+
+  /** Resolves when the tail reads further or closes, or after `ms`: woken, not polled. */
+  private progress(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.progressWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      timer.unref()
+      this.progressWaiters.add(done)
+    })
+  }
+
+  private wakeWaiters(): void {
+    for (const done of [...this.progressWaiters]) done()
   }
 
   /** Stops following; the consumer's disconnect is bounded by `timeoutMs` (default `requestTimeoutMs`). */
   async close(timeoutMs = this.requestTimeoutMs): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
+    this.wakeWaiters()
     const consumer = this.consumer
     this.consumer = undefined
     if (consumer) await disconnectQuietly(consumer, timeoutMs)
@@ -157,7 +180,10 @@ export class TopicTail {
       if (this.consumer !== consumer) return
       const key = partitionKey(payload.topic, payload.partition)
       const next = BigInt(payload.lastOffset) + 1n
-      if (next > (this.nextOffsets.get(key) ?? 0n)) this.nextOffsets.set(key, next)
+      if (next > (this.nextOffsets.get(key) ?? 0n)) {
+        this.nextOffsets.set(key, next)
+        this.wakeWaiters()
+      }
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       log('%s tail on %s crashed (%s): %s', this.options.what, this.options.cluster, payload.restart ? 'kafkajs restarts it' : 'restarting at the next check', errorMessage(payload.error))

@@ -163,7 +163,7 @@ export class FailoverConsumer {
   /**
    * Resolves once an active cluster is known and the checkpoint topic exists there.
    *
-   * @throws `NoActiveClusterError` when no cluster is active within 30 s; `TimeoutError` or
+   * @throws `NoActiveClusterError` when no cluster is active within the client's `connectTimeoutMs`; `TimeoutError` or
    * `KafkaClientError` (kafkajs' error as `cause`) when the checkpoint topic cannot be prepared.
    */
   async connect(): Promise<void> {
@@ -171,7 +171,7 @@ export class FailoverConsumer {
     if (this.state !== 'new') return
     let active: string | undefined
     try {
-      active = await this.ctx.waitForActive(30_000)
+      active = await this.ctx.waitForActive(this.ctx.connectTimeoutMs)
       await this.checkpoints.prepareCluster(active)
     } catch (error) {
       throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
@@ -182,7 +182,7 @@ export class FailoverConsumer {
     // Follow every cluster's checkpoints from now on, so that a switch reads them from memory.
     for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
-      this.ctx.addParticipant({ onSwitch: (change) => this.onSwitch(change) }),
+      this.ctx.addParticipant({ name: `consumer '${this.groupId}'`, onSwitch: (change) => this.onSwitch(change) }),
       this.ctx.onClusterUp((cluster) => { for (const lane of this.lanes) lane.onClusterUp(cluster) }),
       this.ctx.onClusterDown((cluster) => { for (const lane of this.lanes) lane.onClusterDown(cluster) }),
     )
@@ -218,7 +218,7 @@ export class FailoverConsumer {
     this.state = 'running'
     for (const lane of this.lanes) lane.prepare({ subscription: this.subscription, run: config })
     try {
-      const active = await this.ctx.waitForActive(30_000)
+      const active = await this.ctx.waitForActive(this.ctx.connectTimeoutMs)
       await this.checkpoints.prepareCluster(active)
       await Promise.all(this.lanes.map((lane) => lane.start(active)))
     } catch (error) {
@@ -349,12 +349,16 @@ export class FailoverConsumer {
       this.emitter.on(event as keyof FailoverConsumerEvents, listener)
       return () => { this.emitter.off(event as keyof FailoverConsumerEvents, listener) }
     }
+    // Each call's own entry: sessions started later attach it too, and the remover finds it by identity.
     const entry: InstrumentationListener = [event as InstrumentationListener[0], listener]
     this.listeners.push(entry)
-    const removers = this.lanes.flatMap((lane) => [...lane.switching.all()].map((s) => s.consumer.on(entry[0], listener)))
+    for (const lane of this.lanes) for (const session of lane.switching.all()) session.attach(entry)
     return () => {
-      this.listeners.splice(this.listeners.indexOf(entry), 1)
-      for (const remove of removers) remove()
+      const at = this.listeners.indexOf(entry)
+      // A second call must not splice(-1), which would remove the last listener, someone else's.
+      if (at === -1) return
+      this.listeners.splice(at, 1)
+      for (const lane of this.lanes) for (const session of lane.switching.all()) session.detach(entry)
     }
   }
 

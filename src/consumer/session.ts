@@ -124,6 +124,8 @@ export class ConsumerSession {
   private pauses = 0
   /** Logical topic and origin per physical topic: parsed once, not per record. */
   private readonly sources = new Map<string, { topic: string, originCluster: string }>()
+  /** The application's instrumentation listeners attached to this session's consumer, with kafkajs' remover of each. */
+  private readonly attached = new Map<InstrumentationListener, () => void>()
 
   constructor(private readonly setup: SessionSetup) {
     const kafkajsConfig = setup.config.kafkajs
@@ -179,6 +181,18 @@ export class ConsumerSession {
     return this.failing
   }
 
+  /** Attaches an application's instrumentation listener to this session's consumer, once. */
+  attach(entry: InstrumentationListener): void {
+    if (this.attached.has(entry)) return
+    this.attached.set(entry, this.consumer.on(entry[0], entry[1]))
+  }
+
+  /** Detaches a listener {@link attach}ed before; nothing for another. */
+  detach(entry: InstrumentationListener): void {
+    this.attached.get(entry)?.()
+    this.attached.delete(entry)
+  }
+
   /**
    * Subscribes to `topics` and runs, as a standby or active. Resolves once subscribed; the group
    * join goes on in the background (see {@link joined}).
@@ -188,7 +202,7 @@ export class ConsumerSession {
     this.topics = topics
     this.active = active
     this.manualCommits = run.autoCommit === false
-    for (const [event, listener] of listeners) consumer.on(event, listener)
+    for (const entry of listeners) this.attach(entry)
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberId = payload.memberId
       this.onJoin(payload.memberAssignment)

@@ -9,6 +9,7 @@ export interface ResolvedDiscoveryOptions {
   autoFailback: boolean
   failbackDelayMs: number
   controlTopic: string
+  decideTimeoutMs: number
 }
 
 /** Builds the discovery policy named (or given) by the options. */

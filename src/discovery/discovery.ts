@@ -4,7 +4,8 @@
  * which cluster should be active. It only decides; the client carries out the switch.
  */
 import type { ClusterConnection, ProbeResult } from '../cluster/index.js'
-import { ClusterIdChangedError } from '../errors.js'
+import { ClusterIdChangedError, DiscoveryPolicyError } from '../errors.js'
+import { withTimeout } from '../util/timeout.js'
 import { errorMessage, logger } from '../util/log.js'
 import { HealthTracker } from './health-tracker.js'
 import type { ClusterView, DiscoveryPolicy, DiscoveryView, HealthState } from './types.js'
@@ -37,6 +38,14 @@ export interface DiscoveryHooks {
   active(): string | undefined
   /** A probe of `cluster` finished (of the current epoch only), before its health is updated. */
   onProbe?(cluster: string, result: ProbeResult): void
+  /** The policy's `decide()` threw or did not settle within the decision's bound. */
+  onPolicyError?(error: DiscoveryPolicyError): void
+}
+
+/** Bounds on the policy's calls. */
+export interface PolicyBounds {
+  /** How long one `decide()` may take, in ms. */
+  decideTimeoutMs: number
 }
 
 /** Fewest ms between two probes of one cluster triggered by errors. */
@@ -71,17 +80,25 @@ export class Discovery {
     private readonly policy: DiscoveryPolicy,
     private readonly health: ResolvedHealthOptions,
     private readonly hooks: DiscoveryHooks,
+    private readonly bounds: PolicyBounds = { decideTimeoutMs: 30_000 },
   ) {
     // Sorted once: the view lists clusters most preferred first, and policies rely on it.
     this.clusters = [...clusters].sort(byPreference(localCluster))
     for (const c of clusters) this.trackers.set(c.name, new HealthTracker(health))
   }
 
-  /** Probes every cluster once, starts the policy and the loop. */
-  async start(): Promise<void> {
+  /**
+   * Probes every cluster once, starts the policy and the loop. Rejects with a
+   * {@link DiscoveryPolicyError} when the policy's `start()` rejects or takes over `timeoutMs`.
+   */
+  async start(timeoutMs = Infinity): Promise<void> {
     const epoch = ++this.epoch
     this.running = true
-    await this.policy.start?.()
+    if (this.policy.start !== undefined) {
+      const started = Promise.resolve().then(() => this.policy.start!())
+      await (Number.isFinite(timeoutMs) ? withTimeout(started, timeoutMs, `starting the ${this.policy.name} policy`) : started)
+        .catch((error: unknown) => { throw new DiscoveryPolicyError(this.policy.name, 'start', error) })
+    }
     await this.round(epoch)
     this.schedule(epoch)
   }
@@ -143,7 +160,8 @@ export class Discovery {
       // is its own choice (an operator's declaration), carried out as such.
       for (let attempt = 1; ; attempt++) {
         const view = this.view()
-        choice = await this.policy.decide(view)
+        // Bounded: a decision that never settles would keep `deciding` set, and discovery frozen, for good.
+        choice = await withTimeout(Promise.resolve().then(() => this.policy.decide(view)), this.bounds.decideTimeoutMs, `the ${this.policy.name} policy's decision`)
         if (epoch !== this.epoch) return
         const chosen = view.clusters.find((c) => c.name === choice)
         if (chosen?.health !== 'up' || this.healthOf(chosen.name) !== 'down') break
@@ -163,6 +181,7 @@ export class Discovery {
       this.hooks.onDecision(choice)
     } catch (error) {
       log('policy %s failed: %s', this.policy.name, errorMessage(error))
+      if (epoch === this.epoch) this.hooks.onPolicyError?.(new DiscoveryPolicyError(this.policy.name, 'decide', error))
     } finally {
       this.deciding = false
     }

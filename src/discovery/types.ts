@@ -108,4 +108,13 @@ export interface DiscoveryOptions {
    * @default 'kafkajs-dr.control'
    */
   controlTopic?: string
+  /**
+   * How long one decision of the policy may take, in ms. A `decide()` that has not settled by
+   * then (a custom function waiting on a service that never answers) is abandoned, reported by
+   * the `discovery:policy-failed` event, and discovery asks again at the next round instead of
+   * waiting for it for ever; its late answer is ignored.
+   *
+   * @default 30000
+   */
+  decideTimeoutMs?: number
 }

@@ -49,7 +49,7 @@ export class CheckpointView {
    * The checkpoints of the request's group, once the view has caught up with what the topics
    * hold now. Reads only what the view follows: the request's topics must be among them.
    *
-   * @throws `TimeoutError` when the view does not catch up within `request.timeoutMs`
+   * @throws `TimeoutError` when the view does not catch up within `request.timeoutMs`; `NotConnectedError` when the view is closed meanwhile
    */
   readonly read: CheckpointSourceReader = async (request) => {
     await this.tail.caughtUp(request.timeoutMs)
@@ -60,7 +60,7 @@ export class CheckpointView {
    * Resolves once the view has read what the topics hold now (see {@link TopicTail.caughtUp}), so
    * that a {@link read} soon after only waits for what was written meanwhile.
    *
-   * @throws `TimeoutError` when it does not catch up within `timeoutMs`
+   * @throws `TimeoutError` when it does not catch up within `timeoutMs`; `NotConnectedError` when the view is closed meanwhile
    */
   caughtUp(timeoutMs: number): Promise<void> {
     return this.tail.caughtUp(timeoutMs)

@@ -15,7 +15,23 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, co
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** Resolves after `ms`, without keeping the process alive meanwhile (back-offs, polling between attempts). */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+/**
+ * Resolves after `ms`, without keeping the process alive meanwhile (back-offs, polling between
+ * attempts). With `signal`: rejects with its reason as soon as it is aborted (at once if it is).
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, ms).unref())
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    timer.unref()
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
 }

@@ -58,6 +58,7 @@ function oneOfEach(m: ErrorsModule): Record<string, errors.KafkaDRError> {
     SessionFencedError: new m.SessionFencedError('dc1'),
     UnsupportedOperationError: new m.UnsupportedOperationError('no transactions'),
     AuthenticationError: new m.AuthenticationError('dc1', 'sasl', 'refused'),
+    DiscoveryPolicyError: new m.DiscoveryPolicyError('custom', 'decide', new Error('lookup failed')),
   }
 }
 
@@ -81,9 +82,10 @@ const CODES: Record<string, errors.KafkaDRErrorCode> = {
   SessionFencedError: 'ERR_SESSION_FENCED',
   UnsupportedOperationError: 'ERR_UNSUPPORTED',
   AuthenticationError: 'ERR_AUTHENTICATION_FAILED',
+  DiscoveryPolicyError: 'ERR_DISCOVERY_POLICY',
 }
 
-const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError', 'DrainTimeoutError'])
+const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError', 'DrainTimeoutError', 'DiscoveryPolicyError'])
 
 describe('error classes', () => {
   const all = oneOfEach(errors)

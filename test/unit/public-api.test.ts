@@ -21,6 +21,7 @@ const VALUES = [
   'instrumentMetrics',
   'DrainTimeoutError',
   'AuthenticationError',
+  'DiscoveryPolicyError',
 ]
 
 /** Names exported only as types (interfaces, type aliases, and classes users never construct). */
@@ -43,7 +44,7 @@ const TYPES = [
   'ClusterProbeEvent', 'ProducerCreatedEvent', 'ConsumerCreatedEvent', 'FailoverProducerEvents', 'ProducerResentEvent',
   'DRMetrics', 'MetricsOptions',
   'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ReplicationLagEvent', 'DeclarationIgnoredEvent',
-  'AuthenticationFailureKind',
+  'AuthenticationFailureKind', 'FailedParticipant', 'DiscoveryPolicyFailedEvent',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

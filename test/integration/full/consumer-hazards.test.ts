@@ -11,6 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import {
+  FailoverError,
   MissingCheckpointError,
   type ConsumerMovedEvent,
   type FailoverConsumer,
@@ -429,10 +430,12 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(gappedLedger.missing(x)).toEqual(x)
 
         const switchedAt = Date.now()
-        await dr.failover('dc2', { reason: 'hazard test: missing checkpoint, error' })
-
-        // The gapped group does not move: its failure is reported at once by the consumer and the
-        // client, and the move is tried again (with back-off) while dc2 stays active.
+        // The gapped group does not move: failover() rejects naming it, its failure is reported at
+        // once by the consumer and the client, and the move is tried again (with back-off) while
+        // dc2 stays active.
+        const refused = await dr.failover('dc2', { reason: 'hazard test: missing checkpoint, error' }).then(() => undefined, (e: unknown) => e)
+        expect(refused).toBeInstanceOf(FailoverError)
+        expect((refused as FailoverError).participants.map((p) => p.participant)).toEqual([`consumer '${gappedGroup}'`])
         await waitFor('the gapped group tried three times', () => wGapped.failures.length >= 3, 30_000, 50)
         expect(wGapped.failedAttempts.slice(0, 3)).toEqual([1, 2, 3])
         for (const error of wGapped.failures) {
@@ -446,6 +449,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(gapped.cluster).toBeUndefined()
         expect(failed).toHaveLength(1)
         expect(failed[0]).toMatchObject({ from: 'dc1', to: 'dc2', error: expect.objectContaining({ code: 'ERR_FAILOVER_FAILED', cause: error }) })
+        expect(failed[0]!.error).toBe(refused)
 
         // The group with a checkpoint for every record it read moves (dc2's own topic is empty:
         // nothing there is ambiguous) and goes on.

@@ -50,7 +50,7 @@ describe('resolveOptions: defaults', () => {
       localCluster: undefined,
       clientId: 'kafkajs-dr',
       health: { intervalMs: 1000, timeoutMs: 1500, failureThreshold: 2, successThreshold: 3 },
-      discovery: { policy: 'priority', autoFailback: true, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control' },
+      discovery: { policy: 'priority', autoFailback: true, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control', decideTimeoutMs: 30_000 },
       replication: undefined,
       provenance: undefined,
       connectTimeoutMs: 30_000,
@@ -78,7 +78,7 @@ describe('resolveOptions: defaults', () => {
       o.localCluster = 'dc2'
       o.clientId = 'orders'
       o.health = { intervalMs: 50, timeoutMs: 50, failureThreshold: 1, successThreshold: 1 }
-      o.discovery = { policy: decide, autoFailback: false, failbackDelayMs: 0, controlTopic: 'ops.control' }
+      o.discovery = { policy: decide, autoFailback: false, failbackDelayMs: 0, controlTopic: 'ops.control', decideTimeoutMs: 5 }
       o.replication = 'identity'
       o.provenance = false
       o.connectTimeoutMs = 0
@@ -87,7 +87,7 @@ describe('resolveOptions: defaults', () => {
     expect(resolved.localCluster).toBe('dc2')
     expect(resolved.clientId).toBe('orders')
     expect(resolved.health).toEqual({ intervalMs: 50, timeoutMs: 50, failureThreshold: 1, successThreshold: 1 })
-    expect(resolved.discovery).toEqual({ policy: decide, autoFailback: false, failbackDelayMs: 0, controlTopic: 'ops.control' })
+    expect(resolved.discovery).toEqual({ policy: decide, autoFailback: false, failbackDelayMs: 0, controlTopic: 'ops.control', decideTimeoutMs: 5 })
     expect(resolved.replication).toBe('identity')
     expect(resolved.provenance).toBe(false)
     expect(resolved.connectTimeoutMs).toBe(0)
@@ -100,7 +100,7 @@ describe('resolveOptions: defaults', () => {
       o.discovery = { autoFailback: false }
     }))
     expect(resolved.health).toEqual({ intervalMs: 1000, timeoutMs: 1500, failureThreshold: 4, successThreshold: 3 })
-    expect(resolved.discovery).toEqual({ policy: 'priority', autoFailback: false, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control' })
+    expect(resolved.discovery).toEqual({ policy: 'priority', autoFailback: false, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control', decideTimeoutMs: 30_000 })
   })
 
   it('accepts a kafkajs Kafka instance and keeps it as given', () => {
@@ -245,6 +245,8 @@ describe('resolveOptions: rejected options', () => {
       "Expected `discovery.autoFailback` to be a boolean, got 'yes'"],
     ['discovery.failbackDelayMs negative', withChange((o) => { o.discovery = { failbackDelayMs: -1 } }), 'discovery.failbackDelayMs',
       'Expected `discovery.failbackDelayMs` to be an integer ≥ 0, got -1'],
+    ['discovery.decideTimeoutMs zero', withChange((o) => { o.discovery = { decideTimeoutMs: 0 } }), 'discovery.decideTimeoutMs',
+      'Expected `discovery.decideTimeoutMs` to be an integer ≥ 1, got 0'],
     ['discovery.controlTopic empty', withChange((o) => { o.discovery = { controlTopic: '' } }), 'discovery.controlTopic',
       "Expected `discovery.controlTopic` to be a non-empty string, got ''"],
     ['provenance true', withChange((o) => { o.provenance = true }), 'provenance', 'Expected `provenance` to be an object, got true'],

@@ -5,7 +5,7 @@ import { DeclaredPolicy } from '../../../src/discovery/declared.js'
 import type { DiscoveryPolicy, DiscoveryView } from '../../../src/discovery/types.js'
 
 const NOW = 1_000_000
-const DEFAULTS: ResolvedDiscoveryOptions = { policy: 'priority', autoFailback: true, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control' }
+const DEFAULTS: ResolvedDiscoveryOptions = { policy: 'priority', autoFailback: true, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control', decideTimeoutMs: 30_000 }
 const clusters = [{ name: 'dc1', priority: 1 }, { name: 'dc2', priority: 2 }] as unknown as ClusterConnection[]
 
 /** dc1 up for `dc1UpForMs`, dc2 up for an hour and active. */

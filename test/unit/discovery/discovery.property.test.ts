@@ -58,6 +58,10 @@ interface Observed {
   /** The active cluster as the switches went. */
   active: string | undefined
   switches: number
+  /** The custom policy's lookups: when each began, and how it was planned to end. */
+  lookups: Array<{ at: number, ms: number, outcome: 'answer' | 'throw' | 'hang' }>
+  /** `discovery:policy-failed` events, timed out or not. */
+  policyFailures: Array<{ at: number, timedOut: boolean }>
   violations: string[]
   recording: boolean
 }
@@ -88,10 +92,14 @@ function newestKnown(instance: number): SimDeclaration | undefined {
 function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: string | undefined, index: number): Observed {
   const plan = sc.instances[index]!
   let lookups = 0
-  // A user's function that asks a slow service, then picks the most preferred cluster healthy in the view.
+  // A user's function that asks a slow service, then picks the most preferred cluster healthy in
+  // the view; the service may fail, or never answer.
   const byLookup: DiscoveryFunction = async (view) => {
-    const ms = plan.lookupMs[lookups++ % plan.lookupMs.length]!
-    if (ms > 0) await sleep(ms)
+    const step = plan.lookups[lookups++ % plan.lookups.length]!
+    if (o.recording) o.lookups.push({ at: Date.now(), ...step })
+    if (step.outcome === 'hang') return new Promise<string>(() => {})
+    if (step.ms > 0) await sleep(step.ms)
+    if (step.outcome === 'throw') throw new Error('lookup failed')
     return view.clusters.find((c) => c.health === 'up')?.name
   }
   const dr = new MultiClusterKafka({
@@ -99,12 +107,12 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
     ...(local === undefined ? {} : { localCluster: local }),
     health: sc.health,
     replicationLag: false,
-    discovery: { policy: kind === 'custom' ? byLookup : kind, autoFailback: sc.autoFailback, failbackDelayMs: sc.failbackDelayMs },
+    discovery: { policy: kind === 'custom' ? byLookup : kind, autoFailback: sc.autoFailback, failbackDelayMs: sc.failbackDelayMs, ...(kind === 'custom' ? { decideTimeoutMs: sc.decideTimeoutMs } : {}) },
     connectTimeoutMs: 3_600_000,
     switchTimeoutMs: sc.switchTimeoutMs,
     teardownTimeoutMs: 1000,
   })
-  const o: Observed = { index, dr, results: new Map(), transitions: new Map(), open: undefined, active: undefined, switches: 0, violations: [], recording: true }
+  const o: Observed = { index, dr, results: new Map(), transitions: new Map(), open: undefined, active: undefined, switches: 0, lookups: [], policyFailures: [], violations: [], recording: true }
   const ctx = contextOf(dr)
   const fail = (message: string): void => { o.violations.push(`instance ${index} at +${Date.now() - T0} ms: ${message}`) }
   // PROPERTY_TRACE=file: what each instance saw, to read a counterexample by.
@@ -153,6 +161,11 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
     // The first activation has no failover:start; its participants' failure is still reported.
     else if (!(type === 'failed' && info.from === undefined)) fail(`failover:${type} to ${info.to} without a switch in progress`)
   }
+  dr.on('discovery:policy-failed', (e) => {
+    if (!o.recording) return
+    o.policyFailures.push({ at: e.timestamp, timedOut: e.timedOut })
+    if (kind !== 'custom') fail(`the ${kind} policy failed: ${e.error.message}`)
+  })
   dr.on('failover:complete', (info) => close('complete', info))
   dr.on('failover:failed', (info) => close('failed', info))
 
@@ -173,6 +186,7 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
   }
 
   ctx.addParticipant({
+    name: 'simulated consumer',
     onSwitch: async () => {
       const step = plan.switches[(o.switches - 1) % plan.switches.length]!
       await sleep(step.ms)
@@ -216,7 +230,9 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
     // the next decision back.)
     const settle = sc.failbackDelayMs + (Math.max(failureThreshold, successThreshold) + 2) * (intervalMs + timeoutMs)
       + 2 * sc.switchTimeoutMs + 1000
-      + (kind === 'declared' ? 5000 : 0) + (kind === 'custom' ? 2 * Math.max(...sc.instances.flatMap((p) => p.lookupMs)) : 0)
+      + (kind === 'declared' ? 5000 : 0)
+      // A full turn of the lookups, each bounded by decideTimeoutMs, reaches the one that answers.
+      + (kind === 'custom' ? Math.max(...sc.instances.map((p) => p.lookups.length + 1)) * (sc.decideTimeoutMs + intervalMs + timeoutMs) : 0)
 
     const declarations: Array<SimDeclaration & { written: string[] }> = []
     if (kind === 'declared') {
@@ -260,6 +276,8 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
       } else if (!healthy.includes(o.active!)) ended(', not on a healthy cluster')
     }
 
+    if (kind === 'custom') for (const o of observed) checkLookups(o, sc, Date.now())
+
     // Stop, and let every switch still under way finish.
     const closing = observed.map((o) => {
       o.recording = false
@@ -280,6 +298,28 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
     vi.clearAllTimers()
     vi.useRealTimers()
   }
+}
+
+/**
+ * The custom policy's failures: every lookup that threw or outlived `decideTimeoutMs` (a hang, a
+ * slow one) is reported once it is due, and nothing else is; and discovery never stops asking
+ * (a decision that never settles must not freeze it).
+ */
+function checkLookups(o: Observed, sc: Scenario, now: number): void {
+  const bound = sc.decideTimeoutMs
+  const fails = (l: Observed['lookups'][number]): 'timeout' | 'throw' | undefined =>
+    l.outcome === 'hang' || l.ms > bound ? 'timeout' : l.outcome === 'throw' && l.ms < bound ? 'throw' : undefined
+  // A lookup that ends exactly at the bound may go either way; one not due yet may be unreported.
+  const ambiguous = (l: Observed['lookups'][number]): boolean => l.ms === bound || l.at + (l.outcome === 'hang' ? bound : Math.min(l.ms, bound)) >= now
+  for (const [kind, timedOut] of [['timeout', true], ['throw', false]] as const) {
+    const certain = o.lookups.filter((l) => fails(l) === kind && !ambiguous(l)).length
+    const possible = o.lookups.filter((l) => fails(l) === kind || ambiguous(l)).length
+    const reported = o.policyFailures.filter((f) => f.timedOut === timedOut).length
+    if (reported < certain || reported > possible) o.violations.push(`instance ${o.index}: ${reported} ${kind} failures reported, expected ${certain}..${possible}`)
+  }
+  const last = o.lookups.at(-1)?.at ?? -Infinity
+  const gap = bound + 2 * (sc.health.intervalMs + sc.health.timeoutMs)
+  if (o.lookups.length > 0 && now - last > gap) o.violations.push(`instance ${o.index}: discovery stopped asking the policy (last lookup ${now - last} ms ago)`)
 }
 
 /** Transitions without the repeated downs of a replaced cluster (those are checked as they happen). */

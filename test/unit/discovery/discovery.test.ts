@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClusterConnection, ProbeResult } from '../../../src/cluster/index.js'
-import { ClusterIdChangedError } from '../../../src/errors.js'
+import { ClusterIdChangedError, DiscoveryPolicyError, TimeoutError } from '../../../src/errors.js'
 import { Discovery, type ResolvedHealthOptions } from '../../../src/discovery/discovery.js'
 import { priorityPolicy, stickyPolicy } from '../../../src/discovery/policies.js'
 import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryView, HealthState } from '../../../src/discovery/types.js'
@@ -65,6 +65,8 @@ interface Harness {
   /** Views the policy was asked about. */
   views: DiscoveryView[]
   active: { current: string | undefined }
+  /** What onPolicyError was handed. */
+  policyErrors: DiscoveryPolicyError[]
 }
 
 const running: Discovery[] = []
@@ -78,6 +80,7 @@ function harness(clusters: FakeCluster[], decide: DiscoveryFunction | DiscoveryP
   localCluster?: string
   follow?: boolean
   active?: string
+  decideTimeoutMs?: number
 } = {}): Harness {
   const views: DiscoveryView[] = []
   const policy: DiscoveryPolicy = typeof decide === 'function' ? { name: 'test', decide } : decide
@@ -89,6 +92,7 @@ function harness(clusters: FakeCluster[], decide: DiscoveryFunction | DiscoveryP
   }
   const decisions: string[] = []
   const changes: HealthChange[] = []
+  const policyErrors: DiscoveryPolicyError[] = []
   const active = { current: options.active }
   const discovery = new Discovery(clusters.map((c) => c.asConnection()), options.localCluster, recording, { ...HEALTH, ...options.health }, {
     active: () => active.current,
@@ -97,9 +101,10 @@ function harness(clusters: FakeCluster[], decide: DiscoveryFunction | DiscoveryP
       if (options.follow ?? true) active.current = cluster
     },
     onHealthChange: (cluster, state, detail) => changes.push({ cluster, state, detail }),
-  })
+    onPolicyError: (error) => policyErrors.push(error),
+  }, { decideTimeoutMs: options.decideTimeoutMs ?? 30_000 })
   running.push(discovery)
-  return { discovery, decisions, changes, views, active }
+  return { discovery, decisions, changes, views, active, policyErrors }
 }
 
 /** Lets pending promise callbacks run without moving the fake clock. */
@@ -407,6 +412,59 @@ describe('Discovery with a failing policy', () => {
     expect(h.decisions).toEqual([])
     await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
     expect(h.decisions).toEqual(['dc2'])
+  })
+
+  it('reports a throwing decision as a DiscoveryPolicyError', async () => {
+    const bug = new Error('policy bug')
+    const h = harness([new FakeCluster('dc1', 1)], () => { throw bug })
+    await h.discovery.start()
+    expect(h.policyErrors).toHaveLength(1)
+    expect(h.policyErrors[0]).toBeInstanceOf(DiscoveryPolicyError)
+    expect(h.policyErrors[0]).toMatchObject({ code: 'ERR_DISCOVERY_POLICY', policy: 'test', operation: 'decide', timedOut: false, cause: bug })
+  })
+
+  it('abandons a decision that never settles after decideTimeoutMs, reports it, and decides again next round', async () => {
+    let calls = 0
+    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], (view) => {
+      if (++calls === 1) return new Promise<string>(() => {})
+      return view.clusters[1]!.name
+    }, { decideTimeoutMs: 500 })
+    const started = h.discovery.start()
+    await vi.advanceTimersByTimeAsync(500)
+    await expect(started).resolves.toBeUndefined()
+    expect(h.policyErrors).toHaveLength(1)
+    expect(h.policyErrors[0]).toMatchObject({ operation: 'decide', timedOut: true })
+    expect(h.policyErrors[0]!.cause).toBeInstanceOf(TimeoutError)
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    expect(calls).toBe(2)
+    expect(h.decisions).toEqual(['dc2'])
+  })
+
+  it('ignores the late answer of an abandoned decision', async () => {
+    let answerLate = (_cluster: string): void => {}
+    let calls = 0
+    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], () => {
+      if (++calls === 1) return new Promise<string>((resolve) => { answerLate = resolve })
+      return undefined
+    }, { decideTimeoutMs: 500 })
+    const started = h.discovery.start()
+    await vi.advanceTimersByTimeAsync(500)
+    await started
+    answerLate('dc2')
+    await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
+    expect(calls).toBe(2)
+    expect(h.decisions).toEqual([])
+  })
+
+  it('rejects start() with a DiscoveryPolicyError when the policy\'s start() rejects or outlives its bound', async () => {
+    const refused = new Error('no control topic')
+    const failing = harness([new FakeCluster('dc1', 1)], { name: 'ops', decide: () => 'dc1', start: () => Promise.reject(refused) })
+    await expect(failing.discovery.start(1000)).rejects.toMatchObject({ code: 'ERR_DISCOVERY_POLICY', policy: 'ops', operation: 'start', timedOut: false, cause: refused })
+    const hanging = harness([new FakeCluster('dc1', 1)], { name: 'ops', decide: () => 'dc1', start: () => new Promise<void>(() => {}) })
+    const started = hanging.discovery.start(1000).then(() => undefined, (e: unknown) => e)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await started).toMatchObject({ code: 'ERR_DISCOVERY_POLICY', operation: 'start', timedOut: true })
+    expect(hanging.decisions).toEqual([])
   })
 
   it('keeps probing while the policy keeps throwing', async () => {

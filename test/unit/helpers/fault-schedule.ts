@@ -23,8 +23,18 @@ export interface InstancePlan {
   errorReports: number[]
   /** Each switch's participant, in turn: how long it takes, whether it fails. */
   switches: Array<{ ms: number, fail: boolean }>
-  /** Custom policy: how long each lookup takes, in turn. */
-  lookupMs: number[]
+  /**
+   * Custom policy: each lookup in turn, how long it takes and how it ends: an answer, a throw, or
+   * never (a hang). The first always answers within the shortest `decideTimeoutMs`, so that the
+   * policy can decide at all.
+   */
+  lookups: Lookup[]
+}
+
+/** One lookup of the custom policy. */
+export interface Lookup {
+  ms: number
+  outcome: 'answer' | 'throw' | 'hang'
 }
 
 /** One run. */
@@ -35,6 +45,8 @@ export interface Scenario {
   autoFailback: boolean
   failbackDelayMs: number
   switchTimeoutMs: number
+  /** The custom policy's `discovery.decideTimeoutMs`. */
+  decideTimeoutMs: number
   instances: InstancePlan[]
   declarations: Array<{ at: number, cluster: number }>
 }
@@ -45,6 +57,19 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   { arbitrary: fc.constant('hang' as const), weight: 2 },
   { arbitrary: fc.constant('replaced' as const), weight: 1 },
 )
+
+/** The shortest `decideTimeoutMs` a schedule has. */
+export const MIN_DECIDE_TIMEOUT_MS = 300
+
+const lookup: fc.Arbitrary<Lookup> = fc.record({
+  // Some slower than the bound: abandoned, and their late answer ignored.
+  ms: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 2000 }), weight: 3 }, { arbitrary: fc.integer({ min: 2000, max: 6000 }), weight: 1 }),
+  outcome: fc.oneof(
+    { arbitrary: fc.constant('answer' as const), weight: 4 },
+    { arbitrary: fc.constant('throw' as const), weight: 1 },
+    { arbitrary: fc.constant('hang' as const), weight: 1 },
+  ),
+})
 
 /** A run's schedule, kept small enough for a thousand runs in seconds of wall time. */
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -64,11 +89,13 @@ export const scenario: fc.Arbitrary<Scenario> = fc.record({
   autoFailback: fc.boolean(),
   failbackDelayMs: fc.integer({ min: 0, max: 5000 }),
   switchTimeoutMs: fc.integer({ min: 200, max: 4000 }),
+  decideTimeoutMs: fc.integer({ min: MIN_DECIDE_TIMEOUT_MS, max: 3000 }),
   instances: fc.array(fc.record({
     startAt: fc.integer({ min: 0, max: 1500 }),
     errorReports: fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 6 }),
     switches: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 5000 }), fail: fc.boolean() }), { minLength: 1, maxLength: 4 }),
-    lookupMs: fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 1, maxLength: 4 }),
+    lookups: fc.tuple(fc.integer({ min: 0, max: MIN_DECIDE_TIMEOUT_MS - 50 }), fc.array(lookup, { maxLength: 4 }))
+      .map(([ms, rest]) => [{ ms, outcome: 'answer' as const }, ...rest]),
   }), { minLength: 2, maxLength: 3 }),
   declarations: fc.uniqueArray(fc.record({ at: fc.integer({ min: 0, max: 30_000 }), cluster: fc.integer({ min: 0, max: 2 }) }), { maxLength: 4, selector: (d) => d.at }),
 })

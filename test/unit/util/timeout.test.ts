@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { KafkaDRError, TimeoutError } from '../../../src/errors.js'
-import { withTimeout } from '../../../src/util/timeout.js'
+import { delay, withTimeout } from '../../../src/util/timeout.js'
 import { watchUnhandledRejections } from '../helpers/unhandled.js'
 
 const unhandled = watchUnhandledRejections()
@@ -71,6 +71,27 @@ describe('withTimeout', () => {
       expect(outcome).toBeUndefined()
       await vi.advanceTimersByTimeAsync(1)
       expect(outcome).toBeInstanceOf(TimeoutError)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('delay', () => {
+  it('rejects with the signal\'s reason when it is aborted, at once when it already is, and resolves otherwise', async () => {
+    vi.useFakeTimers()
+    try {
+      const controller = new AbortController()
+      const reason = new Error('disconnected')
+      const waiting = delay(10_000, controller.signal).then(() => 'resolved', (e: unknown) => e)
+      controller.abort(reason)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(await waiting).toBe(reason)
+      expect(vi.getTimerCount()).toBe(0)
+      await expect(delay(10, controller.signal)).rejects.toBe(reason)
+      const plain = delay(10, new AbortController().signal)
+      await vi.advanceTimersByTimeAsync(10)
+      await expect(plain).resolves.toBeUndefined()
     } finally {
       vi.useRealTimers()
     }
