@@ -460,8 +460,11 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(completeLedger.missing([...a, ...x, ...later])).toEqual([])
         expect(gappedLedger.calls.filter((c) => c.at >= switchedAt)).toEqual([])
 
-        // The retries of the move to dc2 end when dc2 stops being the active cluster.
-        await dr.failover('dc1', { reason: 'hazard test: the active cluster moves on' })
+        // The retries of the move to dc2 end when dc2 stops being the active cluster. The gapped
+        // group has no checkpoint for dc1 either (dc2's records): that switch names it as failed too.
+        const back = await dr.failover('dc1', { reason: 'hazard test: the active cluster moves on' }).then(() => undefined, (e: unknown) => e)
+        expect(back).toBeInstanceOf(FailoverError)
+        expect((back as FailoverError).participants.map((p) => p.participant)).toEqual([`consumer '${gappedGroup}'`])
         await delay(500)
         const retriedAt = Date.now()
         await delay(3000)
