@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, FlowLagWatch, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
@@ -42,7 +42,7 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
     if (fault === 'kill') await bed().kill('dc1')
     else bed().pause('dc1')
     const firsts = await Promise.all(instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', 60_000)))
-    await waitFor('every record handled', () => first.every((id) => seen().has(id)), 120_000, 250)
+    await waitFor('every record handled', () => handledAll(first, seen()), 120_000, 250)
     // The group's throughput when the fault came: over the 2 s before it, when every instance
     // had its share (the average since the first record would include the group's ramp-up).
     const perSecond = records().filter((e) => e.at! < faultAt && e.at! >= faultAt - 2000).length / 2
@@ -70,7 +70,7 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
     // Failback: every instance back on dc1, and records of both origins read there.
     await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
     const later = [...await produceIds('dc1', topic, 'b', 1200, PARTITIONS), ...await produceIds('dc2', topic, 'c', 1200, PARTITIONS)]
-    await waitFor('records after the failback', () => later.every((id) => seen().has(id)), 180_000, 250)
+    await waitFor('records after the failback', () => handledAll(later, seen()), 180_000, 250)
     const backAt = Math.max(...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!))
     console.log(`[group] ${fault}: ${INSTANCES} instances, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
       `duplicates ${duplicates} (bound ${bound}); every instance back on dc1 ${backAt - restoredAt} ms after dc1 returned`)
@@ -113,7 +113,7 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     await writer.stop()
     const written = new Set(writer.ids)
     const handled = records().filter((e) => written.has(e.id!))
-    await waitFor('every record written during the failback handled', () => writer.ids.every((id) => records().some((e) => e.id === id)), 120_000, 500)
+    await waitFor('every record written during the failback handled', () => handledAll(writer.ids, new Set(records().map((e) => e.id))), 120_000, 500)
     const all = records().filter((e) => written.has(e.id!))
     const duplicates = all.length - new Set(all.map((e) => e.id)).size
     // How long each record waited between its write and its first handling: a stall of some of

@@ -70,6 +70,14 @@ export function highWatermark(cluster: string, topic: string): Promise<number> {
 }
 
 /** Waits until a topic on one cluster holds at least `count` records (sum of its high watermarks). */
+/**
+ * Whether every id is in `seen`. Callers build the set once per check: a set built per id made
+ * one check of 12,000 ids cost seconds near the end, and the starved test process missed its waits.
+ */
+export function handledAll(ids: readonly string[], seen: ReadonlySet<string | undefined>): boolean {
+  return ids.every((id) => seen.has(id))
+}
+
 export async function waitForRecords(cluster: string, topic: string, count: number, timeoutMs = 120_000, everyMs?: number): Promise<void> {
   await waitFor(`${count} records on ${cluster}/${topic}`, async () => (await highWatermark(cluster, topic)) >= count, timeoutMs, everyMs)
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AppProcess } from '../apps/app-process.js'
 import type { GroupInstanceConfig } from '../apps/group-instance.js'
-import { bed, createTopic, produceIds, unique, waitFor, waitForRecords } from '../helpers.js'
+import { bed, createTopic, handledAll, produceIds, unique, waitFor, waitForRecords } from '../helpers.js'
 import { uniqueCheckpointTopic } from '../offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('../apps/group-instance.ts', import.meta.url))
@@ -56,7 +56,7 @@ describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle 
       // New processes in their place, while dc1 is still down.
       restarted.push(new AppProcess(INSTANCE, config), new AppProcess(INSTANCE, config))
       await Promise.all(restarted.map((i) => i.next('restarted instance running', (e) => e.event === 'running', 120_000)))
-      await waitFor('every record handled', () => first.every((id) => seen().has(id)), 180_000, 250)
+      await waitFor('every record handled', () => handledAll(first, seen()), 180_000, 250)
       const resumed = restarted.map((i) => i.events.find((e) => e.event === 'record'))
       expect(resumed.every((e) => e?.cluster === 'dc2')).toBe(true)
       const duplicates = records().length - seen().size
@@ -73,7 +73,7 @@ describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle 
 
       // Records written on dc2 after the restart (where producers write now) are read too.
       const later = await produceIds('dc2', topic, 'b', 1200, PARTITIONS)
-      await waitFor('records written on dc2 after the restart', () => later.every((id) => seen().has(id)), 120_000, 250)
+      await waitFor('records written on dc2 after the restart', () => handledAll(later, seen()), 120_000, 250)
     } catch (error) {
       all().forEach((i, n) => console.log(`[app-crash] instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
       throw error

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AppProcess, type AppEvent } from '../apps/app-process.js'
 import type { GroupInstanceConfig } from '../apps/group-instance.js'
-import { bed, createTopic, SteadyWriter, unique, waitFor } from '../helpers.js'
+import { bed, createTopic, handledAll, SteadyWriter, unique, waitFor } from '../helpers.js'
 import { uniqueCheckpointTopic } from '../offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('../apps/group-instance.ts', import.meta.url))
@@ -63,7 +63,7 @@ async function startSplit(pinMs: number, yieldAfterMs: number | undefined): Prom
 /** Stops writing, waits until every record written was handled, and counts the duplicates. */
 async function finish(run: SplitRun): Promise<{ duplicates: number, lost: number }> {
   await run.writer.stop()
-  await waitFor('every record handled', () => run.writer.ids.every((id) => run.seen().has(id)), 120_000, 250)
+  await waitFor('every record handled', () => handledAll(run.writer.ids, run.seen()), 120_000, 250)
   const seen = run.seen()
   return { duplicates: run.handled().length - seen.size, lost: run.writer.ids.filter((id) => !seen.has(id)).length }
 }
