@@ -164,6 +164,6 @@ export {
   UnsupportedOperationError,
   AuthenticationError,
   DiscoveryPolicyError,
-} from './errors.js'
-export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
-export type { AuthenticationFailureKind } from './util/auth-failure.js'
+} from './errors/index.js'
+export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors/index.js'
+export type { AuthenticationFailureKind } from './errors/index.js'

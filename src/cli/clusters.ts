@@ -8,7 +8,7 @@
 import type { Admin, Kafka } from 'kafkajs'
 import { MultiClusterKafka } from '../client/multi-cluster-kafka.js'
 import { disconnectQuietly, FAILOVER_RETRY } from '../cluster/index.js'
-import { asKafkaDRError, InvalidOptionError } from '../errors.js'
+import { asKafkaDRError, InvalidOptionError } from '../errors/index.js'
 import { withTimeout } from '../util/timeout.js'
 import type { GlobalOptions } from './args.js'
 import { brokersOf, cliClientOptions, type LoadedConfig } from './config.js'

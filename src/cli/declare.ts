@@ -8,7 +8,7 @@
  * @module
  */
 import { declareActiveCluster, DEFAULT_CONTROL_TOPIC, readDeclaration, type Declaration } from '../discovery/declared.js'
-import { FailoverError } from '../errors.js'
+import { FailoverError } from '../errors/index.js'
 import { errorMessage } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { DeclareOptions, GlobalOptions } from './args.js'

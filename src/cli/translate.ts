@@ -12,7 +12,7 @@
  * @module
  */
 import { readTopicsOnce } from '../cluster/index.js'
-import { asKafkaDRError, GroupNotEmptyError, KafkaDRError } from '../errors.js'
+import { asKafkaDRError, GroupNotEmptyError, KafkaDRError } from '../errors/index.js'
 import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from '../offsets/checkpoint-codec.js'
 import { CheckpointCollector } from '../offsets/checkpoint-reader.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from '../offsets/checkpoint-topic.js'

@@ -8,7 +8,7 @@ import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange 
 import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
-import { asKafkaDRError, DrainTimeoutError, FailoverError, NotConnectedError, UnsupportedOperationError } from '../errors.js'
+import { asKafkaDRError, DrainTimeoutError, FailoverError, NotConnectedError, UnsupportedOperationError } from '../errors/index.js'
 import { FailoverConsumer } from '../consumer/failover-consumer.js'
 import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'

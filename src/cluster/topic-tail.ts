@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
-import { NotConnectedError, TimeoutError } from '../errors.js'
+import { NotConnectedError, TimeoutError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'

@@ -10,7 +10,7 @@ import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata }
 import { setTimeout as delay } from 'node:timers/promises'
 import pRetry, { AbortError } from 'p-retry'
 import type { FailoverContext } from '../cluster/index.js'
-import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
+import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors/index.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { Abandon } from '../util/abandon.js'
 import { SafeEmitter } from '../util/safe-emitter.js'

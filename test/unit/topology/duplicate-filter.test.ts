@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError } from '../../../src/errors.js'
+import { InvalidOptionError } from '../../../src/errors/index.js'
 import { PAGE_BITS } from '../../../src/topology/duplicate-filter.js'
 import { DuplicateFilter, ProvenanceStamper, readProvenance } from '../../../src/topology/index.js'
 
