@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { declareActiveCluster, DEFAULT_CONTROL_TOPIC, readDeclaration, type Declaration } from '../discovery/declared.js'
+import { DEFAULT_CONTROL_TOPIC, type Declaration } from '../discovery/control-record.js'
+import { declareActiveCluster, readDeclaration } from '../discovery/declare.js'
 import { FailoverError } from '../errors/index.js'
 import { errorMessage } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { DEFAULT_CONTROL_TOPIC, readDeclaration, type Declaration } from '../discovery/declared.js'
+import { DEFAULT_CONTROL_TOPIC, type Declaration } from '../discovery/control-record.js'
+import { readDeclaration } from '../discovery/declare.js'
 import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import type { ReplicationFlowStatus } from '../replication/lag-monitor.js'
 import { errorMessage } from '../util/log.js'
