@@ -75,11 +75,12 @@ export class SwitchQueue {
     }
     const outcome = new Promise<readonly string[]>((resolve, reject) => waiters.push({ resolve, reject }))
     this.pending = { to, kind, reason, waiters }
-    this.running ??= this.drainSwitches().finally(() => { this.running = undefined })
+    this.running ??= this.runPending().finally(() => { this.running = undefined })
     return outcome
   }
 
-  private async drainSwitches(): Promise<void> {
+  /** Runs the pending switch, then any asked for meanwhile, until none is left. */
+  private async runPending(): Promise<void> {
     while (this.pending) {
       const next = this.pending
       this.pending = undefined
