@@ -59,8 +59,10 @@ export type {
   ClusterView,
 } from './discovery/types.js'
 export { priorityPolicy, stickyPolicy, mostPreferredUp } from './discovery/policies.js'
-export { declareActiveCluster, readDeclaration, DEFAULT_CONTROL_TOPIC } from './discovery/declared.js'
-export type { Declaration, DeclareRequest, DeclareResult } from './discovery/declared.js'
+export { declareActiveCluster, readDeclaration } from './discovery/declare.js'
+export { DEFAULT_CONTROL_TOPIC } from './discovery/control-record.js'
+export type { DeclareRequest, DeclareResult } from './discovery/declare.js'
+export type { Declaration } from './discovery/control-record.js'
 
 // Producer: instances come from dr.producer()
 export type { FailoverProducer } from './producer/failover-producer.js'
@@ -164,6 +166,6 @@ export {
   UnsupportedOperationError,
   AuthenticationError,
   DiscoveryPolicyError,
-} from './errors.js'
-export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors.js'
-export type { AuthenticationFailureKind } from './util/auth-failure.js'
+} from './errors/index.js'
+export type { FailedParticipant, KafkaDRErrorCode, KafkaDRErrorContext, KafkaDRErrorOptions } from './errors/index.js'
+export type { AuthenticationFailureKind } from './errors/index.js'

@@ -8,76 +8,8 @@
 import type { MissingCheckpointPolicy } from '../offsets/translation-types.js'
 import { nearestName } from '../util/validate.js'
 import { CliUsageError } from './errors.js'
-
-/** The commands. */
-export const COMMANDS = ['status', 'translate', 'declare', 'drill'] as const
-/** One of {@link COMMANDS}. */
-export type CommandName = typeof COMMANDS[number]
-
-/** A cluster given with `--cluster NAME=HOST:PORT[,HOST:PORT...]`. */
-export interface ClusterAddress {
-  name: string
-  brokers: string[]
-}
-
-/** Flags every command (but `drill`) takes. */
-export interface GlobalOptions {
-  /** `--cluster`, in the order given (most preferred first). */
-  clusters: ClusterAddress[]
-  /** `--config FILE`. */
-  config: string | undefined
-  /** `--json`: one JSON document on stdout. */
-  json: boolean
-  /** `--debug`: stack traces and the library's debug log on stderr. */
-  debug: boolean
-  /** `--timeout T`: bound on each cluster's part of the command, in ms. */
-  timeoutMs: number
-}
-
-/** `status` options. */
-export interface StatusOptions {
-  /** `--group G` (repeatable). */
-  groups: string[]
-  /** `--checkpoint-topic`: the kafkajs-dr checkpoint topic's logical name. */
-  checkpointTopic: string | undefined
-  /** `--control-topic`: the declared policy's control topic. */
-  controlTopic: string | undefined
-}
-
-/** `translate` options. */
-export interface TranslateOptions {
-  group: string
-  from: string
-  to: string
-  /** `--topics` (logical names); undefined: the group's own topics. */
-  topics: string[] | undefined
-  /** `--apply`: commit the translated offsets. */
-  apply: boolean
-  /** `--on-missing`: what a partition without a usable checkpoint gets. */
-  onMissing: MissingCheckpointPolicy
-  checkpointTopic: string | undefined
-}
-
-/** `declare` options. */
-export interface DeclareOptions {
-  /** `--active`: the cluster to declare active. */
-  active: string
-  /** `--reason`. */
-  reason: string | undefined
-  controlTopic: string | undefined
-}
-
-/** What the command line asks for. */
-export type CommandLine =
-  | { kind: 'help', command: CommandName | undefined }
-  | { kind: 'version' }
-  | { kind: 'drill', argv: string[] }
-  | { kind: 'status', global: GlobalOptions, options: StatusOptions }
-  | { kind: 'translate', global: GlobalOptions, options: TranslateOptions }
-  | { kind: 'declare', global: GlobalOptions, options: DeclareOptions }
-
-/** Default of `--timeout`. */
-export const DEFAULT_TIMEOUT_MS = 10_000
+import { clusterName, groupId, optionalTopic, parseCluster, parseDuration, topicList, unique } from './flag-values.js'
+import { COMMANDS, DEFAULT_TIMEOUT_MS, type CommandLine, type CommandName, type GlobalOptions } from './types.js'
 
 interface FlagSpec {
   /** Takes a value. */
@@ -107,9 +39,6 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
 }
 const HELP_FLAGS = new Set(['--help', '-h'])
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/
-const BROKER = /^[^\s:,=]+:\d{1,5}$/
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/
 const MISSING_POLICIES: readonly MissingCheckpointPolicy[] = ['earliest', 'latest', 'error']
 
 const SEE_HELP = 'see kafkajs-dr --help'
@@ -261,54 +190,3 @@ function required(command: CommandName, flag: string, value: string | undefined)
   return value
 }
 
-function unique<T>(list: T[]): T[] {
-  return [...new Set(list)]
-}
-
-function groupId(value: string): string {
-  if (value.trim() === '') throw new CliUsageError('--group needs a consumer group id')
-  return value
-}
-
-function clusterName(flag: string, value: string): string {
-  if (!CLUSTER_NAME.test(value)) throw new CliUsageError(`${flag}: '${value}' is not a cluster name (letters, digits, '_', '-')`)
-  return value
-}
-
-function optionalTopic(flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  if (!TOPIC.test(value)) throw new CliUsageError(`${flag}: '${value}' is not a Kafka topic name (letters, digits, '.', '_', '-')`)
-  return value
-}
-
-/** `--topics a,b --topics c`: the logical topics, each once, in order. */
-function topicList(values: readonly string[]): string[] {
-  const topics = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t !== '')
-  if (topics.length === 0) throw new CliUsageError('--topics needs at least one topic name (comma-separated)')
-  const bad = topics.find((t) => !TOPIC.test(t))
-  if (bad !== undefined) throw new CliUsageError(`--topics: '${bad}' is not a Kafka topic name (letters, digits, '.', '_', '-')`)
-  return unique(topics)
-}
-
-/** Reads `NAME=HOST:PORT[,HOST:PORT...]`. */
-export function parseCluster(value: string): ClusterAddress {
-  const at = value.indexOf('=')
-  const name = at > 0 ? value.slice(0, at) : ''
-  const brokers = at > 0 ? value.slice(at + 1).split(',').map((b) => b.trim()).filter((b) => b !== '') : []
-  if (!CLUSTER_NAME.test(name) || brokers.length === 0) {
-    throw new CliUsageError(`--cluster: expected NAME=HOST:PORT[,HOST:PORT...] (for example dc1=kafka-a:9092), got '${value}'`)
-  }
-  const bad = brokers.find((b) => !BROKER.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535)
-  if (bad !== undefined) throw new CliUsageError(`--cluster ${name}: '${bad}' is not HOST:PORT`)
-  return { name, brokers }
-}
-
-/** Reads a duration: `30` (seconds), `30s`, `500ms`, `2m`. */
-export function parseDuration(flag: string, value: string, minMs = 0): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim())
-  if (!match) throw new CliUsageError(`${flag}: expected a duration such as 30, 30s, 500ms or 2m, got '${value}'`)
-  const unit = match[2] ?? 's'
-  const ms = Math.round(Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000))
-  if (ms < minMs) throw new CliUsageError(`${flag}: expected at least ${minMs} ms, got '${value}'`)
-  return ms
-}

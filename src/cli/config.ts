@@ -17,7 +17,7 @@ import kafkajs, { type KafkaConfig } from 'kafkajs'
 import type { MultiClusterKafkaOptions } from '../client/types.js'
 import { isKafkaInstance } from '../cluster/index.js'
 import { isPlainObject } from '../util/validate.js'
-import type { GlobalOptions } from './args.js'
+import type { GlobalOptions } from './types.js'
 import { CliUsageError } from './errors.js'
 
 const { logLevel } = kafkajs

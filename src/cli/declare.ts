@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { declareActiveCluster, DEFAULT_CONTROL_TOPIC, readDeclaration, type Declaration } from '../discovery/declared.js'
-import { FailoverError } from '../errors.js'
+import { DEFAULT_CONTROL_TOPIC, type Declaration } from '../discovery/control-record.js'
+import { declareActiveCluster, readDeclaration } from '../discovery/declare.js'
+import { FailoverError } from '../errors/index.js'
 import { errorMessage } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
-import type { DeclareOptions, GlobalOptions } from './args.js'
+import type { DeclareOptions, GlobalOptions } from './types.js'
 import type { CliClusters } from './clusters.js'
 import { CliCommandError } from './errors.js'
 import { ago, short, table } from './output.js'

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { DEFAULT_CONTROL_TOPIC, readDeclaration, type Declaration } from '../discovery/declared.js'
+import { DEFAULT_CONTROL_TOPIC, type Declaration } from '../discovery/control-record.js'
+import { readDeclaration } from '../discovery/declare.js'
 import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import type { ReplicationFlowStatus } from '../replication/lag-monitor.js'
 import { errorMessage } from '../util/log.js'
 import { delay, withTimeout } from '../util/timeout.js'
-import type { GlobalOptions, StatusOptions } from './args.js'
+import type { GlobalOptions, StatusOptions } from './types.js'
 import type { CliClusters } from './clusters.js'
 import { CliCommandError } from './errors.js'
 import { groupIsKnown, readGroupsOn, unreadable, type GroupOnCluster } from './group-report.js'

@@ -12,7 +12,7 @@
  * @module
  */
 import { readTopicsOnce } from '../cluster/index.js'
-import { asKafkaDRError, GroupNotEmptyError, KafkaDRError } from '../errors.js'
+import { asKafkaDRError, GroupNotEmptyError, KafkaDRError } from '../errors/index.js'
 import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from '../offsets/checkpoint-codec.js'
 import { CheckpointCollector } from '../offsets/checkpoint-reader.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from '../offsets/checkpoint-topic.js'
@@ -21,7 +21,7 @@ import { translateOffsets } from '../offsets/translate.js'
 import type { TranslationCandidates, TranslationMethod, TranslationResult } from '../offsets/translation-types.js'
 import { errorMessage } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
-import type { GlobalOptions, TranslateOptions } from './args.js'
+import type { GlobalOptions, TranslateOptions } from './types.js'
 import type { CliClusters } from './clusters.js'
 import { CliCommandError } from './errors.js'
 import type { CheckpointPosition } from './group-report.js'

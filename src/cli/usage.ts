@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DEFAULT_TIMEOUT_MS, type CommandName } from './args.js'
+import { DEFAULT_TIMEOUT_MS, type CommandName } from './types.js'
 
 const CLUSTER_FLAGS = `Clusters (one of):
   --cluster NAME=HOST:PORT[,HOST:PORT]

@@ -8,7 +8,7 @@
  */
 import type { ActiveChange, ClusterConnection, FailoverContext, SwitchParticipant } from '../cluster/index.js'
 import type { Discovery } from '../discovery/discovery.js'
-import { AuthenticationError, NoActiveClusterError, UnknownClusterError } from '../errors.js'
+import { AuthenticationError, NoActiveClusterError, UnknownClusterError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'

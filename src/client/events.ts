@@ -1,5 +1,5 @@
 import type { FailoverConsumer } from '../consumer/failover-consumer.js'
-import type { DiscoveryPolicyError, KafkaDRError } from '../errors.js'
+import type { DiscoveryPolicyError, KafkaDRError } from '../errors/index.js'
 import type { FailoverProducer } from '../producer/failover-producer.js'
 import type { SwitchInfo } from './types.js'
 

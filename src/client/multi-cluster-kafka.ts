@@ -4,43 +4,30 @@
  * and consumers that follow it.
  */
 import type { Kafka } from 'kafkajs'
-import { ClusterConnection, isKafkaInstance, kafkaFromConfig, type ActiveChange } from '../cluster/index.js'
+import { ClusterConnection, isKafkaInstance, kafkaFromConfig } from '../cluster/index.js'
 import { createPolicy } from '../discovery/create-policy.js'
 import { Discovery } from '../discovery/discovery.js'
 import type { DiscoveryPolicy } from '../discovery/types.js'
-import { asKafkaDRError, DrainTimeoutError, FailoverError, NotConnectedError, UnsupportedOperationError } from '../errors.js'
+import { asKafkaDRError, FailoverError, NotConnectedError } from '../errors/index.js'
 import { FailoverConsumer } from '../consumer/failover-consumer.js'
 import type { FailoverConsumerConfig } from '../consumer/types.js'
 import { FailoverProducer } from '../producer/failover-producer.js'
 import type { FailoverProducerConfig } from '../producer/types.js'
-import { ReplicationLagMonitor, type ReplicationFlowStatus } from '../replication/lag-monitor.js'
-import { expectInt } from '../util/validate.js'
+import { ReplicationLagMonitor } from '../replication/lag-monitor.js'
 import { createReplicationPolicy, ProvenanceStamper, type ReplicationPolicy } from '../topology/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
-import { delay, withTimeout } from '../util/timeout.js'
+import { withTimeout } from '../util/timeout.js'
 import { ClientContext } from './context.js'
+import { drainInto } from './drain.js'
+import { withPin } from './pinned-policy.js'
 import type { MultiClusterEvents } from './events.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
-import type { DrainOptions, FailoverRequest, FailoverResult, MultiClusterKafkaOptions, MultiClusterStatus, SwitchInfo, SwitchKind } from './types.js'
+import { SwitchQueue } from './switch-queue.js'
+import type { FailoverRequest, FailoverResult, MultiClusterKafkaOptions, MultiClusterStatus, SwitchKind } from './types.js'
 import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
-
-/** Time between two checks of a planned switch's replication flow while it waits. */
-const DRAIN_RECHECK_MS = 500
-
-function expectDrainBound(value: unknown, path: string, fallback: number): number {
-  return expectInt(value, path, fallback, { min: 0 })
-}
-
-/** A switch asked for and not begun yet, with whoever waits for its outcome (the participants that moved). */
-interface PendingSwitch {
-  to: string
-  kind: SwitchKind
-  reason: string
-  waiters: Array<{ resolve: (moved: readonly string[]) => void, reject: (error: unknown) => void }>
-}
 
 /** The context of each client, for the package's own tests: never exported from the package. */
 const contexts = new WeakMap<MultiClusterKafka, ClientContext>()
@@ -79,19 +66,14 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private readonly discovery: Discovery
   /** What producers and consumers are given; never reachable from outside the package. */
   private readonly context: ClientContext
-  private gen = 0
   private pinned: string | undefined
-  private lastSwitch: SwitchInfo | undefined
-  private switching: Promise<void> | undefined
-  private pendingTarget: PendingSwitch | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
   /** Aborted by disconnect(): stops work that outlived it (a planned switch's wait). */
   private readonly closed = new AbortController()
   private readonly stamper: ProvenanceStamper | undefined
   private readonly lagMonitor: ReplicationLagMonitor | undefined
-  /** Per cluster, when a probe last found it healthy: the end of what a switch away from it can lose. */
-  private readonly lastHealthyAt = new Map<string, number>()
+  private readonly switches: SwitchQueue
 
   constructor(options: MultiClusterKafkaOptions) {
     super()
@@ -106,12 +88,12 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
     this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header, connectTimeoutMs: this.options.connectTimeoutMs })
     contexts.set(this, this.context)
-    this.discovery = new Discovery(clusters, this.options.localCluster, this.guardedPolicy(), this.options.health, {
+    this.discovery = new Discovery(clusters, this.options.localCluster, withPin(this.policy, () => this.pinned), this.options.health, {
       onPolicyError: (error) => this.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
       active: () => this.context.activeCluster,
       onProbe: (cluster, result) => {
         const timestamp = Date.now()
-        if (result.ok) this.lastHealthyAt.set(cluster, timestamp)
+        if (result.ok) this.switches.healthyAt(cluster, timestamp)
         this.emit('cluster:probe', {
           timestamp,
           cluster,
@@ -121,7 +103,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
         })
       },
       // A failed switch is reported by failover:failed; nobody else waits for a policy's decision.
-      onDecision: (to) => { this.requestSwitch(to, this.kindOf(to), this.reasonFor(to)).catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error))) },
+      onDecision: (to) => { this.switches.request(to, this.kindOf(to), this.reasonFor(to)).catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error))) },
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
         if (health === 'up') {
@@ -140,6 +122,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       onLagging: (f) => this.emit('replication:lagging', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
       onRecovered: (f) => this.emit('replication:recovered', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
     })
+    this.switches = new SwitchQueue({ context: this.context, lagMonitor: this.lagMonitor, switchTimeoutMs: this.options.switchTimeoutMs, events: this })
   }
 
   /** The active cluster's name, or undefined before `connect()` found one. */
@@ -149,7 +132,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
 
   /** Increases with every change of the active cluster. */
   get generation(): number {
-    return this.gen
+    return this.switches.generation
   }
 
   /**
@@ -219,8 +202,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       active: this.context.activeCluster,
       policy: this.policy.name,
       pinned: this.pinned,
-      switching: this.switching !== undefined,
-      lastSwitch: this.lastSwitch,
+      switching: this.switches.switching,
+      lastSwitch: this.switches.lastSwitch,
       clusters: view.clusters.map((c) => ({
         ...c,
         clusterId: this.context.connection(c.name).clusterId,
@@ -258,37 +241,10 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const from = this.context.activeCluster
     const drained = request.drain === undefined || request.drain === false || from === undefined || from === cluster
       ? undefined
-      : await this.drainInto(from, cluster, request.drain === true ? {} : request.drain)
+      : await drainInto(this.lagMonitor, from, cluster, request.drain === true ? {} : request.drain, this.closed.signal)
     this.pinned = cluster
-    const moved = await this.requestSwitch(cluster, 'manual', request.reason ?? 'manual')
+    const moved = await this.switches.request(cluster, 'manual', request.reason ?? 'manual')
     return drained === undefined ? { from, to: cluster, moved } : { from, to: cluster, moved, drain: drained }
-  }
-
-  /** Waits until the flow `from -> to` is at most `maxLagMs` behind, checked afresh each time. */
-  private async drainInto(from: string, to: string, options: DrainOptions): Promise<{ lagMs: number | undefined, waitedMs: number }> {
-    const maxLagMs = expectDrainBound(options.maxLagMs, 'drain.maxLagMs', 3000)
-    const timeoutMs = expectDrainBound(options.timeoutMs, 'drain.timeoutMs', 30_000)
-    const monitor = this.lagMonitor
-    if (monitor?.flow(from, to) === undefined) {
-      throw new UnsupportedOperationError(`Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`)
-    }
-    const started = Date.now()
-    const signal = this.closed.signal
-    let last: ReplicationFlowStatus | undefined
-    for (;;) {
-      signal.throwIfAborted()
-      last = await monitor.check(from, to).catch(() => monitor.flow(from, to))
-      signal.throwIfAborted()
-      const waitedMs = Date.now() - started
-      if (last?.lastError === undefined && last?.lagMs !== undefined && last.lagMs <= maxLagMs) {
-        log('drained %s -> %s in %d ms (lag %d ms)', from, to, waitedMs, last.lagMs)
-        return { lagMs: last.lagMs, waitedMs }
-      }
-      if (waitedMs >= timeoutMs) break
-      await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs), signal)
-    }
-    const behind = last?.lastError !== undefined ? `could not be read (${last.lastError})` : last?.lagMs === undefined ? 'has no heartbeats' : `was still ${last.lagMs} ms behind`
-    throw new DrainTimeoutError(`Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`, last?.lagMs, { cluster: to })
   }
 
   /** Lets the discovery policy choose again after a manual {@link MultiClusterKafka.failover}. */
@@ -325,21 +281,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     return consumer
   }
 
-  // ---- switching ----------------------------------------------------------------------------
-
-  private guardedPolicy(): DiscoveryPolicy {
-    // A pinned cluster overrides the policy while it is up.
-    const policy = this.policy
-    return {
-      name: policy.name,
-      start: policy.start?.bind(policy),
-      stop: policy.stop?.bind(policy),
-      decide: (view) => {
-        if (this.pinned !== undefined && view.clusters.some((c) => c.name === this.pinned && c.health === 'up')) return this.pinned
-        return policy.decide(view)
-      },
-    }
-  }
+  // ---- what a switch is called ----------------------------------------------------------------
 
   private kindOf(to: string): SwitchKind {
     const preferred = this.context.clusters[0]?.name === to || this.options.localCluster === to
@@ -351,86 +293,5 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     if (active === undefined) return `initial choice of ${this.policy.name} policy`
     const health = this.discovery.healthOf(active)
     return health === 'up' ? `${this.policy.name} policy prefers ${to}` : `active cluster ${active} is ${health}`
-  }
-
-  /**
-   * Queues a switch; a switch in progress finishes first, then the newest request runs. Resolves
-   * with the participants that moved; rejects with the switch's {@link FailoverError}, or with one
-   * saying so when a request for another cluster replaced this one before it began.
-   */
-  private requestSwitch(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
-    const previous = this.pendingTarget
-    const waiters = previous?.to === to ? previous.waiters : []
-    if (previous !== undefined && previous.to !== to) {
-      const error = new FailoverError(`Switch to '${previous.to}' not made: replaced by a switch to '${to}' before it began`, { cluster: previous.to })
-      for (const w of previous.waiters) w.reject(error)
-    }
-    const outcome = new Promise<readonly string[]>((resolve, reject) => waiters.push({ resolve, reject }))
-    this.pendingTarget = { to, kind, reason, waiters }
-    this.switching ??= this.drainSwitches().finally(() => { this.switching = undefined })
-    return outcome
-  }
-
-  private async drainSwitches(): Promise<void> {
-    while (this.pendingTarget) {
-      const next = this.pendingTarget
-      this.pendingTarget = undefined
-      if (next.to === this.context.activeCluster) {
-        for (const w of next.waiters) w.resolve([])
-        continue
-      }
-      try {
-        const moved = await this.switchTo(next.to, next.kind, next.reason)
-        for (const w of next.waiters) w.resolve(moved)
-      } catch (error) {
-        for (const w of next.waiters) w.reject(error)
-      }
-    }
-  }
-
-  /**
-   * How far `to`'s replica of `from` was behind when `from` was last seen healthy, from the flow's
-   * newest check (the fresh one a switch starts, once it is done). Undefined when the flow is not
-   * watched or was never read.
-   */
-  private dataAtRisk(from: string, to: string): number | undefined {
-    const newest = this.lagMonitor?.flow(from, to)?.newestHeartbeat
-    if (newest === undefined) return undefined
-    const end = this.lastHealthyAt.get(from) ?? Date.now()
-    return Math.max(0, end - newest)
-  }
-
-  /** Makes `to` active; resolves with the participants that moved, rejects with a {@link FailoverError} naming those that did not. */
-  private async switchTo(to: string, kind: SwitchKind, reason: string): Promise<readonly string[]> {
-    const from = this.context.activeCluster
-    const info: SwitchInfo = { timestamp: Date.now(), from, to, kind, reason }
-    const initial = from === undefined
-    if (!initial) {
-      this.lastSwitch = info
-      log('switch %s -> %s (%s): %s', from, to, kind, reason)
-      this.emit('failover:start', info)
-    }
-    // The flow into the target checked afresh while producers and consumers move. Never waited
-    // for: the next switch must not queue behind a read of a cluster that may be slow to answer;
-    // if it is not done by the end of the switch, the flow's last sample gives the data at risk.
-    if (!initial) void this.lagMonitor?.check(from, to).catch(() => undefined)
-    this.gen++
-    const change: ActiveChange = { from, to }
-    const outcomes = await this.context.activate(change, this.options.switchTimeoutMs)
-    const moved = outcomes.filter((o) => o.result.status === 'fulfilled').map((o) => o.participant)
-    const failed = outcomes.flatMap((o) => o.result.status === 'rejected' ? [{ participant: o.participant, error: o.result.reason as unknown }] : [])
-    if (initial && failed.length === 0) return moved
-    if (failed.length > 0) {
-      const detail = failed.map((f) => `${f.participant}: ${errorMessage(f.error)}`).join('; ')
-      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failed.length} participant(s) failed: ${detail}`, { cluster: to, cause: failed[0]!.error, participants: failed })
-      log('%s', error.message)
-      this.emit('failover:failed', { ...info, error })
-      throw error
-    }
-    const durationMs = Date.now() - info.timestamp
-    const complete = { ...info, durationMs, replicationLagMs: from === undefined ? undefined : this.dataAtRisk(from, to) }
-    this.emit('failover:complete', complete)
-    if (kind === 'failback') this.emit('failback', complete)
-    return moved
   }
 }

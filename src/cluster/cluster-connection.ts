@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { asAuthenticationError, ClusterIdChangedError, KafkaClientError, NotConnectedError, TimeoutError, type AuthenticationError } from '../errors.js'
+import { asAuthenticationError, ClusterIdChangedError, KafkaClientError, NotConnectedError, TimeoutError, type AuthenticationError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { ProbeResult } from './types.js'

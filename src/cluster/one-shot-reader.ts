@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
-import { TimeoutError } from '../errors.js'
+import { TimeoutError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'

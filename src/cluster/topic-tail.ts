@@ -17,10 +17,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs'
-import { NotConnectedError, TimeoutError } from '../errors.js'
+import { NotConnectedError, TimeoutError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
 import { subscribeWhenKnown } from './subscribe.js'
 
@@ -116,17 +116,13 @@ export class TopicTail {
   }
 
   /** Resolves when the tail reads further or closes, or after `ms`: woken, not polled. */
-  private progress(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        this.progressWaiters.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      timer.unref()
-      this.progressWaiters.add(done)
-    })
+  private async progress(ms: number): Promise<void> {
+    const woken = new AbortController()
+    const wake = (): void => woken.abort()
+    this.progressWaiters.add(wake)
+    // An abort is the wake-up (read further, or closed), not a failure.
+    await delay(ms, woken.signal).catch(() => {})
+    this.progressWaiters.delete(wake)
   }
 
   private wakeWaiters(): void {

@@ -6,7 +6,7 @@
  */
 import type { Producer } from 'kafkajs'
 import { FAILOVER_RETRY, type FailoverContext } from '../cluster/index.js'
-import { NotConnectedError } from '../errors.js'
+import { NotConnectedError } from '../errors/index.js'
 import { ConnectOnce } from '../util/connect-once.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'

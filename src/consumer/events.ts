@@ -1,5 +1,5 @@
 import type { CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
-import type { KafkaDRError } from '../errors.js'
+import type { KafkaDRError } from '../errors/index.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 import type { GroupSplit } from './group-split.js'
 

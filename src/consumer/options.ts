@@ -14,7 +14,7 @@ import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { definedOnly, expectMaxInFlightRequests, expectRetryOptions } from '../util/kafkajs-options.js'
 import { expectBoolean, expectInt, expectList, expectObject, expectOneOf, expectString, ifGiven, invalid, MAX_TIMER_MS } from '../util/validate.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import type { CheckpointOptions, DedupeOptions, DualReadMode, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, GroupSplitOptions } from './types.js'
 
 /** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */

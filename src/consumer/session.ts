@@ -15,7 +15,7 @@
 import kafkajs from 'kafkajs'
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicOffsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly, subscribeWhenKnown } from '../cluster/index.js'
-import { SessionFencedError, TimeoutError } from '../errors.js'
+import { SessionFencedError, TimeoutError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'

@@ -12,8 +12,8 @@
  */
 import type { FailoverContext } from '../cluster/index.js'
 import { removeGroupMembers } from '../cluster/leave-group.js'
-import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
-import { causeChain } from '../util/cause-chain.js'
+import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors/index.js'
+import { causeChain } from '../errors/cause-chain.js'
 import { errorMessage, logger } from '../util/log.js'
 import { delay, withTimeout } from '../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS, type CopyFinder, sameTopics } from './copies.js'

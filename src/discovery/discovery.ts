@@ -4,7 +4,7 @@
  * which cluster should be active. It only decides; the client carries out the switch.
  */
 import type { ClusterConnection, ProbeResult } from '../cluster/index.js'
-import { ClusterIdChangedError, DiscoveryPolicyError } from '../errors.js'
+import { ClusterIdChangedError, DiscoveryPolicyError } from '../errors/index.js'
 import { withTimeout } from '../util/timeout.js'
 import { errorMessage, logger } from '../util/log.js'
 import { HealthTracker } from './health-tracker.js'

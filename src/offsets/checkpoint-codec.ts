@@ -68,7 +68,7 @@
  *
  * @module
  */
-import { CodecError } from '../errors.js'
+import { CodecError } from '../errors/index.js'
 import { WireReader, WireWriter } from './wire.js'
 
 /** Version of the checkpoint value layout written by this release. */

@@ -8,7 +8,7 @@
  */
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs'
 import { readTopicsOnce, type OneShotReadStats } from '../cluster/index.js'
-import { CodecError } from '../errors.js'
+import { CodecError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { decodeCheckpoint, decodeCheckpointKey, type Checkpoint, type CheckpointWriterId } from './checkpoint-codec.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Producer } from 'kafkajs'
-import type { KafkaDRError } from '../errors.js'
+import type { KafkaDRError } from '../errors/index.js'
 import type { CheckpointWriterId } from './checkpoint-codec.js'
 
 /** A consumer position to checkpoint; the group is the writer's. */

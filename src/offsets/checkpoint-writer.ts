@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { asKafkaDRError, CodecError } from '../errors.js'
+import { asKafkaDRError, CodecError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { expectFunction, expectInt, expectObject, expectString, invalid } from '../util/validate.js'

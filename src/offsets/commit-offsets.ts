@@ -5,7 +5,7 @@
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs'
 import { subscribeWhenKnown } from '../cluster/index.js'
-import { asKafkaDRError, GroupNotEmptyError } from '../errors.js'
+import { asKafkaDRError, GroupNotEmptyError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import type { TranslationResult } from './translation-types.js'

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import { CodecError } from '../errors.js'
+import { CodecError } from '../errors/index.js'
 import { WireReader, WireWriter } from './wire.js'
 
 /** The only value version MM2 writes (`Checkpoint.VERSION`). */

@@ -7,7 +7,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs'
 import { topicWatermarks } from '../cluster/one-shot-reader.js'
-import { asKafkaDRError, UnknownClusterError } from '../errors.js'
+import { asKafkaDRError, UnknownClusterError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { logger } from '../util/log.js'
 import { expectInt, expectObject, expectString, invalid } from '../util/validate.js'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MissingCheckpointError } from '../errors.js'
+import { MissingCheckpointError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { translatePhysicalTopic } from '../topology/replication-policy.js'
 import type { Checkpoint } from './checkpoint-codec.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Admin, Kafka } from 'kafkajs'
-import type { TranslationRefusedError } from '../errors.js'
+import type { TranslationRefusedError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import type { Checkpoint } from './checkpoint-codec.js'
 

@@ -7,7 +7,7 @@
  */
 import kafkajs from 'kafkajs'
 import type { Admin } from 'kafkajs'
-import { TranslationRefusedError } from '../errors.js'
+import { TranslationRefusedError } from '../errors/index.js'
 import type { Checkpoint } from './checkpoint-codec.js'
 import type { Mm2CheckpointEntry } from './checkpoint-reader.js'
 import { partitionKey } from '../util/partition-key.js'

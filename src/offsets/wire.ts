@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CodecError, type KafkaDRErrorContext } from '../errors.js'
+import { CodecError, type KafkaDRErrorContext } from '../errors/index.js'
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n

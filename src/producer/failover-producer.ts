@@ -7,16 +7,15 @@
  * cluster wrote without answering; the provenance id lets readers drop such copies.
  */
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
-import { setTimeout as delay } from 'node:timers/promises'
 import pRetry, { AbortError } from 'p-retry'
 import type { FailoverContext } from '../cluster/index.js'
-import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors.js'
+import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors/index.js'
 import type { ProvenanceStamper } from '../topology/index.js'
 import { Abandon } from '../util/abandon.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { errorMessage, logger } from '../util/log.js'
 import { ConnectOnce } from '../util/connect-once.js'
-import { withTimeout } from '../util/timeout.js'
+import { delay, withTimeout } from '../util/timeout.js'
 import type { FailoverProducerEvents } from './events.js'
 import { isClusterFailure, isRetriable } from './retriable.js'
 import { validateProducerConfig } from './options.js'

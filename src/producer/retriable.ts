@@ -3,8 +3,8 @@
  * hung or moving leadership is; a record the broker rejects (too large, not authorised, invalid)
  * is not: another cluster would reject it too.
  */
-import { KafkaDRError } from '../errors.js'
-import { causeChain } from '../util/cause-chain.js'
+import { KafkaDRError } from '../errors/index.js'
+import { causeChain } from '../errors/cause-chain.js'
 
 /** kafkajs errors that mean "this cluster could not take the request now". */
 const CLUSTER_FAILURES = new Set([

@@ -22,22 +22,6 @@
  * numbers: a record is a copy exactly when its id was marked and is still in the window, in
  * whatever order the paths deliver.
  *
- * ## Memory
- *
- * Per producer, the window spans the `windowSize` sequence numbers up to the highest one marked.
- * It is stored as a bitmap in pages of 32,768 bits (4 KiB), a page allocated when an id in it is
- * first marked and freed once the window has slid past it; each page costs about 300 bytes more
- * for its objects. So memory is about one bit per sequence number between a producer's lowest
- * and highest id held, in pages where ids were seen. Measured (`npm run bench -- dedupe`), a
- * million ids held take 0.13 MiB from one producer's dense sequences, 0.44 MiB from 100
- * producers of 10,000 each (a page each), and 0.5 MiB when this consumer sees every 4th sequence
- * (a group member reading a quarter of the partitions: four bits an id).
- *
- * The sparser the share of a producer's sequences a consumer sees, the more an id costs, but
- * never more than the window: the worst case, every tracked producer with ids spread over the
- * whole of its window, is `maxProducers × (windowSize / 8 + 4 KiB)` bytes plus the pages'
- * overhead. At the defaults that is 128 MiB of bitmap (1000 × 1,048,576 / 8), 132 MiB measured.
- *
  * ## Below the window
  *
  * An id below its producer's window cannot be told apart from one never seen, so it is not a
@@ -50,19 +34,8 @@
  * @module
  */
 import { expectInt, expectObject } from '../util/validate.js'
+import { SequenceWindow } from './sequence-window.js'
 
-/**
- * Bits in one page of a producer's bitmap (4 KiB). Each page costs about 300 bytes more for its
- * typed array, buffer and map entry: 7% of a 4 KiB page, but half of a 512-byte one (measured 178
- * MiB instead of 132 in the worst case at the defaults).
- *
- * Exported for the tests; the package does not re-export it.
- */
-export const PAGE_BITS = 32_768
-/** 32-bit words of bitmap in a page. */
-const PAGE_WORDS = PAGE_BITS / 32
-/** Index, in a page's Int32Array, of the count of bits set in it (after the bitmap's words). */
-const COUNT = PAGE_WORDS
 const DEFAULT_WINDOW_SIZE = 1_048_576
 const DEFAULT_MAX_PRODUCERS = 1000
 /** Largest `windowSize`: 512 MiB of bitmap for one producer is past any sensible setting. */
@@ -89,44 +62,6 @@ export interface DuplicateFilterOptions {
   maxProducers?: number
 }
 
-/** What is remembered of one producer instance. */
-interface ProducerWindow {
-  /** Highest sequence number marked: the window is `(top - windowSize, top]`. */
-  top: number
-  /** Ids held in this window. */
-  count: number
-  /** Page index (sequence / PAGE_BITS) to the page's bitmap words, then its count of bits set. */
-  pages: Map<number, Int32Array>
-}
-
-function popcount(word: number): number {
-  word -= (word >>> 1) & 0x55555555
-  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333)
-  return (((word + (word >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
-}
-
-/**
- * Clears the bits `[from, to)` of `page` (offsets within the page, `from < to`) and returns how
- * many were set.
- */
-function clearBits(page: Int32Array, from: number, to: number): number {
-  let removed = 0
-  const last = (to - 1) >>> 5
-  for (let word = from >>> 5; word <= last; word++) {
-    const low = word === from >>> 5 ? from & 31 : 0
-    const high = word === last ? ((to - 1) & 31) + 1 : 32
-    // Bits low..high-1 of the word; `-1 >>> (32 - n)` keeps the n low bits (n = 32 included).
-    const mask = ((-1 >>> (32 - (high - low))) << low) | 0
-    const word0 = page[word]!
-    if ((word0 & mask) !== 0) {
-      removed += popcount(word0 & mask)
-      page[word] = word0 & ~mask
-    }
-  }
-  page[COUNT] = page[COUNT]! - removed
-  return removed
-}
-
 /**
  * Remembers which provenance ids (producer instance, sequence number) were handled, so that the
  * copies of a record reaching a consumer through other paths (dual-read of a topic and its
@@ -139,7 +74,7 @@ function clearBits(page: Int32Array, from: number, to: number): number {
  * that handles partitions concurrently must hold back a copy of an id in flight itself.
  *
  * Per producer it keeps a sliding window of the last `windowSize` sequence numbers as a paged
- * bitmap (see the module's notes on memory). An id below the window cannot be told: it is never
+ * bitmap (see the notes on memory in `sequence-window.ts`). An id below the window cannot be told: it is never
  * called a duplicate, and counts in {@link DuplicateFilter.tooOld}.
  *
  * @example
@@ -159,9 +94,9 @@ export class DuplicateFilter {
   private readonly maxProducers: number
   // Map iteration order is insertion order: re-inserting on use keeps the least recently used
   // producer first.
-  private readonly windows = new Map<string, ProducerWindow>()
+  private readonly windows = new Map<string, SequenceWindow>()
   private lastProducer: string | undefined
-  private lastWindow: ProducerWindow | undefined
+  private lastWindow: SequenceWindow | undefined
   private held = 0
   private belowWindow = 0
 
@@ -197,12 +132,7 @@ export class DuplicateFilter {
   has(producerId: string, sequence: number): boolean {
     if (!Number.isSafeInteger(sequence) || sequence < 0) return false
     const window = producerId === this.lastProducer ? this.lastWindow : this.windows.get(producerId)
-    if (window === undefined || sequence > window.top || sequence <= window.top - this.windowSize) return false
-    const index = Math.floor(sequence / PAGE_BITS)
-    const page = window.pages.get(index)
-    if (page === undefined) return false
-    const offset = sequence - index * PAGE_BITS
-    return (page[offset >>> 5]! & (1 << (offset & 31))) !== 0
+    return window?.has(sequence) ?? false
   }
 
   /**
@@ -225,26 +155,12 @@ export class DuplicateFilter {
     if (!Number.isSafeInteger(sequence) || sequence < 0) return
     const window = this.touch(producerId, sequence)
     if (sequence > window.top) {
-      this.slide(window, sequence)
-    } else if (sequence <= window.top - this.windowSize) {
+      this.held -= window.slideTo(sequence)
+    } else if (window.isBelow(sequence)) {
       this.belowWindow++
       return
     }
-    const index = Math.floor(sequence / PAGE_BITS)
-    let page = window.pages.get(index)
-    if (page === undefined) {
-      page = new Int32Array(PAGE_WORDS + 1)
-      window.pages.set(index, page)
-    }
-    const offset = sequence - index * PAGE_BITS
-    const bit = 1 << (offset & 31)
-    const word = page[offset >>> 5]!
-    if ((word & bit) === 0) {
-      page[offset >>> 5] = word | bit
-      page[COUNT]!++
-      window.count++
-      this.held++
-    }
+    if (window.mark(sequence)) this.held++
   }
 
   /**
@@ -309,7 +225,7 @@ export class DuplicateFilter {
   }
 
   /** The producer's window, made the most recently used; a new one (top `sequence`) if untracked. */
-  private touch(producerId: string, sequence: number): ProducerWindow {
+  private touch(producerId: string, sequence: number): SequenceWindow {
     // Records come in runs from one producer: skip the move when it is already the newest.
     if (producerId === this.lastProducer) return this.lastWindow!
     let window = this.windows.get(producerId)
@@ -319,7 +235,7 @@ export class DuplicateFilter {
         this.windows.delete(oldest)
         this.held -= evicted.count
       }
-      window = { top: sequence, count: 0, pages: new Map() }
+      window = new SequenceWindow(this.windowSize, sequence)
     } else {
       this.windows.delete(producerId)
     }
@@ -327,44 +243,5 @@ export class DuplicateFilter {
     this.lastProducer = producerId
     this.lastWindow = window
     return window
-  }
-
-  /** Raises the window's top to `top`, forgetting the ids that fall below its new bottom. */
-  private slide(window: ProducerWindow, top: number): void {
-    const from = Math.max(window.top - this.windowSize + 1, 0) // old bottom
-    const to = top - this.windowSize + 1 // new bottom: ids below it are forgotten
-    window.top = top
-    if (to <= from || window.count === 0) return
-    const bottomPage = Math.floor(to / PAGE_BITS)
-    const firstPage = Math.floor(from / PAGE_BITS)
-    let removed = 0
-    if (bottomPage - firstPage > window.pages.size) {
-      // A jump past many pages: fewer pages held than page numbers crossed.
-      for (const [index, page] of window.pages) {
-        if (index < bottomPage) {
-          removed += page[COUNT]!
-          window.pages.delete(index)
-        }
-      }
-    } else {
-      for (let index = firstPage; index < bottomPage; index++) {
-        const page = window.pages.get(index)
-        if (page !== undefined) {
-          removed += page[COUNT]!
-          window.pages.delete(index)
-        }
-      }
-    }
-    // The page the new bottom falls in keeps its bits from there up.
-    const start = bottomPage * PAGE_BITS
-    if (to > start) {
-      const page = window.pages.get(bottomPage)
-      if (page !== undefined) {
-        removed += clearBits(page, Math.max(from, start) - start, to - start)
-        if (page[COUNT] === 0) window.pages.delete(bottomPage)
-      }
-    }
-    window.count -= removed
-    this.held -= removed
   }
 }

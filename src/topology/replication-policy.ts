@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UnknownClusterError } from '../errors.js'
+import { UnknownClusterError } from '../errors/index.js'
 import { expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 
 /** Where the data of a physical topic comes from, as read from its name. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NotConnectedError } from '../errors.js'
+import { NotConnectedError } from '../errors/index.js'
 
 /** One kafkajs client (producer, consumer, admin) connected at most once at a time; see the module description. */
 export class ConnectOnce {

@@ -1,4 +1,4 @@
-import { TimeoutError, type KafkaDRErrorOptions } from '../errors.js'
+import { TimeoutError, type KafkaDRErrorOptions } from '../errors/index.js'
 
 /**
  * Resolves or rejects like `promise`, or rejects with {@link TimeoutError} after `ms`.

@@ -3,7 +3,7 @@
  * that names the option's path, what was expected and what was given:
  * "Expected `clusters.dc2.priority` to be an integer, got 'high'".
  */
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 
 /**
  * Largest delay Node's timers accept, in ms (2^31 - 1). A larger one is replaced by 1 ms with only

@@ -4,7 +4,7 @@
  */
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { GroupNotEmptyError, MissingCheckpointError, TranslationRefusedError } from '../../../src/errors.js'
+import { GroupNotEmptyError, MissingCheckpointError, TranslationRefusedError } from '../../../src/errors/index.js'
 import { readMm2Checkpoints } from '../../../src/offsets/checkpoint-reader.js'
 import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import { translateOffsets } from '../../../src/offsets/translate.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_TIMEOUT_MS, parseCluster, parseCommandLine, parseDuration, type CommandLine } from '../../../src/cli/args.js'
+import { parseCommandLine } from '../../../src/cli/args.js'
+import { DEFAULT_TIMEOUT_MS, type CommandLine } from '../../../src/cli/types.js'
 import { USAGE } from '../../../src/cli/usage.js'
 import { CliUsageError } from '../../../src/cli/errors.js'
 
@@ -111,17 +112,5 @@ describe('kafkajs-dr command line', () => {
     expect(usageError(['status', ...C, '--checkpoint-topic', 'a/b'])).toContain("--checkpoint-topic: 'a/b' is not a Kafka topic name")
     expect(usageError(['status', ...C, '--timeout', '10x'])).toContain('--timeout: expected a duration')
     expect(usageError(['status', ...C, '--timeout', '5ms'])).toContain('--timeout: expected at least 100 ms')
-  })
-
-  it('reads NAME=HOST:PORT[,HOST:PORT] and durations', () => {
-    expect(parseCluster('dc_1=host-a:9092, host-b:19092')).toEqual({ name: 'dc_1', brokers: ['host-a:9092', 'host-b:19092'] })
-    expect(() => parseCluster('dc1')).toThrow(/expected NAME=HOST:PORT/)
-    expect(() => parseCluster('=a:1')).toThrow(/expected NAME=HOST:PORT/)
-    expect(() => parseCluster('dc1=host')).toThrow("--cluster dc1: 'host' is not HOST:PORT")
-    expect(() => parseCluster('dc1=host:70000')).toThrow("--cluster dc1: 'host:70000' is not HOST:PORT")
-    expect(parseDuration('--timeout', '30')).toBe(30_000)
-    expect(parseDuration('--timeout', '1.5s')).toBe(1500)
-    expect(parseDuration('--timeout', '250ms')).toBe(250)
-    expect(parseDuration('--timeout', '2m')).toBe(120_000)
   })
 })

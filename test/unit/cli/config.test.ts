@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import kafkajs from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_TIMEOUT_MS, type GlobalOptions } from '../../../src/cli/args.js'
+import { DEFAULT_TIMEOUT_MS, type GlobalOptions } from '../../../src/cli/types.js'
 import { brokersOf, cliClientOptions, CLI_CLIENT_ID, collectSecrets, loadConfig } from '../../../src/cli/config.js'
 import { CliUsageError } from '../../../src/cli/errors.js'
 

@@ -8,7 +8,7 @@
 import kafkajs, { type Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
-import { AuthenticationError, NoActiveClusterError, type KafkaDRError } from '../../../src/errors.js'
+import { AuthenticationError, NoActiveClusterError, type KafkaDRError } from '../../../src/errors/index.js'
 
 // kafkajs' type declarations leave out these constructors' arguments.
 const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
-import { FailoverError, NotConnectedError } from '../../../src/errors.js'
+import { FailoverError, NotConnectedError } from '../../../src/errors/index.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 
 const clients: MultiClusterKafka[] = []

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { isKafkaInstance } from '../../../src/cluster/index.js'
-import { InvalidOptionError, KafkaDRError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../../../src/errors.js'
+import { InvalidOptionError, KafkaDRError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../../../src/errors/index.js'
 
 // Closed loopback ports: nothing here ever connects (connect() is never called).
 function options(extra: Partial<MultiClusterKafkaOptions> = {}): MultiClusterKafkaOptions {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import { resolveOptions } from '../../../src/client/options.js'
 import type { DiscoveryPolicy } from '../../../src/discovery/types.js'
-import { InvalidOptionError, KafkaDRError } from '../../../src/errors.js'
+import { InvalidOptionError, KafkaDRError } from '../../../src/errors/index.js'
 
 /** Minimal valid options: two clusters given as kafkajs configs (never connected). */
 function valid(): Record<string, any> {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import type { DiscoveryPolicyFailedEvent } from '../../../src/client/events.js'
-import { DiscoveryPolicyError } from '../../../src/errors.js'
+import { DiscoveryPolicyError } from '../../../src/errors/index.js'
 import type { DiscoveryPolicy } from '../../../src/discovery/types.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 

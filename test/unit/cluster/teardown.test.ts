@@ -2,7 +2,7 @@
 import type { Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { ClusterConnection, disconnectWithin } from '../../../src/cluster/index.js'
-import { NotConnectedError } from '../../../src/errors.js'
+import { NotConnectedError } from '../../../src/errors/index.js'
 import { ConnectOnce } from '../../../src/util/connect-once.js'
 
 const hung = { disconnect: () => new Promise<void>(() => {}) }

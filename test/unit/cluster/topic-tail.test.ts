@@ -6,7 +6,7 @@
 import type { Admin, Kafka } from 'kafkajs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TopicTail } from '../../../src/cluster/topic-tail.js'
-import { NotConnectedError } from '../../../src/errors.js'
+import { NotConnectedError } from '../../../src/errors/index.js'
 
 function fakeKafka() {
   const handlers = new Map<string, (event: { payload: any }) => void>()

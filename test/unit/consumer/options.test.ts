@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { validateConsumerConfig, type ConsumerOptionsContext } from '../../../src/consumer/options.js'
-import { InvalidOptionError } from '../../../src/errors.js'
+import { InvalidOptionError } from '../../../src/errors/index.js'
 import { DefaultReplicationPolicy, IdentityReplicationPolicy, type ReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
 const prefix: ConsumerOptionsContext = { replicationPolicy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), clusters: ['dc1', 'dc2'], provenance: true }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClusterConnection, ProbeResult } from '../../../src/cluster/index.js'
-import { ClusterIdChangedError, DiscoveryPolicyError, TimeoutError } from '../../../src/errors.js'
+import { ClusterIdChangedError, DiscoveryPolicyError, TimeoutError } from '../../../src/errors/index.js'
 import { Discovery, type ResolvedHealthOptions } from '../../../src/discovery/discovery.js'
 import { priorityPolicy, stickyPolicy } from '../../../src/discovery/policies.js'
 import type { DiscoveryFunction, DiscoveryPolicy, DiscoveryView, HealthState } from '../../../src/discovery/types.js'

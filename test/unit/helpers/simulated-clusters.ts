@@ -12,7 +12,7 @@
  */
 import type { Kafka, KafkaMessage } from 'kafkajs'
 import type { TopicTailOptions } from '../../../src/cluster/topic-tail.js'
-import { TimeoutError } from '../../../src/errors.js'
+import { TimeoutError } from '../../../src/errors/index.js'
 
 /** What a cluster does for a while: answers, refuses connections, hangs, or answers as another cluster. */
 export type Fault = 'up' | 'down' | 'hang' | 'replaced'

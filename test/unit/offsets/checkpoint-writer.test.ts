@@ -1,6 +1,6 @@
 import type { Producer, ProducerRecord } from 'kafkajs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { InvalidOptionError, KafkaClientError } from '../../../src/errors.js'
+import { InvalidOptionError, KafkaClientError } from '../../../src/errors/index.js'
 import { decodeCheckpoint, DEFAULT_CHECKPOINT_TOPIC } from '../../../src/offsets/checkpoint-codec.js'
 import { CheckpointWriter, type CheckpointWriterOptions } from '../../../src/offsets/checkpoint-writer.js'
 

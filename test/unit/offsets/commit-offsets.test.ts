@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { GroupNotEmptyError, KafkaDRError, KafkaClientError } from '../../../src/errors.js'
+import { GroupNotEmptyError, KafkaDRError, KafkaClientError } from '../../../src/errors/index.js'
 import { commitTranslatedOffsets } from '../../../src/offsets/commit-offsets.js'
 import type { TranslationResult } from '../../../src/offsets/translation-types.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CodecError } from '../../../src/errors.js'
+import { CodecError } from '../../../src/errors/index.js'
 import {
   decodeMm2Checkpoint,
   encodeMm2CheckpointKey,

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError, UnknownClusterError } from '../../../src/errors.js'
+import { InvalidOptionError, UnknownClusterError } from '../../../src/errors/index.js'
 import { translateOffsets } from '../../../src/offsets/translate.js'
 import type { TranslateOffsetsRequest } from '../../../src/offsets/translation-types.js'
 import { DefaultReplicationPolicy } from '../../../src/topology/replication-policy.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MissingCheckpointError } from '../../../src/errors.js'
+import { MissingCheckpointError } from '../../../src/errors/index.js'
 import type { Checkpoint } from '../../../src/offsets/checkpoint-codec.js'
 import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints } from '../../../src/offsets/translation-plan.js'
 import { DefaultReplicationPolicy } from '../../../src/topology/replication-policy.js'

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { TranslationRefusedError } from '../../../src/errors.js'
+import { TranslationRefusedError } from '../../../src/errors/index.js'
 import type { Checkpoint } from '../../../src/offsets/checkpoint-codec.js'
 import { Mm2Lookup, TimestampTranslator } from '../../../src/offsets/translators.js'
 

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { FAILOVER_RETRY } from '../../../src/cluster/index.js'
-import { InvalidOptionError } from '../../../src/errors.js'
+import { InvalidOptionError } from '../../../src/errors/index.js'
 import { validateProducerConfig } from '../../../src/producer/options.js'
 
 /** The InvalidOptionError validateProducerConfig throws for `config`. */

@@ -8,7 +8,7 @@ import {
   NoActiveClusterError,
   SendFailedError,
   TimeoutError,
-} from '../../../src/errors.js'
+} from '../../../src/errors/index.js'
 import { isClusterFailure, isRetriable } from '../../../src/producer/retriable.js'
 
 // kafkajs' own retrier, to wrap errors exactly the way kafkajs does when its retries give up.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError } from '../../../src/errors.js'
-import { PAGE_BITS } from '../../../src/topology/duplicate-filter.js'
+import { InvalidOptionError } from '../../../src/errors/index.js'
+import { PAGE_BITS } from '../../../src/topology/sequence-window.js'
 import { DuplicateFilter, ProvenanceStamper, readProvenance } from '../../../src/topology/index.js'
 
 const P1 = '0123456789abcdef'

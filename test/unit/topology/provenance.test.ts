@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { IHeaders, Message } from 'kafkajs'
-import { InvalidOptionError } from '../../../src/errors.js'
+import { InvalidOptionError } from '../../../src/errors/index.js'
 import { DEFAULT_PROVENANCE_HEADER, ProvenanceStamper, readProvenance } from '../../../src/topology/index.js'
 import { ProvenanceReader } from '../../../src/topology/provenance.js'
 

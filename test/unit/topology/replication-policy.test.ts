@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError, UnknownClusterError } from '../../../src/errors.js'
+import { InvalidOptionError, UnknownClusterError } from '../../../src/errors/index.js'
 import {
   DefaultReplicationPolicy,
   IdentityReplicationPolicy,

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { KafkaDRError, TimeoutError } from '../../../src/errors.js'
+import { KafkaDRError, TimeoutError } from '../../../src/errors/index.js'
 import { delay, withTimeout } from '../../../src/util/timeout.js'
 import { watchUnhandledRejections } from '../helpers/unhandled.js'
 
