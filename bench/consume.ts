@@ -3,9 +3,8 @@
  * on the same topic in the same run. Consumer failover is measured in consumer-failover.ts.
  */
 import { randomBytes } from 'node:crypto'
-import { setTimeout as delay } from 'node:timers/promises'
 import type { Consumer } from 'kafkajs'
-import { bed, createTopic, drClient, formatRatios, median, pairedRatios, rawKafka, rotated, timeDrain, type Row } from './common.js'
+import { createTopic, drClient, formatRatios, pairedRatios, rawKafka, rotated, timeDrain, type Row } from './common.js'
 
 const RECORDS = 200_000
 const ROUNDS = 6

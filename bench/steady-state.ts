@@ -21,11 +21,12 @@ const IDLE_MS = 20_000
 /** A kafkajs client whose every producer, consumer and admin counts its requests. */
 function countingKafka(cluster: 'dc1' | 'dc2', counter: { requests: number }): kafkajs.Kafka {
   const kafka = new kafkajs.Kafka({ clientId: 'bench-steady', brokers: bed.brokers[cluster]!, logLevel: kafkajs.logLevel.NOTHING })
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- producer, consumer and admin each type their event names
   const count = <T extends { on: (event: any, listener: () => void) => unknown, events: { REQUEST: string } }>(client: T): T => {
     client.on(client.events.REQUEST, () => { counter.requests++ })
     return client
   }
-  const { producer, consumer, admin } = kafka
+  const { producer, consumer, admin } = kafka // eslint-disable-line @typescript-eslint/unbound-method -- called with kafka as `this` below
   kafka.producer = (config) => count(producer.call(kafka, config))
   kafka.consumer = (config) => count(consumer.call(kafka, config))
   kafka.admin = (config) => count(admin.call(kafka, config))

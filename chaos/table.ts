@@ -30,7 +30,7 @@ export function chaosTable(run: ChaosRun): string[] {
 /** The page docs/chaos.md: the table with its date and settings. */
 export function chaosMarkdown(run: ChaosRun): string {
   const body = rows(run)
-  const settings = run.results.map((r) => `- ${r.id} (${r.fault}): ${Object.entries(r.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ') || "the drill's defaults"}; ran ${(r.durationMs / 1000).toFixed(0)} s`)
+  const settings = run.results.map((r) => `- ${r.id} (${r.fault}): ${Object.entries(r.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ') || "the drill's defaults"}; ran ${(r.durationMs / 1000).toFixed(0)} s`) // eslint-disable-line @typescript-eslint/no-base-to-string -- the chaos settings are numbers, strings and booleans
   return [
     '# Chaos run',
     '',

@@ -63,7 +63,7 @@ export function chartSpec(report: DrillReport): vegaLite.TopLevelSpec {
   const title = `kafkajs-dr drill: ${report.fault.action ?? report.fault.kind} — lost ${report.lost}, duplicates ${report.duplicates}`
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, anchor: 'start', fontSize: 14 },
+    title: { text: title, anchor: 'start', fontSize: 14 }, // eslint-disable-line @typescript-eslint/no-deprecated -- vega-lite's title anchor, taken for String.prototype.anchor
     config: { font: 'sans-serif', view: { stroke: null } },
     vconcat: [
       {
@@ -134,7 +134,7 @@ export function chartSpec(report: DrillReport): vegaLite.TopLevelSpec {
     ],
     spacing: 12,
     resolve: { scale: { color: 'independent' } },
-  } as vegaLite.TopLevelSpec
+  }
 }
 
 /** Renders the report's timeline to an SVG document. */

@@ -190,7 +190,7 @@ function cut(line: string, width: number): string {
       continue
     }
     if (visible >= width) continue
-    out += line[i]
+    out += line[i]!
     visible++
   }
   return out

@@ -117,8 +117,8 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     await monitor?.stop()
     await environment.close(finish)
   }
-  if (failure !== undefined && service === undefined) throw failure
-  if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+  if (failure !== undefined && service === undefined) throw failure // eslint-disable-line @typescript-eslint/only-throw-error -- rethrows what the drill caught, unchanged
+  if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`) // eslint-disable-line @typescript-eslint/no-base-to-string -- not an Error: whatever was thrown
 
   const report = buildReport({
     options, environment, timeline, ledger, outcome, target, survivor, interrupted, settings,

@@ -131,7 +131,7 @@ export function cliClientOptions(config: LoadedConfig, global: GlobalOptions): M
     clientId: config.options.clientId ?? CLI_CLIENT_ID,
     clusters,
     connectTimeoutMs: global.timeoutMs,
-  } as MultiClusterKafkaOptions
+  }
 }
 
 /** The bootstrap brokers of one cluster, when it is given as a kafkajs config with a list of them. */
@@ -154,7 +154,7 @@ const PUBLIC_SASL_KEYS = new Set(['mechanism', 'username', 'authorizationIdentit
  */
 export function collectSecrets(options: unknown): string[] {
   const found = new Set<string>()
-  const seen = new WeakSet<object>()
+  const seen = new WeakSet()
   const add = (value: unknown): void => {
     if (typeof value === 'string') found.add(value)
     else if (Buffer.isBuffer(value)) found.add(value.toString('utf8'))

@@ -46,8 +46,6 @@ export class Redactor {
   }
 }
 
-type Write = NodeJS.WriteStream['write']
-
 /**
  * Routes every write to `process.stdout` and `process.stderr` through `redactor`. Returns the
  * function that puts the original writers back.
@@ -55,7 +53,7 @@ type Write = NodeJS.WriteStream['write']
 export function installRedaction(redactor: Redactor): () => void {
   if (redactor.empty) return () => {}
   const streams = [process.stdout, process.stderr]
-  const originals = streams.map((stream) => stream.write)
+  const originals = streams.map((stream) => stream.write) // eslint-disable-line @typescript-eslint/unbound-method -- bound to its stream below, and put back on it
   streams.forEach((stream, i) => {
     const original = originals[i]!.bind(stream) as (...args: unknown[]) => boolean
     stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
@@ -64,7 +62,7 @@ export function installRedaction(redactor: Redactor): () => void {
       if (text === undefined) return original(chunk, ...rest)
       const args = typeof rest[0] === 'string' ? rest.slice(1) : rest
       return original(redactor.redact(text), 'utf8', ...args)
-    }) as Write
+    })
   })
   return () => streams.forEach((stream, i) => { stream.write = originals[i]! })
 }

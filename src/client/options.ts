@@ -6,7 +6,7 @@ import type { ResolvedHealthOptions } from '../discovery/discovery.js'
 import type { ResolvedReplicationLagOptions } from '../replication/lag-monitor.js'
 import { DEFAULT_CONTROL_TOPIC } from '../discovery/control-record.js'
 import type { DiscoveryFunction, DiscoveryPolicy } from '../discovery/types.js'
-import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid, isPlainObject } from '../util/validate.js'
+import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
 const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs', 'replicationLag'] as const
@@ -49,7 +49,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     const resolved = { name, priority: expectInt(c.priority, `clusters.${name}.priority`, 1) } as ResolvedOptions['clusters'][number]
     // Not enumerable: a config holds credentials (`sasl`, `ssl.key`), and a client printed with
     // console.log or util.inspect, or serialized, must not show them.
-    Object.defineProperty(resolved, 'kafka', { value: c.kafka as ClusterOptions['kafka'], enumerable: false })
+    Object.defineProperty(resolved, 'kafka', { value: c.kafka, enumerable: false })
     return resolved
   })
 

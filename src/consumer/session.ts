@@ -395,7 +395,7 @@ export class ConsumerSession {
    */
   private eachMessageOverBatches(handler: NonNullable<FailoverRunConfig['eachMessage']>, autoCommit: boolean, commitByCount: boolean): KafkajsEachBatch {
     return async (payload: EachBatchPayload) => {
-      const { batch, heartbeat, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload
+      const { batch, heartbeat, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload // eslint-disable-line @typescript-eslint/unbound-method -- kafkajs' payload functions are closures, not methods
       const { topic, originCluster } = this.source(batch.topic)
       const { partition, topic: physicalTopic } = batch
       const { cluster } = this
@@ -487,7 +487,7 @@ export class ConsumerSession {
             if (!manual) record(offset)
             handedOver?.resolvedUpTo(offset)
           },
-          commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary,
+          commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => this.commitIfNecessary(payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary, // eslint-disable-line @typescript-eslint/unbound-method -- a closure of kafkajs, not a method
           logicalTopic: topic,
           physicalTopic: batch.topic,
           cluster: this.cluster,

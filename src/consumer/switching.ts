@@ -256,7 +256,7 @@ export class Switching {
 
     return new Promise<void>((resolve, reject) => {
       let settled = false
-      const settle = (error?: unknown): void => {
+      const settle = (error?: KafkaDRError): void => {
         if (settled) return
         settled = true
         if (error === undefined) resolve()

@@ -95,7 +95,7 @@ export class KafkaDRError extends Error {
     const wanted = (prototype as { name: unknown }).name
     // A subclass matches itself and its own subclasses, judged by the names on the prototype chain
     // so that it also works across package copies.
-    for (let proto: object | null = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
       if (Object.hasOwn(proto, 'name') && (proto as { name: unknown }).name === wanted) return true
     }
     return false

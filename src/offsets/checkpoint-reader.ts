@@ -218,7 +218,7 @@ export class CheckpointCollector {
 
   private noteWriter(group: string, writer: CheckpointWriterId & { writtenAt: number }): void {
     let byInstance = this.writers.get(group)
-    if (!byInstance) this.writers.set(group, byInstance = new Map())
+    if (!byInstance) this.writers.set(group, byInstance = new Map<string, CheckpointWriterId & { writtenAt: number }>())
     if ((byInstance.get(writer.instance)?.writtenAt ?? -1) < writer.writtenAt) byInstance.set(writer.instance, writer)
   }
 

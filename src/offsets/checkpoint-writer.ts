@@ -91,7 +91,9 @@ export class CheckpointWriter {
     this.writer = expectFunction(options.writer, 'checkpoint.writer')
     const excludedBy = mm2DefaultExclusion(this.topic)
     if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
-    this.timer = setInterval(() => { void this.write('tick') }, this.intervalMs)
+    // Nobody awaits a tick: what a flush or close would reject with (an error of the collect or
+    // writer hook, rethrown by encodePending) is logged here, not left an unhandled rejection.
+    this.timer = setInterval(() => { this.write('tick').catch((error: unknown) => log('checkpoint tick: %s', errorMessage(error))) }, this.intervalMs)
     this.timer.unref()
   }
 

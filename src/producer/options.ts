@@ -27,7 +27,7 @@ const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
 // The build fails when an option is added to the config type but not to the lists above (it
 // would otherwise be rejected as unknown at run time): the default must satisfy `never`.
 type Unlisted = Exclude<keyof FailoverProducerConfig, (typeof KAFKAJS_KEYS)[number] | (typeof OWN_KEYS)[number]>
-type EveryOptionListed<Missing extends never = Unlisted> = Missing
+type _EveryOptionListed<Missing extends never = Unlisted> = Missing // underscored: only the compiler reads it
 
 /** A {@link FailoverProducerConfig} after defaults and validation. */
 export interface ValidProducerOptions {

@@ -19,7 +19,7 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object') return 'an object'
   if (typeof value === 'function') return 'a function'
-  return String(value)
+  return String(value) // eslint-disable-line @typescript-eslint/no-base-to-string -- only primitives are left: numbers, bigints, booleans, symbols, undefined
 }
 
 function fail(path: string, expected: string, value: unknown, fix?: string): never {
@@ -30,7 +30,7 @@ function fail(path: string, expected: string, value: unknown, fix?: string): nev
 /** Whether `value` is a plain object (not an array, not null, not a class instance like a Buffer). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
+  const proto = Object.getPrototypeOf(value) as unknown
   return proto === Object.prototype || proto === null
 }
 

@@ -7,6 +7,7 @@
  * meets them in the quick chaos scenarios.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import kafkajs from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { NoActiveClusterError } from '../../src/index.js'
 import { createDrillTopic, drClient, runProducerDrill } from './drill.js'
@@ -69,8 +70,8 @@ describe('multi-cluster client against the bed', () => {
   it('rejects connect() with NoActiveClusterError when no cluster answers', async () => {
     const dr = drClient({
       clusters: {
-        dc1: { kafka: { brokers: ['127.0.0.1:1'], logLevel: 0 } },
-        dc2: { kafka: { brokers: ['127.0.0.1:2'], logLevel: 0 } },
+        dc1: { kafka: { brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING } },
+        dc2: { kafka: { brokers: ['127.0.0.1:2'], logLevel: kafkajs.logLevel.NOTHING } },
       },
       localCluster: undefined,
       connectTimeoutMs: 1500,

@@ -17,7 +17,7 @@ export type Channel = 'debug' | 'kafkajs' | 'event' | 'error' | 'status' | 'cli'
  * other class instances (the handles an event may carry, such as a producer) are not data and
  * appear as `[ClassName]`. Cycles are cut.
  */
-export function stringsIn(value: unknown, path = '$', seen = new WeakSet<object>(), out: Array<[string, string]> = [], depth = 0): Array<[string, string]> {
+export function stringsIn(value: unknown, path = '$', seen = new WeakSet(), out: Array<[string, string]> = [], depth = 0): Array<[string, string]> {
   if (typeof value === 'string') {
     out.push([path, value])
     return out

@@ -59,7 +59,7 @@ function watchEvents(dr: MultiClusterKafka, scan: SecretScan): void {
     scan.events.push(event)
     scan.scan('event', event, args)
     return emit(event, ...args)
-  }) as typeof dr.emit
+  })
   dr.on('producer:created', ({ producer }) => {
     producer.on('producer:resent', (e) => { scan.events.push('producer:resent'); scan.scan('event', 'producer:resent', e) })
   })
@@ -168,7 +168,7 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       const translations: TranslationResult[] = []
       consumer.on('offsets:translated', (e) => translations.push(e))
       consumer.on('consumer:move-failed', (e) => consumerErrors.push(e.error))
-      consumer.on('checkpoint:failed', (e) => { if (e.error !== undefined) consumerErrors.push(e.error as KafkaDRError) })
+      consumer.on('checkpoint:failed', (e) => { if (e.error !== undefined) consumerErrors.push(e.error) })
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
       await consumer.run({

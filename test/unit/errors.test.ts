@@ -306,7 +306,6 @@ describe('AuthenticationError', () => {
   })
 
   it('is what asKafkaDRError makes of a refused SASL login on a known cluster, however deep kafkajs wrapped it', async () => {
-    const kafkajs = (await import('kafkajs')).default
     const refused = new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512')
     const wrapped = new NonRetriable(refused, { cause: refused })
     for (const error of [refused, wrapped, new KafkaClientError('x', { cause: wrapped })]) {

@@ -160,7 +160,7 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
     const firstRun = new Set(lines.filter((l) => l.run === 'first').map((l) => l.id))
     const again = lines.filter((l) => l.run === 'second' && firstRun.has(l.id)).length
     console.log(`[manual-commit] restarted on ${restartOn}: ${RECORDS} records, ${lost.length} lost, ${duplicates} duplicates (${again} stored again by the restarted run)` +
-      `${lost.length > 0 ? `; first lost: ${lost.slice(0, 10).join(', ')}` : ''}`)
+      (lost.length > 0 ? `; first lost: ${lost.slice(0, 10).join(', ')}` : ''))
     expect(lost).toEqual([])
     return { records: RECORDS, flushedBeforeKill, lost: lost.length, duplicates }
   } finally {

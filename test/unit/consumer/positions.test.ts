@@ -4,7 +4,7 @@ import createDebug from 'debug'
 import type { KafkaMessage } from 'kafkajs'
 import { markDelivered, markProcessed, MAX_UNCOMMITTED, ProcessedPositions } from '../../../src/consumer/positions.js'
 
-const message = (offset: string, timestamp: string): KafkaMessage => ({ offset, timestamp, key: null, value: null, attributes: 0, headers: {} } as unknown as KafkaMessage)
+const message = (offset: string, timestamp: string): KafkaMessage => ({ offset, timestamp, key: null, value: null, attributes: 0, headers: {} })
 
 describe('ProcessedPositions', () => {
   afterEach(() => { vi.useRealTimers() })
@@ -60,7 +60,7 @@ describe('ProcessedPositions with manual commits', () => {
     expect(positions.drain()).toEqual([{ cluster: 'dc1', topic: 'orders', partition: 0, offset: '13', timestamp: 1012, at: 10_000 }])
     expect(positions.drain()).toEqual([])
     // Offsets as kafkajs accepts them: a number, leading zeros.
-    expect(positions.commit('orders', 0, 15 as unknown as string)).toBe(true)
+    expect(positions.commit('orders', 0, 15)).toBe(true)
     expect(positions.checkpoints('g')).toEqual([{ group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '15', timestamp: 1014, writtenAt: 20_000 }])
   })
 

@@ -48,7 +48,7 @@ function fakeKafka() {
   return { kafka: { consumer: (config: ConsumerConfig) => { created.config = config; return consumer } } as unknown as Kafka, consumer, created }
 }
 
-const message = (offset: number): KafkaMessage => ({ offset: String(offset), timestamp: String(1000 + offset), key: null, value: Buffer.from(`v${offset}`), attributes: 0, headers: {} } as unknown as KafkaMessage)
+const message = (offset: number): KafkaMessage => ({ offset: String(offset), timestamp: String(1000 + offset), key: null, value: Buffer.from(`v${offset}`), attributes: 0, headers: {} })
 
 interface Driver {
   payload: EachBatchPayload
@@ -244,16 +244,15 @@ describe('ConsumerSession eachMessage loop', () => {
   })
 
   it('stops after the record whose handler paused its partition, through the payload or the consumer', async () => {
-    let session: ConsumerSession | undefined
     const calls: string[] = []
     const started = await startSession({
       eachMessage: async ({ message, pause, physicalTopic, partition }) => {
         calls.push(`${partition}:${message.offset}`)
         if (message.offset === '1') pause()
-        if (message.offset === '21') session!.pause([{ topic: physicalTopic, partitions: [partition] }])
+        if (message.offset === '21') session.pause([{ topic: physicalTopic, partitions: [partition] }])
       },
     })
-    session = started.session
+    const session = started.session // the handler runs only after startSession() returned
     const byPayload = batchPayload('orders', 1, [0, 1, 2])
     await started.eachBatch(byPayload.payload)
     expect(calls).toEqual(['1:0', '1:1'])
@@ -346,7 +345,6 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
   const drained = (positions: ProcessedPositions): Array<[string, number, string, number]> => positions.drain().map((p) => [p.topic, p.partition, p.offset, p.timestamp])
 
   it('eachMessage: checkpoints what the handler commits through the session, dated by the record before the offset; nothing else', async () => {
-    let session: ConsumerSession | undefined
     const buffer: KafkaMessage[] = []
     const started = await startSession({
       autoCommit: false,
@@ -355,11 +353,11 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
         buffer.push(message)
         if (buffer.length === 3) {
           buffer.length = 0
-          await session!.commitOffsets([{ topic: physicalTopic, partition, offset: String(Number(message.offset) + 1) }])
+          await session.commitOffsets([{ topic: physicalTopic, partition, offset: String(Number(message.offset) + 1) }])
         }
       },
     })
-    session = started.session
+    const session = started.session // the handler runs only after startSession() returned
     const before = batchPayload('dc1.orders', 1, [10, 11])
     await started.eachBatch(before.payload)
     // Processed, in the buffer, nothing committed yet: no position.

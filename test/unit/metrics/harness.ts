@@ -116,5 +116,5 @@ export function fakeClient(clusters: FakeCluster[], extra: Partial<MultiClusterK
 
 /** Resolves with the next `event` of `dr` (the test's timeout bounds the wait). */
 export function next<E extends keyof MultiClusterEvents>(dr: MultiClusterKafka, event: E): Promise<Parameters<MultiClusterEvents[E]>[0]> {
-  return new Promise((resolve) => dr.once(event, ((e: Parameters<MultiClusterEvents[E]>[0]) => resolve(e)) as never))
+  return new Promise((resolve) => dr.once(event, ((e: Parameters<MultiClusterEvents[E]>[0]) => resolve(e))))
 }

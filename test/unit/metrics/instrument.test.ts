@@ -6,7 +6,7 @@
 import { metrics } from '@opentelemetry/api'
 import { AggregationTemporality, DataPointType, type Histogram } from '@opentelemetry/sdk-metrics'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ClusterProbeEvent, FailoverCompleteEvent, FailoverConsumer, FailoverConsumerEvents, MultiClusterStatus } from '../../../src/index.js'
+import type { ClusterProbeEvent, FailoverCompleteEvent, FailoverConsumer, FailoverConsumerEvents } from '../../../src/index.js'
 import { instrumentMetrics, InvalidOptionError, KafkaDRError } from '../../../src/index.js'
 import { METRICS } from '../../../src/metrics/names.js'
 import type { SafeEmitter } from '../../../src/util/safe-emitter.js'
@@ -220,7 +220,7 @@ describe('instrumentMetrics: replication lag', () => {
     const dr = fakeClient([fakeCluster('dc1'), fakeCluster('dc2')], { replicationLag: false })
     const status = dr.status()
     const flow = (source: string, target: string, lagMs: number | undefined) => ({ source, target, heartbeatsTopic: `${source}.heartbeats`, lagMs, newestHeartbeat: undefined, checkedAt: undefined, lagging: false, lastError: undefined })
-    vi.spyOn(dr, 'status').mockReturnValue({ ...status, replication: [flow('dc1', 'dc2', 1500), flow('dc2', 'dc1', undefined)] } as MultiClusterStatus)
+    vi.spyOn(dr, 'status').mockReturnValue({ ...status, replication: [flow('dc1', 'dc2', 1500), flow('dc2', 'dc1', undefined)] })
     const handle = instrumentMetrics(dr, { meterProvider: harness.provider })
     const m = await harness.collect()
     expect(m.get(N.lag)!.descriptor).toMatchObject({ unit: 's', description: METRICS.replicationLag.description })

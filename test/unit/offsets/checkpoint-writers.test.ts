@@ -8,7 +8,7 @@ const TOPICS = ['kafkajs-dr.checkpoints', 'dc2.kafkajs-dr.checkpoints']
 let offset = 0
 function record(checkpoint: Checkpoint): KafkaMessage {
   const { key, value } = encodeCheckpoint(checkpoint)
-  return { key, value, offset: String(offset++), timestamp: '0', attributes: 0, headers: {} } as unknown as KafkaMessage
+  return { key, value, offset: String(offset++), timestamp: '0', attributes: 0, headers: {} }
 }
 
 const position = (partition: number, writtenAt: number, writer?: Checkpoint['writer'], group = 'g'): Checkpoint =>

@@ -37,7 +37,7 @@ function fakeCluster(records: Records): { kafka: Kafka, admin: Admin } {
       async run({ eachBatch }: { eachBatch: (payload: unknown) => Promise<void> }) {
         for (const [topic, list] of Object.entries(records)) {
           if (list.length === 0) continue
-          const messages: KafkaMessage[] = list.map((r, i) => ({ ...r, offset: String(i), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage))
+          const messages: KafkaMessage[] = list.map((r, i) => ({ ...r, offset: String(i), timestamp: '0', attributes: 0, headers: {} }))
           await eachBatch({ batch: { topic, partition: 0, messages } })
           listeners.get('end-batch')?.({ payload: { topic, partition: 0, lastOffset: String(list.length - 1) } })
         }

@@ -85,7 +85,7 @@ describe('FailoverProducer: attempts and deadline', () => {
 function clusterWith(send: () => Promise<RecordMetadata[]>, disconnect: () => Promise<void>): FailoverContext {
   const producer = { events: {}, connect: async () => {}, disconnect, send, isIdempotent: () => false } as unknown as Producer
   const cluster = new ClusterConnection('dc1', 1, { producer: () => producer, admin: () => ({}) } as unknown as Kafka)
-  return { ...fakeCluster(send).ctx, clusters: [cluster], connection: () => cluster } as unknown as FailoverContext
+  return { ...fakeCluster(send).ctx, clusters: [cluster], connection: () => cluster }
 }
 
 describe('FailoverProducer: disconnect', () => {
