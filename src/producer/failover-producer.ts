@@ -226,7 +226,7 @@ export class FailoverProducer {
         // the real error. A retry needs at least the shortest back-off's time left; with less, the
         // send rejects with the last real error, at its deadline.
         if (errors.length > 0 && remaining < MIN_BACKOFF_MS) {
-          if (remaining > 0) await delay(remaining)
+          if (remaining > 0) await delay(remaining, undefined, { keepAlive: true })
           throw new AbortError(errors.at(-1) as Error)
         }
         const cluster = await this.ctx.waitForActive(remaining, this.stopRetries.signal)

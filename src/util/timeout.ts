@@ -18,20 +18,21 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, co
 /**
  * Resolves after `ms`, without keeping the process alive meanwhile (back-offs, polling between
  * attempts). With `signal`: rejects with its reason as soon as it is aborted (at once if it is).
+ * `keepAlive`: the wait holds the process up, for a wait that a caller's pending promise is
+ * made of (a send must settle, not vanish with a process that found nothing left to do).
  */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, ms).unref())
+export function delay(ms: number, signal?: AbortSignal, { keepAlive = false }: { keepAlive?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
+    if (signal?.aborted === true) return reject(signal.reason)
     const onAbort = (): void => {
       clearTimeout(timer)
-      reject(signal.reason)
+      reject(signal!.reason)
     }
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
+      signal?.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
-    timer.unref()
-    signal.addEventListener('abort', onAbort, { once: true })
+    if (!keepAlive) timer.unref()
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -96,4 +96,18 @@ describe('delay', () => {
       vi.useRealTimers()
     }
   })
+
+  it('lets the process exit while it waits, unless keepAlive says the wait is part of a pending call', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    try {
+      const background = delay(5)
+      const pending = delay(5, undefined, { keepAlive: true })
+      const [quiet, held] = timers.mock.results.map((r) => r.value as NodeJS.Timeout)
+      expect(quiet!.hasRef()).toBe(false)
+      expect(held!.hasRef()).toBe(true)
+      await Promise.all([background, pending])
+    } finally {
+      timers.mockRestore()
+    }
+  })
 })
