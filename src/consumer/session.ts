@@ -20,6 +20,7 @@ import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { subscriptionAssigner } from './subscription-assigner.js'
+import { backoff } from '../util/backoff.js'
 import { delay } from '../util/timeout.js'
 import type { PositionReason } from './positioning.js'
 import type { DeliveryFilter, RecordProvenance } from './delivery-filter.js'
@@ -81,8 +82,8 @@ export interface SessionSetup {
   onDeduplicated?: (topic: string, partition: number, count: number) => void
 }
 
-/** Upper bound of the back-off between attempts to position an assignment, in ms. */
-const MAX_POSITION_RETRY_MS = 5000
+/** Back-off between attempts to position an assignment, in ms. */
+const POSITION_RETRY = { initialMs: 250, maxMs: 5000 }
 
 export class ConsumerSession {
   readonly consumer: Consumer
@@ -272,7 +273,7 @@ export class ConsumerSession {
     if (this.stopped) {
       // A consumer that kafkajs restarted before the stop reached it: leave the group for good.
       log('stopped session of %s on %s joined again: leaving', this.setup.config.groupId, this.cluster)
-      void disconnectQuietly(this.consumer, MAX_POSITION_RETRY_MS)
+      void disconnectQuietly(this.consumer, POSITION_RETRY.maxMs)
       return
     }
     this.generation++
@@ -312,7 +313,7 @@ export class ConsumerSession {
       } catch (error) {
         if (!current()) return
         this.failing = true
-        const retryInMs = Math.min(MAX_POSITION_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5))
+        const retryInMs = backoff(attempt, POSITION_RETRY)
         this.setup.onPositionFailed(error, attempt, retryInMs)
         await delay(retryInMs)
       }

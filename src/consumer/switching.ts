@@ -13,6 +13,7 @@
 import type { FailoverContext } from '../cluster/index.js'
 import { removeGroupMembers } from '../cluster/leave-group.js'
 import { asKafkaDRError, FailoverError, NotConnectedError, SessionFencedError, type KafkaDRError } from '../errors.js'
+import { backoff } from '../util/backoff.js'
 import { causeChain } from '../util/cause-chain.js'
 import { errorMessage, logger } from '../util/log.js'
 import { delay, withTimeout } from '../util/timeout.js'
@@ -30,8 +31,8 @@ const log = logger('consumer')
 /** How often a move waiting for its target to come back looks at the target's health, in ms. */
 const HEALTH_POLL_MS = 100
 
-/** Upper bound of the back-off between attempts of a move, in ms. */
-const MAX_MOVE_RETRY_MS = 5000
+/** Back-off between attempts of a move, in ms. */
+const MOVE_RETRY = { initialMs: 250, maxMs: 5000 }
 /** How long a move away from a healthy cluster waits for the target's standby to join, in ms. */
 const JOIN_WAIT_MS = 60_000
 /**
@@ -40,8 +41,8 @@ const JOIN_WAIT_MS = 60_000
  * Kafka's default `group.initial.rebalance.delay.ms` (3 s), which holds every first join.
  */
 const BRIDGE_AFTER_MS = 4000
-/** Back-off before replacing a session kafkajs gave up: doubles from 1 s while crashes repeat, up to this, in ms. */
-const MAX_CRASH_BACKOFF_MS = 30_000
+/** Back-off before replacing a session kafkajs gave up, by the count of crashes in a row, in ms. */
+const CRASH_BACKOFF = { initialMs: 1000, maxMs: 30_000 }
 /** Crashes further apart than this, in ms, start the back-off afresh. */
 const CRASH_MEMORY_MS = 60_000
 
@@ -305,7 +306,7 @@ export class Switching {
           } catch (error) {
             if (!current()) break
             fail(error, attempt)
-            await delay(Math.min(MAX_MOVE_RETRY_MS, 250 * 2 ** Math.min(attempt - 1, 5)))
+            await delay(backoff(attempt, MOVE_RETRY))
           }
         }
         // Superseded by a newer move, a stop or a disconnect: nothing of this one to report, and
@@ -434,7 +435,7 @@ export class Switching {
   /**
    * kafkajs gave up a session's consumer. Left alone, its partitions would stall for good (a
    * delivering session) or a switch would find a dead standby, so it is replaced after a back-off
-   * (1 s, doubling while crashes repeat, up to {@link MAX_CRASH_BACKOFF_MS}); a delivering one by
+   * (1 s, doubling while crashes repeat, up to 30 s); a delivering one by
    * a move onto the same cluster, resuming from the group's commit and checkpoints. Not when the
    * application's `retry.restartOnFailure` declined the restart: that session stays stopped.
    */
@@ -457,7 +458,7 @@ export class Switching {
     const previous = this.crashes.get(cluster)
     const count = previous && now - previous.last < CRASH_MEMORY_MS ? previous.count + 1 : 1
     this.crashes.set(cluster, { count, last: now })
-    const restartInMs = byApplication ? undefined : Math.min(MAX_CRASH_BACKOFF_MS, 1000 * 2 ** (count - 1))
+    const restartInMs = byApplication ? undefined : backoff(count, CRASH_BACKOFF)
     this.standbyHeld.set(cluster, restartInMs === undefined ? Infinity : now + restartInMs)
     log('the session of %s on %s crashed (%s); %s', this.groupId, cluster, errorMessage(error), restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`)
     this.setup.onSessionCrashed({
