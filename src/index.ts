@@ -71,7 +71,7 @@ export type { FailoverProducerEvents, ProducerResentEvent } from './producer/eve
 export type { FailoverConsumer, FailoverConsumerStatus, FailoverTopicPartitionOffset } from './consumer/failover-consumer.js'
 export type { GroupSplit } from './consumer/group-split.js'
 export type { LaneStatus } from './consumer/lane.js'
-export type { DedupeStatus } from './consumer/delivery-filter.js'
+export type { DedupeStatus } from './consumer/delivery/delivery-filter.js'
 export type {
   FailoverConsumerConfig,
   CheckpointOptions,

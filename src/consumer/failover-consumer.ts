@@ -28,13 +28,14 @@ import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors
 import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { Checkpointing } from './checkpointing.js'
-import { DeliveryFilter, type DedupeStatus } from './delivery-filter.js'
+import { DeliveryFilter, type DedupeStatus } from './delivery/delivery-filter.js'
 import type { FailoverConsumerEvents } from './events.js'
 import type { GroupSplit } from './group-split.js'
 import { Lane, type LaneStatus } from './lane.js'
 import { Positioner } from './positioning.js'
 import { validateConsumerConfig, validateRunConfig, validateSubscription, type ValidConsumerOptions } from './options.js'
-import type { ConsumerSession, InstrumentationListener } from './session.js'
+import type { ConsumerSession } from './session/consumer-session.js'
+import type { InstrumentationListener } from './session/types.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 /**
@@ -119,7 +120,12 @@ export class FailoverConsumer {
     if (ctx.provenanceHeader !== undefined) {
       // Identity naming cannot tell origins by topic: the header tells them.
       const byHeader = ctx.replicationPolicy.name === 'identity' && origins.length < clusters.length
-      this.filter = new DeliveryFilter({ header: ctx.provenanceHeader, ...(byHeader ? { origins } : {}), ...(dedupe ? { dedupe } : {}) })
+      this.filter = new DeliveryFilter({
+        header: ctx.provenanceHeader,
+        ...(byHeader ? { origins } : {}),
+        ...(dedupe ? { dedupe } : {}),
+        onDeduplicated: (cluster, topic, partition, count) => this.emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group: this.groupId, cluster, topic, partition, count }),
+      })
     }
     this.checkpoints = new Checkpointing({
       ctx,

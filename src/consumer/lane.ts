@@ -20,8 +20,8 @@ import type { FailoverConsumerEvents } from './events.js'
 import { SplitWatch, type GroupSplit } from './group-split.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner } from './positioning.js'
-import type { InstrumentationListener } from './session.js'
-import type { DeliveryFilter } from './delivery-filter.js'
+import type { DeliveryFilter } from './delivery/delivery-filter.js'
+import type { InstrumentationListener } from './session/types.js'
 import { Switching, type RunSpec } from './switching.js'
 
 /** What one lane delivers, and from where (`status().reading`). */
@@ -85,7 +85,6 @@ export class Lane {
       isRunning: setup.isRunning,
       groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       filter: setup.filter,
-      onDeduplicated: (cluster, topic, partition, count) => emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group, cluster, topic, partition, count }),
       onMoved: (event) => emitter.emit('consumer:moved', tag(event)),
       onMoveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),
       onSessionCrashed: (event) => emitter.emit('consumer:session-crashed', tag(event)),

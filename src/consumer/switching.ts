@@ -22,8 +22,9 @@ import type { ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerSessionCrashe
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner, PositionReason } from './positioning.js'
 import type { ProcessedPositions } from './positions.js'
-import type { DeliveryFilter } from './delivery-filter.js'
-import { ConsumerSession, type InstrumentationListener } from './session.js'
+import type { DeliveryFilter } from './delivery/delivery-filter.js'
+import { ConsumerSession } from './session/consumer-session.js'
+import type { InstrumentationListener } from './session/types.js'
 import type { FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
 
 const log = logger('consumer')
@@ -80,8 +81,6 @@ export interface SwitchingSetup {
   home?: string
   /** Reads each record's provenance and skips what the consumer does not deliver (shared by every session). */
   filter?: DeliveryFilter
-  /** The `consumer:deduplicated` event. */
-  onDeduplicated?: (cluster: string, topic: string, partition: number, count: number) => void
 }
 
 /** See the module description. */
@@ -415,7 +414,6 @@ export class Switching {
       onGaveUp: (error, byApplication) => this.replaceCrashed(cluster, session, error, byApplication),
       teardown: (client, timeoutMs) => ctx.connection(cluster).teardown(client, timeoutMs),
       filter: this.setup.filter,
-      onDeduplicated: (topic, partition, count) => this.setup.onDeduplicated?.(cluster, topic, partition, count),
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)

@@ -9,7 +9,8 @@ import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { FailoverConsumer } from '../../../src/consumer/failover-consumer.js'
-import { ConsumerSession, type InstrumentationListener } from '../../../src/consumer/session.js'
+import { ConsumerSession } from '../../../src/consumer/session/consumer-session.js'
+import type { InstrumentationListener } from '../../../src/consumer/session/types.js'
 
 /** A kafkajs consumer's instrumentation events, and nothing else. */
 function fakeConsumer() {
