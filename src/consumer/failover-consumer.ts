@@ -133,7 +133,7 @@ export class FailoverConsumer {
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
       writer: (position) => this.laneOf(position).writerId(),
-      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.current?.cluster]),
+      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.delivering?.cluster]),
     })
     this.positioner = new Positioner({
       ctx,
@@ -314,7 +314,7 @@ export class FailoverConsumer {
 
   /** Describes the group on the cluster the consumer delivers from (see {@link cluster}). */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    const session = this.primary().switching.current
+    const session = this.primary().switching.delivering
     if (!session?.isActive) return Promise.reject(new NotConnectedError('FailoverConsumer (not running on any cluster right now)'))
     return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
@@ -430,7 +430,7 @@ export class FailoverConsumer {
 
   private deliveringSessions(): ConsumerSession[] {
     return this.lanes.flatMap((lane) => {
-      const session = lane.switching.current
+      const session = lane.switching.delivering
       return session?.isActive ? [session] : []
     })
   }

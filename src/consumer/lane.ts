@@ -22,7 +22,7 @@ import type { ValidConsumerOptions } from './options.js'
 import type { Positioner } from './positioning.js'
 import type { DeliveryFilter } from './delivery/delivery-filter.js'
 import type { InstrumentationListener } from './session/types.js'
-import { Switching, type RunSpec } from './switching.js'
+import { Switching, type RunSpec } from './switching/switching.js'
 
 /** What one lane delivers, and from where (`status().reading`). */
 export interface LaneStatus {
@@ -106,7 +106,7 @@ export class Lane {
 
   /** The cluster the lane delivers from now: undefined while it does not run, or while its move is failing (and retried). */
   get cluster(): string | undefined {
-    const session = this.switching.current
+    const session = this.switching.delivering
     return session?.isActive && !session.isFailing ? session.cluster : undefined
   }
 
@@ -160,7 +160,7 @@ export class Lane {
       .flatMap((c) => this.setup.checkpoints.viewOf(c.name).writersSince(this.setup.options.groupId, since))
       .filter((w) => this.isSameLane(w.instance))
     // A session that has not joined its group delivers nothing yet: it is not a side of a split.
-    const session = this.switching.current
+    const session = this.switching.delivering
     const delivering = session?.hasJoined ? this.cluster : undefined
     const decision = this.splitWatch.tick({ now, delivering, chosen: this.switching.chosen, following: this.switching.followed, writers })
     if (decision === undefined) return

@@ -34,8 +34,9 @@ function fakeSession(): FakeSession {
 
 /** The consumer's sessions of its one lane, and the listeners a session starting now would attach. */
 function internals(consumer: FailoverConsumer): { sessions: Map<string, unknown>, listeners: readonly InstrumentationListener[] } {
-  const c = consumer as unknown as { lanes: Array<{ switching: { sessions: Map<string, unknown> } }>, listeners: InstrumentationListener[] }
-  return { sessions: c.lanes[0]!.switching.sessions, listeners: c.listeners }
+  // The lane's session registry keeps its sessions by cluster.
+  const c = consumer as unknown as { lanes: Array<{ switching: { sessions: { sessions: Map<string, unknown> } } }>, listeners: InstrumentationListener[] }
+  return { sessions: c.lanes[0]!.switching.sessions.sessions, listeners: c.listeners }
 }
 
 /** What ConsumerSession.start does with the listeners it is given. */
