@@ -17,24 +17,13 @@ import type { SafeEmitter } from '../util/safe-emitter.js'
 import type { Checkpointing } from './checkpointing.js'
 import { CopyFinder } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
-import { SplitWatch, type GroupSplit } from './group-split.js'
+import { SplitWatch } from './group-split.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner } from './positioning.js'
 import type { DeliveryFilter } from './delivery/delivery-filter.js'
 import type { InstrumentationListener } from './session/types.js'
+import type { LaneStatus } from './status.js'
 import { Switching, type RunSpec } from './switching/switching.js'
-
-/** What one lane delivers, and from where (`status().reading`). */
-export interface LaneStatus {
-  /** The origins whose records the lane reads. */
-  origins: string[]
-  /** The cluster the lane delivers from now; undefined while it moves or does not run. */
-  cluster: string | undefined
-  /** The cluster the lane delivers on (or is moving to) to be with the rest of its group, if any. */
-  followingGroupTo: string | undefined
-  /** The lane's split across clusters as this instance sees it, if any. */
-  split: GroupSplit | undefined
-}
 
 /** What a {@link Lane} works with. */
 export interface LaneSetup {
