@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs'
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs'
 import { createRequire } from 'node:module'
-import { subscriptionAssigner } from '../subscription-assigner.js'
+import { subscriptionAssigner } from './subscription-assigner.js'
 
 /**
  * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.

@@ -278,6 +278,6 @@ export class Switching {
       timestamp: now, group: this.groupId, cluster, delivering: wasDelivering, restartInMs,
       error: asKafkaDRError(error, `The consumer of '${this.groupId}' on '${cluster}' crashed`, { group: this.groupId, cluster }),
     })
-    if (restartInMs !== undefined) setTimeout(replace, restartInMs).unref()
+    if (restartInMs !== undefined) void delay(restartInMs).then(replace)
   }
 }
