@@ -74,9 +74,11 @@ export class Lane {
       isRunning: setup.isRunning,
       groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       filter: setup.filter,
-      onMoved: (event) => emitter.emit('consumer:moved', tag(event)),
-      onMoveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),
-      onSessionCrashed: (event) => emitter.emit('consumer:session-crashed', tag(event)),
+      events: {
+        moved: (event) => emitter.emit('consumer:moved', tag(event)),
+        moveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),
+        sessionCrashed: (event) => emitter.emit('consumer:session-crashed', tag(event)),
+      },
     })
     const { groupSplit, checkpoint } = options
     // Cluster priority, then name: the same order on every instance (`local` differs between them).

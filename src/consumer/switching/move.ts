@@ -28,6 +28,14 @@ const MOVE_RETRY = { initialMs: 250, maxMs: 5000 }
 /** How long a move away from a healthy cluster waits for the target's standby to join, in ms. */
 const JOIN_WAIT_MS = 60_000
 
+/** Where moves are told, each the payload of the consumer event of that name. */
+export interface MoveEvents {
+  /** `consumer:moved`. */
+  moved: (event: ConsumerMovedEvent) => void
+  /** `consumer:move-failed`. */
+  moveFailed: (event: ConsumerMoveFailedEvent) => void
+}
+
 /** What {@link Moves} works with. */
 export interface MovesSetup {
   ctx: FailoverContext
@@ -39,10 +47,8 @@ export interface MovesSetup {
   isRunning: () => boolean
   /** Where delivery belongs now: a move whose target no longer is gives up. */
   target: () => string | undefined
-  /** The `consumer:moved` event. */
-  onMoved: (event: ConsumerMovedEvent) => void
-  /** The `consumer:move-failed` event. */
-  onMoveFailed: (event: ConsumerMoveFailedEvent) => void
+  /** Where moves are told (`consumer:moved`, `consumer:move-failed`). */
+  events: MoveEvents
 }
 
 /** The move under way: positioning failures of its session are its failures. */
@@ -77,7 +83,7 @@ export class Moves {
   /** Positioning `session`'s assignment failed: a failure of the move under way, or reported on its own. */
   positionFailed(session: ConsumerSession, error: unknown, attempt: number): void {
     if (this.underWay?.session === session) this.underWay.fail(error, attempt)
-    else this.setup.onMoveFailed({ timestamp: Date.now(), group: this.setup.groupId, to: session.cluster, attempt, error: this.moveError(error, session.cluster) })
+    else this.setup.events.moveFailed({ timestamp: Date.now(), group: this.setup.groupId, to: session.cluster, attempt, error: this.moveError(error, session.cluster) })
   }
 
   /**
@@ -118,7 +124,7 @@ export class Moves {
       const fail = (error: unknown, attempt: number): void => {
         const cause = this.moveError(error, to)
         log('moving %s to %s failed (attempt %d): %s', groupId, to, attempt, errorMessage(cause))
-        this.setup.onMoveFailed({ timestamp: Date.now(), group: groupId, to, attempt, error: cause })
+        this.setup.events.moveFailed({ timestamp: Date.now(), group: groupId, to, attempt, error: cause })
         settle(cause)
       }
       const move: MoveUnderWay = { fail }
@@ -152,7 +158,7 @@ export class Moves {
             // kafkajs gave the session up meanwhile: its replacement is the next attempt.
             if (session.isStopped && current()) throw new FailoverError(`the session on '${to}' crashed while it was being positioned`, { cluster: to, group: groupId })
             if (!current() || !session.isActive) break
-            this.setup.onMoved({ timestamp: Date.now(), group: groupId, from, to, reason: why, via, durationMs: Date.now() - started })
+            this.setup.events.moved({ timestamp: Date.now(), group: groupId, from, to, reason: why, via, durationMs: Date.now() - started })
             settle()
             return
           } catch (error) {

@@ -13,14 +13,14 @@ import { errorMessage, logger } from '../../util/log.js'
 import { delay } from '../../util/timeout.js'
 import type { CopyFinder } from '../copies.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
-import type { ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerSessionCrashedEvent } from '../events.js'
+import type { ConsumerSessionCrashedEvent } from '../events.js'
 import type { ValidConsumerOptions } from '../options.js'
 import type { Positioner } from '../positioning.js'
 import type { ProcessedPositions } from '../positions.js'
 import type { ConsumerSession } from '../session/consumer-session.js'
 import type { InstrumentationListener } from '../session/types.js'
 import { CrashBackoff } from './crash-backoff.js'
-import { Moves } from './move.js'
+import { type MoveEvents, Moves } from './move.js'
 import { type RunSpec, SessionRegistry } from './session-registry.js'
 
 export type { RunSpec } from './session-registry.js'
@@ -33,6 +33,12 @@ const log = logger('consumer')
  * Kafka's default `group.initial.rebalance.delay.ms` (3 s), which holds every first join.
  */
 const BRIDGE_AFTER_MS = 4000
+
+/** The events of a set of sessions: its moves', and `consumer:session-crashed`. */
+export interface SwitchingEvents extends MoveEvents {
+  /** `consumer:session-crashed`. */
+  sessionCrashed: (event: ConsumerSessionCrashedEvent) => void
+}
 
 /** What {@link Switching} works with. */
 export interface SwitchingSetup {
@@ -48,12 +54,8 @@ export interface SwitchingSetup {
   isRunning: () => boolean
   /** The clusters other instances of the group delivered on lately (from their checkpoints). */
   groupDeliversOn: () => readonly string[]
-  /** The `consumer:moved` event. */
-  onMoved: (event: ConsumerMovedEvent) => void
-  /** The `consumer:move-failed` event. */
-  onMoveFailed: (event: ConsumerMoveFailedEvent) => void
-  /** The `consumer:session-crashed` event. */
-  onSessionCrashed: (event: ConsumerSessionCrashedEvent) => void
+  /** Where the sessions' moves and crashes are told (the lane's events). */
+  events: SwitchingEvents
   /**
    * With `dualRead: 'direct'`, the origin whose records these sessions read: delivery belongs on
    * that cluster while it is up, and on the active cluster (its replica there) while it is not.
@@ -77,13 +79,13 @@ export class Switching {
 
   constructor(private readonly setup: SwitchingSetup) {
     this.groupId = setup.options.groupId
-    const { ctx, options, copies, positioner, positionsOn, listeners, isRunning, filter, onMoved, onMoveFailed } = setup
+    const { ctx, options, copies, positioner, positionsOn, listeners, isRunning, filter, events } = setup
     this.sessions = new SessionRegistry({
       ctx, options, positioner, positionsOn, listeners, isRunning, filter,
       onPositionFailed: (session, error, attempt) => this.moves.positionFailed(session, error, attempt),
       onGaveUp: (session, error, byApplication) => this.replaceCrashed(session.cluster, session, error, byApplication),
     })
-    this.moves = new Moves({ ctx, groupId: this.groupId, copies, positioner, sessions: this.sessions, isRunning, target: () => this.target, onMoved, onMoveFailed })
+    this.moves = new Moves({ ctx, groupId: this.groupId, copies, positioner, sessions: this.sessions, isRunning, target: () => this.target, events })
   }
 
   // Where delivery goes, from the narrowest to the widest: the session that delivers; the cluster
@@ -274,7 +276,7 @@ export class Switching {
     const now = Date.now()
     const restartInMs = this.crashes.crashed(cluster, byApplication, now)
     log('the session of %s on %s crashed (%s); %s', this.groupId, cluster, errorMessage(error), restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`)
-    this.setup.onSessionCrashed({
+    this.setup.events.sessionCrashed({
       timestamp: now, group: this.groupId, cluster, delivering: wasDelivering, restartInMs,
       error: asKafkaDRError(error, `The consumer of '${this.groupId}' on '${cluster}' crashed`, { group: this.groupId, cluster }),
     })
