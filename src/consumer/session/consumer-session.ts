@@ -17,7 +17,6 @@ import { disconnectQuietly, subscribeWhenKnown } from '../../cluster/index.js'
 import { TimeoutError } from '../../errors.js'
 import { backoff } from '../../util/backoff.js'
 import { errorMessage, logger } from '../../util/log.js'
-import { partitionKey } from '../../util/partition-key.js'
 import { delay } from '../../util/timeout.js'
 import { wrapEachBatch } from '../delivery/each-batch.js'
 import { eachMessageOverBatches } from '../delivery/each-message.js'
@@ -26,6 +25,7 @@ import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { PositionReason } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import type { FailoverRunConfig } from '../types.js'
+import { groupByTopic, seekAndResume } from './assignment.js'
 import { createKafkajsConsumer } from './kafkajs-consumer.js'
 import type { InstrumentationListener, SessionSetup } from './types.js'
 import { UserPauses } from './user-pauses.js'
@@ -241,14 +241,7 @@ export class ConsumerSession implements DeliveringSession {
       try {
         const offsets = await this.setup.position(this, assigned)
         if (!current()) return
-        for (const { topic, partition } of assigned) {
-          const offset = offsets.get(partitionKey(topic, partition))
-          if (offset === undefined) continue
-          log('seek %s/%s[%d] to %s', this.cluster, topic, partition, offset)
-          this.consumer.seek({ topic, partition, offset })
-        }
-        const resumable = assigned.filter(({ topic, partition }) => !this.userPauses.has(topic, partition))
-        if (resumable.length > 0) this.consumer.resume(groupByTopic(resumable))
+        seekAndResume(this.consumer, this.cluster, assigned, offsets, this.userPauses)
         this.failing = false
         return
       } catch (error) {
@@ -313,14 +306,4 @@ export class ConsumerSession implements DeliveringSession {
     }
     return source
   }
-}
-
-function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string, partitions: number[] }> {
-  const byTopic = new Map<string, number[]>()
-  for (const { topic, partition } of partitions) {
-    const list = byTopic.get(topic)
-    if (list) list.push(partition)
-    else byTopic.set(topic, [partition])
-  }
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }))
 }
