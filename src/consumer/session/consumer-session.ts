@@ -49,7 +49,7 @@ export class ConsumerSession implements DeliveringSession {
   private stopped = false
   /** This session's member id in its group, from its last join (kafkajs' `GROUP_JOIN`). */
   memberId: string | undefined
-  /** kafkajs gave up this session's consumer (see {@link SessionSetup.onGaveUp}). */
+  /** kafkajs gave up this session's consumer (see `SessionOwner.gaveUp`). */
   private gaveUp = false
   /** The application's `restartOnFailure` declined the last restart. */
   private declinedByApplication = false
@@ -151,13 +151,13 @@ export class ConsumerSession implements DeliveringSession {
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.stopped || this.gaveUp) return
-      this.setup.onClusterError(payload.error)
+      this.setup.owner.clusterError(this, payload.error)
       if (payload.restart !== false) return
       this.gaveUp = true
       this.markJoined() // nobody waits for a join that will not come
-      this.setup.onGaveUp(payload.error, this.declinedByApplication)
+      this.setup.owner.gaveUp(this, payload.error, this.declinedByApplication)
     })
-    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.onClusterError(new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
+    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.owner.clusterError(this, new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
     await consumer.connect()
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
     // would cost the whole group a rebalance to join and another to leave.
@@ -175,7 +175,7 @@ export class ConsumerSession implements DeliveringSession {
       : { ...options, eachBatch: wrapEachBatch(this, eachBatch!, run.eachBatchAutoResolve !== false, run.autoCommitInterval != null || run.autoCommitThreshold != null) })
       .catch((error: unknown) => {
         log('running %s on %s failed: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
-        if (!this.stopped) this.setup.onClusterError(error)
+        if (!this.stopped) this.setup.owner.clusterError(this, error)
       })
     log('session on %s (%s) runs %s', this.cluster, active ? 'active' : 'standby', topics.join(', '))
   }
@@ -239,7 +239,7 @@ export class ConsumerSession implements DeliveringSession {
       const assigned = this.assigned
       if (assigned.length === 0) return
       try {
-        const offsets = await this.setup.position(this, assigned)
+        const offsets = await this.setup.owner.position(this, assigned)
         if (!current()) return
         seekAndResume(this.consumer, this.cluster, assigned, offsets, this.userPauses)
         this.failing = false
@@ -248,7 +248,7 @@ export class ConsumerSession implements DeliveringSession {
         if (!current()) return
         this.failing = true
         const retryInMs = backoff(attempt, POSITION_RETRY)
-        this.setup.onPositionFailed(error, attempt, retryInMs)
+        this.setup.owner.positionFailed(this, error, attempt, retryInMs)
         await delay(retryInMs)
       }
     }
@@ -293,7 +293,7 @@ export class ConsumerSession implements DeliveringSession {
     this.active = false
     this.generation++
     this.markJoined() // nobody waits for a join that will not come
-    return this.setup.teardown(this.consumer, timeoutMs)
+    return this.setup.owner.teardown(this, this.consumer, timeoutMs)
   }
 
   /** Logical topic and origin of a physical topic, parsed once. */

@@ -17,6 +17,7 @@ import { type CopyFinder, sameTopics } from '../copies.js'
 import type { ConsumerMovedEvent, ConsumerMoveFailedEvent } from '../events.js'
 import type { Positioner, PositionReason } from '../positioning.js'
 import type { ConsumerSession } from '../session/consumer-session.js'
+import type { PositionedSession } from '../session/types.js'
 import type { SessionRegistry } from './session-registry.js'
 
 const log = logger('consumer')
@@ -81,7 +82,7 @@ export class Moves {
   }
 
   /** Positioning `session`'s assignment failed: a failure of the move under way, or reported on its own. */
-  positionFailed(session: ConsumerSession, error: unknown, attempt: number): void {
+  positionFailed(session: PositionedSession, error: unknown, attempt: number): void {
     if (this.underWay?.session === session) this.underWay.fail(error, attempt)
     else this.setup.events.moveFailed({ timestamp: Date.now(), group: this.setup.groupId, to: session.cluster, attempt, error: this.moveError(error, session.cluster) })
   }

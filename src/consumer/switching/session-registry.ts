@@ -1,3 +1,4 @@
+import type { Consumer } from 'kafkajs'
 import type { FailoverContext } from '../../cluster/index.js'
 import { NotConnectedError } from '../../errors.js'
 import { withTimeout } from '../../util/timeout.js'
@@ -5,9 +6,9 @@ import { CLUSTER_CALL_TIMEOUT_MS } from '../copies.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
 import type { Positioner, PositionReason } from '../positioning.js'
-import type { ProcessedPositions } from '../positions.js'
+import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import { ConsumerSession } from '../session/consumer-session.js'
-import type { InstrumentationListener } from '../session/types.js'
+import type { InstrumentationListener, PositionedSession, SessionOwner } from '../session/types.js'
 import type { FailoverRunConfig, FailoverSubscribeOptions } from '../types.js'
 import { FormerMembers } from './former-members.js'
 
@@ -31,8 +32,8 @@ export interface SessionRegistrySetup {
   /** Reads each record's provenance and skips what the consumer does not deliver (shared by every session). */
   filter?: DeliveryFilter
   /** Positioning a session's assignment failed; the session tries again after a back-off. */
-  onPositionFailed: (session: ConsumerSession, error: unknown, attempt: number) => void
-  /** kafkajs gave a session's consumer up (see `SessionSetup.onGaveUp`). */
+  onPositionFailed: (session: PositionedSession, error: unknown, attempt: number) => void
+  /** kafkajs gave a session's consumer up (see `SessionOwner.gaveUp`). */
   onGaveUp: (session: ConsumerSession, error: unknown, byApplication: boolean) => void
 }
 
@@ -40,7 +41,7 @@ export interface SessionRegistrySetup {
  * The group's session on each cluster (at most one delivering, the others standbys): how one is
  * started and how one is dropped, leaving no member behind that a returning cluster would keep.
  */
-export class SessionRegistry {
+export class SessionRegistry implements SessionOwner {
   private readonly sessions = new Map<string, ConsumerSession>()
   /** The session that delivers (or is being positioned to). */
   delivering: ConsumerSession | undefined
@@ -70,7 +71,7 @@ export class SessionRegistry {
 
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
   async start(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
-    const { ctx, options, positioner } = this.setup
+    const { ctx, options } = this.setup
     const spec = this.spec
     if (!spec) throw new NotConnectedError('FailoverConsumer (not running)')
     // The members this instance had there before the cluster went down go first, or the new
@@ -82,12 +83,8 @@ export class SessionRegistry {
       config: options,
       policy: ctx.replicationPolicy,
       positions: this.setup.positionsOn(cluster),
-      position: (s, assigned) => positioner.positions(s.cluster, s.topics, assigned, s.reason, s.added),
-      onPositionFailed: (error, attempt) => this.setup.onPositionFailed(session, error, attempt),
-      onClusterError: (error) => ctx.reportError(cluster, error),
-      onGaveUp: (error, byApplication) => this.setup.onGaveUp(session, error, byApplication),
-      teardown: (client, timeoutMs) => ctx.connection(cluster).teardown(client, timeoutMs),
       filter: this.setup.filter,
+      owner: this,
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)
@@ -102,6 +99,32 @@ export class SessionRegistry {
     // stop() or disconnect() may have run while this session was starting: it must not outlive them.
     if (!this.setup.isRunning()) this.drop(cluster, session)
     return session
+  }
+
+  /** See {@link SessionOwner.position}: the consumer's translation onto the session's cluster. */
+  position(session: PositionedSession, assigned: readonly TopicPartition[]): Promise<ReadonlyMap<string, string>> {
+    return this.setup.positioner.positions(session.cluster, session.topics, assigned, session.reason, session.added)
+  }
+
+  /** See {@link SessionOwner.positionFailed}. */
+  positionFailed(session: PositionedSession, error: unknown, attempt: number): void {
+    this.setup.onPositionFailed(session, error, attempt)
+  }
+
+  /** See {@link SessionOwner.clusterError}: discovery probes the cluster at once. */
+  clusterError(session: PositionedSession, error: unknown): void {
+    this.setup.ctx.reportError(session.cluster, error)
+  }
+
+  /** See {@link SessionOwner.gaveUp}: told only of a session this registry still holds. */
+  gaveUp(session: PositionedSession, error: unknown, byApplication: boolean): void {
+    const held = this.sessions.get(session.cluster)
+    if (held === session) this.setup.onGaveUp(held, error, byApplication)
+  }
+
+  /** See {@link SessionOwner.teardown}. */
+  teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
+    return this.setup.ctx.connection(session.cluster).teardown(client, timeoutMs)
   }
 
   /** Stops a session in the background (bounded) and forgets it. */

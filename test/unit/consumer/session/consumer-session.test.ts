@@ -3,7 +3,7 @@ import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka,
 import { validateConsumerConfig } from '../../../../src/consumer/options.js'
 import { ProcessedPositions, type TopicPartition } from '../../../../src/consumer/positions.js'
 import { ConsumerSession } from '../../../../src/consumer/session/consumer-session.js'
-import type { SessionSetup } from '../../../../src/consumer/session/types.js'
+import type { SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
 import { partitionKey } from '../../../../src/util/partition-key.js'
 import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/types.js'
 import { createReplicationPolicy, ProvenanceStamper } from '../../../../src/topology/index.js'
@@ -75,7 +75,7 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> } = {}) {
+async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionOwner['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> } = {}) {
   const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
   const failures: Array<{ error: unknown, attempt: number }> = []
@@ -89,12 +89,14 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true }),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
-    position: options.position ?? (async () => new Map()),
-    onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
-    onClusterError: () => {},
-    onGaveUp: (error, byApplication) => { gaveUp.push({ error, byApplication }) },
-    teardown: async (client) => { await client.disconnect(); return true },
     filter,
+    owner: {
+      position: options.position ?? (async () => new Map()),
+      positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
+      clusterError: () => {},
+      gaveUp: (_session, error, byApplication) => { gaveUp.push({ error, byApplication }) },
+      teardown: async (_session, client) => { await client.disconnect(); return true },
+    },
   })
   await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
   // Nothing joined in the fake: an active session delivers once activated.
@@ -445,7 +447,7 @@ describe('ConsumerSession stop', () => {
     const { session } = await startSession({ eachMessage: async () => {} })
     expect(await session.stop(100)).toBe(true)
     const hung = await startSession({ eachMessage: async () => {} })
-    ;(hung.session as unknown as { setup: SessionSetup }).setup.teardown = async () => false
+    ;(hung.session as unknown as { setup: SessionSetup }).setup.owner.teardown = async () => false
     expect(await hung.session.stop(100)).toBe(false)
   })
 })
