@@ -70,10 +70,10 @@ export type { FailoverProducerConfig } from './producer/types.js'
 export type { FailoverProducerEvents, ProducerResentEvent } from './producer/events.js'
 
 // Consumer: instances come from dr.consumer()
-export type { FailoverConsumer, FailoverConsumerStatus, FailoverTopicPartitionOffset } from './consumer/failover-consumer.js'
+export type { FailoverConsumer } from './consumer/failover-consumer.js'
+export type { FailoverConsumerStatus, LaneStatus } from './consumer/status.js'
 export type { GroupSplit } from './consumer/group-split.js'
-export type { LaneStatus } from './consumer/lane.js'
-export type { DedupeStatus } from './consumer/delivery-filter.js'
+export type { DedupeStatus } from './consumer/delivery/delivery-filter.js'
 export type {
   FailoverConsumerConfig,
   CheckpointOptions,
@@ -85,6 +85,7 @@ export type {
   FailoverEachMessagePayload,
   FailoverEachBatchPayload,
   RecordSource,
+  FailoverTopicPartitionOffset,
 } from './consumer/types.js'
 export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'

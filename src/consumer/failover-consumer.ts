@@ -16,69 +16,32 @@
  * cluster being left. A move that fails is retried with capped back-off for as long as its
  * target stays active.
  *
- * This module is the kafkajs-style façade and the lifecycle; the sessions and the moves between
- * them are in `switching.ts`, the checkpoints in `checkpointing.ts`, the physical copies in
- * `copies.ts`, where a switch starts reading in `positioning.ts`.
+ * This module is the kafkajs-style façade and the lifecycle. A lane (`lane.ts`) holds one set of
+ * sessions: `switching/` (where delivery goes; a move in `switching/move.ts`), `session/` (one
+ * kafkajs consumer), `delivery/` (where records reach the handler); checkpoints are taken in
+ * `checkpointing.ts`, positions translated in `positioning.ts`, calls routed in `call-routing.ts`.
  */
-import type { Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs'
+import type { Consumer } from 'kafkajs'
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors/index.js'
-import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
 import { Checkpointing } from './checkpointing.js'
-import { DeliveryFilter, type DedupeStatus } from './delivery-filter.js'
+import { laneOf, offsetsBySession, primaryLane, sessionFor, sessionsDelivering } from './call-routing.js'
+import { DeliveryFilter } from './delivery/delivery-filter.js'
 import type { FailoverConsumerEvents } from './events.js'
-import type { GroupSplit } from './group-split.js'
-import { Lane, type LaneStatus } from './lane.js'
+import { Lane } from './lane.js'
 import { Positioner } from './positioning.js'
 import { validateConsumerConfig, validateRunConfig, validateSubscription, type ValidConsumerOptions } from './options.js'
-import type { ConsumerSession, InstrumentationListener } from './session.js'
-import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions } from './types.js'
-
-/**
- * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.
- * kafkajs exports them only from this module of its own (the package has no exports map).
- */
-const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
+import type { ConsumerSession } from './session/consumer-session.js'
+import { CONSUMER_EVENTS } from './session/kafkajs-consumer.js'
+import { addInstrumentationListener } from './session/instrumentation.js'
+import type { InstrumentationListener } from './session/types.js'
+import type { FailoverConsumerStatus } from './status.js'
+import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitionOffset } from './types.js'
 
 /** How often an instance looks for a split of its group, in ms. */
 const SPLIT_CHECK_INTERVAL_MS = 1000
-
-/** A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}. */
-export interface FailoverConsumerStatus {
-  /** Consumer group. */
-  group: string
-  /** This instance's id, as its checkpoints name their writer. */
-  instance: string
-  /** `new` before `connect()`, `connected`, `running` after `run()`, `closed` after `disconnect()`. */
-  state: 'new' | 'connected' | 'running' | 'closed'
-  /** The cluster the consumer delivers from now (see {@link FailoverConsumer.cluster}). */
-  cluster: string | undefined
-  /**
-   * The cluster this instance delivers on (or is moving to) to be with the rest of its group,
-   * instead of the active cluster: after a split (see `GroupSplitOptions`), or at a start whose
-   * group join is held (see `consumer:moved` with `reason: 'group'`); undefined otherwise.
-   * With `dualRead: 'direct'`, of the records of the active cluster's origin (see `reading`).
-   */
-  followingGroupTo: string | undefined
-  /** The group's split across clusters as this instance sees it, if any (as `followingGroupTo`). */
-  split: GroupSplit | undefined
-  /**
-   * Where the records of each origin are read: one entry for every origin read on the active
-   * cluster (`dualRead: 'replicas'`), or one per origin (`dualRead: 'direct'`).
-   */
-  reading: LaneStatus[]
-  /** De-duplication counters; undefined when `dedupe` is off. */
-  dedupe: DedupeStatus | undefined
-}
-
-/** An offset to commit, as kafkajs takes it, with the cluster to commit it on when a physical topic is read on two (`dualRead: 'direct'`). */
-export type FailoverTopicPartitionOffset = TopicPartitionOffsetAndMetadata & {
-  /** The cluster whose group gets the commit (the payload's `cluster`); needed only when the topic is read on two clusters at once. */
-  cluster?: string
-}
 
 /** See the module description. Create with {@link MultiClusterKafka.consumer}. */
 export class FailoverConsumer {
@@ -119,15 +82,20 @@ export class FailoverConsumer {
     if (ctx.provenanceHeader !== undefined) {
       // Identity naming cannot tell origins by topic: the header tells them.
       const byHeader = ctx.replicationPolicy.name === 'identity' && origins.length < clusters.length
-      this.filter = new DeliveryFilter({ header: ctx.provenanceHeader, ...(byHeader ? { origins } : {}), ...(dedupe ? { dedupe } : {}) })
+      this.filter = new DeliveryFilter({
+        header: ctx.provenanceHeader,
+        ...(byHeader ? { origins } : {}),
+        ...(dedupe ? { dedupe } : {}),
+        onDeduplicated: (cluster, topic, partition, count) => this.emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group: this.groupId, cluster, topic, partition, count }),
+      })
     }
     this.checkpoints = new Checkpointing({
       ctx,
       options: this.options,
       onWritten: (info) => this.emitter.emit('checkpoint:written', info),
       onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
-      writer: (position) => this.laneOf(position).writerId(),
-      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.current?.cluster]),
+      writer: (position) => laneOf(this.lanes, ctx.replicationPolicy, position).writerId(),
+      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.delivering?.cluster]),
     })
     this.positioner = new Positioner({
       ctx,
@@ -277,14 +245,7 @@ export class FailoverConsumer {
    * cluster is needed and missing.
    */
   async commitOffsets(offsets: FailoverTopicPartitionOffset[]): Promise<void> {
-    const bySession = new Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]>()
-    for (const { cluster, ...offset } of offsets) {
-      const session = this.sessionFor(offset.topic, cluster)
-      const list = bySession.get(session)
-      if (list) list.push(offset)
-      else bySession.set(session, [offset])
-    }
-    await Promise.all([...bySession].map(([session, list]) => session.commitOffsets(list).catch((error: unknown) => {
+    await Promise.all([...offsetsBySession(this.lanes, offsets)].map(([session, list]) => session.commitOffsets(list).catch((error: unknown) => {
       throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
     })))
   }
@@ -292,23 +253,23 @@ export class FailoverConsumer {
   /** Seeks a partition of a physical topic where it is delivered (give `cluster` when it is read on two; see {@link commitOffsets}). */
   seek(offset: Parameters<Consumer['seek']>[0] & { cluster?: string }): void {
     const { cluster, ...target } = offset
-    const session = this.sessionFor(target.topic, cluster)
+    const session = sessionFor(this.lanes, target.topic, cluster)
     this.wrapSync(session, 'Seeking', () => session.consumer.seek(target))
   }
 
   /** Pauses physical topics (partitions) on every cluster that delivers them. Pauses do not survive a switch. */
   pause(...args: Parameters<Consumer['pause']>): void {
-    for (const [session, topics] of this.sessionsDelivering(args[0])) this.wrapSync(session, 'Pausing', () => session.pause(topics))
+    for (const [session, topics] of sessionsDelivering(this.lanes, args[0])) this.wrapSync(session, 'Pausing', () => session.pause(topics))
   }
 
   /** Resumes paused physical topics (partitions) on every cluster that delivers them. */
   resume(...args: Parameters<Consumer['resume']>): void {
-    for (const [session, topics] of this.sessionsDelivering(args[0])) this.wrapSync(session, 'Resuming', () => session.resume(topics))
+    for (const [session, topics] of sessionsDelivering(this.lanes, args[0])) this.wrapSync(session, 'Resuming', () => session.resume(topics))
   }
 
   /** Describes the group on the cluster the consumer delivers from (see {@link cluster}). */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
-    const session = this.primary().switching.current
+    const session = this.primary().switching.delivering
     if (!session?.isActive) return Promise.reject(new NotConnectedError('FailoverConsumer (not running on any cluster right now)'))
     return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
   }
@@ -349,17 +310,7 @@ export class FailoverConsumer {
       this.emitter.on(event as keyof FailoverConsumerEvents, listener)
       return () => { this.emitter.off(event as keyof FailoverConsumerEvents, listener) }
     }
-    // Each call's own entry: sessions started later attach it too, and the remover finds it by identity.
-    const entry: InstrumentationListener = [event as InstrumentationListener[0], listener]
-    this.listeners.push(entry)
-    for (const lane of this.lanes) for (const session of lane.switching.all()) session.attach(entry)
-    return () => {
-      const at = this.listeners.indexOf(entry)
-      // A second call must not splice(-1), which would remove the last listener, someone else's.
-      if (at === -1) return
-      this.listeners.splice(at, 1)
-      for (const lane of this.lanes) for (const session of lane.switching.all()) session.detach(entry)
-    }
+    return addInstrumentationListener(this.listeners, () => this.lanes.flatMap((lane) => [...lane.switching.all()]), event as InstrumentationListener[0], listener)
   }
 
   /** At a switch of the active cluster, delivery moves there (once the consumer runs). */
@@ -382,51 +333,9 @@ export class FailoverConsumer {
     for (const lane of this.lanes) lane.clearSplit(now)
   }
 
-  /** The lane that reads a checkpointed position's copy (by its origin). */
-  private laneOf(position: CheckpointPosition): Lane {
-    if (this.lanes.length === 1) return this.lanes[0]!
-    const origin = this.ctx.replicationPolicy.parse(position.topic, position.cluster).originCluster
-    return this.lanes.find((lane) => lane.home === origin) ?? this.lanes[0]!
-  }
-
-  /** The lane `cluster`, `describeGroup` and the top of `status()` speak for: the active cluster's origin with `dualRead: 'direct'`. */
+  /** See {@link primaryLane}. */
   private primary(): Lane {
-    return this.lanes.find((lane) => lane.home === this.ctx.activeCluster) ?? this.lanes[0]!
-  }
-
-  /** The delivering session that reads `topic` (on `cluster` when given). */
-  private sessionFor(topic: string, cluster: string | undefined): ConsumerSession {
-    const delivering = this.deliveringSessions()
-    if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    // One lane: its session, as kafkajs' own consumer (kafkajs reports a topic it does not read).
-    if (this.lanes.length === 1 && cluster === undefined) return delivering[0]!
-    const matching = delivering.filter((s) => (cluster === undefined || s.cluster === cluster) && s.topics.includes(topic))
-    if (matching.length === 1) return matching[0]!
-    if (matching.length === 0) throw new NotConnectedError(`FailoverConsumer (no session delivers '${topic}'${cluster === undefined ? '' : ` on '${cluster}'`} right now)`)
-    throw new InvalidOptionError('cluster', `'${topic}' is read on ${matching.map((s) => `'${s.cluster}'`).join(' and ')}: give the payload's \`cluster\` with the offset`)
-  }
-
-  /** The delivering sessions that read each of `topics`, with the topics each gets (a pause or resume). */
-  private sessionsDelivering(topics: Parameters<Consumer['pause']>[0]): Map<ConsumerSession, Parameters<Consumer['pause']>[0]> {
-    const delivering = this.deliveringSessions()
-    if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
-    const bySession = new Map<ConsumerSession, Parameters<Consumer['pause']>[0]>()
-    if (this.lanes.length === 1) return bySession.set(delivering[0]!, topics)
-    for (const entry of topics) {
-      for (const session of delivering.filter((s) => s.topics.includes(entry.topic))) {
-        const list = bySession.get(session)
-        if (list) list.push(entry)
-        else bySession.set(session, [entry])
-      }
-    }
-    return bySession
-  }
-
-  private deliveringSessions(): ConsumerSession[] {
-    return this.lanes.flatMap((lane) => {
-      const session = lane.switching.current
-      return session?.isActive ? [session] : []
-    })
+    return primaryLane(this.lanes, this.ctx.activeCluster)
   }
 
   /** Runs a synchronous kafkajs call on `session`, its error wrapped. */

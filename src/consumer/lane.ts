@@ -17,24 +17,13 @@ import type { SafeEmitter } from '../util/safe-emitter.js'
 import type { Checkpointing } from './checkpointing.js'
 import { CopyFinder } from './copies.js'
 import type { FailoverConsumerEvents } from './events.js'
-import { SplitWatch, type GroupSplit } from './group-split.js'
+import { SplitWatch } from './group-split.js'
 import type { ValidConsumerOptions } from './options.js'
 import type { Positioner } from './positioning.js'
-import type { InstrumentationListener } from './session.js'
-import type { DeliveryFilter } from './delivery-filter.js'
-import { Switching, type RunSpec } from './switching.js'
-
-/** What one lane delivers, and from where (`status().reading`). */
-export interface LaneStatus {
-  /** The origins whose records the lane reads. */
-  origins: string[]
-  /** The cluster the lane delivers from now; undefined while it moves or does not run. */
-  cluster: string | undefined
-  /** The cluster the lane delivers on (or is moving to) to be with the rest of its group, if any. */
-  followingGroupTo: string | undefined
-  /** The lane's split across clusters as this instance sees it, if any. */
-  split: GroupSplit | undefined
-}
+import type { DeliveryFilter } from './delivery/delivery-filter.js'
+import type { InstrumentationListener } from './session/types.js'
+import type { LaneStatus } from './status.js'
+import { Switching, type RunSpec } from './switching/switching.js'
 
 /** What a {@link Lane} works with. */
 export interface LaneSetup {
@@ -85,10 +74,11 @@ export class Lane {
       isRunning: setup.isRunning,
       groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       filter: setup.filter,
-      onDeduplicated: (cluster, topic, partition, count) => emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group, cluster, topic, partition, count }),
-      onMoved: (event) => emitter.emit('consumer:moved', tag(event)),
-      onMoveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),
-      onSessionCrashed: (event) => emitter.emit('consumer:session-crashed', tag(event)),
+      events: {
+        moved: (event) => emitter.emit('consumer:moved', tag(event)),
+        moveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),
+        sessionCrashed: (event) => emitter.emit('consumer:session-crashed', tag(event)),
+      },
     })
     const { groupSplit, checkpoint } = options
     // Cluster priority, then name: the same order on every instance (`local` differs between them).
@@ -107,7 +97,7 @@ export class Lane {
 
   /** The cluster the lane delivers from now: undefined while it does not run, or while its move is failing (and retried). */
   get cluster(): string | undefined {
-    const session = this.switching.current
+    const session = this.switching.delivering
     return session?.isActive && !session.isFailing ? session.cluster : undefined
   }
 
@@ -161,7 +151,7 @@ export class Lane {
       .flatMap((c) => this.setup.checkpoints.viewOf(c.name).writersSince(this.setup.options.groupId, since))
       .filter((w) => this.isSameLane(w.instance))
     // A session that has not joined its group delivers nothing yet: it is not a side of a split.
-    const session = this.switching.current
+    const session = this.switching.delivering
     const delivering = session?.hasJoined ? this.cluster : undefined
     const decision = this.splitWatch.tick({ now, delivering, chosen: this.switching.chosen, following: this.switching.followed, writers })
     if (decision === undefined) return

@@ -12,8 +12,7 @@ import { translateOffsetsWith } from '../offsets/translate.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 import { partitionKey } from '../util/partition-key.js'
 import { withTimeout } from '../util/timeout.js'
-import type { ProcessedPositions } from './positions.js'
-import type { TopicPartition } from './session.js'
+import type { ProcessedPositions, TopicPartition } from './positions.js'
 import type { ValidConsumerOptions } from './options.js'
 
 /**

@@ -5,6 +5,12 @@ import { logger } from '../util/log.js'
 
 const log = logger('consumer')
 
+/** A partition of a physical topic. */
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
 /**
  * The position of one partition, as kafkajs would commit it for the group.
  *

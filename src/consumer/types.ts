@@ -1,4 +1,4 @@
-import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, RetryOptions } from 'kafkajs'
+import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, RetryOptions, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
 
 /** Checkpointing of a {@link FailoverConsumer}. */
@@ -294,4 +294,10 @@ export interface FailoverSubscribeOptions {
    * @default false
    */
   fromBeginning?: boolean
+}
+
+/** An offset to commit, as kafkajs takes it, with the cluster to commit it on when a physical topic is read on two (`dualRead: 'direct'`). */
+export type FailoverTopicPartitionOffset = TopicPartitionOffsetAndMetadata & {
+  /** The cluster whose group gets the commit (the payload's `cluster`); needed only when the topic is read on two clusters at once. */
+  cluster?: string
 }

@@ -9,7 +9,8 @@ import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { FailoverConsumer } from '../../../src/consumer/failover-consumer.js'
-import { ConsumerSession, type InstrumentationListener } from '../../../src/consumer/session.js'
+import { ConsumerSession } from '../../../src/consumer/session/consumer-session.js'
+import type { InstrumentationListener } from '../../../src/consumer/session/types.js'
 
 /** A kafkajs consumer's instrumentation events, and nothing else. */
 function fakeConsumer() {
@@ -33,8 +34,9 @@ function fakeSession(): FakeSession {
 
 /** The consumer's sessions of its one lane, and the listeners a session starting now would attach. */
 function internals(consumer: FailoverConsumer): { sessions: Map<string, unknown>, listeners: readonly InstrumentationListener[] } {
-  const c = consumer as unknown as { lanes: Array<{ switching: { sessions: Map<string, unknown> } }>, listeners: InstrumentationListener[] }
-  return { sessions: c.lanes[0]!.switching.sessions, listeners: c.listeners }
+  // The lane's session registry keeps its sessions by cluster.
+  const c = consumer as unknown as { lanes: Array<{ switching: { sessions: { sessions: Map<string, unknown> } } }>, listeners: InstrumentationListener[] }
+  return { sessions: c.lanes[0]!.switching.sessions.sessions, listeners: c.listeners }
 }
 
 /** What ConsumerSession.start does with the listeners it is given. */

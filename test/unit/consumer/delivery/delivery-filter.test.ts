@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DeliveryFilter } from '../../../src/consumer/delivery-filter.js'
-import { ProvenanceStamper } from '../../../src/topology/provenance.js'
+import { DeliveryFilter } from '../../../../src/consumer/delivery/delivery-filter.js'
+import { ProvenanceStamper } from '../../../../src/topology/provenance.js'
 
 const stamper = new ProvenanceStamper({ instanceId: Buffer.alloc(8, 1) })
 const headersOf = (origin: string) => stamper.withOrigin(stamper.stamp({ value: 'x' }, 'dc1'), origin).headers

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
-import { validateConsumerConfig } from '../../../src/consumer/options.js'
-import { ProcessedPositions } from '../../../src/consumer/positions.js'
-import { ConsumerSession, type SessionSetup, type TopicPartition } from '../../../src/consumer/session.js'
-import { partitionKey } from '../../../src/util/partition-key.js'
-import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../src/consumer/types.js'
-import { createReplicationPolicy, ProvenanceStamper } from '../../../src/topology/index.js'
-import { DeliveryFilter } from '../../../src/consumer/delivery-filter.js'
+import { validateConsumerConfig } from '../../../../src/consumer/options.js'
+import { ProcessedPositions, type TopicPartition } from '../../../../src/consumer/positions.js'
+import { ConsumerSession } from '../../../../src/consumer/session/consumer-session.js'
+import type { SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
+import { partitionKey } from '../../../../src/util/partition-key.js'
+import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/types.js'
+import { createReplicationPolicy, ProvenanceStamper } from '../../../../src/topology/index.js'
+import { DeliveryFilter, type DeliveryFilterSetup } from '../../../../src/consumer/delivery/delivery-filter.js'
 
 // A stand-in for the kafkajs consumer: records what run() was given and tracks pauses, so that
 // the record loop can be driven batch by batch without a broker.
@@ -74,25 +75,28 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionSetup['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: DeliveryFilter } = {}) {
+async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionOwner['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> } = {}) {
   const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
   const failures: Array<{ error: unknown, attempt: number }> = []
   const gaveUp: Array<{ error: unknown, byApplication: boolean }> = []
-  const deduplicated: Array<{ topic: string, partition: number, count: number }> = []
+  const deduplicated: Array<{ cluster: string, topic: string, partition: number, count: number }> = []
+  // The consumer's one filter tells of dropped copies (the `consumer:deduplicated` event).
+  const filter = options.filter && new DeliveryFilter({ ...options.filter, onDeduplicated: (cluster, topic, partition, count) => { deduplicated.push({ cluster, topic, partition, count }) } })
   const session = new ConsumerSession({
     cluster: 'dc2',
     kafka,
     config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true }),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
-    position: options.position ?? (async () => new Map()),
-    onPositionFailed: (error, attempt) => { failures.push({ error, attempt }) },
-    onClusterError: () => {},
-    onGaveUp: (error, byApplication) => { gaveUp.push({ error, byApplication }) },
-    teardown: async (client) => { await client.disconnect(); return true },
-    filter: options.filter,
-    onDeduplicated: (topic, partition, count) => { deduplicated.push({ topic, partition, count }) },
+    filter,
+    owner: {
+      position: options.position ?? (async () => new Map()),
+      positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
+      clusterError: () => {},
+      gaveUp: (_session, error, byApplication) => { gaveUp.push({ error, byApplication }) },
+      teardown: async (_session, client) => { await client.disconnect(); return true },
+    },
   })
   await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
   // Nothing joined in the fake: an active session delivers once activated.
@@ -101,7 +105,7 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
     await session.activate()
   }
   const eachBatch = consumer.runConfig!.eachBatch!
-  return { session, consumer, positions, eachBatch, failures, gaveUp, deduplicated, restartOnFailure: created.config!.retry!.restartOnFailure! }
+  return { session, consumer, positions, eachBatch, failures, gaveUp, deduplicated, filter, restartOnFailure: created.config!.retry!.restartOnFailure! }
 }
 
 describe('ConsumerSession when kafkajs gives its consumer up', () => {
@@ -441,7 +445,7 @@ describe('ConsumerSession stop', () => {
     const { session } = await startSession({ eachMessage: async () => {} })
     expect(await session.stop(100)).toBe(true)
     const hung = await startSession({ eachMessage: async () => {} })
-    ;(hung.session as unknown as { setup: SessionSetup }).setup.teardown = async () => false
+    ;(hung.session as unknown as { setup: SessionSetup }).setup.owner.teardown = async () => false
     expect(await hung.session.stop(100)).toBe(false)
   })
 })
@@ -464,7 +468,7 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
 
   it('gives the header\'s origin as the payload\'s originCluster (a record a failing-over producer re-sent)', async () => {
     const seen: string[] = []
-    const { eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p.originCluster) } }, { filter: new DeliveryFilter({ header: 'x-dr' }) })
+    const { eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p.originCluster) } }, { filter: { header: 'x-dr' } })
     const driver = stampedBatch('dc1.orders', [0, 1], 10, 'dc2')
     driver.payload.batch.messages.push(message(12)) // no header: the topic's origin
     await eachBatch(driver.payload)
@@ -473,13 +477,13 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
 
   it('eachMessage: drops copies of delivered records arriving by another path, resolving and checkpointing them', async () => {
     const handled: string[] = []
-    const { eachBatch, positions, deduplicated } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    const { eachBatch, positions, deduplicated } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: { header: 'x-dr', dedupe } })
     await eachBatch(stampedBatch('orders', [0, 1, 2], 0).payload)
     const copies = stampedBatch('dc1.orders', [1, 2, 3], 40)
     await eachBatch(copies.payload)
     expect(handled).toEqual(['r0', 'r1', 'r2', 'r3'])
     expect(copies.resolved).toEqual(['40', '41', '42'])
-    expect(deduplicated).toEqual([{ topic: 'dc1.orders', partition: 0, count: 2 }])
+    expect(deduplicated).toEqual([{ cluster: 'dc2', topic: 'dc1.orders', partition: 0, count: 2 }])
     expect(positions.drain().map((p) => [p.topic, p.offset])).toEqual([['orders', '3'], ['dc1.orders', '43']])
   })
 
@@ -491,7 +495,7 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
         if (String(m.value) === 'r1' && fail) throw new Error('boom')
         handled.push(String(m.value))
       },
-    }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    }, { filter: { header: 'x-dr', dedupe } })
     await expect(eachBatch(stampedBatch('orders', [0, 1], 0).payload)).rejects.toThrow('boom')
     fail = false
     await eachBatch(stampedBatch('orders', [1], 1).payload)
@@ -509,7 +513,7 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
         // Resolves only the first record handed over: the rest are not delivered yet.
         if (batch.messages[0]) resolveOffset(batch.messages[0].offset)
       },
-    }, { filter: new DeliveryFilter({ header: 'x-dr', dedupe }) })
+    }, { filter: { header: 'x-dr', dedupe } })
     const first = stampedBatch('orders', [0, 1, 2], 0)
     ;(first.payload.batch as unknown as { lastOffset: () => string }).lastOffset = () => '2'
     await eachBatch(first.payload)
@@ -519,18 +523,17 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
     // r0 was resolved and so delivered: dropped; r1 and r2 were handed over but never resolved.
     expect(batches).toEqual([['r0', 'r1', 'r2'], ['r1', 'r2', 'r3']])
     expect(lastOffsets).toEqual(['2', '23'])
-    expect(deduplicated).toEqual([{ topic: 'dc1.orders', partition: 0, count: 1 }])
+    expect(deduplicated).toEqual([{ cluster: 'dc2', topic: 'dc1.orders', partition: 0, count: 1 }])
   })
 
   it('skips records of origins not read when names cannot tell them (identity naming), by header', async () => {
     const handled: string[] = []
-    const filter = new DeliveryFilter({ header: 'x-dr', origins: ['dc1'] })
-    const { eachBatch, positions } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter })
+    const { eachBatch, positions, filter } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: { header: 'x-dr', origins: ['dc1'] } })
     const driver = stampedBatch('orders', [0, 1], 0, 'dc2')
     driver.payload.batch.messages.push({ ...message(2), value: Buffer.from('r2'), headers: stamper.withOrigin(stamped[2]!, 'dc1').headers! } as KafkaMessage)
     await eachBatch(driver.payload)
     expect(handled).toEqual(['r2'])
-    expect(filter.skippedOrigin).toBe(2)
+    expect(filter!.skippedOrigin).toBe(2)
     expect(driver.resolved).toEqual(['0', '1', '2'])
     expect(positions.drain().map((p) => p.offset)).toEqual(['3'])
   })

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { assignBySubscription, subscriptionAssigner, SUBSCRIPTION_ASSIGNER_NAME } from '../../../src/consumer/subscription-assigner.js'
+import { assignBySubscription, subscriptionAssigner, SUBSCRIPTION_ASSIGNER_NAME } from '../../../../src/consumer/session/subscription-assigner.js'
 
 const { AssignerProtocol } = kafkajs
 

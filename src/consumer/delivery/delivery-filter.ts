@@ -7,9 +7,9 @@
  * @module
  */
 import type { IHeaders } from 'kafkajs'
-import { DuplicateFilter } from '../topology/duplicate-filter.js'
-import { ProvenanceReader, type Provenance } from '../topology/provenance.js'
-import type { DedupeOptions } from './types.js'
+import { DuplicateFilter } from '../../topology/duplicate-filter.js'
+import { ProvenanceReader, type Provenance } from '../../topology/provenance.js'
+import type { DedupeOptions } from '../types.js'
 
 /** What a {@link DeliveryFilter} does. */
 export interface DeliveryFilterSetup {
@@ -19,6 +19,8 @@ export interface DeliveryFilterSetup {
   origins?: readonly string[]
   /** De-duplication by provenance id; undefined: off. */
   dedupe?: Required<DedupeOptions>
+  /** Records of one batch were dropped as copies of records delivered already (the `consumer:deduplicated` event). */
+  onDeduplicated?: (cluster: string, topic: string, partition: number, count: number) => void
 }
 
 /** The dedupe part of `status()`. */
@@ -48,6 +50,7 @@ export class DeliveryFilter {
   private readonly origins: ReadonlySet<string> | undefined
   private readonly seen: DuplicateFilter | undefined
   private readonly reader: ProvenanceReader
+  private readonly onDeduplicated: DeliveryFilterSetup['onDeduplicated']
   /**
    * Ids handed to a handler that has not returned yet. Sessions run concurrently (one per origin
    * with `dualRead: 'direct'`), so a copy may arrive while its original is being handled: it is
@@ -65,6 +68,7 @@ export class DeliveryFilter {
     this.reader = new ProvenanceReader(setup.header)
     this.origins = setup.origins ? new Set(setup.origins) : undefined
     this.seen = setup.dedupe ? new DuplicateFilter({ windowSize: setup.dedupe.windowSize, maxProducers: setup.dedupe.maxProducers }) : undefined
+    this.onDeduplicated = setup.onDeduplicated
   }
 
   /** Whether any record can be skipped (otherwise only the origin is read). */
@@ -118,6 +122,11 @@ export class DeliveryFilter {
   released(record: RecordProvenance): void {
     const { producerId, sequence } = record.provenance
     if (producerId !== undefined && sequence !== undefined) this.inFlight.delete(`${producerId}:${sequence}`)
+  }
+
+  /** Tells that `count` records of one batch were {@link skips | skipped} as duplicates; once per batch, not per record. */
+  deduplicated(cluster: string, topic: string, partition: number, count: number): void {
+    this.onDeduplicated?.(cluster, topic, partition, count)
   }
 
   /** The dedupe counters; undefined when dedupe is off. */

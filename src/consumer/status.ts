@@ -1,0 +1,48 @@
+/**
+ * What `FailoverConsumer.status()` tells: where the consumer delivers, per lane, and whether its
+ * group is split across clusters.
+ *
+ * @module
+ */
+import type { DedupeStatus } from './delivery/delivery-filter.js'
+import type { GroupSplit } from './group-split.js'
+
+/** A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}. */
+export interface FailoverConsumerStatus {
+  /** Consumer group. */
+  group: string
+  /** This instance's id, as its checkpoints name their writer. */
+  instance: string
+  /** `new` before `connect()`, `connected`, `running` after `run()`, `closed` after `disconnect()`. */
+  state: 'new' | 'connected' | 'running' | 'closed'
+  /** The cluster the consumer delivers from now (see {@link FailoverConsumer.cluster}). */
+  cluster: string | undefined
+  /**
+   * The cluster this instance delivers on (or is moving to) to be with the rest of its group,
+   * instead of the active cluster: after a split (see `GroupSplitOptions`), or at a start whose
+   * group join is held (see `consumer:moved` with `reason: 'group'`); undefined otherwise.
+   * With `dualRead: 'direct'`, of the records of the active cluster's origin (see `reading`).
+   */
+  followingGroupTo: string | undefined
+  /** The group's split across clusters as this instance sees it, if any (as `followingGroupTo`). */
+  split: GroupSplit | undefined
+  /**
+   * Where the records of each origin are read: one entry for every origin read on the active
+   * cluster (`dualRead: 'replicas'`), or one per origin (`dualRead: 'direct'`).
+   */
+  reading: LaneStatus[]
+  /** De-duplication counters; undefined when `dedupe` is off. */
+  dedupe: DedupeStatus | undefined
+}
+
+/** What one lane delivers, and from where (`status().reading`). */
+export interface LaneStatus {
+  /** The origins whose records the lane reads. */
+  origins: string[]
+  /** The cluster the lane delivers from now; undefined while it moves or does not run. */
+  cluster: string | undefined
+  /** The cluster the lane delivers on (or is moving to) to be with the rest of its group, if any. */
+  followingGroupTo: string | undefined
+  /** The lane's split across clusters as this instance sees it, if any. */
+  split: GroupSplit | undefined
+}

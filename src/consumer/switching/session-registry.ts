@@ -1,0 +1,149 @@
+import type { Consumer } from 'kafkajs'
+import type { FailoverContext } from '../../cluster/index.js'
+import { NotConnectedError } from '../../errors/index.js'
+import { withTimeout } from '../../util/timeout.js'
+import { CLUSTER_CALL_TIMEOUT_MS } from '../copies.js'
+import type { DeliveryFilter } from '../delivery/delivery-filter.js'
+import type { ValidConsumerOptions } from '../options.js'
+import type { Positioner, PositionReason } from '../positioning.js'
+import type { ProcessedPositions, TopicPartition } from '../positions.js'
+import { ConsumerSession } from '../session/consumer-session.js'
+import type { InstrumentationListener, PositionedSession, SessionOwner } from '../session/types.js'
+import type { FailoverRunConfig, FailoverSubscribeOptions } from '../types.js'
+import { FormerMembers } from './former-members.js'
+
+/** What the sessions are run with: fixed at `run()`. */
+export interface RunSpec {
+  subscription: FailoverSubscribeOptions
+  run: FailoverRunConfig
+}
+
+/** What a {@link SessionRegistry} works with. */
+export interface SessionRegistrySetup {
+  ctx: FailoverContext
+  options: ValidConsumerOptions
+  positioner: Positioner
+  /** Where a session on `cluster` notes what it processed. */
+  positionsOn: (cluster: string) => ProcessedPositions
+  /** The application's kafkajs instrumentation listeners, attached to every session. */
+  listeners: readonly InstrumentationListener[]
+  /** Whether the consumer runs (a stopped or disconnected consumer starts nothing). */
+  isRunning: () => boolean
+  /** Reads each record's provenance and skips what the consumer does not deliver (shared by every session). */
+  filter?: DeliveryFilter
+  /** Positioning a session's assignment failed; the session tries again after a back-off. */
+  onPositionFailed: (session: PositionedSession, error: unknown, attempt: number) => void
+  /** kafkajs gave a session's consumer up (see `SessionOwner.gaveUp`). */
+  onGaveUp: (session: ConsumerSession, error: unknown, byApplication: boolean) => void
+}
+
+/**
+ * The group's session on each cluster (at most one delivering, the others standbys): how one is
+ * started and how one is dropped, leaving no member behind that a returning cluster would keep.
+ */
+export class SessionRegistry implements SessionOwner {
+  private readonly sessions = new Map<string, ConsumerSession>()
+  /** The session that delivers (or is being positioned to). */
+  delivering: ConsumerSession | undefined
+  private spec: RunSpec | undefined
+  private readonly formerMembers: FormerMembers
+  private readonly groupId: string
+
+  constructor(private readonly setup: SessionRegistrySetup) {
+    this.groupId = setup.options.groupId
+    this.formerMembers = new FormerMembers(setup.ctx, this.groupId)
+  }
+
+  /** The session on `cluster`, if any. */
+  get(cluster: string): ConsumerSession | undefined {
+    return this.sessions.get(cluster)
+  }
+
+  /** Every session, by cluster. */
+  get byCluster(): ReadonlyMap<string, ConsumerSession> {
+    return this.sessions
+  }
+
+  /** What every session of the coming run is started with; set before anything can start one. */
+  prepare(spec: RunSpec): void {
+    this.spec = spec
+  }
+
+  /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
+  async start(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
+    const { ctx, options } = this.setup
+    const spec = this.spec
+    if (!spec) throw new NotConnectedError('FailoverConsumer (not running)')
+    // The members this instance had there before the cluster went down go first, or the new
+    // session's join would be held until they time out.
+    await this.formerMembers.remove(cluster)
+    const session = new ConsumerSession({
+      cluster,
+      kafka: ctx.connection(cluster).kafka,
+      config: options,
+      policy: ctx.replicationPolicy,
+      positions: this.setup.positionsOn(cluster),
+      filter: this.setup.filter,
+      owner: this,
+    })
+    session.setPurpose(reason, added)
+    const previous = this.sessions.get(cluster)
+    this.sessions.set(cluster, session)
+    if (previous) this.drop(cluster, previous)
+    try {
+      await withTimeout(session.start(topics, spec.subscription.fromBeginning ?? false, spec.run, this.setup.listeners, active), CLUSTER_CALL_TIMEOUT_MS, `starting the session of '${this.groupId}' on '${cluster}'`, { cluster, group: this.groupId })
+    } catch (error) {
+      this.drop(cluster, session)
+      throw error
+    }
+    // stop() or disconnect() may have run while this session was starting: it must not outlive them.
+    if (!this.setup.isRunning()) this.drop(cluster, session)
+    return session
+  }
+
+  /** See {@link SessionOwner.position}: the consumer's translation onto the session's cluster. */
+  position(session: PositionedSession, assigned: readonly TopicPartition[]): Promise<ReadonlyMap<string, string>> {
+    return this.setup.positioner.positions(session.cluster, session.topics, assigned, session.reason, session.added)
+  }
+
+  /** See {@link SessionOwner.positionFailed}. */
+  positionFailed(session: PositionedSession, error: unknown, attempt: number): void {
+    this.setup.onPositionFailed(session, error, attempt)
+  }
+
+  /** See {@link SessionOwner.clusterError}: discovery probes the cluster at once. */
+  clusterError(session: PositionedSession, error: unknown): void {
+    this.setup.ctx.reportError(session.cluster, error)
+  }
+
+  /** See {@link SessionOwner.gaveUp}: told only of a session this registry still holds. */
+  gaveUp(session: PositionedSession, error: unknown, byApplication: boolean): void {
+    const held = this.sessions.get(session.cluster)
+    if (held === session) this.setup.onGaveUp(held, error, byApplication)
+  }
+
+  /** See {@link SessionOwner.teardown}. */
+  teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
+    return this.setup.ctx.connection(session.cluster).teardown(client, timeoutMs)
+  }
+
+  /** Stops a session in the background (bounded) and forgets it. */
+  drop(cluster: string, session: ConsumerSession): void {
+    // Its cluster is down: the member stays there, dead, when the cluster comes back.
+    if (this.setup.ctx.healthOf(cluster) !== 'up') this.formerMembers.note(cluster, session.memberId)
+    if (this.sessions.get(cluster) === session) this.sessions.delete(cluster)
+    if (this.delivering === session) this.delivering = undefined
+    // A member that could not leave in time (its cluster hung or died during the stop: a restart
+    // for new copies just before a fault) stays in the group there too.
+    void session.stop(this.setup.options.teardownTimeoutMs).then((left) => { if (!left) this.formerMembers.note(cluster, session.memberId) })
+  }
+
+  /** Stops every session at once (each leaves its group within `timeoutMs`, or in the background). */
+  async stopAll(timeoutMs: number): Promise<void> {
+    this.delivering = undefined
+    this.spec = undefined
+    const sessions = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.all(sessions.map((s) => s.stop(timeoutMs)))
+  }
+}
