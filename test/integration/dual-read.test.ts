@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { FailoverConsumer, FailoverConsumerConfig, FailoverProducer, MultiClusterKafka } from '../../src/index.js'
 import { MultiClusterKafka as Client } from '../../src/index.js'
 import { FAST_HEALTH } from './drill.js'
-import { bed, createTopic, unique, waitFor, withAdmin } from './helpers.js'
+import { bed, createTopic, highWatermark, readRecords, unique, waitFor, withAdmin } from './helpers.js'
 
 const PARTITIONS = 3
 const PER_SITE = 10_000
@@ -85,6 +85,12 @@ async function activeActiveTopic(): Promise<string> {
   return topic
 }
 
+/** How many records of a topic repeat another's value: what a reader of the whole log sees twice. */
+async function logDuplicates(cluster: string, topic: string): Promise<number> {
+  const values = (await readRecords(cluster, topic, await highWatermark(cluster, topic))).map((r) => r.value)
+  return values.length - new Set(values).size
+}
+
 const ids = (site: Site, count: number): string[] => Array.from({ length: count }, (_, i) => `${site}-${i}`)
 
 describe('dual-read on the local bed (active-active, MirrorMaker 2 both ways)', () => {
@@ -119,19 +125,28 @@ describe('dual-read on the local bed (active-active, MirrorMaker 2 both ways)', 
       await waitFor('origins [dc1] sees dc1\'s 10,000', () => onlyDc1.missing(ids('dc1', PER_SITE)).length === 0, 120_000, 250)
       // Records still in flight would show as duplicates or strays: give them a moment.
       await delay(3000)
-      for (const ledger of [replicas1, replicas2, direct1, direct2]) {
+      // The consumers add no duplicate: each delivers what the logs it reads hold, once. The logs
+      // themselves may hold a record twice, as at-least-once writers leave them (a producer's
+      // batch retried after a request timeout, MirrorMaker 2 copying again after a restart): seen
+      // once in a full run on a loaded machine, 100 in one site's view.
+      const inLog = {
+        dc1: await logDuplicates('dc1', topic), dc2: await logDuplicates('dc2', topic),
+        dc1Replica: await logDuplicates('dc1', `dc2.${topic}`), dc2Replica: await logDuplicates('dc2', `dc1.${topic}`),
+      }
+      const expected = new Map([[replicas1, inLog.dc1 + inLog.dc1Replica], [replicas2, inLog.dc2 + inLog.dc2Replica], [direct1, inLog.dc1 + inLog.dc2], [direct2, inLog.dc1 + inLog.dc2]])
+      for (const [ledger, duplicates] of expected) {
         expect(ledger.seen.size).toBe(2 * PER_SITE)
-        expect(ledger.duplicates).toBe(0)
+        expect(ledger.duplicates).toBe(duplicates)
       }
       expect(onlyDc1.seen.size).toBe(PER_SITE)
-      expect(onlyDc1.duplicates).toBe(0)
+      expect(onlyDc1.duplicates).toBe(inLog.dc1)
       // Direct reads come from each origin's own cluster; replica reads from the site's own.
       expect(Object.fromEntries(direct1.byCluster)).toEqual({ dc1: PER_SITE, dc2: PER_SITE })
       expect(Object.fromEntries(replicas1.byCluster)).toEqual({ dc1: 2 * PER_SITE })
       expect(Object.fromEntries(replicas2.byCluster)).toEqual({ dc2: 2 * PER_SITE })
       const reading = consumers[2]!.status().reading
       expect(reading.map((r) => [r.origins, r.cluster])).toEqual([[['dc1'], 'dc1'], [['dc2'], 'dc2']])
-      console.log(`dual-read steady state: replicas ${JSON.stringify(Object.fromEntries(replicas1.byCluster))} / ${JSON.stringify(Object.fromEntries(replicas2.byCluster))}, direct ${JSON.stringify(Object.fromEntries(direct1.byCluster))} / ${JSON.stringify(Object.fromEntries(direct2.byCluster))}, origins [dc1] ${onlyDc1.seen.size}; 0 duplicates`)
+      console.log(`dual-read steady state: replicas ${JSON.stringify(Object.fromEntries(replicas1.byCluster))} / ${JSON.stringify(Object.fromEntries(replicas2.byCluster))}, direct ${JSON.stringify(Object.fromEntries(direct1.byCluster))} / ${JSON.stringify(Object.fromEntries(direct2.byCluster))}, origins [dc1] ${onlyDc1.seen.size}; duplicates only those in the logs (${JSON.stringify(inLog)})`)
     } finally {
       await Promise.all(consumers.map((c) => c.disconnect()))
       await Promise.all(Object.values(sites).map((dr) => dr.disconnect()))

@@ -69,7 +69,6 @@ export function highWatermark(cluster: string, topic: string): Promise<number> {
   return bed().highWatermark(cluster, topic)
 }
 
-/** Waits until a topic on one cluster holds at least `count` records (sum of its high watermarks). */
 /**
  * Whether every id is in `seen`. Callers build the set once per check: a set built per id made
  * one check of 12,000 ids cost seconds near the end, and the starved test process missed its waits.
@@ -78,6 +77,7 @@ export function handledAll(ids: readonly string[], seen: ReadonlySet<string | un
   return ids.every((id) => seen.has(id))
 }
 
+/** Waits until a topic on one cluster holds at least `count` records (sum of its high watermarks). */
 export async function waitForRecords(cluster: string, topic: string, count: number, timeoutMs = 120_000, everyMs?: number): Promise<void> {
   await waitFor(`${count} records on ${cluster}/${topic}`, async () => (await highWatermark(cluster, topic)) >= count, timeoutMs, everyMs)
 }
