@@ -47,6 +47,8 @@ export class ConsumerSession implements DeliveringSession {
   added: readonly string[] = []
   /** Stopped for good: fenced, disconnecting or disconnected. */
   private stopped = false
+  /** Aborted by {@link stop}: ends the subscription's retries, which would reconnect a stopped consumer. */
+  private readonly stopping = new AbortController()
   /** This session's member id in its group, from its last join (kafkajs' `GROUP_JOIN`). */
   memberId: string | undefined
   /** kafkajs gave up this session's consumer (see `SessionOwner.gaveUp`). */
@@ -165,7 +167,12 @@ export class ConsumerSession implements DeliveringSession {
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
     // would cost the whole group a rebalance to join and another to leave.
     if (this.stopped) return
-    await subscribeWhenKnown(consumer, { topics, fromBeginning })
+    try {
+      await subscribeWhenKnown(consumer, { topics, fromBeginning }, this.stopping.signal)
+    } catch (error) {
+      if (this.stopped) return
+      throw error
+    }
     await beforeJoin
     if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
@@ -294,6 +301,7 @@ export class ConsumerSession implements DeliveringSession {
    */
   async stop(timeoutMs: number): Promise<boolean> {
     this.stopped = true
+    this.stopping.abort()
     this.active = false
     this.generation++
     this.markJoined() // nobody waits for a join that will not come

@@ -75,7 +75,22 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-async function startSession(run: FailoverRunConfig, options: { active?: boolean, position?: SessionOwner['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> } = {}) {
+type SessionOptions = { active?: boolean, position?: SessionOwner['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
+
+async function startSession(run: FailoverRunConfig, options: SessionOptions = {}) {
+  const built = buildSession(options)
+  const { session, consumer } = built
+  await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
+  // Nothing joined in the fake: an active session delivers once activated.
+  if (options.active ?? true) {
+    consumer.emit('consumer.group_join', { memberAssignment: {} })
+    await session.activate()
+  }
+  const eachBatch = consumer.runConfig!.eachBatch!
+  return { ...built, eachBatch, restartOnFailure: built.created.config!.retry!.restartOnFailure! }
+}
+
+function buildSession(options: SessionOptions = {}) {
   const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
   const failures: Array<{ error: unknown, attempt: number }> = []
@@ -99,15 +114,29 @@ async function startSession(run: FailoverRunConfig, options: { active?: boolean,
       teardown: async (_session, client) => { await client.disconnect(); return true },
     },
   })
-  await session.start(['orders', 'dc1.orders'], false, run, [], options.active ?? true)
-  // Nothing joined in the fake: an active session delivers once activated.
-  if (options.active ?? true) {
-    consumer.emit('consumer.group_join', { memberAssignment: {} })
-    await session.activate()
-  }
-  const eachBatch = consumer.runConfig!.eachBatch!
-  return { session, consumer, positions, eachBatch, failures, gaveUp, deduplicated, filter, restartOnFailure: created.config!.retry!.restartOnFailure! }
+  return { session, consumer, created, positions, failures, gaveUp, deduplicated, filter }
 }
+
+describe('ConsumerSession start', () => {
+  it('stops trying to subscribe once stopped: a stopped consumer never reconnects for its retries', async () => {
+    const { session, consumer } = buildSession({ active: false })
+    let subscribes = 0
+    consumer.subscribe = async () => {
+      subscribes++
+      throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' })
+    }
+    const started = session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    await session.stop(1000)
+    const atStop = subscribes
+    expect(atStop).toBeGreaterThanOrEqual(2)
+    await expect(started).resolves.toBeUndefined()
+    // The retries would have gone on for about 3.5 s (the next one 400 ms after the third).
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(subscribes).toBe(atStop)
+    expect(consumer.runConfig).toBeUndefined()
+  })
+})
 
 describe('ConsumerSession when kafkajs gives its consumer up', () => {
   it('tells only of a crash kafkajs will not restart from, and delivers nothing from then on', async () => {
