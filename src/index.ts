@@ -87,7 +87,7 @@ export type {
   RecordSource,
   FailoverTopicPartitionOffset,
 } from './consumer/types.js'
-export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent } from './consumer/events.js'
+export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent, ConsumerFormerInstanceRemovedEvent, ConsumerInstanceConflictEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for tools and the CLI

@@ -171,6 +171,44 @@ export interface ConsumerDeduplicatedEvent {
   count: number
 }
 
+/**
+ * Payload of `consumer:former-instance-removed`: members of a former process of this instance
+ * (the same `instanceId`, another incarnation: a killed pod whose member had not timed out) were
+ * removed from the group before this instance joined it.
+ */
+export interface ConsumerFormerInstanceRemovedEvent {
+  /** When the removal finished (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster whose group they were removed from. */
+  cluster: string
+  /** The consumer's `instanceId`. */
+  instanceId: string
+  /** The member ids removed. */
+  memberIds: string[]
+  /** From the start of the group's description to the end of the removal, in ms. */
+  durationMs: number
+}
+
+/**
+ * Payload of `consumer:instance-conflict`: another live member of the group carries this
+ * consumer's `instanceId`. Two running instances were given the same id: a configuration error.
+ * Neither removes the other more than once; fix the ids.
+ */
+export interface ConsumerInstanceConflictEvent {
+  /** When the conflict was seen (ms since epoch). */
+  timestamp: number
+  /** Consumer group. */
+  group: string
+  /** The cluster whose group holds both. */
+  cluster: string
+  /** The `instanceId` both carry. */
+  instanceId: string
+  /** The other instance's member ids. */
+  memberIds: string[]
+}
+
 /** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
 export interface FailoverConsumerEvents {
   /** Checkpoints were written to a cluster. */
@@ -211,6 +249,17 @@ export interface FailoverConsumerEvents {
   'consumer:split-ended': (event: ConsumerSplitEndedEvent) => void
   /** Records already delivered were dropped by `dedupe` (once per batch with any). */
   'consumer:deduplicated': (event: ConsumerDeduplicatedEvent) => void
+  /**
+   * With `instanceId`: members a former process of this instance left in the group (killed before
+   * it could leave) were removed before this instance joined, so the group did not wait for them
+   * to time out.
+   */
+  'consumer:former-instance-removed': (event: ConsumerFormerInstanceRemovedEvent) => void
+  /**
+   * With `instanceId`: another live instance of the group uses the same `instanceId` (seen after
+   * a join of this one). A configuration error: give every instance its own id.
+   */
+  'consumer:instance-conflict': (event: ConsumerInstanceConflictEvent) => void
   /** `disconnect()` finished: how long it took and whether the last checkpoints were written. */
   'consumer:disconnected': (event: ConsumerDisconnectedEvent) => void
 }

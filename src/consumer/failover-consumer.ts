@@ -22,7 +22,7 @@
  * `checkpointing.ts`, positions translated in `positioning.ts`, calls routed in `call-routing.ts`.
  */
 import type { Consumer } from 'kafkajs'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors/index.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
@@ -38,6 +38,7 @@ import { CONSUMER_EVENTS } from './session/kafkajs-consumer.js'
 import { addInstrumentationListener } from './session/instrumentation.js'
 import type { InstrumentationListener } from './session/types.js'
 import type { FailoverConsumerStatus } from './status.js'
+import { FormerInstances } from './switching/former-instances.js'
 import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitionOffset } from './types.js'
 
 /** How often an instance looks for a split of its group, in ms. */
@@ -111,6 +112,12 @@ export class FailoverConsumer {
         }
       },
     })
+    // One incarnation per consumer object: a restarted process differs from the one it replaces.
+    const { instanceId } = this.options
+    const instances = instanceId === undefined ? undefined : new FormerInstances(ctx, this.groupId, { instanceId, incarnation: randomUUID() }, {
+      removed: (event) => this.emitter.emit('consumer:former-instance-removed', event),
+      conflict: (event) => this.emitter.emit('consumer:instance-conflict', event),
+    })
     const homes = dualRead === 'direct' ? origins : [undefined]
     this.lanes = homes.map((home) => new Lane({
       ctx,
@@ -124,6 +131,7 @@ export class FailoverConsumer {
       listeners: this.listeners,
       isRunning: () => this.state === 'running',
       emitter: this.emitter,
+      instances,
     }))
     this.events = CONSUMER_EVENTS
   }
@@ -289,6 +297,7 @@ export class FailoverConsumer {
     return {
       group: this.groupId,
       instance: this.instance,
+      instanceId: this.options.instanceId,
       state: this.state,
       cluster: primary.cluster,
       followingGroupTo: primary.followingGroupTo,

@@ -23,6 +23,7 @@ import type { Positioner } from './positioning.js'
 import type { DeliveryFilter } from './delivery/delivery-filter.js'
 import type { InstrumentationListener } from './session/types.js'
 import type { LaneStatus } from './status.js'
+import type { FormerInstances } from './switching/former-instances.js'
 import { Switching, type RunSpec } from './switching/switching.js'
 
 /** What a {@link Lane} works with. */
@@ -41,6 +42,8 @@ export interface LaneSetup {
   listeners: readonly InstrumentationListener[]
   isRunning: () => boolean
   emitter: SafeEmitter<FailoverConsumerEvents>
+  /** With `instanceId`: the consumer's identity and the members of its former incarnations (shared by every lane). */
+  instances: FormerInstances | undefined
 }
 
 /** See the module description. */
@@ -74,6 +77,7 @@ export class Lane {
       isRunning: setup.isRunning,
       groupDeliversOn: () => this.splitWatch.othersDeliverOn,
       filter: setup.filter,
+      ...(setup.instances ? { instances: setup.instances } : {}),
       events: {
         moved: (event) => emitter.emit('consumer:moved', tag(event)),
         moveFailed: (event) => emitter.emit('consumer:move-failed', tag(event)),

@@ -20,7 +20,7 @@ import type { CheckpointOptions, DedupeOptions, DualReadMode, FailoverConsumerCo
 /** kafkajs-dr's own keys. */
 const OWN_KEYS = [
   'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs', 'groupSplit',
-  'origins', 'dualRead', 'dedupe',
+  'origins', 'dualRead', 'dedupe', 'instanceId',
 ] as const satisfies ReadonlyArray<keyof FailoverConsumerConfig>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
@@ -42,6 +42,8 @@ type _EveryOptionListed<Missing extends never = Unlisted> = Missing
 
 // Kafka's rule for topic names (org.apache.kafka.common.internals.Topic).
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
+// Pod and host names fit, and the id stays readable in logs and events; ':' for `zone:pod` ids.
+const LEGAL_INSTANCE_ID = /^[a-zA-Z0-9._:-]{1,249}$/
 
 /** What {@link validateConsumerConfig} needs to know about the client the consumer belongs to. */
 export interface ConsumerOptionsContext {
@@ -134,6 +136,12 @@ export interface ValidConsumerOptions {
   dualRead: DualReadMode
   /** De-duplication by provenance id; undefined when off. */
   dedupe: Required<DedupeOptions> | undefined
+  /**
+   * This instance's stable id in its group.
+   *
+   * @default undefined
+   */
+  instanceId: string | undefined
 }
 
 /**
@@ -177,7 +185,21 @@ export function validateConsumerConfig(config: unknown, context: ConsumerOptions
     teardownTimeoutMs: expectInt(c.teardownTimeoutMs, 'consumer.teardownTimeoutMs', 3000, { min: 1, max: MAX_TIMER_MS }),
     groupSplit: groupSplitOptions(c.groupSplit),
     ...dualReadOptions(c, context),
+    instanceId: expectInstanceId(c),
   }
+}
+
+/** `instanceId`: a short printable id, and the consumer's own assigner (whose metadata carries it). */
+function expectInstanceId(c: Record<string, unknown>): string | undefined {
+  if (c.instanceId === undefined) return undefined
+  const path = 'consumer.instanceId'
+  const id = expectString(c.instanceId, path)
+  if (!LEGAL_INSTANCE_ID.test(id)) invalid(path, "at most 249 letters, digits, '.', '_', '-' or ':'", id, 'e.g. a StatefulSet pod name or a host name')
+  if (c.partitionAssigners !== undefined) {
+    invalid('consumer.partitionAssigners', 'not set with `consumer.instanceId`', '(given)',
+      'the instance id travels in the metadata of kafkajs-dr\'s own assigner, which the other members read')
+  }
+  return id
 }
 
 /** `origins`, `dualRead` and `dedupe`, checked against the client's clusters, naming and provenance. */

@@ -13,6 +13,8 @@ export interface FailoverConsumerStatus {
   group: string
   /** This instance's id, as its checkpoints name their writer. */
   instance: string
+  /** The consumer's `instanceId`, if set. */
+  instanceId: string | undefined
   /** `new` before `connect()`, `connected`, `running` after `run()`, `closed` after `disconnect()`. */
   state: 'new' | 'connected' | 'running' | 'closed'
   /** The cluster the consumer delivers from now (see {@link FailoverConsumer.cluster}). */

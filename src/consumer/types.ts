@@ -113,6 +113,28 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
    * @default false (true under identity naming)
    */
   dedupe?: boolean | DedupeOptions
+  /**
+   * A stable id of this instance of the group, the same across its restarts: a StatefulSet pod
+   * name or a stable host name (letters, digits, `.`, `_`, `-`, `:`; at most 249). kafkajs has no
+   * static membership (`group.instance.id`), so a process killed without leaving its group
+   * (OOM-killed, kill -9) stays a member until its session times out (`sessionTimeout`, 30 s by
+   * default), and the whole group stands still that long when its replacement joins. With an
+   * `instanceId`, the replacement finds its predecessor's members in the group (their metadata
+   * carries the id) and removes them before it joins, on every cluster where it joins
+   * (`consumer:former-instance-removed`). Two live instances given the same id are reported
+   * (`consumer:instance-conflict`), and neither removes the other more than once.
+   *
+   * Only a member of a group that is not rebalancing at that moment can be recognized (Kafka
+   * returns member metadata only for a Stable group); one found mid-rebalance is left to time
+   * out. Needs the consumer's own partition assigner: not with `partitionAssigners`.
+   *
+   * @default undefined (no identity: a killed instance's members time out)
+   * @example
+   * ```ts
+   * const consumer = dr.consumer({ groupId: 'billing', instanceId: process.env.HOSTNAME })
+   * ```
+   */
+  instanceId?: string
 }
 
 /**

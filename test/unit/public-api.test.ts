@@ -45,6 +45,7 @@ const TYPES = [
   'DRMetrics', 'MetricsOptions',
   'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ReplicationLagEvent', 'DeclarationIgnoredEvent',
   'AuthenticationFailureKind', 'FailedParticipant', 'DiscoveryPolicyFailedEvent',
+  'ConsumerFormerInstanceRemovedEvent', 'ConsumerInstanceConflictEvent',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

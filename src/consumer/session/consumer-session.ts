@@ -84,7 +84,7 @@ export class ConsumerSession implements DeliveringSession {
     this.consumer = createKafkajsConsumer(setup.kafka, setup.config.kafkajs, {
       isStopped: () => this.stopped,
       onRestartDecided: (restart) => { this.declinedByApplication = !restart },
-    })
+    }, setup.identity)
     this.joined = new Promise((resolve) => { this.markJoined = resolve })
     void this.joined.then(() => { this.hasJoined = true })
   }
@@ -150,6 +150,7 @@ export class ConsumerSession implements DeliveringSession {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberId = payload.memberId
       this.onJoin(payload.memberAssignment)
+      if (!this.stopped) this.setup.owner.joined(this)
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.stopped || this.gaveUp) return
@@ -160,6 +161,8 @@ export class ConsumerSession implements DeliveringSession {
       this.setup.owner.gaveUp(this, payload.error, this.declinedByApplication)
     })
     consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.owner.clusterError(this, new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
+    // Started now, awaited just before run() (which sends the JoinGroup): it overlaps the connect and subscribe.
+    const beforeJoin = this.setup.beforeJoin?.()
     await consumer.connect()
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
     // would cost the whole group a rebalance to join and another to leave.
@@ -170,6 +173,7 @@ export class ConsumerSession implements DeliveringSession {
       if (this.stopped) return
       throw error
     }
+    await beforeJoin
     if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
     // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that

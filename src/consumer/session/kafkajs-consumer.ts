@@ -1,7 +1,8 @@
 import kafkajs from 'kafkajs'
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs'
 import { createRequire } from 'node:module'
-import { subscriptionAssigner } from './subscription-assigner.js'
+import type { InstanceIdentity } from './instance-identity.js'
+import { createSubscriptionAssigner, subscriptionAssigner } from './subscription-assigner.js'
 
 /**
  * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.
@@ -17,8 +18,11 @@ export interface RestartControl {
   onRestartDecided: (restart: boolean) => void
 }
 
-/** The kafkajs consumer of a session: the application's config with the session's defaults and restart rule. */
-export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfig, control: RestartControl): Consumer {
+/**
+ * The kafkajs consumer of a session: the application's config with the session's defaults and
+ * restart rule; with `identity` (the consumer's `instanceId`) its group metadata names it.
+ */
+export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfig, control: RestartControl, identity?: InstanceIdentity): Consumer {
   // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
   // failing handler is retried before the consumer restarts, and discovery, not the consumer,
   // notices a dead cluster.
@@ -29,7 +33,7 @@ export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfi
     maxWaitTimeInMs: 500,
     // Members of one group may subscribe to different topics (see subscription-assigner.ts);
     // kafkajs' round robin stays as the fallback protocol for members that offer only it.
-    partitionAssigners: [subscriptionAssigner, kafkajs.PartitionAssigners.roundRobin],
+    partitionAssigners: [identity === undefined ? subscriptionAssigner : createSubscriptionAssigner(identity), kafkajs.PartitionAssigners.roundRobin],
     ...kafkajsConfig,
     // kafkajs' own default retry, or the application's, except that a stopped session is never
     // restarted: a disconnect that timed out on a dead cluster must not leave a consumer that

@@ -12,10 +12,15 @@
  * fewest partitions so far (ties: member id order), so every member reading a topic gets its share
  * and the load stays even across topics.
  *
+ * With an `instanceId`, each member's metadata carries its identity in `userData` (see
+ * `instance-identity.ts`), for the other members to read with `DescribeGroups`; the assignment
+ * does not depend on it.
+ *
  * @module
  */
 import kafkajs from 'kafkajs'
 import type { GroupMember, PartitionAssigner } from 'kafkajs'
+import { encodeInstanceIdentity, type InstanceIdentity } from './instance-identity.js'
 
 const { AssignerProtocol } = kafkajs
 
@@ -50,34 +55,40 @@ export function assignBySubscription(subscriptions: ReadonlyMap<string, readonly
   return assignment
 }
 
-/** The kafkajs assigner; see the module description. */
-export const subscriptionAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: SUBSCRIPTION_ASSIGNER_NAME,
-  version: 0,
-  async assign({ members }: { members: GroupMember[], topics: string[] }) {
-    const subscriptions = new Map(members.map((m) => [m.memberId, AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []]))
-    const topics = [...new Set([...subscriptions.values()].flat())]
-    // The leader knows the metadata of its own topics only. A topic that has gone (deleted since
-    // its member subscribed) must not fail the whole group's join: it is assigned to nobody.
-    const leader = cluster as unknown as AssignerCluster
-    await leader.addMultipleTargetTopics(topics).catch(async () => {
-      for (const topic of topics) await leader.addMultipleTargetTopics([topic]).catch(() => {})
-    })
-    const partitionsOf = (topic: string): number[] => {
-      try {
-        return leader.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b)
-      } catch {
-        return []
+/** The kafkajs assigner, its members' metadata carrying `identity` when given; see the module description. */
+export function createSubscriptionAssigner(identity?: InstanceIdentity): PartitionAssigner {
+  const userData = identity === undefined ? Buffer.alloc(0) : encodeInstanceIdentity(identity)
+  return ({ cluster }) => ({
+    name: SUBSCRIPTION_ASSIGNER_NAME,
+    version: 0,
+    async assign({ members }: { members: GroupMember[], topics: string[] }) {
+      const subscriptions = new Map(members.map((m) => [m.memberId, AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []]))
+      const topics = [...new Set([...subscriptions.values()].flat())]
+      // The leader knows the metadata of its own topics only. A topic that has gone (deleted since
+      // its member subscribed) must not fail the whole group's join: it is assigned to nobody.
+      const leader = cluster as unknown as AssignerCluster
+      await leader.addMultipleTargetTopics(topics).catch(async () => {
+        for (const topic of topics) await leader.addMultipleTargetTopics([topic]).catch(() => {})
+      })
+      const partitionsOf = (topic: string): number[] => {
+        try {
+          return leader.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b)
+        } catch {
+          return []
+        }
       }
-    }
-    const partitionsPerTopic = new Map(topics.map((t) => [t, partitionsOf(t)]))
-    const assignment = assignBySubscription(subscriptions, partitionsPerTopic)
-    return [...assignment].map(([memberId, topicPartitions]) => ({
-      memberId,
-      memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: topicPartitions, userData: Buffer.alloc(0) }),
-    }))
-  },
-  protocol({ topics }: { topics: string[] }) {
-    return { name: SUBSCRIPTION_ASSIGNER_NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }
-  },
-})
+      const partitionsPerTopic = new Map(topics.map((t) => [t, partitionsOf(t)]))
+      const assignment = assignBySubscription(subscriptions, partitionsPerTopic)
+      return [...assignment].map(([memberId, topicPartitions]) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: topicPartitions, userData: Buffer.alloc(0) }),
+      }))
+    },
+    protocol({ topics }: { topics: string[] }) {
+      return { name: SUBSCRIPTION_ASSIGNER_NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData }) }
+    },
+  })
+}
+
+/** The assigner without an identity: members of a consumer without `instanceId`. */
+export const subscriptionAssigner: PartitionAssigner = createSubscriptionAssigner()

@@ -4,6 +4,7 @@ import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
 import type { PositionReason } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
+import type { InstanceIdentity } from './instance-identity.js'
 
 /** A kafkajs instrumentation listener registered by the user, re-attached to every session. */
 export type InstrumentationListener = [event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void]
@@ -33,6 +34,8 @@ export interface SessionOwner {
    * said no (`byApplication`). The session delivers nothing from here on.
    */
   gaveUp: (session: PositionedSession, error: unknown, byApplication: boolean) => void
+  /** The session joined its group (every join, kafkajs' `GROUP_JOIN`); not told after a stop. */
+  joined: (session: PositionedSession) => void
   /** Disconnects the session's kafkajs consumer, bounded (see `ClusterConnection.teardown`); resolves with whether it finished in time. */
   teardown: (session: PositionedSession, client: Consumer, timeoutMs: number) => Promise<boolean>
 }
@@ -52,4 +55,12 @@ export interface SessionSetup {
    * deliver (see `DeliveryFilter`); shared by every session. Undefined when provenance is off.
    */
   filter?: DeliveryFilter
+  /** The consumer's `instanceId` and incarnation, carried in its group metadata; undefined without `instanceId`. */
+  identity?: InstanceIdentity
+  /**
+   * Work that must finish before the session's first group join (the removal of a former
+   * incarnation's members); started at the session's start, in parallel with its connect and
+   * subscribe. Must never reject, and must bound its own time.
+   */
+  beforeJoin?: () => Promise<void>
 }

@@ -10,6 +10,7 @@ import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import { ConsumerSession } from '../session/consumer-session.js'
 import type { InstrumentationListener, PositionedSession, SessionOwner } from '../session/types.js'
 import type { FailoverRunConfig, FailoverSubscribeOptions } from '../types.js'
+import type { FormerInstances } from './former-instances.js'
 import { FormerMembers } from './former-members.js'
 
 /** What the sessions are run with: fixed at `run()`. */
@@ -35,6 +36,8 @@ export interface SessionRegistrySetup {
   onPositionFailed: (session: PositionedSession, error: unknown, attempt: number) => void
   /** kafkajs gave a session's consumer up (see `SessionOwner.gaveUp`). */
   onGaveUp: (session: ConsumerSession, error: unknown, byApplication: boolean) => void
+  /** With `instanceId`: the consumer's identity and the members of its former incarnations (shared by every lane). */
+  instances?: FormerInstances
 }
 
 /**
@@ -77,6 +80,7 @@ export class SessionRegistry implements SessionOwner {
     // The members this instance had there before the cluster went down go first, or the new
     // session's join would be held until they time out.
     await this.formerMembers.remove(cluster)
+    const { instances } = this.setup
     const session = new ConsumerSession({
       cluster,
       kafka: ctx.connection(cluster).kafka,
@@ -85,6 +89,8 @@ export class SessionRegistry implements SessionOwner {
       positions: this.setup.positionsOn(cluster),
       filter: this.setup.filter,
       owner: this,
+      // A killed former process of this instance is still a member there: removed before the join.
+      ...(instances ? { identity: instances.identity, beforeJoin: () => instances.removeBeforeJoin(cluster) } : {}),
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)
@@ -120,6 +126,11 @@ export class SessionRegistry implements SessionOwner {
   gaveUp(session: PositionedSession, error: unknown, byApplication: boolean): void {
     const held = this.sessions.get(session.cluster)
     if (held === session) this.setup.onGaveUp(held, error, byApplication)
+  }
+
+  /** See {@link SessionOwner.joined}: with `instanceId`, looks for another live instance with the same id. */
+  joined(session: PositionedSession): void {
+    if (this.sessions.get(session.cluster) === session) this.setup.instances?.checkAfterJoin(session.cluster)
   }
 
   /** See {@link SessionOwner.teardown}. */

@@ -20,6 +20,7 @@ import type { ProcessedPositions } from '../positions.js'
 import type { ConsumerSession } from '../session/consumer-session.js'
 import type { InstrumentationListener } from '../session/types.js'
 import { CrashBackoff } from './crash-backoff.js'
+import type { FormerInstances } from './former-instances.js'
 import { type MoveEvents, Moves } from './move.js'
 import { type RunSpec, SessionRegistry } from './session-registry.js'
 
@@ -64,6 +65,8 @@ export interface SwitchingSetup {
   home?: string
   /** Reads each record's provenance and skips what the consumer does not deliver (shared by every session). */
   filter?: DeliveryFilter
+  /** With `instanceId`: the consumer's identity and the members of its former incarnations (shared by every lane). */
+  instances?: FormerInstances
 }
 
 /** See the module description. */
@@ -79,9 +82,9 @@ export class Switching {
 
   constructor(private readonly setup: SwitchingSetup) {
     this.groupId = setup.options.groupId
-    const { ctx, options, copies, positioner, positionsOn, listeners, isRunning, filter, events } = setup
+    const { ctx, options, copies, positioner, positionsOn, listeners, isRunning, filter, events, instances } = setup
     this.sessions = new SessionRegistry({
-      ctx, options, positioner, positionsOn, listeners, isRunning, filter,
+      ctx, options, positioner, positionsOn, listeners, isRunning, filter, instances,
       onPositionFailed: (session, error, attempt) => this.moves.positionFailed(session, error, attempt),
       onGaveUp: (session, error, byApplication) => this.replaceCrashed(session.cluster, session, error, byApplication),
     })

@@ -16,7 +16,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 /** One line an application reported. */
 export interface AppEvent {
   event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string,
-  reason?: string, via?: string, durationMs?: number, elsewhere?: Record<string, number>, yieldsAt?: number
+  reason?: string, via?: string, durationMs?: number, elsewhere?: Record<string, number>, yieldsAt?: number,
+  partition?: number, memberIds?: string[]
 }
 
 /**

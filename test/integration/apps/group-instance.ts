@@ -1,9 +1,10 @@
 /**
  * One instance of a consumer group, run as a separate process by consumer-group.test.ts: it reads
  * one logical topic through kafkajs-dr with a handler of `handlerMs` and reports every record it
- * handled (`{"event":"record","id":"a-17","cluster":"dc2","at":<ms>}`), its moves and its start
- * (`{"event":"running"}`) on stdout, and the splits of its group it sees (`split`, `split-ended`),
- * until it is killed; SIGTERM stops it as a deploy does (`disconnect()`, then `{"event":"stopped"}`).
+ * handled (`{"event":"record","id":"a-17","cluster":"dc2","partition":3,"at":<ms>}`), its moves
+ * and its start (`{"event":"running"}`) on stdout, the splits of its group it sees (`split`,
+ * `split-ended`), and with an `instanceId` the members of a former process it removed
+ * (`former-instance-removed`) and conflicts (`instance-conflict`), until it is killed; SIGTERM stops it as a deploy does (`disconnect()`, then `{"event":"stopped"}`).
  *
  * Configuration: the JSON in `DR_APP_CONFIG` (see {@link GroupInstanceConfig}).
  */
@@ -28,6 +29,8 @@ export interface GroupInstanceConfig {
   yieldAfterMs?: number
   /** kafkajs' `sessionTimeout` (default: kafkajs', 30 s). */
   sessionTimeoutMs?: number
+  /** The consumer's `instanceId` (default: none). */
+  instanceId?: string
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as GroupInstanceConfig
@@ -48,10 +51,13 @@ async function main(): Promise<void> {
     checkpoint: { topic: config.checkpointTopic },
     ...(config.yieldAfterMs === undefined ? {} : { groupSplit: { yieldAfterMs: config.yieldAfterMs } }),
     ...(config.sessionTimeoutMs === undefined ? {} : { sessionTimeout: config.sessionTimeoutMs }),
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
   })
   consumer.on('consumer:moved', (e) => report({ event: 'moved', from: e.from, cluster: e.to, via: e.via, reason: e.reason, durationMs: e.durationMs, at: e.timestamp }))
   consumer.on('consumer:split', (e) => report({ event: 'split', cluster: e.cluster, elsewhere: e.elsewhere, yieldsAt: e.yieldsAt, at: e.timestamp }))
   consumer.on('consumer:split-ended', (e) => report({ event: 'split-ended', cluster: e.cluster, durationMs: e.durationMs, at: e.timestamp }))
+  consumer.on('consumer:former-instance-removed', (e) => report({ event: 'former-instance-removed', cluster: e.cluster, memberIds: e.memberIds, durationMs: e.durationMs, at: e.timestamp }))
+  consumer.on('consumer:instance-conflict', (e) => report({ event: 'instance-conflict', cluster: e.cluster, memberIds: e.memberIds, at: e.timestamp }))
   process.once('SIGTERM', () => {
     void consumer.disconnect().then(() => dr.disconnect()).finally(() => {
       report({ event: 'stopped', at: Date.now() })
@@ -63,8 +69,8 @@ async function main(): Promise<void> {
   await consumer.connect()
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true })
   await consumer.run({
-    eachMessage: async ({ message, cluster }) => {
-      report({ event: 'record', id: message.value!.toString(), cluster, at: Date.now() })
+    eachMessage: async ({ message, cluster, partition }) => {
+      report({ event: 'record', id: message.value!.toString(), cluster, partition, at: Date.now() })
       await delay(config.handlerMs)
     },
   })

@@ -33,6 +33,7 @@ describe('validateConsumerConfig: defaults', () => {
       origins: ['dc1', 'dc2'],
       dualRead: 'replicas',
       dedupe: undefined,
+      instanceId: undefined,
     })
   })
 
@@ -132,7 +133,7 @@ describe('validateConsumerConfig: unknown options', () => {
       'Unknown option `consumer.eachMessage`; known options of `consumer` are: groupId, partitionAssigners, metadataMaxAge, '
       + 'sessionTimeout, rebalanceTimeout, heartbeatInterval, maxBytesPerPartition, minBytes, maxBytes, maxWaitTimeInMs, retry, '
       + 'allowAutoTopicCreation, maxInFlightRequests, readUncommitted, rackId, checkpoint, translators, onMissingCheckpoint, '
-      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe')
+      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe, instanceId')
   })
 })
 
@@ -171,6 +172,33 @@ describe('validateConsumerConfig: dual-read', () => {
     expect(error.message).toContain('provenance')
     expect(rejection({ groupId: 'g', dedupe: { windowSize: 0 } }).path).toBe('consumer.dedupe.windowSize')
     expect(rejection({ groupId: 'g', dedupe: { window: 10 } }).message).toContain('windowSize')
+  })
+})
+
+describe('validateConsumerConfig: instanceId', () => {
+  it('keeps a pod or host name', () => {
+    expect(validateConsumerConfig({ groupId: 'g', instanceId: 'billing-0' }, prefix).instanceId).toBe('billing-0')
+    expect(validateConsumerConfig({ groupId: 'g', instanceId: 'eu-west-1a:ip-10-0-0-7.ec2.internal' }, prefix).instanceId).toBe('eu-west-1a:ip-10-0-0-7.ec2.internal')
+    expect(validateConsumerConfig({ groupId: 'g', instanceId: 'x'.repeat(249) }, prefix).instanceId).toHaveLength(249)
+  })
+
+  it.each([
+    ['an empty string', ''],
+    ['a number', 7],
+    ['a space', 'billing 0'],
+    ['a slash', 'billing/0'],
+    ['non-ASCII', 'billing-é'],
+    ['250 characters', 'x'.repeat(250)],
+  ])('rejects %s, naming the option', (_what, instanceId) => {
+    const error = rejection({ groupId: 'g', instanceId })
+    expect(error.path).toBe('consumer.instanceId')
+    expect(error.message).toContain('`consumer.instanceId`')
+  })
+
+  it('rejects it with an assigner of the application\'s, which would not carry the id', () => {
+    const error = rejection({ groupId: 'g', instanceId: 'billing-0', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] })
+    expect(error.path).toBe('consumer.partitionAssigners')
+    expect(error.message).toContain('instanceId')
   })
 })
 

@@ -110,6 +110,7 @@ function buildSession(options: SessionOptions = {}) {
       positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
       clusterError: () => {},
       gaveUp: (_session, error, byApplication) => { gaveUp.push({ error, byApplication }) },
+      joined: () => {},
       teardown: async (_session, client) => { await client.disconnect(); return true },
     },
   })
@@ -565,5 +566,48 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
     expect(filter!.skippedOrigin).toBe(2)
     expect(driver.resolved).toEqual(['0', '1', '2'])
     expect(positions.drain().map((p) => p.offset)).toEqual(['3'])
+  })
+})
+
+describe('ConsumerSession with an instance identity', () => {
+  it('joins (runs kafkajs) only after its beforeJoin work, carries the identity in its assigner, and tells each join', async () => {
+    const { kafka, consumer, created } = fakeKafka()
+    const policy = createReplicationPolicy('prefix', ['dc1', 'dc2'])
+    let finishRemoval!: () => void
+    const removal = new Promise<void>((resolve) => { finishRemoval = resolve })
+    const joins: string[] = []
+    const identity = { instanceId: 'billing-0', incarnation: 'inc-now' }
+    const session = new ConsumerSession({
+      cluster: 'dc1',
+      kafka,
+      config: validateConsumerConfig({ groupId: 'g', instanceId: 'billing-0' }, { replicationPolicy: policy, clusters: ['dc1', 'dc2'], provenance: true }),
+      policy,
+      positions: new ProcessedPositions('dc1'),
+      owner: {
+        position: async () => new Map(),
+        positionFailed: () => {},
+        clusterError: () => {},
+        gaveUp: () => {},
+        joined: (s) => { joins.push(s.cluster) },
+        teardown: async () => true,
+      },
+      identity,
+      beforeJoin: () => removal,
+    })
+    const started = session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(consumer.runConfig).toBeUndefined()
+    finishRemoval()
+    await started
+    expect(consumer.runConfig).toBeDefined()
+    const assigner = created.config!.partitionAssigners![0]!({ cluster: {}, groupId: 'g', logger: {} } as never)
+    const { decodeInstanceIdentity } = await import('../../../../src/consumer/session/instance-identity.js')
+    const kafkajs = (await import('kafkajs')).default
+    expect(decodeInstanceIdentity(kafkajs.AssignerProtocol.MemberMetadata.decode(assigner.protocol({ topics: ['orders'] }).metadata)!.userData)).toEqual(identity)
+    consumer.emit('consumer.group_join', { memberId: 'm1', memberAssignment: {} })
+    expect(joins).toEqual(['dc1'])
+    await session.stop(100)
+    consumer.emit('consumer.group_join', { memberId: 'm1', memberAssignment: {} })
+    expect(joins).toEqual(['dc1'])
   })
 })

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { assignBySubscription, subscriptionAssigner, SUBSCRIPTION_ASSIGNER_NAME } from '../../../../src/consumer/session/subscription-assigner.js'
+import { decodeInstanceIdentity } from '../../../../src/consumer/session/instance-identity.js'
+import { assignBySubscription, createSubscriptionAssigner, subscriptionAssigner, SUBSCRIPTION_ASSIGNER_NAME } from '../../../../src/consumer/session/subscription-assigner.js'
 
 const { AssignerProtocol } = kafkajs
 
@@ -56,5 +57,36 @@ describe('subscriptionAssigner (the kafkajs assigner)', () => {
     const member = (memberId: string, topics: string[]) => ({ memberId, memberMetadata: assigner.protocol({ topics }).metadata })
     const result = await assigner.assign({ members: [member('a', ['orders', 'gone'])], topics: ['orders'] })
     expect(AssignerProtocol.MemberAssignment.decode(result[0]!.memberAssignment)!.assignment).toEqual({ orders: [0] })
+  })
+})
+
+describe('createSubscriptionAssigner (with an instance identity)', () => {
+  const cluster = {
+    addMultipleTargetTopics: async () => {},
+    findTopicPartitionMetadata: () => [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }],
+  }
+  const identity = { instanceId: 'billing-0', incarnation: '2f1c7a52-7c2e-4c55-9d7e-6a1b0b7c1d3e' }
+
+  it('puts the identity into its member metadata, beside the topics', () => {
+    const assigner = createSubscriptionAssigner(identity)({ cluster, groupId: 'g', logger: {} } as never)
+    const metadata = AssignerProtocol.MemberMetadata.decode(assigner.protocol({ topics: ['orders'] }).metadata)!
+    expect(metadata.topics).toEqual(['orders'])
+    expect(decodeInstanceIdentity(metadata.userData)).toEqual(identity)
+    // Without an identity: empty userData, as before.
+    const plain = subscriptionAssigner({ cluster, groupId: 'g', logger: {} } as never)
+    expect(AssignerProtocol.MemberMetadata.decode(plain.protocol({ topics: ['orders'] }).metadata)!.userData).toHaveLength(0)
+  })
+
+  it('assigns exactly as the assigner without identity does, with members of both kinds', async () => {
+    const withId = createSubscriptionAssigner(identity)({ cluster, groupId: 'g', logger: {} } as never)
+    const plain = subscriptionAssigner({ cluster, groupId: 'g', logger: {} } as never)
+    const members = [
+      { memberId: 'a', memberMetadata: withId.protocol({ topics: ['orders'] }).metadata },
+      { memberId: 'b', memberMetadata: plain.protocol({ topics: ['orders'] }).metadata },
+    ]
+    const decode = (result: Array<{ memberId: string, memberAssignment: Buffer }>) => result.map((r) => [r.memberId, AssignerProtocol.MemberAssignment.decode(r.memberAssignment)!.assignment])
+    const ours = decode(await withId.assign({ members, topics: ['orders'] }))
+    expect(ours).toEqual(decode(await plain.assign({ members, topics: ['orders'] })))
+    expect(ours).toEqual([['a', { orders: [0, 2] }], ['b', { orders: [1] }]])
   })
 })
