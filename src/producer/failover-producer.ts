@@ -7,6 +7,7 @@
  * cluster wrote without answering; the provenance id lets readers drop such copies.
  */
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs'
+import { setMaxListeners } from 'node:events'
 import pRetry, { AbortError } from 'p-retry'
 import type { FailoverContext } from '../cluster/index.js'
 import { ActiveClusterMovedError, asKafkaDRError, NotConnectedError, SendFailedError, UnsupportedOperationError } from '../errors/index.js'
@@ -66,6 +67,8 @@ export class FailoverProducer {
   /** @internal Use `MultiClusterKafka.producer()`. */
   constructor(private readonly ctx: FailoverContext, config: FailoverProducerConfig, private readonly stamper: ProvenanceStamper | undefined) {
     const options = validateProducerConfig(config)
+    // Every send waiting out an outage listens on this one signal: Node's leak warning at 11 is noise.
+    setMaxListeners(0, this.stopRetries.signal)
     this.deliveryTimeoutMs = options.deliveryTimeoutMs
     this.attemptTimeoutMs = options.attemptTimeoutMs
     this.maxAttempts = options.maxAttempts

@@ -81,6 +81,27 @@ describe('FailoverProducer: attempts and deadline', () => {
   })
 })
 
+describe('FailoverProducer: many sends waiting out an outage', () => {
+  it('warns of no listener leak: each waiting send listens for disconnect() on the same signal', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => { warnings.push(w) }
+    process.on('warning', onWarning)
+    try {
+      let sends = 0
+      const { ctx, health } = fakeCluster(() => (++sends <= 40 ? refused() : Promise.resolve(ACK)))
+      health.value = 'down'
+      const producer = new FailoverProducer(ctx, { deliveryTimeoutMs: 10_000 }, undefined)
+      await producer.connect()
+      await expect(Promise.all(Array.from({ length: 20 }, () => producer.send(RECORD)))).resolves.toHaveLength(20)
+      // Node emits the warning on the next tick.
+      await new Promise((r) => setImmediate(r))
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
+
 /** dc1 as a real ClusterConnection over a fake kafkajs client whose sends and disconnects the test sets. */
 function clusterWith(send: () => Promise<RecordMetadata[]>, disconnect: () => Promise<void>): FailoverContext {
   const producer = { events: {}, connect: async () => {}, disconnect, send, isIdempotent: () => false } as unknown as Producer
