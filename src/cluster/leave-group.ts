@@ -9,35 +9,17 @@
  * group's next join is answered at once.
  *
  * kafkajs has no API for it (its admin lacks `removeMembersFromConsumerGroup`, and a consumer
- * leaves only as itself), so this uses the cluster factory a kafkajs `Kafka` instance keeps
- * under a private symbol, the one its producers and consumers are built with. kafkajs 2.2.4 is
- * its last release, so that internal stays put; when it is missing (another client object), the
- * members are left to time out, as before.
+ * leaves only as itself), so this uses kafkajs' cluster factory (see `kafkajs-internals.ts`);
+ * when it is missing (another client object), the members are left to time out.
  *
  * @module
  */
 import type { Kafka } from 'kafkajs'
 import { delay, withTimeout } from '../util/timeout.js'
-
-/** What kafkajs' cluster offers that is used here (kafkajs/src/cluster). */
-interface KafkajsCluster {
-  connect(): Promise<void>
-  disconnect(): Promise<void>
-  refreshMetadata(): Promise<void>
-  findGroupCoordinator(request: { groupId: string }): Promise<{ leaveGroup(request: { groupId: string, memberId: string }): Promise<unknown> }>
-}
-
-type ClusterFactory = (options: { metadataMaxAge?: number, allowAutoTopicCreation?: boolean }) => KafkajsCluster
+import { clusterFactoryOf } from './kafkajs-internals.js'
 
 /** Pause between rounds while the coordinator is loading the group or moving, in ms. */
 const RETRY_PAUSE_MS = 300
-
-/** kafkajs' cluster factory on a `Kafka` instance, if it has one. */
-function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
-  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol]
-  return typeof factory === 'function' ? factory as ClusterFactory : undefined
-}
 
 /** What {@link removeGroupMembers} did. */
 export interface RemovedMembers {

@@ -2,16 +2,18 @@
  * A long-lived reader that follows a few small topics on one cluster (checkpoint topics, the
  * control topic) from their start and keeps on reading as records arrive.
  *
- * Why not read them when needed: kafkajs has no consumer without a group (no `assign()`), so
- * every one-shot read joins a fresh group, and a broker with Kafka's default
- * `group.initial.rebalance.delay.ms` (3 s) holds every such join for 3 s. A switch that read its
- * checkpoints so would wait 3 s for it. A tail joins once, in the background, and a switch then
- * only asks whether it has caught up with the high watermarks of the moment: one admin request.
+ * Why not read them when needed: a read costs connections and requests, and a switch that read
+ * its checkpoints then would wait for them. A tail reads in the background, and a switch only
+ * asks whether it has caught up with the high watermarks of the moment: one admin request.
+ *
+ * It reads without a consumer group ({@link PartitionReader}), so it follows at once (a group
+ * join on a broker with Kafka's default `group.initial.rebalance.delay.ms` waits 3 s). A client
+ * object without kafkajs' internals is read through a throw-away group instead, which restarts
+ * and reads everything again from the start whenever a topic appears: handlers may see records
+ * again, so keep state by key and offset (see {@link TopicTail} callers).
  *
  * Topics that do not exist yet (a replica copy that the replicator creates later) are looked for
- * every `topicCheckIntervalMs`; when one appears, the tail restarts with a fresh group and reads
- * everything again from the start. Handlers therefore see records again after a restart: keep
- * state by key and offset (see {@link TopicTail} callers).
+ * every `topicCheckIntervalMs`.
  *
  * @module
  */
@@ -22,6 +24,8 @@ import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { delay, withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
+import { clusterFactoryOf } from './kafkajs-internals.js'
+import { PartitionReader } from './partition-reader.js'
 import { subscribeWhenKnown } from './subscribe.js'
 
 const log = logger('cluster')
@@ -56,6 +60,9 @@ export interface TopicTailOptions {
 export class TopicTail {
   private readonly wanted = new Set<string>()
   private subscribed: string[] = []
+  /** Reads without a group; undefined for a client object without kafkajs' internals (see {@link consumer}). */
+  private readonly reader: PartitionReader | undefined
+  /** The throw-away group's consumer, without a {@link reader}. */
   private consumer: Consumer | undefined
   /** Next offset to read per partition, as far as this tail has read (across restarts). */
   private readonly nextOffsets = new Map<string, bigint>()
@@ -68,6 +75,16 @@ export class TopicTail {
 
   constructor(private readonly options: TopicTailOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000
+    const createCluster = clusterFactoryOf(options.kafka)
+    this.reader = createCluster && new PartitionReader({
+      cluster: options.cluster,
+      what: options.what,
+      createCluster,
+      // Idle most of the time: a long poll returns as soon as a record arrives anyway.
+      maxWaitTimeMs: 1000,
+      onRecord: options.onRecord,
+      onProgress: (topic, partition, next) => this.progressed(topic, partition, next),
+    })
   }
 
   /** Adds topics to follow (existing or not yet); starts following them soon. */
@@ -83,7 +100,7 @@ export class TopicTail {
     // Looks for wanted topics that do not exist yet (or a consumer that kafkajs gave up on); once
     // every wanted topic is followed, a check costs nothing.
     this.timer ??= setInterval(() => {
-      if (this.consumer === undefined || this.subscribed.length < this.wanted.size) void this.refresh().catch(() => {})
+      if (!this.following || this.subscribed.length < this.wanted.size) void this.refresh().catch(() => {})
     }, this.options.topicCheckIntervalMs ?? 5000).unref()
     if (added) void this.refresh().catch(() => {})
   }
@@ -136,7 +153,7 @@ export class TopicTail {
     this.wakeWaiters()
     const consumer = this.consumer
     this.consumer = undefined
-    if (consumer) await disconnectQuietly(consumer, timeoutMs)
+    await Promise.all([this.reader?.close(timeoutMs), consumer && disconnectQuietly(consumer, timeoutMs)])
   }
 
   /** Subscribes to every wanted topic that exists (restarting when that set grew). One at a time. */
@@ -150,12 +167,32 @@ export class TopicTail {
     const admin = await this.options.admin()
     const existing = new Set(await withTimeout(admin.listTopics(), this.requestTimeoutMs, `listing topics of '${this.options.cluster}'`, { cluster: this.options.cluster }))
     const present = [...this.wanted].filter((t) => existing.has(t)).sort()
-    if (this.consumer !== undefined && present.join('\0') === this.subscribed.join('\0')) return
+    if (this.following && present.join('\0') === this.subscribed.join('\0')) return
     if (this.closed) return
     await this.restart(present)
   }
 
+  /** Whether the tail reads its subscribed topics (a group consumer that kafkajs gave up on does not). */
+  private get following(): boolean {
+    return this.reader !== undefined || this.consumer !== undefined
+  }
+
+  /** A partition's next offset to read moved on: waiters of {@link caughtUp} look again. */
+  private progressed(topic: string, partition: number, next: bigint): void {
+    const key = partitionKey(topic, partition)
+    if (next <= (this.nextOffsets.get(key) ?? 0n)) return
+    this.nextOffsets.set(key, next)
+    this.wakeWaiters()
+  }
+
   private async restart(topics: string[]): Promise<void> {
+    if (this.reader) {
+      this.subscribed = topics
+      if (topics.length === 0) return
+      this.reader.follow(topics)
+      log('%s tail on %s follows %s', this.options.what, this.options.cluster, topics.join(', '))
+      return
+    }
     const old = this.consumer
     this.consumer = undefined
     this.subscribed = topics
@@ -173,13 +210,7 @@ export class TopicTail {
     })
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       // Also fires for batches of only control records, which eachBatch never sees (kafkajs #1256).
-      if (this.consumer !== consumer) return
-      const key = partitionKey(payload.topic, payload.partition)
-      const next = BigInt(payload.lastOffset) + 1n
-      if (next > (this.nextOffsets.get(key) ?? 0n)) {
-        this.nextOffsets.set(key, next)
-        this.wakeWaiters()
-      }
+      if (this.consumer === consumer) this.progressed(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n)
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       log('%s tail on %s crashed (%s): %s', this.options.what, this.options.cluster, payload.restart ? 'kafkajs restarts it' : 'restarting at the next check', errorMessage(payload.error))

@@ -1,14 +1,7 @@
 import kafkajs from 'kafkajs'
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs'
-import { createRequire } from 'node:module'
 import type { InstanceIdentity } from './instance-identity.js'
 import { createSubscriptionAssigner, subscriptionAssigner } from './subscription-assigner.js'
-
-/**
- * kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them.
- * kafkajs exports them only from this module of its own (the package has no exports map).
- */
-export const CONSUMER_EVENTS = (createRequire(import.meta.url)('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
 
 /** What the kafkajs consumer asks of its session. */
 export interface RestartControl {
