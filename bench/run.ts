@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: benchmarks on the local two-datacenter bed (started if needed, left as found).
  * Throughput is always a ratio against raw kafkajs measured in the same run.
- * `npm run bench -- throughput`, `-- failover`, `-- group` (a consumer group of separate instance
+ * `npm run bench -- throughput`, `-- consume` (a fresh consumer's start-up and steady rate, both
+ * handlers, both record sizes, on both broker group settings; `--rounds N`, default 5), `-- failover`, `-- group` (a consumer group of separate instance
  * processes failing over), `-- steady` (a consumer's cost while nothing fails), `-- dual-read`
  * (direct vs replica latency, dedupe throughput) or `-- dedupe` (the duplicate filter's memory and
  * speed; needs no Kafka, so the bed is then not started) runs one part only; `--trials N` sets the consumer failover trials per fault and broker setting (default 20)
@@ -11,7 +12,7 @@
  * and back); `--settings kafka-defaults` and `--faults kill` narrow them (the producer failover
  * part then does not run).
  */
-import { benchConsumeThroughput } from './consume.js'
+import { benchConsume } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
 import { benchDedupeMemory } from './dedupe-memory.js'
 import { benchDualRead } from './dual-read.js'
@@ -20,6 +21,13 @@ import { GROUP_PARTITIONS, benchGroupFailover } from './group-failover.js'
 import { benchProduce } from './produce.js'
 import { benchSteadyState } from './steady-state.js'
 import { bed, printTable, type Row } from './common.js'
+
+/** The brokers' group setting a figure was measured with. */
+function settingLabel(setting: string): string {
+  if (setting === 'bed') return 'group.initial.rebalance.delay.ms=0 (bed)'
+  if (setting === 'kafka-defaults') return 'group.initial.rebalance.delay.ms=3000 (Kafka default)'
+  return `brokers' own group settings (${setting})`
+}
 
 async function main(): Promise<void> {
   const rows: Row[] = []
@@ -37,8 +45,11 @@ async function main(): Promise<void> {
   if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults')) throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
   if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
+  const roundsOption = option('--rounds')
+  const rounds = roundsOption === undefined ? 5 : Number(roundsOption)
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number above 0')
   const only = args[0]
-  if (only !== undefined && only !== 'throughput' && only !== 'failover' && only !== 'group' && only !== 'steady' && only !== 'dual-read' && only !== 'dedupe') throw new Error(`unknown part '${only}': use 'throughput', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
+  if (only !== undefined && only !== 'throughput' && only !== 'consume' && only !== 'failover' && only !== 'group' && only !== 'steady' && only !== 'dual-read' && only !== 'dedupe') throw new Error(`unknown part '${only}': use 'throughput', 'consume', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
   const runs = (part: 'failover' | 'group'): boolean => only === undefined || only === part
   if (only === undefined || only === 'dedupe') rows.push(...await benchDedupeMemory())
   if (only === 'dedupe') {
@@ -52,7 +63,18 @@ async function main(): Promise<void> {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
     for (const bytes of only === undefined || only === 'throughput' ? [100, 1000] : []) {
       rows.push(...await benchProduce(bytes))
-      rows.push(...await benchConsumeThroughput(bytes))
+      rows.push(...await benchConsume({ setting: settingLabel(bed.brokerProfile), handlers: ['eachMessage'], recordBytes: [bytes], rounds: 6 }))
+    }
+    if (only === 'consume' && bed.canInjectFaults) {
+      const profile = bed.brokerProfile
+      try {
+        for (const setting of settings) {
+          await bed.setBrokerProfile(setting)
+          rows.push(...await benchConsume({ setting: settingLabel(setting), handlers: ['eachMessage', 'eachBatch'], recordBytes: [100, 1000], rounds }))
+        }
+      } finally {
+        if (profile !== 'external') await bed.setBrokerProfile(profile)
+      }
     }
     if (only === undefined || only === 'steady') rows.push(...await benchSteadyState())
     if (only === undefined || only === 'dual-read') rows.push(...await benchDualRead())
@@ -65,7 +87,7 @@ async function main(): Promise<void> {
       try {
         for (const setting of settings) {
           await bed.setBrokerProfile(setting)
-          const label = setting === 'bed' ? 'group.initial.rebalance.delay.ms=0 (bed)' : 'group.initial.rebalance.delay.ms=3000 (Kafka default)'
+          const label = settingLabel(setting)
           if (runs('failover')) consumerRows.push(...await benchConsumerFailover(trials ?? 20, label, faults))
           if (runs('group')) groupRows.push(...await benchGroupFailover(sizes, trials ?? 10, label, faults))
         }

@@ -38,6 +38,17 @@ export interface PositionerSetup {
 /** Bound on the admin requests and the checkpoint view's catch-up of one positioning, in ms. */
 const POSITION_TIMEOUT_MS = 10_000
 
+/** One partition's translation and the group's commit on the target cluster. */
+interface TranslatedStart {
+  key: string
+  topic: string
+  translated: bigint
+  /** Translated from a checkpoint (not `onMissingCheckpoint`'s earliest or latest). */
+  fromCheckpoint: boolean
+  /** The group's commit there; undefined when it has none. */
+  committed: bigint | undefined
+}
+
 /** Computes start offsets for an assignment; see the module description. */
 export class Positioner {
   constructor(private readonly setup: PositionerSetup) {}
@@ -55,10 +66,36 @@ export class Positioner {
    * `onMissingCheckpoint` where no checkpoint helps.
    */
   async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<Map<string, string>> {
-    const { ctx, groupId, options } = this.setup
     const wanted = new Set(assigned.map((p) => partitionKey(p.topic, p.partition)))
     const assignedTopics = topics.filter((t) => assigned.some((p) => p.topic === t))
-    if (assignedTopics.length === 0) return new Map()
+    const offsets = new Map<string, string>()
+    for (const p of await this.translated(cluster, assignedTopics, reason)) {
+      if (!wanted.has(p.key)) continue
+      if (reason !== 'switch' && !p.fromCheckpoint && !added.includes(p.topic)) continue
+      offsets.set(p.key, p.committed !== undefined && p.committed > p.translated ? p.committed.toString() : p.translated.toString())
+    }
+    return offsets
+  }
+
+  /**
+   * Start offsets for a fresh `run()` on `cluster`, worked out before the group join, for every
+   * partition of `topics`: only where a checkpoint is ahead of the group's commit there (the group
+   * moved on elsewhere, or has no commit here), since elsewhere kafkajs' own start (the group's
+   * commit, read at the join) is as good and fresher. A session that has them at its join starts
+   * its assignment at once, without the pause that a positioning at the join needs.
+   */
+  async startOffsets(cluster: string, topics: readonly string[]): Promise<Map<string, string>> {
+    const offsets = new Map<string, string>()
+    for (const p of await this.translated(cluster, topics, 'start')) {
+      if (p.fromCheckpoint && (p.committed === undefined || p.translated > p.committed)) offsets.set(p.key, p.translated.toString())
+    }
+    return offsets
+  }
+
+  /** Every partition of `topics` on `cluster`: its translated offset and the group's commit there. */
+  private async translated(cluster: string, topics: readonly string[], reason: PositionReason): Promise<TranslatedStart[]> {
+    const { ctx, groupId, options } = this.setup
+    if (topics.length === 0) return []
     const connection = ctx.connection(cluster)
     const admin = await connection.admin(POSITION_TIMEOUT_MS)
     const result = await translateOffsetsWith({
@@ -68,7 +105,7 @@ export class Positioner {
       kafka: connection.kafka,
       clusters: ctx.clusters.map((c) => c.name),
       policy: ctx.replicationPolicy,
-      topics: assignedTopics,
+      topics: [...topics],
       checkpointTopic: this.setup.checkpointTopic,
       translators: options.translators,
       // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
@@ -79,17 +116,11 @@ export class Positioner {
       extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
     }, this.setup.view(cluster).read)
     this.setup.onTranslated(result)
-    const committed = await this.committed(admin, assignedTopics)
-    const offsets = new Map<string, string>()
-    for (const p of result.partitions) {
+    const committed = await this.committed(admin, topics)
+    return result.partitions.map((p) => {
       const key = partitionKey(p.topic, p.partition)
-      if (!wanted.has(key)) continue
-      const fromCheckpoint = p.method !== 'earliest' && p.method !== 'latest'
-      if (reason !== 'switch' && !fromCheckpoint && !added.includes(p.topic)) continue
-      const group = committed.get(key)
-      offsets.set(key, group !== undefined && group > BigInt(p.offset) ? group.toString() : p.offset)
-    }
-    return offsets
+      return { key, topic: p.topic, translated: BigInt(p.offset), fromCheckpoint: p.method !== 'earliest' && p.method !== 'latest', committed: committed.get(key) }
+    })
   }
 
   /**

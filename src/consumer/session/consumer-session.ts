@@ -15,7 +15,6 @@
 import type { Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 import { disconnectQuietly, subscribeWhenKnown } from '../../cluster/index.js'
 import { TimeoutError } from '../../errors/index.js'
-import { backoff } from '../../util/backoff.js'
 import { errorMessage, logger } from '../../util/log.js'
 import { delay } from '../../util/timeout.js'
 import { wrapEachBatch } from '../delivery/each-batch.js'
@@ -23,17 +22,20 @@ import { eachMessageOverBatches } from '../delivery/each-message.js'
 import type { DeliveringSession } from '../delivery/types.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { PositionReason } from '../positioning.js'
-import type { ProcessedPositions, TopicPartition } from '../positions.js'
+import type { ProcessedPositions } from '../positions.js'
 import type { FailoverRunConfig } from '../types.js'
-import { groupByTopic, seekAndResume } from './assignment.js'
+import { Assignment, POSITION_RETRY } from './assignment.js'
 import { createKafkajsConsumer } from './kafkajs-consumer.js'
 import type { InstrumentationListener, SessionSetup } from './types.js'
 import { UserPauses } from './user-pauses.js'
 
 const log = logger('consumer')
 
-/** Back-off between attempts to position an assignment, in ms. */
-const POSITION_RETRY = { initialMs: 250, maxMs: 5000 }
+/**
+ * How long a fresh run's join waits for its start offsets, in ms: about what a join without
+ * them loses (kafkajs' idle fetch sleep of 500 ms after the resume of a paused assignment).
+ */
+const START_OFFSETS_WAIT_MS = 500
 
 /** See the module description. */
 export class ConsumerSession implements DeliveringSession {
@@ -57,19 +59,13 @@ export class ConsumerSession implements DeliveringSession {
   private declinedByApplication = false
   /** Delivering records to the handler (active, assignment positioned). */
   private active = false
-  /** Bumped by every group join and every (de)activation: a positioning of an older one is dropped. */
-  private generation = 0
-  /** The partitions of the latest assignment. */
-  private assigned: TopicPartition[] = []
+  /** The latest assignment and where it starts. */
+  private readonly assignment: Assignment
   /** Resolves at the first group join. */
   readonly joined: Promise<void>
   /** Whether the session has joined its group at least once. */
   hasJoined = false
   private markJoined!: () => void
-  /** The last positioning attempt failed. */
-  private failing = false
-  /** Resolves once the current activation's partitions have been positioned and resumed. */
-  private positioned: Promise<void> | undefined
   /** What the application paused. */
   private readonly userPauses = new UserPauses()
   /** `autoCommit: false`: checkpoints follow the application's commits, not the processed records. */
@@ -85,6 +81,14 @@ export class ConsumerSession implements DeliveringSession {
       isStopped: () => this.stopped,
       onRestartDecided: (restart) => { this.declinedByApplication = !restart },
     }, setup.identity)
+    this.assignment = new Assignment({
+      consumer: this.consumer,
+      cluster: this.cluster,
+      groupId: setup.config.groupId,
+      delivers: () => this.active && !this.stopped,
+      position: (assigned) => setup.owner.position(this, assigned),
+      positionFailed: (error, attempt, retryInMs) => { setup.owner.positionFailed(this, error, attempt, retryInMs) },
+    }, this.userPauses)
     this.joined = new Promise((resolve) => { this.markJoined = resolve })
     void this.joined.then(() => { this.hasJoined = true })
   }
@@ -122,7 +126,7 @@ export class ConsumerSession implements DeliveringSession {
 
   /** Whether the last attempt to position this session's assignment failed (it is being retried). */
   get isFailing(): boolean {
-    return this.failing
+    return this.assignment.failing
   }
 
   /** Attaches an application's instrumentation listener to this session's consumer, once. */
@@ -163,6 +167,8 @@ export class ConsumerSession implements DeliveringSession {
     consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.owner.clusterError(this, new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
     // Started now, awaited just before run() (which sends the JoinGroup): it overlaps the connect and subscribe.
     const beforeJoin = this.setup.beforeJoin?.()
+    // A fresh run's start offsets, worked out meanwhile too (see Assignment.joined).
+    const startOffsets = active && this.reason === 'start' ? this.assignment.prepareStart(this.setup.owner.startOffsets(this)) : undefined
     await consumer.connect()
     // Stopped meanwhile (a bounded start that timed out, a stop): do not join for nothing, which
     // would cost the whole group a rebalance to join and another to leave.
@@ -174,6 +180,8 @@ export class ConsumerSession implements DeliveringSession {
       throw error
     }
     await beforeJoin
+    // Waited for a while only: a join without them is positioned when it comes, as any other.
+    if (startOffsets) await Promise.race([startOffsets, delay(START_OFFSETS_WAIT_MS)])
     if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
     // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that
@@ -200,69 +208,30 @@ export class ConsumerSession implements DeliveringSession {
     if (this.stopped) return
     if (!this.active) {
       this.active = true
-      this.generation++
-      this.positioned = undefined
+      this.assignment.invalidate()
     }
     await this.joined
-    this.positioned ??= this.positionAssignment(this.generation)
-    await this.positioned
+    await this.assignment.positionedNow()
   }
 
   /** Stops delivering and pauses every partition; the session stays a member of the group (standby). */
   deactivate(): void {
     if (!this.active) return
     this.active = false
-    this.generation++
-    this.positioned = undefined
-    this.pauseAssigned()
+    this.assignment.invalidate()
+    this.assignment.pauseAll()
   }
 
-  /** At every group join: hold the whole assignment until it is positioned (if active). */
+  /** At every group join: the assignment is held until positioned (see {@link Assignment.joined}). */
   private onJoin(memberAssignment: Record<string, number[]>): void {
-    this.assigned = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-    // Paused here, synchronously, before kafkajs fetches for the new assignment.
-    this.pauseAssigned()
+    this.assignment.joined(memberAssignment)
     if (this.stopped) {
       // A consumer that kafkajs restarted before the stop reached it: leave the group for good.
       log('stopped session of %s on %s joined again: leaving', this.setup.config.groupId, this.cluster)
       void disconnectQuietly(this.consumer, POSITION_RETRY.maxMs)
       return
     }
-    this.generation++
-    this.positioned = undefined
     this.markJoined()
-    if (this.active && !this.stopped) this.positioned = this.positionAssignment(this.generation)
-  }
-
-  private pauseAssigned(): void {
-    if (this.assigned.length === 0) return
-    try {
-      this.consumer.pause(groupByTopic(this.assigned))
-    } catch (error) {
-      log('pausing %s on %s: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
-    }
-  }
-
-  /** Positions the assignment of `generation`, seeks, resumes; retried with capped back-off. */
-  private async positionAssignment(generation: number): Promise<void> {
-    const current = (): boolean => generation === this.generation && this.active && !this.stopped
-    for (let attempt = 1; current(); attempt++) {
-      const assigned = this.assigned
-      if (assigned.length === 0) return
-      try {
-        const offsets = await this.setup.owner.position(this, assigned)
-        if (!current()) return
-        seekAndResume(this.consumer, this.cluster, assigned, offsets, this.userPauses)
-        this.failing = false
-        return
-      } catch (error) {
-        if (!current()) return
-        this.failing = true
-        const retryInMs = backoff(attempt, POSITION_RETRY)
-        this.setup.owner.positionFailed(this, error, attempt, retryInMs)
-        await delay(retryInMs)
-      }
-    }
   }
 
   /** Pauses topics (partitions) for the application, as kafkajs' `pause`; kept across repositioning. */
@@ -303,7 +272,7 @@ export class ConsumerSession implements DeliveringSession {
     this.stopped = true
     this.stopping.abort()
     this.active = false
-    this.generation++
+    this.assignment.invalidate()
     this.markJoined() // nobody waits for a join that will not come
     return this.setup.owner.teardown(this, this.consumer, timeoutMs)
   }

@@ -24,6 +24,12 @@ export interface SessionOwner {
    * without an entry resumes where kafkajs would (the group's commit, or `fromBeginning`).
    */
   position: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
+  /**
+   * Offsets for a fresh `run()`, for every partition of the session's topics, where kafkajs' own
+   * start would be wrong (a checkpoint from elsewhere is ahead of the group's commit); asked
+   * before the group join, so that the first assignment needs no pause.
+   */
+  startOffsets: (session: PositionedSession) => Promise<ReadonlyMap<string, string>>
   /** Positioning an assignment failed; it is tried again after `retryInMs`. */
   positionFailed: (session: PositionedSession, error: unknown, attempt: number, retryInMs: number) => void
   /** An error kafkajs reported on the session's cluster (a crash, a request timeout). */

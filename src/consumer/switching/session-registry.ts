@@ -112,6 +112,11 @@ export class SessionRegistry implements SessionOwner {
     return this.setup.positioner.positions(session.cluster, session.topics, assigned, session.reason, session.added)
   }
 
+  /** See {@link SessionOwner.startOffsets}. */
+  startOffsets(session: PositionedSession): Promise<ReadonlyMap<string, string>> {
+    return this.setup.positioner.startOffsets(session.cluster, session.topics)
+  }
+
   /** See {@link SessionOwner.positionFailed}. */
   positionFailed(session: PositionedSession, error: unknown, attempt: number): void {
     this.setup.onPositionFailed(session, error, attempt)

@@ -75,7 +75,7 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-type SessionOptions = { active?: boolean, position?: SessionOwner['position'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
+type SessionOptions = { active?: boolean, position?: SessionOwner['position'], startOffsets?: SessionOwner['startOffsets'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
 
 async function startSession(run: FailoverRunConfig, options: SessionOptions = {}) {
   const built = buildSession(options)
@@ -107,6 +107,8 @@ function buildSession(options: SessionOptions = {}) {
     filter,
     owner: {
       position: options.position ?? (async () => new Map()),
+      // By default there are no start offsets to take: the join positions.
+      startOffsets: options.startOffsets ?? (() => Promise.reject(new Error('no start offsets in this test'))),
       positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
       clusterError: () => {},
       gaveUp: (_session, error, byApplication) => { gaveUp.push({ error, byApplication }) },
@@ -116,6 +118,73 @@ function buildSession(options: SessionOptions = {}) {
   })
   return { session, consumer, created, positions, failures, gaveUp, deduplicated, filter }
 }
+
+describe('ConsumerSession: the first join of a fresh run', () => {
+  const assignment = { orders: [0, 1], 'dc1.orders': [0] }
+  const flush = () => new Promise((resolve) => setImmediate(resolve))
+
+  it('joins once they are known, and starts at once, seeking only where they say', async () => {
+    const positioned: number[] = []
+    let runBeforeStartOffsets = false
+    const { session, consumer } = buildSession({
+      startOffsets: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        runBeforeStartOffsets = consumer.runConfig !== undefined
+        return new Map([[partitionKey('dc1.orders', 0), '42']])
+      },
+      position: async () => { positioned.push(1); return new Map() },
+    })
+    await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
+    expect(runBeforeStartOffsets).toBe(false)
+    consumer.emit('consumer.group_join', { memberAssignment: assignment })
+    // Nothing was paused, so kafkajs fetches at once (a resume would wait out its idle sleep).
+    expect(consumer.paused()).toEqual([])
+    expect(consumer.seeks).toEqual([{ topic: 'dc1.orders', partition: 0, offset: '42' }])
+    await session.activate()
+    expect(positioned).toEqual([])
+  })
+
+  it('joins without them after a while, pauses and positions at the join, and ignores them when they come later', async () => {
+    let giveStartOffsets!: (offsets: Map<string, string>) => void
+    const { session, consumer } = buildSession({
+      startOffsets: () => new Promise((resolve) => { giveStartOffsets = resolve }),
+      position: async () => new Map([[partitionKey('orders', 1), '7']]),
+    })
+    const started = Date.now()
+    await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
+    // kafkajs' run() (the JoinGroup) waited for them, but not for long.
+    expect(consumer.runConfig).toBeDefined()
+    expect(Date.now() - started).toBeLessThan(2000)
+    consumer.emit('consumer.group_join', { memberAssignment: assignment })
+    expect(consumer.paused()).not.toEqual([])
+    giveStartOffsets(new Map([[partitionKey('dc1.orders', 0), '42']]))
+    await session.activate()
+    expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 1, offset: '7' }])
+    expect(consumer.paused().flatMap((p) => p.partitions)).toEqual([])
+  })
+
+  it('positions every later join (a rebalance) the usual way', async () => {
+    let positions = 0
+    const { session, consumer } = buildSession({
+      startOffsets: async () => new Map(),
+      position: async () => { positions++; return new Map() },
+    })
+    await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
+    await flush()
+    consumer.emit('consumer.group_join', { memberAssignment: assignment })
+    expect(positions).toBe(0)
+    consumer.emit('consumer.group_join', { memberAssignment: assignment })
+    await session.activate()
+    expect(positions).toBe(1)
+  })
+
+  it('asks no start offsets for a standby', async () => {
+    let asked = 0
+    const { session } = buildSession({ startOffsets: async () => { asked++; return new Map() } })
+    await session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
+    expect(asked).toBe(0)
+  })
+})
 
 describe('ConsumerSession start', () => {
   it('stops trying to subscribe once stopped: a stopped consumer never reconnects for its retries', async () => {
@@ -585,6 +654,7 @@ describe('ConsumerSession with an instance identity', () => {
       positions: new ProcessedPositions('dc1'),
       owner: {
         position: async () => new Map(),
+        startOffsets: () => Promise.reject(new Error('no start offsets in this test')),
         positionFailed: () => {},
         clusterError: () => {},
         gaveUp: () => {},
