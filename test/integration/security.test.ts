@@ -168,6 +168,8 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       const translations: TranslationResult[] = []
       consumer.on('offsets:translated', (e) => translations.push(e))
       consumer.on('consumer:move-failed', (e) => consumerErrors.push(e.error))
+      const moves: string[] = []
+      consumer.on('consumer:moved', (e) => moves.push(`${e.from ?? '-'}->${e.to} (${e.reason}, ${e.via}, ${e.durationMs} ms)`))
       consumer.on('checkpoint:failed', (e) => { if (e.error !== undefined) consumerErrors.push(e.error) })
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
@@ -206,11 +208,18 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       // Only the move's own positioning (the first onto dc2): a later rebalance during the stay
       // re-positions from this instance's own, newer positions on dc2, rightly 'native'.
       const ontoDc2 = (translations.find((t) => t.targetCluster === 'dc2')?.partitions ?? []).filter((p) => p.topic === `dc1.${topic}`).map((p) => p.method)
+      // What started dc2's copy on dc1 at the failback (and at a restart for new copies there).
+      const ontoDc1 = translations.filter((t) => t.targetCluster === 'dc1').map((t) => {
+        const copy = t.partitions.filter((p) => p.topic === `dc2.${topic}`)
+        const missing = t.missing.filter((m) => m.topic === `dc2.${topic}`).map((m) => `${m.partition}:${m.reason}`)
+        return `[${copy.map((p) => `${p.partition}:${p.method}@${p.offset}`).join(' ')}${missing.length > 0 ? `; missing ${missing.join(' ')}` : ''}${t.missingTopics.length > 0 ? `; no ${t.missingTopics.join(', ')}` : ''}]`
+      })
       const stored = await idsOnClusters(topic)
       console.log(`SASL_SSL failover as ${BED_APP_USER} (${granted.join(' + ')} ACL entries on dc1 + dc2): acked ${ledger.acked.size}, rejected ${ledger.rejected}, ` +
         `switches ${ledger.switches.map((s) => `${s.from}->${s.to} (${s.kind}, ${s.durationMs} ms)`).join(', ')}; consumed ${consumed.size} distinct ` +
         `(handler calls on dc1 ${byCluster.dc1}, on dc2 ${byCluster.dc2}); stored dc1 ${stored.dc1.size}, dc2 ${stored.dc2.size}; ` +
         `processed before the fault ${processedBeforeFault}, duplicates ${duplicates}, dc1's copy on dc2 positioned by ${ontoDc2.join(', ')}; ` +
+        `translations onto dc1 (dc2's copy) ${ontoDc1.join(' ')}; moves ${moves.join(', ')}; ` +
         `consumer errors ${consumerErrors.length}; seen: ${JSON.stringify(scan.seen)} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       for (const e of consumerErrors.slice(0, 5)) console.log(`  consumer error: ${e.name}: ${e.message}`)
       expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
