@@ -47,7 +47,7 @@ export class PartitionReader {
   private topics: readonly string[] = []
   /** Next offset to read per partition (absent: the partition's start). */
   private readonly next = new Map<string, bigint>()
-  /** Bumped by every change of topics: the rounds of an older set end after their fetch. */
+  /** Bumped by every change of topics and every failed round: the loops of an older round end after their fetch. */
   private generation = 0
   private cluster: KafkajsCluster | undefined
   private running: Promise<void> | undefined
@@ -90,6 +90,8 @@ export class PartitionReader {
         failures = 0
       } catch (error) {
         if (this.closed) return
+        // The other leaders' loops end too (after their fetch): the next round starts them afresh.
+        this.generation++
         const retryInMs = backoff(++failures, RETRY)
         log('%s reader on %s: %s (again in %d ms)', this.options.what, this.options.cluster, errorMessage(error), retryInMs)
         await delay(retryInMs)
