@@ -38,18 +38,6 @@ export interface PositionerSetup {
 /** Bound on the admin requests and the checkpoint view's catch-up of one positioning, in ms. */
 const POSITION_TIMEOUT_MS = 10_000
 
-/** Where an assignment starts. */
-export interface Positions {
-  /** Offsets by `partitionKey`; a partition without one starts where kafkajs would. */
-  offsets: Map<string, string>
-  /**
-   * Partitions to hold (paused) and position again later: their copy here has not yet received
-   * the records up to the group's position (see `TranslatedPartition.awaitsReplication`), so any
-   * start now would read those again once they arrive.
-   */
-  held: TopicPartition[]
-}
-
 /** One partition's translation and the group's commit on the target cluster. */
 interface TranslatedStart {
   key: string
@@ -59,9 +47,6 @@ interface TranslatedStart {
   fromCheckpoint: boolean
   /** The group's commit there; undefined when it has none. */
   committed: bigint | undefined
-  /** See `TranslatedPartition.awaitsReplication`. */
-  awaitsReplication: boolean
-  partition: number
 }
 
 /** Computes start offsets for an assignment; see the module description. */
@@ -80,17 +65,16 @@ export class Positioner {
    * without a checkpoint, at their start. On `switch` every partition is positioned, following
    * `onMissingCheckpoint` where no checkpoint helps.
    */
-  async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<Positions> {
+  async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<Map<string, string>> {
     const wanted = new Set(assigned.map((p) => partitionKey(p.topic, p.partition)))
     const assignedTopics = topics.filter((t) => assigned.some((p) => p.topic === t))
-    const positions: Positions = { offsets: new Map(), held: [] }
+    const offsets = new Map<string, string>()
     for (const p of await this.translated(cluster, assignedTopics, reason)) {
       if (!wanted.has(p.key)) continue
       if (reason !== 'switch' && !p.fromCheckpoint && !added.includes(p.topic)) continue
-      if (p.awaitsReplication && (p.committed === undefined || p.committed <= p.translated)) positions.held.push({ topic: p.topic, partition: p.partition })
-      else positions.offsets.set(p.key, p.committed !== undefined && p.committed > p.translated ? p.committed.toString() : p.translated.toString())
+      offsets.set(p.key, p.committed !== undefined && p.committed > p.translated ? p.committed.toString() : p.translated.toString())
     }
-    return positions
+    return offsets
   }
 
   /**
@@ -103,8 +87,6 @@ export class Positioner {
   async startOffsets(cluster: string, topics: readonly string[]): Promise<Map<string, string>> {
     const offsets = new Map<string, string>()
     for (const p of await this.translated(cluster, topics, 'start')) {
-      // Held partitions need the positioning at the join, which can hold them.
-      if (p.awaitsReplication) throw new Error(`${p.topic}[${p.partition}] on '${cluster}' awaits the replication of records up to the group's position`)
       if (p.fromCheckpoint && (p.committed === undefined || p.translated > p.committed)) offsets.set(p.key, p.translated.toString())
     }
     return offsets
@@ -137,7 +119,7 @@ export class Positioner {
     const committed = await this.committed(admin, topics)
     return result.partitions.map((p) => {
       const key = partitionKey(p.topic, p.partition)
-      return { key, topic: p.topic, partition: p.partition, translated: BigInt(p.offset), fromCheckpoint: p.method !== 'earliest' && p.method !== 'latest', committed: committed.get(key), awaitsReplication: p.awaitsReplication === true }
+      return { key, topic: p.topic, translated: BigInt(p.offset), fromCheckpoint: p.method !== 'earliest' && p.method !== 'latest', committed: committed.get(key) }
     })
   }
 

@@ -113,10 +113,7 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
     const candidates = await runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
     const best = maxLowerBound(candidates, translators)
     if (best === undefined) return missing.push({ target, reason: 'untranslatable', checkpoint })
-    const offset = clampOffset(best.offset, target.low, target.high).toString()
-    // kafkajs answers "no record at or after the timestamp" with the end of the partition.
-    const behind = candidates.timestamp !== undefined && BigInt(candidates.timestamp) >= BigInt(target.high) && offset === target.high
-    partitions.push({ topic: target.topic, partition: target.partition, offset, method: best.method, checkpoint, candidates, ...(behind ? { awaitsReplication: true as const } : {}) })
+    partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(best.offset, target.low, target.high).toString(), method: best.method, checkpoint, candidates })
   }))
 
   missing.sort((a, b) => byTopicPartition(a.target, b.target)) // kafkajs lists partitions in any order

@@ -113,13 +113,6 @@ export interface TranslatedPartition {
   checkpoint?: Checkpoint
   /** Every translator's lower bound (empty for `native`). */
   candidates: TranslationCandidates
-  /**
-   * The target's copy holds no record at or after the checkpoint's timestamp yet: its
-   * replication is behind the group's position, and `offset` is the copy's end now. Records still
-   * to be replicated up to the position would be read again from there; a failover consumer
-   * holds such a partition until they have arrived.
-   */
-  awaitsReplication?: true
 }
 
 /** A translator that declined a partition, and why. */

@@ -1,9 +1,7 @@
 /**
  * A session's latest assignment and where it starts. At every group join the assignment is held
  * (paused) until the consumer's translation has positioned it (seeks), then resumed; a fresh
- * run's first join whose start offsets are already known starts at once instead. A partition
- * whose copy here has not yet received the records up to the group's position stays held, and
- * is positioned again every {@link HELD_RECHECK_MS} until they have arrived.
+ * run's first join whose start offsets are already known starts at once instead.
  *
  * @module
  */
@@ -12,7 +10,6 @@ import { backoff } from '../../util/backoff.js'
 import { errorMessage, logger } from '../../util/log.js'
 import { partitionKey } from '../../util/partition-key.js'
 import { delay } from '../../util/timeout.js'
-import type { Positions } from '../positioning.js'
 import type { TopicPartition } from '../positions.js'
 import type { UserPauses } from './user-pauses.js'
 
@@ -21,9 +18,6 @@ const log = logger('consumer')
 /** Back-off between attempts to position an assignment, in ms. */
 export const POSITION_RETRY = { initialMs: 250, maxMs: 5000 }
 
-/** How often held partitions are positioned again, in ms. */
-const HELD_RECHECK_MS = 1000
-
 /** What an {@link Assignment} asks of its session. */
 export interface AssignmentHost {
   readonly consumer: Consumer
@@ -31,8 +25,8 @@ export interface AssignmentHost {
   readonly groupId: string
   /** Whether the session delivers now (active and not stopped). */
   delivers: () => boolean
-  /** Where `assigned` starts (see `SessionOwner.position`). */
-  position: (assigned: readonly TopicPartition[]) => Promise<Positions>
+  /** Offsets for `assigned` by `partitionKey` (see `SessionOwner.position`). */
+  position: (assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
   /** Positioning failed; it is tried again after `retryInMs`. */
   positionFailed: (error: unknown, attempt: number, retryInMs: number) => void
 }
@@ -107,24 +101,6 @@ export class Assignment {
     }
   }
 
-  /** Positions `held` partitions of `generation` again every {@link HELD_RECHECK_MS} until none is held. */
-  private async positionHeld(generation: number, held: TopicPartition[]): Promise<void> {
-    let pending = held
-    while (pending.length > 0 && generation === this.generation && this.host.delivers()) {
-      await delay(HELD_RECHECK_MS)
-      if (generation !== this.generation || !this.host.delivers()) return
-      try {
-        const positions = await this.host.position(pending)
-        if (generation !== this.generation || !this.host.delivers()) return
-        const stillHeld = new Set(positions.held.map((p) => partitionKey(p.topic, p.partition)))
-        seekAndResume(this.host.consumer, this.host.cluster, pending.filter((p) => !stillHeld.has(partitionKey(p.topic, p.partition))), positions.offsets, this.userPauses)
-        pending = positions.held
-      } catch (error) {
-        log('positioning held partitions of %s on %s: %s (again in %d ms)', this.host.groupId, this.host.cluster, errorMessage(error), HELD_RECHECK_MS)
-      }
-    }
-  }
-
   /** Positions the assignment of `generation`, seeks, resumes; retried with capped back-off. */
   private async position(generation: number): Promise<void> {
     const current = (): boolean => generation === this.generation && this.host.delivers()
@@ -132,16 +108,10 @@ export class Assignment {
       const assigned = this.partitions
       if (assigned.length === 0) return
       try {
-        const { offsets, held } = await this.host.position(assigned)
+        const offsets = await this.host.position(assigned)
         if (!current()) return
-        const heldKeys = new Set(held.map((p) => partitionKey(p.topic, p.partition)))
-        seekAndResume(this.host.consumer, this.host.cluster, assigned.filter((p) => !heldKeys.has(partitionKey(p.topic, p.partition))), offsets, this.userPauses)
+        seekAndResume(this.host.consumer, this.host.cluster, assigned, offsets, this.userPauses)
         this.failing = false
-        if (held.length > 0) {
-          log('%s on %s holds %s until their copy has the records up to the group\'s position', this.host.groupId, this.host.cluster, held.map((p) => `${p.topic}[${p.partition}]`).join(', '))
-          // Not awaited by activate(): the rest of the assignment delivers meanwhile.
-          void this.positionHeld(generation, held)
-        }
         return
       } catch (error) {
         if (!current()) return

@@ -2,7 +2,7 @@ import type { Consumer, Kafka } from 'kafkajs'
 import type { ReplicationPolicy } from '../../topology/replication-policy.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
-import type { PositionReason, Positions } from '../positioning.js'
+import type { PositionReason } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import type { InstanceIdentity } from './instance-identity.js'
 
@@ -20,11 +20,10 @@ export interface PositionedSession {
 /** What a session asks of, and tells, the set of sessions it belongs to; every call names the session. */
 export interface SessionOwner {
   /**
-   * Where an active session's partitions start: offsets by `partitionKey` (a partition without
-   * one resumes where kafkajs would: the group's commit, or `fromBeginning`), and the partitions
-   * to hold and position again later (see {@link Positions.held}).
+   * Where an active session's partitions start: offsets by `partitionKey`; a partition
+   * without an entry resumes where kafkajs would (the group's commit, or `fromBeginning`).
    */
-  position: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<Positions>
+  position: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
   /**
    * Offsets for a fresh `run()`, for every partition of the session's topics, where kafkajs' own
    * start would be wrong (a checkpoint from elsewhere is ahead of the group's commit); asked

@@ -3,7 +3,7 @@ import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka,
 import { validateConsumerConfig } from '../../../../src/consumer/options.js'
 import { ProcessedPositions, type TopicPartition } from '../../../../src/consumer/positions.js'
 import { ConsumerSession } from '../../../../src/consumer/session/consumer-session.js'
-import type { PositionedSession, SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
+import type { SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
 import { partitionKey } from '../../../../src/util/partition-key.js'
 import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/types.js'
 import { createReplicationPolicy, ProvenanceStamper } from '../../../../src/topology/index.js'
@@ -75,8 +75,7 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-/** `position` gives offsets only here; the partitions it holds come from `held`. */
-type SessionOptions = { active?: boolean, position?: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>, held?: (assigned: readonly TopicPartition[]) => TopicPartition[], startOffsets?: SessionOwner['startOffsets'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
+type SessionOptions = { active?: boolean, position?: SessionOwner['position'], startOffsets?: SessionOwner['startOffsets'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
 
 async function startSession(run: FailoverRunConfig, options: SessionOptions = {}) {
   const built = buildSession(options)
@@ -107,7 +106,7 @@ function buildSession(options: SessionOptions = {}) {
     positions,
     filter,
     owner: {
-      position: async (session, assigned) => ({ offsets: new Map(await (options.position ?? (async () => new Map()))(session, assigned)), held: options.held?.(assigned) ?? [] }),
+      position: options.position ?? (async () => new Map()),
       // By default there are no start offsets to take: the join positions.
       startOffsets: options.startOffsets ?? (() => Promise.reject(new Error('no start offsets in this test'))),
       positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
@@ -119,45 +118,6 @@ function buildSession(options: SessionOptions = {}) {
   })
   return { session, consumer, created, positions, failures, gaveUp, deduplicated, filter }
 }
-
-describe('ConsumerSession: a partition whose copy awaits replication', () => {
-  it('is held paused while the rest delivers, then positioned and resumed once its copy has caught up', async () => {
-    let behind = true
-    const asked: string[][] = []
-    const { session, consumer } = buildSession({
-      position: async (_s, assigned) => {
-        asked.push(assigned.map((p) => partitionKey(p.topic, p.partition)))
-        return new Map(assigned.map((p) => [partitionKey(p.topic, p.partition), p.topic === 'dc1.orders' ? '90' : '5']))
-      },
-      held: (assigned) => (behind ? assigned.filter((p) => p.topic === 'dc1.orders') : []),
-    })
-    await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
-    consumer.emit('consumer.group_join', { memberAssignment: { orders: [0], 'dc1.orders': [0] } })
-    await session.activate()
-    const pausedNow = () => consumer.paused().flatMap((p) => p.partitions.map((n) => partitionKey(p.topic, n)))
-    expect(pausedNow()).toEqual([partitionKey('dc1.orders', 0)])
-    expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 0, offset: '5' }])
-    behind = false
-    await vi.waitFor(() => { expect(pausedNow()).toEqual([]) }, { timeout: 3000, interval: 50 })
-    expect(consumer.seeks.at(-1)).toEqual({ topic: 'dc1.orders', partition: 0, offset: '90' })
-    // Only the held partition was positioned again.
-    expect(asked.slice(1).every((keys) => keys.length === 1 && keys[0] === partitionKey('dc1.orders', 0))).toBe(true)
-  })
-
-  it('stops holding when the session stops delivering', async () => {
-    let asks = 0
-    const { session, consumer } = buildSession({
-      position: async () => { asks++; return new Map() },
-      held: (assigned) => [...assigned],
-    })
-    await session.start(['orders'], false, { eachMessage: async () => {} }, [], true)
-    consumer.emit('consumer.group_join', { memberAssignment: { orders: [0] } })
-    await session.activate()
-    session.deactivate()
-    await new Promise((resolve) => setTimeout(resolve, 1300))
-    expect(asks).toBe(1)
-  })
-})
 
 describe('ConsumerSession: the first join of a fresh run', () => {
   const assignment = { orders: [0, 1], 'dc1.orders': [0] }
@@ -693,7 +653,7 @@ describe('ConsumerSession with an instance identity', () => {
       policy,
       positions: new ProcessedPositions('dc1'),
       owner: {
-        position: async () => ({ offsets: new Map(), held: [] }),
+        position: async () => new Map(),
         startOffsets: () => Promise.reject(new Error('no start offsets in this test')),
         positionFailed: () => {},
         clusterError: () => {},
