@@ -78,6 +78,7 @@ export class PartitionReader {
       const generation = this.generation
       try {
         const cluster = await this.connected()
+        if (cluster === undefined) return
         if (this.topics.length > 0) await cluster.addMultipleTargetTopics([...this.topics])
         await cluster.refreshMetadata()
         const byLeader = this.requestsByLeader(cluster)
@@ -99,13 +100,14 @@ export class PartitionReader {
     }
   }
 
-  private async connected(): Promise<KafkajsCluster> {
+  /** The reader's cluster client, connected; undefined when the reader closed meanwhile. */
+  private async connected(): Promise<KafkajsCluster | undefined> {
     if (this.cluster) return this.cluster
     const cluster = this.options.createCluster({ allowAutoTopicCreation: false })
     await cluster.connect()
     if (this.closed) {
       void cluster.disconnect().catch(() => {})
-      throw new Error('closed')
+      return undefined
     }
     this.cluster = cluster
     return cluster
@@ -123,7 +125,7 @@ export class PartitionReader {
       const ids = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId)
       for (const [nodeId, partitions] of Object.entries(cluster.findLeaderForPartitions(topic, ids))) {
         const list = byLeader.get(nodeId) ?? []
-        list.push({ topic, partitions: partitions.map((partition) => ({ partition, fetchOffset: String(this.next.get(partitionKey(topic, partition)) ?? 0n), maxBytes: MAX_BYTES_PER_PARTITION })) })
+        list.push({ topic, partitions: partitions.map((partition) => ({ partition, fetchOffset: this.nextOffset(topic, partition), maxBytes: MAX_BYTES_PER_PARTITION })) })
         byLeader.set(nodeId, list)
       }
     }
@@ -135,7 +137,7 @@ export class PartitionReader {
     const broker = await cluster.findBroker({ nodeId })
     while (!this.closed && generation === this.generation) {
       for (const { topic, partitions } of topics) {
-        for (const p of partitions) p.fetchOffset = String(this.next.get(partitionKey(topic, p.partition)) ?? 0n)
+        for (const p of partitions) p.fetchOffset = this.nextOffset(topic, p.partition)
       }
       try {
         const { responses } = await broker.fetch({ isolationLevel: READ_COMMITTED, maxWaitTime: this.options.maxWaitTimeMs, minBytes: 1, maxBytes: MAX_BYTES, topics })
@@ -172,6 +174,11 @@ export class PartitionReader {
       if (!message.isControlRecord) this.options.onRecord(topic, response.partition, message)
     }
     this.advance(topic, response.partition, BigInt(fetched[fetched.length - 1]!.offset) + 1n)
+  }
+
+  /** The next offset to fetch of a partition, as a `Fetch` request takes it. */
+  private nextOffset(topic: string, partition: number): string {
+    return String(this.next.get(partitionKey(topic, partition)) ?? 0n)
   }
 
   private advance(topic: string, partition: number, next: bigint): void {

@@ -39,7 +39,7 @@ export interface PositionerSetup {
 const POSITION_TIMEOUT_MS = 10_000
 
 /** One partition's translation and the group's commit on the target cluster. */
-interface TranslatedStart {
+interface PartitionTranslation {
   key: string
   topic: string
   translated: bigint
@@ -93,7 +93,7 @@ export class Positioner {
   }
 
   /** Every partition of `topics` on `cluster`: its translated offset and the group's commit there. */
-  private async translated(cluster: string, topics: readonly string[], reason: PositionReason): Promise<TranslatedStart[]> {
+  private async translated(cluster: string, topics: readonly string[], reason: PositionReason): Promise<PartitionTranslation[]> {
     const { ctx, groupId, options } = this.setup
     if (topics.length === 0) return []
     const connection = ctx.connection(cluster)
