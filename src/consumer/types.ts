@@ -124,9 +124,9 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
    * (`consumer:former-instance-removed`). Two live instances given the same id are reported
    * (`consumer:instance-conflict`), and neither removes the other more than once.
    *
-   * Only a member of a group that is not rebalancing at that moment can be recognized (Kafka
-   * returns member metadata only for a Stable group); one found mid-rebalance is left to time
-   * out. Needs the consumer's own partition assigner: not with `partitionAssigners`.
+   * Kafka returns member metadata only for a Stable group: a predecessor missed because the group
+   * was rebalancing is looked for again, and removed, once the join is done. Needs the consumer's
+   * own partition assigner: not with `partitionAssigners`.
    *
    * @default undefined (no identity: a killed instance's members time out)
    * @example

@@ -73,21 +73,21 @@ export interface MemberVerdict {
 /**
  * Sorts the group's members that carry `own.instanceId` under another incarnation. Pure.
  *
- * - `before-join`: such a member is a dead predecessor (a killed pod whose session has not timed
- *   out) unless its incarnation was removed once already on this cluster: then it came back, so
- *   it is alive, and is a conflict, never removed twice (two live instances must not fight).
- * - `after-join`: our join completed a rebalance, which every member still in the group took
- *   part in, so each such member is alive: a conflict.
+ * Such a member is a former process of this instance (a killed pod whose session has not timed
+ * out) unless its incarnation was removed once already on this cluster: then it came back, so it
+ * is alive, and is a conflict, never removed twice (two live instances must not fight). The rule
+ * holds after a join too: a process killed while its JoinGroup was pending is taken into the
+ * rebalance by the coordinator and stays a member, dead, until its session times out.
  *
  * @param removed - incarnations removed on this cluster before
  */
-export function judgeMembers(members: readonly DescribedMember[], own: InstanceIdentity, removed: ReadonlySet<string>, phase: 'before-join' | 'after-join'): MemberVerdict {
+export function judgeMembers(members: readonly DescribedMember[], own: InstanceIdentity, removed: ReadonlySet<string>): MemberVerdict {
   const verdict: MemberVerdict = { remove: [], conflicts: [] }
   for (const member of members) {
     const { identity } = member
     if (identity === undefined || identity.instanceId !== own.instanceId || identity.incarnation === own.incarnation) continue
-    if (phase === 'before-join' && !removed.has(identity.incarnation)) verdict.remove.push(member)
-    else verdict.conflicts.push(member)
+    if (removed.has(identity.incarnation)) verdict.conflicts.push(member)
+    else verdict.remove.push(member)
   }
   return verdict
 }

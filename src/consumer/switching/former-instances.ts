@@ -1,12 +1,12 @@
 /**
  * The group's members that carry this consumer's `instanceId` under another incarnation: a
  * former process of this instance (killed, its member not timed out yet), removed before a
- * session joins; or a second live instance configured with the same id, reported when seen
- * after a join and removed at most once (so two of them never fight). One per consumer, shared
+ * session joins and, if that look missed it, after; or a second live instance configured with
+ * the same id, removed at most once (so two of them never fight) and reported after a join. One per consumer, shared
  * by its lanes.
  *
  * Kafka returns member metadata only while the group is Stable: a dead member found while the
- * group rebalances is not recognized, and is left to time out. See README.md, Operating notes.
+ * group rebalances is recognized only by the look after the join. See README.md, Operating notes.
  *
  * @module
  */
@@ -56,41 +56,50 @@ export class FormerInstances {
   removeBeforeJoin(cluster: string): Promise<void> {
     const under = this.removals.get(cluster)
     if (under) return under
-    const removal = this.remove(cluster)
+    const removal = this.remove(cluster, 'before-join')
       .catch((error: unknown) => log('looking for former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
       .finally(() => this.removals.delete(cluster))
     this.removals.set(cluster, removal)
     return removal
   }
 
-  /** After a session's join on `cluster`: reports live members with this instance's id (in the background). */
+  /**
+   * After a session's join on `cluster`, in the background: removes a former incarnation the
+   * look before the join missed (the group was rebalancing, so Kafka returned no metadata), and
+   * reports members with this instance's id that came back after a removal.
+   */
   checkAfterJoin(cluster: string): void {
-    void this.describe(cluster, FORMER_INSTANCE_TIMEOUT_MS).then((members) => {
-      const { conflicts } = judgeMembers(members, this.identity, this.removedOn(cluster), 'after-join')
-      if (conflicts.length === 0) return
-      const memberIds = conflicts.map((m) => m.memberId)
-      log('instance id %s is used by another live member of %s on %s too (%s): a configuration error', this.identity.instanceId, this.groupId, cluster, memberIds.join(', '))
-      this.events.conflict({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds })
-    }, (error: unknown) => log('checking %s for other members with instance id %s on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
+    void this.remove(cluster, 'after-join').catch((error: unknown) =>
+      log('checking %s for other members with instance id %s on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
   }
 
-  private async remove(cluster: string): Promise<void> {
+  private async remove(cluster: string, phase: 'before-join' | 'after-join'): Promise<void> {
     const started = Date.now()
     const members = await this.describe(cluster, FORMER_INSTANCE_TIMEOUT_MS)
     const removed = this.removedOn(cluster)
-    const { remove, conflicts } = judgeMembers(members, this.identity, removed, 'before-join')
-    // Reported after the join, when the group has settled (see checkAfterJoin).
-    if (conflicts.length > 0) log('members of %s on %s with instance id %s were removed once already: left alone', this.groupId, cluster, this.identity.instanceId)
+    const { remove, conflicts } = judgeMembers(members, this.identity, removed)
+    if (conflicts.length > 0) this.conflict(cluster, conflicts, phase)
     if (remove.length === 0) return
     const left = FORMER_INSTANCE_TIMEOUT_MS - (Date.now() - started)
     if (left <= 0) return
     const { gone, failed } = await removeGroupMembers(this.ctx.connection(cluster).kafka, this.groupId, remove.map((m) => m.memberId), left)
     // Any member of an incarnation removed marks it: a live one kicked once rejoins and stays.
     for (const member of remove) if (gone.includes(member.memberId)) removed.add(member.identity!.incarnation)
-    log('removed %d of %d members of former incarnations of %s from %s on %s%s', gone.length, remove.length, this.identity.instanceId, this.groupId, cluster, failed.length > 0 ? ' (the others are left to time out)' : '')
+    log('removed %d of %d members of former incarnations of %s from %s on %s %s%s', gone.length, remove.length, this.identity.instanceId, this.groupId, cluster, phase, failed.length > 0 ? ' (the others are left to time out)' : '')
     if (gone.length > 0) {
       this.events.removed({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds: gone, durationMs: Date.now() - started })
     }
+  }
+
+  /** Members of an incarnation removed once that came back: reported once the join has settled. */
+  private conflict(cluster: string, conflicts: readonly DescribedMember[], phase: 'before-join' | 'after-join'): void {
+    const memberIds = conflicts.map((m) => m.memberId)
+    if (phase === 'before-join') {
+      log('members of %s on %s with instance id %s were removed once already: left alone', this.groupId, cluster, this.identity.instanceId)
+      return
+    }
+    log('instance id %s is used by another live member of %s on %s too (%s): a configuration error', this.identity.instanceId, this.groupId, cluster, memberIds.join(', '))
+    this.events.conflict({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds })
   }
 
   /** The group's members on `cluster` with their identities (none decoded unless the group is Stable). */

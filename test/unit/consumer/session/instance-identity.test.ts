@@ -49,29 +49,20 @@ describe('judgeMembers', () => {
     member('older-release'),
   ]
 
-  it('before a join: removes another incarnation of this instance, and nothing else', () => {
-    const { remove, conflicts } = judgeMembers(group, me, new Set(), 'before-join')
+  it('removes another incarnation of this instance, and nothing else', () => {
+    const { remove, conflicts } = judgeMembers(group, me, new Set())
     expect(remove.map((m) => m.memberId)).toEqual(['killed', 'killed-other-lane'])
     expect(conflicts).toEqual([])
   })
 
-  it('before a join: never removes an incarnation twice (it came back: alive)', () => {
-    const { remove, conflicts } = judgeMembers(group, me, new Set(['inc-before']), 'before-join')
+  it('never removes an incarnation twice: one seen again came back, alive, a conflict', () => {
+    const { remove, conflicts } = judgeMembers(group, me, new Set(['inc-before']))
     expect(remove).toEqual([])
     expect(conflicts.map((m) => m.memberId)).toEqual(['killed', 'killed-other-lane'])
   })
 
-  it('after a join: every other incarnation still in the group is alive, a conflict, removed or not', () => {
-    for (const removed of [new Set<string>(), new Set(['inc-before'])]) {
-      const { remove, conflicts } = judgeMembers(group, me, removed, 'after-join')
-      expect(remove).toEqual([])
-      expect(conflicts.map((m) => m.memberId)).toEqual(['killed', 'killed-other-lane'])
-    }
-  })
-
   it('finds nothing in a group of other instances and this incarnation\'s own members', () => {
     const clean = [member('mine', 'billing-0', 'inc-now'), member('b', 'billing-1', 'inc-y'), member('c')]
-    expect(judgeMembers(clean, me, new Set(), 'before-join')).toEqual({ remove: [], conflicts: [] })
-    expect(judgeMembers(clean, me, new Set(), 'after-join')).toEqual({ remove: [], conflicts: [] })
+    expect(judgeMembers(clean, me, new Set())).toEqual({ remove: [], conflicts: [] })
   })
 })
