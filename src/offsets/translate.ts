@@ -113,7 +113,10 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
     const candidates = await runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
     const best = maxLowerBound(candidates, translators)
     if (best === undefined) return missing.push({ target, reason: 'untranslatable', checkpoint })
-    partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(best.offset, target.low, target.high).toString(), method: best.method, checkpoint, candidates })
+    const offset = clampOffset(best.offset, target.low, target.high).toString()
+    // kafkajs answers "no record at or after the timestamp" with the partition's end.
+    const behind = best.method === 'timestamp' && BigInt(offset) >= BigInt(target.high)
+    partitions.push({ topic: target.topic, partition: target.partition, offset, method: best.method, checkpoint, candidates, ...(behind ? { pendingTimestamp: timestamps.lookupTimestamp(checkpoint) } : {}) })
   }))
 
   missing.sort((a, b) => byTopicPartition(a.target, b.target)) // kafkajs lists partitions in any order

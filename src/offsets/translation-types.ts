@@ -113,6 +113,14 @@ export interface TranslatedPartition {
   checkpoint?: Checkpoint
   /** Every translator's lower bound (empty for `native`). */
   candidates: TranslationCandidates
+  /**
+   * Set when the target's copy held no record at or after the checkpoint's timestamp (less the
+   * safety margin) yet: replication is behind the checkpoint, and `offset` is the copy's end. This
+   * is the timestamp the lookup used. Records replicated there later that come before the first
+   * one at or after it were processed on the origin: a consumer starting at `offset` skips them,
+   * as the lookup would have on a complete copy (the kafkajs-dr consumer does).
+   */
+  pendingTimestamp?: number
 }
 
 /** A translator that declined a partition, and why. */

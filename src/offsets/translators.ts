@@ -63,18 +63,22 @@ export class TimestampTranslator {
     if (type === 'LogAppendTime') {
       return new TranslationRefusedError(`Refusing timestamp translation for '${topic}' partition ${checkpoint.partition} on '${this.cluster}': the topic has message.timestamp.type=LogAppendTime, so its timestamps are not the records' CreateTime`, { cluster: this.cluster, topic, partition: checkpoint.partition, group: checkpoint.group })
     }
-    // Never below 0: negative timestamps are ListOffsets' "latest" (-1) and "earliest" (-2).
-    const timestamp = Math.max(0, checkpoint.timestamp - this.safetyMarginMs)
-    const offsets = await this.lookup(topic, timestamp)
+    const offsets = await this.lookup(topic, this.lookupTimestamp(checkpoint))
     return offsets.get(checkpoint.partition)
+  }
+
+  /** The timestamp looked up for `checkpoint`: its own, less the safety margin. */
+  lookupTimestamp(checkpoint: Checkpoint): number {
+    // Never below 0: negative timestamps are ListOffsets' "latest" (-1) and "earliest" (-2).
+    return Math.max(0, checkpoint.timestamp - this.safetyMarginMs)
   }
 
   private lookup(topic: string, timestamp: number): Promise<Map<number, string>> {
     const key = partitionKey(topic, timestamp)
     let found = this.lookups.get(key)
     if (found === undefined) {
-      // kafkajs answers "no record at or after T" with the high watermark (not -1): a consumer
-      // there waits for the records still to be replicated, which is right.
+      // kafkajs answers "no record at or after T" with the high watermark (not -1): the
+      // translation marks such a partition (`pendingTimestamp`).
       found = this.limited(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp))
         .then((offsets) => new Map(offsets.map((o) => [o.partition, o.offset])))
       this.lookups.set(key, found)

@@ -29,11 +29,7 @@ export function filterBatch(batch: Batch, topicOrigin: string, cluster: string, 
     records.push(record)
   }
   if (duplicates > 0) filter.deduplicated(cluster, batch.topic, batch.partition, duplicates)
-  let filtered = batch
-  if (messages.length !== batch.messages.length) {
-    filtered = Object.create(batch) as Batch
-    Object.defineProperty(filtered, 'messages', { value: messages })
-  }
+  const filtered = messages.length === batch.messages.length ? batch : withMessages(batch, messages)
   let delivered = 0
   return {
     batch: filtered,
@@ -45,4 +41,14 @@ export function filterBatch(batch: Batch, topicOrigin: string, cluster: string, 
       for (let i = delivered; i < records.length; i++) filter.released(records[i]!)
     },
   }
+}
+
+/**
+ * `batch` with only `messages`: an object over kafkajs' batch, so that `lastOffset()` and the
+ * watermarks still cover the records left out.
+ */
+export function withMessages(batch: Batch, messages: KafkaMessage[]): Batch {
+  const narrowed = Object.create(batch) as Batch
+  Object.defineProperty(narrowed, 'messages', { value: messages })
+  return narrowed
 }

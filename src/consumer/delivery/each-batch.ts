@@ -8,7 +8,8 @@ import type { KafkaMessage, Offsets } from 'kafkajs'
 import { SessionFencedError } from '../../errors/index.js'
 import { markDelivered, markProcessed } from '../positions.js'
 import type { FailoverRunConfig } from '../types.js'
-import { filterBatch } from './batch-filter.js'
+import { filterBatch, withMessages } from './batch-filter.js'
+import { skipLeadingRecords } from './copy-catch-up.js'
 import { commitIfNecessary } from './manual-commits.js'
 import type { DeliveringSession, KafkajsEachBatch } from './types.js'
 
@@ -16,11 +17,16 @@ import type { DeliveringSession, KafkajsEachBatch } from './types.js'
 export function wrapEachBatch(session: DeliveringSession, handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean, commitsWhenDue: boolean): KafkajsEachBatch {
   return async (payload) => {
     if (!session.isActive) return
-    const { batch } = payload
     const { cluster } = session
-    const { topic, originCluster } = session.source(batch.topic)
-    const slot = session.positions.slot(batch.topic, batch.partition)
+    const { topic, originCluster } = session.source(payload.batch.topic)
+    const slot = session.positions.slot(payload.batch.topic, payload.batch.partition)
     const manual = session.manualCommits
+    let { batch } = payload
+    if (session.catchUp.skipping) {
+      const skipped = skipLeadingRecords(session.catchUp, batch, slot, (offset) => { payload.resolveOffset(offset) }, !manual)
+      if (skipped === batch.messages.length && skipped > 0) return
+      if (skipped > 0) batch = withMessages(batch, batch.messages.slice(skipped))
+    }
     if (manual) {
       // Manual commits are dated by the records delivered: the handler may commit any of these.
       const now = Date.now()

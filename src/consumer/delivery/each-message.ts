@@ -7,6 +7,7 @@
 import type { EachBatchPayload } from 'kafkajs'
 import { markDelivered, markProcessed } from '../positions.js'
 import type { FailoverRunConfig } from '../types.js'
+import { skipLeadingRecords } from './copy-catch-up.js'
 import type { DeliveringSession, KafkajsEachBatch } from './types.js'
 
 /**
@@ -39,7 +40,12 @@ export function eachMessageOverBatches(session: DeliveringSession, handler: NonN
     const { filter } = session
     let housekeepingAt = Date.now() + HOUSEKEEPING_MS
     let duplicates = 0
-    for (const message of batch.messages) {
+    let messages = batch.messages
+    if (session.catchUp.skipping && session.isActive) {
+      const skipped = skipLeadingRecords(session.catchUp, batch, slot, resolveOffset, autoCommit)
+      if (skipped > 0) messages = messages.slice(skipped)
+    }
+    for (const message of messages) {
       // A deactivated or stopped session ends the batch quietly: its partitions are paused (or
       // the consumer is leaving), so nothing is fetched again; an error would restart kafkajs.
       if (!isRunning() || isStale() || !session.isActive) break
@@ -76,3 +82,4 @@ export function eachMessageOverBatches(session: DeliveringSession, handler: NonN
     if (duplicates > 0) filter!.deduplicated(cluster, physicalTopic, partition, duplicates)
   }
 }
+

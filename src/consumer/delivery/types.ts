@@ -1,5 +1,6 @@
 import type { Consumer } from 'kafkajs'
 import type { ProcessedPositions } from '../positions.js'
+import type { CopyCatchUp } from './copy-catch-up.js'
 import type { DeliveryFilter } from './delivery-filter.js'
 
 /** kafkajs' `eachBatch` handler, as `consumer.run()` takes it. */
@@ -16,6 +17,8 @@ export interface DeliveringSession {
   readonly positions: ProcessedPositions
   /** Provenance reading, origin filtering and dedupe; undefined when provenance is off. */
   readonly filter: DeliveryFilter | undefined
+  /** Partitions started on a copy behind the group's position: their records below it are skipped. */
+  readonly catchUp: CopyCatchUp
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   readonly pauses: number
   /** Logical topic and origin of a physical topic read by the session. */

@@ -10,6 +10,8 @@ import { backoff } from '../../util/backoff.js'
 import { errorMessage, logger } from '../../util/log.js'
 import { partitionKey } from '../../util/partition-key.js'
 import { delay } from '../../util/timeout.js'
+import { CopyCatchUp } from '../delivery/copy-catch-up.js'
+import type { StartPositions } from '../positioning.js'
 import type { TopicPartition } from '../positions.js'
 import type { UserPauses } from './user-pauses.js'
 
@@ -25,8 +27,8 @@ export interface AssignmentHost {
   readonly groupId: string
   /** Whether the session delivers now (active and not stopped). */
   delivers: () => boolean
-  /** Offsets for `assigned` by `partitionKey` (see `SessionOwner.position`). */
-  position: (assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
+  /** Where `assigned` starts (see `SessionOwner.position`). */
+  position: (assigned: readonly TopicPartition[]) => Promise<StartPositions>
   /** Positioning failed; it is tried again after `retryInMs`. */
   positionFailed: (error: unknown, attempt: number, retryInMs: number) => void
 }
@@ -42,7 +44,9 @@ export class Assignment {
   /** Resolves once the current generation is positioned and resumed. */
   private positioned: Promise<void> | undefined
   /** A fresh run's start offsets, known before its first join; undefined otherwise. */
-  private startOffsets: ReadonlyMap<string, string> | undefined
+  private startOffsets: StartPositions | undefined
+  /** Partitions started on a copy behind the group's position (set by the seeks). */
+  readonly catchUp = new CopyCatchUp()
 
   constructor(private readonly host: AssignmentHost, private readonly userPauses: UserPauses) {}
 
@@ -57,7 +61,7 @@ export class Assignment {
    * unless a join or a (de)activation comes first. A failure leaves the positioning to the join.
    * Resolves once they are taken or failed; never rejects.
    */
-  prepareStart(offsets: Promise<ReadonlyMap<string, string>>): Promise<void> {
+  prepareStart(offsets: Promise<StartPositions>): Promise<void> {
     const generation = this.generation
     return offsets
       .then((known) => { if (generation === this.generation) this.startOffsets = known })
@@ -75,9 +79,10 @@ export class Assignment {
     const startOffsets = this.startOffsets
     this.startOffsets = undefined
     this.invalidate()
+    this.catchUp.clear()
     const delivers = this.host.delivers()
     if (delivers && startOffsets !== undefined) {
-      seekAndResume(this.host.consumer, this.host.cluster, this.partitions, startOffsets, this.userPauses)
+      seekAndResume(this.host.consumer, this.host.cluster, this.partitions, startOffsets, this.userPauses, this.catchUp)
       this.positioned = Promise.resolve()
       return
     }
@@ -110,7 +115,7 @@ export class Assignment {
       try {
         const offsets = await this.host.position(assigned)
         if (!current()) return
-        seekAndResume(this.host.consumer, this.host.cluster, assigned, offsets, this.userPauses)
+        seekAndResume(this.host.consumer, this.host.cluster, assigned, offsets, this.userPauses, this.catchUp)
         this.failing = false
         return
       } catch (error) {
@@ -125,14 +130,18 @@ export class Assignment {
 }
 
 /**
- * Starts a positioned assignment: seeks each partition that has an offset (by `partitionKey`;
- * the others resume where kafkajs would), then resumes every one the application did not pause.
+ * Starts a positioned assignment: seeks each partition that has a position (by `partitionKey`;
+ * the others resume where kafkajs would) and tells `catchUp` what it skips, then resumes every
+ * one the application did not pause.
  */
-export function seekAndResume(consumer: Consumer, cluster: string, assigned: readonly TopicPartition[], offsets: ReadonlyMap<string, string>, userPauses: UserPauses): void {
+export function seekAndResume(consumer: Consumer, cluster: string, assigned: readonly TopicPartition[], positions: StartPositions, userPauses: UserPauses, catchUp: CopyCatchUp): void {
   for (const { topic, partition } of assigned) {
-    const offset = offsets.get(partitionKey(topic, partition))
-    if (offset === undefined) continue
-    log('seek %s/%s[%d] to %s', cluster, topic, partition, offset)
+    const position = positions.get(partitionKey(topic, partition))
+    catchUp.started(topic, partition, position?.skipBelowTimestamp)
+    if (position === undefined) continue
+    const { offset, skipBelowTimestamp } = position
+    if (skipBelowTimestamp === undefined) log('seek %s/%s[%d] to %s', cluster, topic, partition, offset)
+    else log('seek %s/%s[%d] to %s, the copy\'s end: records replicated below timestamp %d are skipped', cluster, topic, partition, offset, skipBelowTimestamp)
     consumer.seek({ topic, partition, offset })
   }
   const resumable = assigned.filter(({ topic, partition }) => !userPauses.has(topic, partition))

@@ -19,6 +19,7 @@ import { errorMessage, logger } from '../../util/log.js'
 import { delay } from '../../util/timeout.js'
 import { wrapEachBatch } from '../delivery/each-batch.js'
 import { eachMessageOverBatches } from '../delivery/each-message.js'
+import type { CopyCatchUp } from '../delivery/copy-catch-up.js'
 import type { DeliveringSession } from '../delivery/types.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { PositionReason } from '../positioning.js'
@@ -101,6 +102,11 @@ export class ConsumerSession implements DeliveringSession {
   /** Provenance reading, origin filtering and dedupe; undefined when provenance is off. */
   get filter(): DeliveryFilter | undefined {
     return this.setup.filter
+  }
+
+  /** See `DeliveringSession.catchUp`. */
+  get catchUp(): CopyCatchUp {
+    return this.assignment.catchUp
   }
 
   /** Bumped by every pause of the application's (see `DeliveringSession.pauses`). */

@@ -2,7 +2,7 @@ import type { Consumer, Kafka } from 'kafkajs'
 import type { ReplicationPolicy } from '../../topology/replication-policy.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
-import type { PositionReason } from '../positioning.js'
+import type { PositionReason, StartPositions } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import type { InstanceIdentity } from './instance-identity.js'
 
@@ -20,16 +20,16 @@ export interface PositionedSession {
 /** What a session asks of, and tells, the set of sessions it belongs to; every call names the session. */
 export interface SessionOwner {
   /**
-   * Where an active session's partitions start: offsets by `partitionKey`; a partition
-   * without an entry resumes where kafkajs would (the group's commit, or `fromBeginning`).
+   * Where an active session's partitions start, by `partitionKey`; a partition without an
+   * entry resumes where kafkajs would (the group's commit, or `fromBeginning`).
    */
-  position: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<ReadonlyMap<string, string>>
+  position: (session: PositionedSession, assigned: readonly TopicPartition[]) => Promise<StartPositions>
   /**
    * Offsets for a fresh `run()`, for every partition of the session's topics, where kafkajs' own
    * start would be wrong (a checkpoint from elsewhere is ahead of the group's commit); asked
    * before the group join, so that the first assignment needs no pause.
    */
-  startOffsets: (session: PositionedSession) => Promise<ReadonlyMap<string, string>>
+  startOffsets: (session: PositionedSession) => Promise<StartPositions>
   /** Positioning an assignment failed; it is tried again after `retryInMs`. */
   positionFailed: (session: PositionedSession, error: unknown, attempt: number, retryInMs: number) => void
   /** An error kafkajs reported on the session's cluster (a crash, a request timeout). */

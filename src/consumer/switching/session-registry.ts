@@ -5,7 +5,7 @@ import { withTimeout } from '../../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from '../copies.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
-import type { Positioner, PositionReason } from '../positioning.js'
+import type { Positioner, PositionReason, StartPositions } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import { ConsumerSession } from '../session/consumer-session.js'
 import type { InstrumentationListener, PositionedSession, SessionOwner } from '../session/types.js'
@@ -108,12 +108,12 @@ export class SessionRegistry implements SessionOwner {
   }
 
   /** See {@link SessionOwner.position}: the consumer's translation onto the session's cluster. */
-  position(session: PositionedSession, assigned: readonly TopicPartition[]): Promise<ReadonlyMap<string, string>> {
+  position(session: PositionedSession, assigned: readonly TopicPartition[]): Promise<StartPositions> {
     return this.setup.positioner.positions(session.cluster, session.topics, assigned, session.reason, session.added)
   }
 
   /** See {@link SessionOwner.startOffsets}. */
-  startOffsets(session: PositionedSession): Promise<ReadonlyMap<string, string>> {
+  startOffsets(session: PositionedSession): Promise<StartPositions> {
     return this.setup.positioner.startOffsets(session.cluster, session.topics)
   }
 

@@ -4,6 +4,7 @@ import { validateConsumerConfig } from '../../../../src/consumer/options.js'
 import { ProcessedPositions, type TopicPartition } from '../../../../src/consumer/positions.js'
 import { ConsumerSession } from '../../../../src/consumer/session/consumer-session.js'
 import type { SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
+import type { StartPositions } from '../../../../src/consumer/positioning.js'
 import { partitionKey } from '../../../../src/util/partition-key.js'
 import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/types.js'
 import { createReplicationPolicy, ProvenanceStamper } from '../../../../src/topology/index.js'
@@ -130,7 +131,7 @@ describe('ConsumerSession: the first join of a fresh run', () => {
       startOffsets: async () => {
         await new Promise((resolve) => setTimeout(resolve, 50))
         runBeforeStartOffsets = consumer.runConfig !== undefined
-        return new Map([[partitionKey('dc1.orders', 0), '42']])
+        return new Map([[partitionKey('dc1.orders', 0), { offset: '42' }]])
       },
       position: async () => { positioned.push(1); return new Map() },
     })
@@ -145,10 +146,10 @@ describe('ConsumerSession: the first join of a fresh run', () => {
   })
 
   it('joins without them after a while, pauses and positions at the join, and ignores them when they come later', async () => {
-    let giveStartOffsets!: (offsets: Map<string, string>) => void
+    let giveStartOffsets!: (offsets: StartPositions) => void
     const { session, consumer } = buildSession({
       startOffsets: () => new Promise((resolve) => { giveStartOffsets = resolve }),
-      position: async () => new Map([[partitionKey('orders', 1), '7']]),
+      position: async () => new Map([[partitionKey('orders', 1), { offset: '7' }]]),
     })
     const started = Date.now()
     await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
@@ -157,7 +158,7 @@ describe('ConsumerSession: the first join of a fresh run', () => {
     expect(Date.now() - started).toBeLessThan(2000)
     consumer.emit('consumer.group_join', { memberAssignment: assignment })
     expect(consumer.paused()).not.toEqual([])
-    giveStartOffsets(new Map([[partitionKey('dc1.orders', 0), '42']]))
+    giveStartOffsets(new Map([[partitionKey('dc1.orders', 0), { offset: '42' }]]))
     await session.activate()
     expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 1, offset: '7' }])
     expect(consumer.paused().flatMap((p) => p.partitions)).toEqual([])
@@ -240,7 +241,7 @@ describe('ConsumerSession standby and activation', () => {
   const join = { memberAssignment: { orders: [0, 1], 'dc1.orders': [1] } }
 
   it('a standby pauses its whole assignment at every join and positions nothing', async () => {
-    const position = vi.fn(async () => new Map([['orders\u00000', '5']]))
+    const position = vi.fn(async () => new Map([['orders\u00000', { offset: '5' }]]))
     const { consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
@@ -249,7 +250,7 @@ describe('ConsumerSession standby and activation', () => {
   })
 
   it('activation positions the current assignment by seeks, then resumes what the application did not pause', async () => {
-    const position = vi.fn(async (_s: unknown, assigned: readonly TopicPartition[]) => new Map(assigned.filter((p) => p.partition === 1).map((p) => [partitionKey(p.topic, p.partition), '42'])))
+    const position = vi.fn(async (_s: unknown, assigned: readonly TopicPartition[]) => new Map(assigned.filter((p) => p.partition === 1).map((p) => [partitionKey(p.topic, p.partition), { offset: '42' }])))
     const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     session.pause([{ topic: 'orders', partitions: [0] }])
@@ -262,7 +263,7 @@ describe('ConsumerSession standby and activation', () => {
 
   it('an active session positions every new assignment before anything is fetched for it', async () => {
     let release: () => void = () => {}
-    const position = vi.fn(() => new Promise<ReadonlyMap<string, string>>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), '7']])) }))
+    const position = vi.fn(() => new Promise<StartPositions>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '7' }]])) }))
     const { consumer } = await startSession({ eachMessage: async () => {} }, { active: true, position })
     consumer.emit('consumer.group_join', join)
     // Paused while the positions are worked out.
@@ -276,7 +277,7 @@ describe('ConsumerSession standby and activation', () => {
     let calls = 0
     const position = vi.fn(async () => {
       if (++calls < 3) throw new Error(`translation failed ${calls}`)
-      return new Map([[partitionKey('orders', 0), '3']])
+      return new Map([[partitionKey('orders', 0), { offset: '3' }]])
     })
     const { session, consumer, failures } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
@@ -287,7 +288,7 @@ describe('ConsumerSession standby and activation', () => {
 
   it('a deactivation during positioning drops its result: nothing is sought or resumed', async () => {
     let release: () => void = () => {}
-    const position = vi.fn(() => new Promise<ReadonlyMap<string, string>>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), '9']])) }))
+    const position = vi.fn(() => new Promise<StartPositions>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '9' }]])) }))
     const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     const activation = session.activate()
@@ -441,6 +442,62 @@ describe('ConsumerSession eachMessage loop', () => {
     const { consumer } = await startSession({ eachBatch: async () => {}, eachBatchAutoResolve: false })
     expect(consumer.runConfig!.eachBatch).toBeTypeOf('function')
     expect(consumer.runConfig!.eachBatchAutoResolve).toBe(false)
+  })
+})
+
+describe('ConsumerSession on a copy behind the group\'s position', () => {
+  // orders[0] starts at the copy's end, 3, where no record at or after timestamp 1005 had been
+  // replicated yet (the fake's records have timestamp 1000 + offset); orders[1] starts normally.
+  const behind = async (): Promise<StartPositions> => new Map([[partitionKey('orders', 0), { offset: '3', skipBelowTimestamp: 1005 }], [partitionKey('orders', 1), { offset: '3' }]])
+  const activeOnBehindCopy = async (run: FailoverRunConfig) => {
+    const started = await startSession(run, { active: false, position: behind })
+    started.consumer.emit('consumer.group_join', { memberAssignment: { orders: [0, 1] } })
+    await started.session.activate()
+    return started
+  }
+
+  it('eachMessage: skips the records replicated below the position, resolved and noted, then delivers all from the first at or after it', async () => {
+    const handled: string[] = []
+    const { positions, eachBatch } = await activeOnBehindCopy({ eachMessage: async ({ partition, message }) => { handled.push(`${partition}:${message.offset}`) } })
+    const first = batchPayload('orders', 0, [3, 4])
+    await eachBatch(first.payload)
+    expect(handled).toEqual([])
+    expect(first.resolved).toEqual(['4'])
+    expect(positions.drain().map((p) => [p.partition, p.offset])).toEqual([[0, '5']])
+    const second = batchPayload('orders', 0, [4, 5, 6])
+    await eachBatch(second.payload)
+    expect(second.resolved).toEqual(['4', '5', '6'])
+    // From the first record at or after the position on, nothing is skipped, older or not.
+    await eachBatch(batchPayload('orders', 0, [2]).payload)
+    await eachBatch(batchPayload('orders', 1, [3]).payload)
+    expect(handled).toEqual(['0:5', '0:6', '0:2', '1:3'])
+  })
+
+  it('eachBatch: the handler sees the batch from the first record at or after the position; a batch all below it is not handed over', async () => {
+    const seen: Array<{ offsets: string[], lastOffset: string }> = []
+    const { eachBatch } = await activeOnBehindCopy({ eachBatch: async ({ batch }) => { seen.push({ offsets: batch.messages.map((m) => m.offset), lastOffset: batch.lastOffset() }) } })
+    const lastOffset = function (this: Batch) { return '9' }
+    const below = batchPayload('orders', 0, [3])
+    await eachBatch(below.payload)
+    const across = batchPayload('orders', 0, [4, 5, 6])
+    Object.setPrototypeOf(across.payload.batch, { lastOffset })
+    await eachBatch(across.payload)
+    expect(below.resolved).toEqual(['3'])
+    expect(across.resolved).toEqual(['4'])
+    expect(seen).toEqual([{ offsets: ['5', '6'], lastOffset: '9' }])
+  })
+
+  it('a later join skips nothing unless its positioning says so', async () => {
+    const handled: string[] = []
+    const position = vi.fn(behind)
+    const { session, consumer, eachBatch } = await startSession({ eachMessage: async ({ message }) => { handled.push(message.offset) } }, { active: false, position })
+    consumer.emit('consumer.group_join', { memberAssignment: { orders: [0] } })
+    await session.activate()
+    position.mockImplementation(async () => new Map([[partitionKey('orders', 0), { offset: '3' }]]))
+    consumer.emit('consumer.group_join', { memberAssignment: { orders: [0] } })
+    await vi.waitFor(() => { expect(consumer.seeks).toHaveLength(2) })
+    await eachBatch(batchPayload('orders', 0, [3]).payload)
+    expect(handled).toEqual(['3'])
   })
 })
 
