@@ -1,10 +1,12 @@
 /**
  * Where a move happens: delivery going from one session to another (a switch, a follow of the
- * group, a restart for new copies or after a crash). A move stops delivery on the old cluster at
- * once (and stops the session there when that cluster is down), then activates the session on
- * the new one: its partitions are positioned by translation and resumed. Nothing on a move's
- * path waits for the cluster being left. A move that fails is retried with capped back-off for
- * as long as its target stays where delivery belongs.
+ * group, a restart for new copies or after a crash). A move away from a dead or hung cluster
+ * stops delivery there at once (and the session); one away from a healthy cluster makes before
+ * it breaks: the old session delivers until the target's standby has joined and its checkpoint
+ * view has caught up. Then the session on the new cluster is activated: its partitions are
+ * positioned by translation and resumed. Nothing on a move's path waits for a cluster being left.
+ * A move that fails is retried with capped back-off for as long as its target stays where
+ * delivery belongs.
  *
  * @module
  */

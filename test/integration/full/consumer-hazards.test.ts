@@ -549,10 +549,12 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(thrown.some((t) => t.cluster === 'dc1')).toBe(true)
         expect(thrown.some((t) => t.cluster === 'dc2')).toBe(true)
         for (const t of thrown) expect(ledger.seen.has(t.id)).toBe(true)
-        // Nothing from dc1 once the switch began (it fences the session first).
+        // A switch away from a healthy cluster makes before it breaks: dc1 delivers until the
+        // move stops it, and dc2 only after that. Nothing from dc1 once dc2 has delivered.
         const moved = w.moves[0]!
         expect(fencedAt).toBeLessThan(Infinity)
-        expect(ledger.calls.filter((c) => c.cluster === 'dc1' && c.at >= fencedAt)).toEqual([])
+        const firstOnDc2 = ledger.calls.find((c) => c.cluster === 'dc2' && c.at >= fencedAt)!
+        expect(ledger.calls.filter((c) => c.cluster === 'dc1' && c.at > firstOnDc2.at)).toEqual([])
         // kafkajs retried in place: no crash, no restart, no rejoin.
         expect(crashes).toEqual([])
         const dups = ledger.duplicates()
