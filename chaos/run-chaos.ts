@@ -10,6 +10,7 @@ import type { DrillReport } from '../drill/report.js'
 import { runDrill } from '../drill/run-drill.js'
 import { KafkaBed } from '../test/bed/bed.js'
 import { SCENARIOS, switchCount, type ChaosScenario } from './scenarios.js'
+import type { ChaosResult, ChaosRun } from './results.js'
 import { chaosMarkdown, chaosTable } from './table.js'
 
 /** What `npm run chaos` was asked for. */
@@ -22,41 +23,6 @@ export interface ChaosOptions {
   outDir: string
   /** Also write the table as a Markdown page here (docs/chaos.md). */
   markdown: string | undefined
-}
-
-/** One scenario's result, as the table and chaos-report.json show it. */
-export interface ChaosResult {
-  id: number
-  title: string
-  fault: string
-  passed: boolean
-  /** Failed expectations, in words. */
-  failures: string[]
-  produced: number
-  acknowledged: number
-  rejected: number
-  consumed: number
-  lost: number
-  duplicates: number
-  switches: number
-  /** Fault -> first record consumed on the survivor; for faults that should not move anything, null. */
-  recoverMs: number | null
-  /** Records only the failed cluster held at the fault (the unreplicated tail). */
-  unreplicatedAtFault: number | null
-  durationMs: number
-  settings: Partial<DrillOptions>
-  /** The drill's report and picture. */
-  files: { report: string, chart: string | undefined }
-}
-
-/** The whole run. */
-export interface ChaosRun {
-  startedAt: string
-  form: 'quick' | 'full'
-  kafkaVersion: string
-  brokerGroupSettings: string
-  results: ChaosResult[]
-  passed: boolean
 }
 
 /**

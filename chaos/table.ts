@@ -1,5 +1,5 @@
 /** The chaos run as a terminal table and as the Markdown page docs/chaos.md. */
-import type { ChaosRun } from './run-chaos.js'
+import type { ChaosRun } from './results.js'
 
 const HEAD = ['#', 'scenario', 'produced', 'acked', 'rejected', 'consumed', 'lost', 'duplicates', 'switches', 'recover', 'unreplicated at fault', 'result'] as const
 

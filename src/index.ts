@@ -74,19 +74,15 @@ export type { FailoverConsumer } from './consumer/failover-consumer.js'
 export type { FailoverConsumerStatus, LaneStatus } from './consumer/status.js'
 export type { GroupSplit } from './consumer/group-split.js'
 export type { DedupeStatus } from './consumer/delivery/delivery-filter.js'
+export type { FailoverConsumerConfig, CheckpointOptions, GroupSplitOptions, DualReadMode, DedupeOptions } from './consumer/config.js'
 export type {
-  FailoverConsumerConfig,
-  CheckpointOptions,
-  GroupSplitOptions,
-  DualReadMode,
-  DedupeOptions,
   FailoverRunConfig,
   FailoverSubscribeOptions,
   FailoverEachMessagePayload,
   FailoverEachBatchPayload,
   RecordSource,
   FailoverTopicPartitionOffset,
-} from './consumer/types.js'
+} from './consumer/run-config.js'
 export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent, ConsumerFormerInstanceRemovedEvent, ConsumerInstanceConflictEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 

@@ -11,7 +11,7 @@ import type { CheckpointPosition } from '../offsets/checkpoint-writer-types.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import type { Lane } from './lane.js'
 import type { ConsumerSession } from './session/consumer-session.js'
-import type { FailoverTopicPartitionOffset } from './types.js'
+import type { FailoverTopicPartitionOffset } from './run-config.js'
 
 /** Topics (and partitions) as kafkajs' `pause` and `resume` take them. */
 type TopicPartitions = Parameters<Consumer['pause']>[0]

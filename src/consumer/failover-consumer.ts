@@ -1,45 +1,29 @@
 /**
- * A consumer with the kafkajs Consumer API that follows the active cluster. It subscribes to
- * every physical copy of its logical topics there, checkpoints each processed position
- * (cluster, physical topic, partition, next offset, record timestamp) to a compacted topic that
- * the replicator carries to the other clusters, and keeps the group warm everywhere else:
- *
- * - a **standby session** on every other cluster that is up: a member of the group there with
- *   every partition paused (no fetches, no handler calls), so a switch joins no group;
- * - a **checkpoint view** of every cluster: the checkpoint topics followed from `connect()` on,
- *   so a switch reads memory after a catch-up check instead of joining a throw-away group.
- *
- * A switch stops delivery on the old cluster at once (and stops the session there when that
- * cluster is down), then activates the session on the new one: its partitions are positioned by
- * translation (largest lower bound of the translators, the group's own commit there, and this
- * instance's own latest positions) and resumed. Nothing on the switch's path waits for the
- * cluster being left. A move that fails is retried with capped back-off for as long as its
- * target stays active.
- *
- * This module is the kafkajs-style façade and the lifecycle. A lane (`lane.ts`) holds one set of
- * sessions: `switching/` (where delivery goes; a move in `switching/move.ts`), `session/` (one
- * kafkajs consumer), `delivery/` (where records reach the handler); checkpoints are taken in
- * `checkpointing.ts`, positions translated in `positioning.ts`, calls routed in `call-routing.ts`.
+ * A consumer with the kafkajs Consumer API that follows the active cluster: a session (one
+ * kafkajs consumer of the group) on every cluster that is up, delivering on the active one and
+ * standing by elsewhere, checkpoints of each processed position, and moves between sessions that
+ * resume from those checkpoints translated. This module is the façade and the lifecycle;
+ * `assembly.ts` wires the parts. How they work together: docs/consumer-design.md.
  */
 import type { Consumer } from 'kafkajs'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { type ActiveChange, type FailoverContext } from '../cluster/index.js'
 import { asKafkaDRError, InvalidOptionError, NotConnectedError } from '../errors/index.js'
 import { SafeEmitter } from '../util/safe-emitter.js'
-import { Checkpointing } from './checkpointing.js'
-import { laneOf, offsetsBySession, primaryLane, sessionFor, sessionsDelivering } from './call-routing.js'
-import { DeliveryFilter } from './delivery/delivery-filter.js'
+import { assembleConsumer } from './assembly.js'
+import type { Checkpointing } from './checkpointing.js'
+import { offsetsBySession, primaryLane, sessionFor, sessionsDelivering } from './call-routing.js'
+import type { DeliveryFilter } from './delivery/delivery-filter.js'
 import type { FailoverConsumerEvents } from './events.js'
-import { Lane } from './lane.js'
-import { Positioner } from './positioning.js'
+import type { Lane } from './lane.js'
 import { validateConsumerConfig, validateRunConfig, validateSubscription, type ValidConsumerOptions } from './options.js'
 import type { ConsumerSession } from './session/consumer-session.js'
 import { CONSUMER_EVENTS } from '../cluster/kafkajs-internals.js'
 import { addInstrumentationListener } from './session/instrumentation.js'
 import type { InstrumentationListener } from './session/types.js'
 import type { FailoverConsumerStatus } from './status.js'
-import { FormerInstances } from './switching/former-instances.js'
-import type { FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitionOffset } from './types.js'
+import type { FailoverConsumerConfig } from './config.js'
+import type { FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitionOffset } from './run-config.js'
 
 /** How often an instance looks for a split of its group, in ms. */
 const SPLIT_CHECK_INTERVAL_MS = 1000
@@ -57,7 +41,6 @@ export class FailoverConsumer {
   private readonly emitter = new SafeEmitter<FailoverConsumerEvents>()
   /** Processed positions, the checkpoint writer and the warm checkpoint views. */
   private readonly checkpoints: Checkpointing
-  private readonly positioner: Positioner
   private readonly listeners: InstrumentationListener[] = []
   /** One lane (its sessions and the moves between them) per origin read directly, or one for all. */
   private readonly lanes: Lane[]
@@ -74,65 +57,22 @@ export class FailoverConsumer {
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
   constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
-    const clusters = ctx.clusters.map((c) => c.name)
-    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy, clusters, provenance: ctx.provenanceHeader !== undefined })
+    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy, clusters: ctx.clusters.map((c) => c.name), provenance: ctx.provenanceHeader !== undefined })
     this.groupId = this.options.groupId
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
-    const { origins, dualRead, dedupe } = this.options
-    if (ctx.provenanceHeader !== undefined) {
-      // Identity naming cannot tell origins by topic: the header tells them.
-      const byHeader = ctx.replicationPolicy.name === 'identity' && origins.length < clusters.length
-      this.filter = new DeliveryFilter({
-        header: ctx.provenanceHeader,
-        ...(byHeader ? { origins } : {}),
-        ...(dedupe ? { dedupe } : {}),
-        onDeduplicated: (cluster, topic, partition, count) => this.emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group: this.groupId, cluster, topic, partition, count }),
-      })
-    }
-    this.checkpoints = new Checkpointing({
+    const parts = assembleConsumer({
       ctx,
       options: this.options,
-      onWritten: (info) => this.emitter.emit('checkpoint:written', info),
-      onFailed: (info) => this.emitter.emit('checkpoint:failed', info),
-      writer: (position) => laneOf(this.lanes, ctx.replicationPolicy, position).writerId(),
-      deliveringTo: () => this.lanes.flatMap((l) => [l.switching.target, l.switching.delivering?.cluster]),
-    })
-    this.positioner = new Positioner({
-      ctx,
-      groupId: this.groupId,
-      checkpointTopic: this.checkpoints.topic,
-      options: this.options,
-      view: (cluster) => this.checkpoints.viewOf(cluster),
-      ownPositions: () => this.checkpoints.ownPositions(),
-      onTranslated: (result) => {
-        this.emitter.emit('offsets:translated', result)
-        if (result.undecodableCheckpoints > 0) {
-          this.emitter.emit('checkpoints:undecodable', { timestamp: Date.now(), group: this.groupId, cluster: result.targetCluster, count: result.undecodableCheckpoints })
-        }
-      },
-    })
-    // One incarnation per consumer object: a restarted process differs from the one it replaces.
-    const { instanceId } = this.options
-    const instances = instanceId === undefined ? undefined : new FormerInstances(ctx, this.groupId, { instanceId, incarnation: randomUUID() }, {
-      removed: (event) => this.emitter.emit('consumer:former-instance-removed', event),
-      conflict: (event) => this.emitter.emit('consumer:instance-conflict', event),
-    })
-    const homes = dualRead === 'direct' ? origins : [undefined]
-    this.lanes = homes.map((home) => new Lane({
-      ctx,
-      options: this.options,
-      home,
-      instance: this.instance,
-      checkpoints: this.checkpoints,
-      positioner: this.positioner,
-      filter: this.filter,
-      logicalTopics: () => this.subscription?.topics ?? [],
-      listeners: this.listeners,
-      isRunning: () => this.state === 'running',
       emitter: this.emitter,
-      instances,
-    }))
+      instance: this.instance,
+      listeners: this.listeners,
+      logicalTopics: () => this.subscription?.topics ?? [],
+      isRunning: () => this.state === 'running',
+    })
+    this.filter = parts.filter
+    this.checkpoints = parts.checkpoints
+    this.lanes = parts.lanes
     this.events = CONSUMER_EVENTS
   }
 
@@ -179,13 +119,8 @@ export class FailoverConsumer {
    * cluster where they are newer than the group's commit there, else where kafkajs would start.
    * A failed `run()` leaves the consumer able to `run()` again. With `dualRead: 'direct'` every
    * origin starts on its own cluster when that cluster is up, on the active cluster otherwise.
-   *
-   * Checkpoints follow what kafkajs commits for the group, never more: with `autoCommit` (the
-   * default) the position after each processed record (each resolved offset with `eachBatch`);
-   * with `autoCommit: false` only the application's own commits (`commitOffsets()`, and in
-   * `eachBatch` `commitOffsetsIfNecessary(offsets)`). A checkpoint is the next offset and the
-   * timestamp of the record before it; a commit of records this instance was never delivered
-   * leaves the checkpoint where it was. See {@link FailoverRunConfig.autoCommit}.
+   * Checkpoints follow what kafkajs commits for the group, never more: see
+   * {@link FailoverRunConfig.autoCommit}.
    */
   async run(config: FailoverRunConfig = {}): Promise<void> {
     this.assertState('connected', 'run')

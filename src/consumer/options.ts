@@ -15,7 +15,8 @@ import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { expectBoolean, expectInt, expectList, expectObject, expectOneOf, expectString, invalid, MAX_TIMER_MS } from '../util/validate.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { KAFKAJS_KEYS, kafkajsConfig } from './kafkajs-config.js'
-import type { CheckpointOptions, DedupeOptions, DualReadMode, FailoverConsumerConfig, FailoverRunConfig, FailoverSubscribeOptions, GroupSplitOptions } from './types.js'
+import type { CheckpointOptions, DedupeOptions, DualReadMode, FailoverConsumerConfig, GroupSplitOptions } from './config.js'
+import type { FailoverRunConfig, FailoverSubscribeOptions } from './run-config.js'
 
 /** kafkajs-dr's own keys. */
 const OWN_KEYS = [

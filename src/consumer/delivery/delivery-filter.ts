@@ -9,7 +9,7 @@
 import type { IHeaders } from 'kafkajs'
 import { DuplicateFilter } from '../../topology/duplicate-filter.js'
 import { ProvenanceReader, type Provenance } from '../../topology/provenance.js'
-import type { DedupeOptions } from '../types.js'
+import type { DedupeOptions } from '../config.js'
 
 /** What a {@link DeliveryFilter} does. */
 export interface DeliveryFilterSetup {

@@ -7,7 +7,7 @@
 import type { KafkaMessage, Offsets } from 'kafkajs'
 import { SessionFencedError } from '../../errors/index.js'
 import { markDelivered, markProcessed } from '../positions.js'
-import type { FailoverRunConfig } from '../types.js'
+import type { FailoverRunConfig } from '../run-config.js'
 import { filterBatch, withMessages } from './batch-filter.js'
 import { skipLeadingRecords } from './copy-catch-up.js'
 import { commitIfNecessary } from './manual-commits.js'

@@ -6,7 +6,7 @@
  */
 import type { EachBatchPayload } from 'kafkajs'
 import { markDelivered, markProcessed } from '../positions.js'
-import type { FailoverRunConfig } from '../types.js'
+import type { FailoverRunConfig } from '../run-config.js'
 import { skipLeadingRecords } from './copy-catch-up.js'
 import type { DeliveringSession, KafkajsEachBatch } from './types.js'
 

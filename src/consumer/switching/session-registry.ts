@@ -9,7 +9,7 @@ import type { Positioner, PositionReason, StartPositions } from '../positioning.
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
 import { ConsumerSession } from '../session/consumer-session.js'
 import type { InstrumentationListener, PositionedSession, SessionOwner } from '../session/types.js'
-import type { FailoverRunConfig, FailoverSubscribeOptions } from '../types.js'
+import type { FailoverRunConfig, FailoverSubscribeOptions } from '../run-config.js'
 import type { FormerInstances } from './former-instances.js'
 import { FormerMembers } from './former-members.js'
 

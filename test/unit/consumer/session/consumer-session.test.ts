@@ -6,7 +6,7 @@ import { ConsumerSession } from '../../../../src/consumer/session/consumer-sessi
 import type { SessionOwner, SessionSetup } from '../../../../src/consumer/session/types.js'
 import type { StartPositions } from '../../../../src/consumer/positioning.js'
 import { partitionKey } from '../../../../src/util/partition-key.js'
-import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/types.js'
+import type { FailoverEachMessagePayload, FailoverRunConfig } from '../../../../src/consumer/run-config.js'
 import { createReplicationPolicy, ProvenanceStamper } from '../../../../src/topology/index.js'
 import { DeliveryFilter, type DeliveryFilterSetup } from '../../../../src/consumer/delivery/delivery-filter.js'
 
