@@ -1,8 +1,8 @@
 /**
  * Failover of a consumer group whose instances are separate processes, as in production: N
  * instances of test/integration/apps/group-instance.ts (default health settings: 1 s probes,
- * 1.5 s timeout, 2 failures) read 6,000 replicated records per instance over 12 partitions with a
- * 2 ms handler. Once every instance runs and a third of the records are handled, dc1 is killed -9
+ * 1.5 s timeout, 2 failures) read 6,000 replicated records per instance over 12 partitions (or
+ * `--partitions`) with a 2 ms handler. Once every instance runs and a third of the records are handled, dc1 is killed -9
  * or hung (SIGSTOP) after a random delay of 0 to 5 s, so that the fault falls at every phase of
  * the instances' periodic tasks (1 s probes and checkpoint ticks, heartbeats, 5 s new-copy
  * checks) rather than always at the same one. Measured per trial: the fault to the first record
@@ -24,7 +24,7 @@ import { uniqueCheckpointTopic } from '../test/integration/offsets/support.js'
 import { bed, createTopic, median, rawKafka, type Row } from './common.js'
 
 const INSTANCE_SCRIPT = fileURLToPath(new URL('../test/integration/apps/group-instance.ts', import.meta.url))
-/** Partitions of each trial's topic: also the largest group in which every instance has work. */
+/** Partitions of each trial's topic by default (`--partitions` sets others). */
 export const GROUP_PARTITIONS = 12
 const RECORDS_PER_INSTANCE = 6000
 const HANDLER_MS = 2
@@ -90,14 +90,14 @@ class RecordTally {
 }
 
 /** Produces `count` records on dc1, round-robin over the partitions, with distinct increasing CreateTimes; returns their ids. */
-async function produceRecords(topic: string, count: number): Promise<string[]> {
+async function produceRecords(topic: string, count: number, partitions: number): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `r${i}`)
   const firstTimestamp = Date.now() - count
   const producer = rawKafka('dc1').producer()
   await producer.connect()
   try {
     for (let start = 0; start < count; start += 1000) {
-      const messages = ids.slice(start, start + 1000).map((id, j) => ({ key: id, value: id, partition: (start + j) % GROUP_PARTITIONS, timestamp: String(firstTimestamp + start + j) }))
+      const messages = ids.slice(start, start + 1000).map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(firstTimestamp + start + j) }))
       await producer.send({ topic, messages })
     }
   } finally {
@@ -116,12 +116,12 @@ async function restoreDc1(fault: Fault): Promise<void> {
   else bed.resume('dc1')
 }
 
-async function trial(size: number, fault: Fault): Promise<GroupTrial> {
+async function trial(size: number, partitions: number, fault: Fault): Promise<GroupTrial> {
   const recordCount = RECORDS_PER_INSTANCE * size
   const topic = unique('bench-grp')
-  await createTopic('dc1', topic, GROUP_PARTITIONS)
-  await createTopic('dc2', topic, GROUP_PARTITIONS)
-  const ids = await produceRecords(topic, recordCount)
+  await createTopic('dc1', topic, partitions)
+  await createTopic('dc2', topic, partitions)
+  const ids = await produceRecords(topic, recordCount, partitions)
   await waitFor(`${recordCount} records on dc2/dc1.${topic}`, async () => (await bed.highWatermark('dc2', `dc1.${topic}`)) >= recordCount, 120_000, 250)
 
   // The instances get the bed's addresses (which follow KAFKAJS_DR_BED_PORT_OFFSET), never fixed ports.
@@ -180,7 +180,13 @@ function medianAndMax(values: number[], unit = ''): string {
  * duplicates); `setting` names the broker settings in force. A failed trial is reported and
  * counted, and the run goes on; a bed that does not recover stops it.
  */
-export async function benchGroupFailover(sizes: readonly number[], trials: number, setting: string, faults: readonly Fault[] = ['kill', 'pause']): Promise<Row[]> {
+export async function benchGroupFailover(sizes: readonly number[], trials: number, setting: string, faults: readonly Fault[] = ['kill', 'pause'], partitionCounts: readonly number[] = [GROUP_PARTITIONS]): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const partitions of partitionCounts) rows.push(...await benchGroupFailoverOn(partitions, sizes, trials, setting, faults))
+  return rows
+}
+
+async function benchGroupFailoverOn(partitions: number, sizes: readonly number[], trials: number, setting: string, faults: readonly Fault[]): Promise<Row[]> {
   const rows: Row[] = []
   for (const size of sizes) {
     const recordCount = RECORDS_PER_INSTANCE * size
@@ -189,9 +195,9 @@ export async function benchGroupFailover(sizes: readonly number[], trials: numbe
       for (let i = 0; i < trials; i++) {
         // Every trial starts on a healthy bed: both clusters up and replication flowing both ways.
         await bed.waitForReplication(120_000)
-        const label = `group of ${size} ${fault} trial ${i + 1}/${trials} (${setting})`
+        const label = `group of ${size} on ${partitions} partitions, ${fault} trial ${i + 1}/${trials} (${setting})`
         try {
-          const r = await trial(size, fault)
+          const r = await trial(size, partitions, fault)
           results.push(r)
           const warning = r.movedBeforeFault > 0 ? `; WARNING: ${r.movedBeforeFault} instance(s) had moved to dc2 before the fault` : ''
           console.log(`${label}: fault ${r.phaseMs} ms after a third was handled (${r.leftAtFault} records left), first record on dc2 after ${r.perInstanceMs.join(', ')} ms (last ${r.lastMs}), ${r.duplicates} duplicates (${r.duplicatesBeforeFault} before the fault; ${r.handledOnDc1AfterFault} records handled from dc1 after it; ${r.perCheckpointInterval} records per checkpoint interval), ${r.lost} lost${warning}`)
@@ -203,20 +209,20 @@ export async function benchGroupFailover(sizes: readonly number[], trials: numbe
       const lost = results.reduce((sum, r) => sum + r.lost, 0)
       const faultName = fault === 'kill' ? 'kill -9' : 'SIGSTOP'
       rows.push({
-        measure: `group of ${size} instance process${size === 1 ? '' : 'es'}: ${faultName} of active -> last instance's first record on survivor (default health settings, ${recordCount.toLocaleString('en-US')} records, ${setting}, ${trials} trials, fault at a random moment)`,
+        measure: `group of ${size} instance process${size === 1 ? '' : 'es'}, ${partitions} partitions: ${faultName} of active -> last instance's first record on survivor (default health settings, ${recordCount.toLocaleString('en-US')} records, ${setting}, ${trials} trials, fault at a random moment)`,
         raw: 'n/a (no failover)',
         wrapper: medianAndMax(results.map((r) => r.lastMs), ' ms'),
         ratio: failed === 0 ? 'every trial completed' : `${failed} of ${trials} trials FAILED`,
         goal: '-',
       }, {
-        measure: `duplicates per group failover, ${fault} (${size} instance${size === 1 ? '' : 's'}, ${recordCount.toLocaleString('en-US')} records, ${GROUP_PARTITIONS} partitions, ${HANDLER_MS} ms handler, ${setting})`,
+        measure: `duplicates per group failover, ${fault} (${size} instance${size === 1 ? '' : 's'}, ${recordCount.toLocaleString('en-US')} records, ${partitions} partitions, ${HANDLER_MS} ms handler, ${setting})`,
         raw: 'n/a',
         wrapper: `${medianAndMax(results.map((r) => r.duplicates))}; lost ${lost}`,
         ratio: results.length === 0 ? 'no trial completed' : lost === 0 ? '0 lost' : `${lost} LOST`,
         goal: 'bounded, 0 lost',
       }, {
         // The goal's bound: the duplicates the fault caused, in checkpoint intervals of the group's throughput.
-        measure: `duplicates caused by the ${fault} / the group's records per checkpoint interval (${CHECKPOINT_INTERVAL_MS} ms) before it (${size} instance${size === 1 ? '' : 's'}, ${setting})`,
+        measure: `duplicates caused by the ${fault} / the group's records per checkpoint interval (${CHECKPOINT_INTERVAL_MS} ms) before it (${size} instance${size === 1 ? '' : 's'}, ${partitions} partitions, ${setting})`,
         raw: 'n/a',
         wrapper: medianAndMax(results.map((r) => Math.round((r.duplicates - r.duplicatesBeforeFault) / Math.max(1, r.perCheckpointInterval) * 100) / 100)),
         ratio: results.length === 0 ? 'no trial completed' : `throughput median ${median(results.map((r) => r.perCheckpointInterval))} records per interval`,

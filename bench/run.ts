@@ -7,7 +7,8 @@
  * (direct vs replica latency, dedupe throughput) or `-- dedupe` (the duplicate filter's memory and
  * speed; needs no Kafka, so the bed is then not started) runs one part only; `--trials N` sets the consumer failover trials per fault and broker setting (default 20)
  * and the group failover trials per group size, fault and broker setting (default 10);
- * `--sizes 1,4,8` sets the group sizes (instances; the default). Consumer and group failover run
+ * `--sizes 1,4,8` sets the group sizes (instances; the default), `--partitions 12,480` the
+ * partitions of the group's topic (default 12). Consumer and group failover run
  * on the bed's group settings and again on Kafka's defaults (the brokers are restarted for it
  * and back); `--settings kafka-defaults` and `--faults kill` narrow them (the producer failover
  * part then does not run).
@@ -39,8 +40,12 @@ async function main(): Promise<void> {
   const trialsOption = option('--trials')
   const trials = trialsOption === undefined ? undefined : Number(trialsOption)
   if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new Error('--trials takes a whole number above 0')
+  const partitionCounts = (option('--partitions') ?? String(GROUP_PARTITIONS)).split(',').map(Number)
+  if (partitionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) throw new Error('--partitions takes whole numbers from 1 to 10000, comma-separated')
   const sizes = (option('--sizes') ?? '1,4,8').split(',').map(Number)
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > GROUP_PARTITIONS)) throw new Error(`--sizes takes whole numbers from 1 to ${GROUP_PARTITIONS}, comma-separated`)
+  const fewest = Math.min(...partitionCounts)
+  // Every instance of the group needs a partition, or it has no work to fail over.
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > fewest)) throw new Error(`--sizes takes whole numbers from 1 to ${fewest} (the fewest --partitions), comma-separated`)
   const settings = (option('--settings') ?? 'bed,kafka-defaults').split(',') as Array<'bed' | 'kafka-defaults'>
   if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults')) throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
           await bed.setBrokerProfile(setting)
           const label = settingLabel(setting)
           if (runs('failover')) consumerRows.push(...await benchConsumerFailover(trials ?? 20, label, faults))
-          if (runs('group')) groupRows.push(...await benchGroupFailover(sizes, trials ?? 10, label, faults))
+          if (runs('group')) groupRows.push(...await benchGroupFailover(sizes, trials ?? 10, label, faults, partitionCounts))
         }
       } finally {
         if (profile !== 'external') await bed.setBrokerProfile(profile)
