@@ -58,6 +58,8 @@ interface GroupTrial {
   /** The group's throughput over one checkpoint interval (1 s, the default) just before the fault: the goal's bound on duplicates. */
   perCheckpointInterval: number
   lost: number
+  /** Where the slowest instance's time went after the fault (see {@link switchTimeline}). */
+  slowest: string
 }
 
 /** Counts the records the instances reported, reading only the events added since the last update. */
@@ -106,6 +108,22 @@ async function produceRecords(topic: string, count: number, partitions: number):
   return ids
 }
 
+/** An instance's steps after the fault, in ms from it: dc1 found down, the switch, each translation onto dc2, the move, the first record there. */
+function switchTimeline(instance: AppProcess, faultAt: number): string {
+  const after = instance.events.filter((e) => e.at !== undefined && e.at >= faultAt)
+  const steps = after.flatMap((e) => {
+    const t = `+${e.at! - faultAt}`
+    if (e.event === 'cluster-down') return [`${e.cluster} down ${t}`]
+    if (e.event === 'switch') return [`switch ${t}`]
+    if (e.event === 'translated' && e.cluster === 'dc2') return [`translated ${e.partitions} ${t} (${e.durationMs} ms, read ${e.readMs})`]
+    if (e.event === 'moved') return [`moved ${t} (${e.durationMs} ms via ${e.via})`]
+    if (e.event === 'move-failed') return [`move failed ${t}: ${e.message}`]
+    return []
+  })
+  const first = after.find((e) => e.event === 'record' && e.cluster === 'dc2')
+  return [...steps, ...(first ? [`first record +${first.at! - faultAt}`] : [])].join(', ')
+}
+
 async function injectFault(fault: Fault): Promise<void> {
   if (fault === 'kill') await bed.kill('dc1')
   else bed.pause('dc1')
@@ -145,6 +163,7 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
     const firstsOnSurvivor = await Promise.all(instances.map((i) => i.next('first record from dc2 after the fault', (e) => e.event === 'record' && e.cluster === 'dc2' && e.at! >= faultAt, FIRST_ON_SURVIVOR_TIMEOUT_MS)))
     while (tally.update().distinct < recordCount && Date.now() - faultAt < ALL_HANDLED_TIMEOUT_MS) await delay(100)
     const perInstanceMs = firstsOnSurvivor.map((e) => e.at! - faultAt)
+    const slowestIndex = perInstanceMs.indexOf(Math.max(...perInstanceMs))
     const handledOnDc1AfterFault = instances.flatMap((i) => i.events).filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! >= faultAt).length
     return {
       perInstanceMs,
@@ -157,6 +176,7 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
       handledOnDc1AfterFault,
       perCheckpointInterval: Math.round(handledInTheLastTwoSeconds / 2 * (CHECKPOINT_INTERVAL_MS / 1000)),
       lost: ids.filter((id) => !tally.timesHandled.has(id)).length,
+      slowest: switchTimeline(instances[slowestIndex]!, faultAt),
     }
   } catch (error) {
     instances.forEach((i, n) => console.log(`  instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
@@ -200,7 +220,7 @@ async function benchGroupFailoverOn(partitions: number, sizes: readonly number[]
           const r = await trial(size, partitions, fault)
           results.push(r)
           const warning = r.movedBeforeFault > 0 ? `; WARNING: ${r.movedBeforeFault} instance(s) had moved to dc2 before the fault` : ''
-          console.log(`${label}: fault ${r.phaseMs} ms after a third was handled (${r.leftAtFault} records left), first record on dc2 after ${r.perInstanceMs.join(', ')} ms (last ${r.lastMs}), ${r.duplicates} duplicates (${r.duplicatesBeforeFault} before the fault; ${r.handledOnDc1AfterFault} records handled from dc1 after it; ${r.perCheckpointInterval} records per checkpoint interval), ${r.lost} lost${warning}`)
+          console.log(`${label}: fault ${r.phaseMs} ms after a third was handled (${r.leftAtFault} records left), first record on dc2 after ${r.perInstanceMs.join(', ')} ms (last ${r.lastMs}), ${r.duplicates} duplicates (${r.duplicatesBeforeFault} before the fault; ${r.handledOnDc1AfterFault} records handled from dc1 after it; ${r.perCheckpointInterval} records per checkpoint interval), ${r.lost} lost${warning}; slowest: ${r.slowest}`)
         } catch (error) {
           console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`)
         }

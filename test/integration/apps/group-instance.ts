@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   })
   consumer.on('consumer:move-failed', (e) => report({ event: 'move-failed', cluster: e.to, attempt: e.attempt, message: e.error.message, at: e.timestamp }))
   dr.on('failover:start', (e) => report({ event: 'switch', from: e.from, cluster: e.to, at: e.timestamp }))
+  // Where a switch's time goes: the fault's detection, the translation (its checkpoint read in it).
+  dr.on('cluster:down', (e) => report({ event: 'cluster-down', cluster: e.cluster, at: e.timestamp }))
+  consumer.on('offsets:translated', (r) => report({ event: 'translated', cluster: r.targetCluster, partitions: r.partitions.length, durationMs: r.durationMs, readMs: r.readMs, at: Date.now() }))
   await consumer.connect()
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true })
   await consumer.run({
