@@ -15,6 +15,8 @@ export interface PositionedSession {
   readonly topics: readonly string[]
   readonly reason: PositionReason
   readonly added: readonly string[]
+  /** Its member id in the group, from its last join; undefined before the first. */
+  readonly memberId: string | undefined
 }
 
 /** What a session asks of, and tells, the set of sessions it belongs to; every call names the session. */

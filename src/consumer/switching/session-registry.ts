@@ -1,7 +1,9 @@
 import type { Consumer } from 'kafkajs'
 import type { FailoverContext } from '../../cluster/index.js'
 import { NotConnectedError } from '../../errors/index.js'
-import { withTimeout } from '../../util/timeout.js'
+import { removeGroupMembers } from '../../cluster/leave-group.js'
+import { logger } from '../../util/log.js'
+import { delay, withTimeout } from '../../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from '../copies.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
 import type { ValidConsumerOptions } from '../options.js'
@@ -12,6 +14,8 @@ import type { InstrumentationListener, PositionedSession, SessionOwner } from '.
 import type { FailoverRunConfig, FailoverSubscribeOptions } from '../run-config.js'
 import type { FormerInstances } from './former-instances.js'
 import { FormerMembers } from './former-members.js'
+
+const log = logger('consumer')
 
 /** What the sessions are run with: fixed at `run()`. */
 export interface RunSpec {
@@ -138,9 +142,23 @@ export class SessionRegistry implements SessionOwner {
     if (this.sessions.get(session.cluster) === session) this.setup.instances?.checkAfterJoin(session.cluster)
   }
 
-  /** See {@link SessionOwner.teardown}. */
-  teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
-    return this.setup.ctx.connection(session.cluster).teardown(client, timeoutMs)
+  /**
+   * See {@link SessionOwner.teardown}. kafkajs leaves the group only once a join under way has
+   * returned, and a rebalance held by dead members can keep it for a minute: past half the bound
+   * the member is removed on its behalf, so that the group's next generation does not wait out
+   * its session (30 s by default) on a healthy cluster.
+   */
+  async teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
+    const { ctx, options } = this.setup
+    const connection = ctx.connection(session.cluster)
+    const done = connection.teardown(client, timeoutMs)
+    const { memberId } = session
+    if (memberId === undefined || ctx.healthOf(session.cluster) !== 'up') return done
+    const half = timeoutMs / 2
+    if (await Promise.race([done.then(() => true), delay(half).then(() => false)])) return done
+    const { gone } = await removeGroupMembers(connection.kafka, options.groupId, [memberId], half)
+    log('%s on %s still leaving after %d ms: member %s %s on its behalf', options.groupId, session.cluster, half, memberId, gone.length > 0 ? 'removed' : 'could not be removed')
+    return (await done) || gone.length > 0
   }
 
   /** Stops a session in the background (bounded) and forgets it. */

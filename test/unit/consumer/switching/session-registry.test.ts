@@ -1,0 +1,71 @@
+/**
+ * A session's teardown on a healthy cluster whose kafkajs consumer cannot leave in time (its join
+ * is held by a rebalance): the member is removed on its behalf, so that the group's next
+ * generation does not wait out its session.
+ */
+import type { Consumer, Kafka } from 'kafkajs'
+import { describe, expect, it } from 'vitest'
+import type { FailoverContext } from '../../../../src/cluster/index.js'
+import { validateConsumerConfig } from '../../../../src/consumer/options.js'
+import type { Positioner } from '../../../../src/consumer/positioning.js'
+import { ProcessedPositions } from '../../../../src/consumer/positions.js'
+import type { PositionedSession } from '../../../../src/consumer/session/types.js'
+import { SessionRegistry } from '../../../../src/consumer/switching/session-registry.js'
+import { createReplicationPolicy } from '../../../../src/topology/index.js'
+
+/** dc1 up (or not), whose connection's teardown finishes after `teardownMs` (never: Infinity); the kafkajs client records LeaveGroups. */
+function registryOn(health: 'up' | 'down', teardownMs: number) {
+  const leaves: string[] = []
+  const kafka = {
+    [Symbol('private:Kafka:createCluster')]: () => ({
+      connect: async () => {},
+      refreshMetadata: async () => {},
+      disconnect: async () => {},
+      findGroupCoordinator: async () => ({ leaveGroup: async ({ groupId, memberId }: { groupId: string, memberId: string }) => { leaves.push(`${groupId} ${memberId}`) } }),
+    }),
+  } as unknown as Kafka
+  const ctx = {
+    clusters: [{ name: 'dc1' }, { name: 'dc2' }],
+    healthOf: () => health,
+    connection: () => ({
+      kafka,
+      teardown: (_client: unknown, timeoutMs: number) => new Promise<boolean>((resolve) => {
+        if (teardownMs < timeoutMs) setTimeout(() => resolve(true), teardownMs)
+        else setTimeout(() => resolve(false), timeoutMs)
+      }),
+    }),
+  } as unknown as FailoverContext
+  const options = validateConsumerConfig({ groupId: 'billing' }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true })
+  const registry = new SessionRegistry({
+    ctx,
+    options,
+    positioner: {} as Positioner,
+    positionsOn: (cluster) => new ProcessedPositions(cluster),
+    listeners: [],
+    isRunning: () => true,
+    onPositionFailed: () => {},
+    onGaveUp: () => {},
+  })
+  return { registry, leaves }
+}
+
+const session = (memberId: string | undefined): PositionedSession => ({ cluster: 'dc1', topics: ['orders'], reason: 'start', added: [], memberId })
+const client = {} as Consumer
+
+describe('SessionRegistry teardown', () => {
+  it('removes the member on its behalf when kafkajs has not left by half the bound, and says it left', async () => {
+    const { registry, leaves } = registryOn('up', Infinity)
+    const started = Date.now()
+    expect(await registry.teardown(session('member-1'), client, 400)).toBe(true)
+    expect(leaves).toEqual(['billing member-1'])
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('sends nothing when kafkajs leaves in time, before its first join, or when the cluster is not up', async () => {
+    for (const [health, teardownMs, memberId] of [['up', 10, 'member-1'], ['up', Infinity, undefined], ['down', Infinity, 'member-1']] as const) {
+      const { registry, leaves } = registryOn(health, teardownMs)
+      expect(await registry.teardown(session(memberId), client, 200)).toBe(teardownMs === 10)
+      expect(leaves).toEqual([])
+    }
+  })
+})
