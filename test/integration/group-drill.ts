@@ -133,10 +133,12 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     // sessionTimeout; without that, records waited 100 s here). Most records wait for a
     // rebalance or a move at most.
     expect(percentile(0.5)).toBeLessThanOrEqual(3000)
-    // Some partitions may still wait one sessionTimeout: an instance stopped while its join on
-    // dc1 was held leaves a member there that sends no LeaveGroup (kafkajs learns its member id
-    // only when the join returns), so whatever is assigned to it waits until that member times out.
-    expect(percentile(1)).toBeLessThanOrEqual(30_000 + 10_000)
+    // Some partitions may wait for sessionTimeouts: an instance stopped while its first join on
+    // dc1 was held leaves a member there that sends no LeaveGroup (kafkajs' stop() skips the
+    // leave until a first join has returned, and never tells the member id it got), so the
+    // group's next generation waits until that member times out; stops that follow one another
+    // chain such waits (a full run saw 67.8 s). At most one per restarted instance.
+    expect(percentile(1)).toBeLessThanOrEqual(INSTANCES * 30_000 + 10_000)
     // Each of the 4 stops and 4 starts is a rebalance of the group on the cluster it reads, and
     // each instance moves once: each costs at most a checkpoint interval (1 s) of the 200
     // records a second, plus a boundary record per partition; and what the group read on dc2
