@@ -144,17 +144,22 @@ export class SessionRegistry implements SessionOwner {
 
   /**
    * See {@link SessionOwner.teardown}. kafkajs leaves the group only once a join under way has
-   * returned, and a rebalance held by dead members can keep it for a minute: past half the bound
-   * the member is removed on its behalf, so that the group's next generation does not wait out
-   * its session (30 s by default) on a healthy cluster.
+   * returned, and sends no LeaveGroup at all before its first join has (nor tells the member id
+   * it got): a member left behind holds the group's next generation for its session (30 s by
+   * default). So on a healthy cluster a first join under way is waited for, up to half the bound;
+   * and a member whose consumer has not left by half of what remains is removed on its behalf.
    */
   async teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
     const { ctx, options } = this.setup
     const connection = ctx.connection(session.cluster)
-    const done = connection.teardown(client, timeoutMs)
+    const up = ctx.healthOf(session.cluster) === 'up'
+    const started = Date.now()
+    if (session.memberId === undefined && up) await firstJoin(client, timeoutMs / 2)
+    const left = Math.max(0, timeoutMs - (Date.now() - started))
+    const done = connection.teardown(client, left)
     const { memberId } = session
-    if (memberId === undefined || ctx.healthOf(session.cluster) !== 'up') return done
-    const half = timeoutMs / 2
+    if (memberId === undefined || !up) return done
+    const half = left / 2
     if (await Promise.race([done.then(() => true), delay(half).then(() => false)])) return done
     const { gone } = await removeGroupMembers(connection.kafka, options.groupId, [memberId], half)
     log('%s on %s still leaving after %d ms: member %s %s on its behalf', options.groupId, session.cluster, half, memberId, gone.length > 0 ? 'removed' : 'could not be removed')
@@ -180,4 +185,18 @@ export class SessionRegistry implements SessionOwner {
     this.sessions.clear()
     await Promise.all(sessions.map((s) => s.stop(timeoutMs)))
   }
+}
+
+/** Resolves once `client` has joined its group (kafkajs' `GROUP_JOIN`), or after `timeoutMs`. */
+function firstJoin(client: Consumer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      remove()
+      resolve()
+    }
+    const remove = client.on(client.events.GROUP_JOIN, done)
+    const timer = setTimeout(done, timeoutMs)
+    timer.unref()
+  })
 }

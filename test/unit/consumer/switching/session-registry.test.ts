@@ -16,6 +16,8 @@ import { createReplicationPolicy } from '../../../../src/topology/index.js'
 /** dc1 up (or not), whose connection's teardown finishes after `teardownMs` (never: Infinity); the kafkajs client records LeaveGroups. */
 function registryOn(health: 'up' | 'down', teardownMs: number) {
   const leaves: string[] = []
+  /** When the connection's teardown began, in ms since the epoch. */
+  const teardowns: number[] = []
   const kafka = {
     [Symbol('private:Kafka:createCluster')]: () => ({
       connect: async () => {},
@@ -30,6 +32,7 @@ function registryOn(health: 'up' | 'down', teardownMs: number) {
     connection: () => ({
       kafka,
       teardown: (_client: unknown, timeoutMs: number) => new Promise<boolean>((resolve) => {
+        teardowns.push(Date.now())
         if (teardownMs < timeoutMs) setTimeout(() => resolve(true), teardownMs)
         else setTimeout(() => resolve(false), timeoutMs)
       }),
@@ -46,11 +49,22 @@ function registryOn(health: 'up' | 'down', teardownMs: number) {
     onPositionFailed: () => {},
     onGaveUp: () => {},
   })
-  return { registry, leaves }
+  return { registry, leaves, teardowns }
 }
 
-const session = (memberId: string | undefined): PositionedSession => ({ cluster: 'dc1', topics: ['orders'], reason: 'start', added: [], memberId })
-const client = {} as Consumer
+const session = (memberId: string | undefined): { -readonly [K in keyof PositionedSession]: PositionedSession[K] } => ({ cluster: 'dc1', topics: ['orders'], reason: 'start', added: [], memberId })
+const client = { events: { GROUP_JOIN: 'consumer.group_join' }, on: () => () => {} } as unknown as Consumer
+
+/** A kafkajs consumer whose first join returns after `joinMs`, when the session learns its member id. */
+function joiningClient(s: ReturnType<typeof session>, joinMs: number): Consumer {
+  return {
+    events: { GROUP_JOIN: 'consumer.group_join' },
+    on: (_event: string, listener: () => void) => {
+      const timer = setTimeout(() => { s.memberId = 'member-2'; listener() }, joinMs)
+      return () => { clearTimeout(timer) }
+    },
+  } as unknown as Consumer
+}
 
 describe('SessionRegistry teardown', () => {
   it('removes the member on its behalf when kafkajs has not left by half the bound, and says it left', async () => {
@@ -67,5 +81,21 @@ describe('SessionRegistry teardown', () => {
       expect(await registry.teardown(session(memberId), client, 200)).toBe(teardownMs === 10)
       expect(leaves).toEqual([])
     }
+  })
+
+  it('waits for a first join under way (kafkajs leaves only after one), up to half the bound, then disconnects', async () => {
+    const { registry, leaves, teardowns } = registryOn('up', 10)
+    const joining = session(undefined)
+    const started = Date.now()
+    expect(await registry.teardown(joining, joiningClient(joining, 100), 1000)).toBe(true)
+    expect(teardowns[0]! - started).toBeGreaterThanOrEqual(90)
+    expect(leaves).toEqual([])
+
+    const never = registryOn('up', 10)
+    const stuck = session(undefined)
+    const from = Date.now()
+    expect(await never.registry.teardown(stuck, joiningClient(stuck, 10_000), 400)).toBe(true)
+    expect(never.teardowns[0]! - from).toBeGreaterThanOrEqual(190)
+    expect(never.teardowns[0]! - from).toBeLessThan(400)
   })
 })
