@@ -37,8 +37,15 @@ export interface FetchPartitionResponse {
   messages: FetchedRecord[]
 }
 
+/** A topic of a `ListOffsets` request: each partition with the timestamp it asks about. */
+export interface KafkajsListOffsetsTopic {
+  topic: string
+  partitions: Array<{ partition: number, timestamp: number }>
+}
+
 /** What kafkajs' broker offers that is used here (kafkajs/src/broker). */
 export interface KafkajsBroker {
+  listOffsets(request: { isolationLevel: number, topics: KafkajsListOffsetsTopic[] }): Promise<{ responses: Array<{ topic: string, partitions: Array<{ partition: number, offset: string }> }> }>
   fetch(request: { isolationLevel: number, maxWaitTime: number, minBytes: number, maxBytes: number, topics: Array<{ topic: string, partitions: FetchPartitionRequest[] }> }): Promise<{ responses: Array<{ topicName: string, partitions: FetchPartitionResponse[] }> }>
   leaveGroup(request: { groupId: string, memberId: string }): Promise<unknown>
 }

@@ -20,6 +20,7 @@ import { expectMissingCheckpointPolicy, expectTranslators } from './translation-
 import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
 import type { MissingCheckpointPolicy, MissingPosition, RefusedTranslation, TranslateOffsetsRequest, TranslatedPartition, TranslationCandidates, TranslationResult, TranslatorName } from './translation-types.js'
 import { Mm2Lookup, TimestampTranslator } from './translators.js'
+import { timestampLookup } from '../cluster/offsets-by-timestamp.js'
 
 const log = logger('offsets')
 
@@ -94,30 +95,41 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
   }
   const { selected, unmapped } = selectCheckpoints([...sources.checkpoints, ...req.extraCheckpoints], targetCluster, policy, present)
 
-  const timestamps = new TimestampTranslator(admin, targetCluster, req.timestampSafetyMarginMs)
+  const timestamps = new TimestampTranslator(admin, timestampLookup(req.kafka, admin), targetCluster, req.timestampSafetyMarginMs)
   const mm2 = new Mm2Lookup(sources.mm2, group)
   const refused: RefusedTranslation[] = []
   if (translators.includes('timestamp')) {
-    await timestamps.prepare([...new Set([...selected.values()].filter((s) => !s.native).map((s) => s.topic))])
+    // Every partition at once: one ListOffsets per partition leader.
+    await timestamps.prepare(targets.partitions.flatMap((target) => {
+      const chosen = selected.get(partitionKey(target.topic, target.partition))
+      return chosen === undefined || chosen.native ? [] : [{ target, checkpoint: chosen.checkpoint }]
+    }))
   }
 
   const partitions: TranslatedPartition[] = []
   const missing: Array<{ target: TargetPartition, reason: MissingPosition['reason'], checkpoint?: Checkpoint }> = []
-  await Promise.all(targets.partitions.map(async (target) => {
+  for (const target of targets.partitions) {
     const chosen = selected.get(partitionKey(target.topic, target.partition))
-    if (chosen === undefined) return missing.push({ target, reason: 'no-checkpoint' })
+    if (chosen === undefined) {
+      missing.push({ target, reason: 'no-checkpoint' })
+      continue
+    }
     const { checkpoint } = chosen
     if (chosen.native) {
-      return partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(BigInt(checkpoint.offset), target.low, target.high).toString(), method: 'native', checkpoint, candidates: {} })
+      partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(BigInt(checkpoint.offset), target.low, target.high).toString(), method: 'native', checkpoint, candidates: {} })
+      continue
     }
-    const candidates = await runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
+    const candidates = runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
     const best = maxLowerBound(candidates, translators)
-    if (best === undefined) return missing.push({ target, reason: 'untranslatable', checkpoint })
+    if (best === undefined) {
+      missing.push({ target, reason: 'untranslatable', checkpoint })
+      continue
+    }
     const offset = clampOffset(best.offset, target.low, target.high).toString()
-    // kafkajs answers "no record at or after the timestamp" with the partition's end.
+    // No record at or after the timestamp: the lookup gave the partition's end.
     const behind = best.method === 'timestamp' && BigInt(offset) >= BigInt(target.high)
     partitions.push({ topic: target.topic, partition: target.partition, offset, method: best.method, checkpoint, candidates, ...(behind ? { pendingTimestamp: timestamps.lookupTimestamp(checkpoint) } : {}) })
-  }))
+  }
 
   missing.sort((a, b) => byTopicPartition(a.target, b.target)) // kafkajs lists partitions in any order
   const resolved = resolveMissing(missing, req.onMissingCheckpoint, { group, cluster: targetCluster })
@@ -149,7 +161,7 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
  * Every enabled translator's lower bound for one partition. A refusal is recorded in `refused`
  * and leaves that translator without a candidate, so the others decide.
  */
-async function runTranslators(translators: readonly TranslatorName[], target: TargetPartition, checkpoint: Checkpoint, timestamps: TimestampTranslator, mm2: Mm2Lookup, refused: RefusedTranslation[]): Promise<TranslationCandidates> {
+function runTranslators(translators: readonly TranslatorName[], target: TargetPartition, checkpoint: Checkpoint, timestamps: TimestampTranslator, mm2: Mm2Lookup, refused: RefusedTranslation[]): TranslationCandidates {
   const candidates: TranslationCandidates = {}
   for (const translator of translators) {
     if (translator === 'identity') {
@@ -158,7 +170,7 @@ async function runTranslators(translators: readonly TranslatorName[], target: Ta
       const offset = mm2.translate(checkpoint.cluster, target.topic, target.partition)
       if (offset !== undefined) candidates.mm2 = offset
     } else {
-      const offset = await timestamps.translate(target.topic, checkpoint)
+      const offset = timestamps.translate(target, checkpoint)
       if (typeof offset === 'string') candidates.timestamp = offset
       else if (offset !== undefined) refused.push({ topic: target.topic, partition: target.partition, translator, error: offset })
     }

@@ -10,91 +10,71 @@ import type { Admin } from 'kafkajs'
 import { TranslationRefusedError } from '../errors/index.js'
 import type { Checkpoint } from './checkpoint-codec.js'
 import type { Mm2CheckpointEntry } from './checkpoint-reader.js'
+import type { TimestampLookup, TimestampQuery } from '../cluster/offsets-by-timestamp.js'
 import { partitionKey } from '../util/partition-key.js'
+import type { TargetPartition } from './translation-plan.js'
 
 const { ConfigResourceTypes } = kafkajs
-
-/** At most this many timestamp lookups in flight: one per distinct (topic, timestamp). */
-const LOOKUP_CONCURRENCY = 8
 
 /**
  * Translates by timestamp: the first offset on the target whose timestamp is ≥ the checkpoint's
  * (minus the safety margin). Replication keeps a partition's order and the record's CreateTime,
  * so the replica of the last processed record sits at or after that offset: the group re-reads
- * at most the records sharing that timestamp, and never skips one.
+ * at most the records sharing that timestamp, and never skips one. Every partition is looked up
+ * in one batch ({@link prepare}), one request per partition leader.
  *
  * The lookup is refused for target topics with `message.timestamp.type=LogAppendTime`: there
  * the replica's timestamps are replication times and the lookup could land anywhere. MM2 does not
  * copy that setting, so a replica can differ from its source.
  */
 export class TimestampTranslator {
-  private readonly types = new Map<string, Promise<string | undefined>>()
-  private readonly lookups = new Map<string, Promise<Map<number, string>>>()
-  private readonly queue: Array<() => void> = []
-  private running = 0
+  private readonly types = new Map<string, string | undefined>()
+  private found = new Map<string, string | undefined>()
 
-  constructor(private readonly admin: Admin, private readonly cluster: string, private readonly safetyMarginMs: number) {}
+  constructor(private readonly admin: Admin, private readonly lookup: TimestampLookup, private readonly cluster: string, private readonly safetyMarginMs: number) {}
 
-  /** Reads `message.timestamp.type` of every topic in one request (cached for this translation). */
-  prepare(topics: readonly string[]): Promise<void> {
-    const unknown = topics.filter((t) => !this.types.has(t))
-    if (unknown.length === 0) return Promise.resolve()
-    const described = this.admin.describeConfigs({
+  /**
+   * Reads the `message.timestamp.type` of the targets' topics (one request), then looks up every
+   * checkpoint's timestamp on its target partition at once.
+   */
+  async prepare(targets: ReadonlyArray<{ target: TargetPartition, checkpoint: Checkpoint }>): Promise<void> {
+    const topics = [...new Set(targets.map((t) => t.target.topic))]
+    if (topics.length === 0) return
+    const described = await this.admin.describeConfigs({
       includeSynonyms: false,
-      resources: unknown.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['message.timestamp.type'] })),
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['message.timestamp.type'] })),
     })
-    for (const topic of unknown) {
-      const type = described.then((r) => r.resources.find((res) => res.resourceName === topic)?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue)
-      // Whoever awaits it sees the failure; unawaited copies must not become unhandled rejections.
-      type.catch(() => {})
-      this.types.set(topic, type)
+    for (const topic of topics) {
+      this.types.set(topic, described.resources.find((r) => r.resourceName === topic)?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue)
     }
-    return described.then(() => undefined)
+    const queries: TimestampQuery[] = targets
+      .filter(({ target, checkpoint }) => checkpoint.timestamp >= 0 && this.types.get(target.topic) !== 'LogAppendTime')
+      .map(({ target, checkpoint }) => ({ topic: target.topic, partition: target.partition, timestamp: this.lookupTimestamp(checkpoint) }))
+    this.found = await this.lookup(queries)
   }
 
   /**
-   * The lower bound for `checkpoint` on the target's `topic`, `undefined` when the checkpoint has
-   * no timestamp, or a {@link TranslationRefusedError} when the topic uses `LogAppendTime`.
+   * The lower bound for `checkpoint` on `target` (looked up by {@link prepare}): where no record
+   * at or after the timestamp has arrived yet, the partition's end. `undefined` when the
+   * checkpoint has no timestamp, a {@link TranslationRefusedError} when the topic uses
+   * `LogAppendTime`.
    */
-  async translate(topic: string, checkpoint: Checkpoint): Promise<string | TranslationRefusedError | undefined> {
+  translate(target: TargetPartition, checkpoint: Checkpoint): string | TranslationRefusedError | undefined {
     if (checkpoint.timestamp < 0) return undefined
-    await this.prepare([topic])
-    const type = await this.types.get(topic)
-    if (type === 'LogAppendTime') {
-      return new TranslationRefusedError(`Refusing timestamp translation for '${topic}' partition ${checkpoint.partition} on '${this.cluster}': the topic has message.timestamp.type=LogAppendTime, so its timestamps are not the records' CreateTime`, { cluster: this.cluster, topic, partition: checkpoint.partition, group: checkpoint.group })
+    const { topic, partition } = target
+    if (this.types.get(topic) === 'LogAppendTime') {
+      return new TranslationRefusedError(`Refusing timestamp translation for '${topic}' partition ${partition} on '${this.cluster}': the topic has message.timestamp.type=LogAppendTime, so its timestamps are not the records' CreateTime`, { cluster: this.cluster, topic, partition, group: checkpoint.group })
     }
-    const offsets = await this.lookup(topic, this.lookupTimestamp(checkpoint))
-    return offsets.get(checkpoint.partition)
+    const key = partitionKey(topic, partition)
+    if (!this.found.has(key)) return undefined
+    // No record at or after it yet: the translation marks the partition (`pendingTimestamp`).
+    return this.found.get(key) ?? target.high
   }
 
   /** The timestamp looked up for `checkpoint`: its own, less the safety margin. */
   lookupTimestamp(checkpoint: Checkpoint): number {
     // Never below 0: negative timestamps are ListOffsets' "latest" (-1) and "earliest" (-2).
     return Math.max(0, checkpoint.timestamp - this.safetyMarginMs)
-  }
-
-  private lookup(topic: string, timestamp: number): Promise<Map<number, string>> {
-    const key = partitionKey(topic, timestamp)
-    let found = this.lookups.get(key)
-    if (found === undefined) {
-      // kafkajs answers "no record at or after T" with the high watermark (not -1): the
-      // translation marks such a partition (`pendingTimestamp`).
-      found = this.limited(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp))
-        .then((offsets) => new Map(offsets.map((o) => [o.partition, o.offset])))
-      this.lookups.set(key, found)
-    }
-    return found
-  }
-
-  private async limited<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= LOOKUP_CONCURRENCY) await new Promise<void>((resolve) => this.queue.push(resolve))
-    this.running++
-    try {
-      return await task()
-    } finally {
-      this.running--
-      this.queue.shift()?.()
-    }
   }
 }
 

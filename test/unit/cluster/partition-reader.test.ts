@@ -36,6 +36,7 @@ function fakeCluster(partitions: Record<string, number>, answer: Answer) {
     fetchTopicsOffset: async (topics) => topics.map(({ topic, partitions: ps }) => ({ topic, partitions: ps.map(({ partition }) => ({ partition, offset: '3' })) })),
     findBroker: async () => ({
       leaveGroup: () => Promise.reject(new Error('unused')),
+      listOffsets: () => Promise.reject(new Error('unused')),
       fetch: async (request) => {
         fetches.push(request.topics.flatMap(({ topic, partitions: ps }) => ps.map((p) => ({ topic, partition: p.partition, fetchOffset: p.fetchOffset }))))
         const keys = request.topics.flatMap(({ topic, partitions: ps }) => ps.map((p) => `${topic}[${p.partition}]`))
