@@ -16,7 +16,7 @@ export const KAFKAJS_KEYS = [
 ] as const satisfies ReadonlyArray<keyof ConsumerConfig>
 
 // kafkajs' own defaults, needed to check heartbeatInterval < sessionTimeout when only one is given.
-const KAFKAJS_SESSION_TIMEOUT = 30_000
+export const KAFKAJS_SESSION_TIMEOUT_MS = 30_000
 const KAFKAJS_HEARTBEAT_INTERVAL = 3_000
 
 /** The kafkajs part of the config, checked; only the options given, plus `allowAutoTopicCreation`. */
@@ -57,7 +57,7 @@ function expectAssigners(value: unknown): PartitionAssigner[] {
  */
 function expectHeartbeatBelowSession(heartbeatInterval: number | undefined, sessionTimeout: number | undefined): void {
   const heartbeat = heartbeatInterval ?? KAFKAJS_HEARTBEAT_INTERVAL
-  const session = sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT
+  const session = sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS
   if (heartbeat < session) return
   const fix = 'about a third of sessionTimeout is usual'
   if (heartbeatInterval !== undefined) {

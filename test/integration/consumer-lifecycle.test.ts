@@ -1,13 +1,14 @@
 /**
  * The consumer's lifecycle around switches on the real bed: a stopped consumer stays stopped
- * through later switches until `run()`, a `run()` that failed can be made again, and a session
- * that kafkajs gives up (a handler's `TypeError`) is replaced.
+ * through later switches until `run()`, a `run()` that failed can be made again, a session
+ * that kafkajs gives up (a handler's `TypeError`) is replaced, and a disconnect during a standby's
+ * first join leaves no member behind.
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import type { FailoverEachMessagePayload } from '../../src/index.js'
 import { drClient } from './drill.js'
-import { bed, createTopic, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 
 async function produce(cluster: 'dc1' | 'dc2', topic: string, prefix: string, count: number): Promise<string[]> {
   const producer = bed().kafka(cluster).producer()
@@ -130,4 +131,49 @@ describe('consumer lifecycle', () => {
       await dr.disconnect()
     }
   })
+
+  // kafkajs sends no LeaveGroup for a consumer disconnected during its first join, nor for one
+  // disconnected in the microtasks right after it: the broker keeps that member for its session
+  // (30 s), holding the group's next generation. Another member that rejoins only at its
+  // heartbeat holds the standby's join: for 0.5 s (the join returns during the teardown's wait)
+  // or 2.5 s (it is still under way at half the bound).
+  for (const holdMs of [500, 2500]) {
+    it(`disconnect() while a standby's first join is held ${holdMs} ms leaves no member behind on that cluster`, async () => {
+      const topic = unique('life-join')
+      const groupId = unique('g-life-join')
+      await createTopic('dc1', topic, 1)
+      await createTopic('dc2', topic, 1)
+      const holder = bed().kafka('dc2', 'holder').consumer({ groupId, heartbeatInterval: holdMs, sessionTimeout: 10_000, maxWaitTimeInMs: 100 })
+      const dr = drClient()
+      const consumer = dr.consumer({ groupId })
+      const describe = () => withAdmin('dc2', async (admin) => (await admin.describeGroups([groupId])).groups[0]!)
+      try {
+        await holder.connect()
+        await holder.subscribe({ topics: [topic] })
+        const joined = new Promise<void>((resolve) => holder.on(holder.events.GROUP_JOIN, () => resolve()))
+        await holder.run({ eachMessage: async () => {} })
+        await joined
+        await dr.connect()
+        await consumer.connect()
+        await consumer.subscribe({ topics: [topic] })
+        await consumer.run({ eachMessage: async () => {} })
+        // The standby's JoinGroup has reached dc2: the group waits for the holder to rejoin.
+        await waitFor('the standby joining on dc2', async () => (await describe()).state === 'PreparingRebalance', 30_000, 20)
+        const started = Date.now()
+        await consumer.disconnect()
+        const disconnectMs = Date.now() - started
+        // Well within the standby member's 30 s session: it left, once its join returned.
+        const settled = await waitFor('only the holder in the group on dc2', async () => {
+          const group = await describe()
+          return group.state === 'Stable' && group.members.length === 1 && group.members[0]!.clientId === 'holder' ? Date.now() - started : undefined
+        }, 15_000, 100)
+        console.log(`[lifecycle] join held ${holdMs} ms: disconnect() took ${disconnectMs} ms; the group on dc2 had only the holder ${settled} ms after it began`)
+        expect(disconnectMs).toBeLessThan(4000)
+      } finally {
+        await consumer.disconnect()
+        await dr.disconnect()
+        await holder.disconnect()
+      }
+    })
+  }
 })

@@ -50,6 +50,8 @@ export class ConsumerSession implements DeliveringSession {
   added: readonly string[] = []
   /** Stopped for good: fenced, disconnecting or disconnected. */
   private stopped = false
+  /** kafkajs' run() was called: the consumer joins (or has joined) the group. */
+  private running = false
   /** Aborted by {@link stop}: ends the subscription's retries, which would reconnect a stopped consumer. */
   private readonly stopping = new AbortController()
   /** This session's member id in its group, from its last join (kafkajs' `GROUP_JOIN`). */
@@ -125,6 +127,11 @@ export class ConsumerSession implements DeliveringSession {
     return this.active && !this.stopped && !this.gaveUp
   }
 
+  /** See {@link PositionedSession.isJoining}. */
+  get isJoining(): boolean {
+    return this.running && this.memberId === undefined
+  }
+
   /** Whether the session was stopped (or kafkajs gave its consumer up): it never delivers again. */
   get isStopped(): boolean {
     return this.stopped || this.gaveUp
@@ -190,6 +197,7 @@ export class ConsumerSession implements DeliveringSession {
     if (startOffsets) await Promise.race([startOffsets, delay(START_OFFSETS_WAIT_MS)])
     if (this.stopped) return
     const { eachMessage, eachBatch, ...options } = run
+    this.running = true
     // Not awaited: kafkajs' run() resolves only after the first group join, and on a cluster that
     // has just come back that join waits for the group's dead members to time out (kafkajs'
     // `sessionTimeout`, 30 s by default). Bounding it would restart the session, and every restart
@@ -232,9 +240,10 @@ export class ConsumerSession implements DeliveringSession {
   private onJoin(memberAssignment: Record<string, number[]>): void {
     this.assignment.joined(memberAssignment)
     if (this.stopped) {
-      // A consumer that kafkajs restarted before the stop reached it: leave the group for good.
+      // A consumer that kafkajs restarted before the stop reached it: leave the group for good,
+      // once kafkajs marks it running (a macrotask later; before that its disconnect does not leave).
       log('stopped session of %s on %s joined again: leaving', this.setup.config.groupId, this.cluster)
-      void disconnectQuietly(this.consumer, POSITION_RETRY.maxMs)
+      setImmediate(() => void disconnectQuietly(this.consumer, POSITION_RETRY.maxMs))
       return
     }
     this.markJoined()

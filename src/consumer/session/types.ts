@@ -17,6 +17,8 @@ export interface PositionedSession {
   readonly added: readonly string[]
   /** Its member id in the group, from its last join; undefined before the first. */
   readonly memberId: string | undefined
+  /** Its consumer runs and has not joined yet: a JoinGroup may be under way at the broker. */
+  readonly isJoining: boolean
 }
 
 /** What a session asks of, and tells, the set of sessions it belongs to; every call names the session. */

@@ -6,6 +6,7 @@ import { logger } from '../../util/log.js'
 import { delay, withTimeout } from '../../util/timeout.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from '../copies.js'
 import type { DeliveryFilter } from '../delivery/delivery-filter.js'
+import { KAFKAJS_SESSION_TIMEOUT_MS } from '../kafkajs-config.js'
 import type { ValidConsumerOptions } from '../options.js'
 import type { Positioner, PositionReason, StartPositions } from '../positioning.js'
 import type { ProcessedPositions, TopicPartition } from '../positions.js'
@@ -144,17 +145,26 @@ export class SessionRegistry implements SessionOwner {
 
   /**
    * See {@link SessionOwner.teardown}. kafkajs leaves the group only once a join under way has
-   * returned, and sends no LeaveGroup at all before its first join has (nor tells the member id
-   * it got): a member left behind holds the group's next generation for its session (30 s by
-   * default). So on a healthy cluster a first join under way is waited for, up to half the bound;
-   * and a member whose consumer has not left by half of what remains is removed on its behalf.
+   * returned, and a disconnect during its first join sends no LeaveGroup at all: the broker may
+   * still complete that join, as a member nobody can name or remove, which holds the group's next
+   * generation for its session (30 s by default). So on a healthy cluster a first join under way
+   * is waited for, up to half the bound; one that has not returned by then finishes in the
+   * background (within the session timeout) and leaves, and the teardown reports it not left in
+   * time. A member whose consumer has not left by half of what remains is removed on its behalf.
    */
   async teardown(session: PositionedSession, client: Consumer, timeoutMs: number): Promise<boolean> {
     const { ctx, options } = this.setup
     const connection = ctx.connection(session.cluster)
     const up = ctx.healthOf(session.cluster) === 'up'
     const started = Date.now()
-    if (session.memberId === undefined && up) await firstJoin(client, timeoutMs / 2)
+    if (session.isJoining && up) {
+      await firstJoin(client, timeoutMs / 2)
+      if (session.isJoining) {
+        log('%s on %s: first join still under way at teardown; it leaves once joined', options.groupId, session.cluster)
+        void firstJoin(client, options.kafkajs.sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS).then(() => connection.teardown(client, options.teardownTimeoutMs))
+        return false
+      }
+    }
     const left = Math.max(0, timeoutMs - (Date.now() - started))
     const done = connection.teardown(client, left)
     const { memberId } = session
@@ -187,7 +197,12 @@ export class SessionRegistry implements SessionOwner {
   }
 }
 
-/** Resolves once `client` has joined its group (kafkajs' `GROUP_JOIN`), or after `timeoutMs`. */
+/**
+ * Resolves once `client` has joined its group (kafkajs' `GROUP_JOIN`), or after `timeoutMs`.
+ * Not at the event itself: kafkajs marks its consumer running only a few microtasks later, and a
+ * disconnect before that sends no LeaveGroup (the member stays for its session). The next
+ * macrotask comes after them.
+ */
 function firstJoin(client: Consumer, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
@@ -195,7 +210,7 @@ function firstJoin(client: Consumer, timeoutMs: number): Promise<void> {
       remove()
       resolve()
     }
-    const remove = client.on(client.events.GROUP_JOIN, done)
+    const remove = client.on(client.events.GROUP_JOIN, () => setImmediate(done))
     const timer = setTimeout(done, timeoutMs)
     timer.unref()
   })
