@@ -1,6 +1,6 @@
 /**
  * The group drill: a consumer group of several instances, each a separate process as in
- * production, moves as one: 4 instances, 12 partitions, a 2 ms handler, dc1 killed -9 (or hung)
+ * production, moves as one: 4 instances, 12 partitions (or more), a 2 ms handler, dc1 killed -9 (or hung)
  * after a third of 12,000 replicated records; every instance goes on in dc2 and the group fails
  * back when dc1 returns (optionally with a rolling restart of every instance during the failback).
  */
@@ -13,20 +13,26 @@ import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
 const INSTANCES = 4
-const PARTITIONS = 12
-const RECORDS = 12_000
 
+/** How a {@link groupDrill} runs. */
+export interface GroupDrillOptions {
+  /** During the failback, restart the instances one by one (SIGTERM, a new process in its place) while records keep coming, as a deploy that coincides with it would. */
+  rollingFailback?: boolean
+  /** Partitions of the group's topic (default 12). */
+  partitions?: number
+  /** Records replicated before the fault (default 12,000). */
+  records?: number
+  /** Bound on the fault to the last instance's first record on dc2, in ms (default 60 s: the drill's own timeout). */
+  firstOnDc2WithinMs?: number
+}
 
-/**
- * @param rollingFailback - during the failback, restart the instances one by one (SIGTERM, a new
- *   process in its place) while records keep coming, as a deploy that coincides with it would
- */
-export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = false): Promise<void> {
+export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOptions = {}): Promise<void> {
+  const { rollingFailback = false, partitions = 12, records: recordCount = 12_000, firstOnDc2WithinMs = 60_000 } = options
   const topic = unique('grp')
-  await createTopic('dc1', topic, PARTITIONS)
-  await createTopic('dc2', topic, PARTITIONS)
-  const first = await produceIds('dc1', topic, 'a', RECORDS, PARTITIONS)
-  await waitForRecords('dc2', `dc1.${topic}`, RECORDS, 120_000, 250)
+  await createTopic('dc1', topic, partitions)
+  await createTopic('dc2', topic, partitions)
+  const first = await produceIds('dc1', topic, 'a', recordCount, partitions)
+  await waitForRecords('dc2', `dc1.${topic}`, recordCount, 120_000, 250)
   const config: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-grp'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 2 }
   const instances = Array.from({ length: INSTANCES }, () => new AppProcess(INSTANCE, config))
   /** Instances a rolling restart replaced: what they handled still counts. */
@@ -36,12 +42,12 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
   let faulted = false
   try {
     await Promise.all(instances.map((i) => i.next('instance running', (e) => e.event === 'running')))
-    await waitFor('a third of the records handled', () => seen().size >= RECORDS / 3, 120_000, 50)
+    await waitFor('a third of the records handled', () => seen().size >= recordCount / 3, 120_000, 50)
     const faultAt = Date.now()
     faulted = true
     if (fault === 'kill') await bed().kill('dc1')
     else bed().pause('dc1')
-    const firsts = await Promise.all(instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', 60_000)))
+    const firsts = await Promise.all(instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', firstOnDc2WithinMs)))
     await waitFor('every record handled', () => handledAll(first, seen()), 120_000, 250)
     // The group's throughput when the fault came: over the 2 s before it, when every instance
     // had its share (the average since the first record would include the group's ramp-up).
@@ -52,7 +58,7 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
     // reach dc2 before the survivor positions, so they come again.
     const afterFault = records().filter((e) => e.cluster === 'dc1' && e.at! >= faultAt).length
     // One checkpoint interval (1 s) of the group's throughput, those, and a boundary record per partition.
-    const bound = Math.ceil(perSecond) + afterFault + 2 * PARTITIONS
+    const bound = Math.ceil(perSecond) + afterFault + 2 * partitions
     console.log(`[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault)`)
     expect(duplicates).toBeLessThanOrEqual(bound)
     // Fenced: no instance handled a record from dc1 after it moved.
@@ -62,17 +68,17 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
     const restoredAt = Date.now()
     faulted = false
     if (rollingFailback) {
-      await rollingRestartDuringFailback(fault, topic, config, instances, retired, records, restoredAt)
+      await rollingRestartDuringFailback(fault, topic, partitions, config, instances, retired, records, restoredAt)
       return
     }
     await restore(fault)
 
     // Failback: every instance back on dc1, and records of both origins read there.
     await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
-    const later = [...await produceIds('dc1', topic, 'b', 1200, PARTITIONS), ...await produceIds('dc2', topic, 'c', 1200, PARTITIONS)]
+    const later = [...await produceIds('dc1', topic, 'b', 1200, partitions), ...await produceIds('dc2', topic, 'c', 1200, partitions)]
     await waitFor('records after the failback', () => handledAll(later, seen()), 180_000, 250)
     const backAt = Math.max(...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!))
-    console.log(`[group] ${fault}: ${INSTANCES} instances, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
+    console.log(`[group] ${fault}: ${INSTANCES} instances on ${partitions} partitions, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
       `duplicates ${duplicates} (bound ${bound}); every instance back on dc1 ${backAt - restoredAt} ms after dc1 returned`)
   } catch (error) {
     instances.forEach((i, n) => console.log(`[group] instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
@@ -90,9 +96,9 @@ export async function groupDrill(fault: 'kill' | 'pause', rollingFailback = fals
  * while the group fails back. Every instance must end up reading on dc1, nothing may be lost, and
  * the duplicates of the records written meanwhile stay within what the moves and restarts cost.
  */
-async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: string, config: GroupInstanceConfig, instances: AppProcess[], retired: AppProcess[],
+async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: string, partitions: number, config: GroupInstanceConfig, instances: AppProcess[], retired: AppProcess[],
   records: () => AppEvent[], restoredAt: number): Promise<void> {
-  const writer = new SteadyWriter('dc2', topic, PARTITIONS, 'w')
+  const writer = new SteadyWriter('dc2', topic, partitions, 'w')
   // Records written on dc2 reach the group on dc1 through MirrorMaker 2: whatever the group read
   // on dc2 while the flow dc2 -> dc1 lagged comes again once the group is on dc1.
   const lag = new FlowLagWatch('dc2', 'dc1')
@@ -144,7 +150,7 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     // records a second, plus a boundary record per partition; and what the group read on dc2
     // while replication to dc1 lagged is read again there (MirrorMaker 2 can stall for a minute
     // after dc1's kill -9 on this 2-core bed, until its supervisor restarts it).
-    expect(duplicates).toBeLessThanOrEqual(200 * (2 * INSTANCES + INSTANCES) + 2 * PARTITIONS + Math.ceil((200 * maxLagMs) / 1000))
+    expect(duplicates).toBeLessThanOrEqual(200 * (2 * INSTANCES + INSTANCES) + 2 * partitions + Math.ceil((200 * maxLagMs) / 1000))
   } finally {
     await lag.stop()
     await writer.stop()

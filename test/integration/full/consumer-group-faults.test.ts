@@ -16,6 +16,6 @@ describe.skipIf(!bed().canInjectFaults)('a consumer group of several instances (
   }, 600_000)
 
   it('kill -9 of dc1, and a rolling restart of every instance during the failback: all back on dc1, nothing lost', async () => {
-    await groupDrill('kill', true)
+    await groupDrill('kill', { rollingFailback: true })
   }, 600_000)
 })
