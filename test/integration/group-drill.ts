@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords } from './helpers.js'
+import { bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
@@ -87,6 +87,20 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     await Promise.all([...retired, ...instances].map((i) => i.kill()))
     // A failed drill leaves dc1 as the next test needs it.
     if (faulted) await restore(fault)
+    // MirrorMaker 2 replicates every partition on the bed for the rest of the run: hundreds more
+    // slow the flows of the tests after this one.
+    if (partitions > 12) await deleteTopics(topic, config.checkpointTopic)
+  }
+}
+
+/** Deletes the drill's topic, its replicas and its checkpoint topic on both clusters. */
+async function deleteTopics(topic: string, checkpointTopic: string): Promise<void> {
+  for (const [cluster, other] of [['dc1', 'dc2'], ['dc2', 'dc1']] as const) {
+    await withAdmin(cluster, async (admin) => {
+      const existing = new Set(await admin.listTopics())
+      const topics = [topic, `${other}.${topic}`, checkpointTopic, `${other}.${checkpointTopic}`].filter((t) => existing.has(t))
+      if (topics.length > 0) await admin.deleteTopics({ topics })
+    })
   }
 }
 
