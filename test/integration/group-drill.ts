@@ -24,10 +24,12 @@ export interface GroupDrillOptions {
   records?: number
   /** Bound on the fault to the last instance's first record on dc2, in ms (default 60 s: the drill's own timeout). */
   firstOnDc2WithinMs?: number
+  /** After the failover, wait for the group's failback and read records of both origins on dc1 (default true). */
+  failback?: boolean
 }
 
 export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOptions = {}): Promise<void> {
-  const { rollingFailback = false, partitions = 12, records: recordCount = 12_000, firstOnDc2WithinMs = 60_000 } = options
+  const { rollingFailback = false, partitions = 12, records: recordCount = 12_000, firstOnDc2WithinMs = 60_000, failback = true } = options
   const topic = unique('grp')
   await createTopic('dc1', topic, partitions)
   await createTopic('dc2', topic, partitions)
@@ -52,14 +54,19 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     // The group's throughput when the fault came: over the 2 s before it, when every instance
     // had its share (the average since the first record would include the group's ramp-up).
     const perSecond = records().filter((e) => e.at! < faultAt && e.at! >= faultAt - 2000).length / 2
-    const duplicates = records().length - seen().size
+    // Redeliveries at the group's rebalances as the instances joined (kafkajs revokes what it has
+    // not committed yet) are there before the fault: not the failover's. With hundreds of
+    // partitions they run into the thousands.
+    const beforeFault = records().filter((e) => e.at! < faultAt)
+    const duplicatesBeforeFault = beforeFault.length - new Set(beforeFault.map((e) => e.id)).size
+    const duplicates = records().length - seen().size - duplicatesBeforeFault
     // Records an instance handled from dc1 after the fault, before its switch stopped delivery
     // there (kafkajs' fetched batches, for up to the detection time): no checkpoint of them can
     // reach dc2 before the survivor positions, so they come again.
     const afterFault = records().filter((e) => e.cluster === 'dc1' && e.at! >= faultAt).length
     // One checkpoint interval (1 s) of the group's throughput, those, and a boundary record per partition.
     const bound = Math.ceil(perSecond) + afterFault + 2 * partitions
-    console.log(`[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault)`)
+    console.log(`[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault; ${duplicatesBeforeFault} more before the fault)`)
     expect(duplicates).toBeLessThanOrEqual(bound)
     // Fenced: no instance handled a record from dc1 after it moved.
     const moved = Object.fromEntries(instances.map((i, n) => [n, i.events.find((e) => e.event === 'moved' && e.cluster === 'dc2')?.at ?? Infinity]))
@@ -72,6 +79,10 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
       return
     }
     await restore(fault)
+    if (!failback) {
+      console.log(`[group] ${fault}: ${INSTANCES} instances on ${partitions} partitions, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; duplicates ${duplicates} (bound ${bound})`)
+      return
+    }
 
     // Failback: every instance back on dc1, and records of both origins read there.
     await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
