@@ -21,6 +21,8 @@ const INSTANCE = fileURLToPath(new URL('../apps/group-instance.ts', import.meta.
 const PARTITIONS = 6
 /** How long a checkpoint shows where its writer is (the library's `freshMs` at a 1 s checkpoint interval). */
 const FRESH_MS = 5000
+/** How late a 1 s check may fire on this 2-core machine under the bed's load, in ms. */
+const TIMER_SLACK_MS = 250
 interface SplitRun {
   group: AppProcess[]
   pinned: AppProcess
@@ -132,8 +134,9 @@ describe('a consumer group split across clusters (separate processes)', () => {
       }))
       for (const { split, moved } of joined) {
         expect(split.yieldsAt! - split.at!).toBe(yieldAfterMs)
-        // The move starts at the first check at or after yieldsAt (1 s apart).
-        expect(moved.at! - split.at!).toBeLessThanOrEqual(yieldAfterMs + 1000 + moved.durationMs!)
+        // The move starts at the first check at or after yieldsAt (1 s apart), give or take the
+        // timer's lateness on a loaded machine (a full run once saw the move 2 ms past the bound).
+        expect(moved.at! - split.at!).toBeLessThanOrEqual(yieldAfterMs + 1000 + TIMER_SLACK_MS + moved.durationMs!)
       }
       const joinedAt = Math.max(...joined.map((j) => j.moved.at!))
       // No record from dc1 once an instance moved.
