@@ -15,7 +15,7 @@ import { TimeoutError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
-import { subscribeWhenKnown } from './subscribe.js'
+import { subscribeWhenKnown } from './new-topics.js'
 import { partitionKey } from '../util/partition-key.js'
 
 const log = logger('cluster')

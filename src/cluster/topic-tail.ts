@@ -26,7 +26,7 @@ import { delay, withTimeout } from '../util/timeout.js'
 import { disconnectQuietly } from './cluster-connection.js'
 import { clusterFactoryOf } from './kafkajs-internals.js'
 import { PartitionReader } from './partition-reader.js'
-import { subscribeWhenKnown } from './subscribe.js'
+import { subscribeWhenKnown } from './new-topics.js'
 
 const log = logger('cluster')
 

@@ -6,6 +6,7 @@
  */
 import kafkajs from 'kafkajs'
 import type { Admin, ITopicConfig } from 'kafkajs'
+import { waitForTopicLeaders } from '../cluster/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { errorMessage, logger } from '../util/log.js'
 import { expectInt, expectObject, expectString } from '../util/validate.js'
@@ -86,8 +87,13 @@ export async function ensureCheckpointTopic(admin: Admin, topic: string, options
     if (created) log('created checkpoint topic %s (%d partitions)', topic, numPartitions)
     return created
   } catch (error) {
-    if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return false
-    throw error
+    const type = (error as { type?: string }).type
+    if (type === 'TOPIC_ALREADY_EXISTS') return false
+    // The broker created it; kafkajs' wait for its leaders gave up on metadata not served yet.
+    if (type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
+    await waitForTopicLeaders(admin, topic)
+    log('created checkpoint topic %s (%d partitions)', topic, numPartitions)
+    return true
   }
 }
 

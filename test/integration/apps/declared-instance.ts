@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   report({ event: 'active', cluster: dr.activeCluster, at: Date.now() })
 }
 
+// Exit: the connected client's timers would keep a failed instance alive, and its test waiting.
 main().catch((error: unknown) => {
   report({ event: 'error', message: String(error) })
-  process.exitCode = 1
+  process.exit(1)
 })

@@ -86,7 +86,8 @@ function pinned(pin: NonNullable<GroupInstanceConfig['pin']>): DiscoveryFunction
   return (view) => Date.now() < until ? pin.cluster : view.clusters.find((c) => c.health === 'up')?.name
 }
 
+// Exit: the connected client's timers would keep a failed instance alive, and its test waiting.
 main().catch((error: unknown) => {
   report({ event: 'error', message: String(error) })
-  process.exitCode = 1
+  process.exit(1)
 })
