@@ -38,6 +38,10 @@ export function eachMessageOverBatches(session: DeliveringSession, handler: NonN
       return () => session.resume([{ topic: physicalTopic, partitions: [partition] }])
     }
     const { filter } = session
+    // A rebalance that an earlier batch's heartbeat met is still pending: kafkajs hands this
+    // handler the rest of its fetch anyway, batch by batch. Asking first (a request only when one
+    // is due or failed) ends each such batch before its first record, as kafkajs' own loop does.
+    await heartbeat()
     let housekeepingAt = Date.now() + HOUSEKEEPING_MS
     let duplicates = 0
     let messages = batch.messages
