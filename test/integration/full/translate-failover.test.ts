@@ -14,6 +14,7 @@ import { clusters, policy, produceTimed, uniqueCheckpointTopic, waitForCheckpoin
 const topic = unique('xl')
 const replicaTopic = `dc1.${topic}`
 const checkpointTopic = uniqueCheckpointTopic()
+const failoverGroup = unique('g-fo')
 const t0 = Date.now() - 3_600_000
 let source: ReadRecord[] = []
 let replica: ReadRecord[] = []
@@ -45,8 +46,15 @@ const byOffset = (a: ReadRecord, b: ReadRecord): number => Number(a.offset) - Nu
 describe('translateOffsets across MirrorMaker 2', () => {
   beforeAll(async () => {
     await createTopic('dc1', topic, 1)
-    await produceTimed('dc1', topic, 100, t0)
     await Promise.all(clusters.map((c) => withAdmin(c, (admin) => ensureCheckpointTopic(admin, checkpointTopic))))
+    // MM2 translates a group's offset only from an offset sync at or below it, keeps few old syncs
+    // and, when its checkpoint task restarts without its checkpoints, only the newest: the failover
+    // group commits 30 while 30 is the end of the topic, and MM2's checkpoint of it comes first.
+    await produceTimed('dc1', topic, 30, t0)
+    await waitForRecords('dc2', replicaTopic, 30, 90_000)
+    await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: failoverGroup, topic, partitions: [{ partition: 0, offset: '30' }] }))
+    await waitForMm2(failoverGroup, '30')
+    await produceTimed('dc1', topic, 70, t0 + 30 * 10)
     await waitForRecords('dc2', replicaTopic, 100, 90_000)
     source = (await readRecords('dc1', topic, 100)).sort(byOffset)
     replica = (await readRecords('dc2', replicaTopic, 100)).sort(byOffset)
@@ -54,9 +62,8 @@ describe('translateOffsets across MirrorMaker 2', () => {
   })
 
   it('failover dc1 -> dc2: the timestamp translation lands on the last processed record, above MM2\'s lower bound', async () => {
-    const group = unique('g-fo')
-    // The group's Kafka commit lags its checkpoints: MM2 only knows offset 30.
-    await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '30' }] }))
+    const group = failoverGroup
+    // The group's Kafka commit (30, made in beforeAll) lags its checkpoints: MM2 only knows 30.
     await writeCheckpoints('dc1', checkpointTopic, group, Array.from({ length: 60 }, (_, i) => positionAfter(i + 1)))
     await waitForCheckpoint('dc2', [`dc1.${checkpointTopic}`], group, (c) => c.offset === '60')
     const mm2Offset = await waitForMm2(group, '30')
