@@ -9,12 +9,26 @@
  * - The consumer's instrumentation event names and its filter of aborted transactional records,
  *   from modules of kafkajs' own (the package has no exports map).
  *
+ * A kafkajs that moved any of them never makes importing this package fail: the event names then
+ * come from a consumer created (never connected) to read them, and the requests go through the
+ * public API.
+ *
  * @module
  */
+import kafkajs from 'kafkajs'
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
+
+/** A module of kafkajs' own, or `undefined` when this kafkajs does not have it there. */
+function kafkajsModule<T>(path: string): T | undefined {
+  try {
+    return require(path) as T
+  } catch {
+    return undefined
+  }
+}
 
 /** A partition of a `Fetch` request. */
 export interface FetchPartitionRequest {
@@ -66,18 +80,23 @@ export interface KafkajsCluster {
 /** kafkajs' cluster factory. */
 export type ClusterFactory = (options: { metadataMaxAge?: number, allowAutoTopicCreation?: boolean }) => KafkajsCluster
 
-/** kafkajs' cluster factory on a `Kafka` instance, if it has one. */
+/**
+ * kafkajs' cluster factory on a `Kafka` instance, if it has one (and this kafkajs has its filter
+ * of aborted records, which reads through the factory need).
+ */
 export function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
+  if (filterAbortedMessages === undefined) return undefined
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
   const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol]
   return typeof factory === 'function' ? factory as ClusterFactory : undefined
 }
 
 /** kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them. */
-export const CONSUMER_EVENTS = (require('kafkajs/src/consumer/instrumentationEvents') as { events: Consumer['events'] }).events
+export const CONSUMER_EVENTS: Consumer['events'] = kafkajsModule<{ events: Consumer['events'] }>('kafkajs/src/consumer/instrumentationEvents')?.events ??
+  new kafkajs.Kafka({ brokers: ['127.0.0.1:9'], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'kafkajs-dr.events' }).events
 
 /** Drops the records of aborted transactions from a fetched partition, as kafkajs' consumer does. */
-export const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessages') as (input: { messages: FetchedRecord[], abortedTransactions?: FetchPartitionResponse['abortedTransactions'] }) => FetchedRecord[]
+export const filterAbortedMessages = kafkajsModule<(input: { messages: FetchedRecord[], abortedTransactions?: FetchPartitionResponse['abortedTransactions'] }) => FetchedRecord[]>('kafkajs/src/consumer/filterAbortedMessages')
 
 /** The `Fetch` isolation level that hides uncommitted transactional records (kafkajs' consumer default). */
 export const READ_COMMITTED = 1

@@ -170,7 +170,8 @@ export class PartitionReader {
       if (next > from) this.advance(topic, response.partition, next)
       return
     }
-    for (const message of filterAbortedMessages({ messages: fetched, abortedTransactions: response.abortedTransactions })) {
+    // Built only where kafkajs has the filter (see clusterFactoryOf).
+    for (const message of filterAbortedMessages!({ messages: fetched, abortedTransactions: response.abortedTransactions })) {
       if (!message.isControlRecord) this.options.onRecord(topic, response.partition, message)
     }
     this.advance(topic, response.partition, BigInt(fetched[fetched.length - 1]!.offset) + 1n)
