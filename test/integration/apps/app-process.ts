@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export interface AppEvent {
   event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string,
   reason?: string, via?: string, durationMs?: number, elsewhere?: Record<string, number>, yieldsAt?: number,
-  partition?: number, memberIds?: string[], partitions?: number, readMs?: number
+  partition?: number, memberIds?: string[], partitions?: number, readMs?: number, topic?: string, offset?: string
 }
 
 /**

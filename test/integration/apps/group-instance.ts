@@ -1,7 +1,7 @@
 /**
  * One instance of a consumer group, run as a separate process by consumer-group.test.ts: it reads
  * one logical topic through kafkajs-dr with a handler of `handlerMs` and reports every record it
- * handled (`{"event":"record","id":"a-17","cluster":"dc2","partition":3,"at":<ms>}`), its moves
+ * handled (`{"event":"record","id":"a-17","cluster":"dc2","topic":"dc1.orders","partition":3,"offset":"12","at":<ms>}`), its moves
  * and its start (`{"event":"running"}`) on stdout, the splits of its group it sees (`split`,
  * `split-ended`), and with an `instanceId` the members of a former process it removed
  * (`former-instance-removed`) and conflicts (`instance-conflict`), until it is killed; SIGTERM stops it as a deploy does (`disconnect()`, then `{"event":"stopped"}`).
@@ -34,13 +34,18 @@ export interface GroupInstanceConfig {
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as GroupInstanceConfig
+/** kafkajs' own log, for a diagnosis: DR_APP_KAFKAJS_LOG=info (or debug) writes it to stderr, a line per entry. */
+const kafkajsLog = process.env.DR_APP_KAFKAJS_LOG === undefined ? {} : {
+  logLevel: process.env.DR_APP_KAFKAJS_LOG === 'debug' ? kafkajs.logLevel.DEBUG : kafkajs.logLevel.INFO,
+  logCreator: () => ({ namespace, label, log }: kafkajs.LogEntry) => { process.stderr.write(`${new Date().toISOString()} kafkajs ${label} ${namespace} ${JSON.stringify(log)}\n`) },
+}
 const report = (event: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(event)}\n`) }
 
 async function main(): Promise<void> {
   const dr = new MultiClusterKafka({
     clusters: {
-      dc1: { kafka: { clientId: 'group-instance', brokers: config.brokers.dc1, logLevel: kafkajs.logLevel.NOTHING }, priority: 1 },
-      dc2: { kafka: { clientId: 'group-instance', brokers: config.brokers.dc2, logLevel: kafkajs.logLevel.NOTHING }, priority: 2 },
+      dc1: { kafka: { clientId: 'group-instance', brokers: config.brokers.dc1, logLevel: kafkajs.logLevel.NOTHING, ...kafkajsLog }, priority: 1 },
+      dc2: { kafka: { clientId: 'group-instance', brokers: config.brokers.dc2, logLevel: kafkajs.logLevel.NOTHING, ...kafkajsLog }, priority: 2 },
     },
     localCluster: 'dc1',
     discovery: config.pin === undefined ? { policy: 'priority', failbackDelayMs: 3000 } : { policy: pinned(config.pin) },
@@ -72,8 +77,8 @@ async function main(): Promise<void> {
   await consumer.connect()
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true })
   await consumer.run({
-    eachMessage: async ({ message, cluster, partition }) => {
-      report({ event: 'record', id: message.value!.toString(), cluster, partition, at: Date.now() })
+    eachMessage: async ({ message, cluster, partition, physicalTopic }) => {
+      report({ event: 'record', id: message.value!.toString(), cluster, topic: physicalTopic, partition, offset: message.offset, at: Date.now() })
       await delay(config.handlerMs)
     },
   })
