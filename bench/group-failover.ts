@@ -22,6 +22,7 @@ import { AppProcess } from '../test/integration/apps/app-process.js'
 import type { GroupInstanceConfig } from '../test/integration/apps/group-instance.js'
 import { unique, waitFor } from '../test/integration/helpers.js'
 import { uniqueCheckpointTopic } from '../test/integration/offsets/support.js'
+import { recordRepeats } from '../test/integration/record-repeats.js'
 import { bed, createTopic, median, rawKafka, type Row } from './common.js'
 
 const INSTANCE_SCRIPT = fileURLToPath(new URL('../test/integration/apps/group-instance.ts', import.meta.url))
@@ -68,10 +69,6 @@ interface GroupTrial {
 class RecordTally {
   readonly timesHandled = new Map<string, number>()
   handled = 0
-  /** Ids handled on each cluster. */
-  private readonly onCluster = new Map<string, Set<string>>()
-  /** The offsets of dc2's copy at which each id was handled. */
-  private readonly offsetsOnDc2 = new Map<string, Set<string>>()
   private readonly readUpTo: number[]
 
   constructor(private readonly instances: readonly AppProcess[]) {
@@ -86,12 +83,6 @@ class RecordTally {
         if (event.event !== 'record') continue
         this.handled++
         this.timesHandled.set(event.id!, (this.timesHandled.get(event.id!) ?? 0) + 1)
-        const ids = this.onCluster.get(event.cluster!) ?? new Set<string>()
-        this.onCluster.set(event.cluster!, ids.add(event.id!))
-        if (event.cluster === 'dc2') {
-          const offsets = this.offsetsOnDc2.get(event.id!) ?? new Set<string>()
-          this.offsetsOnDc2.set(event.id!, offsets.add(`${event.topic}[${event.partition}]@${event.offset}`))
-        }
       }
       this.readUpTo[n] = events.length
     })
@@ -100,17 +91,6 @@ class RecordTally {
 
   get distinct(): number {
     return this.timesHandled.size
-  }
-
-  /** Records handled on dc1 and then on dc2. */
-  get handledOnBoth(): number {
-    const onDc1 = this.onCluster.get('dc1') ?? new Set()
-    return [...this.onCluster.get('dc2') ?? []].filter((id) => onDc1.has(id)).length
-  }
-
-  /** Records found at more than one offset of dc2's copy: MirrorMaker 2 wrote them twice. */
-  get copiesOnDc2(): number {
-    return [...this.offsetsOnDc2.values()].reduce((sum, offsets) => sum + offsets.size - 1, 0)
   }
 }
 
@@ -188,14 +168,15 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
     const perInstanceMs = firstsOnSurvivor.map((e) => e.at! - faultAt)
     const slowestIndex = perInstanceMs.indexOf(Math.max(...perInstanceMs))
     const handledOnDc1AfterFault = instances.flatMap((i) => i.events).filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! >= faultAt).length
+    const repeats = recordRepeats(instances.flatMap((i) => i.events.filter((e) => e.event === 'record')))
     return {
       perInstanceMs,
       lastMs: Math.max(...perInstanceMs),
       phaseMs,
       leftAtFault,
       movedBeforeFault,
-      duplicates: tally.handledOnBoth,
-      mm2Copies: tally.copiesOnDc2,
+      duplicates: repeats.failoverDuplicates,
+      mm2Copies: repeats.copies,
       handledOnDc1AfterFault,
       perCheckpointInterval: Math.round(handledInTheLastTwoSeconds / 2 * (CHECKPOINT_INTERVAL_MS / 1000)),
       lost: ids.filter((id) => !tally.timesHandled.has(id)).length,

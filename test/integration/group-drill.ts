@@ -10,6 +10,7 @@ import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
 import { bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
+import { recordRepeats } from './record-repeats.js'
 
 const INSTANCE = fileURLToPath(new URL('./apps/group-instance.ts', import.meta.url))
 const INSTANCES = 4
@@ -62,9 +63,7 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     // what it has not committed yet, as the instances join), and records MirrorMaker 2 wrote twice
     // into the copy on dc2 (its tasks restart while it takes up a new topic's partitions: 677
     // extra records in 284 of 480 partitions once), which the group rightly reads twice.
-    const onDc1 = new Set(records().filter((e) => e.cluster === 'dc1').map((e) => e.id))
-    const duplicates = [...new Set(records().filter((e) => e.cluster === 'dc2').map((e) => e.id))].filter((id) => onDc1.has(id)).length
-    const { redeliveries, copies } = repeats(records())
+    const { failoverDuplicates: duplicates, redeliveries, copies } = recordRepeats(records())
     // What no checkpoint on dc2 may cover yet: the records handled in the last checkpoint interval
     // (1 s) before the fault and the write's time to dc2 (up to 354 ms measured at 480 partitions),
     const lastInterval = records().filter((e) => e.at! < faultAt && e.at! >= faultAt - CHECKPOINT_WINDOW_MS).length
@@ -109,25 +108,6 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     // slow the flows of the tests after this one.
     if (partitions > 12) await deleteTopics(topic, config.checkpointTopic)
   }
-}
-
-/**
- * Handlings of an offset already handled (`redeliveries`), and offsets holding a record already
- * seen at another offset of the same cluster (`copies`: a replicator wrote it twice).
- */
-function repeats(records: AppEvent[]): { redeliveries: number, copies: number } {
-  const offsets = new Set<string>()
-  const offsetsOf = new Map<string, Set<string>>()
-  let redeliveries = 0
-  for (const e of records) {
-    const at = `${e.cluster}/${e.topic}[${e.partition}]@${e.offset}`
-    if (offsets.has(at)) redeliveries++
-    offsets.add(at)
-    const key = `${e.cluster}/${e.id}`
-    offsetsOf.set(key, (offsetsOf.get(key) ?? new Set()).add(at))
-  }
-  const copies = [...offsetsOf.values()].reduce((sum, at) => sum + at.size - 1, 0)
-  return { redeliveries, copies }
 }
 
 /** Deletes the drill's topic, its replicas and its checkpoint topic on both clusters. */
