@@ -32,9 +32,13 @@ export function isClusterFailure(error: unknown): boolean {
   })
 }
 
-/** Whether another attempt (on the same or another cluster) may succeed. */
+/**
+ * Whether another attempt (on the same or another cluster) may succeed. A kafkajs wrapper counts
+ * by what it wraps: when a metadata refresh inside a send gives up on a leadership election,
+ * kafkajs reports a `KafkaJSNonRetriableError` whose cause is the retriable `LEADER_NOT_AVAILABLE`.
+ */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof KafkaDRError) return error.retriable
   if (isClusterFailure(error)) return true
-  return (error as { retriable?: unknown })?.retriable === true
+  return causeChain(error).some((current) => !(current instanceof KafkaDRError) && (current as { retriable?: unknown } | null)?.retriable === true)
 }

@@ -140,6 +140,17 @@ describe('isRetriable', () => {
     expect(isRetriable(error)).toBe(true)
   })
 
+  it('is true for a leadership election that outlasted kafkajs\' metadata retries inside a send', async () => {
+    // A send's retrier refreshes metadata after a retriable error; the refresh's own retrier gives
+    // up (NumberOfRetriesExceeded), and the send's retrier wraps that as non-retriable.
+    const election = new kafkajs.KafkaJSProtocolError({ message: 'There is no leader for this topic-partition as we are in the middle of a leadership election', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true } as unknown as Error)
+    const refresh = await wrappedByKafkajs(election)
+    const error = await wrappedByKafkajs(refresh)
+    expect(error.name).toBe('KafkaJSNonRetriableError')
+    expect(isClusterFailure(error)).toBe(false)
+    expect(isRetriable(error)).toBe(true)
+  })
+
   it('is true for our TimeoutError and other retriable errors of ours', () => {
     expect(isRetriable(new TimeoutError('x'))).toBe(true)
     expect(isRetriable(new NoActiveClusterError('x'))).toBe(true)
