@@ -1,14 +1,30 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 // The examples import the package by its name (`kafkajs-dr`): the tests run them against the
 // sources, not dist/ (tsconfig.json's `paths` does the same for the type check). Given to each
 // project, since inline projects do not inherit the root's options.
 const resolve = { alias: { 'kafkajs-dr': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } }
 
+/**
+ * Vitest's order, but the files on Kafka's default group settings last: they leave the brokers on
+ * those settings, and a file after them that needs the run's own waits for a restart of both
+ * brokers (test/integration/setup-broker-profile.ts).
+ */
+class KafkaDefaultsLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const onDefaults = (f: TestSpecification): boolean => f.moduleId.includes('kafka-defaults')
+    return [...sorted.filter((f) => !onDefaults(f)), ...sorted.filter(onDefaults)]
+  }
+}
+
 /** One bed, real faults: integration files must not run side by side and break each other's clusters. */
 const integration = {
   globalSetup: ['test/bed/global-setup.ts'],
+  setupFiles: ['test/integration/setup-broker-profile.ts'],
+  sequence: { sequencer: KafkaDefaultsLast },
   fileParallelism: false,
   // A test that needs longer says so; none may wait on a broken bed for long (the watchdog of
   // global-setup.ts fails the run when the bed itself breaks).

@@ -15,6 +15,7 @@
  */
 import type { TestProject } from 'vitest/node'
 import { KafkaBed } from './bed.js'
+import type { BrokerProfile } from './config.js'
 import { watchBed } from './watchdog.js'
 
 /** After the watchdog cancels the run, how long the test under way gets before the process exits. */
@@ -29,6 +30,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { ms } = await bed.up()
   console.log(`[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}', security '${bed.security}'`)
   project.provide('bedStateDir', bed.stateDir)
+  project.provide('fullSuite', project.name === 'integration-full')
+  const runProfile = bed.brokerProfile
+  project.provide('brokerProfile', runProfile)
   const stopWatching = bed.canInjectFaults
     ? watchBed(bed.stateDir, (message) => {
       console.error(`\n[bed] FAILED, the run stops: ${message}\n`)
@@ -44,11 +48,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     stopWatching()
     if (!wasUp) await bed.down()
+    // A reused bed is left on the settings it had: the files on Kafka's defaults, run last, leave them.
+    else if (runProfile !== 'external' && bed.brokerProfile !== runProfile) await bed.setBrokerProfile(runProfile)
   }
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     bedStateDir: string
+    /** The run is `npm run test:full`: files with a quick form run their full one. */
+    fullSuite: boolean
+    /** The brokers' group settings the run began with (test/integration/setup-broker-profile.ts). */
+    brokerProfile: BrokerProfile | 'external'
   }
 }

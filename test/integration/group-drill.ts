@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
+import { ArrivalWatch, bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 import { recordRepeats } from './record-repeats.js'
 
@@ -133,8 +133,10 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
   // Records written on dc2 reach the group on dc1 through MirrorMaker 2: whatever the group read
   // on dc2 while the flow dc2 -> dc1 lagged comes again once the group is on dc1.
   const lag = new FlowLagWatch('dc2', 'dc1')
+  let arrivals: ArrivalWatch | undefined
   try {
     await restore(fault)
+    arrivals = new ArrivalWatch('dc1', `dc2.${topic}`)
     const restarts: number[] = []
     for (let n = 0; n < instances.length; n++) {
       await instances[n]!.stop()
@@ -153,17 +155,25 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     await waitFor('every record written during the failback handled', () => handledAll(writer.ids, new Set(records().map((e) => e.id))), 120_000, 500)
     const all = records().filter((e) => written.has(e.id!))
     const duplicates = all.length - new Set(all.map((e) => e.id)).size
-    // How long each record waited between its write and its first handling: a stall of some of
-    // the group's partitions shows as records that waited long.
-    const firstHandled = new Map<string, number>()
-    for (const e of all) firstHandled.set(e.id!, Math.min(e.at!, firstHandled.get(e.id!) ?? Infinity))
-    const waits = writer.ids.map((id) => firstHandled.get(id)! - writer.writtenAt.get(id)!).sort((a, b) => a - b)
-    const percentile = (p: number): number => waits[Math.min(waits.length - 1, Math.floor(p * waits.length))]!
+    // How long each record waited between its showing where the group read it and its first
+    // handling: a stall of some of the group's partitions shows as records that waited long. On
+    // dc1 a record shows only once MirrorMaker 2 copied it, which took 74 s once after the kill.
+    const firstHandled = new Map<string, AppEvent>()
+    for (const e of all) if (e.at! < (firstHandled.get(e.id!)?.at ?? Infinity)) firstHandled.set(e.id!, e)
+    const shownAt = (id: string): number => {
+      const written = writer.writtenAt.get(id)!
+      return firstHandled.get(id)!.cluster === 'dc1' ? Math.max(written, arrivals!.arrivedAt.get(id) ?? written) : written
+    }
+    const sorted = (values: number[]): number[] => values.sort((a, b) => a - b)
+    const waits = sorted(writer.ids.map((id) => firstHandled.get(id)!.at! - shownAt(id)))
+    const sinceWrite = sorted(writer.ids.map((id) => firstHandled.get(id)!.at! - writer.writtenAt.get(id)!))
+    const percentile = (p: number, of = waits): number => of[Math.min(of.length - 1, Math.floor(p * of.length))]!
     const bridged = instances.filter((i) => i.events.some((e) => e.event === 'moved' && e.reason === 'group')).length
     const lateFromDc2 = instances.flatMap((i) => i.events.filter((e) => e.event === 'record' && e.cluster === 'dc2' && e.at! > backAt))
     console.log(`[group] ${fault} + rolling restart during the failback: restarts done ${restarts.join(', ')} ms after dc1 returned; ` +
       `every instance reading on dc1 ${backAt - restoredAt} ms after (${bridged} restarted instances read on dc2 with the group until their join on dc1); ` +
-      `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back; flow dc2 -> dc1 at most ${maxLagMs} ms behind); wait from write to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms`)
+      `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back; flow dc2 -> dc1 at most ${maxLagMs} ms behind); wait from showing on the cluster read to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms ` +
+      `(from the write on dc2: median ${percentile(0.5, sinceWrite)} ms, max ${percentile(1, sinceWrite)} ms)`)
     expect(lateFromDc2).toEqual([])
     // No stall of the group: a restarted instance reads with its group on dc2 while dc1 holds its
     // join (the members dc1 remembers from before the kill time out after kafkajs' 30 s
@@ -185,6 +195,7 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
   } finally {
     await lag.stop()
     await writer.stop()
+    await arrivals?.stop()
   }
 }
 

@@ -1,12 +1,20 @@
 /** Shared helpers of the integration tests: the bed handle, unique names, polling. */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Admin, Producer } from 'kafkajs'
+import type { Admin, Consumer, Producer } from 'kafkajs'
 import { inject } from 'vitest'
 import { KafkaBed } from '../bed/bed.js'
 import { newestTimestamp } from '../../src/replication/heartbeats.js'
 
 let shared: KafkaBed | undefined
+
+/**
+ * Whether this run is the full suite (`npm run test:full`): a file with a quick form for the
+ * per-change suite runs its full form then.
+ */
+export function fullSuite(): boolean {
+  return inject('fullSuite')
+}
 
 /** The bed the global setup started (same state folder). */
 export function bed(): KafkaBed {
@@ -158,11 +166,12 @@ export class SteadyWriter {
 
 /**
  * Writes `count` records with ids `<prefix>-<n>` (as key and value) to one cluster, spread round
- * robin over `partitions`, with CreateTimes 10 ms apart ending now; returns the ids. Retries while
- * a cluster that has just come back elects its partition leaders.
+ * robin over `partitions`, with CreateTimes 10 ms apart ending now; returns the ids. Retries for
+ * about a minute while a cluster that has just come back takes up its partitions' leadership: a
+ * broker killed -9 with about 1,000 partitions answered "not the leader" for more than 15 s.
  */
 export async function produceIds(cluster: 'dc1' | 'dc2', topic: string, prefix: string, count: number, partitions: number): Promise<string[]> {
-  const producer = bed().kafka(cluster).producer({ retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2000 } })
+  const producer = bed().kafka(cluster).producer({ retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } })
   await producer.connect()
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
   const base = Date.now() - 10 * count
@@ -212,5 +221,38 @@ export class FlowLagWatch {
       await delay(everyMs)
     }
     await admin.disconnect().catch(() => {})
+  }
+}
+
+/**
+ * When each record of a topic first showed on a cluster (ms since epoch), by the record's key: a
+ * reader of its own from the beginning. For a replica, what the replicator's lag adds to a
+ * record's way to a consumer there.
+ */
+export class ArrivalWatch {
+  readonly arrivedAt = new Map<string, number>()
+  private readonly consumer: Consumer
+  private readonly started: Promise<void>
+
+  constructor(cluster: string, topic: string) {
+    this.consumer = bed().kafka(cluster).consumer({ groupId: unique('arrivals'), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 })
+    this.started = this.start(topic)
+  }
+
+  async stop(): Promise<void> {
+    await this.started.catch(() => {})
+    await this.consumer.disconnect()
+  }
+
+  private async start(topic: string): Promise<void> {
+    await this.consumer.connect()
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const id = message.key?.toString()
+        if (id !== undefined && !this.arrivedAt.has(id)) this.arrivedAt.set(id, Date.now())
+      },
+    })
   }
 }

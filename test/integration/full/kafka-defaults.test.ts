@@ -2,11 +2,12 @@
  * On brokers with Kafka's default group settings (`group.initial.rebalance.delay.ms=3000`), the
  * faults beyond the per-change suite's hang (consumer-failover-kafka-defaults.test.ts): the
  * consumer drill with kill -9, and three declared-policy instances following a declaration.
- * The brokers are restarted into that profile for this file and back afterwards.
+ * The brokers are restarted into that profile for this file; the next file that needs the run's
+ * settings restarts them back (setup-broker-profile.ts), and these files run last.
  */
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { declareActiveCluster } from '../../../src/index.js'
 import { AppProcess } from '../apps/app-process.js'
 import { consumerDrill } from '../consumer-drill.js'
@@ -18,10 +19,6 @@ describe.skipIf(!bed().canInjectFaults)("on Kafka's default group settings (grou
   beforeAll(async () => {
     const { ms } = await bed().setBrokerProfile('kafka-defaults')
     console.log(`[kafka-defaults] brokers restarted with Kafka's default group settings in ${ms} ms`)
-  }, 300_000)
-
-  afterAll(async () => {
-    await bed().setBrokerProfile('bed')
   }, 300_000)
 
   it('consumer: kill -9 of dc1 mid-stream, on to dc2 and back, nothing lost', async () => {
