@@ -3,7 +3,7 @@
  * stopped at the end only if this run started it), each a drill with its report kept in its own
  * folder, and sums them up in a table.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { DEFAULT_OPTIONS, type DrillOptions } from '../drill/options.js'
 import type { DrillReport } from '../drill/report.js'
@@ -11,6 +11,7 @@ import { runDrill } from '../drill/run-drill.js'
 import { KafkaBed } from '../test/bed/bed.js'
 import { SCENARIOS, switchCount, type ChaosScenario } from './scenarios.js'
 import type { ChaosResult, ChaosRun } from './results.js'
+import { keepSoakSection } from '../soak/section.js'
 import { chaosMarkdown, chaosTable } from './table.js'
 
 /** What `npm run chaos` was asked for. */
@@ -64,7 +65,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   }
   await mkdir(out, { recursive: true })
   await writeFile(join(out, 'chaos-report.json'), `${JSON.stringify(run, null, 2)}\n`)
-  if (options.markdown !== undefined) await writeFile(options.markdown, chaosMarkdown(run))
+  if (options.markdown !== undefined) await writeFile(options.markdown, keepSoakSection(await readFile(options.markdown, 'utf8').catch(() => ''), chaosMarkdown(run)))
   for (const line of chaosTable(run)) log(line)
   return run
 }
