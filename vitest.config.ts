@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
+import { isOnKafkaDefaults } from './test/integration/kafka-defaults-files.js'
 
 // The examples import the package by its name (`kafkajs-dr`): the tests run them against the
 // sources, not dist/ (tsconfig.json's `paths` does the same for the type check). Given to each
@@ -15,7 +16,7 @@ const resolve = { alias: { 'kafkajs-dr': fileURLToPath(new URL('./src/index.ts',
 class KafkaDefaultsLast extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files)
-    const onDefaults = (f: TestSpecification): boolean => f.moduleId.includes('kafka-defaults')
+    const onDefaults = (f: TestSpecification): boolean => isOnKafkaDefaults(f.moduleId)
     return [...sorted.filter((f) => !onDefaults(f)), ...sorted.filter(onDefaults)]
   }
 }
@@ -24,7 +25,6 @@ class KafkaDefaultsLast extends BaseSequencer {
 const integration = {
   globalSetup: ['test/bed/global-setup.ts'],
   setupFiles: ['test/integration/setup-broker-profile.ts'],
-  sequence: { sequencer: KafkaDefaultsLast },
   fileParallelism: false,
   // A test that needs longer says so; none may wait on a broken bed for long (the watchdog of
   // global-setup.ts fails the run when the bed itself breaks).
@@ -40,6 +40,8 @@ export default defineConfig({
   test: {
     // run-summary writes each file's time and the counts that .ci/run prints at the end.
     reporters: ['default', './test/reporters/run-summary.ts'],
+    // Read from the root config only (vitest 4 ignores it in a project's).
+    sequence: { sequencer: KafkaDefaultsLast },
     projects: [
       {
         resolve,

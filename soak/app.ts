@@ -5,7 +5,8 @@
  * `r` for each record handled (`{"event":"r","id":"2-17","c":"dc1"}`); `memory` every
  * `memoryEveryMs` (after a full GC when node runs with `--expose-gc`: what stays, not what waits
  * for collection); `warning` for each process warning; and `stopped` after SIGTERM.
- * SIGUSR2 stops producing (the drain). Configuration: the JSON in `DR_APP_CONFIG`.
+ * SIGUSR2 stops producing (the drain): `drained` once every send under way has settled.
+ * Configuration: the JSON in `DR_APP_CONFIG`.
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
@@ -57,8 +58,11 @@ async function main(): Promise<void> {
   await consumer.run({ eachMessage: async ({ message, cluster }) => { report({ event: 'r', id: message.value!.toString(), c: cluster }) } })
 
   let producing = true
-  process.once('SIGUSR2', () => { producing = false })
   const sending = produce(producer, () => producing)
+  process.once('SIGUSR2', () => {
+    producing = false
+    void sending.then(() => { report({ event: 'drained', at: Date.now() }) })
+  })
   const sampler = setInterval(() => { report({ event: 'memory', ...sample(dr) }) }, config.memoryEveryMs)
   process.once('SIGTERM', () => {
     producing = false

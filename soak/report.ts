@@ -29,6 +29,8 @@ export interface SoakObservations {
   handled: number
   memory: MemorySample[][]
   warnings: Array<{ instance: number, name: string, message: string }>
+  /** Instances that exited before the end, and faults the bed could not cause or end. */
+  incidents: string[]
 }
 
 /** Memory metrics whose growth is judged. */
@@ -97,6 +99,7 @@ export function soakFailures(o: SoakObservations): string[] {
     }
     if (m.listeners[1] > m.listeners[0]) failed.push(`instance ${m.instance}: listeners ${m.listeners[0]} -> ${m.listeners[1]}`)
   }
+  failed.push(...o.incidents)
   if (o.warnings.length > 0) failed.push(`${o.warnings.length} process warnings (first: ${o.warnings[0]!.name}: ${o.warnings[0]!.message})`)
   return failed
 }

@@ -57,8 +57,10 @@ class Instance {
   private readonly exited: Promise<void>
   private stderr = ''
   running = false
-  /** The process exited (on its own, or after a stop). */
+  drained = false
+  /** The process exited (on its own, or after a stop), and how. */
   gone = false
+  exit = ''
 
   constructor(readonly n: number, config: SoakAppConfig, onEvent: (n: number, event: Record<string, unknown>) => void) {
     this.child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', APP], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -70,12 +72,14 @@ class Instance {
         return
       }
       if (event.event === 'running') this.running = true
+      if (event.event === 'drained') this.drained = true
       if (event.event === 'memory') this.memory.push(event as unknown as MemorySample)
       onEvent(n, event)
     })
     this.child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000) })
-    this.exited = new Promise((resolve) => this.child.once('exit', () => {
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
       this.gone = true
+      this.exit = signal ?? `code ${code}`
       resolve()
     }))
   }
@@ -85,7 +89,7 @@ class Instance {
   }
 
   signal(name: NodeJS.Signals): void {
-    this.child.kill(name)
+    if (!this.gone) this.child.kill(name)
   }
 
   async stop(timeoutMs = 30_000): Promise<void> {
@@ -107,12 +111,10 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
   const repeats: number[] = []
   const rejected: SoakObservations['rejected'] = []
   const warnings: SoakObservations['warnings'] = []
-  let lastAckAt = Date.now()
   const onEvent = (n: number, e: Record<string, unknown>): void => {
     switch (e.event) {
       case 'acked':
         for (const rid of e.ids as string[]) acked.add(rid)
-        lastAckAt = Date.now()
         break
       case 'rejected':
         rejected.push({ count: (e.ids as string[]).length, at: e.at as number, message: String(e.message) })
@@ -137,79 +139,111 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
   const config = (n: number): SoakAppConfig => ({ brokers: { ...bed.brokers }, topic, group: `kafkajs-dr-soak-${id}`, instance: n, rate: options.rate / options.instances, memoryEveryMs: options.sampleEveryMs })
   const instances = Array.from({ length: options.instances }, (_, n) => new Instance(n, config(n), onEvent))
   const faults: SoakFault[] = []
+  const incidents: string[] = []
   const startedAt = Date.now()
+  const minute = (at: number): string => ((at - startedAt) / 60_000).toFixed(1)
+  const reported = new Set<Instance>()
+  /** An instance that exited on its own is an incident; the others go on. */
+  const noteExits = (): void => {
+    for (const i of instances) {
+      if (!i.gone || reported.has(i)) continue
+      reported.add(i)
+      incidents.push(`instance ${i.n} exited at ${minute(Date.now())} min (${i.exit}): ${i.lastStderr.trim().split('\n').at(-1) ?? ''}`)
+      log(`[soak] ${incidents.at(-1)!}`)
+    }
+  }
   try {
     await until('every instance running', () => instances.every((i) => i.running), 120_000, signal, instances)
     log(`[soak] ${options.instances} instances running on ${topic} (${options.partitions} partitions, ${options.rate} records/s); ${options.minutes} minutes, a fault every ${options.faultEveryMs / 1000} s`)
     const endsAt = startedAt + options.minutes * 60_000
     for (let slot = 0; ; slot++) {
-      const slotStart = startedAt + (slot + 1) * options.faultEveryMs
-      // A fault that could not end before the run does is not started.
+      // Each fault in its own interval, at a random moment of its first half; one that could not
+      // end before the run does (a slow recovery of the last one included) is not started.
+      const slotStart = Math.max(startedAt + (slot + 1) * options.faultEveryMs, Date.now())
       if (slotStart + options.faultEveryMs > endsAt + 1000) break
-      const strikeAt = slotStart + Math.random() * (options.faultEveryMs / 2)
-      await sleep(strikeAt - Date.now(), signal)
+      await sleep(slotStart + Math.random() * (options.faultEveryMs / 2) - Date.now(), signal)
       const kind = ROTATION[slot % ROTATION.length]!
-      faults.push(await strike(bed, kind, options.faultEveryMs / 4, signal))
-      const f = faults.at(-1)!
-      log(`[soak] ${((f.at - startedAt) / 60_000).toFixed(1)} min: ${f.detail}; acknowledged ${acked.size}, handled ${handled.size}, repeats ${repeats.length}`)
-      await bed.up() // whatever the fault left (a supervisor restart under way), the next starts from a whole bed
+      try {
+        faults.push(await strike(bed, kind, options.faultEveryMs / 4, signal))
+        // Whatever the fault left (a supervisor's restart under way), the next starts from a whole bed.
+        await bed.up()
+      } catch (error) {
+        if (signal.aborted) throw error
+        incidents.push(`the bed failed during fault ${kind} at ${minute(Date.now())} min: ${String(error)}`)
+        log(`[soak] ${incidents.at(-1)!}`)
+      }
+      noteExits()
+      const f = faults.at(-1)
+      if (f !== undefined) log(`[soak] ${minute(f.at)} min: ${f.detail}; acknowledged ${acked.size}, handled ${handled.size}, repeats ${repeats.length}`)
     }
     await sleep(endsAt - Date.now(), signal)
-    // The drain: no new sends; every send in flight settles; every acknowledged record handled.
+    // The drain: no new sends; every send under way settles; every acknowledged record handled.
     for (const i of instances) i.signal('SIGUSR2')
-    await until('every acknowledged record handled, and no send settling for 10 s', () =>
-      Date.now() - lastAckAt > 10_000 && [...acked].every((rid) => handled.has(rid)), 300_000, signal, instances).catch((error: unknown) => log(`[soak] ${String(error)}`))
+    const live = (): Instance[] => instances.filter((i) => !i.gone)
+    try {
+      await until('every instance\'s sends settled and every acknowledged record handled', () =>
+        live().every((i) => i.drained) && [...acked].every((rid) => handled.has(rid)), 300_000, signal, [])
+    } catch (error) {
+      if (signal.aborted) throw error
+      incidents.push(`the drain did not end: ${String(error)}`)
+    }
+    noteExits()
   } finally {
     await Promise.all(instances.map((i) => i.stop()))
   }
   const lost = [...acked].filter((rid) => !handled.has(rid))
   return {
     startedAt, endedAt: Date.now(), measuredFrom: startedAt + options.warmupMs, faults,
-    acked: acked.size, lost, rejected, repeats, handled: handled.size, memory: instances.map((i) => i.memory), warnings,
+    acked: acked.size, lost, rejected, repeats, handled: handled.size, memory: instances.map((i) => i.memory), warnings, incidents,
   }
 }
 
-/** Causes one fault of `kind` that lasts about `outageMs`, and ends it. */
+/** Causes one fault of `kind` that lasts about `outageMs`, and ends it (also when interrupted). */
 async function strike(bed: KafkaBed, kind: typeof ROTATION[number], outageMs: number, signal: AbortSignal): Promise<SoakFault> {
   const at = Date.now()
   const seconds = Math.round(outageMs / 1000)
-  let detail: string
   switch (kind) {
     case 'kill':
       await bed.kill('dc1')
-      await sleep(outageMs, signal)
-      await bed.start('dc1')
-      detail = `kill -9 of dc1, started again ${seconds} s later`
-      break
+      try {
+        await sleep(outageMs, signal)
+      } finally {
+        await bed.start('dc1')
+      }
+      return { kind, at, endedAt: Date.now(), detail: `kill -9 of dc1, started again ${seconds} s later` }
     case 'hang':
       bed.pause('dc1')
-      await sleep(outageMs, signal)
-      bed.resume('dc1')
-      detail = `SIGSTOP of dc1 for ${seconds} s`
-      break
+      try {
+        await sleep(outageMs, signal)
+      } finally {
+        bed.resume('dc1')
+      }
+      return { kind, at, endedAt: Date.now(), detail: `SIGSTOP of dc1 for ${seconds} s` }
     case 'flaps': {
       const flaps = Math.max(2, Math.round(outageMs / 5000))
       for (let i = 0; i < flaps; i++) {
         bed.pause('dc1')
-        await sleep(3000, signal)
-        bed.resume('dc1')
+        try {
+          await sleep(3000, signal)
+        } finally {
+          bed.resume('dc1')
+        }
         await sleep(2000, signal)
       }
-      detail = `${flaps} flaps of dc1 (SIGSTOP 3 s, SIGCONT 2 s)`
-      break
+      return { kind, at, endedAt: Date.now(), detail: `${flaps} flaps of dc1 (SIGSTOP 3 s, SIGCONT 2 s)` }
     }
     case 'replication-stop':
       await bed.stopReplication()
-      await sleep(outageMs, signal)
-      await bed.startReplication()
-      detail = `MirrorMaker 2 stopped for ${seconds} s`
-      break
+      try {
+        await sleep(outageMs, signal)
+      } finally {
+        await bed.startReplication()
+      }
+      return { kind, at, endedAt: Date.now(), detail: `MirrorMaker 2 stopped for ${seconds} s` }
     case 'standby-restart':
       await bed.restart('dc2')
-      detail = 'graceful restart of the standby dc2'
-      break
+      return { kind, at, endedAt: Date.now(), detail: 'graceful restart of the standby dc2' }
   }
-  return { kind, at, endedAt: Date.now(), detail }
 }
 
 async function createTopic(bed: KafkaBed, topic: string, partitions: number): Promise<void> {

@@ -237,6 +237,14 @@ export class ArrivalWatch {
   constructor(cluster: string, topic: string) {
     this.consumer = bed().kafka(cluster).consumer({ groupId: unique('arrivals'), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 })
     this.started = this.start(topic)
+    this.started.catch((error: unknown) => console.log(`[arrivals] reading ${topic} on ${cluster} failed: ${String(error)}`))
+  }
+
+  /** When the first record showed (ms since epoch): records copied before it show then. */
+  get firstAt(): number | undefined {
+    let first: number | undefined
+    for (const at of this.arrivedAt.values()) first = Math.min(first ?? at, at)
+    return first
   }
 
   async stop(): Promise<void> {

@@ -8,8 +8,13 @@
  */
 import { beforeAll, inject } from 'vitest'
 import { bed } from './helpers.js'
+import { isOnKafkaDefaults } from './kafka-defaults-files.js'
 
-beforeAll(async () => {
+// vitest reads the first argument's destructuring for the fixtures it asks: none here.
+// eslint-disable-next-line no-empty-pattern
+beforeAll(async ({}, suite) => {
+  // Those files switch to Kafka's defaults themselves: switching back first would cost a restart.
+  if (isOnKafkaDefaults(suite.file.filepath)) return
   const profile = inject('brokerProfile')
   if (profile === 'external' || bed().brokerProfile === profile) return
   const { ms } = await bed().setBrokerProfile(profile)

@@ -21,7 +21,7 @@ function observations(overrides: Partial<SoakObservations> = {}): SoakObservatio
   return {
     startedAt: 0, endedAt: 60 * MIN, measuredFrom: 10 * MIN,
     faults: [{ kind: 'kill', at: 2 * MIN, endedAt: 2.5 * MIN, detail: 'kill -9 of dc1' }, { kind: 'hang', at: 4 * MIN, endedAt: 4.5 * MIN, detail: 'SIGSTOP of dc1' }],
-    acked: 1000, lost: [], rejected: [], repeats: [], handled: 1000, memory: [samples(60, 0)], warnings: [],
+    acked: 1000, lost: [], rejected: [], repeats: [], handled: 1000, memory: [samples(60, 0)], warnings: [], incidents: [],
     ...overrides,
   }
 }
@@ -62,12 +62,14 @@ describe('the soak report', () => {
       rejected: [{ count: 5, at: 1, message: 'SendFailedError: x' }],
       memory: [samples(60, 0.5)],
       warnings: [{ instance: 0, name: 'MaxListenersExceededWarning', message: 'leak' }],
+      incidents: ['instance 2 exited at 12.0 min (code 1)'],
     }))
     expect(failures).toEqual([
       '1 acknowledged records never handled (e.g. 0-1)',
       '5 records rejected (first: SendFailedError: x)',
       'instance 0: heapUsed grew 5.00 MB per 10 min',
       'instance 0: rss grew 5.00 MB per 10 min',
+      'instance 2 exited at 12.0 min (code 1)',
       '1 process warnings (first: MaxListenersExceededWarning: leak)',
     ])
   })
