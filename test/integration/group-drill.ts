@@ -84,6 +84,7 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
       return
     }
     await restore(fault)
+    const servingAt = Date.now()
     const failover = `[group] ${fault}: ${INSTANCES} instances on ${partitions} partitions, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
       `duplicates ${duplicates} (bound ${bound}), ${redeliveries} offsets redelivered, ${copies} records written twice by MirrorMaker 2`
     if (!failback) {
@@ -96,7 +97,7 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     const later = [...await produceIds('dc1', topic, 'b', 1200, partitions), ...await produceIds('dc2', topic, 'c', 1200, partitions)]
     await waitFor('records after the failback', () => handledAll(later, seen()), 180_000, 250)
     const backAt = Math.max(...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!))
-    console.log(`${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 returned`)
+    console.log(`${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 was started again, ${backAt - servingAt} ms after it served`)
   } catch (error) {
     instances.forEach((i, n) => console.log(`[group] instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
     throw error
