@@ -44,6 +44,8 @@ export class ClusterConnection {
   private brokers: Array<{ host: string, port: number }> = []
   private probeAdmin: Admin | undefined
   private sharedAdmin: Promise<Admin> | undefined
+  /** The probe under way (its admin connecting or asking), until it settles. */
+  private probeAttempt: Promise<unknown> | undefined
   /** Until when a teardown here does not wait: one timed out (the cluster hangs), in ms since the epoch. */
   private unresponsiveUntil = 0
   /** Closed by the client's disconnect: no probe or admin from then on. */
@@ -83,6 +85,8 @@ export class ClusterConnection {
         const refused = asAuthenticationError(late, this.name, `Health probe of '${this.name}' failed`)
         if (refused !== undefined && !this.closed) this.refusal = refused
       })
+      this.probeAttempt = attempt
+      void attempt.finally(() => { if (this.probeAttempt === attempt) this.probeAttempt = undefined }).catch(() => {})
       const { clusterId, brokers } = await withTimeout(attempt, timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
       // Closed while this probe ran (the client's disconnect does not wait for probes): the
       // admin it connected is not torn down by anyone else.
@@ -173,12 +177,23 @@ export class ClusterConnection {
     this.sharedAdmin = undefined
     const probe = this.probeAdmin
     this.probeAdmin = undefined
+    const attempt = this.probeAttempt
     // An admin still connecting is torn down once connected, in the background past the bound.
     const sharedDown = shared?.then((admin) => this.teardown(admin, deadline - Date.now()), () => true)
     await Promise.all([
-      probe ? this.teardown(probe, timeoutMs) : undefined,
+      probe ? this.teardownProbe(probe, attempt, deadline) : undefined,
       sharedDown ? withTimeout(sharedDown, Math.max(0, timeoutMs), 'admin teardown').catch(() => false) : undefined,
     ])
+  }
+
+  /**
+   * The probe admin's teardown, and then the end of a probe it cut short (a TLS handshake, a
+   * request): once the admin is down that probe fails at once, and kafkajs logs it. Waiting for it
+   * keeps that log inside `close()`, never after it. A probe on a hung cluster is not waited for.
+   */
+  private async teardownProbe(probe: Admin, attempt: Promise<unknown> | undefined, deadline: number): Promise<void> {
+    const clean = await this.teardown(probe, deadline - Date.now())
+    if (clean && attempt !== undefined) await withTimeout(attempt, Math.max(0, deadline - Date.now()), 'interrupted probe').catch(() => {})
   }
 
   private dropProbeAdmin(timeoutMs: number): void {

@@ -55,3 +55,39 @@ describe('after close()', () => {
     expect(teardowns).toEqual([500, 0])
   })
 })
+
+describe('close() during a probe', () => {
+  /** An admin whose connect() hangs until disconnect() breaks it off, as a TLS handshake does. */
+  function interruptible(events: string[]) {
+    let breakOff!: (error: Error) => void
+    return {
+      connect: () => new Promise<void>((_resolve, reject) => { breakOff = reject }),
+      disconnect: async () => {
+        events.push('disconnect')
+        // kafkajs rejects the connect a moment later (and logs the broken handshake then).
+        setTimeout(() => { events.push('probe ended'); breakOff(new Error('Client network socket disconnected before secure TLS connection was established')) }, 20)
+      },
+      describeCluster: async () => ({ clusterId: 'x', brokers: [] }),
+    }
+  }
+
+  it('resolves after the probe it cut short has ended, so nothing of it comes after', async () => {
+    const events: string[] = []
+    const cluster = new ClusterConnection('dc1', 1, { admin: () => interruptible(events) } as unknown as Kafka)
+    const probing = cluster.probe(5000)
+    await new Promise((r) => setTimeout(r, 10))
+    await cluster.close(1000)
+    events.push('closed')
+    expect(events).toEqual(['disconnect', 'probe ended', 'closed'])
+    expect((await probing).ok).toBe(false)
+  })
+
+  it('does not wait for a probe on a cluster whose teardown hangs', async () => {
+    const cluster = new ClusterConnection('dc1', 1, { admin: () => ({ connect: () => new Promise<void>(() => {}), disconnect: () => new Promise<void>(() => {}) }) } as unknown as Kafka)
+    void cluster.probe(5000)
+    await new Promise((r) => setTimeout(r, 10))
+    const started = Date.now()
+    await cluster.close(200)
+    expect(Date.now() - started).toBeLessThan(400)
+  })
+})
