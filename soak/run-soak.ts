@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { createTopic } from '../bench/common.js'
 import type { KafkaBed } from '../test/bed/bed.js'
 import type { MemorySample, SoakAppConfig } from './app.js'
 import type { SoakFault, SoakObservations } from './report.js'
@@ -105,7 +106,8 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
   await bed.up()
   const id = randomBytes(4).toString('hex')
   const topic = `kafkajs-dr-soak-${id}`
-  await createTopic(bed, topic, options.partitions)
+  // The bench's: it tries again when a just-restarted broker answers the leader wait with UNKNOWN_TOPIC_OR_PARTITION.
+  await Promise.all((['dc1', 'dc2'] as const).map((cluster) => createTopic(cluster, topic, options.partitions)))
   const acked = new Set<string>()
   const handled = new Map<string, number>()
   const repeats: number[] = []
@@ -243,18 +245,6 @@ async function strike(bed: KafkaBed, kind: typeof ROTATION[number], outageMs: nu
     case 'standby-restart':
       await bed.restart('dc2')
       return { kind, at, endedAt: Date.now(), detail: 'graceful restart of the standby dc2' }
-  }
-}
-
-async function createTopic(bed: KafkaBed, topic: string, partitions: number): Promise<void> {
-  for (const cluster of Object.keys(bed.brokers)) {
-    const admin = bed.kafka(cluster).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
-    } finally {
-      await admin.disconnect()
-    }
   }
 }
 
