@@ -8,6 +8,7 @@ import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } 
 import { asAuthenticationError, ClusterIdChangedError, KafkaClientError, NotConnectedError, TimeoutError, type AuthenticationError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
+import { mendKafkajsConnection } from './kafkajs-connection-mend.js'
 import type { ProbeResult } from './types.js'
 
 const log = logger('cluster')
@@ -60,7 +61,9 @@ export class ClusterConnection {
     readonly priority: number,
     /** The kafkajs client. */
     readonly kafka: Kafka,
-  ) {}
+  ) {
+    mendKafkajsConnection()
+  }
 
   /**
    * One health probe: a metadata request (`describeCluster`) bounded by `timeoutMs`, and the

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 
 /** A module of kafkajs' own, or `undefined` when this kafkajs does not have it there. */
-function kafkajsModule<T>(path: string): T | undefined {
+export function kafkajsModule<T>(path: string): T | undefined {
   try {
     return require(path) as T
   } catch {
