@@ -162,14 +162,14 @@ export class ClusterConnection {
    */
   async teardown(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
     const waitMs = this.isUnresponsive ? 0 : timeoutMs
-    const started = Date.now()
-    const clean = await disconnectWithin(client, waitMs)
-    // Only a disconnect that ran out of time says the cluster hangs (one that failed fast does not).
-    if (!clean && waitMs > 0 && Date.now() - started >= waitMs) {
+    const outcome = await disconnectOutcome(client, waitMs)
+    // Only a disconnect that ran out of time says the cluster hangs (one that failed fast does
+    // not). Told by the timeout itself: a timer may fire a millisecond early by Date.now().
+    if (outcome === 'timed-out' && waitMs > 0) {
       this.unresponsiveUntil = Date.now() + UNRESPONSIVE_MEMORY_MS
       log('teardown on %s did not finish within %d ms: the next ones there do not wait', this.name, waitMs)
     }
-    return clean
+    return outcome === 'done'
   }
 
   /** Closes the probe and shared admins, together bounded by `timeoutMs` (see {@link teardown}). */
@@ -222,16 +222,21 @@ export async function disconnectQuietly(client: { disconnect(): Promise<void> },
  * disconnect goes on in the background). Resolves with whether it finished cleanly in time.
  */
 export async function disconnectWithin(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
+  return await disconnectOutcome(client, timeoutMs) === 'done'
+}
+
+/** {@link disconnectWithin}, telling a disconnect that failed from one that ran out of time. */
+async function disconnectOutcome(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<'done' | 'failed' | 'timed-out'> {
   const disconnecting = Promise.resolve().then(() => client.disconnect())
   if (timeoutMs <= 0) {
     disconnecting.catch((error: unknown) => log('disconnect did not finish cleanly: %s', errorMessage(error)))
-    return false
+    return 'timed-out'
   }
   try {
     await withTimeout(disconnecting, timeoutMs, 'disconnect')
-    return true
+    return 'done'
   } catch (error) {
     log('disconnect did not finish cleanly: %s', errorMessage(error))
-    return false
+    return error instanceof TimeoutError ? 'timed-out' : 'failed'
   }
 }

@@ -1,6 +1,6 @@
 /** Teardown: bounded, a cluster whose teardown timed out is not waited for again, nothing opened after a close. */
 import type { Kafka } from 'kafkajs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ClusterConnection, disconnectWithin } from '../../../src/cluster/index.js'
 import { NotConnectedError } from '../../../src/errors/index.js'
 import { ConnectOnce } from '../../../src/util/connect-once.js'
@@ -19,6 +19,21 @@ describe('ClusterConnection.teardown', () => {
     expect(Date.now() - started).toBeLessThan(50)
     // Another cluster is not affected.
     expect(await new ClusterConnection('dc2', 2, {} as Kafka).teardown(quick, 200)).toBe(true)
+  })
+
+  it('knows the cluster hangs from the timeout itself, even when its timer fires early by Date.now()', async () => {
+    // Timers fire when told while Date.now() stands still: the extreme of a timer that fires a
+    // millisecond before Date.now() says its time is up (about one in eight 50 ms timers here).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const cluster = new ClusterConnection('dc1', 1, {} as Kafka)
+      const first = cluster.teardown(hung, 3000)
+      await vi.advanceTimersByTimeAsync(3000)
+      expect(await first).toBe(false)
+      expect(cluster.isUnresponsive).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('disconnectWithin: 0 ms starts the disconnect without waiting; a throw is swallowed', async () => {
