@@ -19,7 +19,7 @@
 import type { Socket } from 'node:net'
 import kafkajs from 'kafkajs'
 import { errorMessage, logger } from '../util/log.js'
-import { kafkajsModule } from './kafkajs-internals.js'
+import { ConnectionClass } from './kafkajs-internals.js'
 
 const log = logger('cluster')
 
@@ -53,9 +53,7 @@ function emptyReadBuffer(connection: KafkajsConnection): void {
  * Applies the mend to kafkajs' `Connection` (or to `connectionClass`, for tests). Returns whether
  * the class is mended; applying it again changes nothing.
  */
-export function mendKafkajsConnection(
-  connectionClass = kafkajsModule<KafkajsConnectionClass>('kafkajs/src/network/connection'),
-): boolean {
+export function mendKafkajsConnection(connectionClass = ConnectionClass as KafkajsConnectionClass | undefined): boolean {
   const proto: Partial<KafkajsConnection> & { [MENDED]?: true } | undefined = connectionClass?.prototype
   if (proto === undefined || typeof proto.connect !== 'function' || typeof proto.processData !== 'function') return false
   if (proto[MENDED]) return true

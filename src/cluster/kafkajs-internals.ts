@@ -8,6 +8,7 @@
  *   member, `Fetch` without a consumer group), sent with the client's own TLS and SASL settings.
  * - The consumer's instrumentation event names and its filter of aborted transactional records,
  *   from modules of kafkajs' own (the package has no exports map).
+ * - The `Connection` class, which `kafkajs-connection-mend.ts` mends.
  *
  * A kafkajs that moved any of them never makes importing this package fail: the event names then
  * come from a consumer created (never connected) to read them, and the requests go through the
@@ -22,7 +23,7 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 
 /** A module of kafkajs' own, or `undefined` when this kafkajs does not have it there. */
-export function kafkajsModule<T>(path: string): T | undefined {
+function kafkajsModule<T>(path: string): T | undefined {
   try {
     return require(path) as T
   } catch {
@@ -100,3 +101,6 @@ export const filterAbortedMessages = kafkajsModule<(input: { messages: FetchedRe
 
 /** The `Fetch` isolation level that hides uncommitted transactional records (kafkajs' consumer default). */
 export const READ_COMMITTED = 1
+
+/** kafkajs' connection to one broker (kafkajs/src/network/connection), if this kafkajs has it there. */
+export const ConnectionClass = kafkajsModule<unknown>('kafkajs/src/network/connection')

@@ -11,6 +11,7 @@ describe('kafkajs internals', () => {
     const internals = await import('../../../src/cluster/kafkajs-internals.js')
     expect(internals.CONSUMER_EVENTS.GROUP_JOIN).toBe('consumer.group_join')
     expect(internals.filterAbortedMessages).toBeTypeOf('function')
+    expect(internals.ConnectionClass).toBeTypeOf('function')
     expect(internals.clusterFactoryOf(new kafkajs.Kafka({ brokers: ['127.0.0.1:9'] }))).toBeTypeOf('function')
   })
 
@@ -33,6 +34,7 @@ describe('kafkajs internals', () => {
     const internals = await import('../../../src/cluster/kafkajs-internals.js')
     expect(internals.CONSUMER_EVENTS).toEqual(new kafkajs.Kafka({ brokers: ['127.0.0.1:9'] }).consumer({ groupId: 'g' }).events)
     expect(internals.filterAbortedMessages).toBeUndefined()
+    expect(internals.ConnectionClass).toBeUndefined()
     expect(internals.clusterFactoryOf(new kafkajs.Kafka({ brokers: ['127.0.0.1:9'] }))).toBeUndefined()
   })
 })
