@@ -7,6 +7,8 @@
 import { createRequire } from 'node:module'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import kafkajs from 'kafkajs'
+import { ClusterConnection } from '../../../src/cluster/index.js'
 import { mendKafkajsConnection, type KafkajsConnectionClass } from '../../../src/cluster/kafkajs-connection-mend.js'
 
 const require = createRequire(import.meta.url)
@@ -18,11 +20,19 @@ interface Connection {
 }
 type ConnectionClass = KafkajsConnectionClass & (new (options: Record<string, unknown>) => Connection)
 
-/** A copy of kafkajs' Connection class of its own (the module loaded afresh). */
+const connectionPath = require.resolve('kafkajs/src/network/connection')
+/** The class kafkajs' own clients use (loaded with kafkajs, through the imports above). */
+const kafkajsConnection = require(connectionPath) as ConnectionClass
+
+/** A copy of kafkajs' Connection class of its own (the module loaded afresh, kafkajs' own left in place). */
 function freshConnectionClass(): ConnectionClass {
-  const path = require.resolve('kafkajs/src/network/connection')
-  delete require.cache[path] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
-  return require(path) as ConnectionClass
+  const original = require.cache[connectionPath]
+  delete require.cache[connectionPath] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
+  try {
+    return require(connectionPath) as ConnectionClass
+  } finally {
+    require.cache[connectionPath] = original
+  }
 }
 
 const Encoder = require('kafkajs/src/protocol/encoder') as new () => unknown
@@ -144,5 +154,10 @@ describe('the kafkajs Connection mend', () => {
     expect(Connection.prototype.connect).toBe(connect)
     expect(Connection.prototype.processData).toBe(processData)
     expect(mendKafkajsConnection({ prototype: {} as KafkajsConnectionClass['prototype'] })).toBe(false)
+  })
+
+  it('is applied to the kafkajs the application uses once a cluster connection is built', () => {
+    new ClusterConnection('dc1', 1, new kafkajs.Kafka({ brokers: ['127.0.0.1:9'] }))
+    expect(Object.getOwnPropertySymbols(kafkajsConnection.prototype).map((s) => s.description)).toContain('kafkajs-dr.connection-mended')
   })
 })
