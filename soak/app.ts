@@ -33,6 +33,8 @@ export interface MemorySample {
   rss: number
   /** Active handles and requests (`process.getActiveResourcesInfo()`). */
   resources: number
+  /** The same, counted by type (`TCPSocketWrap`, `Timeout`, ...). */
+  resourceTypes?: Record<string, number>
   /** Listeners on the multi-cluster client, all events. */
   listeners: number
 }
@@ -96,7 +98,10 @@ function sample(dr: MultiClusterKafka): MemorySample {
   gc?.()
   const m = process.memoryUsage()
   const listeners = dr.eventNames().reduce((n, name) => n + dr.listenerCount(name), 0)
-  return { at: Date.now(), heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, resources: process.getActiveResourcesInfo().length, listeners }
+  const resources = process.getActiveResourcesInfo()
+  const resourceTypes: Record<string, number> = {}
+  for (const type of resources) resourceTypes[type] = (resourceTypes[type] ?? 0) + 1
+  return { at: Date.now(), heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, resources: resources.length, resourceTypes, listeners }
 }
 
 // Exit on a failed start: the connected client's timers would keep the process alive.

@@ -40,11 +40,19 @@ export type MemoryMetric = typeof MEMORY_METRICS[number]
 /** The goal: at most this much growth of each metric, in MB per 10 minutes. */
 export const GROWTH_GOAL_MB_PER_10_MIN = 1
 
+/** The goal for open handles (sockets, timers): flat, within one per 10 minutes. */
+export const RESOURCE_GOAL_PER_10_MIN = 1
+
 const MB = 1024 * 1024
 const TEN_MINUTES = 600_000
 
 /** The least-squares slope of `points` (x in ms, y in bytes), in MB per 10 minutes; 0 for fewer than two points. */
 export function slopeMbPer10Min(points: ReadonlyArray<{ x: number, y: number }>): number {
+  return slopePer10Min(points) / MB
+}
+
+/** The least-squares slope of `points` (x in ms), in y per 10 minutes; 0 for fewer than two points. */
+export function slopePer10Min(points: ReadonlyArray<{ x: number, y: number }>): number {
   if (points.length < 2) return 0
   const n = points.length
   const meanX = points.reduce((s, p) => s + p.x, 0) / n
@@ -55,7 +63,7 @@ export function slopeMbPer10Min(points: ReadonlyArray<{ x: number, y: number }>)
     num += (p.x - meanX) * (p.y - meanY)
     den += (p.x - meanX) ** 2
   }
-  return den === 0 ? 0 : (num / den) * TEN_MINUTES / MB
+  return den === 0 ? 0 : (num / den) * TEN_MINUTES
 }
 
 /** Repeats counted against the fault before them: from one fault's start to the next one's. */
@@ -73,7 +81,21 @@ export interface InstanceMemory {
   slopes: Record<MemoryMetric, number>
   /** At the first and the last sample after the warm-up. */
   resources: [number, number]
+  /** Growth of the open resources, least squares over the samples after the warm-up, per 10 minutes. */
+  resourceSlope: number
+  /** How each type of resource changed between those samples (types that did not, left out). */
+  resourceChanges: Record<string, number>
   listeners: [number, number]
+}
+
+/** `last` minus `first`, per type, for the types that changed. */
+export function resourceChanges(first: Record<string, number> = {}, last: Record<string, number> = {}): Record<string, number> {
+  const changes: Record<string, number> = {}
+  for (const type of new Set([...Object.keys(first), ...Object.keys(last)])) {
+    const change = (last[type] ?? 0) - (first[type] ?? 0)
+    if (change !== 0) changes[type] = change
+  }
+  return changes
 }
 
 export function instanceMemory(memory: readonly MemorySample[][], measuredFrom: number): InstanceMemory[] {
@@ -82,7 +104,13 @@ export function instanceMemory(memory: readonly MemorySample[][], measuredFrom: 
     const slopes = Object.fromEntries(MEMORY_METRICS.map((m) => [m, slopeMbPer10Min(measured.map((s) => ({ x: s.at, y: s[m] })))])) as Record<MemoryMetric, number>
     const first = measured[0]
     const last = measured.at(-1)
-    return { instance, samples: measured.length, slopes, resources: [first?.resources ?? 0, last?.resources ?? 0], listeners: [first?.listeners ?? 0, last?.listeners ?? 0] }
+    return {
+      instance, samples: measured.length, slopes,
+      resources: [first?.resources ?? 0, last?.resources ?? 0],
+      resourceSlope: slopePer10Min(measured.map((s) => ({ x: s.at, y: s.resources }))),
+      resourceChanges: resourceChanges(first?.resourceTypes, last?.resourceTypes),
+      listeners: [first?.listeners ?? 0, last?.listeners ?? 0],
+    }
   })
 }
 
@@ -97,6 +125,8 @@ export function soakFailures(o: SoakObservations): string[] {
     for (const metric of MEMORY_METRICS) {
       if (m.slopes[metric] > GROWTH_GOAL_MB_PER_10_MIN) failed.push(`instance ${m.instance}: ${metric} grew ${m.slopes[metric].toFixed(2)} MB per 10 min`)
     }
+    // Sockets and timers come and go with each fault: a trend over the run is what leaks.
+    if (m.resourceSlope > RESOURCE_GOAL_PER_10_MIN) failed.push(`instance ${m.instance}: open handles grew ${m.resourceSlope.toFixed(1)} per 10 min (${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)})`)
     if (m.listeners[1] > m.listeners[0]) failed.push(`instance ${m.instance}: listeners ${m.listeners[0]} -> ${m.listeners[1]}`)
   }
   failed.push(...o.incidents)
@@ -123,7 +153,7 @@ export function soakMarkdown(o: SoakObservations, settings: string, chartFile: s
     '',
     '| instance | samples | heap | external | ArrayBuffers | RSS | handles | listeners |',
     '|---|---|---|---|---|---|---|---|',
-    ...instanceMemory(o.memory, o.measuredFrom).map((m) => `| ${m.instance} | ${m.samples} | ${MEMORY_METRICS.map((k) => m.slopes[k].toFixed(2)).join(' | ')} | ${m.resources.join(' -> ')} | ${m.listeners.join(' -> ')} |`),
+    ...instanceMemory(o.memory, o.measuredFrom).map((m) => `| ${m.instance} | ${m.samples} | ${MEMORY_METRICS.map((k) => m.slopes[k].toFixed(2)).join(' | ')} | ${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)} | ${m.listeners.join(' -> ')} |`),
     '',
     `![Memory of each instance over the soak](${chartFile})`,
   ]
@@ -161,4 +191,10 @@ export function memoryChart(o: SoakObservations): string {
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** ` (TCPSocketWrap +2, Timeout -1)`, or nothing when no type changed. */
+function describeChanges(changes: Record<string, number>): string {
+  const parts = Object.entries(changes).map(([type, n]) => `${type} ${n > 0 ? '+' : ''}${n}`)
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { MemorySample } from '../../../soak/app.js'
 import { parseSoakArgs } from '../../../soak/cli.js'
 import { keepSoakSection, withSoakSection } from '../../../soak/section.js'
-import { instanceMemory, memoryChart, repeatsPerFault, slopeMbPer10Min, soakFailures, soakMarkdown, type SoakObservations } from '../../../soak/report.js'
+import { instanceMemory, memoryChart, repeatsPerFault, resourceChanges, slopeMbPer10Min, soakFailures, soakMarkdown, type SoakObservations } from '../../../soak/report.js'
 import { soakOptions } from '../../../soak/run-soak.js'
 
 const MB = 1024 * 1024
@@ -53,6 +53,16 @@ describe('the soak report', () => {
     const [m] = instanceMemory([[...warm, ...flat]], 10 * MIN + 1)
     expect(m!.slopes.heapUsed).toBeCloseTo(0, 6)
     expect(m!.samples).toBe(flat.length)
+  })
+
+  it('judges open handles by their trend, and names the types that grew', () => {
+    // A fault's sockets come and go: one sample high in the middle is no trend.
+    const flat = samples(60, 0).map((m, i) => ({ ...m, resources: i === 60 ? 30 : 12, resourceTypes: { TCPSocketWrap: 4, Timeout: 8 } }))
+    expect(soakFailures(observations({ memory: [flat] }))).toEqual([])
+    // Two more sockets every 30 s sample: a leak.
+    const leaking = samples(60, 0).map((m, i) => ({ ...m, resources: 12 + 2 * i, resourceTypes: { TCPSocketWrap: 4 + 2 * i, Timeout: 8 } }))
+    expect(soakFailures(observations({ memory: [leaking] }))).toEqual(['instance 0: open handles grew 40.0 per 10 min (52 -> 252 (TCPSocketWrap +200))'])
+    expect(resourceChanges({ Timeout: 3, FSReqCallback: 1 }, { Timeout: 3, TCPSocketWrap: 2 })).toEqual({ FSReqCallback: -1, TCPSocketWrap: 2 })
   })
 
   it('passes a flat run with nothing lost, and names each missed goal otherwise', () => {
