@@ -44,7 +44,8 @@ const report = (event: Record<string, unknown>): void => { process.stdout.write(
 const gc = (globalThis as { gc?: () => void }).gc
 
 async function main(): Promise<void> {
-  process.on('warning', (w) => report({ event: 'warning', name: w.name, message: w.message, at: Date.now() }))
+  // The stack says who caused it (for MaxListenersExceededWarning, who added the listener).
+  process.on('warning', (w) => report({ event: 'warning', name: w.name, message: w.message, stack: w.stack, at: Date.now() }))
   const names = Object.keys(config.brokers)
   const dr = new MultiClusterKafka({
     clusters: Object.fromEntries(names.map((name, i) => [name, { kafka: { clientId: `soak-${config.instance}`, brokers: config.brokers[name]!, logLevel: kafkajs.logLevel.NOTHING }, priority: i + 1 }])),

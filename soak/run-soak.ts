@@ -131,7 +131,7 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
       }
       case 'warning':
         warnings.push({ instance: n, name: String(e.name), message: String(e.message) })
-        log(`[soak] instance ${n}: warning ${String(e.name)}: ${String(e.message)}`)
+        log(`[soak] instance ${n}: warning ${String(e.name)}: ${String(e.message)}\n${(typeof e.stack === 'string' ? e.stack : '').split('\n').slice(1, 12).join('\n')}`)
         break
       case 'error':
         log(`[soak] instance ${n} failed: ${String(e.message)}`)

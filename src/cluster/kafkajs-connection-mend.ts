@@ -1,16 +1,20 @@
 /**
  * Mends kafkajs 2.2.4's `Connection` (kafkajs/src/network/connection.js) where a broker that dies
- * or hangs mid-response leaves it reading the wrong bytes. kafkajs keeps one read buffer per
- * `Connection` across reconnects, and never detaches a socket it closed:
+ * or hangs leaves it reading the wrong bytes, or piling listeners on a dead socket. kafkajs keeps
+ * one read buffer per `Connection` across reconnects, and never detaches a socket it closed:
  *
  * - A response cut short by a killed broker stays in the buffer, and the next socket's responses
  *   are read on top of it: requests time out, or a length read from the wrong bytes throws in the
  *   socket's `data` handler and ends the process (`ERR_BUFFER_OUT_OF_BOUNDS`).
  * - A hung broker that wakes up answers, on the socket kafkajs closed, requests that timed out;
  *   those bytes land in the same buffer as the new socket's.
+ *- Each `disconnect()` calls `unref()` on the socket, and Node answers that on a socket already
+ *   closed by adding a `connect` listener that never fires: a cluster down for a while collects
+ *   them until Node warns `MaxListenersExceededWarning` (seen in a soak after a kill -9).
  *
- * The mend empties the buffer and detaches the old socket whenever a new one opens, and turns a
- * response that cannot be read into a connection error, which kafkajs retries like any other.
+ * The mend empties the buffer and detaches the old socket whenever a new one opens, turns a
+ * response that cannot be read into a connection error, which kafkajs retries like any other,
+ * and makes `unref()` on a closed socket do nothing.
  * It patches the kafkajs this package resolves (a peer dependency: the application's own copy),
  * once; a kafkajs without that module is left as it is.
  *
@@ -49,6 +53,16 @@ function emptyReadBuffer(connection: KafkajsConnection): void {
   connection.bytesNeeded = SIZE_BYTES
 }
 
+const QUIET_UNREF = Symbol('kafkajs-dr.quiet-unref')
+
+/** Makes `socket.unref()` do nothing once the socket is closed (see the module description). */
+function quietUnref(socket: Socket & { [QUIET_UNREF]?: true }): void {
+  if (socket[QUIET_UNREF]) return
+  const unref = socket.unref.bind(socket)
+  socket.unref = () => socket.destroyed ? socket : unref()
+  socket[QUIET_UNREF] = true
+}
+
 /**
  * Applies the mend to kafkajs' `Connection` (or to `connectionClass`, for tests). Returns whether
  * the class is mended; applying it again changes nothing.
@@ -69,7 +83,9 @@ export function mendKafkajsConnection(connectionClass = ConnectionClass as Kafka
       }
       emptyReadBuffer(this)
     }
-    return connect.call(this)
+    const connecting = connect.call(this)
+    if (this.socket !== undefined) quietUnref(this.socket)
+    return connecting
   }
 
   proto.processData = function (data) {

@@ -146,6 +146,28 @@ describe('the kafkajs Connection mend', () => {
     await connection.disconnect()
   })
 
+  it('lets a cluster that stays down be disconnected again and again without piling listeners on the closed socket', async () => {
+    const closesAtOnce = (socket: Socket): void => { socket.destroy() }
+    const listenersAfter = async (Connection: ConnectionClass): Promise<number> => {
+      const port = await fakeBroker([closesAtOnce])
+      const connection = connectionTo(Connection, port)
+      await connection.connect()
+      await expect(connection.send({ request, response })).rejects.toThrow()
+      const socket = (connection as unknown as { socket: Socket }).socket
+      if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve))
+      // kafkajs disconnects a broker's connections each time a retry gives up on it.
+      for (let i = 0; i < 11; i++) await connection.disconnect()
+      await new Promise<void>((resolve) => server!.close(() => resolve()))
+      server = undefined
+      return socket.listenerCount('connect')
+    }
+    // kafkajs' own: one per disconnect, a MaxListenersExceededWarning at the eleventh.
+    expect(await listenersAfter(freshConnectionClass())).toBe(11)
+    const Connection = freshConnectionClass()
+    mendKafkajsConnection(Connection)
+    expect(await listenersAfter(Connection)).toBe(0)
+  })
+
   it('is applied once, and leaves a Connection of another shape alone', () => {
     const Connection = freshConnectionClass()
     expect(mendKafkajsConnection(Connection)).toBe(true)
