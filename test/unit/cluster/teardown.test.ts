@@ -106,3 +106,43 @@ describe('close() during a probe', () => {
     expect(Date.now() - started).toBeLessThan(400)
   })
 })
+
+describe('an admin given up on while its cluster hangs', () => {
+  /**
+   * An admin on a hung cluster: connect() finishes only when the cluster wakes up (`wake`), and
+   * kafkajs then keeps what it connected, whatever disconnect() was called before.
+   */
+  function hungAdmin() {
+    let wake!: () => void
+    const admin = {
+      disconnects: 0,
+      connect: () => new Promise<void>((resolve) => { wake = resolve }),
+      disconnect: async () => { admin.disconnects++ },
+      describeCluster: async () => ({ clusterId: 'x', brokers: [] }),
+    }
+    return { admin, wake: () => wake() }
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 10))
+
+  it('a probe that timed out disconnects its admin, and again once the late connect has finished', async () => {
+    const { admin, wake } = hungAdmin()
+    const cluster = new ClusterConnection('dc1', 1, { admin: () => admin } as unknown as Kafka)
+    expect((await cluster.probe(30)).ok).toBe(false)
+    await settle()
+    expect(admin.disconnects).toBe(1)
+    wake()
+    await settle()
+    expect(admin.disconnects).toBe(2)
+  })
+
+  it('the shared admin that timed out connecting is disconnected again once its connect has finished', async () => {
+    const { admin, wake } = hungAdmin()
+    const cluster = new ClusterConnection('dc1', 1, { admin: () => admin } as unknown as Kafka)
+    await expect(cluster.admin(30)).rejects.toThrow(/did not finish within 30 ms/)
+    await settle()
+    expect(admin.disconnects).toBe(1)
+    wake()
+    await settle()
+    expect(admin.disconnects).toBe(2)
+  })
+})
