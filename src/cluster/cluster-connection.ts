@@ -198,7 +198,7 @@ export class ClusterConnection {
   private async teardownProbe(probe: Admin, attempt: Promise<unknown> | undefined, deadline: number): Promise<void> {
     const clean = await this.teardown(probe, deadline - Date.now())
     if (clean && attempt !== undefined) await withTimeout(attempt, Math.max(0, deadline - Date.now()), 'interrupted probe').catch(() => {})
-    else if (attempt !== undefined) abandon(probe, attempt, 0)
+    else if (attempt !== undefined) disconnectOnceSettled(probe, attempt, 0)
   }
 
   private dropProbeAdmin(timeoutMs: number): void {
@@ -219,7 +219,13 @@ const UNRESPONSIVE_MEMORY_MS = 30_000
  */
 function abandon(client: { disconnect(): Promise<void> }, settled: Promise<unknown> | undefined, timeoutMs: number): void {
   void disconnectQuietly(client, timeoutMs)
-  if (settled !== undefined) void settled.then(() => disconnectQuietly(client, timeoutMs), () => disconnectQuietly(client, timeoutMs))
+  if (settled !== undefined) disconnectOnceSettled(client, settled, timeoutMs)
+}
+
+/** The second half of {@link abandon}, for a client whose first disconnect was done already. */
+function disconnectOnceSettled(client: { disconnect(): Promise<void> }, settled: Promise<unknown>, timeoutMs: number): void {
+  const again = (): Promise<void> => disconnectQuietly(client, timeoutMs)
+  void settled.then(again, again)
 }
 
 /**

@@ -8,7 +8,7 @@
  *   socket's `data` handler and ends the process (`ERR_BUFFER_OUT_OF_BOUNDS`).
  * - A hung broker that wakes up answers, on the socket kafkajs closed, requests that timed out;
  *   those bytes land in the same buffer as the new socket's.
- *- Each `disconnect()` calls `unref()` on the socket, and Node answers that on a socket already
+ * - Each `disconnect()` calls `unref()` on the socket, and Node answers that on a socket already
  *   closed by adding a `connect` listener that never fires: a cluster down for a while collects
  *   them until Node warns `MaxListenersExceededWarning` (seen in a soak after a kill -9).
  *

@@ -53,7 +53,8 @@ export async function checkJava(): Promise<number> {
   return major
 }
 
-function cacheDir(): string {
+/** kafkajs-dr's cache folder for what the tests fetch (jar classpaths, Node.js binaries). */
+export function cacheDir(): string {
   const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache')
   return join(base, 'kafkajs-dr')
 }

@@ -21,8 +21,13 @@ import { watchBed } from './watchdog.js'
 /** After the watchdog cancels the run, how long the test under way gets before the process exits. */
 const CANCEL_GRACE_MS = 20_000
 
+/** The bed as the integration runs use it: in its security mode unless `KAFKAJS_DR_BED_SECURITY` says otherwise. */
+export function integrationBed(): KafkaBed {
+  return new KafkaBed({ verbose: true, ...(process.env.KAFKAJS_DR_BED_SECURITY ? {} : { security: 'sasl_ssl' as const }) })
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const bed = new KafkaBed({ verbose: true, ...(process.env.KAFKAJS_DR_BED_SECURITY ? {} : { security: 'sasl_ssl' as const }) })
+  const bed = integrationBed()
   const wasUp = bed.canInjectFaults && bed.isUp()
   if (!bed.canInjectFaults) {
     console.log('[bed] using external clusters from KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS: tests that inject faults are skipped')

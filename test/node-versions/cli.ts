@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { dirname, delimiter } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { KafkaBed } from '../bed/bed.js'
+import { integrationBed } from '../bed/global-setup.js'
 import { nodeBinary } from './node-binary.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -67,8 +67,8 @@ async function main(argv: readonly string[]): Promise<number> {
     lines.push(`Node ${version}: unit tests ${unit.code === 0 ? 'passed' : 'FAILED'} (${(unit.ms / 1000).toFixed(0)} s)`)
   }
   if (!args.unitOnly) {
-    // The same settings as the integration projects' own start (test/bed/global-setup.ts), so it reuses this bed as it is.
-    const bed = new KafkaBed({ verbose: true, ...(process.env.KAFKAJS_DR_BED_SECURITY ? {} : { security: 'sasl_ssl' as const }) })
+    // The integration projects' own bed, so that each vitest run below reuses it as it is.
+    const bed = integrationBed()
     const startedBed = bed.canInjectFaults && !bed.isUp()
     try {
       await bed.up()

@@ -6,9 +6,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { cacheDir } from '../bed/classpath.js'
 
 const run = promisify(execFile)
 
@@ -30,8 +31,8 @@ export function newestOfMajor(versions: readonly string[], major: number): strin
     .at(-1)
 }
 
-function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kafkajs-dr', 'node')
+function nodeCacheDir(): string {
+  return join(cacheDir(), 'node')
 }
 
 /**
@@ -40,14 +41,14 @@ function cacheDir(): string {
  */
 export async function nodeBinary(major: number): Promise<{ version: string, path: string }> {
   const pkg = binaryPackage()
-  const binPath = (version: string): string => join(cacheDir(), version, process.platform === 'win32' ? 'node.exe' : join('bin', 'node'))
+  const binPath = (version: string): string => join(nodeCacheDir(), version, process.platform === 'win32' ? 'node.exe' : join('bin', 'node'))
   let version: string | undefined
   try {
     const { stdout } = await run('npm', ['view', `${pkg}@${major}`, 'version', '--json'], { timeout: 60_000 })
     const listed = JSON.parse(stdout) as string | string[]
     version = newestOfMajor(Array.isArray(listed) ? listed : [listed], major)
   } catch (error) {
-    version = newestOfMajor(existsSync(cacheDir()) ? await readdir(cacheDir()) : [], major)
+    version = newestOfMajor(existsSync(nodeCacheDir()) ? await readdir(nodeCacheDir()) : [], major)
     if (version === undefined) throw new Error(`cannot list ${pkg}@${major} on the npm registry, and none is cached: ${String(error)}`)
   }
   if (version === undefined) throw new Error(`the npm registry has no ${pkg} release of Node.js ${major}`)
@@ -57,9 +58,9 @@ export async function nodeBinary(major: number): Promise<{ version: string, path
     const { stdout } = await run('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], { timeout: 600_000 })
     const tarball = join(work, stdout.trim().split('\n').at(-1)!)
     await run('tar', ['xzf', tarball, '-C', work], { timeout: 600_000 })
-    await mkdir(cacheDir(), { recursive: true })
+    await mkdir(nodeCacheDir(), { recursive: true })
     // Renamed into place whole, so that an interrupted fetch never leaves half a binary cached.
-    await rename(join(work, 'package'), join(cacheDir(), version))
+    await rename(join(work, 'package'), join(nodeCacheDir(), version))
   } finally {
     await rm(work, { recursive: true, force: true })
   }
