@@ -1,6 +1,7 @@
 /**
- * An application run as a separate process by the integration tests (`node --import tsx <script>`), as a
- * service runs in production: its own kafkajs clients, killed with kill -9 when a test says so.
+ * An application run as a separate process by the integration tests (its script bundled to
+ * JavaScript, then `node --enable-source-maps <bundle>`), as a service runs in production: its own
+ * kafkajs clients, killed with kill -9 when a test says so.
  * The script reads its configuration from `DR_APP_CONFIG` (JSON) and reports progress as one JSON
  * object per line on stdout.
  */
@@ -10,6 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '../helpers.js'
+import { bundledApp } from './app-bundle.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -34,7 +36,7 @@ export class AppProcess {
 
   /** @param script - absolute path of the application's script */
   constructor(script: string, config: unknown) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.child = spawn(process.execPath, ['--enable-source-maps', bundledApp(script)], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as AppEvent)
