@@ -192,7 +192,7 @@ export class ConsumerSession implements DeliveringSession {
       if (this.stopped) return
       throw error
     }
-    await beforeJoin
+    const removeFormerInstance = await beforeJoin
     // Waited for a while only: a join without them is positioned when it comes, as any other.
     if (startOffsets) await Promise.race([startOffsets, delay(START_OFFSETS_WAIT_MS)])
     if (this.stopped) return
@@ -210,6 +210,7 @@ export class ConsumerSession implements DeliveringSession {
         log('running %s on %s failed: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
         if (!this.stopped) this.setup.owner.clusterError(this, error)
       })
+    removeFormerInstance?.()
     log('session on %s (%s) runs %s', this.cluster, active ? 'active' : 'standby', topics.join(', '))
   }
 

@@ -68,9 +68,13 @@ export interface SessionSetup {
   /** The consumer's `instanceId` and incarnation, carried in its group metadata; undefined without `instanceId`. */
   identity?: InstanceIdentity
   /**
-   * Work that must finish before the session's first group join (the removal of a former
-   * incarnation's members); started at the session's start, in parallel with its connect and
-   * subscribe. Must never reject, and must bound its own time.
+   * The look for a former incarnation's members, which must finish before the session's first
+   * group join (Kafka shows member metadata only while the group is Stable); started at the
+   * session's start, in parallel with its connect and subscribe. Resolves with what removes them,
+   * called once the join has been started. Must never reject, and must bound its own time.
    */
-  beforeJoin?: () => Promise<void>
+  beforeJoin?: () => Promise<FormerInstanceRemoval | undefined>
 }
+
+/** Removes the former members a session's look found before its join; called once the join has been started. */
+export type FormerInstanceRemoval = () => void

@@ -1,21 +1,23 @@
 /**
  * The group's members that carry this consumer's `instanceId` under another incarnation: a
- * former process of this instance (killed, its member not timed out yet), removed before a
- * session joins and, if that look missed it, after; or a second live instance configured with
- * the same id, removed at most once (so two of them never fight) and reported after a join. One per consumer, shared
- * by its lanes.
+ * former process of this instance (killed, its member not timed out yet), found before a session
+ * joins and removed once its join is under way (or, if that look missed it, after the join); or a
+ * second live instance configured with the same id, removed at most once (so two of them never
+ * fight) and reported after a join. One per consumer, shared by its lanes.
  *
- * Kafka returns member metadata only while the group is Stable: a dead member found while the
- * group rebalances is recognized only by the look after the join. See README.md, Operating notes.
+ * Kafka returns member metadata only while the group is Stable, so the look comes before the
+ * join; the removal waits for the join, or the survivors could rejoin without this session and
+ * the group would rebalance twice. See docs/consumer-design.md, "Instances that restart".
  *
  * @module
  */
 import type { FailoverContext } from '../../cluster/index.js'
 import { removeGroupMembers } from '../../cluster/leave-group.js'
 import { errorMessage, logger } from '../../util/log.js'
-import { withTimeout } from '../../util/timeout.js'
+import { delay, withTimeout } from '../../util/timeout.js'
 import type { ConsumerFormerInstanceRemovedEvent, ConsumerInstanceConflictEvent } from '../events.js'
 import { identityOfMember, judgeMembers, type DescribedMember, type InstanceIdentity } from '../session/instance-identity.js'
+import type { FormerInstanceRemoval } from '../session/types.js'
 
 const log = logger('consumer')
 
@@ -25,6 +27,15 @@ const log = logger('consumer')
  * cluster, and past 3 s waiting longer costs more than the dead member's timeout would save.
  */
 export const FORMER_INSTANCE_TIMEOUT_MS = 3000
+
+/**
+ * Longest wait, in ms, for the session's join to reach the group before the removal is sent
+ * anyway: on a healthy cluster the join is there within tens of ms of `run()`.
+ */
+export const JOIN_UNDER_WAY_TIMEOUT_MS = 2000
+
+/** Pause between looks at the group's state while waiting for the join, in ms. */
+const JOIN_POLL_MS = 25
 
 /** Where {@link FormerInstances} tells what it did. */
 export interface FormerInstanceEvents {
@@ -38,8 +49,8 @@ export interface FormerInstanceEvents {
 export class FormerInstances {
   /** Incarnations removed once, per cluster: never removed again. */
   private readonly removed = new Map<string, Set<string>>()
-  /** Removals under way, per cluster: concurrent session starts there share one. */
-  private readonly removals = new Map<string, Promise<void>>()
+  /** Looks under way, per cluster: concurrent session starts there share one. */
+  private readonly looks = new Map<string, Promise<FormerInstanceRemoval | undefined>>()
 
   constructor(
     private readonly ctx: FailoverContext,
@@ -50,17 +61,22 @@ export class FormerInstances {
   ) {}
 
   /**
-   * Removes the members of other incarnations of this instance from the group on `cluster`,
-   * within {@link FORMER_INSTANCE_TIMEOUT_MS}. Never rejects: a failure leaves them to time out.
+   * Looks for members of other incarnations of this instance in the group on `cluster`, within
+   * {@link FORMER_INSTANCE_TIMEOUT_MS}, before a session joins there. Resolves with what removes
+   * them once the join is under way, or undefined when there are none. Never rejects: a failure
+   * leaves them to time out.
    */
-  removeBeforeJoin(cluster: string): Promise<void> {
-    const under = this.removals.get(cluster)
+  lookBeforeJoin(cluster: string): Promise<FormerInstanceRemoval | undefined> {
+    const under = this.looks.get(cluster)
     if (under) return under
-    const removal = this.remove(cluster, 'before-join')
-      .catch((error: unknown) => log('looking for former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
-      .finally(() => this.removals.delete(cluster))
-    this.removals.set(cluster, removal)
-    return removal
+    const look = this.look(cluster)
+      .catch((error: unknown) => {
+        log('looking for former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error))
+        return undefined
+      })
+      .finally(() => this.looks.delete(cluster))
+    this.looks.set(cluster, look)
+    return look
   }
 
   /**
@@ -69,21 +85,51 @@ export class FormerInstances {
    * reports members with this instance's id that came back after a removal.
    */
   checkAfterJoin(cluster: string): void {
-    void this.remove(cluster, 'after-join').catch((error: unknown) =>
-      log('checking %s for other members with instance id %s on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
+    const started = Date.now()
+    void this.judge(cluster, 'after-join')
+      .then((remove) => this.remove(cluster, remove, started, 'after-join'))
+      .catch((error: unknown) => log('checking %s for other members with instance id %s on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
   }
 
-  private async remove(cluster: string, phase: 'before-join' | 'after-join'): Promise<void> {
+  private async look(cluster: string): Promise<FormerInstanceRemoval | undefined> {
     const started = Date.now()
-    const members = await this.describe(cluster, FORMER_INSTANCE_TIMEOUT_MS)
-    const removed = this.removedOn(cluster)
-    const { remove, conflicts } = judgeMembers(members, this.identity, removed)
+    const remove = await this.judge(cluster, 'before-join')
+    if (remove.length === 0) return undefined
+    return () => {
+      void this.untilJoinUnderWay(cluster, started)
+        .then(() => this.remove(cluster, remove, started, 'once-joining'))
+        .catch((error: unknown) => log('removing former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
+    }
+  }
+
+  /** The members to remove on `cluster`; reports members that came back after a removal. */
+  private async judge(cluster: string, phase: 'before-join' | 'after-join'): Promise<DescribedMember[]> {
+    const { members } = await this.describe(cluster, FORMER_INSTANCE_TIMEOUT_MS)
+    const { remove, conflicts } = judgeMembers(members, this.identity, this.removedOn(cluster))
     if (conflicts.length > 0) this.conflict(cluster, conflicts, phase)
+    return remove
+  }
+
+  /**
+   * Until the group has left Stable (the session's JoinGroup has reached it), bounded by
+   * {@link JOIN_UNDER_WAY_TIMEOUT_MS}: a member removed earlier starts a rebalance the survivors
+   * may finish without this session, and its join would then start a second one.
+   */
+  private async untilJoinUnderWay(cluster: string, started: number): Promise<void> {
+    const deadline = Date.now() + JOIN_UNDER_WAY_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      const { state } = await this.describe(cluster, Math.max(1, deadline - Date.now()))
+      if (state !== 'Stable') return
+      await delay(JOIN_POLL_MS)
+    }
+    log('the join of %s on %s had not reached the group %d ms after the look: removing its former members anyway', this.groupId, cluster, Date.now() - started)
+  }
+
+  private async remove(cluster: string, remove: readonly DescribedMember[], started: number, phase: 'once-joining' | 'after-join'): Promise<void> {
     if (remove.length === 0) return
-    const left = FORMER_INSTANCE_TIMEOUT_MS - (Date.now() - started)
-    if (left <= 0) return
-    const { gone, failed } = await removeGroupMembers(this.ctx.connection(cluster).kafka, this.groupId, remove.map((m) => m.memberId), left)
+    const { gone, failed } = await removeGroupMembers(this.ctx.connection(cluster).kafka, this.groupId, remove.map((m) => m.memberId), FORMER_INSTANCE_TIMEOUT_MS)
     // Any member of an incarnation removed marks it: a live one kicked once rejoins and stays.
+    const removed = this.removedOn(cluster)
     for (const member of remove) if (gone.includes(member.memberId)) removed.add(member.identity!.incarnation)
     log('removed %d of %d members of former incarnations of %s from %s on %s %s%s', gone.length, remove.length, this.identity.instanceId, this.groupId, cluster, phase, failed.length > 0 ? ' (the others are left to time out)' : '')
     if (gone.length > 0) {
@@ -102,16 +148,16 @@ export class FormerInstances {
     this.events.conflict({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds })
   }
 
-  /** The group's members on `cluster` with their identities (none decoded unless the group is Stable). */
-  private async describe(cluster: string, timeoutMs: number): Promise<DescribedMember[]> {
+  /** The group's state on `cluster` and its members with their identities (none decoded unless the group is Stable). */
+  private async describe(cluster: string, timeoutMs: number): Promise<{ state: string | undefined, members: DescribedMember[] }> {
     const what = `describing '${this.groupId}' on '${cluster}'`
     const work = (async () => {
       const admin = await this.ctx.connection(cluster).admin(timeoutMs)
       const { groups } = await admin.describeGroups([this.groupId])
-      return groups.find((g) => g.groupId === this.groupId)?.members ?? []
+      return groups.find((g) => g.groupId === this.groupId)
     })()
-    const members = await withTimeout(work, timeoutMs, what, { cluster, group: this.groupId })
-    return members.map((m) => ({ memberId: m.memberId, identity: identityOfMember(m.memberMetadata) }))
+    const group = await withTimeout(work, timeoutMs, what, { cluster, group: this.groupId })
+    return { state: group?.state, members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, identity: identityOfMember(m.memberMetadata) })) }
   }
 
   private removedOn(cluster: string): Set<string> {

@@ -94,8 +94,8 @@ export class SessionRegistry implements SessionOwner {
       positions: this.setup.positionsOn(cluster),
       filter: this.setup.filter,
       owner: this,
-      // A killed former process of this instance is still a member there: removed before the join.
-      ...(instances ? { identity: instances.identity, beforeJoin: () => instances.removeBeforeJoin(cluster) } : {}),
+      // A killed former process of this instance is still a member there: found before the join, removed during it.
+      ...(instances ? { identity: instances.identity, beforeJoin: () => instances.lookBeforeJoin(cluster) } : {}),
     })
     session.setPurpose(reason, added)
     const previous = this.sessions.get(cluster)

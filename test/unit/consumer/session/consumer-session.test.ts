@@ -709,11 +709,13 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
 })
 
 describe('ConsumerSession with an instance identity', () => {
-  it('joins (runs kafkajs) only after its beforeJoin work, carries the identity in its assigner, and tells each join', async () => {
+  it('joins (runs kafkajs) only after its look for former members, removes them once joining, carries the identity in its assigner, and tells each join', async () => {
     const { kafka, consumer, created } = fakeKafka()
     const policy = createReplicationPolicy('prefix', ['dc1', 'dc2'])
-    let finishRemoval!: () => void
-    const removal = new Promise<void>((resolve) => { finishRemoval = resolve })
+    let finishLook!: (removal: () => void) => void
+    const look = new Promise<() => void>((resolve) => { finishLook = resolve })
+    // The removal is sent once the JoinGroup is under way (run() called), not before it.
+    let runCalledAtRemoval: boolean | undefined
     const joins: string[] = []
     const identity = { instanceId: 'billing-0', incarnation: 'inc-now' }
     const session = new ConsumerSession({
@@ -732,14 +734,15 @@ describe('ConsumerSession with an instance identity', () => {
         teardown: async () => true,
       },
       identity,
-      beforeJoin: () => removal,
+      beforeJoin: () => look,
     })
     const started = session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(consumer.runConfig).toBeUndefined()
-    finishRemoval()
+    finishLook(() => { runCalledAtRemoval = consumer.runConfig !== undefined })
     await started
     expect(consumer.runConfig).toBeDefined()
+    expect(runCalledAtRemoval).toBe(true)
     const assigner = created.config!.partitionAssigners![0]!({ cluster: {}, groupId: 'g', logger: {} } as never)
     const { decodeInstanceIdentity } = await import('../../../../src/consumer/session/instance-identity.js')
     const kafkajs = (await import('kafkajs')).default
