@@ -8,7 +8,8 @@
  *   member, `Fetch` without a consumer group), sent with the client's own TLS and SASL settings.
  * - The consumer's instrumentation event names and its filter of aborted transactional records,
  *   from modules of kafkajs' own (the package has no exports map).
- * - The `Connection` class, which `kafkajs-connection-mend.ts` mends.
+ * - The `Connection` class, which `kafkajs-connection-mend.ts` mends, and the consumer's
+ *   `ConsumerGroup` class, whose seeks `kafkajs-seek-mend.ts` commits in one request.
  *
  * A kafkajs that moved any of them never makes importing this package fail: the event names then
  * come from a consumer created (never connected) to read them, and the requests go through the
@@ -104,3 +105,6 @@ export const READ_COMMITTED = 1
 
 /** kafkajs' connection to one broker (kafkajs/src/network/connection), if this kafkajs has it there. */
 export const ConnectionClass = kafkajsModule<unknown>('kafkajs/src/network/connection')
+
+/** kafkajs' consumer group (kafkajs/src/consumer/consumerGroup), if this kafkajs has it there. */
+export const ConsumerGroupClass = kafkajsModule<unknown>('kafkajs/src/consumer/consumerGroup')

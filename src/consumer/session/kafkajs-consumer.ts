@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs'
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs'
+import { mendKafkajsSeeks } from '../../cluster/kafkajs-seek-mend.js'
 import type { InstanceIdentity } from './instance-identity.js'
 import { createSubscriptionAssigner, subscriptionAssigner } from './subscription-assigner.js'
 
@@ -16,6 +17,8 @@ export interface RestartControl {
  * restart rule; with `identity` (the consumer's `instanceId`) its group metadata names it.
  */
 export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfig, control: RestartControl, identity?: InstanceIdentity): Consumer {
+  // Seeks committed in one request, not one per partition (see the mend); applied once.
+  mendKafkajsSeeks()
   // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
   // failing handler is retried before the consumer restarts, and discovery, not the consumer,
   // notices a dead cluster.
