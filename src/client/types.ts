@@ -33,7 +33,7 @@ export interface MultiClusterKafkaOptions {
    * The provenance header stamped on every produced record (origin cluster and a unique id; its
    * format is documented with `ProvenanceStamper`), or `false` to send records untouched.
    *
-   * @default { header: 'x-dr' }
+   * @default `{ header: 'x-dr' }`
    */
   provenance?: false | {
     /**
@@ -69,7 +69,7 @@ export interface MultiClusterKafkaOptions {
    * Replication lag per flow, read in the background from MirrorMaker 2's heartbeats (see
    * {@link ReplicationLagOptions}), or `false` to read nothing.
    *
-   * @default {}
+   * @default `{}`
    */
   replicationLag?: false | ReplicationLagOptions
 }
@@ -173,9 +173,10 @@ export interface FailoverRequest {
   reason?: string
   /**
    * A planned switch: before moving, wait until the target has caught up with the active cluster
-   * (the lag of the flow active -> target at most `maxLagMs`, freshly checked), so that the switch
-   * leaves little or nothing behind. `true` uses the defaults. When the target does not catch up in
-   * time the switch is not made and `failover()` rejects with a {@link DrainTimeoutError}.
+   * (the lag of the flow from the active cluster to the target at most `maxLagMs`, freshly
+   * checked), so that the switch leaves little or nothing behind. `true` uses the defaults. When
+   * the target does not catch up in time the switch is not made and `failover()` rejects with a
+   * {@link DrainTimeoutError}.
    *
    * @default false
    */
@@ -185,8 +186,9 @@ export interface FailoverRequest {
 /** Bounds of a planned switch's wait; see {@link FailoverRequest.drain}. */
 export interface DrainOptions {
   /**
-   * The lag of the flow active -> target, in ms, at or below which the target counts as caught
-   * up. MM2 writes heartbeats every second, so a healthy flow reads about one second.
+   * The lag of the flow from the active cluster to the target, in ms, at or below which the
+   * target counts as caught up. MM2 writes heartbeats every second, so a healthy flow reads about
+   * one second.
    *
    * @default 3000
    */

@@ -15,7 +15,7 @@ TimeoutError.prototype.name = 'TimeoutError'
  * not be read). Retriable: the same switch may drain once replication catches up.
  */
 export class DrainTimeoutError extends KafkaDRError {
-  /** The lag of the flow active -> target at the last check, in ms. */
+  /** The lag of the flow from the active cluster to the target at the last check, in ms. */
   readonly lagMs: number | undefined
   constructor(message: string, lagMs: number | undefined, options: KafkaDRErrorOptions = {}) {
     super('ERR_DRAIN_TIMEOUT', message, { retriable: true, ...options })

@@ -201,7 +201,7 @@ export class FailoverProducer {
     return previous.map((m, i) => (m === messages[i] ? m : stamper.withOrigin(m, cluster)))
   }
 
-  /** A send of `count` records: delivered by {@link attemptUntilDelivered}, tracked for `disconnect()`. */
+  /** A send of `count` records: delivered by `attemptUntilDelivered`, tracked for `disconnect()`. */
   private deliver(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
     const sending = this.attemptUntilDelivered(topics, count, attempt)
     this.inFlight.add(sending)

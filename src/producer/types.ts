@@ -9,7 +9,7 @@ export interface FailoverProducerConfig extends Omit<ProducerConfig, 'retry' | '
    * kafkajs retries inside one cluster. Kept short so that a dead cluster is noticed fast;
    * moving to another cluster is decided by kafkajs-dr, not by kafkajs.
    *
-   * @default { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+   * @default `{ retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }`
    */
   retry?: RetryOptions
   /**
