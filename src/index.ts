@@ -11,9 +11,9 @@
  * {@link KafkaDRError}. `test/unit/public-api.test.ts` pins this list: a change to it is a
  * decision, not an accident.
  *
- * Events: the client is an EventEmitter3 emitter (`dr.on('failover:complete', ...)`, `off`,
- * `once`); producers and consumers follow kafkajs, whose `on(event, listener)` returns the
- * function that removes the listener.
+ * Events: the client has `on`, `once` and `off` (`dr.on('failover:complete', ...)`), typed by
+ * {@link MultiClusterEvents}, and only the client emits them; producers and consumers follow
+ * kafkajs, whose `on(event, listener)` returns the function that removes the listener.
  *
  * @packageDocumentation
  */

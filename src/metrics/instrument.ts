@@ -7,7 +7,6 @@
  * @module
  */
 import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, MeterProvider, Observable } from '@opentelemetry/api'
-import type { EventEmitter } from 'eventemitter3'
 import { createRequire } from 'node:module'
 import type { MultiClusterEvents } from '../client/events.js'
 import type { MultiClusterKafka } from '../client/multi-cluster-kafka.js'
@@ -110,7 +109,7 @@ export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions
   let stopped = false
 
   /** Adds a listener to the client, removed by `stop()`. */
-  function onClient<E extends EventEmitter.EventNames<MultiClusterEvents>>(event: E, listener: EventEmitter.EventListener<MultiClusterEvents, E>): void {
+  function onClient<E extends keyof MultiClusterEvents>(event: E, listener: MultiClusterEvents[E]): void {
     dr.on(event, listener)
     removers.add(() => dr.off(event, listener))
   }
