@@ -5,7 +5,16 @@
 
 const BRAND = Symbol.for('kafkajs-dr.error')
 
-/** Stable error codes. New codes may be added in minor versions; existing ones never change. */
+/**
+ * Stable error codes. New codes may be added in minor versions; existing ones never change.
+ *
+ * Three have no exported class, being signals between the library's own parts: a caller may meet
+ * them and tells them by the code. `ERR_ACTIVE_CLUSTER_MOVED`: an attempt of a send abandoned
+ * because the active cluster moved (among {@link SendFailedError.errors}; the send went on
+ * elsewhere). `ERR_SESSION_FENCED`: thrown by `resolveOffset` in an `eachBatch` handler still
+ * running on a cluster a switch left; let it end the batch, whose records come again on the
+ * active cluster. `ERR_CODEC`: a checkpoint record that cannot be decoded (skipped and counted).
+ */
 export type KafkaDRErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_UNKNOWN_CLUSTER'

@@ -78,8 +78,9 @@ export const CHECKPOINT_FORMAT_VERSION = 1
 export const CHECKPOINT_KEY_VERSION = 1
 
 /**
- * Default name of the compacted checkpoint topic. It must stay outside MM2's default exclusions
- * (see {@link isExcludedByMm2Defaults}), or MM2 would silently not replicate it.
+ * Default name of the compacted checkpoint topic. A name of your own must be one that MM2
+ * replicates with its default settings (none starting with `__` or `.`, or ending in
+ * `.internal`, `-internal` or `.replica`); the consumer's options refuse any other.
  */
 export const DEFAULT_CHECKPOINT_TOPIC = 'kafkajs-dr.checkpoints'
 

@@ -232,7 +232,7 @@ export interface Provenance {
  * id (random per producer); the sequence number as an unsigned LEB128 varint (1 to 8 bytes, below
  * 2^53). One producer's sequence numbers increase by one per message, so the ids a reader sees of
  * one producer are dense integers, remembered as one bit each in a sliding window per producer
- * ({@link DuplicateFilter}). A value of another version reads as empty.
+ * (the consumer's `dedupe`). A value of another version reads as empty.
  *
  * @param headers - The record's headers.
  * @param header - Header name, as configured for the producer; {@link DEFAULT_PROVENANCE_HEADER} when omitted.

@@ -18,8 +18,9 @@ export interface ParsedTopic {
 
 /**
  * Maps logical topics to physical topics and back. Implement it to match a replicator configured
- * with a naming scheme of its own; the built-in ones are {@link DefaultReplicationPolicy} (MM2's
- * default) and {@link IdentityReplicationPolicy}.
+ * with a naming scheme of its own; the built-in ones are `'prefix'` (MM2's default) and
+ * `'identity'`, chosen by the client's `replication` option (see {@link ReplicationOption}) or
+ * built by {@link createReplicationPolicy}.
  *
  * Implementations must be pure and cheap: producers call {@link ReplicationPolicy.physicalTopic}
  * on every send.
