@@ -14,6 +14,38 @@
  * {@link MultiClusterEvents}, and only the client emits them; producers and consumers follow
  * kafkajs, whose `on(event, listener)` returns the function that removes the listener.
  *
+ * @groupDescription Client
+ * {@link MultiClusterKafka}, the one object an application creates: its options, its status, its
+ * events, and planned switches ({@link MultiClusterKafka.failover}).
+ *
+ * @groupDescription Producer
+ * {@link FailoverProducer}, kafkajs' Producer API over the active cluster: it re-sends what a
+ * switch interrupted. Get one from {@link MultiClusterKafka.producer}.
+ *
+ * @groupDescription Consumer
+ * {@link FailoverConsumer}, kafkajs' Consumer API over the active cluster: it checkpoints its
+ * positions, moves its group on a switch and can read every origin (dual-read). Get one from
+ * {@link MultiClusterKafka.consumer}.
+ *
+ * @groupDescription Discovery
+ * Which cluster is active: health probes, the built-in policies, a policy of your own
+ * ({@link DiscoveryFunction}), and the operator's declaration for the `declared` policy.
+ *
+ * @groupDescription Offsets
+ * Translating a group's positions from one cluster to another outside a running consumer, as an
+ * operator's script or `kafkajs-dr translate` does.
+ *
+ * @groupDescription Replication
+ * What the library needs to know of the replicator: how it names topics on each cluster, the
+ * provenance header on every record, and the replication lag it watches.
+ *
+ * @groupDescription Metrics
+ * OpenTelemetry metrics of a client, its producers and its consumers.
+ *
+ * @groupDescription Errors
+ * Every error is a {@link KafkaDRError} with a stable `code`, `retriable`, a `cause` and the
+ * context that applies; `instanceof` works across two copies of the package.
+ *
  * @packageDocumentation
  */
 

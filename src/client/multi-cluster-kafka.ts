@@ -46,6 +46,8 @@ const log = logger('client')
  * await dr.connect()
  * const producer = dr.producer()
  * ```
+ *
+ * @group Client
  */
 export class MultiClusterKafka {
   /** How the replicator names topics on each cluster (from the `replication` option). */

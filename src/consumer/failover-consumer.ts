@@ -28,7 +28,11 @@ import type { FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitio
 /** How often an instance looks for a split of its group, in ms. */
 const SPLIT_CHECK_INTERVAL_MS = 1000
 
-/** See the module description. Create with {@link MultiClusterKafka.consumer}. */
+/**
+ * See the module description. Create with {@link MultiClusterKafka.consumer}.
+ *
+ * @group Consumer
+ */
 export class FailoverConsumer {
   /** The kafkajs consumer event names (`consumer.events.GROUP_JOIN`, ...). */
   readonly events: Consumer['events']

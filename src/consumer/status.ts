@@ -7,7 +7,11 @@
 import type { DedupeStatus } from './delivery/delivery-filter.js'
 import type { GroupSplit } from './group-split.js'
 
-/** A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}. */
+/**
+ * A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}.
+ *
+ * @group Consumer
+ */
 export interface FailoverConsumerStatus {
   /** Consumer group. */
   group: string

@@ -37,6 +37,8 @@ function activeIsUp(view: DiscoveryView): boolean {
  *   ? view.clusters.find((c) => c.health === 'up' && !maintenance.has(c.name))?.name
  *   : priority(view)
  * ```
+ *
+ * @group Discovery
  */
 export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs: number }): DiscoveryFunction {
   return (view) => {
@@ -59,5 +61,7 @@ export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs
  * ```ts
  * const dr = new MultiClusterKafka({ clusters, discovery: { policy: stickyPolicy } }) // same as policy: 'sticky'
  * ```
+ *
+ * @group Discovery
  */
 export const stickyPolicy: DiscoveryFunction = (view) => (activeIsUp(view) ? view.active : mostPreferredUp(view))

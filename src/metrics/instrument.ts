@@ -19,7 +19,11 @@ import { validateMetricsOptions } from './options.js'
 
 const log = logger('metrics')
 
-/** Options of {@link instrumentMetrics}. */
+/**
+ * Options of {@link instrumentMetrics}.
+ *
+ * @group Metrics
+ */
 export interface MetricsOptions {
   /**
    * The meter to create the instruments on. Give this or `meterProvider`, or neither: then the
@@ -37,7 +41,11 @@ export interface MetricsOptions {
   prefix?: string
 }
 
-/** What {@link instrumentMetrics} returns. */
+/**
+ * What {@link instrumentMetrics} returns.
+ *
+ * @group Metrics
+ */
 export interface DRMetrics {
   /** The meter the instruments were created on. */
   readonly meter: Meter
@@ -79,6 +87,8 @@ interface ConsumerCheckpoints {
  * // ... dr.producer(), dr.consumer(), dr.connect() ...
  * drMetrics.stop()
  * ```
+ *
+ * @group Metrics
  */
 export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions = {}): DRMetrics {
   const { meter: givenMeter, meterProvider, prefix } = validateMetricsOptions(options)

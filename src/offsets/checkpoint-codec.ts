@@ -81,10 +81,16 @@ export const CHECKPOINT_KEY_VERSION = 1
  * Default name of the compacted checkpoint topic. A name of your own must be one that MM2
  * replicates with its default settings (none starting with `__` or `.`, or ending in
  * `.internal`, `-internal` or `.replica`); the consumer's options refuse any other.
+ *
+ * @group Offsets
  */
 export const DEFAULT_CHECKPOINT_TOPIC = 'kafkajs-dr.checkpoints'
 
-/** The position a checkpoint is about; it is what the record key holds. */
+/**
+ * The position a checkpoint is about; it is what the record key holds.
+ *
+ * @group Offsets
+ */
 export interface CheckpointKey {
   /** Consumer group id. */
   group: string
@@ -96,7 +102,11 @@ export interface CheckpointKey {
   partition: number
 }
 
-/** One consumer checkpoint. */
+/**
+ * One consumer checkpoint.
+ *
+ * @group Offsets
+ */
 export interface Checkpoint extends CheckpointKey {
   /** Next offset to consume on `cluster`, decimal string (kafkajs style). */
   offset: string
@@ -108,7 +118,11 @@ export interface Checkpoint extends CheckpointKey {
   writer?: CheckpointWriterId
 }
 
-/** The consumer instance that wrote a checkpoint, and where it delivered at the time. */
+/**
+ * The consumer instance that wrote a checkpoint, and where it delivered at the time.
+ *
+ * @group Offsets
+ */
 export interface CheckpointWriterId {
   /** The writing instance's id: random, one per consumer object. */
   instance: string

@@ -40,7 +40,11 @@ interface Stay {
   moved: Abandon
 }
 
-/** See the module description. Create with {@link MultiClusterKafka.producer}. */
+/**
+ * See the module description. Create with {@link MultiClusterKafka.producer}.
+ *
+ * @group Producer
+ */
 export class FailoverProducer {
   /** The kafkajs producer event names (`producer.events.CONNECT`, ...). */
   readonly events: Producer['events']

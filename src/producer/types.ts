@@ -3,6 +3,8 @@ import type { ProducerConfig, RetryOptions } from 'kafkajs'
 /**
  * Configuration of a {@link FailoverProducer}: the kafkajs `ProducerConfig` (applied to the
  * producer created on each cluster) plus the limits of delivery across clusters.
+ *
+ * @group Producer
  */
 export interface FailoverProducerConfig extends Omit<ProducerConfig, 'retry' | 'transactionalId'> {
   /**
