@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import kafkajs from 'kafkajs'
-import { MultiClusterKafka, mostPreferredUp, type DiscoveryFunction } from 'kafkajs-dr'
+import { MultiClusterKafka, stickyPolicy, type DiscoveryFunction } from 'kafkajs-dr'
 
 const { logLevel } = kafkajs
 
@@ -38,7 +38,8 @@ export function fromEndpoint(url: string, timeoutMs = 500): DiscoveryFunction {
     } catch {
       // The endpoint is down or slow: decide from health alone.
     }
-    return view.clusters.some((c) => c.name === view.active && c.health === 'up') ? view.active : mostPreferredUp(view)
+    // Stay on the active cluster while it is up, else the most preferred healthy one.
+    return stickyPolicy(view)
   }
 }
 

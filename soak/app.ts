@@ -11,6 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
 import { MultiClusterKafka } from '../src/index.js'
+import { internalsOf } from '../test/helpers/client-internals.js'
 
 /** What the soak passes in `DR_APP_CONFIG`. */
 export interface SoakAppConfig {
@@ -98,7 +99,8 @@ async function produce(producer: ReturnType<MultiClusterKafka['producer']>, prod
 function sample(dr: MultiClusterKafka): MemorySample {
   gc?.()
   const m = process.memoryUsage()
-  const listeners = dr.eventNames().reduce((n, name) => n + dr.listenerCount(name), 0)
+  const { events } = internalsOf(dr)
+  const listeners = events.eventNames().reduce((n, name) => n + events.listenerCount(name), 0)
   const resources = process.getActiveResourcesInfo()
   const resourceTypes: Record<string, number> = {}
   for (const type of resources) resourceTypes[type] = (resourceTypes[type] ?? 0) + 1

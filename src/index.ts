@@ -5,20 +5,58 @@
  * datacenter, fails producers and consumers over to the surviving cluster and back, and resumes
  * consumers from replicated checkpoints.
  *
- * Everything public is exported from this file, and only from it (the package's `exports` map
- * has no other entry). Producers and consumers are exported as types: get them from
+ * Everything public is exported from the package root, and only from it (the package's `exports`
+ * map has no other entry). Producers and consumers are exported as types: get them from
  * {@link MultiClusterKafka.producer} and {@link MultiClusterKafka.consumer}. Every error is a
- * {@link KafkaDRError}. `test/unit/public-api.test.ts` pins this list: a change to it is a
- * decision, not an accident.
+ * {@link KafkaDRError}.
  *
- * Events: the client is an EventEmitter3 emitter (`dr.on('failover:complete', ...)`, `off`,
- * `once`); producers and consumers follow kafkajs, whose `on(event, listener)` returns the
- * function that removes the listener.
+ * Events: the client has `on`, `once` and `off` (`dr.on('failover:complete', ...)`), typed by
+ * {@link MultiClusterEvents}, and only the client emits them; producers and consumers follow
+ * kafkajs, whose `on(event, listener)` returns the function that removes the listener.
+ *
+ * @groupDescription Client
+ * {@link MultiClusterKafka}, the one object an application creates: its options, its status, its
+ * events, and planned switches ({@link MultiClusterKafka.failover}).
+ *
+ * @groupDescription Producer
+ * {@link FailoverProducer}, kafkajs' Producer API over the active cluster: it re-sends what a
+ * switch interrupted. Get one from {@link MultiClusterKafka.producer}.
+ *
+ * @groupDescription Consumer
+ * {@link FailoverConsumer}, kafkajs' Consumer API over the active cluster: it checkpoints its
+ * positions, moves its group on a switch and can read every origin (dual-read). Get one from
+ * {@link MultiClusterKafka.consumer}.
+ *
+ * @groupDescription Discovery
+ * Which cluster is active: health probes, the built-in policies, a policy of your own
+ * ({@link DiscoveryFunction}), and the operator's declaration for the `declared` policy.
+ *
+ * @groupDescription Offsets
+ * Translating a group's positions from one cluster to another outside a running consumer, as an
+ * operator's script or `kafkajs-dr translate` does.
+ *
+ * @groupDescription Replication
+ * What the library needs to know of the replicator: how it names topics on each cluster, the
+ * provenance header on every record, and the replication lag it watches.
+ *
+ * @groupDescription Metrics
+ * OpenTelemetry metrics of a client, its producers and its consumers.
+ *
+ * @groupDescription Errors
+ * Every error is a {@link KafkaDRError} with a stable `code`, `retriable`, a `cause` and the
+ * context that applies; `instanceof` works across two copies of the package.
  *
  * @packageDocumentation
  */
 
-// The client
+// What is exported: what an application, an operator's script or a custom discovery policy
+// calls, and every type those signatures name (an application annotates with them). Not
+// exported: the library's own parts (codecs, the duplicate filter, the built-in replication
+// policies' classes, naming helpers) and the errors a caller never meets as such. Each name is
+// kept for the reason beside it; etc/kafkajs-dr.api.md records every signature, and
+// `npm run api:check` fails when one changes without the report.
+
+// The client, its options, status and events
 export { MultiClusterKafka } from './client/multi-cluster-kafka.js'
 export type {
   MultiClusterKafkaOptions,
@@ -45,9 +83,11 @@ export type {
   DeclarationIgnoredEvent,
   DiscoveryPolicyFailedEvent,
 } from './client/events.js'
+export type { ClusterOptions } from './cluster/types.js'
 
-// Clusters and discovery
-export type { ClusterOptions, ProbeResult } from './cluster/types.js'
+// Discovery. The built-in policies as functions, to compose in a custom one (wrap priority with
+// a maintenance rule, fall back to sticky); the declared policy's operator calls and its topic's
+// name (scripts create the topic and grant access to it).
 export type {
   HealthOptions,
   HealthState,
@@ -58,7 +98,7 @@ export type {
   DiscoveryView,
   ClusterView,
 } from './discovery/types.js'
-export { priorityPolicy, stickyPolicy, mostPreferredUp } from './discovery/policies.js'
+export { priorityPolicy, stickyPolicy } from './discovery/policies.js'
 export { declareActiveCluster, readDeclaration } from './discovery/declare.js'
 export { DEFAULT_CONTROL_TOPIC } from './discovery/control-record.js'
 export type { DeclareRequest, DeclareResult } from './discovery/declare.js'
@@ -71,7 +111,7 @@ export type { FailoverProducerEvents, ProducerResentEvent } from './producer/eve
 
 // Consumer: instances come from dr.consumer()
 export type { FailoverConsumer } from './consumer/failover-consumer.js'
-export type { FailoverConsumerStatus, LaneStatus } from './consumer/status.js'
+export type { FailoverConsumerStatus } from './consumer/status.js'
 export type { GroupSplit } from './consumer/group-split.js'
 export type { DedupeStatus } from './consumer/delivery/delivery-filter.js'
 export type { FailoverConsumerConfig, CheckpointOptions, GroupSplitOptions, DualReadMode, DedupeOptions } from './consumer/config.js'
@@ -86,8 +126,12 @@ export type {
 export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent, ConsumerFormerInstanceRemovedEvent, ConsumerInstanceConflictEvent } from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
-// Offsets: translation for tools and the CLI
+// Offsets: translation for an operator's script (what `kafkajs-dr translate` does), and the
+// checkpoint topic's name (scripts create the topic and grant access to it). Checkpoint and the
+// types it names are in a translation's result (`missing[].checkpoint`); the codecs stay inside.
 export { translateOffsets, commitTranslatedOffsets } from './offsets/index.js'
+export { DEFAULT_CHECKPOINT_TOPIC } from './offsets/checkpoint-codec.js'
+export type { Checkpoint, CheckpointKey, CheckpointWriterId } from './offsets/checkpoint-codec.js'
 export type { CommitTranslatedOffsetsOptions, CommitTranslatedOffsetsResult } from './offsets/commit-offsets.js'
 export type {
   TranslateOffsetsRequest,
@@ -103,45 +147,20 @@ export type {
   MissingPosition,
 } from './offsets/translation-types.js'
 
-// Topology: topic naming and provenance
-export {
-  DefaultReplicationPolicy,
-  IdentityReplicationPolicy,
-  createReplicationPolicy,
-  translatePhysicalTopic,
-  DEFAULT_SEPARATOR,
-  readProvenance,
-  DuplicateFilter,
-  DEFAULT_PROVENANCE_HEADER,
-} from './topology/index.js'
-export type {
-  ReplicationPolicy,
-  ReplicationOption,
-  PrefixReplicationOption,
-  PrefixReplicationPolicyOptions,
-  ParsedTopic,
-  Provenance,
-  DuplicateFilterOptions,
-} from './topology/index.js'
-
-// Offsets: checkpoint formats, read by tools (encoders are internal)
-export {
-  DEFAULT_CHECKPOINT_TOPIC,
-  CHECKPOINT_FORMAT_VERSION,
-  decodeCheckpoint,
-  decodeCheckpointKey,
-} from './offsets/checkpoint-codec.js'
-export { isExcludedByMm2Defaults } from './topology/mm2-exclusions.js'
-export type { Checkpoint, CheckpointKey, CheckpointWriterId } from './offsets/checkpoint-codec.js'
-export { decodeMm2Checkpoint, MM2_CHECKPOINT_VERSION } from './offsets/mm2-checkpoint-codec.js'
-export type { Mm2Checkpoint } from './offsets/mm2-checkpoint-codec.js'
+// Replication: topic naming and provenance. createReplicationPolicy builds the policy that
+// translateOffsets() needs from the same `replication` option as the client's; readProvenance
+// reads a record's own origin in eachBatch, or in a consumer that is not kafkajs-dr's; the
+// header's name is for the code that copies or filters headers.
+export { createReplicationPolicy, readProvenance, DEFAULT_PROVENANCE_HEADER } from './topology/index.js'
+export type { ReplicationPolicy, ReplicationOption, PrefixReplicationOption, ParsedTopic, Provenance } from './topology/index.js'
 
 // Metrics: OpenTelemetry (`@opentelemetry/api` is an optional peer dependency, loaded only by
 // instrumentMetrics() itself, and only when no meter is given)
 export { instrumentMetrics } from './metrics/index.js'
 export type { DRMetrics, MetricsOptions } from './metrics/index.js'
 
-// Errors
+// Errors: every class a caller can meet (thrown, rejected with, or in an event), for
+// instanceof; the codes of the others are in KafkaDRErrorCode.
 export {
   KafkaDRError,
   InvalidOptionError,
@@ -154,12 +173,9 @@ export {
   MissingCheckpointError,
   TranslationRefusedError,
   GroupNotEmptyError,
-  CodecError,
   TimeoutError,
   DrainTimeoutError,
   KafkaClientError,
-  ActiveClusterMovedError,
-  SessionFencedError,
   UnsupportedOperationError,
   AuthenticationError,
   DiscoveryPolicyError,

@@ -3,7 +3,11 @@ import type { DiscoveryPolicyError, KafkaDRError } from '../errors/index.js'
 import type { FailoverProducer } from '../producer/failover-producer.js'
 import type { SwitchInfo } from './types.js'
 
-/** Payload of `cluster:up`. */
+/**
+ * Payload of `cluster:up`.
+ *
+ * @group Discovery
+ */
 export interface ClusterUpEvent {
   /** When the health change was seen (ms since epoch). */
   timestamp: number
@@ -13,7 +17,11 @@ export interface ClusterUpEvent {
   clusterId: string | undefined
 }
 
-/** Payload of `cluster:down`. */
+/**
+ * Payload of `cluster:down`.
+ *
+ * @group Discovery
+ */
 export interface ClusterDownEvent {
   /** When the health change was seen (ms since epoch). */
   timestamp: number
@@ -27,7 +35,11 @@ export interface ClusterDownEvent {
   error: KafkaDRError | undefined
 }
 
-/** Payload of `discovery:policy-failed`: a decision of the discovery policy threw or timed out. */
+/**
+ * Payload of `discovery:policy-failed`: a decision of the discovery policy threw or timed out.
+ *
+ * @group Discovery
+ */
 export interface DiscoveryPolicyFailedEvent {
   /** When it failed (ms since epoch). */
   timestamp: number
@@ -39,7 +51,11 @@ export interface DiscoveryPolicyFailedEvent {
   error: DiscoveryPolicyError
 }
 
-/** Payload of `cluster:probe`: one health probe of discovery finished. */
+/**
+ * Payload of `cluster:probe`: one health probe of discovery finished.
+ *
+ * @group Discovery
+ */
 export interface ClusterProbeEvent {
   /** When the probe finished (ms since epoch). */
   timestamp: number
@@ -57,7 +73,11 @@ export interface ClusterProbeEvent {
   error: KafkaDRError | undefined
 }
 
-/** Payload of `producer:created`. */
+/**
+ * Payload of `producer:created`.
+ *
+ * @group Client
+ */
 export interface ProducerCreatedEvent {
   /** When the producer was created (ms since epoch). */
   timestamp: number
@@ -65,7 +85,11 @@ export interface ProducerCreatedEvent {
   producer: FailoverProducer
 }
 
-/** Payload of `consumer:created`. */
+/**
+ * Payload of `consumer:created`.
+ *
+ * @group Client
+ */
 export interface ConsumerCreatedEvent {
   /** When the consumer was created (ms since epoch). */
   timestamp: number
@@ -75,7 +99,11 @@ export interface ConsumerCreatedEvent {
   consumer: FailoverConsumer
 }
 
-/** Payload of `failover:complete`. */
+/**
+ * Payload of `failover:complete`.
+ *
+ * @group Client
+ */
 export interface FailoverCompleteEvent extends SwitchInfo {
   /** From the start of the switch until every producer and consumer had moved, in ms. */
   durationMs: number
@@ -89,7 +117,11 @@ export interface FailoverCompleteEvent extends SwitchInfo {
   replicationLagMs: number | undefined
 }
 
-/** Payload of `declaration:ignored`. */
+/**
+ * Payload of `declaration:ignored`.
+ *
+ * @group Discovery
+ */
 export interface DeclarationIgnoredEvent {
   /** When the record was read (ms since epoch). */
   timestamp: number
@@ -99,7 +131,11 @@ export interface DeclarationIgnoredEvent {
   reason: string
 }
 
-/** Payload of `replication:lagging` and `replication:recovered`. */
+/**
+ * Payload of `replication:lagging` and `replication:recovered`.
+ *
+ * @group Replication
+ */
 export interface ReplicationLagEvent {
   /** When the check was made (ms since epoch). */
   timestamp: number
@@ -113,7 +149,11 @@ export interface ReplicationLagEvent {
   thresholdMs: number
 }
 
-/** Payload of `failover:failed`. */
+/**
+ * Payload of `failover:failed`.
+ *
+ * @group Client
+ */
 export interface FailoverFailedEvent extends SwitchInfo {
   /** A {@link FailoverError} naming the participants that failed; `cause` is the first failure. */
   error: KafkaDRError
@@ -121,6 +161,8 @@ export interface FailoverFailedEvent extends SwitchInfo {
 
 /**
  * Events of {@link MultiClusterKafka}. Listeners that throw are logged and ignored.
+ *
+ * @group Client
  */
 export interface MultiClusterEvents {
   /** A cluster became healthy (after `successThreshold` good probes). */

@@ -29,17 +29,6 @@ import { byPreference } from '../discovery/policies.js'
 
 const log = logger('client')
 
-/** The context of each client, for the package's own tests: never exported from the package. */
-const contexts = new WeakMap<MultiClusterKafka, ClientContext>()
-
-/**
- * The {@link FailoverContext} that `client` gives its producers and consumers. Internal: the
- * package entry point does not export it.
- */
-export function contextOf(client: MultiClusterKafka): ClientContext {
-  return contexts.get(client)!
-}
-
 /**
  * One client over several Kafka clusters kept in sync by a replicator. It discovers which
  * cluster is active, moves producers and consumers when that changes, and moves them back.
@@ -57,8 +46,10 @@ export function contextOf(client: MultiClusterKafka): ClientContext {
  * await dr.connect()
  * const producer = dr.producer()
  * ```
+ *
+ * @group Client
  */
-export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
+export class MultiClusterKafka {
   /** How the replicator names topics on each cluster (from the `replication` option). */
   readonly replicationPolicy: ReplicationPolicy
   private readonly options: ResolvedOptions
@@ -66,6 +57,8 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private readonly discovery: Discovery
   /** What producers and consumers are given; never reachable from outside the package. */
   private readonly context: ClientContext
+  /** Behind on/off/once: only the client emits its events. */
+  private readonly events = new SafeEmitter<MultiClusterEvents>()
   private pinned: string | undefined
   private state: 'new' | 'connecting' | 'connected' | 'closed' = 'new'
   private closing: Promise<void> | undefined
@@ -76,7 +69,6 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
   private readonly switches: SwitchQueue
 
   constructor(options: MultiClusterKafkaOptions) {
-    super()
     this.options = resolveOptions(options)
     const { clientId } = this.options
     const clusters = this.options.clusters
@@ -85,16 +77,15 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const names = clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
     this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
-    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
+    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.events.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
     this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header, connectTimeoutMs: this.options.connectTimeoutMs })
-    contexts.set(this, this.context)
     this.discovery = new Discovery(clusters, this.options.localCluster, withPin(this.policy, () => this.pinned), this.options.health, {
-      onPolicyError: (error) => this.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
+      onPolicyError: (error) => this.events.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
       active: () => this.context.activeCluster,
       onProbe: (cluster, result) => {
         const timestamp = Date.now()
         if (result.ok) this.switches.healthyAt(cluster, timestamp)
-        this.emit('cluster:probe', {
+        this.events.emit('cluster:probe', {
           timestamp,
           cluster,
           ok: result.ok,
@@ -107,10 +98,10 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
       onHealthChange: (cluster, health, detail) => {
         const timestamp = Date.now()
         if (health === 'up') {
-          this.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
+          this.events.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
           this.context.clusterUp(cluster)
         } else if (health === 'down') {
-          this.emit('cluster:down', { timestamp, cluster, error: detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }) })
+          this.events.emit('cluster:down', { timestamp, cluster, error: detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }) })
           this.context.clusterDown(cluster)
           if (this.pinned === cluster) this.pinned = undefined
         }
@@ -119,10 +110,48 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
     const lag = this.options.replicationLag
     this.lagMonitor = lag === undefined ? undefined : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
       healthOf: (cluster) => this.discovery.healthOf(cluster),
-      onLagging: (f) => this.emit('replication:lagging', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
-      onRecovered: (f) => this.emit('replication:recovered', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
+      onLagging: (f) => this.events.emit('replication:lagging', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
+      onRecovered: (f) => this.events.emit('replication:recovered', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
     })
-    this.switches = new SwitchQueue({ context: this.context, lagMonitor: this.lagMonitor, switchTimeoutMs: this.options.switchTimeoutMs, events: this })
+    this.switches = new SwitchQueue({ context: this.context, lagMonitor: this.lagMonitor, switchTimeoutMs: this.options.switchTimeoutMs, events: this.events })
+  }
+
+  /**
+   * Calls `listener` on every `event` (see {@link MultiClusterEvents} for the events and their
+   * payloads). A listener that throws or rejects does not disturb the client or the other
+   * listeners: the error is logged under `kafkajs-dr:events`.
+   *
+   * @returns The client, to chain calls.
+   *
+   * @example
+   * ```ts
+   * dr.on('failover:complete', (e) => console.log(`now on ${e.to} after ${e.durationMs} ms`))
+   * ```
+   */
+  on<E extends keyof MultiClusterEvents>(event: E, listener: MultiClusterEvents[E]): this {
+    this.events.on(event, listener as never)
+    return this
+  }
+
+  /**
+   * Calls `listener` on the next `event` only, as {@link MultiClusterKafka.on} does.
+   *
+   * @returns The client, to chain calls.
+   */
+  once<E extends keyof MultiClusterEvents>(event: E, listener: MultiClusterEvents[E]): this {
+    this.events.once(event, listener as never)
+    return this
+  }
+
+  /**
+   * Removes `listener` from `event`, as added by {@link MultiClusterKafka.on} or
+   * {@link MultiClusterKafka.once}; other listeners of `event` stay.
+   *
+   * @returns The client, to chain calls.
+   */
+  off<E extends keyof MultiClusterEvents>(event: E, listener: MultiClusterEvents[E]): this {
+    this.events.off(event, listener as never)
+    return this
   }
 
   /** The active cluster's name, or undefined before `connect()` found one. */
@@ -259,7 +288,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    */
   producer(config: FailoverProducerConfig = {}): FailoverProducer {
     const producer = new FailoverProducer(this.context, config, this.stamper)
-    this.emit('producer:created', { timestamp: Date.now(), producer })
+    this.events.emit('producer:created', { timestamp: Date.now(), producer })
     return producer
   }
 
@@ -277,7 +306,7 @@ export class MultiClusterKafka extends SafeEmitter<MultiClusterEvents> {
    */
   consumer(config: FailoverConsumerConfig): FailoverConsumer {
     const consumer = new FailoverConsumer(this.context, config)
-    this.emit('consumer:created', { timestamp: Date.now(), group: consumer.groupId, consumer })
+    this.events.emit('consumer:created', { timestamp: Date.now(), group: consumer.groupId, consumer })
     return consumer
   }
 

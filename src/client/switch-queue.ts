@@ -18,7 +18,7 @@ export interface SwitchHost {
   readonly context: ClientContext
   readonly lagMonitor: ReplicationLagMonitor | undefined
   readonly switchTimeoutMs: number
-  /** Where `failover:*` events go (the client). */
+  /** Where `failover:*` events go (the client's emitter). */
   readonly events: Pick<SafeEmitter<MultiClusterEvents>, 'emit'>
 }
 

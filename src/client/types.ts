@@ -3,7 +3,11 @@ import type { DiscoveryOptions, HealthOptions, HealthState } from '../discovery/
 import type { ReplicationFlowStatus } from '../replication/lag-monitor.js'
 import type { ReplicationOption } from '../topology/index.js'
 
-/** Options of {@link MultiClusterKafka}. */
+/**
+ * Options of {@link MultiClusterKafka}.
+ *
+ * @group Client
+ */
 export interface MultiClusterKafkaOptions {
   /**
    * The clusters by name (`dc1`, `dc2`, ...). Names may hold letters, digits, `_` and `-`: with
@@ -33,7 +37,7 @@ export interface MultiClusterKafkaOptions {
    * The provenance header stamped on every produced record (origin cluster and a unique id; its
    * format is documented with `ProvenanceStamper`), or `false` to send records untouched.
    *
-   * @default { header: 'x-dr' }
+   * @default `{ header: 'x-dr' }`
    */
   provenance?: false | {
     /**
@@ -69,7 +73,7 @@ export interface MultiClusterKafkaOptions {
    * Replication lag per flow, read in the background from MirrorMaker 2's heartbeats (see
    * {@link ReplicationLagOptions}), or `false` to read nothing.
    *
-   * @default {}
+   * @default `{}`
    */
   replicationLag?: false | ReplicationLagOptions
 }
@@ -86,6 +90,8 @@ export interface MultiClusterKafkaOptions {
  * const dr = new MultiClusterKafka({ clusters, replicationLag: { thresholdMs: 10_000 } })
  * dr.on('replication:lagging', (f) => alert(`${f.source} -> ${f.target} is ${f.lagMs} ms behind`))
  * ```
+ *
+ * @group Replication
  */
 export interface ReplicationLagOptions {
   /**
@@ -110,10 +116,18 @@ export interface ReplicationLagOptions {
   timeoutMs?: number
 }
 
-/** Why the active cluster changed. */
+/**
+ * Why the active cluster changed.
+ *
+ * @group Client
+ */
 export type SwitchKind = 'failover' | 'failback' | 'manual'
 
-/** A change of the active cluster, as reported by events and `status()`. */
+/**
+ * A change of the active cluster, as reported by events and `status()`.
+ *
+ * @group Client
+ */
 export interface SwitchInfo {
   /** When the switch started (ms since epoch). */
   timestamp: number
@@ -127,7 +141,11 @@ export interface SwitchInfo {
   reason: string
 }
 
-/** One cluster in {@link MultiClusterStatus}. */
+/**
+ * One cluster in {@link MultiClusterStatus}.
+ *
+ * @group Client
+ */
 export interface ClusterStatus {
   /** Cluster name, as configured in `clusters`. */
   name: string
@@ -145,7 +163,11 @@ export interface ClusterStatus {
   lastError: string | undefined
 }
 
-/** Snapshot returned by {@link MultiClusterKafka.status}. */
+/**
+ * Snapshot returned by {@link MultiClusterKafka.status}.
+ *
+ * @group Client
+ */
 export interface MultiClusterStatus {
   /** The active cluster. */
   active: string | undefined
@@ -163,7 +185,11 @@ export interface MultiClusterStatus {
   replication: ReplicationFlowStatus[]
 }
 
-/** Options of {@link MultiClusterKafka.failover}. */
+/**
+ * Options of {@link MultiClusterKafka.failover}.
+ *
+ * @group Client
+ */
 export interface FailoverRequest {
   /**
    * Why, for events and logs.
@@ -173,20 +199,26 @@ export interface FailoverRequest {
   reason?: string
   /**
    * A planned switch: before moving, wait until the target has caught up with the active cluster
-   * (the lag of the flow active -> target at most `maxLagMs`, freshly checked), so that the switch
-   * leaves little or nothing behind. `true` uses the defaults. When the target does not catch up in
-   * time the switch is not made and `failover()` rejects with a {@link DrainTimeoutError}.
+   * (the lag of the flow from the active cluster to the target at most `maxLagMs`, freshly
+   * checked), so that the switch leaves little or nothing behind. `true` uses the defaults. When
+   * the target does not catch up in time the switch is not made and `failover()` rejects with a
+   * {@link DrainTimeoutError}.
    *
    * @default false
    */
   drain?: boolean | DrainOptions
 }
 
-/** Bounds of a planned switch's wait; see {@link FailoverRequest.drain}. */
+/**
+ * Bounds of a planned switch's wait; see {@link FailoverRequest.drain}.
+ *
+ * @group Client
+ */
 export interface DrainOptions {
   /**
-   * The lag of the flow active -> target, in ms, at or below which the target counts as caught
-   * up. MM2 writes heartbeats every second, so a healthy flow reads about one second.
+   * The lag of the flow from the active cluster to the target, in ms, at or below which the
+   * target counts as caught up. MM2 writes heartbeats every second, so a healthy flow reads about
+   * one second.
    *
    * @default 3000
    */
@@ -199,7 +231,11 @@ export interface DrainOptions {
   timeoutMs?: number
 }
 
-/** What {@link MultiClusterKafka.failover} did. */
+/**
+ * What {@link MultiClusterKafka.failover} did.
+ *
+ * @group Client
+ */
 export interface FailoverResult {
   /** The active cluster before. */
   from: string | undefined

@@ -1,6 +1,10 @@
 import type { Kafka, KafkaConfig } from 'kafkajs'
 
-/** One datacenter's cluster as given by the user. */
+/**
+ * One datacenter's cluster as given by the user.
+ *
+ * @group Client
+ */
 export interface ClusterOptions {
   /**
    * The cluster's kafkajs client, or a kafkajs config to build one from. A config gets

@@ -8,7 +8,11 @@ import type { ConsumerConfig, RetryOptions } from 'kafkajs'
 import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
 
 
-/** Checkpointing of a {@link FailoverConsumer}. */
+/**
+ * Checkpointing of a {@link FailoverConsumer}.
+ *
+ * @group Consumer
+ */
 export interface CheckpointOptions {
   /**
    * The compacted checkpoint topic (its name must not match MirrorMaker 2's default exclusions,
@@ -39,6 +43,8 @@ export interface CheckpointOptions {
 /**
  * Configuration of a {@link FailoverConsumer}: the kafkajs `ConsumerConfig` (used for the
  * consumer on whichever cluster is active) plus checkpointing and translation.
+ *
+ * @group Consumer
  */
 export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
   /**
@@ -160,6 +166,8 @@ export interface FailoverConsumerConfig extends Omit<ConsumerConfig, 'retry'> {
  * Records of one partition of one origin keep their order in both modes. Records of two origins
  * (or two partitions) are not ordered with respect to each other; with `'direct'` two of them may
  * be handled concurrently (one session per origin).
+ *
+ * @group Consumer
  */
 export type DualReadMode = 'replicas' | 'direct'
 
@@ -175,6 +183,8 @@ export type DualReadMode = 'replicas' | 'direct'
  * seen; at most `maxProducers × windowSize / 8` bytes (128 MiB at the defaults, far less in
  * practice). An id below its producer's window cannot be told and passes (a possible duplicate,
  * never a loss); `status().dedupe` counts them.
+ *
+ * @group Consumer
  */
 export interface DedupeOptions {
   /**
@@ -203,6 +213,8 @@ export interface DedupeOptions {
  * because their own discovery chose it), and go back once no anchor is left there. A split is
  * seen only while records flow (an idle group writes no checkpoints, and costs no duplicates
  * either), and freshness compares the writers' clocks: keep the hosts' clocks in sync (NTP).
+ *
+ * @group Consumer
  */
 export interface GroupSplitOptions {
   /**

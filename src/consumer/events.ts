@@ -3,7 +3,11 @@ import type { KafkaDRError } from '../errors/index.js'
 import type { TranslationResult } from '../offsets/translation-types.js'
 import type { GroupSplit } from './group-split.js'
 
-/** Payload of `consumer:moved`. */
+/**
+ * Payload of `consumer:moved`.
+ *
+ * @group Consumer
+ */
 export interface ConsumerMovedEvent {
   /** When the consumer started running on `to` (ms since epoch). */
   timestamp: number
@@ -33,7 +37,11 @@ export interface ConsumerMovedEvent {
   durationMs: number
 }
 
-/** Payload of `consumer:move-failed`. */
+/**
+ * Payload of `consumer:move-failed`.
+ *
+ * @group Consumer
+ */
 export interface ConsumerMoveFailedEvent {
   /** When the attempt failed (ms since epoch). */
   timestamp: number
@@ -55,6 +63,8 @@ export interface ConsumerMoveFailedEvent {
 /**
  * Payload of `checkpoints:undecodable`: a translation of the group's positions skipped checkpoint
  * records it could not decode (see `TranslationResult.undecodableCheckpoints`).
+ *
+ * @group Consumer
  */
 export interface CheckpointsUndecodableEvent {
   /** When the translation finished (ms since epoch). */
@@ -67,7 +77,11 @@ export interface CheckpointsUndecodableEvent {
   count: number
 }
 
-/** Payload of `consumer:disconnected`: how the consumer's shutdown went. */
+/**
+ * Payload of `consumer:disconnected`: how the consumer's shutdown went.
+ *
+ * @group Consumer
+ */
 export interface ConsumerDisconnectedEvent {
   /** When the disconnect finished (ms since epoch). */
   timestamp: number
@@ -84,6 +98,8 @@ export interface ConsumerDisconnectedEvent {
  * and, with `writeToAllClusters`, every other cluster that was up; each is bounded by
  * `teardownTimeoutMs`. A restart on a cluster missing from `writtenTo` resumes from the previous
  * checkpoint or the group's commit there: a few more duplicates, never a loss.
+ *
+ * @group Consumer
  */
 export interface FinalCheckpoint {
   /** Every position reached every target in time. */
@@ -99,6 +115,8 @@ export interface FinalCheckpoint {
 /**
  * Payload of `consumer:session-crashed`: kafkajs crashed the consumer of one of this instance's
  * sessions and would not restart it.
+ *
+ * @group Consumer
  */
 export interface ConsumerSessionCrashedEvent {
   /** When the crash was seen (ms since epoch). */
@@ -122,7 +140,11 @@ export interface ConsumerSessionCrashedEvent {
   error: KafkaDRError
 }
 
-/** Payload of `consumer:split`: other instances of the group deliver on another cluster. */
+/**
+ * Payload of `consumer:split`: other instances of the group deliver on another cluster.
+ *
+ * @group Consumer
+ */
 export interface ConsumerSplitEvent extends GroupSplit {
   /** When the split was seen (ms since epoch). */
   timestamp: number
@@ -136,6 +158,8 @@ export interface ConsumerSplitEvent extends GroupSplit {
  * Payload of `consumer:split-ended`: the split seen from one cluster is over. The group's
  * instances deliver on `cluster` together again, as far as this instance sees; or this instance
  * moved (a split that remains is reported again from its new cluster); or it stopped.
+ *
+ * @group Consumer
  */
 export interface ConsumerSplitEndedEvent {
   /** When the end was seen (ms since epoch). */
@@ -155,6 +179,8 @@ export interface ConsumerSplitEndedEvent {
 /**
  * Payload of `consumer:deduplicated`: records of one batch were not delivered, being copies of
  * records this consumer had delivered already (see `DedupeOptions`).
+ *
+ * @group Consumer
  */
 export interface ConsumerDeduplicatedEvent {
   /** When the batch was handled (ms since epoch). */
@@ -175,6 +201,8 @@ export interface ConsumerDeduplicatedEvent {
  * Payload of `consumer:former-instance-removed`: members of a former process of this instance
  * (the same `instanceId`, another incarnation: a killed pod whose member had not timed out) were
  * removed from the group before this instance joined it.
+ *
+ * @group Consumer
  */
 export interface ConsumerFormerInstanceRemovedEvent {
   /** When the removal finished (ms since epoch). */
@@ -195,6 +223,8 @@ export interface ConsumerFormerInstanceRemovedEvent {
  * Payload of `consumer:instance-conflict`: another live member of the group carries this
  * consumer's `instanceId`. Two running instances were given the same id: a configuration error.
  * Neither removes the other more than once; fix the ids.
+ *
+ * @group Consumer
  */
 export interface ConsumerInstanceConflictEvent {
   /** When the conflict was seen (ms since epoch). */
@@ -209,7 +239,11 @@ export interface ConsumerInstanceConflictEvent {
   memberIds: string[]
 }
 
-/** kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual). */
+/**
+ * kafkajs-dr events of a {@link FailoverConsumer} (kafkajs' own instrumentation events work as usual).
+ *
+ * @group Consumer
+ */
 export interface FailoverConsumerEvents {
   /** Checkpoints were written to a cluster. */
   'checkpoint:written': (event: CheckpointWrittenInfo) => void

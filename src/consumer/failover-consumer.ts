@@ -28,7 +28,11 @@ import type { FailoverRunConfig, FailoverSubscribeOptions, FailoverTopicPartitio
 /** How often an instance looks for a split of its group, in ms. */
 const SPLIT_CHECK_INTERVAL_MS = 1000
 
-/** See the module description. Create with {@link MultiClusterKafka.consumer}. */
+/**
+ * See the module description. Create with {@link MultiClusterKafka.consumer}.
+ *
+ * @group Consumer
+ */
 export class FailoverConsumer {
   /** The kafkajs consumer event names (`consumer.events.GROUP_JOIN`, ...). */
   readonly events: Consumer['events']
@@ -193,7 +197,7 @@ export class FailoverConsumer {
     })))
   }
 
-  /** Seeks a partition of a physical topic where it is delivered (give `cluster` when it is read on two; see {@link commitOffsets}). */
+  /** Seeks a partition of a physical topic where it is delivered (give `cluster` when it is read on two; see {@link FailoverConsumer.commitOffsets}). */
   seek(offset: Parameters<Consumer['seek']>[0] & { cluster?: string }): void {
     const { cluster, ...target } = offset
     const session = sessionFor(this.lanes, target.topic, cluster)
@@ -210,7 +214,7 @@ export class FailoverConsumer {
     for (const [session, topics] of sessionsDelivering(this.lanes, args[0])) this.wrapSync(session, 'Resuming', () => session.resume(topics))
   }
 
-  /** Describes the group on the cluster the consumer delivers from (see {@link cluster}). */
+  /** Describes the group on the cluster the consumer delivers from (see {@link FailoverConsumer.cluster}). */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
     const session = this.primary().switching.delivering
     if (!session?.isActive) return Promise.reject(new NotConnectedError('FailoverConsumer (not running on any cluster right now)'))
@@ -277,7 +281,7 @@ export class FailoverConsumer {
     for (const lane of this.lanes) lane.clearSplit(now)
   }
 
-  /** See {@link primaryLane}. */
+  /** See `primaryLane`. */
   private primary(): Lane {
     return primaryLane(this.lanes, this.ctx.activeCluster)
   }

@@ -31,7 +31,11 @@
  */
 import type { CheckpointWriterId } from '../offsets/checkpoint-codec.js'
 
-/** A split of the group as one instance sees it (`status().split`). */
+/**
+ * A split of the group as one instance sees it (`status().split`).
+ *
+ * @group Consumer
+ */
 export interface GroupSplit {
   /** When this instance first saw the split (ms since epoch). */
   since: number

@@ -6,7 +6,11 @@
  */
 import type { Batch, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, TopicPartitionOffsetAndMetadata } from 'kafkajs'
 
-/** Where a record came from; added to every handler payload. */
+/**
+ * Where a record came from; added to every handler payload.
+ *
+ * @group Consumer
+ */
 export interface RecordSource {
   /** The logical topic (`orders`), whichever physical copy the record was read from. */
   topic: string
@@ -22,10 +26,18 @@ export interface RecordSource {
   originCluster: string
 }
 
-/** `eachMessage` payload: kafkajs' with the logical topic and the record's source. */
+/**
+ * `eachMessage` payload: kafkajs' with the logical topic and the record's source.
+ *
+ * @group Consumer
+ */
 export type FailoverEachMessagePayload = Omit<EachMessagePayload, 'topic'> & RecordSource
 
-/** `eachBatch` payload: kafkajs' with the logical topic and the batch's source. */
+/**
+ * `eachBatch` payload: kafkajs' with the logical topic and the batch's source.
+ *
+ * @group Consumer
+ */
 export type FailoverEachBatchPayload = EachBatchPayload & {
   /** kafkajs' batch, unchanged: `batch.topic` is the physical topic read on `cluster`. */
   batch: Batch
@@ -38,6 +50,8 @@ export type FailoverEachBatchPayload = EachBatchPayload & {
 /**
  * `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. The commit
  * mode (`autoCommit`) also decides what is checkpointed for a failover.
+ *
+ * @group Consumer
  */
 export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage' | 'eachBatch'> {
   /**
@@ -95,7 +109,11 @@ export interface FailoverRunConfig extends Omit<ConsumerRunConfig, 'eachMessage'
   eachBatch?: (payload: FailoverEachBatchPayload) => Promise<void>
 }
 
-/** `subscribe()` options: logical topic names (no regular expressions: names map to physical copies). */
+/**
+ * `subscribe()` options: logical topic names (no regular expressions: names map to physical copies).
+ *
+ * @group Consumer
+ */
 export interface FailoverSubscribeOptions {
   /** Logical topic names (non-empty); added to those of earlier `subscribe()` calls. */
   topics: string[]
@@ -108,7 +126,11 @@ export interface FailoverSubscribeOptions {
   fromBeginning?: boolean
 }
 
-/** An offset to commit, as kafkajs takes it, with the cluster to commit it on when a physical topic is read on two (`dualRead: 'direct'`). */
+/**
+ * An offset to commit, as kafkajs takes it, with the cluster to commit it on when a physical topic is read on two (`dualRead: 'direct'`).
+ *
+ * @group Consumer
+ */
 export type FailoverTopicPartitionOffset = TopicPartitionOffsetAndMetadata & {
   /** The cluster whose group gets the commit (the payload's `cluster`); needed only when the topic is read on two clusters at once. */
   cluster?: string

@@ -7,7 +7,11 @@
 import type { DedupeStatus } from './delivery/delivery-filter.js'
 import type { GroupSplit } from './group-split.js'
 
-/** A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}. */
+/**
+ * A snapshot of a {@link FailoverConsumer}, from {@link FailoverConsumer.status}.
+ *
+ * @group Consumer
+ */
 export interface FailoverConsumerStatus {
   /** Consumer group. */
   group: string
@@ -32,19 +36,22 @@ export interface FailoverConsumerStatus {
    * Where the records of each origin are read: one entry for every origin read on the active
    * cluster (`dualRead: 'replicas'`), or one per origin (`dualRead: 'direct'`).
    */
-  reading: LaneStatus[]
+  reading: Array<{
+    /** The origins whose records are read here. */
+    origins: string[]
+    /** The cluster they are delivered from now; undefined while moving or not running. */
+    cluster: string | undefined
+    /** The cluster they are delivered on (or moving to) to be with the rest of the group, if any. */
+    followingGroupTo: string | undefined
+    /** The group's split across clusters for these origins as this instance sees it, if any. */
+    split: GroupSplit | undefined
+  }>
   /** De-duplication counters; undefined when `dedupe` is off. */
   dedupe: DedupeStatus | undefined
 }
 
-/** What one lane delivers, and from where (`status().reading`). */
-export interface LaneStatus {
-  /** The origins whose records the lane reads. */
-  origins: string[]
-  /** The cluster the lane delivers from now; undefined while it moves or does not run. */
-  cluster: string | undefined
-  /** The cluster the lane delivers on (or is moving to) to be with the rest of its group, if any. */
-  followingGroupTo: string | undefined
-  /** The lane's split across clusters as this instance sees it, if any. */
-  split: GroupSplit | undefined
-}
+/**
+ * What one lane delivers, and from where: one entry of `status().reading`. Not exported from the
+ * package ("lane" is the consumer's own word for a set of sessions).
+ */
+export type LaneStatus = FailoverConsumerStatus['reading'][number]

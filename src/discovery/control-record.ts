@@ -13,10 +13,18 @@ export const CONTROL_KEY = 'active'
 /** Format version of a declaration's JSON value. */
 export const CONTROL_VERSION = 1
 
-/** The default control topic. Its name avoids MirrorMaker 2's default exclusions. */
+/**
+ * The default control topic. Its name avoids MirrorMaker 2's default exclusions.
+ *
+ * @group Discovery
+ */
 export const DEFAULT_CONTROL_TOPIC = 'kafkajs-dr.control'
 
-/** An operator's declaration of the active cluster. */
+/**
+ * An operator's declaration of the active cluster.
+ *
+ * @group Discovery
+ */
 export interface Declaration {
   /** The cluster to make active. */
   cluster: string

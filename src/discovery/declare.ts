@@ -29,6 +29,8 @@ function parse(value: Buffer | null): Declaration | undefined {
  * const inForce = await readDeclaration(kafka2)
  * if (inForce) console.log(`${inForce.cluster} declared active by ${inForce.by}: ${inForce.reason}`)
  * ```
+ *
+ * @group Discovery
  */
 export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000, admin?: Admin): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
@@ -44,7 +46,11 @@ export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPI
   return newest
 }
 
-/** Options of {@link declareActiveCluster}. */
+/**
+ * Options of {@link declareActiveCluster}.
+ *
+ * @group Discovery
+ */
 export interface DeclareRequest {
   /** The cluster to make active. */
   cluster: string
@@ -63,7 +69,11 @@ export interface DeclareRequest {
   minEpoch?: number
 }
 
-/** What {@link declareActiveCluster} did. */
+/**
+ * What {@link declareActiveCluster} did.
+ *
+ * @group Discovery
+ */
 export interface DeclareResult {
   /** The declaration written (its epoch is one above the highest read). */
   declaration: Declaration
@@ -90,6 +100,8 @@ export interface DeclareResult {
  * ```ts
  * await declareActiveCluster({ dc1: kafka1, dc2: kafka2 }, { cluster: 'dc2', reason: 'dc1 maintenance' })
  * ```
+ *
+ * @group Discovery
  */
 export async function declareActiveCluster(clusters: Record<string, Kafka>, request: DeclareRequest): Promise<DeclareResult> {
   const topic = request.topic ?? DEFAULT_CONTROL_TOPIC

@@ -12,19 +12,7 @@ export function byPreference(localCluster: string | undefined): (a: { name: stri
   return (a, b) => a.priority - b.priority || Number(b.name === localCluster) - Number(a.name === localCluster) || a.name.localeCompare(b.name)
 }
 
-/**
- * The most preferred healthy cluster (the view lists clusters most preferred first): a building
- * block for custom policies.
- *
- * @example
- * ```ts
- * // Follow a feature flag while its cluster is up, else the most preferred healthy one.
- * const dr = new MultiClusterKafka({ clusters, discovery: { policy: (view) => {
- *   const flagged = view.clusters.find((c) => c.name === flags.activeCluster && c.health === 'up')
- *   return flagged?.name ?? mostPreferredUp(view)
- * } } })
- * ```
- */
+/** The most preferred healthy cluster (the view lists clusters most preferred first). */
 export function mostPreferredUp(view: DiscoveryView): string | undefined {
   return view.clusters.find((c) => c.health === 'up')?.name
 }
@@ -42,10 +30,15 @@ function activeIsUp(view: DiscoveryView): boolean {
  *
  * @example
  * ```ts
- * // What `discovery: { policy: 'priority', failbackDelayMs: 60_000 }` does, wrapped in your own rule:
+ * // What `discovery: { policy: 'priority', failbackDelayMs: 60_000 }` does, wrapped in your own
+ * // rule: leave a cluster under maintenance for the most preferred healthy one that is not.
  * const priority = priorityPolicy({ autoFailback: true, failbackDelayMs: 60_000 })
- * const policy: DiscoveryFunction = (view) => maintenance.has(view.active ?? '') ? mostPreferredUp(view) : priority(view)
+ * const policy: DiscoveryFunction = (view) => maintenance.has(view.active ?? '')
+ *   ? view.clusters.find((c) => c.health === 'up' && !maintenance.has(c.name))?.name
+ *   : priority(view)
  * ```
+ *
+ * @group Discovery
  */
 export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs: number }): DiscoveryFunction {
   return (view) => {
@@ -68,5 +61,7 @@ export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs
  * ```ts
  * const dr = new MultiClusterKafka({ clusters, discovery: { policy: stickyPolicy } }) // same as policy: 'sticky'
  * ```
+ *
+ * @group Discovery
  */
 export const stickyPolicy: DiscoveryFunction = (view) => (activeIsUp(view) ? view.active : mostPreferredUp(view))

@@ -1,7 +1,15 @@
-/** Health of a cluster as discovery sees it. `unknown` until the first probe answers. */
+/**
+ * Health of a cluster as discovery sees it. `unknown` until the first probe answers.
+ *
+ * @group Discovery
+ */
 export type HealthState = 'unknown' | 'up' | 'down'
 
-/** One cluster in a {@link DiscoveryView}. */
+/**
+ * One cluster in a {@link DiscoveryView}.
+ *
+ * @group Discovery
+ */
 export interface ClusterView {
   /** Cluster name. */
   readonly name: string
@@ -15,7 +23,11 @@ export interface ClusterView {
   readonly since: number
 }
 
-/** What a discovery policy decides from. */
+/**
+ * What a discovery policy decides from.
+ *
+ * @group Discovery
+ */
 export interface DiscoveryView {
   /** Now, ms since epoch. */
   readonly now: number
@@ -28,10 +40,16 @@ export interface DiscoveryView {
 /**
  * Decides which cluster should be active. Return a cluster name to make it active (the current
  * one to stay), or `undefined` to keep things as they are. Called after every probe round.
+ *
+ * @group Discovery
  */
 export type DiscoveryFunction = (view: DiscoveryView) => string | undefined | Promise<string | undefined>
 
-/** A discovery policy: a decision function plus optional lifecycle. */
+/**
+ * A discovery policy: a decision function plus optional lifecycle.
+ *
+ * @group Discovery
+ */
 export interface DiscoveryPolicy {
   /** Name, for logs and `status()`. */
   readonly name: string
@@ -43,7 +61,11 @@ export interface DiscoveryPolicy {
   stop?(): Promise<void>
 }
 
-/** Health probing settings. */
+/**
+ * Health probing settings.
+ *
+ * @group Discovery
+ */
 export interface HealthOptions {
   /**
    * Time between probe rounds, in ms.
@@ -71,10 +93,18 @@ export interface HealthOptions {
   successThreshold?: number
 }
 
-/** Names of the built-in discovery policies. */
+/**
+ * Names of the built-in discovery policies.
+ *
+ * @group Discovery
+ */
 export type DiscoveryPolicyName = 'priority' | 'sticky' | 'declared'
 
-/** How the active cluster is chosen. */
+/**
+ * How the active cluster is chosen.
+ *
+ * @group Discovery
+ */
 export interface DiscoveryOptions {
   /**
    * - `priority`: the healthy cluster with the lowest priority number; fails back automatically

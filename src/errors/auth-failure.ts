@@ -7,7 +7,11 @@
  */
 import { causeChain } from './cause-chain.js'
 
-/** What failed: the SASL login (credentials, mechanism) or the TLS handshake (the broker's certificate). */
+/**
+ * What failed: the SASL login (credentials, mechanism) or the TLS handshake (the broker's certificate).
+ *
+ * @group Errors
+ */
 export type AuthenticationFailureKind = 'sasl' | 'tls'
 
 /** An authentication failure found in an error's cause chain. */

@@ -5,7 +5,18 @@
 
 const BRAND = Symbol.for('kafkajs-dr.error')
 
-/** Stable error codes. New codes may be added in minor versions; existing ones never change. */
+/**
+ * Stable error codes. New codes may be added in minor versions; existing ones never change.
+ *
+ * Three have no exported class, being signals between the library's own parts: a caller may meet
+ * them and tells them by the code. `ERR_ACTIVE_CLUSTER_MOVED`: an attempt of a send abandoned
+ * because the active cluster moved (among {@link SendFailedError.errors}; the send went on
+ * elsewhere). `ERR_SESSION_FENCED`: thrown by `resolveOffset` in an `eachBatch` handler still
+ * running on a cluster a switch left; let it end the batch, whose records come again on the
+ * active cluster. `ERR_CODEC`: a checkpoint record that cannot be decoded (skipped and counted).
+ *
+ * @group Errors
+ */
 export type KafkaDRErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_UNKNOWN_CLUSTER'
@@ -27,7 +38,11 @@ export type KafkaDRErrorCode =
   | 'ERR_AUTHENTICATION_FAILED'
   | 'ERR_DISCOVERY_POLICY'
 
-/** Context attached to an error where it is known. */
+/**
+ * Context attached to an error where it is known.
+ *
+ * @group Errors
+ */
 export interface KafkaDRErrorContext {
   /** Name of the cluster involved. */
   cluster?: string
@@ -39,7 +54,11 @@ export interface KafkaDRErrorContext {
   group?: string
 }
 
-/** Options accepted by every error constructor. */
+/**
+ * Options accepted by every error constructor.
+ *
+ * @group Errors
+ */
 export interface KafkaDRErrorOptions extends KafkaDRErrorContext {
   /** The error that caused this one. */
   cause?: unknown
@@ -47,7 +66,11 @@ export interface KafkaDRErrorOptions extends KafkaDRErrorContext {
   retriable?: boolean
 }
 
-/** Root of every error raised by kafkajs-dr. */
+/**
+ * Root of every error raised by kafkajs-dr.
+ *
+ * @group Errors
+ */
 export class KafkaDRError extends Error {
   /** Stable machine-readable code. */
   readonly code: KafkaDRErrorCode

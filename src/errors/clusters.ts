@@ -2,7 +2,11 @@
 import { KafkaDRError, type KafkaDRErrorOptions } from './base.js'
 import { TimeoutError } from './deadlines.js'
 
-/** No cluster could be made active (none healthy within the deadline). */
+/**
+ * No cluster could be made active (none healthy within the deadline).
+ *
+ * @group Errors
+ */
 export class NoActiveClusterError extends KafkaDRError {
   constructor(message: string, options: KafkaDRErrorOptions = {}) {
     super('ERR_NO_ACTIVE_CLUSTER', message, { retriable: true, ...options })
@@ -10,7 +14,11 @@ export class NoActiveClusterError extends KafkaDRError {
 }
 NoActiveClusterError.prototype.name = 'NoActiveClusterError'
 
-/** A cluster answered with a different cluster id than the one first seen: the address now points elsewhere. */
+/**
+ * A cluster answered with a different cluster id than the one first seen: the address now points elsewhere.
+ *
+ * @group Errors
+ */
 export class ClusterIdChangedError extends KafkaDRError {
   /** The id first seen. */
   readonly expected: string
@@ -24,7 +32,11 @@ export class ClusterIdChangedError extends KafkaDRError {
 }
 ClusterIdChangedError.prototype.name = 'ClusterIdChangedError'
 
-/** A participant of a switch (a consumer) that did not move, with its error. */
+/**
+ * A participant of a switch (a consumer) that did not move, with its error.
+ *
+ * @group Errors
+ */
 export interface FailedParticipant {
   /** Which participant, e.g. `consumer 'billing'`. */
   readonly participant: string
@@ -36,6 +48,8 @@ export interface FailedParticipant {
  * A switch of the active cluster could not be completed. When participants failed to move,
  * `participants` names each with its error, `errors` holds the same errors, and `cause` is the
  * first of them.
+ *
+ * @group Errors
  */
 export class FailoverError extends KafkaDRError {
   /** Each participant that failed to move, with its error; empty when the switch did not begin. */
@@ -57,6 +71,8 @@ FailoverError.prototype.name = 'FailoverError'
  * `discovery.decideTimeoutMs` (reported by the `discovery:policy-failed` event; discovery goes on
  * and asks again at the next round). `cause` is the policy's error or a {@link TimeoutError}.
  * Retriable: the next call may succeed.
+ *
+ * @group Errors
  */
 export class DiscoveryPolicyError extends KafkaDRError {
   /** The policy's name. */

@@ -5,6 +5,8 @@ import { KafkaDRError, type KafkaDRErrorOptions } from './base.js'
  * A send could not be delivered to any cluster within its deadline. `errors` holds every
  * attempt's error, oldest first. The records may or may not have been written (a timed-out
  * request can still land): at-least-once callers should re-send.
+ *
+ * @group Errors
  */
 export class SendFailedError extends KafkaDRError {
   /** Each attempt's error, oldest first. */

@@ -6,6 +6,8 @@ import { KafkaDRError, type KafkaDRErrorContext, type KafkaDRErrorOptions } from
  * A kafkajs call failed (connecting, subscribing, running, committing, seeking, describing the
  * group, reading or writing offsets and checkpoints). `cause` is kafkajs' own error; `retriable`
  * is kafkajs' verdict on it.
+ *
+ * @group Errors
  */
 export class KafkaClientError extends KafkaDRError {
   constructor(message: string, options: KafkaDRErrorOptions = {}) {
@@ -35,6 +37,8 @@ KafkaClientError.prototype.name = 'KafkaClientError'
  *   throw error
  * }
  * ```
+ *
+ * @group Errors
  */
 export class AuthenticationError extends KafkaDRError {
   /** What failed: the SASL login or the TLS handshake. */

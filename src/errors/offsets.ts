@@ -1,7 +1,11 @@
 /** Errors of checkpoints, offset translation and offset commits. */
 import { KafkaDRError, type KafkaDRErrorOptions } from './base.js'
 
-/** No checkpoint exists for a partition and `onMissingCheckpoint` is `'error'`. */
+/**
+ * No checkpoint exists for a partition and `onMissingCheckpoint` is `'error'`.
+ *
+ * @group Errors
+ */
 export class MissingCheckpointError extends KafkaDRError {
   constructor(message: string, options: KafkaDRErrorOptions = {}) {
     super('ERR_MISSING_CHECKPOINT', message, options)
@@ -9,7 +13,11 @@ export class MissingCheckpointError extends KafkaDRError {
 }
 MissingCheckpointError.prototype.name = 'MissingCheckpointError'
 
-/** A translator refused to translate (for example a replica topic with `LogAppendTime`). */
+/**
+ * A translator refused to translate (for example a replica topic with `LogAppendTime`).
+ *
+ * @group Errors
+ */
 export class TranslationRefusedError extends KafkaDRError {
   constructor(message: string, options: KafkaDRErrorOptions = {}) {
     super('ERR_TRANSLATION_REFUSED', message, options)
@@ -22,6 +30,8 @@ TranslationRefusedError.prototype.name = 'TranslationRefusedError'
  * state is not `Empty` or `Dead`): Kafka accepts an admin offset commit only for an empty group.
  * Retriable: wait until the group's members have left (their session timed out), or let the
  * consumer position itself after it joins.
+ *
+ * @group Errors
  */
 export class GroupNotEmptyError extends KafkaDRError {
   /** Topics whose offsets were committed before the failure (an admin commit is per topic). */

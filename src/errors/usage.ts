@@ -1,7 +1,11 @@
 /** Errors in how kafkajs-dr was called: a bad option, an unknown cluster, a call out of order or not offered. */
 import { KafkaDRError } from './base.js'
 
-/** An option was missing, of the wrong type, out of range or unknown. The message names the path. */
+/**
+ * An option was missing, of the wrong type, out of range or unknown. The message names the path.
+ *
+ * @group Errors
+ */
 export class InvalidOptionError extends KafkaDRError {
   /** Dotted path of the offending option, e.g. `clusters.dc2.priority`. */
   readonly path: string
@@ -12,7 +16,11 @@ export class InvalidOptionError extends KafkaDRError {
 }
 InvalidOptionError.prototype.name = 'InvalidOptionError'
 
-/** A cluster name was given that is not one of the configured clusters. */
+/**
+ * A cluster name was given that is not one of the configured clusters.
+ *
+ * @group Errors
+ */
 export class UnknownClusterError extends KafkaDRError {
   constructor(cluster: string, known: readonly string[]) {
     super('ERR_UNKNOWN_CLUSTER', `Unknown cluster '${cluster}'; configured clusters: ${known.join(', ')}`, { cluster })
@@ -20,7 +28,11 @@ export class UnknownClusterError extends KafkaDRError {
 }
 UnknownClusterError.prototype.name = 'UnknownClusterError'
 
-/** An operation needs `connect()` first (or was called after `disconnect()`). */
+/**
+ * An operation needs `connect()` first (or was called after `disconnect()`).
+ *
+ * @group Errors
+ */
 export class NotConnectedError extends KafkaDRError {
   constructor(what: string) {
     super('ERR_NOT_CONNECTED', `${what} is not connected; call connect() first`)
@@ -28,7 +40,11 @@ export class NotConnectedError extends KafkaDRError {
 }
 NotConnectedError.prototype.name = 'NotConnectedError'
 
-/** An operation kafkajs offers that kafkajs-dr cannot offer across clusters (transactions). */
+/**
+ * An operation kafkajs offers that kafkajs-dr cannot offer across clusters (transactions).
+ *
+ * @group Errors
+ */
 export class UnsupportedOperationError extends KafkaDRError {
   constructor(message: string) {
     super('ERR_UNSUPPORTED', message)

@@ -7,7 +7,6 @@
  * @module
  */
 import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, MeterProvider, Observable } from '@opentelemetry/api'
-import type { EventEmitter } from 'eventemitter3'
 import { createRequire } from 'node:module'
 import type { MultiClusterEvents } from '../client/events.js'
 import type { MultiClusterKafka } from '../client/multi-cluster-kafka.js'
@@ -20,7 +19,11 @@ import { validateMetricsOptions } from './options.js'
 
 const log = logger('metrics')
 
-/** Options of {@link instrumentMetrics}. */
+/**
+ * Options of {@link instrumentMetrics}.
+ *
+ * @group Metrics
+ */
 export interface MetricsOptions {
   /**
    * The meter to create the instruments on. Give this or `meterProvider`, or neither: then the
@@ -38,7 +41,11 @@ export interface MetricsOptions {
   prefix?: string
 }
 
-/** What {@link instrumentMetrics} returns. */
+/**
+ * What {@link instrumentMetrics} returns.
+ *
+ * @group Metrics
+ */
 export interface DRMetrics {
   /** The meter the instruments were created on. */
   readonly meter: Meter
@@ -80,6 +87,8 @@ interface ConsumerCheckpoints {
  * // ... dr.producer(), dr.consumer(), dr.connect() ...
  * drMetrics.stop()
  * ```
+ *
+ * @group Metrics
  */
 export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions = {}): DRMetrics {
   const { meter: givenMeter, meterProvider, prefix } = validateMetricsOptions(options)
@@ -110,7 +119,7 @@ export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions
   let stopped = false
 
   /** Adds a listener to the client, removed by `stop()`. */
-  function onClient<E extends EventEmitter.EventNames<MultiClusterEvents>>(event: E, listener: EventEmitter.EventListener<MultiClusterEvents, E>): void {
+  function onClient<E extends keyof MultiClusterEvents>(event: E, listener: MultiClusterEvents[E]): void {
     dr.on(event, listener)
     removers.add(() => dr.off(event, listener))
   }

@@ -78,12 +78,19 @@ export const CHECKPOINT_FORMAT_VERSION = 1
 export const CHECKPOINT_KEY_VERSION = 1
 
 /**
- * Default name of the compacted checkpoint topic. It must stay outside MM2's default exclusions
- * (see {@link isExcludedByMm2Defaults}), or MM2 would silently not replicate it.
+ * Default name of the compacted checkpoint topic. A name of your own must be one that MM2
+ * replicates with its default settings (none starting with `__` or `.`, or ending in
+ * `.internal`, `-internal` or `.replica`); the consumer's options refuse any other.
+ *
+ * @group Offsets
  */
 export const DEFAULT_CHECKPOINT_TOPIC = 'kafkajs-dr.checkpoints'
 
-/** The position a checkpoint is about; it is what the record key holds. */
+/**
+ * The position a checkpoint is about; it is what the record key holds.
+ *
+ * @group Offsets
+ */
 export interface CheckpointKey {
   /** Consumer group id. */
   group: string
@@ -95,7 +102,11 @@ export interface CheckpointKey {
   partition: number
 }
 
-/** One consumer checkpoint. */
+/**
+ * One consumer checkpoint.
+ *
+ * @group Offsets
+ */
 export interface Checkpoint extends CheckpointKey {
   /** Next offset to consume on `cluster`, decimal string (kafkajs style). */
   offset: string
@@ -107,7 +118,11 @@ export interface Checkpoint extends CheckpointKey {
   writer?: CheckpointWriterId
 }
 
-/** The consumer instance that wrote a checkpoint, and where it delivered at the time. */
+/**
+ * The consumer instance that wrote a checkpoint, and where it delivered at the time.
+ *
+ * @group Offsets
+ */
 export interface CheckpointWriterId {
   /** The writing instance's id: random, one per consumer object. */
   instance: string
@@ -124,7 +139,7 @@ export interface CheckpointWriterId {
  * the partition is not an INT32 ≥ 0
  */
 export function encodeCheckpointKey(key: CheckpointKey): Buffer {
-  const context = contextOf(key)
+  const context = errorContextOf(key)
   const w = new WireWriter('checkpoint key', context).int8('keyVersion', CHECKPOINT_KEY_VERSION)
   for (const field of ['group', 'cluster', 'topic'] as const) {
     if (key[field] === '') throw new CodecError(`Cannot encode checkpoint key: field '${field}' must not be empty`, context)
@@ -190,9 +205,9 @@ export function decodeCheckpointKey(key: Buffer | null): CheckpointKey {
   const topic = r.string('topic')
   const partition = r.int32('partition')
   const decoded = { group, cluster, topic, partition }
-  if (r.remaining > 0) throw new CodecError(`Checkpoint key has ${r.remaining} unexpected trailing bytes`, contextOf(decoded))
-  if (group === '' || cluster === '' || topic === '') throw new CodecError('Checkpoint key has an empty group, cluster or topic', contextOf(decoded))
-  if (partition < 0) throw new CodecError(`Checkpoint key has negative partition ${partition}`, contextOf(decoded))
+  if (r.remaining > 0) throw new CodecError(`Checkpoint key has ${r.remaining} unexpected trailing bytes`, errorContextOf(decoded))
+  if (group === '' || cluster === '' || topic === '') throw new CodecError('Checkpoint key has an empty group, cluster or topic', errorContextOf(decoded))
+  if (partition < 0) throw new CodecError(`Checkpoint key has negative partition ${partition}`, errorContextOf(decoded))
   return decoded
 }
 
@@ -213,7 +228,7 @@ export function decodeCheckpointKey(key: Buffer | null): CheckpointKey {
 export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Checkpoint | undefined {
   const position = decodeCheckpointKey(key)
   if (value === null || value === undefined) return undefined
-  const context = contextOf(position)
+  const context = errorContextOf(position)
   const r = new WireReader(value, 'checkpoint value', context)
   const version = r.int16('version')
   if (version !== CHECKPOINT_FORMAT_VERSION) {
@@ -240,13 +255,13 @@ function readWriter(r: WireReader): CheckpointWriterId | undefined {
   }
 }
 
-function toMillis(value: bigint, field: string, min: bigint, context: ReturnType<typeof contextOf>): number {
+function toMillis(value: bigint, field: string, min: bigint, context: ReturnType<typeof errorContextOf>): number {
   if (value < min || value > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new CodecError(`Checkpoint value field '${field}' is out of range: ${value}`, context)
   }
   return Number(value)
 }
 
-function contextOf(key: CheckpointKey): { cluster: string, topic: string, partition: number, group: string } {
+function errorContextOf(key: CheckpointKey): { cluster: string, topic: string, partition: number, group: string } {
   return { cluster: key.cluster, topic: key.topic, partition: key.partition, group: key.group }
 }

@@ -34,7 +34,11 @@ export interface CheckpointTarget {
   producer: Producer
 }
 
-/** Payload of the `checkpoint:written` event. */
+/**
+ * Payload of the `checkpoint:written` event.
+ *
+ * @group Consumer
+ */
 export interface CheckpointWrittenInfo {
   /** Cluster written to. */
   cluster: string
@@ -50,7 +54,11 @@ export interface CheckpointWrittenInfo {
   durationMs: number
 }
 
-/** Payload of a failed write (the writer retries it on the next tick). */
+/**
+ * Payload of a failed write (the writer retries it on the next tick).
+ *
+ * @group Consumer
+ */
 export interface CheckpointWriteFailedInfo {
   /** Cluster that could not be written. */
   cluster: string

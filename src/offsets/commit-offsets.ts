@@ -18,7 +18,11 @@ const NOT_EMPTY_MESSAGE = 'must have no running instances'
 const NOT_EMPTY_TYPES = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS'])
 const EMPTY_STATES = new Set(['Empty', 'Dead'])
 
-/** Options of {@link commitTranslatedOffsets}. */
+/**
+ * Options of {@link commitTranslatedOffsets}.
+ *
+ * @group Offsets
+ */
 export interface CommitTranslatedOffsetsOptions {
   /**
    * The target cluster's client. With it every topic is committed by one short-lived member of
@@ -36,7 +40,11 @@ export interface CommitTranslatedOffsetsOptions {
   timeoutMs?: number
 }
 
-/** What {@link commitTranslatedOffsets} committed. */
+/**
+ * What {@link commitTranslatedOffsets} committed.
+ *
+ * @group Offsets
+ */
 export interface CommitTranslatedOffsetsResult {
   /** Topics committed, in order. */
   topics: string[]
@@ -70,6 +78,8 @@ export interface CommitTranslatedOffsetsResult {
  *   throw error
  * }
  * ```
+ *
+ * @group Offsets
  */
 export async function commitTranslatedOffsets(admin: Admin, result: TranslationResult, options: CommitTranslatedOffsetsOptions = {}): Promise<CommitTranslatedOffsetsResult> {
   const started = Date.now()

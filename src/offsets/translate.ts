@@ -51,6 +51,8 @@ const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'p
  * const result = await translateOffsets({ group: 'billing', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy, topics: ['orders', 'dc1.orders'] })
  * await commitTranslatedOffsets(admin, result)
  * ```
+ *
+ * @group Offsets
  */
 export async function translateOffsets(request: TranslateOffsetsRequest): Promise<TranslationResult> {
   return translate(request, undefined)

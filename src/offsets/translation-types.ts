@@ -17,19 +17,31 @@ import type { Checkpoint } from './checkpoint-codec.js'
  * - `mm2`: MirrorMaker 2's own checkpoint for the group (`<source>.checkpoints.internal`).
  * - `identity`: the offset unchanged, for replicators that preserve offsets (Cluster Linking,
  *   Redpanda shadowing). Wrong for MM2: enable it only where offsets are preserved.
+ *
+ * @group Offsets
  */
 export type TranslatorName = 'timestamp' | 'mm2' | 'identity'
 
 /**
  * How a partition's offset was found: `native` (the checkpoint is on the target cluster already),
  * a translator, or the missing-checkpoint policy (`earliest`, `latest`).
+ *
+ * @group Offsets
  */
 export type TranslationMethod = 'native' | TranslatorName | 'earliest' | 'latest'
 
-/** What to do for a partition without a usable checkpoint. */
+/**
+ * What to do for a partition without a usable checkpoint.
+ *
+ * @group Offsets
+ */
 export type MissingCheckpointPolicy = 'earliest' | 'latest' | 'error'
 
-/** Request of `translateOffsets`. */
+/**
+ * Request of `translateOffsets`.
+ *
+ * @group Offsets
+ */
 export interface TranslateOffsetsRequest {
   /** Consumer group. */
   group: string
@@ -89,7 +101,11 @@ export interface TranslateOffsetsRequest {
   extraCheckpoints?: Checkpoint[]
 }
 
-/** The lower bound each translator gave for one partition (absent: it had nothing). */
+/**
+ * The lower bound each translator gave for one partition (absent: it had nothing).
+ *
+ * @group Offsets
+ */
 export interface TranslationCandidates {
   /** From the timestamp lookup. */
   timestamp?: string
@@ -99,7 +115,11 @@ export interface TranslationCandidates {
   identity?: string
 }
 
-/** The translated position of one target partition. */
+/**
+ * The translated position of one target partition.
+ *
+ * @group Offsets
+ */
 export interface TranslatedPartition {
   /** Physical topic on the target cluster. */
   topic: string
@@ -123,7 +143,11 @@ export interface TranslatedPartition {
   pendingTimestamp?: number
 }
 
-/** A translator that declined a partition, and why. */
+/**
+ * A translator that declined a partition, and why.
+ *
+ * @group Offsets
+ */
 export interface RefusedTranslation {
   /** Physical topic on the target. */
   topic: string
@@ -135,10 +159,18 @@ export interface RefusedTranslation {
   error: TranslationRefusedError
 }
 
-/** Why a checkpoint found no partition on the target. */
+/**
+ * Why a checkpoint found no partition on the target.
+ *
+ * @group Offsets
+ */
 export type UnmappedReason = 'partition-missing' | 'topic-missing' | 'unknown-cluster'
 
-/** A checkpoint of the group whose position has no place on the target. */
+/**
+ * A checkpoint of the group whose position has no place on the target.
+ *
+ * @group Offsets
+ */
 export interface UnmappedCheckpoint {
   /** The checkpoint. */
   checkpoint: Checkpoint
@@ -148,7 +180,11 @@ export interface UnmappedCheckpoint {
   reason: UnmappedReason
 }
 
-/** A target partition that got no translated position, and what was used instead. */
+/**
+ * A target partition that got no translated position, and what was used instead.
+ *
+ * @group Offsets
+ */
 export interface MissingPosition {
   /** Physical topic on the target. */
   topic: string
@@ -162,7 +198,11 @@ export interface MissingPosition {
   checkpoint?: Checkpoint
 }
 
-/** Result of `translateOffsets`: what to commit, and everything that explains it. */
+/**
+ * Result of `translateOffsets`: what to commit, and everything that explains it.
+ *
+ * @group Offsets
+ */
 export interface TranslationResult {
   /** Consumer group. */
   group: string

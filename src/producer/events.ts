@@ -1,4 +1,8 @@
-/** Payload of `producer:resent`. */
+/**
+ * Payload of `producer:resent`.
+ *
+ * @group Producer
+ */
 export interface ProducerResentEvent {
   /** When the records were acknowledged (ms since epoch). */
   timestamp: number
@@ -14,7 +18,11 @@ export interface ProducerResentEvent {
   attempts: number
 }
 
-/** kafkajs-dr events of a {@link FailoverProducer} (kafkajs' own instrumentation events work as usual). */
+/**
+ * kafkajs-dr events of a {@link FailoverProducer} (kafkajs' own instrumentation events work as usual).
+ *
+ * @group Producer
+ */
 export interface FailoverProducerEvents {
   /**
    * A send that had failed on one cluster (it died, hung, or was switched away from) was

@@ -40,7 +40,11 @@ interface Stay {
   moved: Abandon
 }
 
-/** See the module description. Create with {@link MultiClusterKafka.producer}. */
+/**
+ * See the module description. Create with {@link MultiClusterKafka.producer}.
+ *
+ * @group Producer
+ */
 export class FailoverProducer {
   /** The kafkajs producer event names (`producer.events.CONNECT`, ...). */
   readonly events: Producer['events']
@@ -201,7 +205,7 @@ export class FailoverProducer {
     return previous.map((m, i) => (m === messages[i] ? m : stamper.withOrigin(m, cluster)))
   }
 
-  /** A send of `count` records: delivered by {@link attemptUntilDelivered}, tracked for `disconnect()`. */
+  /** A send of `count` records: delivered by `attemptUntilDelivered`, tracked for `disconnect()`. */
   private deliver(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
     const sending = this.attemptUntilDelivered(topics, count, attempt)
     this.inFlight.add(sending)

@@ -3,13 +3,15 @@ import type { ProducerConfig, RetryOptions } from 'kafkajs'
 /**
  * Configuration of a {@link FailoverProducer}: the kafkajs `ProducerConfig` (applied to the
  * producer created on each cluster) plus the limits of delivery across clusters.
+ *
+ * @group Producer
  */
 export interface FailoverProducerConfig extends Omit<ProducerConfig, 'retry' | 'transactionalId'> {
   /**
    * kafkajs retries inside one cluster. Kept short so that a dead cluster is noticed fast;
    * moving to another cluster is decided by kafkajs-dr, not by kafkajs.
    *
-   * @default { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+   * @default `{ retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }`
    */
   retry?: RetryOptions
   /**

@@ -22,7 +22,11 @@ export interface ResolvedReplicationLagOptions {
   timeoutMs: number
 }
 
-/** One replication flow in `status().replication`. */
+/**
+ * One replication flow in `status().replication`.
+ *
+ * @group Replication
+ */
 export interface ReplicationFlowStatus {
   /** The cluster the records come from. */
   source: string

@@ -28,7 +28,11 @@ import { randomBytes } from 'node:crypto'
 import type { IHeaders, Message } from 'kafkajs'
 import { expectObject, expectString, invalid } from '../util/validate.js'
 
-/** The provenance header name used unless configured otherwise. */
+/**
+ * The provenance header name used unless configured otherwise.
+ *
+ * @group Replication
+ */
 export const DEFAULT_PROVENANCE_HEADER = 'x-dr'
 
 const FORMAT_VERSION = 1
@@ -212,7 +216,11 @@ function readSequence(value: Buffer, from: number): number | undefined {
   return Number.isSafeInteger(sequence) ? sequence : undefined
 }
 
-/** Provenance read from a record's header; empty when the header is missing or malformed. */
+/**
+ * Provenance read from a record's header; empty when the header is missing or malformed.
+ *
+ * @group Replication
+ */
 export interface Provenance {
   /** Cluster where the record was first written. */
   origin?: string
@@ -232,7 +240,7 @@ export interface Provenance {
  * id (random per producer); the sequence number as an unsigned LEB128 varint (1 to 8 bytes, below
  * 2^53). One producer's sequence numbers increase by one per message, so the ids a reader sees of
  * one producer are dense integers, remembered as one bit each in a sliding window per producer
- * ({@link DuplicateFilter}). A value of another version reads as empty.
+ * (the consumer's `dedupe`). A value of another version reads as empty.
  *
  * @param headers - The record's headers.
  * @param header - Header name, as configured for the producer; {@link DEFAULT_PROVENANCE_HEADER} when omitted.
@@ -241,6 +249,8 @@ export interface Provenance {
  * ```ts
  * const { origin, producerId, sequence } = readProvenance(message.headers)
  * ```
+ *
+ * @group Replication
  */
 export function readProvenance(headers: IHeaders | undefined, header: string = DEFAULT_PROVENANCE_HEADER): Provenance {
   const raw = headers?.[header]

@@ -8,7 +8,11 @@
 import { UnknownClusterError } from '../errors/index.js'
 import { expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 
-/** Where the data of a physical topic comes from, as read from its name. */
+/**
+ * Where the data of a physical topic comes from, as read from its name.
+ *
+ * @group Replication
+ */
 export interface ParsedTopic {
   /** The topic's name on its origin cluster, e.g. `orders` for `dc2.orders`. */
   logicalTopic: string
@@ -18,11 +22,14 @@ export interface ParsedTopic {
 
 /**
  * Maps logical topics to physical topics and back. Implement it to match a replicator configured
- * with a naming scheme of its own; the built-in ones are {@link DefaultReplicationPolicy} (MM2's
- * default) and {@link IdentityReplicationPolicy}.
+ * with a naming scheme of its own; the built-in ones are `'prefix'` (MM2's default) and
+ * `'identity'`, chosen by the client's `replication` option (see {@link ReplicationOption}) or
+ * built by {@link createReplicationPolicy}.
  *
  * Implementations must be pure and cheap: producers call {@link ReplicationPolicy.physicalTopic}
  * on every send.
+ *
+ * @group Replication
  */
 export interface ReplicationPolicy {
   /** Short name for logs and `status()`, e.g. `prefix` or `identity`. */
@@ -190,10 +197,16 @@ export class IdentityReplicationPolicy implements ReplicationPolicy {
  * `{ type: 'prefix', separator }`, or an object implementing {@link ReplicationPolicy}.
  *
  * @default 'prefix'
+ *
+ * @group Replication
  */
 export type ReplicationOption = 'prefix' | 'identity' | ReplicationPolicy | PrefixReplicationOption
 
-/** The object form of the `replication` option, for MM2's default naming with a custom separator. */
+/**
+ * The object form of the `replication` option, for MM2's default naming with a custom separator.
+ *
+ * @group Replication
+ */
 export interface PrefixReplicationOption {
   /** Always `'prefix'`. */
   type: 'prefix'
@@ -218,6 +231,8 @@ const POLICY_METHODS = ['physicalTopic', 'parse', 'physicalTopicsFor'] as const
  * ```ts
  * createReplicationPolicy({ type: 'prefix', separator: '_' }, ['dc1', 'dc2'])
  * ```
+ *
+ * @group Replication
  */
 export function createReplicationPolicy(option: ReplicationOption | undefined, clusters: readonly string[]): ReplicationPolicy {
   const value: unknown = option === undefined ? 'prefix' : option

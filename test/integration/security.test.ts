@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { AuthenticationError, MultiClusterKafka, type FailoverConsumer, type KafkaDRError, type TranslationResult } from '../../src/index.js'
 import { BED_APP_USER } from '../bed/bed.js'
 import { readCredentials } from '../bed/security.js'
+import { internalsOf } from '../helpers/client-internals.js'
 import { grantMinimumAcls, type AppResources } from './acls.js'
 import { FAST_HEALTH, idsOnClusters, runProducerDrill } from './drill.js'
 import { bed, createTopic, highWatermark, unique, waitFor, withAdmin } from './helpers.js'
@@ -54,8 +55,9 @@ function appConfig(cluster: string, scan: SecretScan, overrides: Partial<KafkaCo
 
 /** Every event of the client (whatever its name), and those of each producer and consumer it creates, go to `scan`. */
 function watchEvents(dr: MultiClusterKafka, scan: SecretScan): void {
-  const emit = dr.emit.bind(dr) as (event: string, ...args: unknown[]) => boolean
-  dr.emit = ((event: string, ...args: unknown[]) => {
+  const { events } = internalsOf(dr)
+  const emit = events.emit.bind(events) as (event: string, ...args: unknown[]) => boolean
+  events.emit = ((event: string, ...args: unknown[]) => {
     scan.events.push(event)
     scan.scan('event', event, args)
     return emit(event, ...args)

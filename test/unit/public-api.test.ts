@@ -8,44 +8,62 @@ import { describe, expect, it } from 'vitest'
 import * as api from '../../src/index.js'
 import { MultiClusterKafka } from '../../src/index.js'
 
-/** Values (classes, functions, constants) exported by `src/index.ts`. */
+/**
+ * Values (classes, functions, constants) exported by `src/index.ts`. Their signatures are in the
+ * API report, etc/kafkajs-dr.api.md (`npm run api:check`); why each is exported is in the module
+ * comment of src/index.ts.
+ */
 const VALUES = [
-  'ActiveClusterMovedError', 'CHECKPOINT_FORMAT_VERSION', 'ClusterIdChangedError', 'CodecError', 'DEFAULT_CHECKPOINT_TOPIC',
-  'DEFAULT_CONTROL_TOPIC', 'DEFAULT_PROVENANCE_HEADER', 'DEFAULT_SEPARATOR', 'DefaultReplicationPolicy', 'DuplicateFilter',
-  'FailoverError', 'GroupNotEmptyError', 'IdentityReplicationPolicy', 'InvalidOptionError', 'KafkaClientError', 'KafkaDRError',
-  'MM2_CHECKPOINT_VERSION', 'MissingCheckpointError', 'MultiClusterKafka', 'NoActiveClusterError', 'NotConnectedError',
-  'SendFailedError', 'SessionFencedError', 'TimeoutError', 'TranslationRefusedError', 'UnknownClusterError',
-  'UnsupportedOperationError', 'commitTranslatedOffsets', 'createReplicationPolicy', 'declareActiveCluster', 'decodeCheckpoint',
-  'decodeCheckpointKey', 'decodeMm2Checkpoint', 'isExcludedByMm2Defaults', 'mostPreferredUp', 'priorityPolicy', 'readDeclaration',
-  'readProvenance', 'stickyPolicy', 'translateOffsets', 'translatePhysicalTopic',
+  // client
+  'MultiClusterKafka',
+  // discovery: policies to compose in a custom one, and the declared policy's operator calls
+  'priorityPolicy', 'stickyPolicy', 'declareActiveCluster', 'readDeclaration', 'DEFAULT_CONTROL_TOPIC',
+  // offsets: translation for operator scripts, and the checkpoint topic's name
+  'translateOffsets', 'commitTranslatedOffsets', 'DEFAULT_CHECKPOINT_TOPIC',
+  // topology: the policy translateOffsets needs, and the provenance header's reader
+  'createReplicationPolicy', 'readProvenance', 'DEFAULT_PROVENANCE_HEADER',
+  // metrics
   'instrumentMetrics',
-  'DrainTimeoutError',
-  'AuthenticationError',
-  'DiscoveryPolicyError',
+  // errors a caller can meet
+  'KafkaDRError', 'InvalidOptionError', 'UnknownClusterError', 'NoActiveClusterError', 'ClusterIdChangedError',
+  'NotConnectedError', 'SendFailedError', 'FailoverError', 'MissingCheckpointError', 'TranslationRefusedError',
+  'GroupNotEmptyError', 'TimeoutError', 'DrainTimeoutError', 'KafkaClientError', 'UnsupportedOperationError',
+  'AuthenticationError', 'DiscoveryPolicyError',
 ]
 
-/** Names exported only as types (interfaces, type aliases, and classes users never construct). */
+/** Names exported only as types: options, results, event payloads, and the classes users never construct. */
 const TYPES = [
-  'Checkpoint', 'CheckpointKey', 'CheckpointOptions', 'CheckpointWriteFailedInfo', 'CheckpointWrittenInfo',
-  'CheckpointsUndecodableEvent', 'ClusterDownEvent', 'ClusterOptions', 'ClusterStatus', 'ClusterUpEvent', 'ClusterView',
-  'CommitTranslatedOffsetsOptions', 'CommitTranslatedOffsetsResult', 'ConsumerDisconnectedEvent', 'ConsumerMoveFailedEvent', 'ConsumerMovedEvent',
-  'ConsumerSessionCrashedEvent', 'ConsumerSplitEndedEvent', 'ConsumerSplitEvent', 'CheckpointWriterId', 'GroupSplit', 'GroupSplitOptions', 'FailoverConsumerStatus',
-  'Declaration', 'DeclareRequest', 'DeclareResult', 'DiscoveryFunction', 'DiscoveryOptions', 'DiscoveryPolicy',
-  'DiscoveryPolicyName', 'DiscoveryView', 'DuplicateFilterOptions', 'FailoverCompleteEvent', 'FailoverConsumer',
-  'FailoverConsumerConfig', 'FailoverConsumerEvents', 'FailoverEachBatchPayload', 'FailoverEachMessagePayload',
-  'FailoverFailedEvent', 'FailoverProducer', 'FailoverProducerConfig', 'FailoverRequest', 'FailoverRunConfig',
-  'FailoverSubscribeOptions', 'FinalCheckpoint', 'HealthOptions', 'HealthState', 'KafkaDRErrorCode', 'KafkaDRErrorContext', 'KafkaDRErrorOptions',
-  'MissingCheckpointPolicy', 'MissingPosition', 'Mm2Checkpoint', 'MultiClusterEvents', 'MultiClusterKafkaOptions',
-  'MultiClusterStatus', 'ParsedTopic', 'PrefixReplicationOption', 'PrefixReplicationPolicyOptions', 'ProbeResult', 'Provenance',
-  'RecordSource', 'RefusedTranslation', 'ReplicationOption', 'ReplicationPolicy', 'SwitchInfo', 'SwitchKind',
-  'TranslateOffsetsRequest', 'TranslatedPartition', 'TranslationCandidates', 'TranslationMethod', 'TranslationResult',
-  'TranslatorName', 'UnmappedCheckpoint', 'UnmappedReason',
-  'DualReadMode', 'DedupeOptions', 'DedupeStatus', 'LaneStatus', 'FailoverTopicPartitionOffset', 'ConsumerDeduplicatedEvent',
-  'ClusterProbeEvent', 'ProducerCreatedEvent', 'ConsumerCreatedEvent', 'FailoverProducerEvents', 'ProducerResentEvent',
+  // client
+  'MultiClusterKafkaOptions', 'MultiClusterStatus', 'ClusterStatus', 'SwitchInfo', 'SwitchKind', 'FailoverRequest',
+  'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ClusterOptions',
+  'MultiClusterEvents', 'ClusterUpEvent', 'ClusterDownEvent', 'ClusterProbeEvent', 'ProducerCreatedEvent',
+  'ConsumerCreatedEvent', 'FailoverCompleteEvent', 'FailoverFailedEvent', 'ReplicationLagEvent',
+  'DeclarationIgnoredEvent', 'DiscoveryPolicyFailedEvent',
+  // discovery
+  'HealthOptions', 'HealthState', 'DiscoveryOptions', 'DiscoveryPolicy', 'DiscoveryPolicyName', 'DiscoveryFunction',
+  'DiscoveryView', 'ClusterView', 'DeclareRequest', 'DeclareResult', 'Declaration',
+  // producer
+  'FailoverProducer', 'FailoverProducerConfig', 'FailoverProducerEvents', 'ProducerResentEvent',
+  // consumer
+  'FailoverConsumer', 'FailoverConsumerStatus', 'GroupSplit', 'DedupeStatus', 'FailoverConsumerConfig',
+  'CheckpointOptions', 'GroupSplitOptions', 'DualReadMode', 'DedupeOptions', 'FailoverRunConfig',
+  'FailoverSubscribeOptions', 'FailoverEachMessagePayload', 'FailoverEachBatchPayload', 'RecordSource',
+  'FailoverTopicPartitionOffset', 'FailoverConsumerEvents', 'ConsumerMovedEvent', 'ConsumerMoveFailedEvent',
+  'ConsumerDisconnectedEvent', 'FinalCheckpoint', 'CheckpointsUndecodableEvent', 'ConsumerSplitEvent',
+  'ConsumerSplitEndedEvent', 'ConsumerSessionCrashedEvent', 'ConsumerDeduplicatedEvent',
+  'ConsumerFormerInstanceRemovedEvent', 'ConsumerInstanceConflictEvent', 'CheckpointWrittenInfo',
+  'CheckpointWriteFailedInfo',
+  // offsets
+  'CommitTranslatedOffsetsOptions', 'CommitTranslatedOffsetsResult', 'TranslateOffsetsRequest', 'TranslationResult',
+  'TranslatorName', 'TranslationMethod', 'MissingCheckpointPolicy', 'TranslatedPartition', 'TranslationCandidates',
+  'RefusedTranslation', 'UnmappedCheckpoint', 'UnmappedReason', 'MissingPosition', 'Checkpoint', 'CheckpointKey',
+  'CheckpointWriterId',
+  // replication (topology)
+  'ReplicationPolicy', 'ReplicationOption', 'PrefixReplicationOption', 'ParsedTopic', 'Provenance',
+  // metrics
   'DRMetrics', 'MetricsOptions',
-  'FailoverResult', 'DrainOptions', 'ReplicationLagOptions', 'ReplicationFlowStatus', 'ReplicationLagEvent', 'DeclarationIgnoredEvent',
-  'AuthenticationFailureKind', 'FailedParticipant', 'DiscoveryPolicyFailedEvent',
-  'ConsumerFormerInstanceRemovedEvent', 'ConsumerInstanceConflictEvent',
+  // errors
+  'FailedParticipant', 'KafkaDRErrorCode', 'KafkaDRErrorContext', 'KafkaDRErrorOptions', 'AuthenticationFailureKind',
 ]
 
 /** Every name `src/index.ts` exports, values and types, as the TypeScript compiler sees them. */

@@ -23,7 +23,11 @@ export interface DeliveryFilterSetup {
   onDeduplicated?: (cluster: string, topic: string, partition: number, count: number) => void
 }
 
-/** The dedupe part of `status()`. */
+/**
+ * The dedupe part of `status()`.
+ *
+ * @group Consumer
+ */
 export interface DedupeStatus {
   /** Records not delivered because this consumer had delivered them already. */
   dropped: number

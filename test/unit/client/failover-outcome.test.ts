@@ -4,9 +4,10 @@
  * clusters are simulated (../helpers/simulated-clusters.ts), always up; real timers.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
+import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { FailoverError, NotConnectedError } from '../../../src/errors/index.js'
+import { internalsOf } from '../../helpers/client-internals.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 
 const clients: MultiClusterKafka[] = []
@@ -34,7 +35,7 @@ describe('MultiClusterKafka.failover outcome', () => {
     const dr = await connected()
     expect(dr.activeCluster).toBe('dc1')
     const refused = new Error('no checkpoint for orders[1]')
-    const ctx = contextOf(dr)
+    const ctx = internalsOf(dr).context
     ctx.addParticipant({ name: "consumer 'a'", onSwitch: async () => {} })
     ctx.addParticipant({ name: "consumer 'b'", onSwitch: async ({ to }) => { if (to === 'dc2') throw refused } })
     const failed: unknown[] = []
@@ -65,7 +66,7 @@ describe('MultiClusterKafka.failover outcome', () => {
   it('rejects a switch that a switch to another cluster replaced before it began', async () => {
     const dr = await connected()
     let release = (): void => {}
-    const ctx = contextOf(dr)
+    const ctx = internalsOf(dr).context
     ctx.addParticipant({ name: "consumer 'slow'", onSwitch: ({ to }) => (to === 'dc2' ? new Promise<void>((resolve) => { release = resolve }) : Promise.resolve()) })
     const first = dr.failover('dc2')
     await new Promise((resolve) => setImmediate(resolve))

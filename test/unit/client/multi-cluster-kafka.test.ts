@@ -1,9 +1,10 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it, vi } from 'vitest'
-import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
+import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { isKafkaInstance } from '../../../src/cluster/index.js'
 import { InvalidOptionError, KafkaDRError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../../../src/errors/index.js'
+import { internalsOf } from '../../helpers/client-internals.js'
 
 // Closed loopback ports: nothing here ever connects (connect() is never called).
 function options(extra: Partial<MultiClusterKafkaOptions> = {}): MultiClusterKafkaOptions {
@@ -69,8 +70,8 @@ describe('new MultiClusterKafka', () => {
       },
       localCluster: 'l',
     })
-    expect(contextOf(dr).clusters.map((c) => c.name)).toEqual(['l', 'a', 'b', 'z'])
-    expect(contextOf(dr).clusters.map((c) => c.priority)).toEqual([1, 1, 1, 2])
+    expect(internalsOf(dr).context.clusters.map((c) => c.name)).toEqual(['l', 'a', 'b', 'z'])
+    expect(internalsOf(dr).context.clusters.map((c) => c.priority)).toEqual([1, 1, 1, 2])
   })
 
   it('uses a given kafkajs instance as is and builds one from a config', () => {
@@ -78,7 +79,7 @@ describe('new MultiClusterKafka', () => {
     const dr = new MultiClusterKafka({ clusters: { dc1: { kafka }, dc2: { kafka: { brokers: ['127.0.0.1:1'] } } } })
     expect(dr.kafka('dc1')).toBe(kafka)
     expect(isKafkaInstance(dr.kafka('dc2'))).toBe(true)
-    expect(contextOf(dr).connection('dc2').kafka).toBe(dr.kafka('dc2'))
+    expect(internalsOf(dr).context.connection('dc2').kafka).toBe(dr.kafka('dc2'))
   })
 
   it('throws UnknownClusterError for an unknown cluster name, listing the configured ones', () => {
@@ -94,6 +95,47 @@ describe('new MultiClusterKafka', () => {
     const dr = new MultiClusterKafka(options())
     expect(dr.activeCluster).toBeUndefined()
     expect(dr.generation).toBe(0)
+  })
+})
+
+describe('MultiClusterKafka events', () => {
+  const up = { timestamp: 1, cluster: 'dc1', clusterId: 'id' }
+
+  it('calls on() listeners every time, once() listeners once, none after off(); each call chains', () => {
+    const dr = new MultiClusterKafka(options())
+    const { events } = internalsOf(dr)
+    const seen: string[] = []
+    const always = (e: { cluster: string }): void => { seen.push(`on ${e.cluster}`) }
+    expect(dr.on('cluster:up', always).once('cluster:up', (e) => seen.push(`once ${e.cluster}`))).toBe(dr)
+    events.emit('cluster:up', up)
+    events.emit('cluster:up', up)
+    expect(dr.off('cluster:up', always)).toBe(dr)
+    events.emit('cluster:up', up)
+    expect(seen).toEqual(['on dc1', 'once dc1', 'on dc1'])
+  })
+
+  it('off() removes only the listener given', () => {
+    const dr = new MultiClusterKafka(options())
+    const calls: string[] = []
+    const a = (): void => { calls.push('a') }
+    dr.on('cluster:up', a).on('cluster:up', () => calls.push('b')).off('cluster:up', a)
+    internalsOf(dr).events.emit('cluster:up', up)
+    expect(calls).toEqual(['b'])
+  })
+
+  it('runs the other listeners when one throws', () => {
+    const dr = new MultiClusterKafka(options())
+    const calls: string[] = []
+    dr.on('cluster:up', () => { throw new Error('listener bug') }).on('cluster:up', () => calls.push('second'))
+    expect(() => internalsOf(dr).events.emit('cluster:up', up)).not.toThrow()
+    expect(calls).toEqual(['second'])
+  })
+
+  it('offers no way to emit, or to reach listeners other code added', () => {
+    const dr = new MultiClusterKafka(options())
+    for (const member of ['emit', 'addListener', 'removeListener', 'removeAllListeners', 'listeners', 'listenerCount', 'eventNames']) {
+      expect(member in dr, member).toBe(false)
+    }
   })
 })
 
@@ -131,8 +173,8 @@ describe('MultiClusterKafka.status before connect()', () => {
 describe('MultiClusterKafka.waitForActive before connect()', () => {
   it('waitForActive removes its listener when it times out', async () => {
     const dr = new MultiClusterKafka(options())
-    for (let i = 0; i < 3; i++) await expect(contextOf(dr).waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
-    expect((contextOf(dr) as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
+    for (let i = 0; i < 3; i++) await expect(internalsOf(dr).context.waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
+    expect((internalsOf(dr).context as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
   })
 
   it('waitForActive rejects at once for an already aborted signal', async () => {
@@ -140,7 +182,7 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
     try {
       const dr = new MultiClusterKafka(options())
       let outcome: unknown
-      void contextOf(dr).waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
+      void internalsOf(dr).context.waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
       await vi.advanceTimersByTimeAsync(0)
       expect(outcome).toBeInstanceOf(NoActiveClusterError)
     } finally { vi.useRealTimers() }
@@ -150,7 +192,7 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
     const dr = new MultiClusterKafka(options())
     const controller = new AbortController()
     const removed = vi.spyOn(controller.signal, 'removeEventListener')
-    const error = await contextOf(dr).waitForActive(5, controller.signal).catch((e: unknown) => e)
+    const error = await internalsOf(dr).context.waitForActive(5, controller.signal).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoActiveClusterError)
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
   })

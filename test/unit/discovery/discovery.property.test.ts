@@ -26,12 +26,13 @@
 import { appendFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { contextOf, MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
+import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { SwitchInfo } from '../../../src/client/types.js'
 import { ClusterIdChangedError } from '../../../src/errors/index.js'
 import { byPreference } from '../../../src/discovery/policies.js'
 import type { DiscoveryHooks } from '../../../src/discovery/discovery.js'
 import type { DiscoveryFunction, DiscoveryPolicyName, HealthState } from '../../../src/discovery/types.js'
+import { internalsOf } from '../../helpers/client-internals.js'
 import { scenario, type Scenario } from '../helpers/fault-schedule.js'
 import { deliveredDeclarations, impostorId, realId, SimCluster, simKafka, sleep, type SimDeclaration } from '../helpers/simulated-clusters.js'
 import { watchUnhandledRejections } from '../helpers/unhandled.js'
@@ -113,7 +114,7 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
     teardownTimeoutMs: 1000,
   })
   const o: Observed = { index, dr, results: new Map(), transitions: new Map(), open: undefined, active: undefined, switches: 0, lookups: [], policyFailures: [], violations: [], recording: true }
-  const ctx = contextOf(dr)
+  const ctx = internalsOf(dr).context
   const fail = (message: string): void => { o.violations.push(`instance ${index} at +${Date.now() - T0} ms: ${message}`) }
   // PROPERTY_TRACE=file: what each instance saw, to read a counterexample by.
   const trace = TRACE === undefined ? undefined : (message: string): void => appendFileSync(TRACE, `[${index}] +${Date.now() - T0} ${message}\n`)
@@ -251,7 +252,7 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
       // Rejects only if no cluster was ever up for it: the disconnect at the end stops the wait.
       setTimeout(() => { o.dr.connect().catch((error: unknown) => { if (o.recording) o.violations.push(`connect failed: ${String(error)}`) }) }, plan.startAt)
       for (const at of plan.errorReports) {
-        setTimeout(() => { if (o.active !== undefined) contextOf(o.dr).reportError(o.active, new Error('send failed')) }, at)
+        setTimeout(() => { if (o.active !== undefined) internalsOf(o.dr).context.reportError(o.active, new Error('send failed')) }, at)
       }
     })
 
@@ -261,7 +262,7 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
     const newest = declarations.filter((d) => d.written.length > 0).at(-1)
     const newestReadable = newest !== undefined && newest.written.some((c) => sims.find((s) => s.name === c)!.stateAt(Infinity) === 'up')
     for (const o of observed) {
-      const healthy = contextOf(o.dr).clusters.filter((c) => endsHealthy(sims.find((s) => s.name === c.name)!, c.clusterId)).map((c) => c.name)
+      const healthy = internalsOf(o.dr).context.clusters.filter((c) => endsHealthy(sims.find((s) => s.name === c.name)!, c.clusterId)).map((c) => c.name)
       const ended = (problem: string): void => { o.violations.push(`instance ${o.index} ended on ${String(o.active)}${problem}; healthy at the end: ${healthy.join(', ') || 'none'}`) }
       if (o.dr.activeCluster !== o.active) ended(` but says ${String(o.dr.activeCluster)}`)
       if (kind === 'declared' && newestReadable) {
@@ -270,7 +271,7 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
       }
       // An instance that read a declaration no longer readable follows it: nothing to compare with.
       if ((kind === 'declared' && newestKnown(o.index) !== undefined) || healthy.length === 0) continue
-      const preferred = [...healthy].sort((a, b) => byPreference(local)(contextOf(o.dr).connection(a), contextOf(o.dr).connection(b)))[0]
+      const preferred = [...healthy].sort((a, b) => byPreference(local)(internalsOf(o.dr).context.connection(a), internalsOf(o.dr).context.connection(b)))[0]
       if (kind === 'custom' || (kind === 'priority' && sc.autoFailback)) {
         if (o.active !== preferred) ended(`, not on ${preferred!}, the most preferred healthy cluster`)
       } else if (!healthy.includes(o.active!)) ended(', not on a healthy cluster')

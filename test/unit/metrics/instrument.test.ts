@@ -10,6 +10,7 @@ import type { ClusterProbeEvent, FailoverCompleteEvent, FailoverConsumer, Failov
 import { instrumentMetrics, InvalidOptionError, KafkaDRError } from '../../../src/index.js'
 import { METRICS } from '../../../src/metrics/names.js'
 import type { SafeEmitter } from '../../../src/util/safe-emitter.js'
+import { internalsOf } from '../../helpers/client-internals.js'
 import { fakeClient, fakeCluster, MetricsHarness, next, points, valueOf } from './harness.js'
 
 const N = {
@@ -104,7 +105,7 @@ describe('instrumentMetrics: clusters, probes and switches', () => {
       expect(valueOf(m.get(N.switches), { kind: 'failover', outcome: 'complete' })).toBe(1)
 
       // A switch whose participants did not all move (reported as the client reports it).
-      dr.emit('failover:failed', { timestamp: Date.now() - 1500, from: 'dc1', to: 'dc2', kind: 'manual', reason: 'drill', error: new KafkaDRError('ERR_FAILOVER_FAILED', 'one consumer did not move') })
+      internalsOf(dr).events.emit('failover:failed', { timestamp: Date.now() - 1500, from: 'dc1', to: 'dc2', kind: 'manual', reason: 'drill', error: new KafkaDRError('ERR_FAILOVER_FAILED', 'one consumer did not move') })
       m = await harness.collect()
       expect(valueOf(m.get(N.switches), { kind: 'manual', outcome: 'failed' })).toBe(1)
       const failed = valueOf<Histogram>(m.get(N.switchDuration), { kind: 'manual', outcome: 'failed' })!
@@ -256,7 +257,7 @@ describe('instrumentMetrics: options and stop()', () => {
     const meter = harness.provider.getMeter('my-app')
     const handle = instrumentMetrics(dr, { meter, prefix: 'app.dr' })
     expect(handle.meter).toBe(meter)
-    dr.emit('failover:complete', { timestamp: Date.now(), from: 'dc2', to: 'dc1', kind: 'failback', reason: 'test', durationMs: 250 } as FailoverCompleteEvent)
+    internalsOf(dr).events.emit('failover:complete', { timestamp: Date.now(), from: 'dc2', to: 'dc1', kind: 'failback', reason: 'test', durationMs: 250 } as FailoverCompleteEvent)
     const { scopeMetrics } = (await harness.export())!
     expect(scopeMetrics.map((s) => s.scope.name)).toEqual(['my-app'])
     // The SDK exports the instruments that recorded something.
@@ -273,7 +274,7 @@ describe('instrumentMetrics: options and stop()', () => {
     const producer = dr.producer()
     const consumer = dr.consumer({ groupId: 'g' })
     emitOn(consumer, 'checkpoint:written', { cluster: 'dc1', topic: 't', group: 'g', count: 1, timestamp: Date.now(), durationMs: 1 })
-    const listening = () => (['failover:complete', 'failover:failed', 'cluster:probe', 'producer:created', 'consumer:created'] as const).map((e) => dr.listenerCount(e))
+    const listening = () => (['failover:complete', 'failover:failed', 'cluster:probe', 'producer:created', 'consumer:created'] as const).map((e) => internalsOf(dr).events.listenerCount(e))
     expect(listening()).toEqual([1, 1, 1, 1, 1])
     const emitterOf = (o: object) => (o as { emitter: SafeEmitter<Record<string, () => void>> }).emitter
     expect(emitterOf(producer).listenerCount('producer:resent')).toBe(1)
@@ -286,7 +287,7 @@ describe('instrumentMetrics: options and stop()', () => {
     expect(emitterOf(producer).listenerCount('producer:resent')).toBe(0)
     expect(emitterOf(consumer).eventNames()).toEqual([])
     const status = vi.spyOn(dr, 'status')
-    dr.emit('failover:complete', { timestamp: Date.now(), from: 'dc1', to: 'dc2', kind: 'failover', reason: 'test', durationMs: 100 } as FailoverCompleteEvent)
+    internalsOf(dr).events.emit('failover:complete', { timestamp: Date.now(), from: 'dc1', to: 'dc2', kind: 'failover', reason: 'test', durationMs: 100 } as FailoverCompleteEvent)
     const m = await harness.collect()
     expect(status).not.toHaveBeenCalled()
     expect(m.has(N.active)).toBe(false)
@@ -308,7 +309,7 @@ describe('instrumentMetrics: options and stop()', () => {
     expect((error as InvalidOptionError).path).toBe(path)
     expect((error as Error).message).toContain(message)
     // Nothing was attached.
-    expect(dr.listenerCount('cluster:probe')).toBe(0)
+    expect(internalsOf(dr).events.listenerCount('cluster:probe')).toBe(0)
   })
 
   it('rejects a meter together with a meter provider', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { ClusterConnection } from '../../../src/cluster/index.js'
 import { newestTimestamp } from '../../../src/replication/heartbeats.js'
 import { ReplicationLagMonitor, type ReplicationFlowStatus } from '../../../src/replication/lag-monitor.js'
-import { DefaultReplicationPolicy, IdentityReplicationPolicy } from '../../../src/index.js'
+import { DefaultReplicationPolicy, IdentityReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
 /** A one-partition topic per name: its records' timestamps, in offset order. */
 type Topics = Map<string, number[]>
