@@ -6,8 +6,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { MissingPrerequisiteError } from '../test/bed/classpath.js'
-import { DrillUsageError, USAGE, parseArgs } from './options.js'
-import { runDrill } from './run-drill.js'
+import { DrillUsageError, USAGE, parseArgs } from '../src/drill/options.js'
+import { runDrillWithBed } from './run-drill.js'
 
 /** Signals this close to the first Ctrl-C are the same Ctrl-C, relayed. */
 const SAME_INTERRUPT_MS = 1500
@@ -43,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onInterrupt)
   process.on('SIGTERM', onInterrupt)
   try {
-    const { exitCode } = await runDrill(parsed.options, { signal: controller.signal })
+    const { exitCode } = await runDrillWithBed(parsed.options, { signal: controller.signal })
     return exitCode
   } catch (error) {
     if (controller.signal.aborted) return 130

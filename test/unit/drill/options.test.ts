@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_OPTIONS, DrillUsageError, parseArgs, parseDuration, type DrillOptions } from '../../../drill/options.js'
+import { DEFAULT_OPTIONS, DrillUsageError, parseArgs, parseDuration, type DrillOptions } from '../../../src/drill/options.js'
 
 function options(argv: string[]): DrillOptions {
   const parsed = parseArgs(argv)

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
-import { MultiClusterKafka, type FailoverConsumer, type FailoverProducer } from '../src/index.js'
+import { MultiClusterKafka, type FailoverConsumer, type FailoverProducer } from '../index.js'
 import type { ClusterAddress } from './options.js'
 import type { RecordLedger } from './ledger.js'
 import { SteadyLoad } from './load.js'

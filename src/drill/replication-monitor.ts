@@ -11,7 +11,7 @@
  * incomplete, never late.
  */
 import kafkajs from 'kafkajs'
-import { newestTimestamp } from '../src/replication/heartbeats.js'
+import { newestTimestamp } from '../replication/heartbeats.js'
 import type { FlowSample, ReplicationSample } from './timeline.js'
 
 const { Kafka, logLevel } = kafkajs

@@ -65,6 +65,8 @@ export interface DrillEnvironment {
   readonly clusters: ClusterAddress[]
   /** Facts for the report (Kafka version, whether the drill started the bed, ...). */
   readonly facts: Record<string, unknown>
+  /** Puts what the environment sees on its own into the timeline (the local bed's supervisor lines). */
+  watch?(timeline: DrillTimeline): void
   /** Injects `fault` on `target` (or has you cause it); resolves once it happened. */
   injectFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultInjected>
   /**
