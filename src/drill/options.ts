@@ -1,7 +1,15 @@
 /**
- * The drill's settings: defaults, the command-line flags that set them, validation with messages
- * that name the flag and the fix, and the usage text of `npm run drill -- --help`.
+ * The drill's settings: defaults, the command-line flags that set them (read with
+ * `util.parseArgs`, see `src/flags/`), validation with messages that name the flag and the fix,
+ * and the usage text of `kafkajs-dr drill --help` and `npm run drill -- --help`.
  */
+import type { KafkaConfig } from 'kafkajs'
+import { UsageError } from '../flags/errors.js'
+import { readFlags } from '../flags/read-flags.js'
+import { parseCluster, parseDuration, topicName, wholeNumber, type ClusterAddress } from '../flags/values.js'
+
+export { parseDuration } from '../flags/values.js'
+export type { ClusterAddress } from '../flags/values.js'
 
 /** The fault the drill injects (on the local bed) or asks the operator for (on your clusters). */
 export type FaultKind = 'kill' | 'hang' | 'replication-stop' | 'both' | 'flap' | 'lag-then-kill' | 'all-down' | 'standby-restart' | 'garbage-then-kill'
@@ -27,10 +35,18 @@ export function failsOver(fault: FaultKind): boolean {
   return fault !== 'replication-stop' && fault !== 'standby-restart'
 }
 
-/** A cluster given with `--cluster NAME=HOST:PORT[,HOST:PORT...]`. */
-export interface ClusterAddress {
-  name: string
-  brokers: string[]
+/** One of the clusters the drill runs on: its name and bootstrap brokers, and its kafkajs settings when `--config` gave them. */
+export interface DrillCluster extends ClusterAddress {
+  /**
+   * The cluster's kafkajs config from `--config` (TLS, SASL, timeouts...); the drill's clients set
+   * their own `clientId` default and `logLevel`. It holds secrets: never in the report or a message.
+   */
+  kafka?: KafkaConfig
+}
+
+/** The kafkajs config of a cluster: the one `--config` gave (TLS, SASL...), else its brokers alone. */
+export function kafkaConfig(cluster: DrillCluster): KafkaConfig {
+  return { ...cluster.kafka, brokers: cluster.brokers }
 }
 
 /** Everything a drill run is told. Durations in ms. */
@@ -58,8 +74,10 @@ export interface DrillOptions {
   partitions: number
   /** Topic to use; by default a new one per run. */
   topic: string | undefined
-  /** Your clusters, most preferred first; empty for the local bed. */
-  clusters: ClusterAddress[]
+  /** Your clusters, most preferred first (`--cluster`, or read from `config` before the drill runs); empty for the local bed. */
+  clusters: DrillCluster[]
+  /** `--config FILE`: your clusters with their kafkajs settings (the file `kafkajs-dr status` takes). */
+  config: string | undefined
   /** Leave the local bed running even when the drill started it. */
   keepBed: boolean
   /** Print the report as JSON on stdout (everything else goes to stderr). */
@@ -93,6 +111,7 @@ export const DEFAULT_OPTIONS: Readonly<DrillOptions> = {
   partitions: 6,
   topic: undefined,
   clusters: [],
+  config: undefined,
   keepBed: false,
   json: false,
   plain: false,
@@ -102,26 +121,32 @@ export const DEFAULT_OPTIONS: Readonly<DrillOptions> = {
   deliveryTimeoutMs: undefined,
 }
 
-/** A flag that is wrong: the message says which and what it takes. */
-export class DrillUsageError extends Error {
-  override name = 'DrillUsageError'
-}
+/** A flag that is wrong: the message says which and what it takes (the package's {@link UsageError}, exit code 2). */
+export { UsageError as DrillUsageError } from '../flags/errors.js'
 
 /** The usage text. */
-export const USAGE = `npm run drill -- [options]
+export const USAGE = `kafkajs-dr drill --cluster NAME=HOST:PORT --cluster NAME=HOST:PORT [options]
+kafkajs-dr drill --config FILE [options]
+npm run drill -- [options]          (from a clone of the repository: the local bed)
 
 A disaster drill: an example service (a kafkajs-dr producer at a steady rate and a consumer
 group) runs on two Kafka clusters replicated by MirrorMaker 2 while a datacenter fails and comes
 back. It shows the active cluster, rates, lags and events live, then prints a summary and writes
 drill-report.json and drill-timeline.svg. Exits 1 when an acknowledged record was never consumed.
 
-Without --cluster it runs on the local bed (dc1, dc2, MirrorMaker 2 both ways), starting it if
-it is not up (the first start downloads Kafka with Maven) and stopping it afterwards if it
-started it.
+On your clusters (--cluster or --config) the drill breaks nothing itself: it tells you when to
+stop the preferred cluster (or MirrorMaker 2) and when to bring it back, and watches for it. It
+creates a topic and a consumer group named kafkajs-dr-drill-<run> on every cluster (or uses
+--topic), and writes checkpoints to kafkajs-dr.checkpoints. The picture needs vega and
+vega-lite beside kafkajs-dr (npm install vega vega-lite); the report does not.
+
+From a clone of the repository, npm run drill without --cluster or --config runs on the local
+bed (dc1, dc2, MirrorMaker 2 both ways), starting it if it is not up (the first start downloads
+Kafka with Maven) and stopping it afterwards if it started it; the drill injects every fault.
 
 Options:
   --fault KIND            ${Object.entries(FAULTS).map(([k, v]) => `${k}: ${v}`).join('\n                          ')}
-                          (default: ${DEFAULT_OPTIONS.fault})
+                          (default: ${DEFAULT_OPTIONS.fault}; on your clusters: ${OPERATOR_FAULTS.join(', ')})
   --rate N                records a second (default ${DEFAULT_OPTIONS.rate})
   --record-bytes N        bytes of each record's value (default ${DEFAULT_OPTIONS.recordBytes})
   --duration T            total load time, split 1/4 warm-up, 1/2 outage, 1/4 after the failback
@@ -138,8 +163,12 @@ Options:
   --delivery-timeout T    the producer's deliveryTimeoutMs (default: the library's, 30s)
   --topic NAME            topic to use (default: a new one per run, created on every cluster)
   --cluster NAME=HOST:PORT[,HOST:PORT]
-                          one of your clusters, most preferred first (repeat, at least two);
-                          you cause the fault when the drill asks, and it measures
+                          one of your clusters, most preferred first (repeat, at least two)
+  --config FILE           your clusters with their kafkajs settings, TLS and SASL included: the
+                          MultiClusterKafka options as kafkajs-dr status takes them (a .json file,
+                          or a JS module exporting them); each cluster's kafka must be a kafkajs
+                          config with brokers, most preferred first by priority. Its secrets are
+                          kept out of every output and of the report
   --keep-bed              leave the local bed running even when the drill started it
   --out DIR               folder for drill-report.json and drill-timeline.svg (default: .)
   --json                  print the report as JSON on stdout (progress goes to stderr)
@@ -148,131 +177,120 @@ Options:
 
 T is a duration: 30 (seconds), 30s, 500ms or 2m.
 
+Exit codes: 0 nothing acknowledged was lost; 1 something was (or the drill could not finish);
+2 a wrong flag or configuration; 130 interrupted (Ctrl-C).
+
 Examples:
-  npm run drill
+  kafkajs-dr drill --cluster dc1=kafka-a:9092 --cluster dc2=kafka-b:9092 --fault kill
+  kafkajs-dr drill --config dr.config.mjs --topic drill-test --out drill-out
   npm run drill -- --fault hang --rate 500 --duration 60s
-  npm run drill -- --cluster dc1=kafka-a:9092 --cluster dc2=kafka-b:9092 --fault kill
 `
-
-/** Reads a duration: `30` (seconds), `30s`, `500ms`, `2m`. */
-export function parseDuration(flag: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim())
-  if (!match) throw new DrillUsageError(`${flag}: expected a duration such as 30, 30s, 500ms or 2m, got '${value}'`)
-  const unit = match[2] ?? 's'
-  return Math.round(Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000))
-}
-
-function parseInteger(flag: string, value: string, min: number, max: number, what: string): number {
-  const n = Number(value)
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new DrillUsageError(`${flag}: expected ${what}, a whole number from ${min} to ${max}, got '${value}'`)
-  }
-  return n
-}
 
 function parseFault(value: string): FaultKind {
   if (value in FAULTS) return value as FaultKind
-  throw new DrillUsageError(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got '${value}'`)
+  throw new UsageError(`--fault: expected one of ${Object.keys(FAULTS).join(', ')}, got '${value}'`)
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]+$/
-const BROKER = /^[^\s:,]+:\d{1,5}$/
+/** The longest `--topic`: its copies (`<cluster>.<topic>`) must be legal names too. */
+const MAX_TOPIC_LENGTH = 200
 
-/** Reads `NAME=HOST:PORT[,HOST:PORT...]`. */
-export function parseCluster(value: string): ClusterAddress {
-  const at = value.indexOf('=')
-  const name = at > 0 ? value.slice(0, at) : ''
-  const brokers = at > 0 ? value.slice(at + 1).split(',').map((b) => b.trim()).filter((b) => b !== '') : []
-  if (!CLUSTER_NAME.test(name) || brokers.length === 0) {
-    throw new DrillUsageError(`--cluster: expected NAME=HOST:PORT[,HOST:PORT...] (for example dc1=kafka-a:9092), got '${value}'`)
-  }
-  const bad = brokers.find((b) => !BROKER.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535)
-  if (bad !== undefined) throw new DrillUsageError(`--cluster ${name}: '${bad}' is not HOST:PORT`)
-  return { name, brokers }
-}
-
-/** Flags that take no value. */
-const SWITCHES = new Set(['--keep-bed', '--json', '--plain', '--help', '-h'])
-/** Flags that take a value. */
-const VALUED = new Set(['--fault', '--rate', '--record-bytes', '--duration', '--warmup', '--outage', '--after', '--failback-delay', '--failback-timeout', '--drain-timeout', '--consumers', '--partitions', '--topic', '--cluster', '--out', '--flaps', '--lag-before-kill', '--delivery-timeout'])
+const FLAGS = {
+  '--fault': { value: true },
+  '--rate': { value: true },
+  '--record-bytes': { value: true },
+  '--duration': { value: true },
+  '--warmup': { value: true },
+  '--outage': { value: true },
+  '--after': { value: true },
+  '--failback-delay': { value: true },
+  '--failback-timeout': { value: true },
+  '--drain-timeout': { value: true },
+  '--consumers': { value: true },
+  '--partitions': { value: true },
+  '--topic': { value: true },
+  '--cluster': { value: true, repeat: true },
+  '--config': { value: true },
+  '--out': { value: true },
+  '--flaps': { value: true },
+  '--lag-before-kill': { value: true },
+  '--delivery-timeout': { value: true },
+  '--keep-bed': { value: false },
+  '--json': { value: false },
+  '--plain': { value: false },
+  '--help': { value: false, repeat: true, short: 'h' },
+} as const
 
 /** What the command line asked for: the options, or the usage text. */
 export type ParsedArgs = { help: true } | { help: false, options: DrillOptions }
 
 /**
- * Reads the command line (`--flag value` or `--flag=value`). Throws {@link DrillUsageError} for
- * anything unknown, missing or out of range.
+ * Reads the command line (`--flag value` or `--flag=value`). Throws a {@link UsageError} for
+ * anything unknown, missing or out of range; `hint` says where the usage is.
  */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[], hint = 'see npm run drill -- --help'): ParsedArgs {
+  const { values, switches } = readFlags(argv, FLAGS, { hint })
+  if (switches.has('--help')) return { help: true }
   const options: DrillOptions = { ...DEFAULT_OPTIONS, clusters: [] }
-  const given = new Set<string>()
-  let duration: number | undefined
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
-    const flag = eq > 0 ? arg.slice(0, eq) : arg
-    if (SWITCHES.has(flag)) {
-      if (eq > 0) throw new DrillUsageError(`${flag} takes no value`)
-      if (flag === '--help' || flag === '-h') return { help: true }
-      if (flag === '--keep-bed') options.keepBed = true
-      if (flag === '--json') options.json = true
-      if (flag === '--plain') options.plain = true
-      continue
-    }
-    if (!VALUED.has(flag)) throw new DrillUsageError(`unknown option '${arg}' (see npm run drill -- --help)`)
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i]
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new DrillUsageError(`${flag} needs a value`)
-    if (flag !== '--cluster' && given.has(flag)) throw new DrillUsageError(`${flag} is given twice`)
-    given.add(flag)
-    switch (flag) {
-      case '--fault': options.fault = parseFault(value); break
-      case '--rate': options.rate = parseInteger(flag, value, 1, 100_000, 'records a second'); break
-      case '--record-bytes': options.recordBytes = parseInteger(flag, value, 16, 1_000_000, 'bytes a record'); break
-      case '--duration':
-        duration = parseDuration(flag, value)
-        if (duration < 4000) throw new DrillUsageError(`--duration: expected at least 4s, got '${value}'`)
-        break
-      case '--warmup': options.warmupMs = parseDuration(flag, value); break
-      case '--outage': options.outageMs = parseDuration(flag, value); break
-      case '--after': options.afterMs = parseDuration(flag, value); break
-      case '--failback-delay': options.failbackDelayMs = parseDuration(flag, value); break
-      case '--failback-timeout': options.failbackTimeoutMs = parseDuration(flag, value); break
-      case '--drain-timeout': options.drainTimeoutMs = parseDuration(flag, value); break
-      case '--consumers': options.consumers = parseInteger(flag, value, 1, 32, 'consumer instances'); break
-      case '--partitions': options.partitions = parseInteger(flag, value, 1, 1000, 'partitions'); break
-      case '--topic':
-        if (!/^[A-Za-z0-9._-]{1,200}$/.test(value)) throw new DrillUsageError(`--topic: '${value}' is not a Kafka topic name (letters, digits, '.', '_', '-')`)
-        options.topic = value
-        break
-      case '--cluster': options.clusters.push(parseCluster(value)); break
-      case '--out': options.outDir = value; break
-      case '--flaps': options.flaps = parseInteger(flag, value, 1, 100, 'flaps'); break
-      case '--lag-before-kill': options.lagBeforeKillMs = parseDuration(flag, value); break
-      case '--delivery-timeout': options.deliveryTimeoutMs = parseDuration(flag, value); break
-    }
+  const one = (flag: keyof typeof FLAGS): string | undefined => values.get(flag)?.[0]
+  const given = (flag: keyof typeof FLAGS, read: (value: string) => void): void => {
+    const value = one(flag)
+    if (value !== undefined) read(value)
   }
+  given('--fault', (v) => { options.fault = parseFault(v) })
+  given('--rate', (v) => { options.rate = wholeNumber('--rate', v, 1, 100_000, 'records a second') })
+  given('--record-bytes', (v) => { options.recordBytes = wholeNumber('--record-bytes', v, 16, 1_000_000, 'bytes a record') })
+  let duration: number | undefined
+  given('--duration', (v) => {
+    duration = parseDuration('--duration', v)
+    if (duration < 4000) throw new UsageError(`--duration: expected at least 4s, got '${v}'`)
+  })
+  given('--warmup', (v) => { options.warmupMs = parseDuration('--warmup', v) })
+  given('--outage', (v) => { options.outageMs = parseDuration('--outage', v) })
+  given('--after', (v) => { options.afterMs = parseDuration('--after', v) })
+  given('--failback-delay', (v) => { options.failbackDelayMs = parseDuration('--failback-delay', v) })
+  given('--failback-timeout', (v) => { options.failbackTimeoutMs = parseDuration('--failback-timeout', v) })
+  given('--drain-timeout', (v) => { options.drainTimeoutMs = parseDuration('--drain-timeout', v) })
+  given('--consumers', (v) => { options.consumers = wholeNumber('--consumers', v, 1, 32, 'consumer instances') })
+  given('--partitions', (v) => { options.partitions = wholeNumber('--partitions', v, 1, 1000, 'partitions') })
+  given('--topic', (v) => { options.topic = topicName('--topic', v, MAX_TOPIC_LENGTH) })
+  options.clusters = (values.get('--cluster') ?? []).map((v) => parseCluster(v))
+  given('--config', (v) => {
+    if (v === '') throw new UsageError('--config needs a file name')
+    options.config = v
+  })
+  given('--out', (v) => { options.outDir = v })
+  given('--flaps', (v) => { options.flaps = wholeNumber('--flaps', v, 1, 100, 'flaps') })
+  given('--lag-before-kill', (v) => { options.lagBeforeKillMs = parseDuration('--lag-before-kill', v) })
+  given('--delivery-timeout', (v) => { options.deliveryTimeoutMs = parseDuration('--delivery-timeout', v) })
+  options.keepBed = switches.has('--keep-bed')
+  options.json = switches.has('--json')
+  options.plain = switches.has('--plain')
   // --duration shares the load time out among the phases that were not given on their own.
   if (duration !== undefined) {
-    if (!given.has('--warmup')) options.warmupMs = Math.round(duration / 4)
-    if (!given.has('--outage')) options.outageMs = Math.round(duration / 2)
-    if (!given.has('--after')) options.afterMs = Math.max(0, duration - options.warmupMs - options.outageMs)
+    if (!values.has('--warmup')) options.warmupMs = Math.round(duration / 4)
+    if (!values.has('--outage')) options.outageMs = Math.round(duration / 2)
+    if (!values.has('--after')) options.afterMs = Math.max(0, duration - options.warmupMs - options.outageMs)
   }
   validate(options)
   return { help: false, options }
 }
 
 function validate(options: DrillOptions): void {
-  if (options.warmupMs < 1000) throw new DrillUsageError('--warmup: expected at least 1s, so that the consumer is reading before the fault')
-  if (options.outageMs < 1000) throw new DrillUsageError('--outage: expected at least 1s')
-  if (options.drainTimeoutMs < 1000) throw new DrillUsageError('--drain-timeout: expected at least 1s')
-  if (options.failbackTimeoutMs < options.failbackDelayMs) throw new DrillUsageError('--failback-timeout: expected at least the --failback-delay')
+  if (options.warmupMs < 1000) throw new UsageError('--warmup: expected at least 1s, so that the consumer is reading before the fault')
+  if (options.outageMs < 1000) throw new UsageError('--outage: expected at least 1s')
+  if (options.drainTimeoutMs < 1000) throw new UsageError('--drain-timeout: expected at least 1s')
+  if (options.failbackTimeoutMs < options.failbackDelayMs) throw new UsageError('--failback-timeout: expected at least the --failback-delay')
+  if (options.config !== undefined && options.clusters.length > 0) throw new UsageError('give the clusters either with --cluster or with --config, not both')
   if (options.clusters.length > 0) {
-    if (options.clusters.length < 2) throw new DrillUsageError('--cluster: give at least two clusters (the most preferred first)')
+    if (options.clusters.length < 2) throw new UsageError('--cluster: give at least two clusters (the most preferred first)')
     const names = options.clusters.map((c) => c.name)
     const twice = names.find((n, i) => names.indexOf(n) !== i)
-    if (twice !== undefined) throw new DrillUsageError(`--cluster: '${twice}' is given twice`)
-    if (options.keepBed) throw new DrillUsageError('--keep-bed is for the local bed; with --cluster the drill starts and stops no cluster')
-    if (!OPERATOR_FAULTS.includes(options.fault)) throw new DrillUsageError(`--fault ${options.fault} is scripted on the local bed only; with --cluster use one of ${OPERATOR_FAULTS.join(', ')}`)
+    if (twice !== undefined) throw new UsageError(`--cluster: '${twice}' is given twice`)
   }
-  if (options.json && options.plain) throw new DrillUsageError('use either --json or --plain (--json already prints plain lines, on stderr)')
+  const yours = options.config !== undefined ? '--config' : options.clusters.length > 0 ? '--cluster' : undefined
+  if (yours !== undefined) {
+    if (options.keepBed) throw new UsageError(`--keep-bed is for the local bed; with ${yours} the drill starts and stops no cluster`)
+    if (!OPERATOR_FAULTS.includes(options.fault)) throw new UsageError(`--fault ${options.fault} is scripted on the local bed only; with ${yours} use one of ${OPERATOR_FAULTS.join(', ')}`)
+  }
+  if (options.json && options.plain) throw new UsageError('use either --json or --plain (--json already prints plain lines, on stderr)')
 }

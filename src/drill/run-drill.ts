@@ -11,7 +11,7 @@ import { renderChart } from './chart.js'
 import type { DrillEnvironment, FaultContext } from './environment.js'
 import { RecordLedger } from './ledger.js'
 import { LiveView, type ViewState } from './live-view.js'
-import type { DrillOptions } from './options.js'
+import { kafkaConfig, type DrillOptions } from './options.js'
 import { ReplicationMonitor } from './replication-monitor.js'
 import { buildReport, type DrillReport } from './report.js'
 import { runScenario, type ScenarioOutcome } from './scenario.js'
@@ -41,6 +41,8 @@ export interface DrillRuntime {
   environment?: (log: (line: string) => void, signal: AbortSignal) => Promise<DrillEnvironment>
   /** Aborts the drill (Ctrl-C): it stops, cleans up and reports what happened until then. */
   signal?: AbortSignal
+  /** Applied to the report and the chart before they are written: `--config`'s secrets scrubbed. */
+  redact?: (text: string) => string
 }
 
 /** What a drill run produced. */
@@ -90,7 +92,7 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     environment.watch?.(timeline)
     log(`service: topic ${topic} (${options.partitions} partitions), group ${groupId}, ${options.consumers} consumer instance(s), ${options.rate} records/s of ${options.recordBytes} bytes`)
     service = await DrillService.start({ clusters: environment.clusters, topic, partitions: options.partitions, groupId, runId, rate: options.rate, recordBytes: options.recordBytes, consumers: options.consumers, failbackDelayMs: options.failbackDelayMs, deliveryTimeoutMs: options.deliveryTimeoutMs }, ledger, timeline)
-    monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, c.brokers])), topic, (sample) => timeline.addReplication(sample))
+    monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, kafkaConfig(c)])), topic, (sample) => timeline.addReplication(sample))
     monitor.start()
     const running = service
     const plan = `${options.fault} ${target} after ${options.warmupMs / 1000} s, back after ${options.outageMs / 1000} s (${environment.kind})`
@@ -129,7 +131,7 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     finishedAt: Date.now(),
   })
   if (failure !== undefined) report.ok = false
-  const files = await writeFiles(report, options.outDir, (line) => early.log(line))
+  const files = await writeFiles(report, options.outDir, runtime.redact ?? ((text) => text), (line) => early.log(line))
   for (const line of summaryLines(report, files)) progress.write(`${line}\n`)
   if (options.json) (runtime.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`)
   const exitCode = interrupted ? 130 : report.ok ? 0 : 1
@@ -178,19 +180,24 @@ function lastSignOfLife(service: DrillService, timeline: DrillTimeline, cluster:
   return last
 }
 
-/** Writes the report and the chart; a chart that cannot be drawn is reported, not fatal. */
-async function writeFiles(report: DrillReport, outDir: string, log: (line: string) => void): Promise<DrillResult['files']> {
+/**
+ * Writes the report and the chart, both from a copy of the report whose every string went through
+ * `redact` (the JSON stays valid); a chart that cannot be drawn is reported, not fatal.
+ */
+async function writeFiles(report: DrillReport, outDir: string, redact: (text: string) => string, log: (line: string) => void): Promise<DrillResult['files']> {
   const folder = resolve(outDir)
   await mkdir(folder, { recursive: true })
   const reportFile = join(folder, REPORT_FILE)
   let chartFile: string | undefined = join(folder, CHART_FILE)
+  const scrubbed = (): DrillReport => JSON.parse(JSON.stringify(report, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))) as DrillReport
   try {
-    await writeFile(chartFile, await renderChart(report))
+    await writeFile(chartFile, await renderChart(scrubbed()))
   } catch (error) {
-    log(`could not draw ${CHART_FILE}: ${error instanceof Error ? error.message : String(error)}`)
-    report.notes.push(`no chart: ${error instanceof Error ? error.message : String(error)}`)
+    const reason = error instanceof Error ? error.message : String(error)
+    log(`could not draw ${CHART_FILE}: ${reason}`)
+    report.notes.push(`no chart: ${reason}`)
     chartFile = undefined
   }
-  await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(reportFile, `${JSON.stringify(scrubbed(), null, 2)}\n`)
   return { report: reportFile, chart: chartFile }
 }

@@ -7,7 +7,7 @@
  * the fault are, if anything, a little long.
  */
 import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from './environment.js'
-import type { ClusterAddress, FaultKind } from './options.js'
+import type { DrillCluster, FaultKind } from './options.js'
 import { waitUntil } from './wait.js'
 
 /** Replication counts as stopped when no flow has delivered a heartbeat for this long. */
@@ -22,7 +22,7 @@ export class YourClustersEnvironment implements DrillEnvironment {
   readonly kind = 'your-clusters'
   readonly facts: Record<string, unknown>
 
-  constructor(readonly clusters: ClusterAddress[]) {
+  constructor(readonly clusters: DrillCluster[]) {
     this.facts = { faults: 'caused by the operator when asked; times from the fault start at the last sign of life before the drill saw it' }
   }
 
