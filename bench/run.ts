@@ -13,6 +13,7 @@
  * and back); `--settings kafka-defaults` and `--faults kill` narrow them (the producer failover
  * part then does not run).
  */
+import { readFlags, UsageError } from '../src/flags/index.js'
 import { benchConsume } from './consume.js'
 import { benchConsumerFailover } from './consumer-failover.js'
 import { benchDedupeMemory } from './dedupe-memory.js'
@@ -23,6 +24,15 @@ import { benchProduce } from './produce.js'
 import { benchSteadyState } from './steady-state.js'
 import { bed, printTable, type Row } from './common.js'
 
+const FLAGS = {
+  '--trials': { value: true },
+  '--partitions': { value: true },
+  '--sizes': { value: true },
+  '--settings': { value: true },
+  '--faults': { value: true },
+  '--rounds': { value: true },
+} as const
+
 /** The brokers' group setting a figure was measured with. */
 function settingLabel(setting: string): string {
   if (setting === 'bed') return 'group.initial.rebalance.delay.ms=0 (bed)'
@@ -32,11 +42,16 @@ function settingLabel(setting: string): string {
 
 async function main(): Promise<void> {
   const rows: Row[] = []
-  const args = process.argv.slice(2)
-  const option = (name: string): string | undefined => {
-    const at = args.indexOf(name)
-    return at >= 0 ? args.splice(at, 2)[1] : undefined
-  }
+  let only: string | undefined
+  const { values } = readFlags(process.argv.slice(2), FLAGS, {
+    hint: 'see bench/run.ts',
+    positional: (part) => {
+      if (only !== undefined) throw new UsageError(`unexpected argument '${part}': one part at most`)
+      only = part
+      return false
+    },
+  })
+  const option = (name: keyof typeof FLAGS): string | undefined => values.get(name)?.[0]
   const trialsOption = option('--trials')
   const trials = trialsOption === undefined ? undefined : Number(trialsOption)
   if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new Error('--trials takes a whole number above 0')
@@ -53,7 +68,6 @@ async function main(): Promise<void> {
   const roundsOption = option('--rounds')
   const rounds = roundsOption === undefined ? 5 : Number(roundsOption)
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number above 0')
-  const only = args[0]
   if (only !== undefined && only !== 'throughput' && only !== 'consume' && only !== 'failover' && only !== 'group' && only !== 'steady' && only !== 'dual-read' && only !== 'dedupe') throw new Error(`unknown part '${only}': use 'throughput', 'consume', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
   const runs = (part: 'failover' | 'group'): boolean => only === undefined || only === part
   if (only === undefined || only === 'dedupe') rows.push(...await benchDedupeMemory())

@@ -4,6 +4,7 @@
  * Ctrl-C (which stops the scenario under way and puts the bed back).
  */
 import { pathToFileURL } from 'node:url'
+import { readFlags, UsageError } from '../src/flags/index.js'
 import { runChaos, type ChaosOptions } from './run-chaos.js'
 import { SCENARIOS } from './scenarios.js'
 
@@ -18,37 +19,29 @@ ${SCENARIOS.map((s) => `  ${s.id}. ${s.title}`).join('\n')}
   --markdown FILE  also write the table as a Markdown page (e.g. docs/chaos.md)
 `
 
-/** A wrong flag. */
-class ChaosUsageError extends Error {
-  override name = 'ChaosUsageError'
-}
+const FLAGS = {
+  '--quick': { value: false },
+  '--only': { value: true },
+  '--out': { value: true },
+  '--markdown': { value: true },
+  '--help': { value: false, repeat: true, short: 'h' },
+} as const
 
-/** Reads the flags. */
+/** Reads the flags (util.parseArgs, src/flags); throws a UsageError for a wrong one. */
 export function parseChaosArgs(argv: readonly string[]): ChaosOptions | 'help' {
-  const options: ChaosOptions = { quick: false, only: [], outDir: 'chaos-out', markdown: undefined }
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined || v.startsWith('--')) throw new ChaosUsageError(`${flag} needs a value`)
-      return v
-    }
-    switch (flag) {
-      case '--quick': options.quick = true; break
-      case '--only':
-        options.only = value().split(',').map((id) => {
-          const n = Number(id)
-          if (!SCENARIOS.some((s) => s.id === n)) throw new ChaosUsageError(`--only: no scenario '${id}' (there are ${SCENARIOS.map((s) => s.id).join(', ')})`)
-          return n
-        })
-        break
-      case '--out': options.outDir = value(); break
-      case '--markdown': options.markdown = value(); break
-      case '--help': case '-h': return 'help'
-      default: throw new ChaosUsageError(`unknown option '${flag}' (see npm run chaos -- --help)`)
-    }
+  const { values, switches } = readFlags(argv, FLAGS, { hint: 'see npm run chaos -- --help' })
+  if (switches.has('--help')) return 'help'
+  const only = values.get('--only')?.[0]
+  return {
+    quick: switches.has('--quick'),
+    only: only === undefined ? [] : only.split(',').map((id) => {
+      const n = Number(id)
+      if (!SCENARIOS.some((s) => s.id === n)) throw new UsageError(`--only: no scenario '${id}' (there are ${SCENARIOS.map((s) => s.id).join(', ')})`)
+      return n
+    }),
+    outDir: values.get('--out')?.[0] ?? 'chaos-out',
+    markdown: values.get('--markdown')?.[0],
   }
-  return options
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -56,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     options = parseChaosArgs(argv)
   } catch (error) {
-    if (!(error instanceof ChaosUsageError)) throw error
+    if (!(error instanceof UsageError)) throw error
     process.stderr.write(`chaos: ${error.message}\n`)
     return 2
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DrillOptions } from '../drill/options.js'
+import type { DrillOptions } from '../src/drill/options.js'
 
 /** One scenario's result, as the table and chaos-report.json show it. */
 export interface ChaosResult {

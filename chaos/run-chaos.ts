@@ -5,9 +5,9 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { DEFAULT_OPTIONS, type DrillOptions } from '../drill/options.js'
-import type { DrillReport } from '../drill/report.js'
-import { runDrill } from '../drill/run-drill.js'
+import { DEFAULT_OPTIONS, type DrillOptions } from '../src/drill/options.js'
+import type { DrillReport } from '../src/drill/report.js'
+import { runDrillWithBed } from '../drill/run-drill.js'
 import { KafkaBed } from '../test/bed/bed.js'
 import { SCENARIOS, switchCount, type ChaosScenario } from './scenarios.js'
 import type { ChaosResult, ChaosRun } from './results.js'
@@ -75,7 +75,7 @@ async function runScenario(scenario: ChaosScenario, options: ChaosOptions, bed: 
   const drillOptions: DrillOptions = { ...DEFAULT_OPTIONS, ...settings, fault: scenario.fault, clusters: [], plain: true, json: false, keepBed: true, outDir }
   const started = Date.now()
   const progress = new LinePrefixer(`  [${scenario.id}] `, log)
-  const { report, files } = await runDrill(drillOptions, { progress: progress as unknown as NodeJS.WritableStream, isTTY: false, bed, signal })
+  const { report, files } = await runDrillWithBed(drillOptions, { progress: progress as unknown as NodeJS.WritableStream, isTTY: false, bed, signal })
   const failures = scenario.expect(report)
   return {
     id: scenario.id,
@@ -113,7 +113,7 @@ function recoverMs(report: DrillReport): number | null {
   return report.figures.firstConsumedOnSurvivorMs
 }
 
-/** The drill's progress lines, each prefixed with its scenario, as a writable for `runDrill`. */
+/** The drill's progress lines, each prefixed with its scenario, as a writable for `runDrillWithBed`. */
 class LinePrefixer {
   private pending = ''
   constructor(private readonly prefix: string, private readonly log: (line: string) => void) {}

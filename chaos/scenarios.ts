@@ -3,8 +3,8 @@
  * `npm run drill`) with a fault and the expectations that fault must meet. A quick form (short
  * phases, for CI) and a full form (the issue's durations) of each; the expectations are the same.
  */
-import type { DrillOptions, FaultKind } from '../drill/options.js'
-import type { DrillReport } from '../drill/report.js'
+import type { DrillOptions, FaultKind } from '../src/drill/options.js'
+import type { DrillReport } from '../src/drill/report.js'
 
 /** One scenario of `npm run chaos`. */
 export interface ChaosScenario {

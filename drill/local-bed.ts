@@ -8,11 +8,11 @@
 import { existsSync, readFileSync, statSync, unwatchFile, watchFile } from 'node:fs'
 import { KafkaBed, type BedProcess } from '../test/bed/bed.js'
 import { bedJarsPresent, downloadBedJars } from './bed-jars.js'
-import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from './environment.js'
-import type { ClusterAddress, FaultKind } from './options.js'
-import type { DrillTimeline } from './timeline.js'
+import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from '../src/drill/environment.js'
+import type { ClusterAddress, FaultKind } from '../src/drill/options.js'
+import type { DrillTimeline } from '../src/drill/timeline.js'
 import { writeGarbage } from './garbage.js'
-import { sleep } from './wait.js'
+import { sleep } from '../src/drill/wait.js'
 
 /** What is broken now, so that {@link LocalBedEnvironment.close} can mend it after a Ctrl-C. */
 interface InEffect {
@@ -83,7 +83,7 @@ export class LocalBedEnvironment implements DrillEnvironment {
   }
 
   /** Puts the bed supervisor's lines (MirrorMaker 2 restarts) into the timeline. */
-  watchSupervisor(timeline: DrillTimeline): void {
+  watch(timeline: DrillTimeline): void {
     const file = this.bed.logFile('supervisor')
     let offset = existsSync(file) ? statSync(file).size : 0
     const onChange = (current: { size: number }): void => {

@@ -1,141 +1,28 @@
 /**
- * One disaster drill from start to end: the environment (the local bed, started if needed, or
- * your clusters), the example service, the replication monitor and the live view; the scenario;
- * then the report, the chart and the summary. Everything the drill started is stopped again, on
- * success, on failure and on Ctrl-C.
+ * The drill as the repository runs it (`npm run drill`, chaos, the test suite): on the clusters
+ * given, or else on the local two-datacenter bed of `test/bed/`, started if needed, where the
+ * drill injects the faults itself. The drill itself is in `src/drill/`, shipped with the package.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
 import { KafkaBed } from '../test/bed/bed.js'
-import { renderChart } from './chart.js'
-import type { DrillEnvironment, FaultContext } from './environment.js'
-import { RecordLedger } from './ledger.js'
-import { LiveView, type ViewState } from './live-view.js'
+import type { DrillEnvironment } from '../src/drill/environment.js'
+import type { DrillOptions } from '../src/drill/options.js'
+import { runDrill, type DrillResult, type DrillRuntime } from '../src/drill/run-drill.js'
+import { YourClustersEnvironment } from '../src/drill/your-clusters.js'
 import { LocalBedEnvironment } from './local-bed.js'
-import type { DrillOptions } from './options.js'
-import { ReplicationMonitor } from './replication-monitor.js'
-import { buildReport, type DrillReport } from './report.js'
-import { runScenario, type ScenarioOutcome } from './scenario.js'
-import { DrillService, clientSettings } from './service.js'
-import { summaryLines } from './summary.js'
-import { DrillTimeline } from './timeline.js'
-import { DrillInterrupted } from './wait.js'
-import { YourClustersEnvironment } from './your-clusters.js'
 
-/** Name of the report the drill writes in its output folder. */
-export const REPORT_FILE = 'drill-report.json'
-/** Name of the picture the drill writes in its output folder. */
-export const CHART_FILE = 'drill-timeline.svg'
-
-/** Where the drill writes, and what else a caller (the test suite) hands it. */
-export interface DrillRuntime {
-  /** Progress, the live view and the summary. Default: stdout, or stderr with `--json`. */
-  progress?: NodeJS.WritableStream
-  /** Where `--json` prints the report. Default: stdout. */
-  stdout?: NodeJS.WritableStream
-  /** Whether `progress` is a terminal (the live view); default: whether it has `isTTY`. */
-  isTTY?: boolean
+/** What a caller (the test suite) hands the drill, with the bed. */
+export interface BedDrillRuntime extends Omit<DrillRuntime, 'environment'> {
   /** A bed handle to use instead of a new one (the test suite passes its own). */
   bed?: KafkaBed
-  /** Aborts the drill (Ctrl-C): it stops, cleans up and reports what happened until then. */
-  signal?: AbortSignal
 }
 
-/** What a drill run produced. */
-export interface DrillResult {
-  report: DrillReport
-  /** Absolute paths of the files written. */
-  files: { report: string, chart: string | undefined }
-  /** 0: nothing lost; 1: something lost, not drained, or failed; 130: interrupted. */
-  exitCode: number
+/** Runs one drill: on `options.clusters` when given, else on the local bed. */
+export function runDrillWithBed(options: DrillOptions, runtime: BedDrillRuntime = {}): Promise<DrillResult> {
+  const { bed, ...rest } = runtime
+  return runDrill(options, { ...rest, environment: (log, signal) => openEnvironment(options, bed, log, signal) })
 }
 
-/**
- * Runs one drill with `options` and returns its report. Rejects only when it could not run at
- * all (the bed did not start, a cluster was unreachable); a drill that ran but lost records
- * resolves with `exitCode` 1.
- */
-export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}): Promise<DrillResult> {
-  const progress = runtime.progress ?? (options.json ? process.stderr : process.stdout)
-  const isTTY = runtime.isTTY ?? ((progress as NodeJS.WriteStream).isTTY === true)
-  const signal = runtime.signal ?? new AbortController().signal
-  const runId = randomBytes(4).toString('hex')
-  const topic = options.topic ?? `kafkajs-dr-drill-${runId}`
-  const groupId = `kafkajs-dr-drill-${runId}`
-  const early = new LiveView(progress, 'lines', Date.now())
-  const log = (line: string): void => early.log(line)
-
-  const environment = await openEnvironment(options, runtime.bed, log, signal)
-  const [target, survivor] = environment.clusters.map((c) => c.name) as [string, string]
-  const timeline = new DrillTimeline()
-  const view = new LiveView(progress, !options.json && !options.plain && isTTY ? 'live' : 'lines', timeline.startedAt)
-  const ledger = new RecordLedger()
-  const outcome: ScenarioOutcome = { drained: false, notes: [] }
-  const settings = {
-    fault: options.fault, rate: options.rate, recordBytes: options.recordBytes,
-    warmupMs: options.warmupMs, outageMs: options.outageMs, afterMs: options.afterMs,
-    failbackDelayMs: options.failbackDelayMs, failbackTimeoutMs: options.failbackTimeoutMs, drainTimeoutMs: options.drainTimeoutMs,
-    consumers: options.consumers, partitions: options.partitions, topic, groupId, runId,
-    flaps: options.flaps, lagBeforeKillMs: options.lagBeforeKillMs, deliveryTimeoutMs: options.deliveryTimeoutMs ?? null,
-    client: clientSettings({ clusters: environment.clusters, failbackDelayMs: options.failbackDelayMs }),
-  }
-  let service: DrillService | undefined
-  let monitor: ReplicationMonitor | undefined
-  let interrupted = false
-  let failure: unknown
-  try {
-    timeline.onEvent((event) => view.event(event))
-    if (environment instanceof LocalBedEnvironment) environment.watchSupervisor(timeline)
-    log(`service: topic ${topic} (${options.partitions} partitions), group ${groupId}, ${options.consumers} consumer instance(s), ${options.rate} records/s of ${options.recordBytes} bytes`)
-    service = await DrillService.start({ clusters: environment.clusters, topic, partitions: options.partitions, groupId, runId, rate: options.rate, recordBytes: options.recordBytes, consumers: options.consumers, failbackDelayMs: options.failbackDelayMs, deliveryTimeoutMs: options.deliveryTimeoutMs }, ledger, timeline)
-    monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, c.brokers])), topic, (sample) => timeline.addReplication(sample))
-    monitor.start()
-    const running = service
-    const plan = `${options.fault} ${target} after ${options.warmupMs / 1000} s, back after ${options.outageMs / 1000} s (${environment.kind})`
-    view.start(() => viewState(running, timeline, ledger, plan))
-    const faultContext: FaultContext = {
-      timeline,
-      signal,
-      log: (line) => view.log(line),
-      latestReplication: () => timeline.latestReplication,
-      sampleReplication: () => monitor!.sample(),
-      settings: { flaps: options.flaps, lagBeforeKillMs: options.lagBeforeKillMs },
-      service: { topic, groupId },
-      lastSignOfLife: (cluster, before) => lastSignOfLife(running, timeline, cluster, before),
-    }
-    await runScenario({ options, environment, service, monitor, timeline, ledger, faultContext, target, survivor }, outcome)
-  } catch (error) {
-    if (error instanceof DrillInterrupted || signal.aborted) interrupted = true
-    else failure = error
-  } finally {
-    view.stop()
-    timeline.close()
-    const finish = (line: string): void => early.log(line)
-    if (interrupted) finish('interrupted: stopping the service and putting back what the drill changed (Ctrl-C again to exit at once)')
-    await service?.stop()
-    await monitor?.stop()
-    await environment.close(finish)
-  }
-  if (failure !== undefined && service === undefined) throw failure // eslint-disable-line @typescript-eslint/only-throw-error -- rethrows what the drill caught, unchanged
-  if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`) // eslint-disable-line @typescript-eslint/no-base-to-string -- not an Error: whatever was thrown
-
-  const report = buildReport({
-    options, environment, timeline, ledger, outcome, target, survivor, interrupted, settings,
-    sends: service?.load.sends ?? [],
-    loadStartedAt: service?.load.startedAt,
-    consumeGapMs: service?.longestConsumeGap(service.load.startedAt ?? timeline.startedAt, outcome.loadStoppedAt ?? Date.now()) ?? 0,
-    finishedAt: Date.now(),
-  })
-  if (failure !== undefined) report.ok = false
-  const files = await writeFiles(report, options.outDir, (line) => early.log(line))
-  for (const line of summaryLines(report, files)) progress.write(`${line}\n`)
-  if (options.json) (runtime.stdout ?? process.stdout).write(`${JSON.stringify(report, null, 2)}\n`)
-  const exitCode = interrupted ? 130 : report.ok ? 0 : 1
-  return { report, files, exitCode }
-}
-
-/** The local bed (or the clusters of `KAFKAJS_DR_DC1_BROKERS`/`..._DC2_...`), or the clusters given with `--cluster`. */
+/** The clusters given with `--cluster`, or the local bed (or the clusters of `KAFKAJS_DR_DC1_BROKERS`/`..._DC2_...`). */
 async function openEnvironment(options: DrillOptions, bed: KafkaBed | undefined, log: (line: string) => void, signal: AbortSignal): Promise<DrillEnvironment> {
   if (options.clusters.length > 0) return new YourClustersEnvironment(options.clusters)
   const handle = bed ?? new KafkaBed()
@@ -144,55 +31,4 @@ async function openEnvironment(options: DrillOptions, bed: KafkaBed | undefined,
     return new YourClustersEnvironment(Object.entries(handle.brokers).map(([name, brokers]) => ({ name, brokers })))
   }
   return LocalBedEnvironment.prepare({ keepBed: options.keepBed, bed: handle }, log, signal)
-}
-
-function viewState(service: DrillService, timeline: DrillTimeline, ledger: RecordLedger, plan: string): ViewState {
-  const now = Date.now()
-  const status = service.client.status()
-  const phase = timeline.currentPhase
-  return {
-    now,
-    phase: phase?.to === undefined ? phase?.name : undefined,
-    phaseSince: phase?.from,
-    plan,
-    active: status.active,
-    switching: status.switching,
-    clusters: status.clusters.map((c) => ({ name: c.name, health: c.health })),
-    consumerClusters: service.consumerClusters(),
-    sentPerSecond: timeline.ratePerSecond('sent', now),
-    acknowledgedPerSecond: timeline.ratePerSecond('acknowledged', now),
-    consumedPerSecond: timeline.ratePerSecond('consumed', now),
-    counts: ledger.snapshot(),
-    sendsInFlight: service.load.sendsInFlight,
-    consumerLag: ledger.unconsumedAcknowledged,
-    replication: timeline.latestReplication,
-  }
-}
-
-/** The last moment `cluster` worked before `before`: a send acknowledged while it was active, or a record consumed from it. */
-function lastSignOfLife(service: DrillService, timeline: DrillTimeline, cluster: string, before: number): number | undefined {
-  let last = service.lastConsumedFrom(cluster, before)
-  for (const send of service.load.sends) {
-    if (!send.ok || send.settledAt! >= before || (last !== undefined && send.settledAt! <= last)) continue
-    const active = timeline.active.find((s) => s.from <= send.settledAt! && (s.to === undefined || send.settledAt! < s.to))?.cluster
-    if (active === cluster) last = send.settledAt
-  }
-  return last
-}
-
-/** Writes the report and the chart; a chart that cannot be drawn is reported, not fatal. */
-async function writeFiles(report: DrillReport, outDir: string, log: (line: string) => void): Promise<DrillResult['files']> {
-  const folder = resolve(outDir)
-  await mkdir(folder, { recursive: true })
-  const reportFile = join(folder, REPORT_FILE)
-  let chartFile: string | undefined = join(folder, CHART_FILE)
-  try {
-    await writeFile(chartFile, await renderChart(report))
-  } catch (error) {
-    log(`could not draw ${CHART_FILE}: ${error instanceof Error ? error.message : String(error)}`)
-    report.notes.push(`no chart: ${error instanceof Error ? error.message : String(error)}`)
-    chartFile = undefined
-  }
-  await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`)
-  return { report: reportFile, chart: chartFile }
 }

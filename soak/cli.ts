@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { readFlags, UsageError } from '../src/flags/index.js'
 import { KafkaBed } from '../test/bed/bed.js'
 import { memoryChart, soakFailures, soakMarkdown } from './report.js'
 import { withSoakSection } from './section.js'
@@ -26,10 +27,12 @@ records lost, rejected and repeated, and each instance's memory growth.
   --markdown FILE  also write the soak's section of that page (e.g. docs/chaos.md)
 `
 
-/** A wrong flag. */
-class SoakUsageError extends Error {
-  override name = 'SoakUsageError'
-}
+const FLAGS = {
+  '--minutes': { value: true },
+  '--out': { value: true },
+  '--markdown': { value: true },
+  '--help': { value: false, repeat: true, short: 'h' },
+} as const
 
 /** What the flags ask for. */
 export interface SoakArgs {
@@ -38,31 +41,14 @@ export interface SoakArgs {
   markdown: string | undefined
 }
 
-/** Reads the flags. */
+/** Reads the flags (util.parseArgs, src/flags); throws a UsageError for a wrong one. */
 export function parseSoakArgs(argv: readonly string[]): SoakArgs | 'help' {
-  const args: SoakArgs = { minutes: 60, outDir: 'soak-out', markdown: undefined }
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined || v.startsWith('--')) throw new SoakUsageError(`${flag} needs a value`)
-      return v
-    }
-    switch (flag) {
-      case '--minutes': {
-        const text = value()
-        const minutes = Number(text)
-        if (!Number.isInteger(minutes) || minutes < 3) throw new SoakUsageError(`--minutes: a whole number of at least 3, got '${text}'`)
-        args.minutes = minutes
-        break
-      }
-      case '--out': args.outDir = value(); break
-      case '--markdown': args.markdown = value(); break
-      case '--help': case '-h': return 'help'
-      default: throw new SoakUsageError(`unknown option '${flag}' (see npm run soak -- --help)`)
-    }
-  }
-  return args
+  const { values, switches } = readFlags(argv, FLAGS, { hint: 'see npm run soak -- --help' })
+  if (switches.has('--help')) return 'help'
+  const text = values.get('--minutes')?.[0]
+  const minutes = Number(text ?? 60)
+  if (!Number.isInteger(minutes) || minutes < 3) throw new UsageError(`--minutes: a whole number of at least 3, got '${text}'`)
+  return { minutes, outDir: values.get('--out')?.[0] ?? 'soak-out', markdown: values.get('--markdown')?.[0] }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -70,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     args = parseSoakArgs(argv)
   } catch (error) {
-    if (!(error instanceof SoakUsageError)) throw error
+    if (!(error instanceof UsageError)) throw error
     process.stderr.write(`soak: ${error.message}\n`)
     return 2
   }

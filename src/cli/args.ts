@@ -1,43 +1,46 @@
 /**
  * The command line of `kafkajs-dr`: commands, flags (`--flag value` or `--flag=value`, anywhere
- * after the command or before it), and validation with messages that name the flag and the fix
- * (the usage texts are in `usage.ts`). Pure: no I/O, so every rule is unit-tested.
+ * after the command or before it, read by `util.parseArgs`), and validation with messages that
+ * name the flag and the fix (the usage texts are in `usage.ts`). Pure: no I/O, so every rule is
+ * unit-tested.
  *
  * @module
  */
+import { readFlags, type FlagSpec } from '../flags/read-flags.js'
+import { clusterName, parseCluster, parseDuration } from '../flags/values.js'
 import type { MissingCheckpointPolicy } from '../offsets/translation-types.js'
 import { nearestName } from '../util/validate.js'
 import { CliUsageError } from './errors.js'
-import { clusterName, groupId, optionalTopic, parseCluster, parseDuration, topicList, unique } from './flag-values.js'
+import { groupId, optionalTopic, topicList, unique } from './flag-values.js'
 import { COMMANDS, DEFAULT_TIMEOUT_MS, type CommandLine, type CommandName, type GlobalOptions } from './types.js'
 
-interface FlagSpec {
-  /** Takes a value. */
-  value: boolean
-  /** May be given more than once. */
-  repeat: boolean
+interface CliFlag extends FlagSpec {
   /** Commands it belongs to; `undefined`: every command. */
-  commands: readonly CommandName[] | undefined
+  commands?: readonly CommandName[]
 }
 
-const FLAGS: Readonly<Record<string, FlagSpec>> = {
-  '--cluster': { value: true, repeat: true, commands: undefined },
-  '--config': { value: true, repeat: false, commands: undefined },
-  '--json': { value: false, repeat: false, commands: undefined },
-  '--debug': { value: false, repeat: false, commands: undefined },
-  '--timeout': { value: true, repeat: false, commands: undefined },
+const FLAGS = {
+  '--cluster': { value: true, repeat: true },
+  '--config': { value: true },
+  '--json': { value: false },
+  '--debug': { value: false },
+  '--timeout': { value: true },
   '--group': { value: true, repeat: true, commands: ['status', 'translate'] },
-  '--checkpoint-topic': { value: true, repeat: false, commands: ['status', 'translate'] },
-  '--control-topic': { value: true, repeat: false, commands: ['status', 'declare'] },
-  '--from': { value: true, repeat: false, commands: ['translate'] },
-  '--to': { value: true, repeat: false, commands: ['translate'] },
+  '--checkpoint-topic': { value: true, commands: ['status', 'translate'] },
+  '--control-topic': { value: true, commands: ['status', 'declare'] },
+  '--from': { value: true, commands: ['translate'] },
+  '--to': { value: true, commands: ['translate'] },
   '--topics': { value: true, repeat: true, commands: ['translate'] },
-  '--apply': { value: false, repeat: false, commands: ['translate'] },
-  '--on-missing': { value: true, repeat: false, commands: ['translate'] },
-  '--active': { value: true, repeat: false, commands: ['declare'] },
-  '--reason': { value: true, repeat: false, commands: ['declare'] },
-}
-const HELP_FLAGS = new Set(['--help', '-h'])
+  '--apply': { value: false, commands: ['translate'] },
+  '--on-missing': { value: true, commands: ['translate'] },
+  '--active': { value: true, commands: ['declare'] },
+  '--reason': { value: true, commands: ['declare'] },
+  '--help': { value: false, repeat: true, short: 'h' },
+  '--version': { value: false, short: 'v' },
+} as const satisfies Record<`--${string}`, CliFlag>
+
+/** Flags that are no command's option. */
+const OWN_FLAGS = new Set(['--help', '--version'])
 
 const MISSING_POLICIES: readonly MissingCheckpointPolicy[] = ['earliest', 'latest', 'error']
 
@@ -49,63 +52,43 @@ const SEE_HELP = 'see kafkajs-dr --help'
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let command: CommandName | undefined
-  let help = false
-  const values = new Map<string, string[]>()
-  const switches = new Set<string>()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (HELP_FLAGS.has(arg)) {
-      help = true
-      continue
-    }
-    if (arg === '--version' || arg === '-v') {
-      if (command === undefined && argv.length === 1) return { kind: 'version' }
-      throw new CliUsageError(`${arg} takes no command or other option`)
-    }
-    if (!arg.startsWith('-')) {
-      if (command !== undefined) throw new CliUsageError(`unexpected argument '${arg}' (flags take the form --flag value; ${SEE_HELP})`)
-      if (arg === 'help') {
-        const topic = argv[i + 1]
-        if (topic === undefined) return { kind: 'help', command: undefined }
-        return { kind: 'help', command: commandName(topic) }
+  let helpOn: { command: CommandName | undefined } | undefined
+  const flags = readFlags(argv, FLAGS, {
+    hint: SEE_HELP,
+    positional: (word, index) => {
+      if (command !== undefined) throw new CliUsageError(`unexpected argument '${word}' (flags take the form --flag value; ${SEE_HELP})`)
+      if (word === 'help') {
+        const topic = argv[index + 1]
+        helpOn = { command: topic === undefined ? undefined : commandName(topic) }
+        return true
       }
-      command = commandName(arg)
-      if (command === 'drill') {
-        if (help) return { kind: 'help', command }
-        if (values.size > 0 || switches.size > 0) throw new CliUsageError('the drill takes its own options, after the word drill (kafkajs-dr drill --help)')
-        return { kind: 'drill', argv: argv.slice(i + 1) }
-      }
-      continue
-    }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
-    const flag = eq > 0 ? arg.slice(0, eq) : arg
-    const spec = FLAGS[flag]
-    if (spec === undefined) {
-      const near = nearestName(flag, [...Object.keys(FLAGS), '--help', '--version'])
-      throw new CliUsageError(`unknown option '${flag}'${near === undefined ? '' : ` (did you mean ${near}?)`}; ${SEE_HELP}`)
-    }
-    if (!spec.value) {
-      if (eq > 0) throw new CliUsageError(`${flag} takes no value`)
-      if (switches.has(flag)) throw new CliUsageError(`${flag} is given twice`)
-      switches.add(flag)
-      continue
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i]
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new CliUsageError(`${flag} needs a value`)
-    const list = values.get(flag) ?? []
-    list.push(value)
-    values.set(flag, list)
+      command = commandName(word)
+      // Everything after the word drill is the drill's.
+      return command === 'drill'
+    },
+  })
+  if (helpOn !== undefined) return { kind: 'help', ...helpOn }
+  const { values, switches } = flags
+  if (switches.has('--version')) {
+    if (argv.length === 1) return { kind: 'version' }
+    throw new CliUsageError(`${flags.typed.get('--version')} takes no command or other option`)
+  }
+  const help = switches.has('--help')
+  if (command === 'drill') {
+    if (help) return { kind: 'help', command }
+    if (values.size > 0 || switches.size > 0) throw new CliUsageError('the drill takes its own options, after the word drill (kafkajs-dr drill --help)')
+    return { kind: 'drill', argv: argv.slice(flags.end + 1) }
   }
   if (help) return { kind: 'help', command }
   if (command === undefined) throw new CliUsageError(`no command given (${COMMANDS.join(', ')}); ${SEE_HELP}`)
 
-  // Each flag belongs to the command it was given with, and only repeatable ones come twice.
+  // Each flag belongs to the command it was given with.
   for (const flag of [...values.keys(), ...switches]) {
-    const spec = FLAGS[flag]!
-    if (spec.commands !== undefined && !spec.commands.includes(command)) {
-      throw new CliUsageError(`${flag} is an option of ${spec.commands.join(' and ')}, not of ${command}; see kafkajs-dr ${command} --help`)
+    if (OWN_FLAGS.has(flag)) continue
+    const commands = (FLAGS[flag as keyof typeof FLAGS] as CliFlag).commands
+    if (commands !== undefined && !commands.includes(command)) {
+      throw new CliUsageError(`${flag} is an option of ${commands.join(' and ')}, not of ${command}; see kafkajs-dr ${command} --help`)
     }
-    if (!spec.repeat && (values.get(flag)?.length ?? 0) > 1) throw new CliUsageError(`${flag} is given twice`)
   }
   const one = (flag: string): string | undefined => values.get(flag)?.[0]
   const global = globalOptions(values, switches)
@@ -161,7 +144,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 }
 
 function globalOptions(values: Map<string, string[]>, switches: Set<string>): GlobalOptions {
-  const clusters = (values.get('--cluster') ?? []).map(parseCluster)
+  const clusters = (values.get('--cluster') ?? []).map((c) => parseCluster(c))
   const config = values.get('--config')?.[0]
   if (config !== undefined && clusters.length > 0) throw new CliUsageError('give the clusters either with --cluster or with --config, not both')
   if (config === undefined && clusters.length === 0) throw new CliUsageError(`give the clusters with --cluster NAME=HOST:PORT (repeat it, most preferred first) or --config FILE; ${SEE_HELP}`)

@@ -36,7 +36,7 @@ export interface LoadedConfig {
 }
 
 /** Reads the clusters from the command line or the configuration file. */
-export async function loadConfig(global: GlobalOptions): Promise<LoadedConfig> {
+export async function loadConfig(global: Pick<GlobalOptions, 'clusters' | 'config'>): Promise<LoadedConfig> {
   if (global.config === undefined) {
     const clusters = Object.fromEntries(global.clusters.map((c, i) => [c.name, { kafka: { clientId: CLI_CLIENT_ID, brokers: c.brokers }, priority: i + 1 }]))
     return { options: { clusters, clientId: CLI_CLIENT_ID }, secrets: [], source: '--cluster' }

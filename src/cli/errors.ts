@@ -21,13 +21,10 @@ export const EXIT = {
 
 /**
  * A command line the CLI cannot run: an unknown command or flag, a missing or malformed value, an
- * unknown cluster name, a configuration file that cannot be read or is invalid. Exit code 2.
+ * unknown cluster name, a configuration file that cannot be read or is invalid. Exit code 2. The
+ * usage error of every command line of the package (`src/flags/`), the drill's included.
  */
-export class CliUsageError extends Error {
-  /** The process exit code. */
-  readonly exitCode: number = EXIT.usage
-}
-CliUsageError.prototype.name = 'CliUsageError'
+export { UsageError as CliUsageError } from '../flags/errors.js'
 
 /**
  * A command that ran and failed for a reason its message states in one line (an unknown group,

@@ -7,7 +7,7 @@
  *
  * Exit codes: 0 done; 1 failed (a cluster unreachable, an unknown group, a refused commit, a
  * declaration no cluster took); 2 a wrong command line or configuration (nothing attempted); the
- * drill's own codes for `drill`.
+ * drill's own codes for `drill` (`drill.ts`: 1 when an acknowledged record was lost).
  *
  * No secret of the configuration is printed: the CLI prints no configuration value, and every
  * write to stdout and stderr is scrubbed of the configuration's secrets (`redact.ts`).
@@ -24,7 +24,7 @@ import type { CommandLine, GlobalOptions } from './types.js'
 import { CliClusters } from './clusters.js'
 import { loadConfig } from './config.js'
 import { declare, formatDeclare } from './declare.js'
-import { drill } from './drill.js'
+import { drillCommand } from './drill.js'
 import { CliCommandError, CliUsageError, EXIT } from './errors.js'
 import { json, short } from './output.js'
 import { installRedaction, Redactor } from './redact.js'
@@ -52,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok
     case 'drill':
       try {
-        return await drill(line.argv)
+        return await drillCommand(line.argv)
       } catch (error) {
         return fail(error, { json: false, debug: false, command: 'drill' })
       }

@@ -1,4 +1,5 @@
 /** What the command line of `kafkajs-dr` asks for: the commands and each one's options. */
+import type { ClusterAddress } from '../flags/values.js'
 import type { MissingCheckpointPolicy } from '../offsets/translation-types.js'
 
 /** The commands. */
@@ -6,11 +7,7 @@ export const COMMANDS = ['status', 'translate', 'declare', 'drill'] as const
 /** One of {@link COMMANDS}. */
 export type CommandName = typeof COMMANDS[number]
 
-/** A cluster given with `--cluster NAME=HOST:PORT[,HOST:PORT...]`. */
-export interface ClusterAddress {
-  name: string
-  brokers: string[]
-}
+export type { ClusterAddress } from '../flags/values.js'
 
 /** Flags every command (but `drill`) takes. */
 export interface GlobalOptions {

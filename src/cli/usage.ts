@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { USAGE as DRILL_USAGE } from '../drill/options.js'
 import { DEFAULT_TIMEOUT_MS, type CommandName } from './types.js'
 
 const CLUSTER_FLAGS = `Clusters (one of):
@@ -29,7 +30,8 @@ Commands:
               replication lag per flow; with --group, each group's position and checkpoints
   translate   a consumer group's positions on another cluster (--apply commits them)
   declare     declares the active cluster (declared policy) on every reachable cluster
-  drill       the disaster drill on the local two-datacenter bed (from a clone of the repository)
+  drill       the disaster drill on your clusters: you stop a datacenter when asked, and it
+              counts what was lost (kafkajs-dr drill --help)
 
 ${CLUSTER_FLAGS}
 
@@ -41,6 +43,7 @@ Examples:
   kafkajs-dr status --config dr.config.js --group billing --json
   kafkajs-dr translate --config dr.config.js --group billing --from dc1 --to dc2 --apply
   kafkajs-dr declare --config dr.config.js --active dc2 --reason "dc1 maintenance"
+  kafkajs-dr drill --config dr.config.js --topic drill-test
   kafkajs-dr <command> --help
 `,
   status: `kafkajs-dr status [options]
@@ -92,11 +95,5 @@ Options:
 
 ${CLUSTER_FLAGS}
 `,
-  drill: `kafkajs-dr drill [drill options]
-
-The disaster drill (npm run drill): an example service on two clusters through a datacenter's
-failure and return. It needs the local two-datacenter bed and runs from a clone of the
-kafkajs-dr repository (after npm install); everything after the word drill goes to it:
-kafkajs-dr drill --help lists its options.
-`,
+  drill: DRILL_USAGE,
 }

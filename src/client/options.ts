@@ -6,11 +6,11 @@ import type { ResolvedHealthOptions } from '../discovery/discovery.js'
 import type { ResolvedReplicationLagOptions } from '../replication/lag-monitor.js'
 import { DEFAULT_CONTROL_TOPIC } from '../discovery/control-record.js'
 import type { DiscoveryFunction, DiscoveryPolicy } from '../discovery/types.js'
+import { CLUSTER_NAME } from '../util/names.js'
 import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
 const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs', 'replicationLag'] as const
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {

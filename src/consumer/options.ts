@@ -12,6 +12,7 @@ import { expectMissingCheckpointPolicy, expectTranslators } from '../offsets/tra
 import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
 import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
+import { isLegalTopicName } from '../util/names.js'
 import { expectBoolean, expectInt, expectList, expectObject, expectOneOf, expectString, invalid, MAX_TIMER_MS } from '../util/validate.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { KAFKAJS_KEYS, kafkajsConfig } from './kafkajs-config.js'
@@ -41,8 +42,6 @@ type Unlisted = [
 ][number]
 type _EveryOptionListed<Missing extends never = Unlisted> = Missing
 
-// Kafka's rule for topic names (org.apache.kafka.common.internals.Topic).
-const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
 // Pod and host names fit, and the id stays readable in logs and events; ':' for `zone:pod` ids.
 const LEGAL_INSTANCE_ID = /^[a-zA-Z0-9._:-]{1,249}$/
 
@@ -265,7 +264,7 @@ function checkpointOptions(value: unknown, context: ConsumerOptionsContext): Val
 function expectCheckpointTopic(value: unknown, context: ConsumerOptionsContext): string {
   const path = 'consumer.checkpoint.topic'
   const topic = expectString(value, path, DEFAULT_CHECKPOINT_TOPIC)
-  if (!LEGAL_TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+  if (!isLegalTopicName(topic)) {
     invalid(path, "a legal Kafka topic name (at most 249 letters, digits, '.', '_' or '-'; not '.' or '..')", topic)
   }
   if (context.replicationPolicy.name === 'identity') return topic

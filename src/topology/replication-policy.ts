@@ -6,6 +6,7 @@
  * @module
  */
 import { UnknownClusterError } from '../errors/index.js'
+import { LEGAL_TOPIC_CHARS } from '../util/names.js'
 import { expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 
 /**
@@ -64,9 +65,6 @@ export interface PrefixReplicationPolicyOptions {
 /** The separator MM2 uses when `replication.policy.separator` is not set. */
 export const DEFAULT_SEPARATOR = '.'
 
-// Characters Kafka accepts in topic names; a prefix made of anything else would produce names the
-// broker rejects, so fail when the policy is built rather than on the first send.
-const LEGAL_TOPIC_CHARS = /^[a-zA-Z0-9._-]+$/
 
 /**
  * MirrorMaker 2's default naming (`DefaultReplicationPolicy`): on cluster `C`, data that
@@ -101,6 +99,7 @@ export class DefaultReplicationPolicy implements ReplicationPolicy {
   /** @throws `InvalidOptionError` for an illegal separator or cluster name. */
   constructor(options: PrefixReplicationPolicyOptions) {
     const separator = expectString(options.separator, 'replication.separator', DEFAULT_SEPARATOR)
+    // A prefix of other characters would make names the broker rejects: fail here, not on the first send.
     if (!LEGAL_TOPIC_CHARS.test(separator)) {
       invalid('replication.separator', "made of characters legal in Kafka topic names (letters, digits, '.', '_', '-')", separator)
     }

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DEFAULT_OPTIONS, type DrillOptions } from '../../drill/options.js'
-import { CHART_FILE, REPORT_FILE, runDrill } from '../../drill/run-drill.js'
+import { runDrillWithBed } from '../../drill/run-drill.js'
+import { DEFAULT_OPTIONS, type DrillOptions } from '../../src/drill/options.js'
+import { CHART_FILE, REPORT_FILE } from '../../src/drill/run-drill.js'
 import { bed } from './helpers.js'
 
 /** Throws unless `text` is well-formed XML: one root, every tag closed in order, attributes quoted, entities known. */
@@ -68,7 +69,7 @@ describe.skipIf(!bed().canInjectFaults)('npm run drill (kill -9 of dc1 on the lo
     }
     try {
       const started = Date.now()
-      const { report, files, exitCode } = await runDrill(options, { bed: bed(), progress, isTTY: false })
+      const { report, files, exitCode } = await runDrillWithBed(options, { bed: bed(), progress, isTTY: false })
       console.log(`drill: ${Date.now() - started} ms; ${JSON.stringify({ lost: report.lost, duplicates: report.duplicates, figures: report.figures, records: report.records.acknowledged })}`)
 
       expect(report.notes).toEqual([])

@@ -1,8 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { locateDrill } from '../../../src/cli/drill.js'
 import { ago, cell, duration, json, short, table } from '../../../src/cli/output.js'
 
 describe('CLI output', () => {
@@ -32,24 +28,5 @@ describe('CLI output', () => {
     expect(short('a\n  b', 80)).toBe('a b')
     expect(short('x'.repeat(10), 5)).toBe('xxxx…')
     expect(json({ offset: 12n })).toBe('{\n  "offset": "12"\n}\n')
-  })
-})
-
-describe('kafkajs-dr drill', () => {
-  it('finds the drill in a clone (with tsx when installed), and nothing in an installed package', async () => {
-    const clone = await mkdtemp(join(tmpdir(), 'kafkajs-dr-clone-'))
-    try {
-      expect(locateDrill(`${clone}/`)).toBeUndefined()
-      await mkdir(join(clone, 'drill'))
-      await writeFile(join(clone, 'drill', 'cli.ts'), '')
-      await writeFile(join(clone, 'package.json'), '{}')
-      expect(locateDrill(`${clone}/`)).toEqual({ root: `${clone}/`, entry: `${clone}/drill/cli.ts`, loader: undefined })
-    } finally {
-      await rm(clone, { recursive: true, force: true })
-    }
-    // This repository is a clone with its dev dependencies.
-    const here = locateDrill()
-    expect(here?.entry).toMatch(/drill\/cli\.ts$/)
-    expect(here?.loader).toMatch(/tsx/)
   })
 })

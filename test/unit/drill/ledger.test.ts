@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { RecordLedger } from '../../../drill/ledger.js'
-import { firstAcknowledgedAfter, longestAcknowledgementGap, type SendRecord } from '../../../drill/load.js'
+import { RecordLedger } from '../../../src/drill/ledger.js'
+import { firstAcknowledgedAfter, longestAcknowledgementGap, type SendRecord } from '../../../src/drill/load.js'
 
 describe('drill record ledger', () => {
   it('counts lost, duplicates and records consumed before their send resolved', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_OPTIONS, DrillUsageError, parseArgs, parseDuration, type DrillOptions } from '../../../drill/options.js'
+import { DEFAULT_OPTIONS, DrillUsageError, parseArgs, parseDuration, type DrillOptions } from '../../../src/drill/options.js'
 
 function options(argv: string[]): DrillOptions {
   const parsed = parseArgs(argv)
@@ -76,5 +76,21 @@ describe('drill options', () => {
     expect(options(['--fault', 'garbage-then-kill']).fault).toBe('garbage-then-kill')
     expect(usageError(['--flaps', '0'])).toBe("--flaps: expected flaps, a whole number from 1 to 100, got '0'")
     expect(usageError(['--fault', 'flap', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe('--fault flap is scripted on the local bed only; with --cluster use one of kill, hang, replication-stop, both')
+  })
+})
+
+describe('drill options: your clusters from a configuration file', () => {
+  it('reads --config, alone or with the operator faults, and refuses it beside --cluster, empty or with a scripted fault', () => {
+    expect(options(['--config', 'dr.config.mjs', '--fault', 'hang'])).toMatchObject({ config: 'dr.config.mjs', clusters: [], fault: 'hang' })
+    expect(usageError(['--config', 'x.json', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe('give the clusters either with --cluster or with --config, not both')
+    expect(usageError(['--config='])).toBe('--config needs a file name')
+    expect(usageError(['--config', 'x.json', '--fault', 'flap'])).toBe('--fault flap is scripted on the local bed only; with --config use one of kill, hang, replication-stop, both')
+    expect(usageError(['--config', 'x.json', '--keep-bed'])).toContain('with --config the drill starts and stops no cluster')
+  })
+
+  it('takes the same --cluster as every command (names of at most 64 characters, no = in a host), and names the usage of its entry point', () => {
+    expect(usageError(['--cluster', `${'d'.repeat(65)}=a:1`, '--cluster', 'dc2=b:1'])).toContain('expected NAME=HOST:PORT')
+    expect(usageError(['--cluster', 'dc1=a=b:1', '--cluster', 'dc2=b:1'])).toBe("--cluster dc1: 'a=b:1' is not HOST:PORT")
+    expect(() => parseArgs(['--falt', 'kill'], 'see kafkajs-dr drill --help')).toThrow("unknown option '--falt' (did you mean --fault?); see kafkajs-dr drill --help")
   })
 })

@@ -1,13 +1,13 @@
 /**
- * The drill on your clusters (`--cluster NAME=HOST:PORT`): the drill cannot kill your brokers, so
- * it tells you what to do and watches for it. A cluster is down when the service's client says so
- * (`cluster:down`), replication has stopped when no MirrorMaker 2 heartbeat has arrived for a
- * while. The moment of the fault is then the last sign of life before the drill saw it (the last
- * acknowledged send or consumed record on that cluster, the newest heartbeat), so the times from
- * the fault are, if anything, a little long.
+ * The drill on your clusters (`--cluster NAME=HOST:PORT` or `--config FILE`): the drill cannot
+ * kill your brokers, so it tells you what to do and watches for it. A cluster is down when the
+ * service's client says so (`cluster:down`), replication has stopped when no MirrorMaker 2
+ * heartbeat has arrived for a while. The moment of the fault is then the last sign of life before
+ * the drill saw it (the last acknowledged send or consumed record on that cluster, the newest
+ * heartbeat), so the times from the fault are, if anything, a little long.
  */
 import type { DrillEnvironment, FaultContext, FaultEnded, FaultInjected } from './environment.js'
-import type { ClusterAddress, FaultKind } from './options.js'
+import type { DrillCluster, FaultKind } from './options.js'
 import { waitUntil } from './wait.js'
 
 /** Replication counts as stopped when no flow has delivered a heartbeat for this long. */
@@ -22,7 +22,7 @@ export class YourClustersEnvironment implements DrillEnvironment {
   readonly kind = 'your-clusters'
   readonly facts: Record<string, unknown>
 
-  constructor(readonly clusters: ClusterAddress[]) {
+  constructor(readonly clusters: DrillCluster[]) {
     this.facts = { faults: 'caused by the operator when asked; times from the fault start at the last sign of life before the drill saw it' }
   }
 

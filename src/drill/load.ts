@@ -7,7 +7,7 @@
  * consumer can tell the drill's records and the ledger can follow each one.
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import type { FailoverProducer } from '../src/index.js'
+import type { FailoverProducer } from '../index.js'
 import type { RecordLedger } from './ledger.js'
 import type { DrillTimeline } from './timeline.js'
 

@@ -3,7 +3,7 @@
  * and restarts processes itself, or your clusters, where you do it when the drill asks and the
  * drill sees it happen. Both look the same to the scenario.
  */
-import type { ClusterAddress, FaultKind } from './options.js'
+import type { DrillCluster, FaultKind } from './options.js'
 import type { DrillTimeline, ReplicationSample } from './timeline.js'
 
 /** What an environment may use while it injects or ends a fault. */
@@ -62,9 +62,11 @@ export interface DrillEnvironment {
   /** `local-bed` (the drill injects faults) or `your-clusters` (you do). */
   readonly kind: 'local-bed' | 'your-clusters'
   /** The clusters, most preferred first. */
-  readonly clusters: ClusterAddress[]
+  readonly clusters: DrillCluster[]
   /** Facts for the report (Kafka version, whether the drill started the bed, ...). */
   readonly facts: Record<string, unknown>
+  /** Puts what the environment sees on its own into the timeline (the local bed's supervisor lines). */
+  watch?(timeline: DrillTimeline): void
   /** Injects `fault` on `target` (or has you cause it); resolves once it happened. */
   injectFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultInjected>
   /**

@@ -7,8 +7,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
-import { MultiClusterKafka, type FailoverConsumer, type FailoverProducer } from '../src/index.js'
-import type { ClusterAddress } from './options.js'
+import { MultiClusterKafka, type FailoverConsumer, type FailoverProducer } from '../index.js'
+import { kafkaConfig, type DrillCluster } from './options.js'
 import type { RecordLedger } from './ledger.js'
 import { SteadyLoad } from './load.js'
 import type { DrillTimeline } from './timeline.js'
@@ -16,7 +16,7 @@ import type { DrillTimeline } from './timeline.js'
 /** Settings of the example service. */
 export interface ServiceSettings {
   /** The clusters, most preferred first (priority 1, 2, ...). */
-  clusters: ClusterAddress[]
+  clusters: DrillCluster[]
   topic: string
   partitions: number
   groupId: string
@@ -185,7 +185,7 @@ function createClient(settings: ServiceSettings): MultiClusterKafka {
     clusters: Object.fromEntries(settings.clusters.map((c, i) => [c.name, {
       // A config rather than a Kafka instance: kafkajs-dr gives it failover-friendly timeouts.
       // kafkajs' own error logs would scroll over the live view during an outage: the events say it.
-      kafka: { clientId: 'kafkajs-dr-drill', brokers: c.brokers, logLevel: kafkajs.logLevel.NOTHING },
+      kafka: { clientId: 'kafkajs-dr-drill', ...kafkaConfig(c), logLevel: kafkajs.logLevel.NOTHING },
       priority: i + 1,
     }])),
     localCluster: settings.clusters[0]!.name,

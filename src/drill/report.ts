@@ -244,7 +244,8 @@ export function buildReport(input: ReportInput): DrillReport {
     startedAt: new Date(t0).toISOString(),
     finishedAt: new Date(input.finishedAt).toISOString(),
     settings: input.settings,
-    environment: { kind: environment.kind, clusters: environment.clusters, ...environment.facts },
+    // Names and brokers only: a cluster's kafkajs settings hold its secrets.
+    environment: { kind: environment.kind, clusters: environment.clusters.map((c) => ({ name: c.name, brokers: c.brokers })), ...environment.facts },
     fault: {
       kind: options.fault,
       cluster: target,

@@ -7,11 +7,11 @@
  * - time: the age of the newest MirrorMaker 2 heartbeat the flow delivered (`<source>.heartbeats`
  *   on the target, read with ListOffsets by time: no consumer group). MM2 writes one a second, so
  *   a healthy flow reads about a second.
- * The drill's own admin clients, with short timeouts: a dead or hung cluster makes a sample
+ * The drill's own admin clients (with each cluster's TLS and SASL settings), with short timeouts: a dead or hung cluster makes a sample
  * incomplete, never late.
  */
 import kafkajs from 'kafkajs'
-import { newestTimestamp } from '../src/replication/heartbeats.js'
+import { newestTimestamp } from '../replication/heartbeats.js'
 import type { FlowSample, ReplicationSample } from './timeline.js'
 
 const { Kafka, logLevel } = kafkajs
@@ -19,7 +19,7 @@ const { Kafka, logLevel } = kafkajs
 /** Sampling period, in ms. */
 export const SAMPLE_INTERVAL_MS = 1000
 
-/** Samples the replication lag of every flow between `brokers`' clusters. */
+/** Samples the replication lag of every flow between `clusters` (each one's kafkajs config). */
 export class ReplicationMonitor {
   private readonly admins = new Map<string, kafkajs.Admin>()
   private readonly connected = new Map<string, Promise<void>>()
@@ -28,7 +28,7 @@ export class ReplicationMonitor {
   private stopped = false
 
   constructor(
-    private readonly brokers: Readonly<Record<string, string[]>>,
+    private readonly clusters: Readonly<Record<string, kafkajs.KafkaConfig>>,
     private readonly topic: string,
     private readonly onSample: (sample: ReplicationSample) => void,
   ) {}
@@ -59,7 +59,7 @@ export class ReplicationMonitor {
   }
 
   private async takeSample(): Promise<ReplicationSample> {
-    const names = Object.keys(this.brokers)
+    const names = Object.keys(this.clusters)
     const pairs = names.flatMap((source) => names.filter((t) => t !== source).map((target) => ({ source, target })))
     const ends = new Map<string, Promise<number | undefined>>()
     const endOf = (cluster: string, topic: string): Promise<number | undefined> => {
@@ -109,11 +109,13 @@ export class ReplicationMonitor {
   private async admin(cluster: string): Promise<kafkajs.Admin> {
     let admin = this.admins.get(cluster)
     if (admin === undefined) {
+      const config = this.clusters[cluster]!
       admin = new Kafka({
+        ...config,
         clientId: 'kafkajs-dr-drill-monitor',
-        brokers: this.brokers[cluster]!,
         logLevel: logLevel.NOTHING,
-        connectionTimeout: 1000,
+        // kafkajs' default, or longer when the cluster's settings ask for it (TLS far away).
+        connectionTimeout: Math.max(1000, config.connectionTimeout ?? 0),
         requestTimeout: 2000,
         retry: { retries: 0 },
       }).admin()

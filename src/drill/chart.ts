@@ -3,9 +3,13 @@
  * browser, no canvas): records a second sent, acknowledged and consumed over time, the outage
  * shaded, the fault and every switch marked, and below it which cluster was active and where each
  * consumer read.
+ *
+ * vega and vega-lite are optional peer dependencies of the package (about 20 MB that an
+ * application never needs): loaded when a picture is drawn, and without them the drill writes its
+ * report and says how to get the picture.
  */
-import * as vega from 'vega'
-import * as vegaLite from 'vega-lite'
+import type * as Vega from 'vega'
+import type * as VegaLite from 'vega-lite'
 import type { DrillReport } from './report.js'
 
 const WIDTH = 900
@@ -34,7 +38,7 @@ function markers(report: DrillReport): Marker[] {
 }
 
 /** The Vega-Lite specification of the picture. */
-export function chartSpec(report: DrillReport): vegaLite.TopLevelSpec {
+export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
   const clusters = report.environment.clusters as Array<{ name: string }>
   const names = clusters.map((c) => c.name)
   const rates = report.series.flatMap((p) => [
@@ -137,8 +141,19 @@ export function chartSpec(report: DrillReport): vegaLite.TopLevelSpec {
   }
 }
 
-/** Renders the report's timeline to an SVG document. */
-export async function renderChart(report: DrillReport): Promise<string> {
+/** Loads a module of the picture's optional peer dependencies. */
+export type ChartImporter = (name: 'vega' | 'vega-lite') => Promise<unknown>
+
+/** Renders the report's timeline to an SVG document; rejects, saying what to install, without vega or vega-lite. */
+export async function renderChart(report: DrillReport, importer: ChartImporter = (name) => import(name)): Promise<string> {
+  let vega: typeof Vega
+  let vegaLite: typeof VegaLite
+  try {
+    [vega, vegaLite] = await Promise.all([importer('vega') as Promise<typeof Vega>, importer('vega-lite') as Promise<typeof VegaLite>])
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    throw new Error('the picture needs vega and vega-lite, optional peer dependencies of kafkajs-dr: npm install vega vega-lite', { cause: error })
+  }
   const { spec } = vegaLite.compile(chartSpec(report))
   const view = new vega.View(vega.parse(spec), { renderer: 'none' })
   try {
