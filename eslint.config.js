@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 
 export default defineConfig(
   // Generated or written by runs, not sources.
-  { ignores: ['dist/', 'docs/api/', '.api-extractor/', 'coverage/', '.reports/', '.bed/', 'chaos-out/', 'soak-out/', 'scratch/'] },
+  { ignores: ['dist/', 'docs/api/', '.api-extractor/', 'coverage/', '.reports/', '.bed/', 'chaos-out/', 'soak-out/', 'docs-check-out/', 'scratch/'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

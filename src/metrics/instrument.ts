@@ -64,7 +64,7 @@ interface ConsumerCheckpoints {
 
 /**
  * Reports a client's health, switches, probes, replication lag, checkpoint age, re-sent and
- * de-duplicated records as OpenTelemetry metrics (the README's "Metrics" section lists them).
+ * de-duplicated records as OpenTelemetry metrics (listed in [Metrics](../../docs/metrics.md)).
  * Producers and consumers are seen as {@link MultiClusterKafka.producer} and
  * {@link MultiClusterKafka.consumer} create them (`producer:created`, `consumer:created`): call this
  * before creating them. A consumer is forgotten once it disconnects.

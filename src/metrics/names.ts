@@ -2,7 +2,7 @@
  * The metrics kafkajs-dr exports: names (after the prefix), instruments, units and attributes,
  * in one table. Names follow OpenTelemetry's conventions: lowercase dot-separated namespaces,
  * snake_case words, the unit in `unit` (UCUM: `s`, `1`, `{record}`), never in the name; counters of
- * things are plural, durations are histograms in seconds. The README's "Metrics" table lists the
+ * things are plural, durations are histograms in seconds. The table of docs/metrics.md lists the
  * same.
  *
  * Attributes are short and unnamespaced (`cluster`, `group`, ...) where no semantic convention
