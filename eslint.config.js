@@ -1,5 +1,8 @@
 // @ts-check
 // Type-aware lint of everything the type check covers (`npm run lint`, part of `npm test`).
+// Layout is Prettier's (prettier.config.js, `npm run format:check`): no stylistic rule is on here
+// (neither eslint's recommended nor typescript-eslint's strictTypeChecked has one), so the two
+// never disagree; a stylistic rule added later would have to agree with Prettier.
 import eslint from '@eslint/js'
 import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'

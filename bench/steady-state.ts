@@ -26,7 +26,8 @@ function countingKafka(cluster: 'dc1' | 'dc2', counter: { requests: number }): k
     client.on(client.events.REQUEST, () => { counter.requests++ })
     return client
   }
-  const { producer, consumer, admin } = kafka // eslint-disable-line @typescript-eslint/unbound-method -- called with kafka as `this` below
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with kafka as `this` below
+  const { producer, consumer, admin } = kafka
   kafka.producer = (config) => count(producer.call(kafka, config))
   kafka.consumer = (config) => count(consumer.call(kafka, config))
   kafka.admin = (config) => count(admin.call(kafka, config))

@@ -27,10 +27,17 @@ export function chaosTable(run: ChaosRun): string[] {
   ]
 }
 
+/** A scenario's settings as `name value` pairs, or the drill's defaults when it changed none. */
+function settingsText(settings: ChaosRun['results'][number]['settings']): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the chaos settings are numbers, strings and booleans
+  const pairs = Object.entries(settings).map(([k, v]) => `${k} ${String(v)}`)
+  return pairs.join(', ') || "the drill's defaults"
+}
+
 /** The page docs/chaos.md: the table with its date and settings. */
 export function chaosMarkdown(run: ChaosRun): string {
   const body = rows(run)
-  const settings = run.results.map((r) => `- ${r.id} (${r.fault}): ${Object.entries(r.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ') || "the drill's defaults"}; ran ${(r.durationMs / 1000).toFixed(0)} s`) // eslint-disable-line @typescript-eslint/no-base-to-string -- the chaos settings are numbers, strings and booleans
+  const settings = run.results.map((r) => `- ${r.id} (${r.fault}): ${settingsText(r.settings)}; ran ${(r.durationMs / 1000).toFixed(0)} s`)
   return [
     '# Chaos run',
     '',

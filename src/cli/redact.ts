@@ -53,7 +53,8 @@ export class Redactor {
 export function installRedaction(redactor: Redactor): () => void {
   if (redactor.empty) return () => {}
   const streams = [process.stdout, process.stderr]
-  const originals = streams.map((stream) => stream.write) // eslint-disable-line @typescript-eslint/unbound-method -- bound to its stream below, and put back on it
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- bound to its stream below, and put back on it
+  const originals = streams.map((stream) => stream.write)
   streams.forEach((stream, i) => {
     const original = originals[i]!.bind(stream) as (...args: unknown[]) => boolean
     stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {

@@ -54,8 +54,8 @@ export function mendKafkajsSeeks(groupClass = ConsumerGroupClass as KafkajsConsu
   const prototype: (KafkajsConsumerGroup & { [MENDED]?: true }) | undefined = groupClass?.prototype
   if (prototype === undefined || typeof prototype.seekOffsets !== 'function') return false
   if (prototype[MENDED]) return true
-  // Called with the group as `this` below.
-  const ownSeekOffsets = prototype.seekOffsets // eslint-disable-line @typescript-eslint/unbound-method
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the group as `this` below
+  const ownSeekOffsets = prototype.seekOffsets
   prototype.seekOffsets = async function seekOffsets(topicPartitions) {
     const offsets = this.offsetManager
     if (!offsets.autoCommit) return ownSeekOffsets.call(this, topicPartitions)

@@ -253,7 +253,8 @@ export class FailoverConsumer {
    */
   on<E extends keyof FailoverConsumerEvents>(event: E, listener: FailoverConsumerEvents[E]): () => void
   on(event: Parameters<Consumer['on']>[0], listener: (event: unknown) => void): () => void
-  on(event: string, listener: (event: any) => void): () => void { // eslint-disable-line @typescript-eslint/no-explicit-any -- the overloads above type it for callers
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads above type it for callers
+  on(event: string, listener: (event: any) => void): () => void {
     if (event.includes(':')) {
       this.emitter.on(event as keyof FailoverConsumerEvents, listener)
       return () => { this.emitter.off(event as keyof FailoverConsumerEvents, listener) }

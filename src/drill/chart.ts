@@ -67,7 +67,8 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
   const title = `kafkajs-dr drill: ${report.fault.action ?? report.fault.kind} — lost ${report.lost}, duplicates ${report.duplicates}`
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, anchor: 'start', fontSize: 14 }, // eslint-disable-line @typescript-eslint/no-deprecated -- vega-lite's title anchor, taken for String.prototype.anchor
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- vega-lite's title anchor, taken for String.prototype.anchor
+    title: { text: title, anchor: 'start', fontSize: 14 },
     config: { font: 'sans-serif', view: { stroke: null } },
     vconcat: [
       {

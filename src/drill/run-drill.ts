@@ -120,8 +120,10 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
     await monitor?.stop()
     await environment.close(finish)
   }
-  if (failure !== undefined && service === undefined) throw failure // eslint-disable-line @typescript-eslint/only-throw-error -- rethrows what the drill caught, unchanged
-  if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`) // eslint-disable-line @typescript-eslint/no-base-to-string -- not an Error: whatever was thrown
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the drill caught, unchanged
+  if (failure !== undefined && service === undefined) throw failure
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- not an Error: whatever was thrown
+  if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`)
 
   const report = buildReport({
     options, environment, timeline, ledger, outcome, target, survivor, interrupted, settings,

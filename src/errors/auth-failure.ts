@@ -52,7 +52,8 @@ export function authenticationFailureOf(error: unknown): AuthenticationFailure |
   for (const e of causeChain(error, 8)) {
     if (typeof e !== 'object' || e === null) continue
     const { name, code, type, message } = e as { name?: unknown, code?: unknown, type?: unknown, message?: unknown }
-    const text = typeof message === 'string' ? message : String(e) // eslint-disable-line @typescript-eslint/no-base-to-string -- another library's error: its own toString if it has one
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- another library's error: its own toString if it has one
+    const text = typeof message === 'string' ? message : String(e)
     if (name === 'KafkaJSSASLAuthenticationError' || (typeof type === 'string' && SASL_TYPES.has(type))) return { kind: 'sasl', detail: text }
     if (typeof code === 'string' && (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_'))) return { kind: 'tls', detail: `${text} (${code})` }
   }

@@ -182,7 +182,8 @@ export class FailoverProducer {
    */
   on<E extends keyof FailoverProducerEvents>(event: E, listener: FailoverProducerEvents[E]): () => void
   on(eventName: Parameters<Producer['on']>[0], listener: (event: unknown) => void): () => void
-  on(eventName: string, listener: (event: any) => void): () => void { // eslint-disable-line @typescript-eslint/no-explicit-any -- the overloads above type it for callers
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads above type it for callers
+  on(eventName: string, listener: (event: any) => void): () => void {
     if (eventName.includes(':')) {
       this.emitter.on(eventName as keyof FailoverProducerEvents, listener)
       return () => { this.emitter.off(eventName as keyof FailoverProducerEvents, listener) }

@@ -3,7 +3,8 @@ import { errorMessage, logger } from './log.js'
 
 const log = logger('events')
 
-type Listener = (...args: any[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any -- any event's listener; on() and off() are typed per event
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any event's listener; on() and off() are typed per event
+type Listener = (...args: any[]) => void
 
 /**
  * An eventemitter3 emitter whose listeners cannot break the library: a listener that throws (or

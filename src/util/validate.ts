@@ -19,7 +19,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object') return 'an object'
   if (typeof value === 'function') return 'a function'
-  return String(value) // eslint-disable-line @typescript-eslint/no-base-to-string -- only primitives are left: numbers, bigints, booleans, symbols, undefined
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives are left: numbers, bigints, booleans, symbols, undefined
+  return String(value)
 }
 
 function fail(path: string, expected: string, value: unknown, fix?: string): never {

@@ -40,7 +40,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await delay(everyMs)
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`) // eslint-disable-line @typescript-eslint/no-base-to-string -- whatever the check threw
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever the check threw
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
 }
 
 /** Runs `fn` with a connected admin of one cluster. */

@@ -43,6 +43,8 @@ export function wrapEachBatch(session: DeliveringSession, handler: NonNullable<F
       markProcessed(slot, batch.messages[index]!, Date.now())
     }
     const handedOver = filterBatch(batch, originCluster, cluster, session.filter)
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a closure of kafkajs, not a method
+    const kafkajsCommitIfNecessary = payload.commitOffsetsIfNecessary
     try {
       await handler({
         ...payload,
@@ -57,7 +59,9 @@ export function wrapEachBatch(session: DeliveringSession, handler: NonNullable<F
           if (!manual) record(offset)
           handedOver?.resolvedUpTo(offset)
         },
-        commitOffsetsIfNecessary: manual ? (offsets?: Offsets) => commitIfNecessary(session.positions, payload, offsets, commitsWhenDue) : payload.commitOffsetsIfNecessary, // eslint-disable-line @typescript-eslint/unbound-method -- a closure of kafkajs, not a method
+        commitOffsetsIfNecessary: manual
+          ? (offsets?: Offsets) => commitIfNecessary(session.positions, payload, offsets, commitsWhenDue)
+          : kafkajsCommitIfNecessary,
         logicalTopic: topic,
         physicalTopic: batch.topic,
         cluster,

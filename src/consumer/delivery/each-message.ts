@@ -27,7 +27,8 @@ const HOUSEKEEPING_MS = 50
  */
 export function eachMessageOverBatches(session: DeliveringSession, handler: NonNullable<FailoverRunConfig['eachMessage']>, autoCommit: boolean, commitByCount: boolean): KafkajsEachBatch {
   return async (payload: EachBatchPayload) => {
-    const { batch, heartbeat, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload // eslint-disable-line @typescript-eslint/unbound-method -- kafkajs' payload functions are closures, not methods
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs' payload functions are closures, not methods
+    const { batch, heartbeat, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload
     const { topic, originCluster } = session.source(batch.topic)
     const { partition, topic: physicalTopic } = batch
     const { cluster } = session

@@ -45,7 +45,8 @@ async function send(cluster: string, topic: string, recs: readonly Rec[]): Promi
   await producer.connect()
   try {
     for (let i = 0; i < recs.length; i += 500) {
-      await producer.send({ topic, messages: recs.slice(i, i + 500).map((r) => ({ key: r.id, value: r.id, timestamp: String(r.ts), ...(r.partition === undefined ? {} : { partition: r.partition }) })) })
+      const messages = recs.slice(i, i + 500).map((r) => ({ key: r.id, value: r.id, timestamp: String(r.ts), ...(r.partition === undefined ? {} : { partition: r.partition }) }))
+      await producer.send({ topic, messages })
     }
   } finally {
     await producer.disconnect()

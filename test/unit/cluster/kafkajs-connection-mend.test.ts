@@ -27,7 +27,8 @@ const kafkajsConnection = require(connectionPath) as ConnectionClass
 /** A copy of kafkajs' Connection class of its own (the module loaded afresh, kafkajs' own left in place). */
 function freshConnectionClass(): ConnectionClass {
   const original = require.cache[connectionPath]
-  delete require.cache[connectionPath] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
+  delete require.cache[connectionPath]
   try {
     return require(connectionPath) as ConnectionClass
   } finally {

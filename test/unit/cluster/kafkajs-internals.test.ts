@@ -20,7 +20,8 @@ describe('kafkajs internals', () => {
     vi.doMock('node:module', async (importOriginal) => {
       const original = await importOriginal<typeof import('node:module')>()
       return {
-        ...original, // eslint-disable-line @typescript-eslint/no-misused-spread -- a module namespace, not a class
+        // eslint-disable-next-line @typescript-eslint/no-misused-spread -- a module namespace, not a class
+        ...original,
         createRequire: (url: string | URL) => {
           const real = original.createRequire(url)
           return Object.assign((id: string) => {

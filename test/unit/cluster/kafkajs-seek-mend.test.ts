@@ -12,7 +12,8 @@ const SeekOffsets = require('kafkajs/src/consumer/seekOffsets') as new () => { s
 
 function freshGroupClass(): KafkajsConsumerGroupClass {
   const original = require.cache[groupPath]
-  delete require.cache[groupPath] // eslint-disable-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a fresh copy of one module
+  delete require.cache[groupPath]
   try {
     return require(groupPath) as KafkajsConsumerGroupClass
   } finally {

@@ -32,7 +32,10 @@ describe('SafeEmitter', () => {
   it('survives a listener that throws something that is not an Error', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
-    emitter.on('tick', () => { throw 'a string' }) // eslint-disable-line @typescript-eslint/only-throw-error -- a listener that throws a non-Error is the case under test
+    emitter.on('tick', () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a listener that throws a non-Error is the case under test
+      throw 'a string'
+    })
     emitter.on('tick', (n) => seen.push(n))
     expect(() => emitter.emit('tick', 7)).not.toThrow()
     expect(seen).toEqual([7])
@@ -41,7 +44,10 @@ describe('SafeEmitter', () => {
   it('an async listener that rejects causes no unhandled rejection and does not stop the others', async () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
-    emitter.on('tick', async () => { throw new Error('async listener bug') }) // eslint-disable-line @typescript-eslint/no-misused-promises -- a rejecting listener is the case under test
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a rejecting listener is the case under test
+    emitter.on('tick', async () => {
+      throw new Error('async listener bug')
+    })
     emitter.on('tick', (n) => seen.push(n))
     expect(() => emitter.emit('tick', 3)).not.toThrow()
     await unhandled.settle()
