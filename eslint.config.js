@@ -9,7 +9,20 @@ import tseslint from 'typescript-eslint'
 
 export default defineConfig(
   // Generated or written by runs, not sources.
-  { ignores: ['dist/', 'docs/api/', '.api-extractor/', 'coverage/', '.reports/', '.bed/', 'chaos-out/', 'soak-out/', 'docs-check-out/', 'scratch/'] },
+  {
+    ignores: [
+      'dist/',
+      'docs/api/',
+      '.api-extractor/',
+      'coverage/',
+      '.reports/',
+      '.bed/',
+      'chaos-out/',
+      'soak-out/',
+      'docs-check-out/',
+      'scratch/',
+    ],
+  },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
@@ -45,7 +58,10 @@ export default defineConfig(
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
       // Numbers, booleans and nullish values in messages are meant (recommendedTypeChecked's
       // options); objects that would print as [object Object] are still reported.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowAny: true, allowBoolean: true, allowNullish: true, allowNumber: true, allowRegExp: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowAny: true, allowBoolean: true, allowNullish: true, allowNumber: true, allowRegExp: true },
+      ],
     },
   },
   {

@@ -4,8 +4,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const dir = '.reports'
-const runs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8'))) : []
-const files = runs.flatMap((r) => r.files).sort((a, b) => b.ms - a.ms).slice(0, 10)
+const runs = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+  : []
+const files = runs
+  .flatMap((r) => r.files)
+  .sort((a, b) => b.ms - a.ms)
+  .slice(0, 10)
 if (files.length > 0) {
   console.log('\nThe ten slowest test files:')
   for (const f of files) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(7)} s  ${f.file}${f.state === 'failed' ? '  (failed)' : ''}`)

@@ -28,15 +28,18 @@ export function median(values: number[]): number {
 
 export async function createTopic(cluster: 'dc1' | 'dc2', topic: string, numPartitions: number): Promise<void> {
   // A just-restarted KRaft node can answer the leader wait with UNKNOWN_TOPIC_OR_PARTITION once.
-  await pRetry(async () => {
-    const admin = rawKafka(cluster).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })
-    } finally {
-      await admin.disconnect()
-    }
-  }, { retries: 5, minTimeout: 500 })
+  await pRetry(
+    async () => {
+      const admin = rawKafka(cluster).admin()
+      await admin.connect()
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true })
+      } finally {
+        await admin.disconnect()
+      }
+    },
+    { retries: 5, minTimeout: 500 },
+  )
 }
 
 /** `items` rotated left by `round` places: each round starts with a different path. */
@@ -51,9 +54,17 @@ export function pairedRatios(wrapper: readonly number[], raw: readonly number[])
 }
 
 /** The raw, wrapper and ratio cells of a throughput row: medians, and the spread of the ratios. */
-export function formatRatios(raw: readonly number[], wrapper: readonly number[], ratios: readonly number[]): Pick<Row, 'raw' | 'wrapper' | 'ratio'> {
+export function formatRatios(
+  raw: readonly number[],
+  wrapper: readonly number[],
+  ratios: readonly number[],
+): Pick<Row, 'raw' | 'wrapper' | 'ratio'> {
   const rate = (v: readonly number[]): string => `${Math.round(median([...v])).toLocaleString('en-US')} rec/s`
-  return { raw: rate(raw), wrapper: rate(wrapper), ratio: `${median([...ratios]).toFixed(3)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` }
+  return {
+    raw: rate(raw),
+    wrapper: rate(wrapper),
+    ratio: `${median([...ratios]).toFixed(3)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+  }
 }
 
 /** One row of the printed table. */

@@ -43,7 +43,10 @@ async function fill(topic: string, count: number, recordBytes: number): Promise<
   await producer.connect()
   const payload = randomBytes(recordBytes)
   for (let start = 0; start < count; start += 1000) {
-    await producer.send({ topic, messages: Array.from({ length: Math.min(1000, count - start) }, (_, j) => ({ key: `k${start + j}`, value: payload })) })
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(1000, count - start) }, (_, j) => ({ key: `k${start + j}`, value: payload })),
+    })
   }
   await producer.disconnect()
 }
@@ -70,8 +73,16 @@ async function drain(count: number, handler: Handler, run: (config: Parameters<C
       }
     }
     void (handler === 'eachMessage'
-      ? run({ eachMessage: async () => { handled(1) } })
-      : run({ eachBatch: async ({ batch }) => { handled(batch.messages.length) } }))
+      ? run({
+          eachMessage: async () => {
+            handled(1)
+          },
+        })
+      : run({
+          eachBatch: async ({ batch }) => {
+            handled(batch.messages.length)
+          },
+        }))
   })
   return { startMs: Number(first - started) / 1e6, rate: (count - seenWarm) / (Number(last - warm) / 1e9) }
 }
@@ -120,19 +131,31 @@ export async function benchConsume(bench: ConsumeBench): Promise<Row[]> {
         }
       }
       const shape = `${handler}, ${count.toLocaleString('en-US')} x ${bytes} B, ${PARTITIONS} partitions, ${bench.rounds} rounds, ${bench.setting}`
-      console.log(`consume ${shape}: start ${ms(raw.map((d) => d.startMs))} raw / ${ms(wrapped.map((d) => d.startMs))} kafkajs-dr; rate ${raw.map((d) => d.rate.toFixed(0)).join(', ')} raw / ${wrapped.map((d) => d.rate.toFixed(0)).join(', ')} kafkajs-dr`)
+      console.log(
+        `consume ${shape}: start ${ms(raw.map((d) => d.startMs))} raw / ${ms(wrapped.map((d) => d.startMs))} kafkajs-dr; rate ${raw.map((d) => d.rate.toFixed(0)).join(', ')} raw / ${wrapped.map((d) => d.rate.toFixed(0)).join(', ')} kafkajs-dr`,
+      )
       const extra = wrapped.map((d, i) => d.startMs - raw[i]!.startMs)
-      rows.push({
-        measure: `consume start-up, run() to first record (${shape})`,
-        raw: `${Math.round(median(raw.map((d) => d.startMs)))} ms`,
-        wrapper: `${Math.round(median(wrapped.map((d) => d.startMs)))} ms`,
-        ratio: `+${Math.round(median(extra))} ms (max +${Math.round(Math.max(...extra))})`,
-        goal: '<= +300 ms',
-      }, {
-        measure: `consume steady rate, last ${100 - WARM_UP * 100}% of the records (${shape})`,
-        ...formatRatios(raw.map((d) => d.rate), wrapped.map((d) => d.rate), pairedRatios(wrapped.map((d) => d.rate), raw.map((d) => d.rate))),
-        goal: '>= 0.97',
-      })
+      rows.push(
+        {
+          measure: `consume start-up, run() to first record (${shape})`,
+          raw: `${Math.round(median(raw.map((d) => d.startMs)))} ms`,
+          wrapper: `${Math.round(median(wrapped.map((d) => d.startMs)))} ms`,
+          ratio: `+${Math.round(median(extra))} ms (max +${Math.round(Math.max(...extra))})`,
+          goal: '<= +300 ms',
+        },
+        {
+          measure: `consume steady rate, last ${100 - WARM_UP * 100}% of the records (${shape})`,
+          ...formatRatios(
+            raw.map((d) => d.rate),
+            wrapped.map((d) => d.rate),
+            pairedRatios(
+              wrapped.map((d) => d.rate),
+              raw.map((d) => d.rate),
+            ),
+          ),
+          goal: '>= 0.97',
+        },
+      )
     }
   }
   return rows

@@ -30,7 +30,14 @@ async function fill(topic: string): Promise<void> {
   await producer.connect()
   const base = Date.now() - RECORDS
   for (let start = 0; start < RECORDS; start += 1000) {
-    await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, j) => ({ key: `k${start + j}`, value: `r${start + j}`, timestamp: String(base + start + j) })) })
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 1000 }, (_, j) => ({
+        key: `k${start + j}`,
+        value: `r${start + j}`,
+        timestamp: String(base + start + j),
+      })),
+    })
   }
   await producer.disconnect()
 }
@@ -78,32 +85,41 @@ async function trial(fault: 'kill' | 'pause'): Promise<FailoverTrial> {
 }
 
 /** Runs `trials` trials of each fault and returns table rows; `setting` names the broker settings in force. */
-export async function benchConsumerFailover(trials: number, setting: string, faults: ReadonlyArray<'kill' | 'pause'> = ['kill', 'pause']): Promise<Row[]> {
+export async function benchConsumerFailover(
+  trials: number,
+  setting: string,
+  faults: ReadonlyArray<'kill' | 'pause'> = ['kill', 'pause'],
+): Promise<Row[]> {
   const rows: Row[] = []
   for (const fault of faults) {
     const results: FailoverTrial[] = []
     for (let i = 0; i < trials; i++) {
       const result = await trial(fault)
       results.push(result)
-      console.log(`consumer ${fault} trial ${i + 1}/${trials} (${setting}): fault at +${result.phaseMs} ms, first on dc2 after ${result.ms} ms, ${result.duplicates} duplicates, ${result.lost} lost`)
+      console.log(
+        `consumer ${fault} trial ${i + 1}/${trials} (${setting}): fault at +${result.phaseMs} ms, first on dc2 after ${result.ms} ms, ${result.duplicates} duplicates, ${result.lost} lost`,
+      )
     }
     const times = results.map((r) => r.ms)
     const lost = results.reduce((sum, r) => sum + r.lost, 0)
     const goal = fault === 'kill' ? 'median <= 1500 ms, max <= 3000 ms' : 'max <= 6000 ms'
     const met = fault === 'kill' ? median(times) <= 1500 && Math.max(...times) <= 3000 : Math.max(...times) <= 6000
-    rows.push({
-      measure: `${fault === 'kill' ? 'kill -9' : 'SIGSTOP'} of active -> first record consumed on survivor (default client settings, ${setting}, ${trials} trials, fault at a random moment)`,
-      raw: 'n/a (no failover)',
-      wrapper: `median ${median(times)} ms (max ${Math.max(...times)})`,
-      ratio: met && lost === 0 ? 'meets goal' : 'misses goal',
-      goal,
-    }, {
-      measure: `duplicates per consumer failover, ${fault} (${RECORDS} records, ${PARTITIONS} partitions, ${setting})`,
-      raw: 'n/a',
-      wrapper: `median ${median(results.map((r) => r.duplicates))} (max ${Math.max(...results.map((r) => r.duplicates))}); lost ${lost}`,
-      ratio: '-',
-      goal: 'bounded, 0 lost',
-    })
+    rows.push(
+      {
+        measure: `${fault === 'kill' ? 'kill -9' : 'SIGSTOP'} of active -> first record consumed on survivor (default client settings, ${setting}, ${trials} trials, fault at a random moment)`,
+        raw: 'n/a (no failover)',
+        wrapper: `median ${median(times)} ms (max ${Math.max(...times)})`,
+        ratio: met && lost === 0 ? 'meets goal' : 'misses goal',
+        goal,
+      },
+      {
+        measure: `duplicates per consumer failover, ${fault} (${RECORDS} records, ${PARTITIONS} partitions, ${setting})`,
+        raw: 'n/a',
+        wrapper: `median ${median(results.map((r) => r.duplicates))} (max ${Math.max(...results.map((r) => r.duplicates))}); lost ${lost}`,
+        ratio: '-',
+        goal: 'bounded, 0 lost',
+      },
+    )
   }
   return rows
 }

@@ -128,7 +128,9 @@ function measure(name: string): Measure {
   const c = CASES[name]
   if (c === undefined) throw new Error(`unknown case '${name}'`)
   let received = 0
-  c.ids(() => { received++ })
+  c.ids(() => {
+    received++
+  })
   /** Fills `filter` as a consumer does (check, then mark) and returns the ns per id. */
   const fill = (filter: DuplicateFilter): number => {
     const start = process.hrtime.bigint()
@@ -179,9 +181,14 @@ function measure(name: string): Measure {
 async function measureInChild(name: string): Promise<Measure> {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const script = fileURLToPath(import.meta.url)
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, CHILD_FLAG, name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, CHILD_FLAG, name], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk
+  })
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject)
     child.once('close', resolve)

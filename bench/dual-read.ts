@@ -78,7 +78,11 @@ async function benchLatency(): Promise<Row[]> {
       await producer.send({ topic, messages: [{ key: `t${i}`, value: `t${i}`, timestamp: String(Date.now()) }] })
       await delay(1000 / LATENCY_RATE)
     }
-    await waitUntil('every latency record in both modes', () => latencies.direct.length >= LATENCY_RECORDS && latencies.replicas.length >= LATENCY_RECORDS, 120_000)
+    await waitUntil(
+      'every latency record in both modes',
+      () => latencies.direct.length >= LATENCY_RECORDS && latencies.replicas.length >= LATENCY_RECORDS,
+      120_000,
+    )
     await producer.disconnect()
   } finally {
     await Promise.all(consumers.map((c) => c.disconnect()))
@@ -86,13 +90,15 @@ async function benchLatency(): Promise<Row[]> {
   }
   const cell = (v: number[]): string => `p50 ${quantile(v, 0.5)} ms, p99 ${quantile(v, 0.99)} ms`
   console.log(`dual-read latency: direct ${cell(latencies.direct)}; replicas ${cell(latencies.replicas)}`)
-  return [{
-    measure: `dual-read latency, record written in dc2 -> handler of a dc1 consumer (${LATENCY_RECORDS} records at ${LATENCY_RATE}/s, default settings; replicas pay MirrorMaker 2's lag, 1 s intervals on the bed)`,
-    raw: `replicas: ${cell(latencies.replicas)}`,
-    wrapper: `direct: ${cell(latencies.direct)}`,
-    ratio: `direct p50 ${quantile(latencies.direct, 0.5)} ms`,
-    goal: 'direct p50 <= 50 ms',
-  }]
+  return [
+    {
+      measure: `dual-read latency, record written in dc2 -> handler of a dc1 consumer (${LATENCY_RECORDS} records at ${LATENCY_RATE}/s, default settings; replicas pay MirrorMaker 2's lag, 1 s intervals on the bed)`,
+      raw: `replicas: ${cell(latencies.replicas)}`,
+      wrapper: `direct: ${cell(latencies.direct)}`,
+      ratio: `direct p50 ${quantile(latencies.direct, 0.5)} ms`,
+      goal: 'direct p50 <= 50 ms',
+    },
+  ]
 }
 
 async function drainRaw(topics: string[], count: number): Promise<number> {
@@ -122,7 +128,13 @@ async function benchDedupeThroughput(): Promise<Row[]> {
   const payload = randomBytes(100)
   for (const cluster of ['dc1', 'dc2'] as const) {
     // A client whose active cluster is `cluster`: its producer stamps the provenance header there.
-    const dr = drClient({ localCluster: cluster, clusters: { dc1: { kafka: rawKafka('dc1'), priority: cluster === 'dc1' ? 1 : 2 }, dc2: { kafka: rawKafka('dc2'), priority: cluster === 'dc2' ? 1 : 2 } } })
+    const dr = drClient({
+      localCluster: cluster,
+      clusters: {
+        dc1: { kafka: rawKafka('dc1'), priority: cluster === 'dc1' ? 1 : 2 },
+        dc2: { kafka: rawKafka('dc2'), priority: cluster === 'dc2' ? 1 : 2 },
+      },
+    })
     await dr.connect()
     await waitUntil(`${cluster} active`, () => dr.activeCluster === cluster, 30_000)
     const producer = dr.producer()
@@ -143,15 +155,19 @@ async function benchDedupeThroughput(): Promise<Row[]> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of rotated(['raw', 'wrapped'] as const, round)) rates[name].push(await drains[name]())
   }
-  console.log(`dual-read dedupe throughput rounds raw ${rates.raw.map((x) => x.toFixed(0)).join(', ')} / wrapper ${rates.wrapped.map((x) => x.toFixed(0)).join(', ')} records/s`)
-  return [{
-    measure: `consume both origins on dc1 (orders + dc2.orders, ${total.toLocaleString('en-US')} x 100 B stamped records, ${PARTITIONS} partitions each), dualRead 'replicas' with dedupe vs raw kafkajs on the two topics, ${ROUNDS} rounds`,
-    ...formatRatios(rates.raw, rates.wrapped, pairedRatios(rates.wrapped, rates.raw)),
-    goal: '>= 0.9',
-  }]
+  console.log(
+    `dual-read dedupe throughput rounds raw ${rates.raw.map((x) => x.toFixed(0)).join(', ')} / wrapper ${rates.wrapped.map((x) => x.toFixed(0)).join(', ')} records/s`,
+  )
+  return [
+    {
+      measure: `consume both origins on dc1 (orders + dc2.orders, ${total.toLocaleString('en-US')} x 100 B stamped records, ${PARTITIONS} partitions each), dualRead 'replicas' with dedupe vs raw kafkajs on the two topics, ${ROUNDS} rounds`,
+      ...formatRatios(rates.raw, rates.wrapped, pairedRatios(rates.wrapped, rates.raw)),
+      goal: '>= 0.9',
+    },
+  ]
 }
 
 /** Both dual-read measurements; see the module description. */
 export async function benchDualRead(): Promise<Row[]> {
-  return [...await benchLatency(), ...await benchDedupeThroughput()]
+  return [...(await benchLatency()), ...(await benchDedupeThroughput())]
 }

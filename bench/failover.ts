@@ -22,7 +22,9 @@ async function trial(topic: string): Promise<number> {
       try {
         await producer.send({ topic, messages: [{ value: 'x' }] })
         if (killedAt > 0 && firstAckAfterKill === 0) firstAckAfterKill = Date.now()
-      } catch { /* counted as not acknowledged */ }
+      } catch {
+        /* counted as not acknowledged */
+      }
       await delay(10)
     }
   })()
@@ -44,11 +46,13 @@ export async function benchFailover(): Promise<Row[]> {
   const times: number[] = []
   for (let i = 0; i < TRIALS; i++) times.push(await trial(topic))
   console.log(`failover trials (ms): ${times.join(', ')}`)
-  return [{
-    measure: `kill -9 of active -> first acked send on survivor (default settings, ${TRIALS} trials)`,
-    raw: 'n/a (no failover)',
-    wrapper: `median ${median(times)} ms (max ${Math.max(...times)})`,
-    ratio: median(times) <= 3000 ? 'meets goal' : 'misses goal',
-    goal: 'median <= 3000 ms',
-  }]
+  return [
+    {
+      measure: `kill -9 of active -> first acked send on survivor (default settings, ${TRIALS} trials)`,
+      raw: 'n/a (no failover)',
+      wrapper: `median ${median(times)} ms (max ${Math.max(...times)})`,
+      ratio: median(times) <= 3000 ? 'meets goal' : 'misses goal',
+      goal: 'median <= 3000 ms',
+    },
+  ]
 }

@@ -102,7 +102,9 @@ async function produceRecords(topic: string, count: number, partitions: number):
   await producer.connect()
   try {
     for (let start = 0; start < count; start += 1000) {
-      const messages = ids.slice(start, start + 1000).map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(firstTimestamp + start + j) }))
+      const messages = ids
+        .slice(start, start + 1000)
+        .map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(firstTimestamp + start + j) }))
       await producer.send({ topic, messages })
     }
   } finally {
@@ -143,10 +145,21 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
   await createTopic('dc1', topic, partitions)
   await createTopic('dc2', topic, partitions)
   const ids = await produceRecords(topic, recordCount, partitions)
-  await waitFor(`${recordCount} records on dc2/dc1.${topic}`, async () => (await bed.highWatermark('dc2', `dc1.${topic}`)) >= recordCount, 120_000, 250)
+  await waitFor(
+    `${recordCount} records on dc2/dc1.${topic}`,
+    async () => (await bed.highWatermark('dc2', `dc1.${topic}`)) >= recordCount,
+    120_000,
+    250,
+  )
 
   // The instances get the bed's addresses (which follow KAFKAJS_DR_BED_PORT_OFFSET), never fixed ports.
-  const config: GroupInstanceConfig = { brokers: { dc1: bed.brokers.dc1!, dc2: bed.brokers.dc2! }, topic, group: unique('bench-grp'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: HANDLER_MS }
+  const config: GroupInstanceConfig = {
+    brokers: { dc1: bed.brokers.dc1!, dc2: bed.brokers.dc2! },
+    topic,
+    group: unique('bench-grp'),
+    checkpointTopic: uniqueCheckpointTopic(),
+    handlerMs: HANDLER_MS,
+  }
   const instances = Array.from({ length: size }, () => new AppProcess(INSTANCE_SCRIPT, config))
   const tally = new RecordTally(instances)
   let faulted = false
@@ -159,15 +172,27 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
     const leftAtFault = recordCount - tally.update().distinct
     const movedBeforeFault = instances.filter((i) => i.events.some((e) => e.event === 'moved' && e.cluster === 'dc2')).length
     const faultAt = Date.now()
-    const handledInTheLastTwoSeconds = instances.flatMap((i) => i.events).filter((e) => e.event === 'record' && e.at! >= faultAt - 2000).length
+    const handledInTheLastTwoSeconds = instances
+      .flatMap((i) => i.events)
+      .filter((e) => e.event === 'record' && e.at! >= faultAt - 2000).length
     faulted = true
     await injectFault(fault)
 
-    const firstsOnSurvivor = await Promise.all(instances.map((i) => i.next('first record from dc2 after the fault', (e) => e.event === 'record' && e.cluster === 'dc2' && e.at! >= faultAt, FIRST_ON_SURVIVOR_TIMEOUT_MS)))
+    const firstsOnSurvivor = await Promise.all(
+      instances.map((i) =>
+        i.next(
+          'first record from dc2 after the fault',
+          (e) => e.event === 'record' && e.cluster === 'dc2' && e.at! >= faultAt,
+          FIRST_ON_SURVIVOR_TIMEOUT_MS,
+        ),
+      ),
+    )
     while (tally.update().distinct < recordCount && Date.now() - faultAt < ALL_HANDLED_TIMEOUT_MS) await delay(100)
     const perInstanceMs = firstsOnSurvivor.map((e) => e.at! - faultAt)
     const slowestIndex = perInstanceMs.indexOf(Math.max(...perInstanceMs))
-    const handledOnDc1AfterFault = instances.flatMap((i) => i.events).filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! >= faultAt).length
+    const handledOnDc1AfterFault = instances
+      .flatMap((i) => i.events)
+      .filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! >= faultAt).length
     const repeats = recordRepeats(instances.flatMap((i) => i.events.filter((e) => e.event === 'record')))
     return {
       perInstanceMs,
@@ -178,7 +203,7 @@ async function trial(size: number, partitions: number, fault: Fault): Promise<Gr
       duplicates: repeats.failoverDuplicates,
       mm2Copies: repeats.copies,
       handledOnDc1AfterFault,
-      perCheckpointInterval: Math.round(handledInTheLastTwoSeconds / 2 * (CHECKPOINT_INTERVAL_MS / 1000)),
+      perCheckpointInterval: Math.round((handledInTheLastTwoSeconds / 2) * (CHECKPOINT_INTERVAL_MS / 1000)),
       lost: ids.filter((id) => !tally.timesHandled.has(id)).length,
       slowest: switchTimeline(instances[slowestIndex]!, faultAt),
     }
@@ -204,13 +229,25 @@ function medianAndMax(values: number[], unit = ''): string {
  * duplicates); `setting` names the broker settings in force. A failed trial is reported and
  * counted, and the run goes on; a bed that does not recover stops it.
  */
-export async function benchGroupFailover(sizes: readonly number[], trials: number, setting: string, faults: readonly Fault[] = ['kill', 'pause'], partitionCounts: readonly number[] = [GROUP_PARTITIONS]): Promise<Row[]> {
+export async function benchGroupFailover(
+  sizes: readonly number[],
+  trials: number,
+  setting: string,
+  faults: readonly Fault[] = ['kill', 'pause'],
+  partitionCounts: readonly number[] = [GROUP_PARTITIONS],
+): Promise<Row[]> {
   const rows: Row[] = []
-  for (const partitions of partitionCounts) rows.push(...await benchGroupFailoverOn(partitions, sizes, trials, setting, faults))
+  for (const partitions of partitionCounts) rows.push(...(await benchGroupFailoverOn(partitions, sizes, trials, setting, faults)))
   return rows
 }
 
-async function benchGroupFailoverOn(partitions: number, sizes: readonly number[], trials: number, setting: string, faults: readonly Fault[]): Promise<Row[]> {
+async function benchGroupFailoverOn(
+  partitions: number,
+  sizes: readonly number[],
+  trials: number,
+  setting: string,
+  faults: readonly Fault[],
+): Promise<Row[]> {
   const rows: Row[] = []
   for (const size of sizes) {
     const recordCount = RECORDS_PER_INSTANCE * size
@@ -224,7 +261,9 @@ async function benchGroupFailoverOn(partitions: number, sizes: readonly number[]
           const r = await trial(size, partitions, fault)
           results.push(r)
           const warning = r.movedBeforeFault > 0 ? `; WARNING: ${r.movedBeforeFault} instance(s) had moved to dc2 before the fault` : ''
-          console.log(`${label}: fault ${r.phaseMs} ms after a third was handled (${r.leftAtFault} records left), first record on dc2 after ${r.perInstanceMs.join(', ')} ms (last ${r.lastMs}), ${r.duplicates} duplicates (${r.handledOnDc1AfterFault} records handled from dc1 after the fault; ${r.perCheckpointInterval} records per checkpoint interval; apart, ${r.mm2Copies} records MirrorMaker 2 wrote twice), ${r.lost} lost${warning}; slowest: ${r.slowest}`)
+          console.log(
+            `${label}: fault ${r.phaseMs} ms after a third was handled (${r.leftAtFault} records left), first record on dc2 after ${r.perInstanceMs.join(', ')} ms (last ${r.lastMs}), ${r.duplicates} duplicates (${r.handledOnDc1AfterFault} records handled from dc1 after the fault; ${r.perCheckpointInterval} records per checkpoint interval; apart, ${r.mm2Copies} records MirrorMaker 2 wrote twice), ${r.lost} lost${warning}; slowest: ${r.slowest}`,
+          )
         } catch (error) {
           console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`)
         }
@@ -232,26 +271,36 @@ async function benchGroupFailoverOn(partitions: number, sizes: readonly number[]
       const failed = trials - results.length
       const lost = results.reduce((sum, r) => sum + r.lost, 0)
       const faultName = fault === 'kill' ? 'kill -9' : 'SIGSTOP'
-      rows.push({
-        measure: `group of ${size} instance process${size === 1 ? '' : 'es'}, ${partitions} partitions: ${faultName} of active -> last instance's first record on survivor (default health settings, ${recordCount.toLocaleString('en-US')} records, ${setting}, ${trials} trials, fault at a random moment)`,
-        raw: 'n/a (no failover)',
-        wrapper: medianAndMax(results.map((r) => r.lastMs), ' ms'),
-        ratio: failed === 0 ? 'every trial completed' : `${failed} of ${trials} trials FAILED`,
-        goal: '-',
-      }, {
-        measure: `duplicates per group failover, ${fault} (${size} instance${size === 1 ? '' : 's'}, ${recordCount.toLocaleString('en-US')} records, ${partitions} partitions, ${HANDLER_MS} ms handler, ${setting})`,
-        raw: 'n/a',
-        wrapper: `${medianAndMax(results.map((r) => r.duplicates))}; lost ${lost}`,
-        ratio: results.length === 0 ? 'no trial completed' : lost === 0 ? '0 lost' : `${lost} LOST`,
-        goal: 'bounded, 0 lost',
-      }, {
-        // The goal's bound: the duplicates the fault caused, in checkpoint intervals of the group's throughput.
-        measure: `duplicates caused by the ${fault} / the group's records per checkpoint interval (${CHECKPOINT_INTERVAL_MS} ms) before it (${size} instance${size === 1 ? '' : 's'}, ${partitions} partitions, ${setting})`,
-        raw: 'n/a',
-        wrapper: medianAndMax(results.map((r) => Math.round(r.duplicates / Math.max(1, r.perCheckpointInterval) * 100) / 100)),
-        ratio: results.length === 0 ? 'no trial completed' : `throughput median ${median(results.map((r) => r.perCheckpointInterval))} records per interval`,
-        goal: '<= 1',
-      })
+      rows.push(
+        {
+          measure: `group of ${size} instance process${size === 1 ? '' : 'es'}, ${partitions} partitions: ${faultName} of active -> last instance's first record on survivor (default health settings, ${recordCount.toLocaleString('en-US')} records, ${setting}, ${trials} trials, fault at a random moment)`,
+          raw: 'n/a (no failover)',
+          wrapper: medianAndMax(
+            results.map((r) => r.lastMs),
+            ' ms',
+          ),
+          ratio: failed === 0 ? 'every trial completed' : `${failed} of ${trials} trials FAILED`,
+          goal: '-',
+        },
+        {
+          measure: `duplicates per group failover, ${fault} (${size} instance${size === 1 ? '' : 's'}, ${recordCount.toLocaleString('en-US')} records, ${partitions} partitions, ${HANDLER_MS} ms handler, ${setting})`,
+          raw: 'n/a',
+          wrapper: `${medianAndMax(results.map((r) => r.duplicates))}; lost ${lost}`,
+          ratio: results.length === 0 ? 'no trial completed' : lost === 0 ? '0 lost' : `${lost} LOST`,
+          goal: 'bounded, 0 lost',
+        },
+        {
+          // The goal's bound: the duplicates the fault caused, in checkpoint intervals of the group's throughput.
+          measure: `duplicates caused by the ${fault} / the group's records per checkpoint interval (${CHECKPOINT_INTERVAL_MS} ms) before it (${size} instance${size === 1 ? '' : 's'}, ${partitions} partitions, ${setting})`,
+          raw: 'n/a',
+          wrapper: medianAndMax(results.map((r) => Math.round((r.duplicates / Math.max(1, r.perCheckpointInterval)) * 100) / 100)),
+          ratio:
+            results.length === 0
+              ? 'no trial completed'
+              : `throughput median ${median(results.map((r) => r.perCheckpointInterval))} records per interval`,
+          goal: '<= 1',
+        },
+      )
     }
   }
   return rows

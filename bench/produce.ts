@@ -23,12 +23,14 @@ async function pump(send: Send, payload: Buffer): Promise<number> {
   const sends = RECORDS / PER_SEND
   let next = 0
   const started = process.hrtime.bigint()
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < sends) {
-      const n = next++
-      await send(Array.from({ length: PER_SEND }, (_, i) => ({ key: `k${n * PER_SEND + i}`, value: payload })))
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < sends) {
+        const n = next++
+        await send(Array.from({ length: PER_SEND }, (_, i) => ({ key: `k${n * PER_SEND + i}`, value: payload })))
+      }
+    }),
+  )
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   return RECORDS / seconds
 }
@@ -75,7 +77,11 @@ export async function benchProduce(recordBytes = 100): Promise<Row[]> {
     await Promise.all([withHeader.disconnect(), withoutHeader.disconnect()])
     await raw.disconnect()
   }
-  console.log(`produce ${recordBytes} B rounds (records/s) ${Object.entries(rates).map(([k, v]) => `${k}: ${v.map((x) => x.toFixed(0)).join(', ')}`).join(' / ')}`)
+  console.log(
+    `produce ${recordBytes} B rounds (records/s) ${Object.entries(rates)
+      .map(([k, v]) => `${k}: ${v.map((x) => x.toFixed(0)).join(', ')}`)
+      .join(' / ')}`,
+  )
   const shape = `${RECORDS} x ${recordBytes} B, ${PER_SEND}/send, ${CONCURRENCY} in flight, ${ROUNDS} rounds`
   const row = (measure: string, path: Path, goal: string): Row => {
     const ratios = pairedRatios(rates[path], rates.raw)

@@ -56,21 +56,34 @@ async function main(): Promise<void> {
   const trials = trialsOption === undefined ? undefined : Number(trialsOption)
   if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new Error('--trials takes a whole number above 0')
   const partitionCounts = (option('--partitions') ?? String(GROUP_PARTITIONS)).split(',').map(Number)
-  if (partitionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) throw new Error('--partitions takes whole numbers from 1 to 10000, comma-separated')
+  if (partitionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000))
+    throw new Error('--partitions takes whole numbers from 1 to 10000, comma-separated')
   const sizes = (option('--sizes') ?? '1,4,8').split(',').map(Number)
   const fewest = Math.min(...partitionCounts)
   // Every instance of the group needs a partition, or it has no work to fail over.
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > fewest)) throw new Error(`--sizes takes whole numbers from 1 to ${fewest} (the fewest --partitions), comma-separated`)
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > fewest))
+    throw new Error(`--sizes takes whole numbers from 1 to ${fewest} (the fewest --partitions), comma-separated`)
   const settings = (option('--settings') ?? 'bed,kafka-defaults').split(',') as Array<'bed' | 'kafka-defaults'>
-  if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults')) throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
+  if (settings.some((s) => s !== 'bed' && s !== 'kafka-defaults'))
+    throw new Error("--settings takes 'bed', 'kafka-defaults' or both, comma-separated")
   const faults = (option('--faults') ?? 'kill,pause').split(',') as Array<'kill' | 'pause'>
   if (faults.some((f) => f !== 'kill' && f !== 'pause')) throw new Error("--faults takes 'kill', 'pause' or both, comma-separated")
   const roundsOption = option('--rounds')
   const rounds = roundsOption === undefined ? 5 : Number(roundsOption)
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number above 0')
-  if (only !== undefined && only !== 'throughput' && only !== 'consume' && only !== 'failover' && only !== 'group' && only !== 'steady' && only !== 'dual-read' && only !== 'dedupe') throw new Error(`unknown part '${only}': use 'throughput', 'consume', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
+  if (
+    only !== undefined &&
+    only !== 'throughput' &&
+    only !== 'consume' &&
+    only !== 'failover' &&
+    only !== 'group' &&
+    only !== 'steady' &&
+    only !== 'dual-read' &&
+    only !== 'dedupe'
+  )
+    throw new Error(`unknown part '${only}': use 'throughput', 'consume', 'failover', 'group', 'steady', 'dual-read' or 'dedupe'`)
   const runs = (part: 'failover' | 'group'): boolean => only === undefined || only === part
-  if (only === undefined || only === 'dedupe') rows.push(...await benchDedupeMemory())
+  if (only === undefined || only === 'dedupe') rows.push(...(await benchDedupeMemory()))
   if (only === 'dedupe') {
     printTable(rows)
     return
@@ -81,24 +94,33 @@ async function main(): Promise<void> {
   try {
     // Small records show the per-record cost at its worst; 1 KB is closer to typical events.
     for (const bytes of only === undefined || only === 'throughput' ? [100, 1000] : []) {
-      rows.push(...await benchProduce(bytes))
-      rows.push(...await benchConsume({ setting: settingLabel(bed.brokerProfile), handlers: ['eachMessage'], recordBytes: [bytes], rounds: 6 }))
+      rows.push(...(await benchProduce(bytes)))
+      rows.push(
+        ...(await benchConsume({ setting: settingLabel(bed.brokerProfile), handlers: ['eachMessage'], recordBytes: [bytes], rounds: 6 })),
+      )
     }
     if (only === 'consume' && bed.canInjectFaults) {
       const profile = bed.brokerProfile
       try {
         for (const setting of settings) {
           await bed.setBrokerProfile(setting)
-          rows.push(...await benchConsume({ setting: settingLabel(setting), handlers: ['eachMessage', 'eachBatch'], recordBytes: [100, 1000], rounds }))
+          rows.push(
+            ...(await benchConsume({
+              setting: settingLabel(setting),
+              handlers: ['eachMessage', 'eachBatch'],
+              recordBytes: [100, 1000],
+              rounds,
+            })),
+          )
         }
       } finally {
         if (profile !== 'external') await bed.setBrokerProfile(profile)
       }
     }
-    if (only === undefined || only === 'steady') rows.push(...await benchSteadyState())
-    if (only === undefined || only === 'dual-read') rows.push(...await benchDualRead())
+    if (only === undefined || only === 'steady') rows.push(...(await benchSteadyState()))
+    if (only === undefined || only === 'dual-read') rows.push(...(await benchDualRead()))
     if (bed.canInjectFaults && (runs('failover') || runs('group'))) {
-      if (runs('failover') && settings.length === 2 && faults.length === 2) rows.push(...await benchFailover())
+      if (runs('failover') && settings.length === 2 && faults.length === 2) rows.push(...(await benchFailover()))
       // One broker restart per setting for both parts; their rows are printed part by part.
       const consumerRows: Row[] = []
       const groupRows: Row[] = []
@@ -107,8 +129,8 @@ async function main(): Promise<void> {
         for (const setting of settings) {
           await bed.setBrokerProfile(setting)
           const label = settingLabel(setting)
-          if (runs('failover')) consumerRows.push(...await benchConsumerFailover(trials ?? 20, label, faults))
-          if (runs('group')) groupRows.push(...await benchGroupFailover(sizes, trials ?? 10, label, faults, partitionCounts))
+          if (runs('failover')) consumerRows.push(...(await benchConsumerFailover(trials ?? 20, label, faults)))
+          if (runs('group')) groupRows.push(...(await benchGroupFailover(sizes, trials ?? 10, label, faults, partitionCounts)))
         }
       } finally {
         if (profile !== 'external') await bed.setBrokerProfile(profile)

@@ -22,8 +22,10 @@ const IDLE_MS = 20_000
 function countingKafka(cluster: 'dc1' | 'dc2', counter: { requests: number }): kafkajs.Kafka {
   const kafka = new kafkajs.Kafka({ clientId: 'bench-steady', brokers: bed.brokers[cluster]!, logLevel: kafkajs.logLevel.NOTHING })
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- producer, consumer and admin each type their event names
-  const count = <T extends { on: (event: any, listener: () => void) => unknown, events: { REQUEST: string } }>(client: T): T => {
-    client.on(client.events.REQUEST, () => { counter.requests++ })
+  const count = <T extends { on: (event: any, listener: () => void) => unknown; events: { REQUEST: string } }>(client: T): T => {
+    client.on(client.events.REQUEST, () => {
+      counter.requests++
+    })
     return client
   }
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with kafka as `this` below
@@ -36,11 +38,19 @@ function countingKafka(cluster: 'dc1' | 'dc2', counter: { requests: number }): k
 
 /** Established TCP connections of this process to the bed's brokers. */
 function brokerConnections(): number {
-  const ports = new Set(Object.values(bed.brokers).flat().map((b) => Number(b.split(':').at(-1))))
+  const ports = new Set(
+    Object.values(bed.brokers)
+      .flat()
+      .map((b) => Number(b.split(':').at(-1))),
+  )
   const inodes = new Set<string>()
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string
-    try { text = readFileSync(file, 'utf8') } catch { continue }
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/)
       if (cols.length < 10 || cols[3] !== '01') continue // 01: ESTABLISHED
@@ -52,17 +62,23 @@ function brokerConnections(): number {
     try {
       const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
       if (match && inodes.has(match[1]!)) count++
-    } catch { /* closed meanwhile */ }
+    } catch {
+      /* closed meanwhile */
+    }
   }
   return count
 }
 
 function heapMb(): number {
-  (globalThis as { gc?: () => void }).gc?.()
+  ;(globalThis as { gc?: () => void }).gc?.()
   return process.memoryUsage().heapUsed / 1e6
 }
 
-interface Cost { connections: number, requestsPerSecond: number, heapMb: number }
+interface Cost {
+  connections: number
+  requestsPerSecond: number
+  heapMb: number
+}
 
 async function measure(run: (counter: { requests: number }) => Promise<() => Promise<void>>): Promise<Cost> {
   const heapBefore = heapMb()
@@ -71,7 +87,11 @@ async function measure(run: (counter: { requests: number }) => Promise<() => Pro
   await delay(3000) // joined, standbys up, readers polling
   const before = counter.requests
   await delay(IDLE_MS)
-  const cost = { connections: brokerConnections(), requestsPerSecond: (counter.requests - before) / (IDLE_MS / 1000), heapMb: heapMb() - heapBefore }
+  const cost = {
+    connections: brokerConnections(),
+    requestsPerSecond: (counter.requests - before) / (IDLE_MS / 1000),
+    heapMb: heapMb() - heapBefore,
+  }
   await stop()
   return cost
 }
@@ -105,8 +125,26 @@ export async function benchSteadyState(): Promise<Row[]> {
   })
   const setting = `idle, 6 partitions, default settings, ${IDLE_MS / 1000} s`
   return [
-    { measure: `consumer TCP connections to the brokers (${setting})`, raw: String(raw.connections), wrapper: String(dr.connections), ratio: (dr.connections / raw.connections).toFixed(1), goal: 'measured' },
-    { measure: `consumer requests per second (${setting})`, raw: raw.requestsPerSecond.toFixed(1), wrapper: dr.requestsPerSecond.toFixed(1), ratio: (dr.requestsPerSecond / raw.requestsPerSecond).toFixed(1), goal: 'measured' },
-    { measure: `consumer heap growth, MB (${setting}${(globalThis as { gc?: unknown }).gc ? '' : '; no --expose-gc, rough'})`, raw: raw.heapMb.toFixed(1), wrapper: dr.heapMb.toFixed(1), ratio: (dr.heapMb / Math.max(0.1, raw.heapMb)).toFixed(1), goal: 'measured' },
+    {
+      measure: `consumer TCP connections to the brokers (${setting})`,
+      raw: String(raw.connections),
+      wrapper: String(dr.connections),
+      ratio: (dr.connections / raw.connections).toFixed(1),
+      goal: 'measured',
+    },
+    {
+      measure: `consumer requests per second (${setting})`,
+      raw: raw.requestsPerSecond.toFixed(1),
+      wrapper: dr.requestsPerSecond.toFixed(1),
+      ratio: (dr.requestsPerSecond / raw.requestsPerSecond).toFixed(1),
+      goal: 'measured',
+    },
+    {
+      measure: `consumer heap growth, MB (${setting}${(globalThis as { gc?: unknown }).gc ? '' : '; no --expose-gc, rough'})`,
+      raw: raw.heapMb.toFixed(1),
+      wrapper: dr.heapMb.toFixed(1),
+      ratio: (dr.heapMb / Math.max(0.1, raw.heapMb)).toFixed(1),
+      goal: 'measured',
+    },
   ]
 }

@@ -34,11 +34,15 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions | 'help' {
   const only = values.get('--only')?.[0]
   return {
     quick: switches.has('--quick'),
-    only: only === undefined ? [] : only.split(',').map((id) => {
-      const n = Number(id)
-      if (!SCENARIOS.some((s) => s.id === n)) throw new UsageError(`--only: no scenario '${id}' (there are ${SCENARIOS.map((s) => s.id).join(', ')})`)
-      return n
-    }),
+    only:
+      only === undefined
+        ? []
+        : only.split(',').map((id) => {
+            const n = Number(id)
+            if (!SCENARIOS.some((s) => s.id === n))
+              throw new UsageError(`--only: no scenario '${id}' (there are ${SCENARIOS.map((s) => s.id).join(', ')})`)
+            return n
+          }),
     outDir: values.get('--out')?.[0] ?? 'chaos-out',
     markdown: values.get('--markdown')?.[0],
   }
@@ -61,7 +65,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const onInterrupt = (): void => controller.abort()
   process.on('SIGINT', onInterrupt)
   process.on('SIGTERM', onInterrupt)
-  const log = (line: string): void => { process.stdout.write(`${line}\n`) }
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`)
+  }
   try {
     const run = await runChaos(options, log, controller.signal)
     return run.passed ? 0 : 1
@@ -74,8 +80,11 @@ async function main(argv: readonly string[]): Promise<number> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // Clients left to finish in the background must not keep the process alive at the end.
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  })
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )
 }

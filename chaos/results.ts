@@ -28,7 +28,7 @@ export interface ChaosResult {
   durationMs: number
   settings: Partial<DrillOptions>
   /** The drill's report and picture. */
-  files: { report: string, chart: string | undefined }
+  files: { report: string; chart: string | undefined }
 }
 
 /** The whole run. */

@@ -30,9 +30,15 @@ export interface ChaosOptions {
  * Runs the scenarios; `log` gets progress lines. `bed`: a handle to use instead of a new one (the
  * test suite's), never stopped here unless this run started it.
  */
-export async function runChaos(options: ChaosOptions, log: (line: string) => void, signal: AbortSignal, bed = new KafkaBed()): Promise<ChaosRun> {
+export async function runChaos(
+  options: ChaosOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+  bed = new KafkaBed(),
+): Promise<ChaosRun> {
   const scenarios = SCENARIOS.filter((s) => options.only.length === 0 || options.only.includes(s.id))
-  if (!bed.canInjectFaults) throw new Error('npm run chaos injects faults on the local bed: unset KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS')
+  if (!bed.canInjectFaults)
+    throw new Error('npm run chaos injects faults on the local bed: unset KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS')
   const startedBed = !bed.isUp()
   const startedAt = new Date()
   const results: ChaosResult[] = []
@@ -65,17 +71,39 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   }
   await mkdir(out, { recursive: true })
   await writeFile(join(out, 'chaos-report.json'), `${JSON.stringify(run, null, 2)}\n`)
-  if (options.markdown !== undefined) await writeFile(options.markdown, keepSoakSection(await readFile(options.markdown, 'utf8').catch(() => ''), chaosMarkdown(run)))
+  if (options.markdown !== undefined)
+    await writeFile(options.markdown, keepSoakSection(await readFile(options.markdown, 'utf8').catch(() => ''), chaosMarkdown(run)))
   for (const line of chaosTable(run)) log(line)
   return run
 }
 
-async function runScenario(scenario: ChaosScenario, options: ChaosOptions, bed: KafkaBed, outDir: string, log: (line: string) => void, signal: AbortSignal): Promise<ChaosResult> {
+async function runScenario(
+  scenario: ChaosScenario,
+  options: ChaosOptions,
+  bed: KafkaBed,
+  outDir: string,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<ChaosResult> {
   const settings = { ...(options.quick ? scenario.quick : scenario.full) }
-  const drillOptions: DrillOptions = { ...DEFAULT_OPTIONS, ...settings, fault: scenario.fault, clusters: [], plain: true, json: false, keepBed: true, outDir }
+  const drillOptions: DrillOptions = {
+    ...DEFAULT_OPTIONS,
+    ...settings,
+    fault: scenario.fault,
+    clusters: [],
+    plain: true,
+    json: false,
+    keepBed: true,
+    outDir,
+  }
   const started = Date.now()
   const progress = new LinePrefixer(`  [${scenario.id}] `, log)
-  const { report, files } = await runDrillWithBed(drillOptions, { progress: progress as unknown as NodeJS.WritableStream, isTTY: false, bed, signal })
+  const { report, files } = await runDrillWithBed(drillOptions, {
+    progress: progress as unknown as NodeJS.WritableStream,
+    isTTY: false,
+    bed,
+    signal,
+  })
   const failures = scenario.expect(report)
   return {
     id: scenario.id,
@@ -116,7 +144,10 @@ function recoverMs(report: DrillReport): number | null {
 /** The drill's progress lines, each prefixed with its scenario, as a writable for `runDrillWithBed`. */
 class LinePrefixer {
   private pending = ''
-  constructor(private readonly prefix: string, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly log: (line: string) => void,
+  ) {}
   write(chunk: string | Uint8Array): boolean {
     this.pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
     const lines = this.pending.split('\n')

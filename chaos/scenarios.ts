@@ -48,8 +48,10 @@ function nothingLost(report: DrillReport): string[] {
 /** Moved to the survivor and back to the preferred cluster. */
 function switchedAndBack(report: DrillReport): string[] {
   const failed: string[] = []
-  if (!report.timeline.some((e) => e.type === 'failover:start' && e.to === report.fault.survivor)) failed.push(`no switch to ${report.fault.survivor}`)
-  if (!report.timeline.some((e) => e.type === 'failback' && e.to === report.fault.cluster)) failed.push(`no failback to ${report.fault.cluster}`)
+  if (!report.timeline.some((e) => e.type === 'failover:start' && e.to === report.fault.survivor))
+    failed.push(`no switch to ${report.fault.survivor}`)
+  if (!report.timeline.some((e) => e.type === 'failback' && e.to === report.fault.cluster))
+    failed.push(`no failback to ${report.fault.cluster}`)
   return failed
 }
 
@@ -102,7 +104,10 @@ export const SCENARIOS: readonly ChaosScenario[] = [
       if (r.replication.dataAtRiskRecords === null) failed.push('the unreplicated tail at the kill was not measured')
       else if (r.replication.dataAtRiskRecords === 0) failed.push('no unreplicated tail at the kill although MirrorMaker 2 was stopped')
       if (r.replication.reportedByLibraryMs === null) failed.push('failover:complete did not report the data at risk')
-      else if (r.replication.reportedByLibraryMs < r.settings.lagBeforeKillMs / 2) failed.push(`the library reported ${r.replication.reportedByLibraryMs} ms at risk after ${r.settings.lagBeforeKillMs} ms without replication`)
+      else if (r.replication.reportedByLibraryMs < r.settings.lagBeforeKillMs / 2)
+        failed.push(
+          `the library reported ${r.replication.reportedByLibraryMs} ms at risk after ${r.settings.lagBeforeKillMs} ms without replication`,
+        )
       return failed
     },
   },
@@ -115,7 +120,8 @@ export const SCENARIOS: readonly ChaosScenario[] = [
     expect: (r) => {
       const failed = [...nothingLost(r), ...switchedAndBack(r), ...noRejections(r)]
       if (events(r, 'checkpoints:undecodable').length === 0) failed.push('no checkpoints:undecodable warning for the garbage')
-      if (r.timeline.some((e) => e.type === 'failover:start' && e.to !== 'dc1' && e.to !== 'dc2')) failed.push('a switch to a cluster that does not exist')
+      if (r.timeline.some((e) => e.type === 'failover:start' && e.to !== 'dc1' && e.to !== 'dc2'))
+        failed.push('a switch to a cluster that does not exist')
       return failed
     },
   },
@@ -129,10 +135,14 @@ export const SCENARIOS: readonly ChaosScenario[] = [
       const failed = nothingLost(r)
       const rejections = events(r, 'send:rejected')
       // Sends caught by the outage reject after their deadline, each with a typed error.
-      if (rejections.length === 0) failed.push(`no send rejected although both clusters were down longer than the ${r.settings.deliveryTimeoutMs} ms delivery deadline`)
+      if (rejections.length === 0)
+        failed.push(
+          `no send rejected although both clusters were down longer than the ${r.settings.deliveryTimeoutMs} ms delivery deadline`,
+        )
       const untyped = rejections.filter((e) => !TYPED_SEND_ERRORS.test(e.detail.replace(/^\d+ records rejected: /, '')))
       if (untyped.length > 0) failed.push(`rejected without a typed error: ${untyped[0]!.detail}`)
-      if (!r.timeline.some((e) => e.type === 'failover:start' && e.to === r.fault.survivor)) failed.push(`no switch to ${r.fault.survivor} when it returned first`)
+      if (!r.timeline.some((e) => e.type === 'failover:start' && e.to === r.fault.survivor))
+        failed.push(`no switch to ${r.fault.survivor} when it returned first`)
       if (r.figures.failback.firstConsumedMs === null) failed.push(`nothing consumed on ${r.fault.cluster} after it returned`)
       return failed
     },

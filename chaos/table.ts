@@ -1,14 +1,37 @@
 /** The chaos run as a terminal table and as the Markdown page docs/chaos.md. */
 import type { ChaosRun } from './results.js'
 
-const HEAD = ['#', 'scenario', 'produced', 'acked', 'rejected', 'consumed', 'lost', 'duplicates', 'switches', 'recover', 'unreplicated at fault', 'result'] as const
+const HEAD = [
+  '#',
+  'scenario',
+  'produced',
+  'acked',
+  'rejected',
+  'consumed',
+  'lost',
+  'duplicates',
+  'switches',
+  'recover',
+  'unreplicated at fault',
+  'result',
+] as const
 
 function rows(run: ChaosRun): string[][] {
-  const n = (v: number | null): string => v === null ? '-' : v.toLocaleString('en-US')
-  const ms = (v: number | null): string => v === null ? '-' : v < 10_000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`
+  const n = (v: number | null): string => (v === null ? '-' : v.toLocaleString('en-US'))
+  const ms = (v: number | null): string => (v === null ? '-' : v < 10_000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`)
   return run.results.map((r) => [
-    String(r.id), r.title, n(r.produced), n(r.acknowledged), n(r.rejected), n(r.consumed), n(r.lost), n(r.duplicates), n(r.switches),
-    ms(r.recoverMs), n(r.unreplicatedAtFault), r.passed ? 'PASS' : `FAIL: ${r.failures.join('; ')}`,
+    String(r.id),
+    r.title,
+    n(r.produced),
+    n(r.acknowledged),
+    n(r.rejected),
+    n(r.consumed),
+    n(r.lost),
+    n(r.duplicates),
+    n(r.switches),
+    ms(r.recoverMs),
+    n(r.unreplicatedAtFault),
+    r.passed ? 'PASS' : `FAIL: ${r.failures.join('; ')}`,
   ])
 }
 
@@ -54,7 +77,7 @@ export function chaosMarkdown(run: ChaosRun): string {
     `|${HEAD.map(() => '---').join('|')}|`,
     ...body.map((row) => `| ${row.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
     '',
-    'Settings per scenario (on top of the drill\'s defaults: 200 records/s of 256 bytes, 6 partitions, one consumer, the library\'s default health checks):',
+    "Settings per scenario (on top of the drill's defaults: 200 records/s of 256 bytes, 6 partitions, one consumer, the library's default health checks):",
     '',
     ...settings,
     '',

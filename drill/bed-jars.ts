@@ -41,12 +41,16 @@ function formatBytes(bytes: number): string {
  * per jar and per build phase through `log`. Rejects with Maven's last lines when it fails.
  */
 export async function downloadBedJars(version: string, log: (line: string) => void): Promise<void> {
-  log(`downloading Apache Kafka ${version} and MirrorMaker 2 from Maven Central into ~/.m2 (first run only; about 65 MB with Maven's plugins)`)
+  log(
+    `downloading Apache Kafka ${version} and MirrorMaker 2 from Maven Central into ~/.m2 (first run only; about 65 MB with Maven's plugins)`,
+  )
   const started = Date.now()
   let files = 0
   let total = 0
   const tail: string[] = []
-  const child = spawn('mvn', ['-B', '-f', BED_FILES.pom, `-Dkafka.version=${version}`, 'dependency:resolve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('mvn', ['-B', '-f', BED_FILES.pom, `-Dkafka.version=${version}`, 'dependency:resolve'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const onLine = (line: string): void => {
     tail.push(line)
     if (tail.length > 20) tail.shift()
@@ -57,7 +61,10 @@ export async function downloadBedJars(version: string, log: (line: string) => vo
       total += bytesOf(done[2]!, done[3]!)
       const name = done[1]!.slice(done[1]!.lastIndexOf('/') + 1)
       // Jars are what weighs; the many small poms only count towards the total.
-      if (name.endsWith('.jar')) log(`  ${name} ${done[2]} ${done[3]}  (${files} files, ${formatBytes(total)} so far, ${Math.round((Date.now() - started) / 1000)} s)`)
+      if (name.endsWith('.jar'))
+        log(
+          `  ${name} ${done[2]} ${done[3]}  (${files} files, ${formatBytes(total)} so far, ${Math.round((Date.now() - started) / 1000)} s)`,
+        )
       return
     }
     // "[INFO] --- dependency:3.7.0:resolve (default-cli) @ kafkajs-dr-bed ---": a phase of the build.
@@ -68,7 +75,13 @@ export async function downloadBedJars(version: string, log: (line: string) => vo
   createInterface({ input: child.stderr }).on('line', onLine)
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ENOENT' ? new MissingPrerequisiteError('`mvn` was not found on PATH: the local Kafka bed needs Apache Maven (e.g. `apt-get install maven`).') : error)
+      reject(
+        error.code === 'ENOENT'
+          ? new MissingPrerequisiteError(
+              '`mvn` was not found on PATH: the local Kafka bed needs Apache Maven (e.g. `apt-get install maven`).',
+            )
+          : error,
+      )
     })
     child.once('close', resolve)
   })

@@ -24,10 +24,15 @@ function futureVersion(bytes: number): Buffer {
 }
 
 /** Writes the garbage; returns what was written, in words. */
-export async function writeGarbage(bed: KafkaBed, failing: string, survivor: string, service: { topic: string, groupId: string }): Promise<string> {
+export async function writeGarbage(
+  bed: KafkaBed,
+  failing: string,
+  survivor: string,
+  service: { topic: string; groupId: string },
+): Promise<string> {
   const checkpointKey = encodeCheckpointKey({ group: service.groupId, cluster: failing, topic: service.topic, partition: 0 })
   const mm2Key = encodeMm2CheckpointKey({ group: service.groupId, topic: service.topic, partition: 0 })
-  const kinds = (key: Buffer): Array<{ key: Buffer, value: Buffer }> => [
+  const kinds = (key: Buffer): Array<{ key: Buffer; value: Buffer }> => [
     { key, value: futureVersion(26).subarray(0, 7) },
     { key, value: futureVersion(26) },
     { key: randomBytes(24), value: randomBytes(40) },
@@ -35,9 +40,21 @@ export async function writeGarbage(bed: KafkaBed, failing: string, survivor: str
   const control = [
     { key: Buffer.from('active'), value: randomBytes(30) },
     { key: Buffer.from('active'), value: Buffer.from('{"version":1,"cluster":"dc') },
-    { key: Buffer.from('active'), value: Buffer.from(JSON.stringify({ version: 99, cluster: 'dc9', epoch: Number.MAX_SAFE_INTEGER, declaredAt: Date.now(), reason: 'garbage', by: 'drill' })) },
+    {
+      key: Buffer.from('active'),
+      value: Buffer.from(
+        JSON.stringify({
+          version: 99,
+          cluster: 'dc9',
+          epoch: Number.MAX_SAFE_INTEGER,
+          declaredAt: Date.now(),
+          reason: 'garbage',
+          by: 'drill',
+        }),
+      ),
+    },
   ]
-  const writes: Array<{ cluster: string, topic: string, messages: Array<{ key: Buffer, value: Buffer }> }> = [
+  const writes: Array<{ cluster: string; topic: string; messages: Array<{ key: Buffer; value: Buffer }> }> = [
     { cluster: failing, topic: DEFAULT_CHECKPOINT_TOPIC, messages: kinds(checkpointKey) },
     { cluster: survivor, topic: `${failing}.checkpoints.internal`, messages: kinds(mm2Key) },
     { cluster: failing, topic: DEFAULT_CONTROL_TOPIC, messages: control },
@@ -50,7 +67,11 @@ export async function writeGarbage(bed: KafkaBed, failing: string, survivor: str
     try {
       const existing = new Set(await admin.listTopics())
       const missing = [...new Set(writes.filter((w) => w.cluster === cluster && !existing.has(w.topic)).map((w) => w.topic))]
-      if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })), waitForLeaders: true })
+      if (missing.length > 0)
+        await admin.createTopics({
+          topics: missing.map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
+          waitForLeaders: true,
+        })
     } finally {
       await admin.disconnect()
     }

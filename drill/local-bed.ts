@@ -16,7 +16,7 @@ import { sleep } from '../src/drill/wait.js'
 
 /** What is broken now, so that {@link LocalBedEnvironment.close} can mend it after a Ctrl-C. */
 interface InEffect {
-  target?: { name: BedProcess, how: 'killed' | 'paused' }
+  target?: { name: BedProcess; how: 'killed' | 'paused' }
   /** `all-down`: the other cluster, killed too. */
   survivor?: BedProcess
   replicationStopped?: boolean
@@ -44,25 +44,43 @@ export class LocalBedEnvironment implements DrillEnvironment {
     private readonly keepBed: boolean,
   ) {
     this.clusters = Object.entries(bed.brokers).map(([name, brokers]) => ({ name, brokers }))
-    this.facts = { kafkaVersion: bed.kafkaVersion, brokerGroupSettings: bed.brokerProfile, stateDir: bed.stateDir, startedByDrill: startedBed, keptRunning: !startedBed || keepBed, supervisorStallMs: bed.replicationStallMs }
+    this.facts = {
+      kafkaVersion: bed.kafkaVersion,
+      brokerGroupSettings: bed.brokerProfile,
+      stateDir: bed.stateDir,
+      startedByDrill: startedBed,
+      keptRunning: !startedBed || keepBed,
+      supervisorStallMs: bed.replicationStallMs,
+    }
   }
 
   /**
    * Brings the bed up (downloading its jars first when they are missing) and returns it as an
    * environment. `bed` is a handle to use instead of a new one (the test suite's).
    */
-  static async prepare(options: { keepBed: boolean, bed?: KafkaBed }, log: (line: string) => void, signal: AbortSignal): Promise<LocalBedEnvironment> {
+  static async prepare(
+    options: { keepBed: boolean; bed?: KafkaBed },
+    log: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<LocalBedEnvironment> {
     const bed = options.bed ?? new KafkaBed()
-    const states = Object.entries(bed.status()).filter(([name]) => name !== 'mm2-identity').map(([, state]) => state)
+    const states = Object.entries(bed.status())
+      .filter(([name]) => name !== 'mm2-identity')
+      .map(([, state]) => state)
     // Started by the drill only when nothing of it ran: a bed half up (a cluster left stopped by
     // an earlier test) is someone's, and is mended but not taken down.
     const startedBed = states.every((s) => s === 'stopped')
     if (!bed.isUp()) {
       if (!bedJarsPresent(bed.kafkaVersion)) await downloadBedJars(bed.kafkaVersion, (line) => log(`[bed] ${line}`))
-      log(`[bed] starting the local bed: Kafka ${bed.kafkaVersion} clusters ${Object.keys(bed.brokers).join(' and ')} (KRaft) and MirrorMaker 2 both ways; about 20 s`)
+      log(
+        `[bed] starting the local bed: Kafka ${bed.kafkaVersion} clusters ${Object.keys(bed.brokers).join(' and ')} (KRaft) and MirrorMaker 2 both ways; about 20 s`,
+      )
     }
     const started = Date.now()
-    const ticker = setInterval(() => log(`[bed] waiting for the clusters and for replication both ways (${Math.round((Date.now() - started) / 1000)} s)`), 10_000)
+    const ticker = setInterval(
+      () => log(`[bed] waiting for the clusters and for replication both ways (${Math.round((Date.now() - started) / 1000)} s)`),
+      10_000,
+    )
     const environment = new LocalBedEnvironment(bed, startedBed, options.keepBed)
     try {
       // Also on a bed that is up: it returns once replication delivers both ways.
@@ -78,7 +96,9 @@ export class LocalBedEnvironment implements DrillEnvironment {
       await environment.close(log)
       signal.throwIfAborted()
     }
-    log(`[bed] up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${environment.clusters.map((c) => `${c.name} ${c.brokers.join(',')}`).join(', ')}; logs in ${bed.stateDir}/logs`)
+    log(
+      `[bed] up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${environment.clusters.map((c) => `${c.name} ${c.brokers.join(',')}`).join(', ')}; logs in ${bed.stateDir}/logs`,
+    )
     return environment
   }
 
@@ -91,7 +111,8 @@ export class LocalBedEnvironment implements DrillEnvironment {
       if (current.size === offset) return
       const text = readFileSync(file).subarray(offset, current.size).toString('utf8')
       offset = current.size
-      for (const line of text.split('\n')) if (line.trim() !== '') timeline.add({ type: 'supervisor', detail: `bed supervisor: ${line.trim()}` })
+      for (const line of text.split('\n'))
+        if (line.trim() !== '') timeline.add({ type: 'supervisor', detail: `bed supervisor: ${line.trim()}` })
     }
     watchFile(file, { interval: 500, persistent: false }, onChange)
     this.stopWatching = () => unwatchFile(file, onChange)
@@ -123,13 +144,21 @@ export class LocalBedEnvironment implements DrillEnvironment {
         for (let i = 1; i <= context.settings.flaps; i++) {
           this.inEffect.target = { name, how: 'paused' }
           this.bed.pause(name)
-          context.timeline.add({ type: 'fault', cluster: target, detail: `flap ${i}/${context.settings.flaps}: SIGSTOP ${target} for ${FLAP_DOWN_MS} ms` })
+          context.timeline.add({
+            type: 'fault',
+            cluster: target,
+            detail: `flap ${i}/${context.settings.flaps}: SIGSTOP ${target} for ${FLAP_DOWN_MS} ms`,
+          })
           await sleep(FLAP_DOWN_MS, context.signal)
           this.bed.resume(name)
           this.inEffect.target = undefined
           if (i < context.settings.flaps) await sleep(FLAP_UP_MS, context.signal)
         }
-        return { at, action: `${context.settings.flaps} flaps of ${target}: SIGSTOP ${FLAP_DOWN_MS} ms, SIGCONT ${FLAP_UP_MS} ms`, timing: 'injected' }
+        return {
+          at,
+          action: `${context.settings.flaps} flaps of ${target}: SIGSTOP ${FLAP_DOWN_MS} ms, SIGCONT ${FLAP_UP_MS} ms`,
+          timing: 'injected',
+        }
       case 'lag-then-kill': {
         this.inEffect.replicationStopped = true
         context.log(`[bed] stopping MirrorMaker 2; ${target} is killed ${context.settings.lagBeforeKillMs / 1000} s later`)
@@ -140,7 +169,12 @@ export class LocalBedEnvironment implements DrillEnvironment {
         this.inEffect.target = { name, how: 'killed' }
         const killedAt = Date.now()
         await this.bed.kill(name)
-        return { at: killedAt, action: `MirrorMaker 2 stopped for ${context.settings.lagBeforeKillMs / 1000} s, then kill -9 ${target}`, timing: 'injected', replicationAtFault }
+        return {
+          at: killedAt,
+          action: `MirrorMaker 2 stopped for ${context.settings.lagBeforeKillMs / 1000} s, then kill -9 ${target}`,
+          timing: 'injected',
+          replicationAtFault,
+        }
       }
       case 'all-down': {
         const survivor = this.other(name)
@@ -163,7 +197,11 @@ export class LocalBedEnvironment implements DrillEnvironment {
         this.inEffect.target = { name, how: 'killed' }
         const killedAt = Date.now()
         await this.bed.kill(name)
-        return { at: killedAt, action: `garbage in the checkpoint and control topics (${written}), then kill -9 ${target}`, timing: 'injected' }
+        return {
+          at: killedAt,
+          action: `garbage in the checkpoint and control topics (${written}), then kill -9 ${target}`,
+          timing: 'injected',
+        }
       }
     }
   }

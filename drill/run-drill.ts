@@ -23,7 +23,12 @@ export function runDrillWithBed(options: DrillOptions, runtime: BedDrillRuntime 
 }
 
 /** The clusters given with `--cluster`, or the local bed (or the clusters of `KAFKAJS_DR_DC1_BROKERS`/`..._DC2_...`). */
-async function openEnvironment(options: DrillOptions, bed: KafkaBed | undefined, log: (line: string) => void, signal: AbortSignal): Promise<DrillEnvironment> {
+async function openEnvironment(
+  options: DrillOptions,
+  bed: KafkaBed | undefined,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<DrillEnvironment> {
   if (options.clusters.length > 0) return new YourClustersEnvironment(options.clusters)
   const handle = bed ?? new KafkaBed()
   if (!handle.canInjectFaults) {

@@ -37,13 +37,13 @@ export interface ActiveActiveOptions {
 /** What the dc1 consumer delivered. */
 export interface ActiveActiveResult {
   /** Every delivery, in order. */
-  consumed: Array<{ id: string, cluster: string, originCluster: string }>
+  consumed: Array<{ id: string; cluster: string; originCluster: string }>
   /** Written records never delivered (0 expected). */
   missing: string[]
   /** Deliveries of a record already delivered (0 expected with `dedupe`). */
   duplicates: number
   /** `consumer.status().reading`: where each origin is read. */
-  reading: Array<{ origins: string[], cluster: string | undefined }>
+  reading: Array<{ origins: string[]; cluster: string | undefined }>
 }
 
 /**
@@ -80,7 +80,9 @@ export async function activeActive(options: ActiveActiveOptions): Promise<Active
     dedupe: true, // needs the producers' provenance header (on by default)
   })
   consumer.on('consumer:moved', (e) => console.log(`[dc1 consumer] origin ${e.origin ?? '-'} read on ${e.to} (${e.reason})`))
-  consumer.on('consumer:deduplicated', (e) => console.log(`[dc1 consumer] dropped ${e.count} copies from ${e.cluster}/${e.topic}[${e.partition}]`))
+  consumer.on('consumer:deduplicated', (e) =>
+    console.log(`[dc1 consumer] dropped ${e.count} copies from ${e.cluster}/${e.topic}[${e.partition}]`),
+  )
   const consumed: ActiveActiveResult['consumed'] = []
   const seen = new Set<string>()
   try {
@@ -97,14 +99,16 @@ export async function activeActive(options: ActiveActiveOptions): Promise<Active
     })
 
     const written: string[] = []
-    await Promise.all((['dc1', 'dc2'] as const).map(async (site) => {
-      for (let start = 0; start < perSite; start += 10) {
-        const ids = Array.from({ length: Math.min(10, perSite - start) }, (_, j) => `${site}-${start + j}`)
-        await producers[site].send({ topic, messages: ids.map((id) => ({ key: id, value: id })) })
-        written.push(...ids)
-        await delay(50)
-      }
-    }))
+    await Promise.all(
+      (['dc1', 'dc2'] as const).map(async (site) => {
+        for (let start = 0; start < perSite; start += 10) {
+          const ids = Array.from({ length: Math.min(10, perSite - start) }, (_, j) => `${site}-${start + j}`)
+          await producers[site].send({ topic, messages: ids.map((id) => ({ key: id, value: id })) })
+          written.push(...ids)
+          await delay(50)
+        }
+      }),
+    )
     console.log(`written: ${perSite} records in each datacenter`)
 
     const deadline = Date.now() + 30_000
@@ -113,10 +117,16 @@ export async function activeActive(options: ActiveActiveOptions): Promise<Active
     const reading = consumer.status().reading.map((lane) => ({ origins: [...lane.origins], cluster: lane.cluster }))
     for (const lane of reading) console.log(`[dc1 consumer] origin ${lane.origins.join(',')} read on ${lane.cluster}`)
     const byPath = new Map<string, number>()
-    for (const r of consumed) byPath.set(`written in ${r.originCluster}, read on ${r.cluster}`, (byPath.get(`written in ${r.originCluster}, read on ${r.cluster}`) ?? 0) + 1)
+    for (const r of consumed)
+      byPath.set(
+        `written in ${r.originCluster}, read on ${r.cluster}`,
+        (byPath.get(`written in ${r.originCluster}, read on ${r.cluster}`) ?? 0) + 1,
+      )
     for (const [path, n] of byPath) console.log(`  ${path}: ${n}`)
     const duplicates = consumed.length - seen.size
-    console.log(`delivered ${seen.size} of ${written.length}, ${duplicates} duplicates, dedupe status ${JSON.stringify(consumer.status().dedupe)}`)
+    console.log(
+      `delivered ${seen.size} of ${written.length}, ${duplicates} duplicates, dedupe status ${JSON.stringify(consumer.status().dedupe)}`,
+    )
     return { consumed, missing, duplicates, reading }
   } finally {
     await consumer.disconnect()
@@ -141,7 +151,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     dc2: (process.env.DC2_BROKERS ?? '127.0.0.1:29092').split(','),
   }
   activeActive({ brokers, topic: `active-active-${Date.now()}` })
-    .then((result) => { if (result.missing.length > 0) process.exitCode = 1 })
+    .then((result) => {
+      if (result.missing.length > 0) process.exitCode = 1
+    })
     .catch((error: unknown) => {
       console.error(error)
       process.exitCode = 1

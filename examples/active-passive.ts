@@ -26,7 +26,7 @@ const { logLevel } = kafkajs
 
 /** Options of {@link activePassive}. */
 export interface ActivePassiveOptions {
-  brokers: { dc1: string[], dc2: string[] }
+  brokers: { dc1: string[]; dc2: string[] }
   topic: string
   /** @default `${topic}-service` */
   groupId?: string
@@ -38,7 +38,7 @@ export interface ActivePassiveOptions {
    * Forces a planned switch instead of waiting for a real fault: `dr.failover('dc2')` at
    * `failoverAtMs`, `dr.unpin()` (the priority policy then fails back to dc1) at `failbackAtMs`.
    */
-  drill?: { failoverAtMs: number, failbackAtMs: number }
+  drill?: { failoverAtMs: number; failbackAtMs: number }
 }
 
 /** What the service did. */
@@ -46,11 +46,11 @@ export interface ActivePassiveResult {
   /** Keys of the records a cluster acknowledged. */
   acknowledged: string[]
   /** Every delivery to the handler, in order. */
-  consumed: Array<{ key: string, cluster: string, originCluster: string }>
+  consumed: Array<{ key: string; cluster: string; originCluster: string }>
   /** Acknowledged records never consumed (0 expected). */
   missing: string[]
   /** Every change of the active cluster. */
-  switches: Array<{ from: string | undefined, to: string, kind: string, durationMs: number }>
+  switches: Array<{ from: string | undefined; to: string; kind: string; durationMs: number }>
 }
 
 /** Runs the service for `durationMs`, then waits for every acknowledged record to be consumed. */
@@ -119,12 +119,14 @@ export async function activePassive(options: ActivePassiveOptions): Promise<Acti
     })()
     const ticker = setInterval(() => {
       const s = dr.status()
-      log(`status: active ${s.active}, ${s.clusters.map((c) => `${c.name} ${c.health}`).join(', ')}; sent ${acknowledged.length}, consumed ${consumed.length}`)
+      log(
+        `status: active ${s.active}, ${s.clusters.map((c) => `${c.name} ${c.health}`).join(', ')}; sent ${acknowledged.length}, consumed ${consumed.length}`,
+      )
     }, 5000)
     try {
       if (drill) {
         await delay(drill.failoverAtMs - (Date.now() - started))
-        log('drill: dr.failover(\'dc2\')')
+        log("drill: dr.failover('dc2')")
         await dr.failover('dc2', { reason: 'example drill' }) // pinned to dc2 until unpin()
         await delay(drill.failbackAtMs - (Date.now() - started))
         log('drill: dr.unpin()')
@@ -140,8 +142,11 @@ export async function activePassive(options: ActivePassiveOptions): Promise<Acti
     while (acknowledged.some((key) => !seen.has(key)) && Date.now() < deadline) await delay(100)
     const missing = acknowledged.filter((key) => !seen.has(key))
     const where = new Map<string, number>()
-    for (const r of consumed) where.set(`${r.cluster} (written in ${r.originCluster})`, (where.get(`${r.cluster} (written in ${r.originCluster})`) ?? 0) + 1)
-    log(`acknowledged ${acknowledged.length}, consumed ${consumed.length} (${consumed.length - seen.size} duplicates), missing ${missing.length}`)
+    for (const r of consumed)
+      where.set(`${r.cluster} (written in ${r.originCluster})`, (where.get(`${r.cluster} (written in ${r.originCluster})`) ?? 0) + 1)
+    log(
+      `acknowledged ${acknowledged.length}, consumed ${consumed.length} (${consumed.length - seen.size} duplicates), missing ${missing.length}`,
+    )
     for (const [place, n] of where) log(`  consumed on ${place}: ${n}`)
     return { acknowledged, consumed, missing, switches }
   } finally {
@@ -178,9 +183,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const drill = process.argv.includes('--drill')
   const durationMs = Number(process.env.DURATION_S ?? (drill ? 25 : 60)) * 1000
-  if (!drill) console.log('Kill dc1 while this runs to see a failover (with the bed: kill -9 $(cat .bed/dc1.pid); npm run bed:up brings it back).')
-  activePassive({ brokers, topic: 'active-passive-orders', durationMs, ...(drill ? { drill: { failoverAtMs: durationMs * 0.3, failbackAtMs: durationMs * 0.65 } } : {}) })
-    .then((result) => { if (result.missing.length > 0) process.exitCode = 1 })
+  if (!drill)
+    console.log('Kill dc1 while this runs to see a failover (with the bed: kill -9 $(cat .bed/dc1.pid); npm run bed:up brings it back).')
+  activePassive({
+    brokers,
+    topic: 'active-passive-orders',
+    durationMs,
+    ...(drill ? { drill: { failoverAtMs: durationMs * 0.3, failbackAtMs: durationMs * 0.65 } } : {}),
+  })
+    .then((result) => {
+      if (result.missing.length > 0) process.exitCode = 1
+    })
     .catch((error: unknown) => {
       console.error(error)
       process.exitCode = 1

@@ -44,7 +44,7 @@ export function fromEndpoint(url: string, timeoutMs = 500): DiscoveryFunction {
 }
 
 /** A routing endpoint: `GET /active` answers `{"active": <cluster>}`. */
-export async function startEndpoint(initial: string): Promise<{ url: string, set: (cluster: string) => void, close: () => Promise<void> }> {
+export async function startEndpoint(initial: string): Promise<{ url: string; set: (cluster: string) => void; close: () => Promise<void> }> {
   let active = initial
   const server = createServer((request, response) => {
     if (request.url !== '/active') return void response.writeHead(404).end()
@@ -54,7 +54,9 @@ export async function startEndpoint(initial: string): Promise<{ url: string, set
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/active`,
-    set: (cluster) => { active = cluster },
+    set: (cluster) => {
+      active = cluster
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }
@@ -66,11 +68,11 @@ export interface CustomDiscoveryResult {
   /** Active cluster after connect, after the endpoint said dc2, after it said dc1 again. */
   active: Array<string | undefined>
   /** Every change of the active cluster. */
-  switches: Array<{ from: string | undefined, to: string }>
+  switches: Array<{ from: string | undefined; to: string }>
 }
 
 /** Starts the endpoint and a client following it, then turns the endpoint to dc2 and back. */
-export async function customDiscovery(brokers: { dc1: string[], dc2: string[] }): Promise<CustomDiscoveryResult> {
+export async function customDiscovery(brokers: { dc1: string[]; dc2: string[] }): Promise<CustomDiscoveryResult> {
   const endpoint = await startEndpoint('dc1')
   const dr = new MultiClusterKafka({
     clusters: {

@@ -25,7 +25,7 @@ import { DEFAULT_CONTROL_TOPIC, MultiClusterKafka, declareActiveCluster, readDec
 
 const { logLevel } = kafkajs
 
-type Brokers = { dc1: string[], dc2: string[] }
+type Brokers = { dc1: string[]; dc2: string[] }
 
 /** Plain kafkajs clients of both clusters: all an operator's tool needs. */
 function operatorClients(brokers: Brokers): Record<string, Kafka> {
@@ -39,9 +39,16 @@ function operatorClients(brokers: Brokers): Record<string, Kafka> {
  * The operator's switch: writes the declaration to every reachable cluster. Resolves when at
  * least one cluster took it (`failed` lists the others); rejects when none did.
  */
-export async function declare(brokers: Brokers, cluster: string, reason: string, controlTopic = DEFAULT_CONTROL_TOPIC): Promise<DeclareResult> {
+export async function declare(
+  brokers: Brokers,
+  cluster: string,
+  reason: string,
+  controlTopic = DEFAULT_CONTROL_TOPIC,
+): Promise<DeclareResult> {
   const result = await declareActiveCluster(operatorClients(brokers), { cluster, reason, topic: controlTopic })
-  console.log(`declared ${cluster} active (epoch ${result.declaration.epoch}) on ${result.written.join(', ')}${result.failed.length > 0 ? `; not on ${result.failed.map((f) => `${f.cluster} (${f.error})`).join(', ')}` : ''}`)
+  console.log(
+    `declared ${cluster} active (epoch ${result.declaration.epoch}) on ${result.written.join(', ')}${result.failed.length > 0 ? `; not on ${result.failed.map((f) => `${f.cluster} (${f.error})`).join(', ')}` : ''}`,
+  )
   return result
 }
 
@@ -66,7 +73,7 @@ export interface DeclaredPolicyResult {
   /** Each instance's active cluster at the start. */
   initial: Array<string | undefined>
   /** From the start of each declaration until every instance was on its cluster, in ms. */
-  followedMs: { toDc2: number, backToDc1: number }
+  followedMs: { toDc2: number; backToDc1: number }
 }
 
 /** Starts `instances` instances, declares dc2 active, then dc1, and waits for all to follow each time. */

@@ -45,7 +45,7 @@ export interface MetricsPrometheusResult {
 
 /** Options of {@link metricsPrometheus}. */
 export interface MetricsPrometheusOptions {
-  brokers: { dc1: string[], dc2: string[] }
+  brokers: { dc1: string[]; dc2: string[] }
   topic: string
   /** Port of the Prometheus endpoint. */
   port?: number
@@ -106,10 +106,17 @@ export async function metricsPrometheus(options: MetricsPrometheusOptions): Prom
     await producer.connect()
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
-    await consumer.run({ eachMessage: async () => { consumed++ } })
+    await consumer.run({
+      eachMessage: async () => {
+        consumed++
+      },
+    })
 
-    const produce = (tag: string) => producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: tag })) })
-    const readAll = async (n: number) => { while (consumed < n) await new Promise((r) => setTimeout(r, 100)) }
+    const produce = (tag: string) =>
+      producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: tag })) })
+    const readAll = async (n: number) => {
+      while (consumed < n) await new Promise((r) => setTimeout(r, 100))
+    }
     await produce('dc1')
     await readAll(count)
     // An operator's drill: dc2, then back to dc1 (two manual switches).
@@ -125,7 +132,10 @@ export async function metricsPrometheus(options: MetricsPrometheusOptions): Prom
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
     const samples = parseScrape(text).filter((s) => s.name.startsWith('kafkajs_dr_'))
     for (const s of samples.filter((x) => !x.name.endsWith('_bucket'))) {
-      const labels = Object.entries(s.labels).filter(([k]) => !k.startsWith('otel_scope_')).map(([k, v]) => `${k}="${v}"`).join(',')
+      const labels = Object.entries(s.labels)
+        .filter(([k]) => !k.startsWith('otel_scope_'))
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',')
       console.log(`${s.name}{${labels}} ${s.value}`)
     }
     return { consumed, active, samples }

@@ -21,11 +21,11 @@ const { Kafka, logLevel } = kafkajs
 export interface QuickStartResult {
   active: string | undefined
   produced: number
-  consumed: Array<{ key: string, cluster: string, originCluster: string }>
+  consumed: Array<{ key: string; cluster: string; originCluster: string }>
 }
 
 /** Produces `count` records to `topic` and reads them back through the failover consumer. */
-export async function quickStart(brokers: { dc1: string[], dc2: string[] }, topic: string, count = 10): Promise<QuickStartResult> {
+export async function quickStart(brokers: { dc1: string[]; dc2: string[] }, topic: string, count = 10): Promise<QuickStartResult> {
   const dr = new MultiClusterKafka({
     clusters: {
       dc1: { kafka: new Kafka({ clientId: 'quick-start', brokers: brokers.dc1, logLevel: logLevel.WARN }), priority: 1 },
@@ -43,7 +43,10 @@ export async function quickStart(brokers: { dc1: string[], dc2: string[] }, topi
   const consumed: QuickStartResult['consumed'] = []
   try {
     await producer.connect()
-    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i }) })) })
+    await producer.send({
+      topic,
+      messages: Array.from({ length: count }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i }) })),
+    })
     console.log(`sent ${count} records to ${topic}`)
 
     await consumer.connect()

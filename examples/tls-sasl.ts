@@ -47,8 +47,13 @@ function required(env: Env, name: string): string {
 /** The kafkajs config of one cluster (`prefix` `DC1` or `DC2`) from the environment. */
 export function secureKafkaConfig(prefix: string, env: Env = process.env): KafkaConfig {
   const mechanism = env[`${prefix}_SASL_MECHANISM`] ?? 'scram-sha-512'
-  if (mechanism !== 'scram-sha-512' && mechanism !== 'scram-sha-256') throw new Error(`${prefix}_SASL_MECHANISM: expected scram-sha-512 or scram-sha-256, got '${mechanism}'`)
-  const sasl: SASLOptions = { mechanism, username: required(env, `${prefix}_SASL_USERNAME`), password: required(env, `${prefix}_SASL_PASSWORD`) }
+  if (mechanism !== 'scram-sha-512' && mechanism !== 'scram-sha-256')
+    throw new Error(`${prefix}_SASL_MECHANISM: expected scram-sha-512 or scram-sha-256, got '${mechanism}'`)
+  const sasl: SASLOptions = {
+    mechanism,
+    username: required(env, `${prefix}_SASL_USERNAME`),
+    password: required(env, `${prefix}_SASL_PASSWORD`),
+  }
   const file = (name: string): string | undefined => (env[name] ? readFileSync(env[name], 'utf8') : undefined)
   const ca = file(`${prefix}_CA_FILE`)
   const cert = file(`${prefix}_CERT_FILE`)
@@ -57,14 +62,22 @@ export function secureKafkaConfig(prefix: string, env: Env = process.env): Kafka
     clientId: 'payments',
     brokers: required(env, `${prefix}_BROKERS`).split(','),
     // `true` verifies the brokers against Node's trusted CAs; an object passes tls.connect options.
-    ssl: ca === undefined && cert === undefined ? true : { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca: [ca] }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) },
+    ssl:
+      ca === undefined && cert === undefined
+        ? true
+        : {
+            rejectUnauthorized: true,
+            ...(ca === undefined ? {} : { ca: [ca] }),
+            ...(cert === undefined ? {} : { cert }),
+            ...(key === undefined ? {} : { key }),
+          },
     sasl,
     logLevel: logLevel.WARN,
   }
 }
 
 /** The multi-cluster client over both secured clusters. Validates the options; connects nothing. */
-export function secureClient(env: Env = process.env): { dr: MultiClusterKafka, configs: Record<'dc1' | 'dc2', KafkaConfig> } {
+export function secureClient(env: Env = process.env): { dr: MultiClusterKafka; configs: Record<'dc1' | 'dc2', KafkaConfig> } {
   return clientFor({ dc1: secureKafkaConfig('DC1', env), dc2: secureKafkaConfig('DC2', env) })
 }
 
@@ -72,14 +85,20 @@ export function secureClient(env: Env = process.env): { dr: MultiClusterKafka, c
  * The kafkajs configs the local bed wrote for its SASL_SSL listeners (`client-config.json` in its
  * state folder: `.bed`, or `KAFKAJS_DR_BED_DIR`).
  */
-export function bedClientConfigs(file = join(process.env.KAFKAJS_DR_BED_DIR ?? '.bed', 'client-config.json')): Record<'dc1' | 'dc2', KafkaConfig> {
+export function bedClientConfigs(
+  file = join(process.env.KAFKAJS_DR_BED_DIR ?? '.bed', 'client-config.json'),
+): Record<'dc1' | 'dc2', KafkaConfig> {
   const configs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, KafkaConfig>
-  if (configs.dc1 === undefined || configs.dc2 === undefined) throw new Error(`${file} has no dc1 and dc2: start the bed with \`npm run bed:up -- --security sasl_ssl\``)
+  if (configs.dc1 === undefined || configs.dc2 === undefined)
+    throw new Error(`${file} has no dc1 and dc2: start the bed with \`npm run bed:up -- --security sasl_ssl\``)
   return { dc1: { ...configs.dc1, logLevel: logLevel.WARN }, dc2: { ...configs.dc2, logLevel: logLevel.WARN } }
 }
 
 /** The multi-cluster client over two clusters' kafkajs configs. Validates the options; connects nothing. */
-export function clientFor(configs: Record<'dc1' | 'dc2', KafkaConfig>): { dr: MultiClusterKafka, configs: Record<'dc1' | 'dc2', KafkaConfig> } {
+export function clientFor(configs: Record<'dc1' | 'dc2', KafkaConfig>): {
+  dr: MultiClusterKafka
+  configs: Record<'dc1' | 'dc2', KafkaConfig>
+} {
   const dr = new MultiClusterKafka({
     // A kafkajs config gets failover-friendly connection timeouts and retries for what it leaves out.
     clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } },
@@ -90,8 +109,14 @@ export function clientFor(configs: Record<'dc1' | 'dc2', KafkaConfig>): { dr: Mu
 
 /** A config as it may be printed: secrets and certificates replaced. */
 export function redacted(config: KafkaConfig): unknown {
-  const ssl = typeof config.ssl === 'object' ? Object.fromEntries(Object.entries(config.ssl).map(([k, v]) => [k, k === 'rejectUnauthorized' ? v : '<set>'])) : config.ssl
-  const sasl = config.sasl && 'username' in config.sasl ? { mechanism: config.sasl.mechanism, username: config.sasl.username, password: '<hidden>' } : config.sasl
+  const ssl =
+    typeof config.ssl === 'object'
+      ? Object.fromEntries(Object.entries(config.ssl).map(([k, v]) => [k, k === 'rejectUnauthorized' ? v : '<set>']))
+      : config.ssl
+  const sasl =
+    config.sasl && 'username' in config.sasl
+      ? { mechanism: config.sasl.mechanism, username: config.sasl.username, password: '<hidden>' }
+      : config.sasl
   return { brokers: config.brokers, ssl, sasl }
 }
 

@@ -78,7 +78,9 @@ export async function translateGroup(options: TranslateGroupOptions): Promise<Tr
     })
     console.log(`group ${group} on ${target}: ${translation.checkpointsRead} checkpoints read in ${translation.readMs} ms`)
     for (const p of translation.partitions) {
-      const from = p.checkpoint ? ` (checkpoint: ${p.checkpoint.cluster}/${p.checkpoint.topic}[${p.checkpoint.partition}] offset ${p.checkpoint.offset})` : ''
+      const from = p.checkpoint
+        ? ` (checkpoint: ${p.checkpoint.cluster}/${p.checkpoint.topic}[${p.checkpoint.partition}] offset ${p.checkpoint.offset})`
+        : ''
       console.log(`  ${p.topic}[${p.partition}] -> offset ${p.offset} by ${p.method}${from}; candidates ${JSON.stringify(p.candidates)}`)
     }
     if (translation.missingTopics.length > 0) console.log(`  not on ${target}: ${translation.missingTopics.join(', ')}`)
@@ -91,7 +93,8 @@ export async function translateGroup(options: TranslateGroupOptions): Promise<Tr
         const done = await commitTranslatedOffsets(admin, translation, { kafka })
         console.log(`committed ${done.partitions} partitions of ${done.topics.join(', ')} in ${done.durationMs} ms`)
       } catch (error) {
-        if (error instanceof GroupNotEmptyError) console.error(`group ${group} has members on ${target}: stop them (or wait for their session to time out) and run again`)
+        if (error instanceof GroupNotEmptyError)
+          console.error(`group ${group} has members on ${target}: stop them (or wait for their session to time out) and run again`)
         throw error
       }
       const topics = translation.partitions.map((p) => p.topic).filter((t, i, all) => all.indexOf(t) === i)
@@ -112,7 +115,13 @@ export async function translateGroup(options: TranslateGroupOptions): Promise<Tr
  * on dc1 and stops (its checkpoints reach dc2 directly and through MirrorMaker 2); more records
  * follow; once MirrorMaker 2 has copied them to dc2, the tool moves the group there.
  */
-export async function translateOffsetsDemo(brokers: Brokers, topic: string, group: string, processed = 10, total = 20): Promise<TranslateGroupResult> {
+export async function translateOffsetsDemo(
+  brokers: Brokers,
+  topic: string,
+  group: string,
+  processed = 10,
+  total = 20,
+): Promise<TranslateGroupResult> {
   const dr = new MultiClusterKafka({
     clusters: {
       dc1: { kafka: { clientId: 'offset-demo', brokers: brokers.dc1, logLevel: logLevel.WARN }, priority: 1 },
@@ -131,11 +140,17 @@ export async function translateOffsetsDemo(brokers: Brokers, topic: string, grou
     }
     await send(0, processed)
     const consumer = dr.consumer({ groupId: group })
-    consumer.on('consumer:disconnected', (e) => console.log(`consumer stopped; last checkpoints written to ${e.finalCheckpoint.writtenTo.join(', ')}`))
+    consumer.on('consumer:disconnected', (e) =>
+      console.log(`consumer stopped; last checkpoints written to ${e.finalCheckpoint.writtenTo.join(', ')}`),
+    )
     let seen = 0
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
-    await consumer.run({ eachMessage: async () => { seen++ } })
+    await consumer.run({
+      eachMessage: async () => {
+        seen++
+      },
+    })
     while (seen < processed) await delay(50)
     await consumer.disconnect()
     console.log(`group ${group} processed ${seen} records on dc1`)
@@ -173,9 +188,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     dc2: (process.env.DC2_BROKERS ?? '127.0.0.1:29092').split(','),
   }
   const [group, topic, target] = process.argv.slice(2).filter((a) => !a.startsWith('--'))
-  const run = group && topic
-    ? translateGroup({ brokers, group, topic, target: target === 'dc1' ? 'dc1' : 'dc2', commit: process.argv.includes('--commit') })
-    : translateOffsetsDemo(brokers, `translate-demo-${Date.now()}`, `translate-demo-${Date.now()}`)
+  const run =
+    group && topic
+      ? translateGroup({ brokers, group, topic, target: target === 'dc1' ? 'dc1' : 'dc2', commit: process.argv.includes('--commit') })
+      : translateOffsetsDemo(brokers, `translate-demo-${Date.now()}`, `translate-demo-${Date.now()}`)
   run.catch((error: unknown) => {
     console.error(error)
     process.exitCode = 1

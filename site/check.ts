@@ -80,7 +80,9 @@ function checkLinks(): void {
 function findChromium(): string | undefined {
   const candidates = process.env['CHROMIUM_PATH']
     ? [process.env['CHROMIUM_PATH']]
-    : (process.env['PATH'] ?? '').split(delimiter).flatMap((dir) => ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'].map((name) => join(dir, name)))
+    : (process.env['PATH'] ?? '')
+        .split(delimiter)
+        .flatMap((dir) => ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'].map((name) => join(dir, name)))
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK)
@@ -105,7 +107,11 @@ async function texts(page: Page, selector: string): Promise<string[]> {
 async function checkNavigation(page: Page, label: string, guides: string[]): Promise<void> {
   const nav = await texts(page, '#tsd-nav-container a, #tsd-nav-container summary')
   const missing = guides.filter((title) => !nav.includes(title))
-  check(`${label}: the navigation lists the ${guides.length} guides under "Guides"`, nav.includes('Guides') && missing.length === 0, missing.length > 0 ? `missing ${missing.join(', ')}` : nav.includes('Guides') ? '' : 'no "Guides" folder')
+  check(
+    `${label}: the navigation lists the ${guides.length} guides under "Guides"`,
+    nav.includes('Guides') && missing.length === 0,
+    missing.length > 0 ? `missing ${missing.join(', ')}` : nav.includes('Guides') ? '' : 'no "Guides" folder',
+  )
   const api = ['MultiClusterKafka', 'KafkaDRError', 'MultiClusterKafkaOptions'].filter((name) => !nav.includes(name))
   check(`${label}: the navigation lists the API`, api.length === 0, api.length > 0 ? `missing ${api.join(', ')}` : '')
 }
@@ -117,17 +123,27 @@ async function checkTitle(page: Page, label: string, expected: string): Promise<
 
 async function checkCurrent(page: Page, label: string, expected: string): Promise<void> {
   const current = await texts(page, '#tsd-nav-container a.current')
-  check(`${label}: the navigation marks it as the current page`, current.length === 1 && current[0] === expected, `current: ${JSON.stringify(current)}`)
+  check(
+    `${label}: the navigation marks it as the current page`,
+    current.length === 1 && current[0] === expected,
+    `current: ${JSON.stringify(current)}`,
+  )
 }
 
 /** Every image of the page's text was loaded and has a size (an SVG that is not valid XML has none). */
 async function checkImages(page: Page, label: string, minimum: number): Promise<void> {
   // In the page: <img> elements (this project's types have no DOM).
-  const images = await page.locator('.tsd-typography img').evaluateAll((imgs) =>
-    (imgs as unknown as { src: string; naturalWidth: number }[]).map((img) => ({ src: img.src, width: img.naturalWidth })),
-  )
+  const images = await page
+    .locator('.tsd-typography img')
+    .evaluateAll((imgs) =>
+      (imgs as unknown as { src: string; naturalWidth: number }[]).map((img) => ({ src: img.src, width: img.naturalWidth })),
+    )
   const empty = images.filter((image) => image.width === 0)
-  check(`${label}: ${images.length} picture(s) drawn`, images.length >= minimum && empty.length === 0, empty.map((image) => `${image.src} not drawn`).join('; '))
+  check(
+    `${label}: ${images.length} picture(s) drawn`,
+    images.length >= minimum && empty.length === 0,
+    empty.map((image) => `${image.src} not drawn`).join('; '),
+  )
 }
 
 async function main(): Promise<void> {
@@ -160,7 +176,11 @@ async function main(): Promise<void> {
     await checkImages(page, 'landing page', 1)
     const diagrams = await page.locator('p.diagram img').count()
     const mermaidSource = await page.locator('pre code.mermaid').count()
-    check('landing page: the architecture diagram is drawn, not shown as source', diagrams === 1 && mermaidSource === 0, `${diagrams} drawn, ${mermaidSource} shown as source`)
+    check(
+      'landing page: the architecture diagram is drawn, not shown as source',
+      diagrams === 1 && mermaidSource === 0,
+      `${diagrams} drawn, ${mermaidSource} shown as source`,
+    )
     await page.screenshot({ path: join(OUT, 'landing.png') })
 
     // A guide: its own title once, the navigation with it as the current page, its picture.
@@ -177,7 +197,11 @@ async function main(): Promise<void> {
     await checkNavigation(page, 'API page', guides)
     await checkCurrent(page, 'API page', 'MultiClusterKafka')
     const members = await texts(page, '.tsd-member h3')
-    check('API page: its members are listed', members.some((m) => m.startsWith('connect')) && members.some((m) => m.startsWith('failover')), `${members.length} members`)
+    check(
+      'API page: its members are listed',
+      members.some((m) => m.startsWith('connect')) && members.some((m) => m.startsWith('failover')),
+      `${members.length} members`,
+    )
     await page.screenshot({ path: join(OUT, 'api.png') })
 
     check('no script error on the three pages', errors.length === 0, errors.join('; '))

@@ -48,25 +48,22 @@ export async function renderMermaid(executablePath, diagrams) {
     await page.setContent('<!doctype html><html><body></body></html>')
     await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') })
     for (const { id, source, file } of diagrams) {
-      const svg = await page.evaluate(
-        async ([id, source, config]) => {
-          // In the page: the browser's globals, and mermaid's, loaded above.
-          const { document, mermaid, XMLSerializer } = /** @type {any} */ (globalThis)
-          mermaid.initialize(config)
-          const { svg } = await mermaid.render(id, source)
-          // mermaid writes HTML (`<br>`): an SVG shown by an <img> must be XML.
-          const holder = document.createElement('div')
-          holder.innerHTML = svg
-          const element = /** @type {SVGSVGElement} */ (holder.firstElementChild)
-          // A size of its own, so that an <img> shows it at that size, or narrower where the page is.
-          const { width, height } = element.viewBox.baseVal
-          element.setAttribute('width', String(Math.ceil(width)))
-          element.setAttribute('height', String(Math.ceil(height)))
-          element.style.removeProperty('max-width')
-          return new XMLSerializer().serializeToString(element)
-        },
-        /** @type {const} */ ([id, source, MERMAID_CONFIG]),
-      )
+      const svg = await page.evaluate(async ([id, source, config]) => {
+        // In the page: the browser's globals, and mermaid's, loaded above.
+        const { document, mermaid, XMLSerializer } = /** @type {any} */ (globalThis)
+        mermaid.initialize(config)
+        const { svg } = await mermaid.render(id, source)
+        // mermaid writes HTML (`<br>`): an SVG shown by an <img> must be XML.
+        const holder = document.createElement('div')
+        holder.innerHTML = svg
+        const element = /** @type {SVGSVGElement} */ (holder.firstElementChild)
+        // A size of its own, so that an <img> shows it at that size, or narrower where the page is.
+        const { width, height } = element.viewBox.baseVal
+        element.setAttribute('width', String(Math.ceil(width)))
+        element.setAttribute('height', String(Math.ceil(height)))
+        element.style.removeProperty('max-width')
+        return new XMLSerializer().serializeToString(element)
+      }, /** @type {const} */ ([id, source, MERMAID_CONFIG]))
       await writeFile(file, `${svg}\n`)
     }
   } finally {

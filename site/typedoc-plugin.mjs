@@ -100,7 +100,10 @@ async function drawDiagrams(app, sources, outputDirectory, drawn) {
       )
       return
     }
-    await renderMermaid(chromium, missing.map(({ hash, source }) => ({ id: `diagram-${hash}`, source, file: cached(hash) })))
+    await renderMermaid(
+      chromium,
+      missing.map(({ hash, source }) => ({ id: `diagram-${hash}`, source, file: cached(hash) })),
+    )
     for (const { hash } of missing) app.logger.info(`rendered a diagram to ${relative(process.cwd(), cached(hash))}: commit it`)
   }
   const target = join(outputDirectory, 'assets', 'diagrams')
@@ -137,7 +140,10 @@ function markdownOf(project) {
  * @param {string} source
  */
 function hashOf(source) {
-  return createHash('sha256').update(JSON.stringify({ source, config: MERMAID_CONFIG })).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(JSON.stringify({ source, config: MERMAID_CONFIG }))
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /** @param {string} hash */

@@ -41,7 +41,9 @@ export interface MemorySample {
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as SoakAppConfig
-const report = (event: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(event)}\n`) }
+const report = (event: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify(event)}\n`)
+}
 const gc = (globalThis as { gc?: () => void }).gc
 
 async function main(): Promise<void> {
@@ -49,7 +51,15 @@ async function main(): Promise<void> {
   process.on('warning', (w) => report({ event: 'warning', name: w.name, message: w.message, stack: w.stack, at: Date.now() }))
   const names = Object.keys(config.brokers)
   const dr = new MultiClusterKafka({
-    clusters: Object.fromEntries(names.map((name, i) => [name, { kafka: { clientId: `soak-${config.instance}`, brokers: config.brokers[name]!, logLevel: kafkajs.logLevel.NOTHING }, priority: i + 1 }])),
+    clusters: Object.fromEntries(
+      names.map((name, i) => [
+        name,
+        {
+          kafka: { clientId: `soak-${config.instance}`, brokers: config.brokers[name]!, logLevel: kafkajs.logLevel.NOTHING },
+          priority: i + 1,
+        },
+      ]),
+    ),
     localCluster: names[0]!,
     discovery: { policy: 'priority' },
   })
@@ -59,22 +69,34 @@ async function main(): Promise<void> {
   const consumer = dr.consumer({ groupId: config.group })
   await consumer.connect()
   await consumer.subscribe({ topics: [config.topic], fromBeginning: true })
-  await consumer.run({ eachMessage: async ({ message, cluster }) => { report({ event: 'r', id: message.value!.toString(), c: cluster }) } })
+  await consumer.run({
+    eachMessage: async ({ message, cluster }) => {
+      report({ event: 'r', id: message.value!.toString(), c: cluster })
+    },
+  })
 
   let producing = true
   const sending = produce(producer, () => producing)
   process.once('SIGUSR2', () => {
     producing = false
-    void sending.then(() => { report({ event: 'drained', at: Date.now() }) })
+    void sending.then(() => {
+      report({ event: 'drained', at: Date.now() })
+    })
   })
-  const sampler = setInterval(() => { report({ event: 'memory', ...sample(dr) }) }, config.memoryEveryMs)
+  const sampler = setInterval(() => {
+    report({ event: 'memory', ...sample(dr) })
+  }, config.memoryEveryMs)
   process.once('SIGTERM', () => {
     producing = false
     clearInterval(sampler)
-    void sending.then(() => consumer.disconnect()).then(() => producer.disconnect()).then(() => dr.disconnect()).finally(() => {
-      report({ event: 'stopped', at: Date.now() })
-      process.exit(0)
-    })
+    void sending
+      .then(() => consumer.disconnect())
+      .then(() => producer.disconnect())
+      .then(() => dr.disconnect())
+      .finally(() => {
+        report({ event: 'stopped', at: Date.now() })
+        process.exit(0)
+      })
   })
   report({ event: 'running', at: Date.now() })
 }
@@ -86,8 +108,12 @@ async function produce(producer: ReturnType<MultiClusterKafka['producer']>, prod
   for (let seq = 0; producing(); seq += perSend) {
     const ids = Array.from({ length: perSend }, (_, i) => `${config.instance}-${seq + i}`)
     const send = producer.send({ topic: config.topic, messages: ids.map((id) => ({ key: id, value: id })) }).then(
-      () => { report({ event: 'acked', ids, at: Date.now() }) },
-      (error: unknown) => { report({ event: 'rejected', ids, message: String(error), at: Date.now() }) },
+      () => {
+        report({ event: 'acked', ids, at: Date.now() })
+      },
+      (error: unknown) => {
+        report({ event: 'rejected', ids, message: String(error), at: Date.now() })
+      },
     )
     inFlight.add(send)
     void send.finally(() => inFlight.delete(send))
@@ -104,7 +130,16 @@ function sample(dr: MultiClusterKafka): MemorySample {
   const resources = process.getActiveResourcesInfo()
   const resourceTypes: Record<string, number> = {}
   for (const type of resources) resourceTypes[type] = (resourceTypes[type] ?? 0) + 1
-  return { at: Date.now(), heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, resources: resources.length, resourceTypes, listeners }
+  return {
+    at: Date.now(),
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    rss: m.rss,
+    resources: resources.length,
+    resourceTypes,
+    listeners,
+  }
 }
 
 // Exit on a failed start: the connected client's timers would keep the process alive.

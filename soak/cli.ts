@@ -67,7 +67,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort())
   process.once('SIGTERM', () => controller.abort())
-  const log = (line: string): void => { process.stdout.write(`${line}\n`) }
+  const log = (line: string): void => {
+    process.stdout.write(`${line}\n`)
+  }
   const bed = new KafkaBed({ verbose: true })
   if (!bed.canInjectFaults) {
     process.stderr.write('soak: the soak injects faults on the local bed: unset KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS\n')

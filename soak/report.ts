@@ -23,19 +23,19 @@ export interface SoakObservations {
   faults: SoakFault[]
   acked: number
   lost: string[]
-  rejected: Array<{ count: number, at: number, message: string }>
+  rejected: Array<{ count: number; at: number; message: string }>
   /** When each repeated handling of a record happened (ms since epoch). */
   repeats: number[]
   handled: number
   memory: MemorySample[][]
-  warnings: Array<{ instance: number, name: string, message: string }>
+  warnings: Array<{ instance: number; name: string; message: string }>
   /** Instances that exited before the end, and faults the bed could not cause or end. */
   incidents: string[]
 }
 
 /** Memory metrics whose growth is judged. */
 export const MEMORY_METRICS = ['heapUsed', 'external', 'arrayBuffers', 'rss'] as const
-export type MemoryMetric = typeof MEMORY_METRICS[number]
+export type MemoryMetric = (typeof MEMORY_METRICS)[number]
 
 /** The goal: at most this much growth of each metric, in MB per 10 minutes. */
 export const GROWTH_GOAL_MB_PER_10_MIN = 1
@@ -47,12 +47,12 @@ const MB = 1024 * 1024
 const TEN_MINUTES = 600_000
 
 /** The least-squares slope of `points` (x in ms, y in bytes), in MB per 10 minutes; 0 for fewer than two points. */
-export function slopeMbPer10Min(points: ReadonlyArray<{ x: number, y: number }>): number {
+export function slopeMbPer10Min(points: ReadonlyArray<{ x: number; y: number }>): number {
   return slopePer10Min(points) / MB
 }
 
 /** The least-squares slope of `points` (x in ms), in y per 10 minutes; 0 for fewer than two points. */
-export function slopePer10Min(points: ReadonlyArray<{ x: number, y: number }>): number {
+export function slopePer10Min(points: ReadonlyArray<{ x: number; y: number }>): number {
   if (points.length < 2) return 0
   const n = points.length
   const meanX = points.reduce((s, p) => s + p.x, 0) / n
@@ -101,11 +101,15 @@ export function resourceChanges(first: Record<string, number> = {}, last: Record
 export function instanceMemory(memory: readonly MemorySample[][], measuredFrom: number): InstanceMemory[] {
   return memory.map((samples, instance) => {
     const measured = samples.filter((s) => s.at >= measuredFrom)
-    const slopes = Object.fromEntries(MEMORY_METRICS.map((m) => [m, slopeMbPer10Min(measured.map((s) => ({ x: s.at, y: s[m] })))])) as Record<MemoryMetric, number>
+    const slopes = Object.fromEntries(
+      MEMORY_METRICS.map((m) => [m, slopeMbPer10Min(measured.map((s) => ({ x: s.at, y: s[m] })))]),
+    ) as Record<MemoryMetric, number>
     const first = measured[0]
     const last = measured.at(-1)
     return {
-      instance, samples: measured.length, slopes,
+      instance,
+      samples: measured.length,
+      slopes,
       resources: [first?.resources ?? 0, last?.resources ?? 0],
       resourceSlope: slopePer10Min(measured.map((s) => ({ x: s.at, y: s.resources }))),
       resourceChanges: resourceChanges(first?.resourceTypes, last?.resourceTypes),
@@ -123,10 +127,14 @@ export function soakFailures(o: SoakObservations): string[] {
   if (rejected > 0) failed.push(`${rejected} records rejected (first: ${o.rejected[0]!.message})`)
   for (const m of instanceMemory(o.memory, o.measuredFrom)) {
     for (const metric of MEMORY_METRICS) {
-      if (m.slopes[metric] > GROWTH_GOAL_MB_PER_10_MIN) failed.push(`instance ${m.instance}: ${metric} grew ${m.slopes[metric].toFixed(2)} MB per 10 min`)
+      if (m.slopes[metric] > GROWTH_GOAL_MB_PER_10_MIN)
+        failed.push(`instance ${m.instance}: ${metric} grew ${m.slopes[metric].toFixed(2)} MB per 10 min`)
     }
     // Sockets and timers come and go with each fault: a trend over the run is what leaks.
-    if (m.resourceSlope > RESOURCE_GOAL_PER_10_MIN) failed.push(`instance ${m.instance}: open handles grew ${m.resourceSlope.toFixed(1)} per 10 min (${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)})`)
+    if (m.resourceSlope > RESOURCE_GOAL_PER_10_MIN)
+      failed.push(
+        `instance ${m.instance}: open handles grew ${m.resourceSlope.toFixed(1)} per 10 min (${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)})`,
+      )
     if (m.listeners[1] > m.listeners[0]) failed.push(`instance ${m.instance}: listeners ${m.listeners[0]} -> ${m.listeners[1]}`)
   }
   failed.push(...o.incidents)
@@ -153,7 +161,10 @@ export function soakMarkdown(o: SoakObservations, settings: string, chartFile: s
     '',
     '| instance | samples | heap | external | ArrayBuffers | RSS | handles | listeners |',
     '|---|---|---|---|---|---|---|---|',
-    ...instanceMemory(o.memory, o.measuredFrom).map((m) => `| ${m.instance} | ${m.samples} | ${MEMORY_METRICS.map((k) => m.slopes[k].toFixed(2)).join(' | ')} | ${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)} | ${m.listeners.join(' -> ')} |`),
+    ...instanceMemory(o.memory, o.measuredFrom).map(
+      (m) =>
+        `| ${m.instance} | ${m.samples} | ${MEMORY_METRICS.map((k) => m.slopes[k].toFixed(2)).join(' | ')} | ${m.resources.join(' -> ')}${describeChanges(m.resourceChanges)} | ${m.listeners.join(' -> ')} |`,
+    ),
     '',
     `![Memory of each instance over the soak](${chartFile})`,
   ]
@@ -168,7 +179,13 @@ export function memoryChart(o: SoakObservations): string {
   const right = 20
   const top = 20
   const bottom = 40
-  const series = o.memory.flatMap((samples, i) => (['heapUsed', 'rss'] as const).map((metric) => ({ label: `${i} ${metric === 'rss' ? 'RSS' : 'heap'}`, metric, points: samples.map((s) => ({ x: s.at, y: s[metric] / MB })) })))
+  const series = o.memory.flatMap((samples, i) =>
+    (['heapUsed', 'rss'] as const).map((metric) => ({
+      label: `${i} ${metric === 'rss' ? 'RSS' : 'heap'}`,
+      metric,
+      points: samples.map((s) => ({ x: s.at, y: s[metric] / MB })),
+    })),
+  )
   const maxY = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.y))) * 1.1
   const span = Math.max(1, o.endedAt - o.startedAt)
   const px = (t: number): number => left + ((t - o.startedAt) / span) * (width - left - right)
@@ -177,13 +194,26 @@ export function memoryChart(o: SoakObservations): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    ...o.faults.map((f) => `<rect x="${px(f.at).toFixed(1)}" y="${top}" width="${Math.max(1, px(f.endedAt) - px(f.at)).toFixed(1)}" height="${height - top - bottom}" fill="#eee"><title>${escapeXml(f.detail)}</title></rect>`),
+    ...o.faults.map(
+      (f) =>
+        `<rect x="${px(f.at).toFixed(1)}" y="${top}" width="${Math.max(1, px(f.endedAt) - px(f.at)).toFixed(1)}" height="${height - top - bottom}" fill="#eee"><title>${escapeXml(f.detail)}</title></rect>`,
+    ),
     `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
-    ...[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${left - 6}" y="${py(maxY * f) + 4}" text-anchor="end">${(maxY * f).toFixed(0)} MB</text>`),
-    ...Array.from({ length: 7 }, (_, i) => o.startedAt + (span * i) / 6).map((t) => `<text x="${px(t)}" y="${height - bottom + 16}" text-anchor="middle">${((t - o.startedAt) / 60_000).toFixed(0)} min</text>`),
-    ...series.map((s, i) => `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5"${s.metric === 'heapUsed' ? ' stroke-dasharray="4 3"' : ''} points="${s.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`),
-    ...series.map((s, i) => `<text x="${width - right - 90}" y="${top + 12 + i * 13}" fill="${colours[i % colours.length]}">instance ${escapeXml(s.label)}</text>`),
+    ...[0, 0.25, 0.5, 0.75, 1].map(
+      (f) => `<text x="${left - 6}" y="${py(maxY * f) + 4}" text-anchor="end">${(maxY * f).toFixed(0)} MB</text>`,
+    ),
+    ...Array.from({ length: 7 }, (_, i) => o.startedAt + (span * i) / 6).map(
+      (t) => `<text x="${px(t)}" y="${height - bottom + 16}" text-anchor="middle">${((t - o.startedAt) / 60_000).toFixed(0)} min</text>`,
+    ),
+    ...series.map(
+      (s, i) =>
+        `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5"${s.metric === 'heapUsed' ? ' stroke-dasharray="4 3"' : ''} points="${s.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
+    ),
+    ...series.map(
+      (s, i) =>
+        `<text x="${width - right - 90}" y="${top + 12 + i * 13}" fill="${colours[i % colours.length]}">instance ${escapeXml(s.label)}</text>`,
+    ),
     '</svg>',
   ]
   return `${parts.join('\n')}\n`

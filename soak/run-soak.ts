@@ -63,8 +63,16 @@ class Instance {
   gone = false
   exit = ''
 
-  constructor(readonly n: number, config: SoakAppConfig, onEvent: (n: number, event: Record<string, unknown>) => void) {
-    this.child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', APP], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] })
+  constructor(
+    readonly n: number,
+    config: SoakAppConfig,
+    onEvent: (n: number, event: Record<string, unknown>) => void,
+  ) {
+    this.child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', APP], {
+      cwd: ROOT,
+      env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       let event: Record<string, unknown>
       try {
@@ -77,12 +85,16 @@ class Instance {
       if (event.event === 'memory') this.memory.push(event as unknown as MemorySample)
       onEvent(n, event)
     })
-    this.child.stderr!.on('data', (chunk: Buffer) => { this.stderr = (this.stderr + chunk.toString()).slice(-4000) })
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
-      this.gone = true
-      this.exit = signal ?? `code ${code}`
-      resolve()
-    }))
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000)
+    })
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.gone = true
+        this.exit = signal ?? `code ${code}`
+        resolve()
+      }),
+    )
   }
 
   get lastStderr(): string {
@@ -102,7 +114,12 @@ class Instance {
 }
 
 /** Runs the soak on `bed` (started if it is not up); `log` gets progress lines. */
-export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: string) => void, signal: AbortSignal): Promise<SoakObservations> {
+export async function runSoak(
+  options: SoakOptions,
+  bed: KafkaBed,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<SoakObservations> {
   await bed.up()
   const id = randomBytes(4).toString('hex')
   const topic = `kafkajs-dr-soak-${id}`
@@ -131,14 +148,23 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
       }
       case 'warning':
         warnings.push({ instance: n, name: String(e.name), message: String(e.message) })
-        log(`[soak] instance ${n}: warning ${String(e.name)}: ${String(e.message)}\n${(typeof e.stack === 'string' ? e.stack : '').split('\n').slice(1, 12).join('\n')}`)
+        log(
+          `[soak] instance ${n}: warning ${String(e.name)}: ${String(e.message)}\n${(typeof e.stack === 'string' ? e.stack : '').split('\n').slice(1, 12).join('\n')}`,
+        )
         break
       case 'error':
         log(`[soak] instance ${n} failed: ${String(e.message)}`)
         break
     }
   }
-  const config = (n: number): SoakAppConfig => ({ brokers: { ...bed.brokers }, topic, group: `kafkajs-dr-soak-${id}`, instance: n, rate: options.rate / options.instances, memoryEveryMs: options.sampleEveryMs })
+  const config = (n: number): SoakAppConfig => ({
+    brokers: { ...bed.brokers },
+    topic,
+    group: `kafkajs-dr-soak-${id}`,
+    instance: n,
+    rate: options.rate / options.instances,
+    memoryEveryMs: options.sampleEveryMs,
+  })
   const instances = Array.from({ length: options.instances }, (_, n) => new Instance(n, config(n), onEvent))
   const faults: SoakFault[] = []
   const incidents: string[] = []
@@ -156,7 +182,9 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
   }
   try {
     await until('every instance running', () => instances.every((i) => i.running), 120_000, signal, instances)
-    log(`[soak] ${options.instances} instances running on ${topic} (${options.partitions} partitions, ${options.rate} records/s); ${options.minutes} minutes, a fault every ${options.faultEveryMs / 1000} s`)
+    log(
+      `[soak] ${options.instances} instances running on ${topic} (${options.partitions} partitions, ${options.rate} records/s); ${options.minutes} minutes, a fault every ${options.faultEveryMs / 1000} s`,
+    )
     const endsAt = startedAt + options.minutes * 60_000
     for (let slot = 0; ; slot++) {
       // Each fault in its own interval, at a random moment of its first half; one that could not
@@ -176,15 +204,21 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
       }
       noteExits()
       const f = faults.at(-1)
-      if (f !== undefined) log(`[soak] ${minute(f.at)} min: ${f.detail}; acknowledged ${acked.size}, handled ${handled.size}, repeats ${repeats.length}`)
+      if (f !== undefined)
+        log(`[soak] ${minute(f.at)} min: ${f.detail}; acknowledged ${acked.size}, handled ${handled.size}, repeats ${repeats.length}`)
     }
     await sleep(endsAt - Date.now(), signal)
     // The drain: no new sends; every send under way settles; every acknowledged record handled.
     for (const i of instances) i.signal('SIGUSR2')
     const live = (): Instance[] => instances.filter((i) => !i.gone)
     try {
-      await until('every instance\'s sends settled and every acknowledged record handled', () =>
-        live().every((i) => i.drained) && [...acked].every((rid) => handled.has(rid)), 300_000, signal, [])
+      await until(
+        "every instance's sends settled and every acknowledged record handled",
+        () => live().every((i) => i.drained) && [...acked].every((rid) => handled.has(rid)),
+        300_000,
+        signal,
+        [],
+      )
     } catch (error) {
       if (signal.aborted) throw error
       incidents.push(`the drain did not end: ${String(error)}`)
@@ -195,13 +229,23 @@ export async function runSoak(options: SoakOptions, bed: KafkaBed, log: (line: s
   }
   const lost = [...acked].filter((rid) => !handled.has(rid))
   return {
-    startedAt, endedAt: Date.now(), measuredFrom: startedAt + options.warmupMs, faults,
-    acked: acked.size, lost, rejected, repeats, handled: handled.size, memory: instances.map((i) => i.memory), warnings, incidents,
+    startedAt,
+    endedAt: Date.now(),
+    measuredFrom: startedAt + options.warmupMs,
+    faults,
+    acked: acked.size,
+    lost,
+    rejected,
+    repeats,
+    handled: handled.size,
+    memory: instances.map((i) => i.memory),
+    warnings,
+    incidents,
   }
 }
 
 /** Causes one fault of `kind` that lasts about `outageMs`, and ends it (also when interrupted). */
-async function strike(bed: KafkaBed, kind: typeof ROTATION[number], outageMs: number, signal: AbortSignal): Promise<SoakFault> {
+async function strike(bed: KafkaBed, kind: (typeof ROTATION)[number], outageMs: number, signal: AbortSignal): Promise<SoakFault> {
   const at = Date.now()
   const seconds = Math.round(outageMs / 1000)
   switch (kind) {
@@ -253,7 +297,13 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Polls `check` every 250 ms; rejects after `timeoutMs` or when an instance exited on its own. */
-async function until(what: string, check: () => boolean, timeoutMs: number, signal: AbortSignal, instances: readonly Instance[]): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean,
+  timeoutMs: number,
+  signal: AbortSignal,
+  instances: readonly Instance[],
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     const gone = instances.find((i) => i.gone)

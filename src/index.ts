@@ -123,7 +123,20 @@ export type {
   RecordSource,
   FailoverTopicPartitionOffset,
 } from './consumer/run-config.js'
-export type { FailoverConsumerEvents, ConsumerMovedEvent, ConsumerMoveFailedEvent, ConsumerDisconnectedEvent, FinalCheckpoint, CheckpointsUndecodableEvent, ConsumerSplitEvent, ConsumerSplitEndedEvent, ConsumerSessionCrashedEvent, ConsumerDeduplicatedEvent, ConsumerFormerInstanceRemovedEvent, ConsumerInstanceConflictEvent } from './consumer/events.js'
+export type {
+  FailoverConsumerEvents,
+  ConsumerMovedEvent,
+  ConsumerMoveFailedEvent,
+  ConsumerDisconnectedEvent,
+  FinalCheckpoint,
+  CheckpointsUndecodableEvent,
+  ConsumerSplitEvent,
+  ConsumerSplitEndedEvent,
+  ConsumerSessionCrashedEvent,
+  ConsumerDeduplicatedEvent,
+  ConsumerFormerInstanceRemovedEvent,
+  ConsumerInstanceConflictEvent,
+} from './consumer/events.js'
 export type { CheckpointWrittenInfo, CheckpointWriteFailedInfo } from './offsets/checkpoint-writer-types.js'
 
 // Offsets: translation for an operator's script (what `kafkajs-dr translate` does), and the

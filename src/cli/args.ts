@@ -76,7 +76,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const help = switches.has('--help')
   if (command === 'drill') {
     if (help) return { kind: 'help', command }
-    if (values.size > 0 || switches.size > 0) throw new CliUsageError('the drill takes its own options, after the word drill (kafkajs-dr drill --help)')
+    if (values.size > 0 || switches.size > 0)
+      throw new CliUsageError('the drill takes its own options, after the word drill (kafkajs-dr drill --help)')
     return { kind: 'drill', argv: argv.slice(flags.end + 1) }
   }
   if (help) return { kind: 'help', command }
@@ -111,7 +112,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       const to = clusterName('--to', required('translate', '--to', one('--to')))
       if (from === to) throw new CliUsageError(`--from and --to name the same cluster '${from}'`)
       const onMissing = one('--on-missing') ?? 'earliest'
-      if (!(MISSING_POLICIES as readonly string[]).includes(onMissing)) throw new CliUsageError(`--on-missing: expected one of ${MISSING_POLICIES.join(', ')}, got '${onMissing}'`)
+      if (!(MISSING_POLICIES as readonly string[]).includes(onMissing))
+        throw new CliUsageError(`--on-missing: expected one of ${MISSING_POLICIES.join(', ')}, got '${onMissing}'`)
       const topicsGiven = values.get('--topics')
       return {
         kind: 'translate',
@@ -146,8 +148,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 function globalOptions(values: Map<string, string[]>, switches: Set<string>): GlobalOptions {
   const clusters = (values.get('--cluster') ?? []).map((c) => parseCluster(c))
   const config = values.get('--config')?.[0]
-  if (config !== undefined && clusters.length > 0) throw new CliUsageError('give the clusters either with --cluster or with --config, not both')
-  if (config === undefined && clusters.length === 0) throw new CliUsageError(`give the clusters with --cluster NAME=HOST:PORT (repeat it, most preferred first) or --config FILE; ${SEE_HELP}`)
+  if (config !== undefined && clusters.length > 0)
+    throw new CliUsageError('give the clusters either with --cluster or with --config, not both')
+  if (config === undefined && clusters.length === 0)
+    throw new CliUsageError(
+      `give the clusters with --cluster NAME=HOST:PORT (repeat it, most preferred first) or --config FILE; ${SEE_HELP}`,
+    )
   if (config === '') throw new CliUsageError('--config needs a file name')
   const names = clusters.map((c) => c.name)
   const twice = names.find((n, i) => names.indexOf(n) !== i)
@@ -165,11 +171,12 @@ function globalOptions(values: Map<string, string[]>, switches: Set<string>): Gl
 function commandName(word: string): CommandName {
   if ((COMMANDS as readonly string[]).includes(word)) return word as CommandName
   const near = nearestName(word, COMMANDS)
-  throw new CliUsageError(`unknown command '${word}'${near === undefined ? '' : ` (did you mean ${near}?)`}; commands: ${COMMANDS.join(', ')}`)
+  throw new CliUsageError(
+    `unknown command '${word}'${near === undefined ? '' : ` (did you mean ${near}?)`}; commands: ${COMMANDS.join(', ')}`,
+  )
 }
 
 function required(command: CommandName, flag: string, value: string | undefined): string {
   if (value === undefined) throw new CliUsageError(`${command} needs ${flag}; see kafkajs-dr ${command} --help`)
   return value
 }
-

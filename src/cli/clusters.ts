@@ -26,7 +26,10 @@ export class CliClusters {
   readonly names: string[]
   private readonly admins = new Map<string, Promise<Admin>>()
 
-  private constructor(readonly config: LoadedConfig, readonly global: GlobalOptions) {
+  private constructor(
+    readonly config: LoadedConfig,
+    readonly global: GlobalOptions,
+  ) {
     try {
       this.dr = new MultiClusterKafka(cliClientOptions(config, global))
     } catch (error) {
@@ -43,7 +46,8 @@ export class CliClusters {
 
   /** Throws a {@link CliUsageError} unless `name` is a configured cluster. */
   expectCluster(flag: string, name: string): void {
-    if (!this.names.includes(name)) throw new CliUsageError(`${flag}: unknown cluster '${name}'; the configured clusters are ${this.names.join(', ')}`)
+    if (!this.names.includes(name))
+      throw new CliUsageError(`${flag}: unknown cluster '${name}'; the configured clusters are ${this.names.join(', ')}`)
   }
 
   /** The kafkajs client of a cluster. */

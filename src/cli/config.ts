@@ -38,13 +38,17 @@ export interface LoadedConfig {
 /** Reads the clusters from the command line or the configuration file. */
 export async function loadConfig(global: Pick<GlobalOptions, 'clusters' | 'config'>): Promise<LoadedConfig> {
   if (global.config === undefined) {
-    const clusters = Object.fromEntries(global.clusters.map((c, i) => [c.name, { kafka: { clientId: CLI_CLIENT_ID, brokers: c.brokers }, priority: i + 1 }]))
+    const clusters = Object.fromEntries(
+      global.clusters.map((c, i) => [c.name, { kafka: { clientId: CLI_CLIENT_ID, brokers: c.brokers }, priority: i + 1 }]),
+    )
     return { options: { clusters, clientId: CLI_CLIENT_ID }, secrets: [], source: '--cluster' }
   }
   const file = global.config
   const loaded = extname(file).toLowerCase() === '.json' ? await readJson(file) : await importModule(file)
   if (!isOptionsObject(loaded)) {
-    throw new CliUsageError(`the configuration '${file}' must hold the MultiClusterKafka options: an object with \`clusters\` (a JS module exports it as its default export, or a function returning it)`)
+    throw new CliUsageError(
+      `the configuration '${file}' must hold the MultiClusterKafka options: an object with \`clusters\` (a JS module exports it as its default export, or a function returning it)`,
+    )
   }
   return { options: loaded, secrets: collectSecrets(loaded), source: file }
 }
@@ -86,10 +90,11 @@ async function importModule(file: string): Promise<unknown> {
   const path = resolve(file)
   let module: Record<string, unknown>
   try {
-    module = await import(pathToFileURL(path).href) as Record<string, unknown>
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(path)) throw new CliUsageError(`cannot read the configuration '${file}': no such file`)
+    if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(path))
+      throw new CliUsageError(`cannot read the configuration '${file}': no such file`)
     throw new CliUsageError(`cannot load the configuration module '${file}': ${moduleError(error, file)}`)
   }
   let exported = module.default ?? module.options
@@ -122,10 +127,12 @@ function moduleError(error: unknown, file: string): string {
  */
 export function cliClientOptions(config: LoadedConfig, global: GlobalOptions): MultiClusterKafkaOptions {
   const level = global.debug ? logLevel.WARN : logLevel.NOTHING
-  const clusters = Object.fromEntries(Object.entries(config.options.clusters ?? {}).map(([name, cluster]) => {
-    if (!isPlainObject(cluster) || isKafkaInstance(cluster.kafka) || !isPlainObject(cluster.kafka)) return [name, cluster]
-    return [name, { ...cluster, kafka: { ...(cluster.kafka as KafkaConfig), logLevel: level } }]
-  }))
+  const clusters = Object.fromEntries(
+    Object.entries(config.options.clusters ?? {}).map(([name, cluster]) => {
+      if (!isPlainObject(cluster) || isKafkaInstance(cluster.kafka) || !isPlainObject(cluster.kafka)) return [name, cluster]
+      return [name, { ...cluster, kafka: { ...(cluster.kafka as KafkaConfig), logLevel: level } }]
+    }),
+  )
   return {
     ...config.options,
     clientId: config.options.clientId ?? CLI_CLIENT_ID,

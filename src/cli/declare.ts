@@ -27,7 +27,7 @@ export interface DeclareReport {
   /** The newest declaration found before, if any. */
   previous: Declaration | null
   /** Per cluster, in preference order: whether it took the declaration, and why not. */
-  clusters: Array<{ cluster: string, written: boolean, error: string | null }>
+  clusters: Array<{ cluster: string; written: boolean; error: string | null }>
 }
 
 /** Runs `declare`. */
@@ -37,11 +37,26 @@ export async function declare(clusters: CliClusters, options: DeclareOptions, gl
   const topic = options.controlTopic ?? (typeof discovery?.controlTopic === 'string' ? discovery.controlTopic : DEFAULT_CONTROL_TOPIC)
   const kafkas = Object.fromEntries(clusters.names.map((name) => [name, clusters.kafka(name)]))
 
-  const found = await Promise.all(clusters.names.map((name) => withTimeout(readDeclaration(kafkas[name]!, topic, global.timeoutMs), global.timeoutMs + 1000, `reading ${topic} on '${name}'`).catch(() => undefined)))
-  const previous = found.reduce<Declaration | null>((newest, d) => (d !== undefined && (newest === null || d.epoch > newest.epoch) ? d : newest), null)
+  const found = await Promise.all(
+    clusters.names.map((name) =>
+      withTimeout(readDeclaration(kafkas[name]!, topic, global.timeoutMs), global.timeoutMs + 1000, `reading ${topic} on '${name}'`).catch(
+        () => undefined,
+      ),
+    ),
+  )
+  const previous = found.reduce<Declaration | null>(
+    (newest, d) => (d !== undefined && (newest === null || d.epoch > newest.epoch) ? d : newest),
+    null,
+  )
 
   try {
-    const result = await declareActiveCluster(kafkas, { cluster: options.active, ...(options.reason === undefined ? {} : { reason: options.reason }), topic, timeoutMs: global.timeoutMs, minEpoch: previous?.epoch ?? 0 })
+    const result = await declareActiveCluster(kafkas, {
+      cluster: options.active,
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      topic,
+      timeoutMs: global.timeoutMs,
+      minEpoch: previous?.epoch ?? 0,
+    })
     return {
       command: 'declare',
       at: Date.now(),
@@ -54,8 +69,15 @@ export async function declare(clusters: CliClusters, options: DeclareOptions, gl
       }),
     }
   } catch (error) {
-    if (error instanceof FailoverError) throw new CliCommandError('ERR_NOT_DECLARED', `the declaration of '${options.active}' reached no cluster: ${short(error.message.replace(/^Declaration of '[^']*' reached no cluster: /, ''), 400)}`, { cause: error })
-    throw new CliCommandError('ERR_NOT_DECLARED', `the declaration of '${options.active}' failed: ${short(errorMessage(error), 300)}`, { cause: error })
+    if (error instanceof FailoverError)
+      throw new CliCommandError(
+        'ERR_NOT_DECLARED',
+        `the declaration of '${options.active}' reached no cluster: ${short(error.message.replace(/^Declaration of '[^']*' reached no cluster: /, ''), 400)}`,
+        { cause: error },
+      )
+    throw new CliCommandError('ERR_NOT_DECLARED', `the declaration of '${options.active}' failed: ${short(errorMessage(error), 300)}`, {
+      cause: error,
+    })
   }
 }
 
@@ -64,11 +86,23 @@ export function formatDeclare(report: DeclareReport): string {
   const d = report.declaration
   const took = report.clusters.filter((c) => c.written).map((c) => c.cluster)
   const out: string[] = []
-  out.push(`declared ${d.cluster} active (epoch ${d.epoch}${d.reason === '' ? '' : `, reason: ${short(d.reason, 80)}`}) in ${report.controlTopic} on ${took.join(', ')}`)
-  out.push(table(['CLUSTER', 'TOOK IT'], report.clusters.map((c) => [c.cluster, c.written ? 'yes' : `no: ${short(c.error ?? 'unknown error', 120)}`])))
+  out.push(
+    `declared ${d.cluster} active (epoch ${d.epoch}${d.reason === '' ? '' : `, reason: ${short(d.reason, 80)}`}) in ${report.controlTopic} on ${took.join(', ')}`,
+  )
+  out.push(
+    table(
+      ['CLUSTER', 'TOOK IT'],
+      report.clusters.map((c) => [c.cluster, c.written ? 'yes' : `no: ${short(c.error ?? 'unknown error', 120)}`]),
+    ),
+  )
   const p = report.previous
-  out.push(`previous declaration: ${p === null ? 'none' : `${p.cluster}, declared ${ago(p.declaredAt, report.at)}${p.by === '' ? '' : ` by ${p.by}`}, epoch ${p.epoch}`}`)
+  out.push(
+    `previous declaration: ${p === null ? 'none' : `${p.cluster}, declared ${ago(p.declaredAt, report.at)}${p.by === '' ? '' : ` by ${p.by}`}, epoch ${p.epoch}`}`,
+  )
   const missed = report.clusters.filter((c) => !c.written).map((c) => c.cluster)
-  if (missed.length > 0) out.push(`${missed.join(', ')} did not take it: run the same command again once ${missed.length === 1 ? 'it is' : 'they are'} back (instances reading only ${missed.length === 1 ? 'that cluster' : 'those clusters'} do not see it)`)
+  if (missed.length > 0)
+    out.push(
+      `${missed.join(', ')} did not take it: run the same command again once ${missed.length === 1 ? 'it is' : 'they are'} back (instances reading only ${missed.length === 1 ? 'that cluster' : 'those clusters'} do not see it)`,
+    )
   return `${out.join('\n')}\n`
 }

@@ -78,7 +78,9 @@ async function prepare(argv: readonly string[], command: DrillCommand): Promise<
   if (parsed.help) return 'help'
   const { options } = parsed
   if (options.clusters.length === 0 && options.config === undefined && command.withoutClusters !== true) {
-    throw new UsageError('give your clusters with --cluster NAME=HOST:PORT (twice or more, most preferred first) or --config FILE; the local two-datacenter bed runs from a clone of the kafkajs-dr repository (npm run drill)')
+    throw new UsageError(
+      'give your clusters with --cluster NAME=HOST:PORT (twice or more, most preferred first) or --config FILE; the local two-datacenter bed runs from a clone of the kafkajs-dr repository (npm run drill)',
+    )
   }
   if (options.config === undefined) return { options, redact: (text) => text }
   const config = await loadConfig({ clusters: [], config: options.config })
@@ -89,7 +91,9 @@ async function prepare(argv: readonly string[], command: DrillCommand): Promise<
   const clusters = drillClusters(config)
   const ignored = Object.keys(config.options).filter((key) => !USED_KEYS.has(key))
   if (ignored.length > 0) {
-    (options.json ? process.stderr : process.stdout).write(`the drill takes the clusters (their kafkajs settings and priorities) from ${config.source}, not its ${ignored.join(', ')}: its service keeps its own client settings\n`)
+    ;(options.json ? process.stderr : process.stdout).write(
+      `the drill takes the clusters (their kafkajs settings and priorities) from ${config.source}, not its ${ignored.join(', ')}: its service keeps its own client settings\n`,
+    )
   }
   return { options: { ...options, clusters }, redact: (text) => redactor.redact(text) }
 }
@@ -138,12 +142,20 @@ export function drillClusters(config: LoadedConfig): DrillCluster[] {
     if (error instanceof InvalidOptionError) throw new UsageError(`invalid configuration (${config.source}): ${error.message}`)
     throw error
   }
-  const ordered = resolved.clusters.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i).map(({ c }) => c)
-  if (ordered.length < 2) throw new UsageError(`the configuration '${config.source}' has ${ordered.length} cluster: the drill needs two or more`)
+  const ordered = resolved.clusters
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.priority - b.c.priority || a.i - b.i)
+    .map(({ c }) => c)
+  if (ordered.length < 2)
+    throw new UsageError(`the configuration '${config.source}' has ${ordered.length} cluster: the drill needs two or more`)
   return ordered.map(({ name, kafka }) => {
-    if (isKafkaInstance(kafka)) throw new UsageError(`clusters.${name}.kafka in '${config.source}' is a kafkajs Kafka instance: the drill builds its own clients, so give its kafkajs config (brokers, ssl, sasl) instead`)
+    if (isKafkaInstance(kafka))
+      throw new UsageError(
+        `clusters.${name}.kafka in '${config.source}' is a kafkajs Kafka instance: the drill builds its own clients, so give its kafkajs config (brokers, ssl, sasl) instead`,
+      )
     const settings: KafkaConfig = kafka
-    if (!Array.isArray(settings.brokers)) throw new UsageError(`clusters.${name}.kafka.brokers in '${config.source}' is a function: the drill needs the list of HOST:PORT`)
+    if (!Array.isArray(settings.brokers))
+      throw new UsageError(`clusters.${name}.kafka.brokers in '${config.source}' is a function: the drill needs the list of HOST:PORT`)
     const cluster: DrillCluster = { name, brokers: [...settings.brokers] }
     // Not enumerable: whatever prints or serializes a cluster must not show its secrets.
     Object.defineProperty(cluster, 'kafka', { value: settings, enumerable: false })

@@ -42,7 +42,7 @@ export class CliCommandError extends Error {
   /** A short stable code for `--json` (`ERR_UNKNOWN_GROUP`, `ERR_UNREACHABLE`, ...). */
   readonly code: string
 
-  constructor(code: string, message: string, options: { cause?: unknown, result?: unknown, text?: string } = {}) {
+  constructor(code: string, message: string, options: { cause?: unknown; result?: unknown; text?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.result = options.result

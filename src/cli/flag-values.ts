@@ -20,7 +20,10 @@ export function optionalTopic(flag: string, value: string | undefined): string |
 
 /** `--topics a,b --topics c`: the logical topics, each once, in order. */
 export function topicList(values: readonly string[]): string[] {
-  const topics = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t !== '')
+  const topics = values
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
   if (topics.length === 0) throw new CliUsageError('--topics needs at least one topic name (comma-separated)')
   for (const topic of topics) topicName('--topics', topic)
   return unique(topics)

@@ -90,11 +90,20 @@ export interface GroupReadContext {
 export async function readGroupsOn(ctx: GroupReadContext, groups: readonly string[]): Promise<GroupOnCluster[]> {
   const { admin } = ctx
   const others = ctx.clusters.filter((c) => c !== ctx.cluster)
-  const collector = new CheckpointCollector(checkpointTopicsOn(ctx.cluster, ctx.clusters, ctx.policy, ctx.checkpointTopic), others, mm2SeparatorOf(ctx.policy), groups.length === 1 ? groups[0] : undefined)
+  const collector = new CheckpointCollector(
+    checkpointTopicsOn(ctx.cluster, ctx.clusters, ctx.policy, ctx.checkpointTopic),
+    others,
+    mm2SeparatorOf(ctx.policy),
+    groups.length === 1 ? groups[0] : undefined,
+  )
   const [described, offsets] = await Promise.all([
     admin.describeGroups([...groups]),
     Promise.all(groups.map((groupId) => admin.fetchOffsets({ groupId }))),
-    readTopicsOnce(ctx.kafka, collector.topics, (topic, partition, message) => collector.add(topic, partition, message), { timeoutMs: ctx.timeoutMs, admin, what: 'checkpoints' }),
+    readTopicsOnce(ctx.kafka, collector.topics, (topic, partition, message) => collector.add(topic, partition, message), {
+      timeoutMs: ctx.timeoutMs,
+      admin,
+      what: 'checkpoints',
+    }),
   ])
   const committedTopics = [...new Set(offsets.flatMap((o) => o.map((t) => t.topic)))]
   const highs = new Map<string, bigint>()
@@ -105,17 +114,29 @@ export async function readGroupsOn(ctx: GroupReadContext, groups: readonly strin
   const now = Date.now()
   return groups.map((group, i) => {
     const description = described.groups.find((g) => g.groupId === group)
-    const committed: CommittedPosition[] = offsets[i]!.flatMap((t) => t.partitions
-      .filter((p) => BigInt(p.offset) >= 0n)
-      .map((p) => {
-        const high = highs.get(partitionKey(t.topic, p.partition))
-        return { topic: t.topic, partition: p.partition, committed: p.offset, high: high === undefined ? null : high.toString(), lag: high === undefined ? null : Number(high > BigInt(p.offset) ? high - BigInt(p.offset) : 0n) }
-      }))
-      .sort(byTopicPartition)
+    const committed: CommittedPosition[] = offsets[i]!.flatMap((t) =>
+      t.partitions
+        .filter((p) => BigInt(p.offset) >= 0n)
+        .map((p) => {
+          const high = highs.get(partitionKey(t.topic, p.partition))
+          return {
+            topic: t.topic,
+            partition: p.partition,
+            committed: p.offset,
+            high: high === undefined ? null : high.toString(),
+            lag: high === undefined ? null : Number(high > BigInt(p.offset) ? high - BigInt(p.offset) : 0n),
+          }
+        }),
+    ).sort(byTopicPartition)
     const lags = committed.map((c) => c.lag).filter((l): l is number => l !== null)
     const sources = collector.sources(group)
-    const positions = sources.checkpoints.map(toPosition).sort((a, b) => a.cluster === b.cluster ? byTopicPartition(a, b) : a.cluster < b.cluster ? -1 : 1)
-    const newest = positions.reduce<CheckpointPosition | undefined>((n, p) => (n === undefined || p.writtenAt > n.writtenAt ? p : n), undefined)
+    const positions = sources.checkpoints
+      .map(toPosition)
+      .sort((a, b) => (a.cluster === b.cluster ? byTopicPartition(a, b) : a.cluster < b.cluster ? -1 : 1))
+    const newest = positions.reduce<CheckpointPosition | undefined>(
+      (n, p) => (n === undefined || p.writtenAt > n.writtenAt ? p : n),
+      undefined,
+    )
     return {
       cluster: ctx.cluster,
       reachable: true,
@@ -125,7 +146,11 @@ export async function readGroupsOn(ctx: GroupReadContext, groups: readonly strin
       memberClientIds: [...new Set(description?.members.map((m) => m.clientId) ?? [])],
       committed,
       lag: lags.length === 0 ? null : lags.reduce((a, b) => a + b, 0),
-      checkpoints: { count: positions.length, newest: newest === undefined ? null : { ...newest, ageMs: Math.max(0, now - newest.writtenAt) }, positions },
+      checkpoints: {
+        count: positions.length,
+        newest: newest === undefined ? null : { ...newest, ageMs: Math.max(0, now - newest.writtenAt) },
+        positions,
+      },
       mm2Checkpoints: sources.mm2.length,
     }
   })
@@ -133,18 +158,44 @@ export async function readGroupsOn(ctx: GroupReadContext, groups: readonly strin
 
 /** The group on a cluster that could not be read. */
 export function unreadable(cluster: string, reachable: boolean, error: string): GroupOnCluster {
-  return { cluster, reachable, error, state: null, members: 0, memberClientIds: [], committed: [], lag: null, checkpoints: { count: 0, newest: null, positions: [] }, mm2Checkpoints: 0 }
+  return {
+    cluster,
+    reachable,
+    error,
+    state: null,
+    members: 0,
+    memberClientIds: [],
+    committed: [],
+    lag: null,
+    checkpoints: { count: 0, newest: null, positions: [] },
+    mm2Checkpoints: 0,
+  }
 }
 
 /** Whether anything on any cluster says the group exists: members, commits or checkpoints. */
 export function groupIsKnown(views: readonly GroupOnCluster[]): boolean {
-  return views.some((v) => v.members > 0 || v.committed.length > 0 || v.checkpoints.count > 0 || v.mm2Checkpoints > 0 || (v.state !== null && v.state !== 'Dead'))
+  return views.some(
+    (v) =>
+      v.members > 0 ||
+      v.committed.length > 0 ||
+      v.checkpoints.count > 0 ||
+      v.mm2Checkpoints > 0 ||
+      (v.state !== null && v.state !== 'Dead'),
+  )
 }
 
 function toPosition(c: Checkpoint): CheckpointPosition {
-  return { cluster: c.cluster, topic: c.topic, partition: c.partition, offset: c.offset, timestamp: c.timestamp, writtenAt: c.writtenAt, writer: c.writer?.instance ?? null }
+  return {
+    cluster: c.cluster,
+    topic: c.topic,
+    partition: c.partition,
+    offset: c.offset,
+    timestamp: c.timestamp,
+    writtenAt: c.writtenAt,
+    writer: c.writer?.instance ?? null,
+  }
 }
 
-function byTopicPartition(a: { topic: string, partition: number }, b: { topic: string, partition: number }): number {
+function byTopicPartition(a: { topic: string; partition: number }, b: { topic: string; partition: number }): number {
   return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1
 }

@@ -96,16 +96,25 @@ async function run(line: Exclude<CommandLine, { kind: 'help' | 'version' | 'dril
 }
 
 /** Prints the error: one line on stderr (and the JSON document on stdout with `--json`); returns the exit code. */
-function fail(error: unknown, context: { json: boolean, debug: boolean, command: string | undefined }): number {
+function fail(error: unknown, context: { json: boolean; debug: boolean; command: string | undefined }): number {
   const exitCode = error instanceof CliUsageError || error instanceof CliCommandError ? error.exitCode : EXIT.failure
-  const code = error instanceof CliCommandError || error instanceof KafkaDRError ? error.code : error instanceof CliUsageError ? 'ERR_USAGE' : 'ERR_UNEXPECTED'
+  const code =
+    error instanceof CliCommandError || error instanceof KafkaDRError
+      ? error.code
+      : error instanceof CliUsageError
+        ? 'ERR_USAGE'
+        : 'ERR_UNEXPECTED'
   const known = error instanceof CliUsageError || error instanceof CliCommandError || error instanceof KafkaDRError
   const message = oneLine(error instanceof Error ? error.message : String(error))
-  const text = known ? message : `unexpected error: ${error instanceof Error ? `${error.name}: ` : ''}${message} (run again with --debug for the stack trace)`
+  const text = known
+    ? message
+    : `unexpected error: ${error instanceof Error ? `${error.name}: ` : ''}${message} (run again with --debug for the stack trace)`
   if (error instanceof CliCommandError && error.text !== undefined && !context.json) process.stdout.write(error.text)
   if (context.json) {
     const result = error instanceof CliCommandError && error.result !== undefined ? { result: error.result } : {}
-    process.stdout.write(json({ ok: false, ...(context.command === undefined ? {} : { command: context.command }), error: { code, message }, ...result }))
+    process.stdout.write(
+      json({ ok: false, ...(context.command === undefined ? {} : { command: context.command }), error: { code, message }, ...result }),
+    )
   }
   process.stderr.write(`${NAME}: ${text}\n`)
   if (context.debug) process.stderr.write(stackOf(error))
@@ -121,11 +130,13 @@ function oneLine(text: string): string {
  * Node decorates the stack of a syntax error with the source line, which could be a secret.
  */
 function stackOf(error: unknown): string {
-  return causeChain(error, 8).map((e, i) => {
-    if (!(e instanceof Error)) return `${i === 0 ? '' : 'caused by: '}${String(e)}\n`
-    const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l))
-    return `${i === 0 ? '' : 'caused by: '}${e.name}: ${oneLine(e.message)}\n${frames.join('\n')}${frames.length > 0 ? '\n' : ''}`
-  }).join('')
+  return causeChain(error, 8)
+    .map((e, i) => {
+      if (!(e instanceof Error)) return `${i === 0 ? '' : 'caused by: '}${String(e)}\n`
+      const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l))
+      return `${i === 0 ? '' : 'caused by: '}${e.name}: ${oneLine(e.message)}\n${frames.join('\n')}${frames.length > 0 ? '\n' : ''}`
+    })
+    .join('')
 }
 
 function version(): string {
@@ -151,15 +162,17 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   // The library's timers do not keep a process alive (unref): this one does, until the command is done.
   const keepAlive = setInterval(() => {}, 60_000)
-  main(process.argv.slice(2)).finally(() => clearInterval(keepAlive)).then(
-    (code) => {
-      // Clients left to finish in the background (a hung broker's sockets) must not keep the
-      // process alive once the command is done; stdout is flushed first.
-      process.stdout.write('', () => process.exit(code))
-    },
-    (error: unknown) => {
-      process.stderr.write(`${NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
-      process.exit(EXIT.failure)
-    },
-  )
+  main(process.argv.slice(2))
+    .finally(() => clearInterval(keepAlive))
+    .then(
+      (code) => {
+        // Clients left to finish in the background (a hung broker's sockets) must not keep the
+        // process alive once the command is done; stdout is flushed first.
+        process.stdout.write('', () => process.exit(code))
+      },
+      (error: unknown) => {
+        process.stderr.write(`${NAME}: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
+        process.exit(EXIT.failure)
+      },
+    )
 }

@@ -8,7 +8,8 @@
 /** Aligned columns, two spaces apart, indented by `indent`; the header row first. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, indent = '  '): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]): string => `${indent}${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd()
+  const line = (cells: readonly string[]): string =>
+    `${indent}${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
 }
 

@@ -57,13 +57,16 @@ export function installRedaction(redactor: Redactor): () => void {
   const originals = streams.map((stream) => stream.write)
   streams.forEach((stream, i) => {
     const original = originals[i]!.bind(stream) as (...args: unknown[]) => boolean
-    stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    stream.write = (chunk: unknown, ...rest: unknown[]): boolean => {
       const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : undefined
       // An encoding argument was for the original string; the scrubbed one is passed as UTF-8.
       if (text === undefined) return original(chunk, ...rest)
       const args = typeof rest[0] === 'string' ? rest.slice(1) : rest
       return original(redactor.redact(text), 'utf8', ...args)
-    })
+    }
   })
-  return () => streams.forEach((stream, i) => { stream.write = originals[i]! })
+  return () =>
+    streams.forEach((stream, i) => {
+      stream.write = originals[i]!
+    })
 }

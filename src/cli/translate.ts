@@ -59,11 +59,11 @@ export interface TranslateReport {
   targetTopics: string[]
   partitions: TranslatedRow[]
   /** Translators that declined a partition (e.g. `timestamp` on a LogAppendTime topic). */
-  refused: Array<{ topic: string, partition: number, translator: string, reason: string }>
+  refused: Array<{ topic: string; partition: number; translator: string; reason: string }>
   /** Target topics that do not exist. */
   missingTopics: string[]
   /** Checkpoints of the group with no partition on the target. */
-  unmapped: Array<{ cluster: string, topic: string, partition: number, offset: string, reason: string, targetTopic: string | null }>
+  unmapped: Array<{ cluster: string; topic: string; partition: number; offset: string; reason: string; targetTopic: string | null }>
   checkpointsRead: number
   undecodableCheckpoints: number
   /** Members of the group on the target. */
@@ -73,7 +73,7 @@ export interface TranslateReport {
   /** Whether the offsets were committed. */
   applied: boolean
   /** What was committed. */
-  commit: { topics: string[], partitions: number, durationMs: number } | null
+  commit: { topics: string[]; partitions: number; durationMs: number } | null
   durationMs: number
 }
 
@@ -86,7 +86,10 @@ export async function translate(clusters: CliClusters, options: TranslateOptions
   } catch (error) {
     // A kafkajs error (a refused ACL, a coordinator not found) says which cluster and group.
     if (error instanceof CliCommandError || error instanceof KafkaDRError) throw error
-    throw asKafkaDRError(error, `translating group '${options.group}' onto '${options.to}' failed`, { cluster: options.to, group: options.group })
+    throw asKafkaDRError(error, `translating group '${options.group}' onto '${options.to}' failed`, {
+      cluster: options.to,
+      group: options.group,
+    })
   }
 }
 
@@ -103,7 +106,11 @@ async function translateGroup(clusters: CliClusters, options: TranslateOptions, 
   const committedOnSource = async (): Promise<string[]> => {
     try {
       const sourceAdmin = await clusters.admin(from)
-      const offsets = await withTimeout(sourceAdmin.fetchOffsets({ groupId: group }), global.timeoutMs, `reading the offsets of '${group}' on '${from}'`)
+      const offsets = await withTimeout(
+        sourceAdmin.fetchOffsets({ groupId: group }),
+        global.timeoutMs,
+        `reading the offsets of '${group}' on '${from}'`,
+      )
       return offsets.filter((t) => t.partitions.some((p) => BigInt(p.offset) >= 0n)).map((t) => t.topic)
     } catch (error) {
       sourceError = error instanceof CliCommandError ? error.message : short(errorMessage(error), 200)
@@ -123,22 +130,44 @@ async function translateGroup(clusters: CliClusters, options: TranslateOptions, 
   }
   const targetTopics = unique(topics.flatMap((t) => policy.physicalTopicsFor(t, to, names)))
 
-  const result = await translateOffsets({ group, targetCluster: to, admin, kafka, clusters: names, policy, topics: targetTopics, checkpointTopic, onMissingCheckpoint: options.onMissing, timeoutMs: global.timeoutMs })
+  const result = await translateOffsets({
+    group,
+    targetCluster: to,
+    admin,
+    kafka,
+    clusters: names,
+    policy,
+    topics: targetTopics,
+    checkpointTopic,
+    onMissingCheckpoint: options.onMissing,
+    timeoutMs: global.timeoutMs,
+  })
   const description = (await withTimeout(admin.describeGroups([group]), global.timeoutMs, `describing '${group}' on '${to}'`)).groups[0]
   const membersOnTarget = description?.members.length ?? 0
 
   if (result.checkpointsRead === 0 && membersOnTarget === 0) {
     // Nothing on the target knows the group: does the source?
     const committedOnTarget = (await admin.fetchOffsets({ groupId: group })).some((t) => t.partitions.some((p) => BigInt(p.offset) >= 0n))
-    const known = committedOnTarget || (topicsFrom === 'committed-offsets' && topics.length > 0) || (topicsFrom !== 'committed-offsets' && (await committedOnSource()).length > 0)
+    const known =
+      committedOnTarget ||
+      (topicsFrom === 'committed-offsets' && topics.length > 0) ||
+      (topicsFrom !== 'committed-offsets' && (await committedOnSource()).length > 0)
     if (!known) {
-      throw new CliCommandError('ERR_UNKNOWN_GROUP', `unknown group '${group}': no checkpoints of it on ${to} and no committed offsets on ${sourceError === undefined ? `${from} or ${to}` : `${to} (${from}: ${sourceError})`}`)
+      throw new CliCommandError(
+        'ERR_UNKNOWN_GROUP',
+        `unknown group '${group}': no checkpoints of it on ${to} and no committed offsets on ${sourceError === undefined ? `${from} or ${to}` : `${to} (${from}: ${sourceError})`}`,
+      )
     }
   }
 
   const report = toReport(result, { group, from, to, topics, topicsFrom, targetTopics, membersOnTarget, apply: options.apply, started })
   if (!options.apply) return report
-  const refuse = (cause?: unknown): CliCommandError => new CliCommandError('ERR_GROUP_NOT_EMPTY', `group '${group}' has ${membersOnTarget > 0 ? `${membersOnTarget} member${membersOnTarget === 1 ? '' : 's'}` : 'members'} on ${to}: Kafka accepts these commits only for an empty group; stop its consumers there (or wait for their sessions to time out) and run again. Nothing was committed`, { cause, result: report, text: formatTranslate(report) })
+  const refuse = (cause?: unknown): CliCommandError =>
+    new CliCommandError(
+      'ERR_GROUP_NOT_EMPTY',
+      `group '${group}' has ${membersOnTarget > 0 ? `${membersOnTarget} member${membersOnTarget === 1 ? '' : 's'}` : 'members'} on ${to}: Kafka accepts these commits only for an empty group; stop its consumers there (or wait for their sessions to time out) and run again. Nothing was committed`,
+      { cause, result: report, text: formatTranslate(report) },
+    )
   if (membersOnTarget > 0) throw refuse()
   try {
     const commit = await commitTranslatedOffsets(admin, result, { kafka, timeoutMs: global.timeoutMs })
@@ -150,11 +179,25 @@ async function translateGroup(clusters: CliClusters, options: TranslateOptions, 
 }
 
 /** The logical topics named by the group's checkpoints visible on the target (kafkajs-dr's of any cluster, MM2's from `--from`). */
-async function topicsOfCheckpoints(clusters: CliClusters, options: TranslateOptions, checkpointTopic: string, timeoutMs: number): Promise<string[]> {
+async function topicsOfCheckpoints(
+  clusters: CliClusters,
+  options: TranslateOptions,
+  checkpointTopic: string,
+  timeoutMs: number,
+): Promise<string[]> {
   const { to, from, group } = options
   const policy = clusters.dr.replicationPolicy
-  const collector = new CheckpointCollector(checkpointTopicsOn(to, clusters.names, policy, checkpointTopic), [from], mm2SeparatorOf(policy), group)
-  await readTopicsOnce(clusters.kafka(to), collector.topics, (topic, partition, message) => collector.add(topic, partition, message), { timeoutMs, admin: await clusters.admin(to), what: 'checkpoints' })
+  const collector = new CheckpointCollector(
+    checkpointTopicsOn(to, clusters.names, policy, checkpointTopic),
+    [from],
+    mm2SeparatorOf(policy),
+    group,
+  )
+  await readTopicsOnce(clusters.kafka(to), collector.topics, (topic, partition, message) => collector.add(topic, partition, message), {
+    timeoutMs,
+    admin: await clusters.admin(to),
+    what: 'checkpoints',
+  })
   const { checkpoints, mm2 } = collector.sources(group)
   const logical: string[] = []
   for (const c of checkpoints) {
@@ -168,7 +211,20 @@ async function topicsOfCheckpoints(clusters: CliClusters, options: TranslateOpti
   return unique(logical).sort()
 }
 
-function toReport(result: TranslationResult, context: { group: string, from: string, to: string, topics: string[], topicsFrom: TopicsSource, targetTopics: string[], membersOnTarget: number, apply: boolean, started: number }): TranslateReport {
+function toReport(
+  result: TranslationResult,
+  context: {
+    group: string
+    from: string
+    to: string
+    topics: string[]
+    topicsFrom: TopicsSource
+    targetTopics: string[]
+    membersOnTarget: number
+    apply: boolean
+    started: number
+  },
+): TranslateReport {
   return {
     command: 'translate',
     at: Date.now(),
@@ -178,10 +234,24 @@ function toReport(result: TranslationResult, context: { group: string, from: str
     topics: context.topics,
     topicsFrom: context.topicsFrom,
     targetTopics: context.targetTopics,
-    partitions: result.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset, method: p.method, source: p.checkpoint === undefined ? null : position(p.checkpoint), candidates: p.candidates })),
+    partitions: result.partitions.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      offset: p.offset,
+      method: p.method,
+      source: p.checkpoint === undefined ? null : position(p.checkpoint),
+      candidates: p.candidates,
+    })),
     refused: result.refused.map((r) => ({ topic: r.topic, partition: r.partition, translator: r.translator, reason: r.error.message })),
     missingTopics: result.missingTopics,
-    unmapped: result.unmapped.map((u) => ({ cluster: u.checkpoint.cluster, topic: u.checkpoint.topic, partition: u.checkpoint.partition, offset: u.checkpoint.offset, reason: u.reason, targetTopic: u.targetTopic ?? null })),
+    unmapped: result.unmapped.map((u) => ({
+      cluster: u.checkpoint.cluster,
+      topic: u.checkpoint.topic,
+      partition: u.checkpoint.partition,
+      offset: u.checkpoint.offset,
+      reason: u.reason,
+      targetTopic: u.targetTopic ?? null,
+    })),
     checkpointsRead: result.checkpointsRead,
     undecodableCheckpoints: result.undecodableCheckpoints,
     membersOnTarget: context.membersOnTarget,
@@ -193,7 +263,15 @@ function toReport(result: TranslationResult, context: { group: string, from: str
 }
 
 function position(c: Checkpoint): CheckpointPosition {
-  return { cluster: c.cluster, topic: c.topic, partition: c.partition, offset: c.offset, timestamp: c.timestamp, writtenAt: c.writtenAt, writer: c.writer?.instance ?? null }
+  return {
+    cluster: c.cluster,
+    topic: c.topic,
+    partition: c.partition,
+    offset: c.offset,
+    timestamp: c.timestamp,
+    writtenAt: c.writtenAt,
+    writer: c.writer?.instance ?? null,
+  }
 }
 
 function unique<T>(list: readonly T[]): T[] {
@@ -209,29 +287,44 @@ const TOPICS_FROM: Readonly<Record<TopicsSource, string>> = {
 /** The translation for people. */
 export function formatTranslate(report: TranslateReport): string {
   const out: string[] = []
-  out.push(`group ${report.group}: ${report.from} -> ${report.to}; topics ${report.topics.length === 0 ? 'none' : report.topics.join(', ')} (from ${TOPICS_FROM[report.topicsFrom]}); ${report.checkpointsRead} checkpoints read`)
+  out.push(
+    `group ${report.group}: ${report.from} -> ${report.to}; topics ${report.topics.length === 0 ? 'none' : report.topics.join(', ')} (from ${TOPICS_FROM[report.topicsFrom]}); ${report.checkpointsRead} checkpoints read`,
+  )
   if (report.partitions.length > 0) {
-    out.push(table(['TOPIC ON ' + report.to.toUpperCase(), 'PARTITION', 'SOURCE POSITION', 'CHECKPOINT WRITTEN', 'TARGET OFFSET', 'BY'], report.partitions.map((p) => [
-      p.topic,
-      String(p.partition),
-      p.source === null ? '-' : `${p.source.cluster} ${p.source.topic}[${p.source.partition}] @ ${p.source.offset}`,
-      p.source === null ? '-' : ago(p.source.writtenAt, report.at),
-      p.offset,
-      p.method,
-    ])))
+    out.push(
+      table(
+        ['TOPIC ON ' + report.to.toUpperCase(), 'PARTITION', 'SOURCE POSITION', 'CHECKPOINT WRITTEN', 'TARGET OFFSET', 'BY'],
+        report.partitions.map((p) => [
+          p.topic,
+          String(p.partition),
+          p.source === null ? '-' : `${p.source.cluster} ${p.source.topic}[${p.source.partition}] @ ${p.source.offset}`,
+          p.source === null ? '-' : ago(p.source.writtenAt, report.at),
+          p.offset,
+          p.method,
+        ]),
+      ),
+    )
   } else {
     out.push('  no partition to translate')
   }
   if (report.missingTopics.length > 0) out.push(`  not on ${report.to}: ${report.missingTopics.join(', ')}`)
   for (const r of report.refused) out.push(`  ${r.translator} declined ${r.topic}[${r.partition}]: ${short(r.reason, 120)}`)
-  for (const u of report.unmapped) out.push(`  checkpoint ${u.cluster} ${u.topic}[${u.partition}] @ ${u.offset} has no place on ${report.to} (${u.reason}${u.targetTopic === null ? '' : `: ${u.targetTopic}`})`)
-  if (report.undecodableCheckpoints > 0) out.push(`  ${report.undecodableCheckpoints} checkpoint records could not be decoded (written by a newer release?)`)
+  for (const u of report.unmapped)
+    out.push(
+      `  checkpoint ${u.cluster} ${u.topic}[${u.partition}] @ ${u.offset} has no place on ${report.to} (${u.reason}${u.targetTopic === null ? '' : `: ${u.targetTopic}`})`,
+    )
+  if (report.undecodableCheckpoints > 0)
+    out.push(`  ${report.undecodableCheckpoints} checkpoint records could not be decoded (written by a newer release?)`)
   if (report.commit !== null) {
-    out.push(`committed ${report.commit.partitions} partitions of group ${report.group} on ${report.to} (${cell(report.commit.topics.join(', '))}) in ${report.commit.durationMs} ms`)
+    out.push(
+      `committed ${report.commit.partitions} partitions of group ${report.group} on ${report.to} (${cell(report.commit.topics.join(', '))}) in ${report.commit.durationMs} ms`,
+    )
   } else if (report.apply) {
     out.push(`nothing committed to group ${report.group} on ${report.to}`)
   } else {
-    out.push(`dry run: nothing committed; add --apply to commit these offsets to group ${report.group} on ${report.to}${report.membersOnTarget > 0 ? ` (it has ${report.membersOnTarget} member${report.membersOnTarget === 1 ? '' : 's'} there now: --apply would be refused)` : ''}`)
+    out.push(
+      `dry run: nothing committed; add --apply to commit these offsets to group ${report.group} on ${report.to}${report.membersOnTarget > 0 ? ` (it has ${report.membersOnTarget} member${report.membersOnTarget === 1 ? '' : 's'} there now: --apply would be refused)` : ''}`,
+    )
   }
   return `${out.join('\n')}\n`
 }

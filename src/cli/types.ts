@@ -5,7 +5,7 @@ import type { MissingCheckpointPolicy } from '../offsets/translation-types.js'
 /** The commands. */
 export const COMMANDS = ['status', 'translate', 'declare', 'drill'] as const
 /** One of {@link COMMANDS}. */
-export type CommandName = typeof COMMANDS[number]
+export type CommandName = (typeof COMMANDS)[number]
 
 export type { ClusterAddress } from '../flags/values.js'
 
@@ -58,12 +58,12 @@ export interface DeclareOptions {
 
 /** What the command line asks for. */
 export type CommandLine =
-  | { kind: 'help', command: CommandName | undefined }
+  | { kind: 'help'; command: CommandName | undefined }
   | { kind: 'version' }
-  | { kind: 'drill', argv: string[] }
-  | { kind: 'status', global: GlobalOptions, options: StatusOptions }
-  | { kind: 'translate', global: GlobalOptions, options: TranslateOptions }
-  | { kind: 'declare', global: GlobalOptions, options: DeclareOptions }
+  | { kind: 'drill'; argv: string[] }
+  | { kind: 'status'; global: GlobalOptions; options: StatusOptions }
+  | { kind: 'translate'; global: GlobalOptions; options: TranslateOptions }
+  | { kind: 'declare'; global: GlobalOptions; options: DeclareOptions }
 
 /** Default of `--timeout`. */
 export const DEFAULT_TIMEOUT_MS = 10_000

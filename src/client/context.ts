@@ -37,7 +37,11 @@ export class ClientContext implements FailoverContext {
   readonly provenanceHeader: string | undefined
   readonly connectTimeoutMs: number
   private readonly discovery: () => Discovery
-  private readonly internal = new SafeEmitter<{ change: (c: ActiveChange) => void, up: (cluster: string) => void, down: (cluster: string) => void }>()
+  private readonly internal = new SafeEmitter<{
+    change: (c: ActiveChange) => void
+    up: (cluster: string) => void
+    down: (cluster: string) => void
+  }>()
   private readonly participants = new Set<SwitchParticipant>()
   private active: string | undefined
 
@@ -55,7 +59,11 @@ export class ClientContext implements FailoverContext {
 
   connection(cluster: string): ClusterConnection {
     const found = this.clusters.find((c) => c.name === cluster)
-    if (!found) throw new UnknownClusterError(cluster, this.clusters.map((c) => c.name))
+    if (!found)
+      throw new UnknownClusterError(
+        cluster,
+        this.clusters.map((c) => c.name),
+      )
     return found
   }
 
@@ -70,14 +78,22 @@ export class ClientContext implements FailoverContext {
       const onAbort = (): void => reject(signal!.reason)
       const off = this.onActiveChange(({ to }) => resolve(to))
       signal?.addEventListener('abort', onAbort, { once: true })
-      cleanup = () => { off(); signal?.removeEventListener('abort', onAbort) }
+      cleanup = () => {
+        off()
+        signal?.removeEventListener('abort', onAbort)
+      }
     })
     try {
       return await withTimeout(waiting, timeoutMs, 'waiting for an active cluster')
     } catch (error) {
       if (this.active !== undefined) return this.active
       const discovery = this.discovery()
-      const detail = this.clusters.map((c) => `${c.name}: ${discovery.healthOf(c.name)}${discovery.lastErrorOf(c.name) ? ` (${discovery.lastErrorOf(c.name)!.message})` : ''}`).join('; ')
+      const detail = this.clusters
+        .map(
+          (c) =>
+            `${c.name}: ${discovery.healthOf(c.name)}${discovery.lastErrorOf(c.name) ? ` (${discovery.lastErrorOf(c.name)!.message})` : ''}`,
+        )
+        .join('; ')
       throw new NoActiveClusterError(`No healthy cluster within ${timeoutMs} ms: ${detail}`, { cause: error })
     } finally {
       cleanup()
@@ -96,7 +112,12 @@ export class ClientContext implements FailoverContext {
     const [first, ...others] = refusals.map((r) => r.error as AuthenticationError)
     if (first === undefined) return undefined
     if (others.length === 0) return first
-    return new AuthenticationError(first.cluster, first.kind, `Every cluster refused the client: ${[first, ...others].map((e) => e.message).join('; ')}`, { cause: first })
+    return new AuthenticationError(
+      first.cluster,
+      first.kind,
+      `Every cluster refused the client: ${[first, ...others].map((e) => e.message).join('; ')}`,
+      { cause: first },
+    )
   }
 
   /**
@@ -158,12 +179,13 @@ export class ClientContext implements FailoverContext {
    * Makes `change.to` the active cluster, tells the listeners, and moves every participant, each
    * bounded by `timeoutMs`. Resolves with each participant's name and outcome.
    */
-  async activate(change: ActiveChange, timeoutMs: number): Promise<Array<{ participant: string, result: PromiseSettledResult<void> }>> {
+  async activate(change: ActiveChange, timeoutMs: number): Promise<Array<{ participant: string; result: PromiseSettledResult<void> }>> {
     this.active = change.to
     this.internal.emit('change', change)
     const participants = [...this.participants]
-    const results = await Promise.allSettled(participants.map((p) =>
-      withTimeout(p.onSwitch(change), timeoutMs, `switch to '${change.to}'`, { cluster: change.to })))
+    const results = await Promise.allSettled(
+      participants.map((p) => withTimeout(p.onSwitch(change), timeoutMs, `switch to '${change.to}'`, { cluster: change.to })),
+    )
     return results.map((result, i) => ({ participant: participants[i]!.name, result }))
   }
 

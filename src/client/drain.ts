@@ -19,11 +19,19 @@ function expectDrainBound(value: unknown, path: string, fallback: number): numbe
  * Waits until the flow `from -> to` is at most `maxLagMs` behind, checked afresh each time.
  * Rejects with {@link DrainTimeoutError} past `timeoutMs`, with `signal`'s reason once it aborts.
  */
-export async function drainInto(monitor: ReplicationLagMonitor | undefined, from: string, to: string, options: DrainOptions, signal: AbortSignal): Promise<{ lagMs: number | undefined, waitedMs: number }> {
+export async function drainInto(
+  monitor: ReplicationLagMonitor | undefined,
+  from: string,
+  to: string,
+  options: DrainOptions,
+  signal: AbortSignal,
+): Promise<{ lagMs: number | undefined; waitedMs: number }> {
   const maxLagMs = expectDrainBound(options.maxLagMs, 'drain.maxLagMs', 3000)
   const timeoutMs = expectDrainBound(options.timeoutMs, 'drain.timeoutMs', 30_000)
   if (monitor?.flow(from, to) === undefined) {
-    throw new UnsupportedOperationError(`Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`)
+    throw new UnsupportedOperationError(
+      `Cannot drain into '${to}': the replication flow ${from} -> ${to} is not watched (${monitor === undefined ? 'replicationLag is false' : 'identity topic naming hides which flow a heartbeat came from'})`,
+    )
   }
   const started = Date.now()
   let last: ReplicationFlowStatus | undefined
@@ -39,6 +47,15 @@ export async function drainInto(monitor: ReplicationLagMonitor | undefined, from
     if (waitedMs >= timeoutMs) break
     await delay(Math.min(DRAIN_RECHECK_MS, timeoutMs - waitedMs), signal)
   }
-  const behind = last?.lastError !== undefined ? `could not be read (${last.lastError})` : last?.lagMs === undefined ? 'has no heartbeats' : `was still ${last.lagMs} ms behind`
-  throw new DrainTimeoutError(`Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`, last?.lagMs, { cluster: to })
+  const behind =
+    last?.lastError !== undefined
+      ? `could not be read (${last.lastError})`
+      : last?.lagMs === undefined
+        ? 'has no heartbeats'
+        : `was still ${last.lagMs} ms behind`
+  throw new DrainTimeoutError(
+    `Planned switch ${from} -> ${to} not made: replication ${from} -> ${to} ${behind} after ${timeoutMs} ms (drain.maxLagMs ${maxLagMs})`,
+    last?.lagMs,
+    { cluster: to },
+  )
 }

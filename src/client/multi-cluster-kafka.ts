@@ -76,44 +76,92 @@ export class MultiClusterKafka {
       .sort(byPreference(this.options.localCluster))
     const names = clusters.map((c) => c.name)
     this.replicationPolicy = createReplicationPolicy(this.options.replication, names)
-    this.stamper = this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
-    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) => this.events.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }))
-    this.context = new ClientContext({ clusters, replicationPolicy: this.replicationPolicy, discovery: () => this.discovery, provenanceHeader: this.stamper?.header, connectTimeoutMs: this.options.connectTimeoutMs })
-    this.discovery = new Discovery(clusters, this.options.localCluster, withPin(this.policy, () => this.pinned), this.options.health, {
-      onPolicyError: (error) => this.events.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
-      active: () => this.context.activeCluster,
-      onProbe: (cluster, result) => {
-        const timestamp = Date.now()
-        if (result.ok) this.switches.healthyAt(cluster, timestamp)
-        this.events.emit('cluster:probe', {
-          timestamp,
-          cluster,
-          ok: result.ok,
-          durationMs: result.latencyMs,
-          error: result.ok ? undefined : asKafkaDRError(result.error, `Health probe of '${cluster}' failed`, { cluster }),
-        })
-      },
-      // A failed switch is reported by failover:failed; nobody else waits for a policy's decision.
-      onDecision: (to) => { this.switches.request(to, this.kindOf(to), this.reasonFor(to)).catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error))) },
-      onHealthChange: (cluster, health, detail) => {
-        const timestamp = Date.now()
-        if (health === 'up') {
-          this.events.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
-          this.context.clusterUp(cluster)
-        } else if (health === 'down') {
-          this.events.emit('cluster:down', { timestamp, cluster, error: detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }) })
-          this.context.clusterDown(cluster)
-          if (this.pinned === cluster) this.pinned = undefined
-        }
-      },
-    }, { decideTimeoutMs: this.options.discovery.decideTimeoutMs })
-    const lag = this.options.replicationLag
-    this.lagMonitor = lag === undefined ? undefined : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
-      healthOf: (cluster) => this.discovery.healthOf(cluster),
-      onLagging: (f) => this.events.emit('replication:lagging', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
-      onRecovered: (f) => this.events.emit('replication:recovered', { timestamp: f.checkedAt ?? Date.now(), source: f.source, target: f.target, lagMs: f.lagMs ?? 0, thresholdMs: lag.thresholdMs }),
+    this.stamper =
+      this.options.provenance === false ? undefined : new ProvenanceStamper({ header: this.options.provenance?.header, clusters: names })
+    this.policy = createPolicy(this.options.discovery, clusters, this.options.health.timeoutMs, (ignored) =>
+      this.events.emit('declaration:ignored', { timestamp: Date.now(), ...ignored }),
+    )
+    this.context = new ClientContext({
+      clusters,
+      replicationPolicy: this.replicationPolicy,
+      discovery: () => this.discovery,
+      provenanceHeader: this.stamper?.header,
+      connectTimeoutMs: this.options.connectTimeoutMs,
     })
-    this.switches = new SwitchQueue({ context: this.context, lagMonitor: this.lagMonitor, switchTimeoutMs: this.options.switchTimeoutMs, events: this.events })
+    this.discovery = new Discovery(
+      clusters,
+      this.options.localCluster,
+      withPin(this.policy, () => this.pinned),
+      this.options.health,
+      {
+        onPolicyError: (error) =>
+          this.events.emit('discovery:policy-failed', { timestamp: Date.now(), policy: error.policy, timedOut: error.timedOut, error }),
+        active: () => this.context.activeCluster,
+        onProbe: (cluster, result) => {
+          const timestamp = Date.now()
+          if (result.ok) this.switches.healthyAt(cluster, timestamp)
+          this.events.emit('cluster:probe', {
+            timestamp,
+            cluster,
+            ok: result.ok,
+            durationMs: result.latencyMs,
+            error: result.ok ? undefined : asKafkaDRError(result.error, `Health probe of '${cluster}' failed`, { cluster }),
+          })
+        },
+        // A failed switch is reported by failover:failed; nobody else waits for a policy's decision.
+        onDecision: (to) => {
+          this.switches
+            .request(to, this.kindOf(to), this.reasonFor(to))
+            .catch((error: unknown) => log('switch to %s: %s', to, errorMessage(error)))
+        },
+        onHealthChange: (cluster, health, detail) => {
+          const timestamp = Date.now()
+          if (health === 'up') {
+            this.events.emit('cluster:up', { timestamp, cluster, clusterId: detail.clusterId })
+            this.context.clusterUp(cluster)
+          } else if (health === 'down') {
+            this.events.emit('cluster:down', {
+              timestamp,
+              cluster,
+              error:
+                detail.error === undefined ? undefined : asKafkaDRError(detail.error, `Health probe of '${cluster}' failed`, { cluster }),
+            })
+            this.context.clusterDown(cluster)
+            if (this.pinned === cluster) this.pinned = undefined
+          }
+        },
+      },
+      { decideTimeoutMs: this.options.discovery.decideTimeoutMs },
+    )
+    const lag = this.options.replicationLag
+    this.lagMonitor =
+      lag === undefined
+        ? undefined
+        : new ReplicationLagMonitor(clusters, this.replicationPolicy, lag, {
+            healthOf: (cluster) => this.discovery.healthOf(cluster),
+            onLagging: (f) =>
+              this.events.emit('replication:lagging', {
+                timestamp: f.checkedAt ?? Date.now(),
+                source: f.source,
+                target: f.target,
+                lagMs: f.lagMs ?? 0,
+                thresholdMs: lag.thresholdMs,
+              }),
+            onRecovered: (f) =>
+              this.events.emit('replication:recovered', {
+                timestamp: f.checkedAt ?? Date.now(),
+                source: f.source,
+                target: f.target,
+                lagMs: f.lagMs ?? 0,
+                thresholdMs: lag.thresholdMs,
+              }),
+          })
+    this.switches = new SwitchQueue({
+      context: this.context,
+      lagMonitor: this.lagMonitor,
+      switchTimeoutMs: this.options.switchTimeoutMs,
+      events: this.events,
+    })
   }
 
   /**
@@ -182,7 +230,8 @@ export class MultiClusterKafka {
    * than `connectTimeoutMs`; the client can then connect again.
    */
   async connect(): Promise<void> {
-    if (this.state === 'connected' || this.state === 'connecting') return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
+    if (this.state === 'connected' || this.state === 'connecting')
+      return this.context.waitForActive(this.options.connectTimeoutMs).then(() => undefined)
     if (this.state === 'closed') throw new NotConnectedError('MultiClusterKafka (disconnected; create a new one)')
     this.state = 'connecting'
     try {
@@ -268,9 +317,10 @@ export class MultiClusterKafka {
     const probe = await connection.probe(this.options.health.timeoutMs)
     if (!probe.ok) throw new FailoverError(`Cannot fail over to '${cluster}': ${probe.error.message}`, { cluster, cause: probe.error })
     const from = this.context.activeCluster
-    const drained = request.drain === undefined || request.drain === false || from === undefined || from === cluster
-      ? undefined
-      : await drainInto(this.lagMonitor, from, cluster, request.drain === true ? {} : request.drain, this.closed.signal)
+    const drained =
+      request.drain === undefined || request.drain === false || from === undefined || from === cluster
+        ? undefined
+        : await drainInto(this.lagMonitor, from, cluster, request.drain === true ? {} : request.drain, this.closed.signal)
     this.pinned = cluster
     const moved = await this.switches.request(cluster, 'manual', request.reason ?? 'manual')
     return drained === undefined ? { from, to: cluster, moved } : { from, to: cluster, moved, drain: drained }

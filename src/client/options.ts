@@ -10,11 +10,23 @@ import { CLUSTER_NAME } from '../util/names.js'
 import { describeValue, expectBoolean, expectInt, expectObject, expectOneOf, expectString, invalid } from '../util/validate.js'
 import type { MultiClusterKafkaOptions } from './types.js'
 
-const TOP_KEYS = ['clusters', 'localCluster', 'clientId', 'health', 'discovery', 'replication', 'provenance', 'connectTimeoutMs', 'switchTimeoutMs', 'teardownTimeoutMs', 'replicationLag'] as const
+const TOP_KEYS = [
+  'clusters',
+  'localCluster',
+  'clientId',
+  'health',
+  'discovery',
+  'replication',
+  'provenance',
+  'connectTimeoutMs',
+  'switchTimeoutMs',
+  'teardownTimeoutMs',
+  'replicationLag',
+] as const
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
-  clusters: Array<{ name: string, kafka: ClusterOptions['kafka'], priority: number }>
+  clusters: Array<{ name: string; kafka: ClusterOptions['kafka']; priority: number }>
   localCluster: string | undefined
   clientId: string
   health: ResolvedHealthOptions
@@ -58,7 +70,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     invalid('localCluster', `one of the configured clusters (${names.join(', ')})`, localCluster)
   }
 
-  const h = top.health === undefined ? {} : expectObject(top.health, 'health', ['intervalMs', 'timeoutMs', 'failureThreshold', 'successThreshold'])
+  const h =
+    top.health === undefined ? {} : expectObject(top.health, 'health', ['intervalMs', 'timeoutMs', 'failureThreshold', 'successThreshold'])
   const health: ResolvedHealthOptions = {
     intervalMs: expectInt(h.intervalMs, 'health.intervalMs', 1000, { min: 50 }),
     timeoutMs: expectInt(h.timeoutMs, 'health.timeoutMs', 1500, { min: 50 }),
@@ -66,12 +79,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     successThreshold: expectInt(h.successThreshold, 'health.successThreshold', 3, { min: 1 }),
   }
 
-  const d = top.discovery === undefined ? {} : expectObject(top.discovery, 'discovery', ['policy', 'autoFailback', 'failbackDelayMs', 'controlTopic', 'decideTimeoutMs'])
+  const d =
+    top.discovery === undefined
+      ? {}
+      : expectObject(top.discovery, 'discovery', ['policy', 'autoFailback', 'failbackDelayMs', 'controlTopic', 'decideTimeoutMs'])
   let policy: ResolvedDiscoveryOptions['policy']
   if (typeof d.policy === 'function') policy = d.policy as DiscoveryFunction
   else if (typeof d.policy === 'object' && d.policy !== null) {
     const p = d.policy as Partial<DiscoveryPolicy>
-    if (typeof p.decide !== 'function' || typeof p.name !== 'string') invalid('discovery.policy', 'a policy name, a function, or an object with `name` and `decide`', d.policy)
+    if (typeof p.decide !== 'function' || typeof p.name !== 'string')
+      invalid('discovery.policy', 'a policy name, a function, or an object with `name` and `decide`', d.policy)
     policy = p as DiscoveryPolicy
   } else policy = expectOneOf(d.policy, 'discovery.policy', ['priority', 'sticky', 'declared'] as const, 'priority')
 

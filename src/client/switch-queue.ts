@@ -27,7 +27,7 @@ interface PendingSwitch {
   to: string
   kind: SwitchKind
   reason: string
-  waiters: Array<{ resolve: (moved: readonly string[]) => void, reject: (error: unknown) => void }>
+  waiters: Array<{ resolve: (moved: readonly string[]) => void; reject: (error: unknown) => void }>
 }
 
 /** Queues and carries out switches of the active cluster, serially. */
@@ -70,12 +70,16 @@ export class SwitchQueue {
     const previous = this.pending
     const waiters = previous?.to === to ? previous.waiters : []
     if (previous !== undefined && previous.to !== to) {
-      const error = new FailoverError(`Switch to '${previous.to}' not made: replaced by a switch to '${to}' before it began`, { cluster: previous.to })
+      const error = new FailoverError(`Switch to '${previous.to}' not made: replaced by a switch to '${to}' before it began`, {
+        cluster: previous.to,
+      })
       for (const w of previous.waiters) w.reject(error)
     }
     const outcome = new Promise<readonly string[]>((resolve, reject) => waiters.push({ resolve, reject }))
     this.pending = { to, kind, reason, waiters }
-    this.running ??= this.runPending().finally(() => { this.running = undefined })
+    this.running ??= this.runPending().finally(() => {
+      this.running = undefined
+    })
     return outcome
   }
 
@@ -127,11 +131,17 @@ export class SwitchQueue {
     const change: ActiveChange = { from, to }
     const outcomes = await this.host.context.activate(change, this.host.switchTimeoutMs)
     const moved = outcomes.filter((o) => o.result.status === 'fulfilled').map((o) => o.participant)
-    const failed = outcomes.flatMap((o) => o.result.status === 'rejected' ? [{ participant: o.participant, error: o.result.reason as unknown }] : [])
+    const failed = outcomes.flatMap((o) =>
+      o.result.status === 'rejected' ? [{ participant: o.participant, error: o.result.reason as unknown }] : [],
+    )
     if (initial && failed.length === 0) return moved
     if (failed.length > 0) {
       const detail = failed.map((f) => `${f.participant}: ${errorMessage(f.error)}`).join('; ')
-      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failed.length} participant(s) failed: ${detail}`, { cluster: to, cause: failed[0]!.error, participants: failed })
+      const error = new FailoverError(`Switch ${from ?? '(none)'} -> ${to}: ${failed.length} participant(s) failed: ${detail}`, {
+        cluster: to,
+        cause: failed[0]!.error,
+        participants: failed,
+      })
       log('%s', error.message)
       this.host.events.emit('failover:failed', { ...info, error })
       throw error

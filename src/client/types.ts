@@ -39,14 +39,16 @@ export interface MultiClusterKafkaOptions {
    *
    * @default `{ header: 'x-dr' }`
    */
-  provenance?: false | {
-    /**
-     * Name of the provenance header.
-     *
-     * @default DEFAULT_PROVENANCE_HEADER ('x-dr')
-     */
-    header?: string
-  }
+  provenance?:
+    | false
+    | {
+        /**
+         * Name of the provenance header.
+         *
+         * @default DEFAULT_PROVENANCE_HEADER ('x-dr')
+         */
+        header?: string
+      }
   /**
    * `connect()` rejects when no cluster is healthy within this time, in ms.
    *

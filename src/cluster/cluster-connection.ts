@@ -5,7 +5,14 @@
  */
 import { createConnection } from 'node:net'
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type RetryOptions } from 'kafkajs'
-import { asAuthenticationError, ClusterIdChangedError, KafkaClientError, NotConnectedError, TimeoutError, type AuthenticationError } from '../errors/index.js'
+import {
+  asAuthenticationError,
+  ClusterIdChangedError,
+  KafkaClientError,
+  NotConnectedError,
+  TimeoutError,
+  type AuthenticationError,
+} from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
 import { mendKafkajsConnection } from './kafkajs-connection-mend.js'
@@ -29,7 +36,12 @@ const CONFIG_DEFAULTS: Partial<KafkaConfig> = {
 
 /** Whether `value` is a kafkajs `Kafka` instance rather than a config. */
 export function isKafkaInstance(value: unknown): value is Kafka {
-  return typeof value === 'object' && value !== null && typeof (value as Kafka).producer === 'function' && typeof (value as Kafka).admin === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Kafka).producer === 'function' &&
+    typeof (value as Kafka).admin === 'function'
+  )
 }
 
 /** Builds a kafkajs client from a config with failover-friendly defaults. */
@@ -42,7 +54,7 @@ export class ClusterConnection {
   /** The cluster id seen first; every later probe must see the same. */
   clusterId: string | undefined
   /** Broker addresses from the last good probe, for the fast refused-connection check. */
-  private brokers: Array<{ host: string, port: number }> = []
+  private brokers: Array<{ host: string; port: number }> = []
   private probeAdmin: Admin | undefined
   private sharedAdmin: Promise<Admin> | undefined
   /** The probe under way (its admin connecting or asking), until it settles. */
@@ -89,7 +101,11 @@ export class ClusterConnection {
         if (refused !== undefined && !this.closed) this.refusal = refused
       })
       this.probeAttempt = attempt
-      void attempt.finally(() => { if (this.probeAttempt === attempt) this.probeAttempt = undefined }).catch(() => {})
+      void attempt
+        .finally(() => {
+          if (this.probeAttempt === attempt) this.probeAttempt = undefined
+        })
+        .catch(() => {})
       const { clusterId, brokers } = await withTimeout(attempt, timeoutMs, `health probe of '${this.name}'`, { cluster: this.name })
       // Closed while this probe ran (the client's disconnect does not wait for probes): the
       // admin it connected is not torn down by anyone else.
@@ -106,7 +122,8 @@ export class ClusterConnection {
       this.dropProbeAdmin(timeoutMs)
       // A refused login or an untrusted certificate is said as such (AuthenticationError), not
       // left to look like a cluster that does not answer.
-      const err = asAuthenticationError(error, this.name, `Health probe of '${this.name}' failed`) ??
+      const err =
+        asAuthenticationError(error, this.name, `Health probe of '${this.name}' failed`) ??
         (error instanceof TimeoutError ? this.refusal : undefined) ??
         (error instanceof Error ? error : new KafkaClientError(String(error), { cluster: this.name, cause: error }))
       log('probe of %s failed: %s', this.name, errorMessage(err))
@@ -122,15 +139,25 @@ export class ClusterConnection {
    */
   private async assertNotAllRefused(timeoutMs: number): Promise<void> {
     if (this.brokers.length === 0) return
-    const refused = await Promise.all(this.brokers.map(({ host, port }) => new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host, port })
-      const done = (result: boolean): void => { socket.destroy(); resolve(result) }
-      socket.setTimeout(Math.min(timeoutMs, 500), () => done(false))
-      socket.once('connect', () => done(false))
-      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'))
-    })))
+    const refused = await Promise.all(
+      this.brokers.map(
+        ({ host, port }) =>
+          new Promise<boolean>((resolve) => {
+            const socket = createConnection({ host, port })
+            const done = (result: boolean): void => {
+              socket.destroy()
+              resolve(result)
+            }
+            socket.setTimeout(Math.min(timeoutMs, 500), () => done(false))
+            socket.once('connect', () => done(false))
+            socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'))
+          }),
+      ),
+    )
     if (refused.every(Boolean)) {
-      throw new kafkajs.KafkaJSConnectionError(`every broker of '${this.name}' refused the connection (${this.brokers.map((b) => `${b.host}:${b.port}`).join(', ')})`)
+      throw new kafkajs.KafkaJSConnectionError(
+        `every broker of '${this.name}' refused the connection (${this.brokers.map((b) => `${b.host}:${b.port}`).join(', ')})`,
+      )
     }
   }
 
@@ -183,7 +210,10 @@ export class ClusterConnection {
     this.probeAdmin = undefined
     const attempt = this.probeAttempt
     // An admin still connecting is torn down once connected, in the background past the bound.
-    const sharedDown = shared?.then((admin) => this.teardown(admin, deadline - Date.now()), () => true)
+    const sharedDown = shared?.then(
+      (admin) => this.teardown(admin, deadline - Date.now()),
+      () => true,
+    )
     await Promise.all([
       probe ? this.teardownProbe(probe, attempt, deadline) : undefined,
       sharedDown ? withTimeout(sharedDown, Math.max(0, timeoutMs), 'admin teardown').catch(() => false) : undefined,
@@ -241,7 +271,7 @@ export async function disconnectQuietly(client: { disconnect(): Promise<void> },
  * disconnect goes on in the background). Resolves with whether it finished cleanly in time.
  */
 export async function disconnectWithin(client: { disconnect(): Promise<void> }, timeoutMs: number): Promise<boolean> {
-  return await disconnectOutcome(client, timeoutMs) === 'done'
+  return (await disconnectOutcome(client, timeoutMs)) === 'done'
 }
 
 /** {@link disconnectWithin}, telling a disconnect that failed from one that ran out of time. */

@@ -40,7 +40,9 @@ interface KafkajsConnection {
 }
 
 /** kafkajs' `Connection` class, as far as the mend needs it. */
-export interface KafkajsConnectionClass { prototype: KafkajsConnection }
+export interface KafkajsConnectionClass {
+  prototype: KafkajsConnection
+}
 
 const MENDED = Symbol.for('kafkajs-dr.connection-mended')
 
@@ -59,7 +61,7 @@ const QUIET_UNREF = Symbol('kafkajs-dr.quiet-unref')
 function quietUnref(socket: Socket & { [QUIET_UNREF]?: true }): void {
   if (socket[QUIET_UNREF]) return
   const unref = socket.unref.bind(socket)
-  socket.unref = () => socket.destroyed ? socket : unref()
+  socket.unref = () => (socket.destroyed ? socket : unref())
   socket[QUIET_UNREF] = true
 }
 
@@ -68,7 +70,7 @@ function quietUnref(socket: Socket & { [QUIET_UNREF]?: true }): void {
  * the class is mended; applying it again changes nothing.
  */
 export function mendKafkajsConnection(connectionClass = ConnectionClass as KafkajsConnectionClass | undefined): boolean {
-  const proto: Partial<KafkajsConnection> & { [MENDED]?: true } | undefined = connectionClass?.prototype
+  const proto: (Partial<KafkajsConnection> & { [MENDED]?: true }) | undefined = connectionClass?.prototype
   if (proto === undefined || typeof proto.connect !== 'function' || typeof proto.processData !== 'function') return false
   if (proto[MENDED]) return true
   const { connect, processData } = proto

@@ -40,7 +40,7 @@ export interface FetchPartitionRequest {
 }
 
 /** A record as kafkajs decodes it from a `Fetch` response: control records included, flagged. */
-export type FetchedRecord = KafkaMessage & { isControlRecord?: boolean, batchContext: { producerId: string, inTransaction: boolean } }
+export type FetchedRecord = KafkaMessage & { isControlRecord?: boolean; batchContext: { producerId: string; inTransaction: boolean } }
 
 /** A partition of a `Fetch` response, as kafkajs decodes it. */
 export interface FetchPartitionResponse {
@@ -49,21 +49,30 @@ export interface FetchPartitionResponse {
   highWatermark: string
   /** Fetch v4 and later: the end of what READ_COMMITTED may read. */
   lastStableOffset?: string
-  abortedTransactions?: Array<{ producerId: string, firstOffset: string }>
+  abortedTransactions?: Array<{ producerId: string; firstOffset: string }>
   messages: FetchedRecord[]
 }
 
 /** A topic of a `ListOffsets` request: each partition with the timestamp it asks about. */
 export interface KafkajsListOffsetsTopic {
   topic: string
-  partitions: Array<{ partition: number, timestamp: number }>
+  partitions: Array<{ partition: number; timestamp: number }>
 }
 
 /** What kafkajs' broker offers that is used here (kafkajs/src/broker). */
 export interface KafkajsBroker {
-  listOffsets(request: { isolationLevel: number, topics: KafkajsListOffsetsTopic[] }): Promise<{ responses: Array<{ topic: string, partitions: Array<{ partition: number, offset: string }> }> }>
-  fetch(request: { isolationLevel: number, maxWaitTime: number, minBytes: number, maxBytes: number, topics: Array<{ topic: string, partitions: FetchPartitionRequest[] }> }): Promise<{ responses: Array<{ topicName: string, partitions: FetchPartitionResponse[] }> }>
-  leaveGroup(request: { groupId: string, memberId: string }): Promise<unknown>
+  listOffsets(request: {
+    isolationLevel: number
+    topics: KafkajsListOffsetsTopic[]
+  }): Promise<{ responses: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }>
+  fetch(request: {
+    isolationLevel: number
+    maxWaitTime: number
+    minBytes: number
+    maxBytes: number
+    topics: Array<{ topic: string; partitions: FetchPartitionRequest[] }>
+  }): Promise<{ responses: Array<{ topicName: string; partitions: FetchPartitionResponse[] }> }>
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>
 }
 
 /** What kafkajs' cluster offers that is used here (kafkajs/src/cluster). */
@@ -76,11 +85,13 @@ export interface KafkajsCluster {
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>
   findBroker(request: { nodeId: string }): Promise<KafkajsBroker>
   findGroupCoordinator(request: { groupId: string }): Promise<KafkajsBroker>
-  fetchTopicsOffset(topics: Array<{ topic: string, fromBeginning: boolean, partitions: Array<{ partition: number }> }>): Promise<Array<{ topic: string, partitions: Array<{ partition: number, offset: string }> }>>
+  fetchTopicsOffset(
+    topics: Array<{ topic: string; fromBeginning: boolean; partitions: Array<{ partition: number }> }>,
+  ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>
 }
 
 /** kafkajs' cluster factory. */
-export type ClusterFactory = (options: { metadataMaxAge?: number, allowAutoTopicCreation?: boolean }) => KafkajsCluster
+export type ClusterFactory = (options: { metadataMaxAge?: number; allowAutoTopicCreation?: boolean }) => KafkajsCluster
 
 /**
  * kafkajs' cluster factory on a `Kafka` instance, if it has one (and this kafkajs has its filter
@@ -90,15 +101,18 @@ export function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
   if (filterAbortedMessages === undefined) return undefined
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
   const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol]
-  return typeof factory === 'function' ? factory as ClusterFactory : undefined
+  return typeof factory === 'function' ? (factory as ClusterFactory) : undefined
 }
 
 /** kafkajs' consumer instrumentation event names, as every kafkajs consumer's `events` holds them. */
-export const CONSUMER_EVENTS: Consumer['events'] = kafkajsModule<{ events: Consumer['events'] }>('kafkajs/src/consumer/instrumentationEvents')?.events ??
+export const CONSUMER_EVENTS: Consumer['events'] =
+  kafkajsModule<{ events: Consumer['events'] }>('kafkajs/src/consumer/instrumentationEvents')?.events ??
   new kafkajs.Kafka({ brokers: ['127.0.0.1:9'], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'kafkajs-dr.events' }).events
 
 /** Drops the records of aborted transactions from a fetched partition, as kafkajs' consumer does. */
-export const filterAbortedMessages = kafkajsModule<(input: { messages: FetchedRecord[], abortedTransactions?: FetchPartitionResponse['abortedTransactions'] }) => FetchedRecord[]>('kafkajs/src/consumer/filterAbortedMessages')
+export const filterAbortedMessages = kafkajsModule<
+  (input: { messages: FetchedRecord[]; abortedTransactions?: FetchPartitionResponse['abortedTransactions'] }) => FetchedRecord[]
+>('kafkajs/src/consumer/filterAbortedMessages')
 
 /** The `Fetch` isolation level that hides uncommitted transactional records (kafkajs' consumer default). */
 export const READ_COMMITTED = 1

@@ -19,7 +19,11 @@ import { ConsumerGroupClass } from './kafkajs-internals.js'
 const log = logger('cluster')
 
 /** One seek waiting in kafkajs' `SeekOffsets` map. */
-interface SeekEntry { topic: string, partition: number, offset: string }
+interface SeekEntry {
+  topic: string
+  partition: number
+  offset: string
+}
 
 /** What the mend uses of kafkajs' `OffsetManager`. */
 interface KafkajsOffsetManager {
@@ -29,20 +33,22 @@ interface KafkajsOffsetManager {
   generationId: number
   memberId: string
   getCoordinator(): Promise<{ offsetCommit(request: unknown): Promise<unknown> }>
-  clearOffsets(partition: { topic: string, partition: number }): void
+  clearOffsets(partition: { topic: string; partition: number }): void
   seek(entry: SeekEntry): Promise<void>
   resolveOffsets(): Promise<void>
 }
 
 /** What the mend uses of kafkajs' `ConsumerGroup`. */
 interface KafkajsConsumerGroup {
-  seekOffset: { pop(topic: string, partition: number): SeekEntry | undefined, set(topic: string, partition: number, offset: string): void }
+  seekOffset: { pop(topic: string, partition: number): SeekEntry | undefined; set(topic: string, partition: number, offset: string): void }
   offsetManager: KafkajsOffsetManager
-  seekOffsets(this: KafkajsConsumerGroup, topicPartitions: Array<{ topic: string, partitions: number[] }>): Promise<void>
+  seekOffsets(this: KafkajsConsumerGroup, topicPartitions: Array<{ topic: string; partitions: number[] }>): Promise<void>
 }
 
 /** kafkajs' `ConsumerGroup` class, as far as the mend needs it. */
-export interface KafkajsConsumerGroupClass { prototype: KafkajsConsumerGroup }
+export interface KafkajsConsumerGroupClass {
+  prototype: KafkajsConsumerGroup
+}
 
 const MENDED = Symbol.for('kafkajs-dr.seeks-batched')
 
@@ -77,7 +83,7 @@ export function mendKafkajsSeeks(groupClass = ConsumerGroupClass as KafkajsConsu
 
 async function commitSeeks(group: KafkajsConsumerGroup, seeks: readonly SeekEntry[]): Promise<void> {
   const offsets = group.offsetManager
-  const byTopic = new Map<string, Array<{ partition: number, offset: string }>>()
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>()
   for (const { topic, partition, offset } of seeks) {
     const list = byTopic.get(topic)
     if (list) list.push({ partition, offset })

@@ -36,7 +36,12 @@ export interface RemovedMembers {
  * until the bound. Never rejects; nothing is sent after the bound, and the connections close
  * once the last request has settled.
  */
-export async function removeGroupMembers(kafka: Kafka, groupId: string, memberIds: readonly string[], timeoutMs: number): Promise<RemovedMembers> {
+export async function removeGroupMembers(
+  kafka: Kafka,
+  groupId: string,
+  memberIds: readonly string[],
+  timeoutMs: number,
+): Promise<RemovedMembers> {
   const createCluster = clusterFactoryOf(kafka)
   if (createCluster === undefined || memberIds.length === 0) return { gone: [], failed: [...memberIds] }
   const cluster = createCluster({ allowAutoTopicCreation: false })

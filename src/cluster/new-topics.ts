@@ -36,14 +36,17 @@ export async function subscribeWhenKnown(consumer: Consumer, subscription: Consu
  * waitForLeaders: true })` gives up on when the broker does not serve the new topic's metadata yet.
  */
 export async function waitForTopicLeaders(admin: Admin, topic: string): Promise<void> {
-  await pRetry(async () => {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
-    const partitions = topics.find((t) => t.name === topic)?.partitions ?? []
-    if (partitions.length === 0 || partitions.some((p) => p.leader < 0)) {
-      throw Object.assign(new Error(`${topic} has no leader yet`), { type: 'LEADER_NOT_AVAILABLE' })
-    }
-  }, {
-    ...LEADER_RETRY,
-    shouldRetry: ({ error }) => NOT_SERVED_YET.has(String((error as { type?: unknown }).type)),
-  })
+  await pRetry(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
+      const partitions = topics.find((t) => t.name === topic)?.partitions ?? []
+      if (partitions.length === 0 || partitions.some((p) => p.leader < 0)) {
+        throw Object.assign(new Error(`${topic} has no leader yet`), { type: 'LEADER_NOT_AVAILABLE' })
+      }
+    },
+    {
+      ...LEADER_RETRY,
+      shouldRetry: ({ error }) => NOT_SERVED_YET.has(String((error as { type?: unknown }).type)),
+    },
+  )
 }

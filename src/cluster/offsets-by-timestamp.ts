@@ -42,24 +42,33 @@ export function timestampLookup(kafka: Kafka, admin: Admin): TimestampLookup {
       const topics = [...new Set(queries.map((q) => q.topic))]
       await cluster.addMultipleTargetTopics(topics)
       // Partition leader -> the topics and partitions it is asked about.
-      const byLeader = new Map<string, Map<string, Array<{ partition: number, timestamp: number }>>>()
+      const byLeader = new Map<string, Map<string, Array<{ partition: number; timestamp: number }>>>()
       for (const topic of topics) {
         const asked = queries.filter((q) => q.topic === topic)
-        const leaders = cluster.findLeaderForPartitions(topic, asked.map((q) => q.partition))
+        const leaders = cluster.findLeaderForPartitions(
+          topic,
+          asked.map((q) => q.partition),
+        )
         for (const [nodeId, partitions] of Object.entries(leaders)) {
-          const ofLeader = byLeader.get(nodeId) ?? new Map<string, Array<{ partition: number, timestamp: number }>>()
-          ofLeader.set(topic, asked.filter((q) => partitions.includes(q.partition)).map(({ partition, timestamp }) => ({ partition, timestamp })))
+          const ofLeader = byLeader.get(nodeId) ?? new Map<string, Array<{ partition: number; timestamp: number }>>()
+          ofLeader.set(
+            topic,
+            asked.filter((q) => partitions.includes(q.partition)).map(({ partition, timestamp }) => ({ partition, timestamp })),
+          )
           byLeader.set(nodeId, ofLeader)
         }
       }
-      await Promise.all([...byLeader].map(async ([nodeId, ofLeader]) => {
-        const broker = await cluster.findBroker({ nodeId })
-        const request: KafkajsListOffsetsTopic[] = [...ofLeader].map(([topic, partitions]) => ({ topic, partitions }))
-        const { responses } = await broker.listOffsets({ isolationLevel: READ_COMMITTED, topics: request })
-        for (const { topic, partitions } of responses) {
-          for (const { partition, offset } of partitions) found.set(partitionKey(topic, partition), BigInt(offset) < 0n ? undefined : offset)
-        }
-      }))
+      await Promise.all(
+        [...byLeader].map(async ([nodeId, ofLeader]) => {
+          const broker = await cluster.findBroker({ nodeId })
+          const request: KafkajsListOffsetsTopic[] = [...ofLeader].map(([topic, partitions]) => ({ topic, partitions }))
+          const { responses } = await broker.listOffsets({ isolationLevel: READ_COMMITTED, topics: request })
+          for (const { topic, partitions } of responses) {
+            for (const { partition, offset } of partitions)
+              found.set(partitionKey(topic, partition), BigInt(offset) < 0n ? undefined : offset)
+          }
+        }),
+      )
       return found
     } finally {
       await cluster.disconnect().catch(() => {})
@@ -76,7 +85,8 @@ async function adminLookup(admin: Admin, queries: readonly TimestampQuery[]): Pr
       const [topic, timestamp] = call
       // kafkajs answers "no record at or after it" with the high watermark, not -1.
       const offsets = new Map((await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((o) => [o.partition, o.offset]))
-      for (const q of queries) if (q.topic === topic && q.timestamp === timestamp) found.set(partitionKey(topic, q.partition), offsets.get(q.partition))
+      for (const q of queries)
+        if (q.topic === topic && q.timestamp === timestamp) found.set(partitionKey(topic, q.partition), offsets.get(q.partition))
     }
   }
   await Promise.all(Array.from({ length: Math.min(ADMIN_LOOKUP_CONCURRENCY, calls.length) }, work))

@@ -103,7 +103,12 @@ export type OneShotRecordHandler = (topic: string, partition: number, message: K
  * @throws {@link TimeoutError} when the end is not reached within `timeoutMs`; the kafkajs error
  * when the consumer crashes (it is configured not to restart)
  */
-export async function readTopicsOnce(kafka: Kafka, topics: readonly string[], onRecord: OneShotRecordHandler, options: OneShotReadOptions): Promise<OneShotReadStats> {
+export async function readTopicsOnce(
+  kafka: Kafka,
+  topics: readonly string[],
+  onRecord: OneShotRecordHandler,
+  options: OneShotReadOptions,
+): Promise<OneShotReadStats> {
   const started = Date.now()
   const what = options.what ?? 'topics'
   const disconnectTimeoutMs = options.disconnectTimeoutMs ?? DISCONNECT_TIMEOUT_MS
@@ -111,10 +116,20 @@ export async function readTopicsOnce(kafka: Kafka, topics: readonly string[], on
   const remaining = (): number => Math.max(1, deadline - Date.now())
   const timeoutContext = `reading ${what} (${topics.join(', ')})`
 
-  const { partitions, missingTopics } = await withTimeout(topicWatermarks(kafka, topics, { admin: options.admin, disconnectTimeoutMs }), remaining(), `${timeoutContext}: watermarks`)
+  const { partitions, missingTopics } = await withTimeout(
+    topicWatermarks(kafka, topics, { admin: options.admin, disconnectTimeoutMs }),
+    remaining(),
+    `${timeoutContext}: watermarks`,
+  )
   // Only partitions that hold records: an empty one never delivers a batch to end on.
   const ends = new Map(partitions.filter((p) => p.high > p.low).map((p) => [partitionKey(p.topic, p.partition), p]))
-  const stats: OneShotReadStats = { topics: topics.filter((t) => !missingTopics.includes(t)), missingTopics, partitions: ends.size, records: 0, durationMs: 0 }
+  const stats: OneShotReadStats = {
+    topics: topics.filter((t) => !missingTopics.includes(t)),
+    missingTopics,
+    partitions: ends.size,
+    records: 0,
+    durationMs: 0,
+  }
   if (ends.size === 0) {
     stats.durationMs = Date.now() - started
     return stats
@@ -138,18 +153,33 @@ export async function readTopicsOnce(kafka: Kafka, topics: readonly string[], on
   } catch (error) {
     if (error instanceof TimeoutError) {
       const left = [...ends.values()].map((e) => `${e.topic}[${e.partition}]`).join(', ')
-      throw new TimeoutError(`${timeoutContext} did not reach the end within ${options.timeoutMs} ms; unfinished: ${left}`, { cause: error })
+      throw new TimeoutError(`${timeoutContext} did not reach the end within ${options.timeoutMs} ms; unfinished: ${left}`, {
+        cause: error,
+      })
     }
     throw error
   } finally {
     await disconnectQuietly(consumer, disconnectTimeoutMs)
   }
   stats.durationMs = Date.now() - started
-  log('read %s: %d records from %d partitions in %d ms (first batch after %s ms)', what, stats.records, stats.partitions, stats.durationMs, stats.firstBatchMs ?? '-')
+  log(
+    'read %s: %d records from %d partitions in %d ms (first batch after %s ms)',
+    what,
+    stats.records,
+    stats.partitions,
+    stats.durationMs,
+    stats.firstBatchMs ?? '-',
+  )
   return stats
 }
 
-function consume(consumer: Consumer, ends: Map<string, PartitionWatermarks>, onRecord: OneShotRecordHandler, stats: OneShotReadStats, started: number): Promise<void> {
+function consume(
+  consumer: Consumer,
+  ends: Map<string, PartitionWatermarks>,
+  onRecord: OneShotRecordHandler,
+  stats: OneShotReadStats,
+  started: number,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // END_BATCH_PROCESS fires after the batch's records were handed over, and also for batches
     // made only of control or aborted records (kafkajs #1256), which eachBatch never sees.
@@ -161,23 +191,26 @@ function consume(consumer: Consumer, ends: Map<string, PartitionWatermarks>, onR
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
     const topics = [...new Set([...ends.values()].map((e) => e.topic))]
-    consumer.connect()
+    consumer
+      .connect()
       .then(() => subscribeWhenKnown(consumer, { topics, fromBeginning: true }))
-      .then(() => consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          stats.firstBatchMs ??= Date.now() - started
-          for (const message of batch.messages) {
-            stats.records++
-            try {
-              onRecord(batch.topic, batch.partition, message)
-            } catch (error) {
-              // A throwing handler would make kafkajs re-deliver the batch forever.
-              log('record handler failed on %s[%d]@%s: %s', batch.topic, batch.partition, message.offset, errorMessage(error))
+      .then(() =>
+        consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            stats.firstBatchMs ??= Date.now() - started
+            for (const message of batch.messages) {
+              stats.records++
+              try {
+                onRecord(batch.topic, batch.partition, message)
+              } catch (error) {
+                // A throwing handler would make kafkajs re-deliver the batch forever.
+                log('record handler failed on %s[%d]@%s: %s', batch.topic, batch.partition, message.offset, errorMessage(error))
+              }
             }
-          }
-        },
-      }))
+          },
+        }),
+      )
       .catch(reject)
   })
 }
@@ -196,20 +229,21 @@ export async function topicWatermarks(kafka: Kafka, topics: readonly string[], o
     const present = topics.filter((t) => existing.has(t))
     const partitions: PartitionWatermarks[] = []
     const missingTopics = topics.filter((t) => !existing.has(t))
-    await Promise.all(present.map(async (topic) => {
-      try {
-        for (const p of await admin.fetchTopicOffsets(topic)) {
-          partitions.push({ topic, partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) })
+    await Promise.all(
+      present.map(async (topic) => {
+        try {
+          for (const p of await admin.fetchTopicOffsets(topic)) {
+            partitions.push({ topic, partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) })
+          }
+        } catch (error) {
+          // Deleted between listTopics and here: same as missing.
+          if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
+          missingTopics.push(topic)
         }
-      } catch (error) {
-        // Deleted between listTopics and here: same as missing.
-        if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
-        missingTopics.push(topic)
-      }
-    }))
+      }),
+    )
     return { partitions, missingTopics }
   } finally {
     if (given === undefined) await disconnectQuietly(admin, options.disconnectTimeoutMs ?? DISCONNECT_TIMEOUT_MS)
   }
 }
-

@@ -16,7 +16,14 @@ import { backoff } from '../util/backoff.js'
 import { errorMessage, logger } from '../util/log.js'
 import { partitionKey } from '../util/partition-key.js'
 import { delay, withTimeout } from '../util/timeout.js'
-import { filterAbortedMessages, READ_COMMITTED, type ClusterFactory, type FetchPartitionRequest, type FetchPartitionResponse, type KafkajsCluster } from './kafkajs-internals.js'
+import {
+  filterAbortedMessages,
+  READ_COMMITTED,
+  type ClusterFactory,
+  type FetchPartitionRequest,
+  type FetchPartitionResponse,
+  type KafkajsCluster,
+} from './kafkajs-internals.js'
 
 const log = logger('cluster')
 
@@ -69,7 +76,10 @@ export class PartitionReader {
     this.generation++
     const cluster = this.cluster
     this.cluster = undefined
-    if (cluster) await withTimeout(cluster.disconnect(), timeoutMs, `closing the ${this.options.what} reader on '${this.options.cluster}'`).catch(() => {})
+    if (cluster)
+      await withTimeout(cluster.disconnect(), timeoutMs, `closing the ${this.options.what} reader on '${this.options.cluster}'`).catch(
+        () => {},
+      )
   }
 
   private async run(): Promise<void> {
@@ -119,13 +129,20 @@ export class PartitionReader {
   }
 
   /** The partitions of the followed topics, by the node id of their leader. */
-  private requestsByLeader(cluster: KafkajsCluster): Map<string, Array<{ topic: string, partitions: FetchPartitionRequest[] }>> {
-    const byLeader = new Map<string, Array<{ topic: string, partitions: FetchPartitionRequest[] }>>()
+  private requestsByLeader(cluster: KafkajsCluster): Map<string, Array<{ topic: string; partitions: FetchPartitionRequest[] }>> {
+    const byLeader = new Map<string, Array<{ topic: string; partitions: FetchPartitionRequest[] }>>()
     for (const topic of this.topics) {
       const ids = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId)
       for (const [nodeId, partitions] of Object.entries(cluster.findLeaderForPartitions(topic, ids))) {
         const list = byLeader.get(nodeId) ?? []
-        list.push({ topic, partitions: partitions.map((partition) => ({ partition, fetchOffset: this.nextOffset(topic, partition), maxBytes: MAX_BYTES_PER_PARTITION })) })
+        list.push({
+          topic,
+          partitions: partitions.map((partition) => ({
+            partition,
+            fetchOffset: this.nextOffset(topic, partition),
+            maxBytes: MAX_BYTES_PER_PARTITION,
+          })),
+        })
         byLeader.set(nodeId, list)
       }
     }
@@ -133,18 +150,29 @@ export class PartitionReader {
   }
 
   /** Fetches from one leader until the topics change, the reader closes or a fetch fails. */
-  private async readFrom(cluster: KafkajsCluster, nodeId: string, topics: Array<{ topic: string, partitions: FetchPartitionRequest[] }>, generation: number): Promise<void> {
+  private async readFrom(
+    cluster: KafkajsCluster,
+    nodeId: string,
+    topics: Array<{ topic: string; partitions: FetchPartitionRequest[] }>,
+    generation: number,
+  ): Promise<void> {
     const broker = await cluster.findBroker({ nodeId })
     while (!this.closed && generation === this.generation) {
       for (const { topic, partitions } of topics) {
         for (const p of partitions) p.fetchOffset = this.nextOffset(topic, p.partition)
       }
       try {
-        const { responses } = await broker.fetch({ isolationLevel: READ_COMMITTED, maxWaitTime: this.options.maxWaitTimeMs, minBytes: 1, maxBytes: MAX_BYTES, topics })
+        const { responses } = await broker.fetch({
+          isolationLevel: READ_COMMITTED,
+          maxWaitTime: this.options.maxWaitTimeMs,
+          minBytes: 1,
+          maxBytes: MAX_BYTES,
+          topics,
+        })
         if (this.closed || generation !== this.generation) return
         for (const { topicName, partitions } of responses) for (const p of partitions) this.take(topicName, p)
       } catch (error) {
-        const { topic, partition } = error as { name?: string, topic?: string, partition?: number }
+        const { topic, partition } = error as { name?: string; topic?: string; partition?: number }
         if ((error as Error).name !== 'KafkaJSOffsetOutOfRange' || topic === undefined || partition === undefined) throw error
         // Retention or compaction removed records not yet read: go on from the partition's start.
         const [start] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: true, partitions: [{ partition }] }])

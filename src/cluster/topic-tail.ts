@@ -76,15 +76,17 @@ export class TopicTail {
   constructor(private readonly options: TopicTailOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000
     const createCluster = clusterFactoryOf(options.kafka)
-    this.reader = createCluster && new PartitionReader({
-      cluster: options.cluster,
-      what: options.what,
-      createCluster,
-      // Idle most of the time: a long poll returns as soon as a record arrives anyway.
-      maxWaitTimeMs: 1000,
-      onRecord: options.onRecord,
-      onProgress: (topic, partition, next) => this.progressed(topic, partition, next),
-    })
+    this.reader =
+      createCluster &&
+      new PartitionReader({
+        cluster: options.cluster,
+        what: options.what,
+        createCluster,
+        // Idle most of the time: a long poll returns as soon as a record arrives anyway.
+        maxWaitTimeMs: 1000,
+        onRecord: options.onRecord,
+        onProgress: (topic, partition, next) => this.progressed(topic, partition, next),
+      })
   }
 
   /** Adds topics to follow (existing or not yet); starts following them soon. */
@@ -115,19 +117,32 @@ export class TopicTail {
    */
   async caughtUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    await withTimeout(this.refresh(), timeoutMs, `following ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
+    await withTimeout(this.refresh(), timeoutMs, `following ${this.options.what} on '${this.options.cluster}'`, {
+      cluster: this.options.cluster,
+    })
     const admin = await this.options.admin()
     const ends = new Map<string, bigint>()
-    await withTimeout(Promise.all(this.subscribed.map(async (topic) => {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        // An empty partition (or one emptied by retention) has nothing to wait for.
-        if (BigInt(p.high) > BigInt(p.low)) ends.set(partitionKey(topic, p.partition), BigInt(p.high))
-      }
-    })), Math.max(1, deadline - Date.now()), `watermarks of ${this.options.what} on '${this.options.cluster}'`, { cluster: this.options.cluster })
+    await withTimeout(
+      Promise.all(
+        this.subscribed.map(async (topic) => {
+          for (const p of await admin.fetchTopicOffsets(topic)) {
+            // An empty partition (or one emptied by retention) has nothing to wait for.
+            if (BigInt(p.high) > BigInt(p.low)) ends.set(partitionKey(topic, p.partition), BigInt(p.high))
+          }
+        }),
+      ),
+      Math.max(1, deadline - Date.now()),
+      `watermarks of ${this.options.what} on '${this.options.cluster}'`,
+      { cluster: this.options.cluster },
+    )
     const behind = (): string[] => [...ends].filter(([key, high]) => (this.nextOffsets.get(key) ?? 0n) < high).map(([key]) => key)
     while (behind().length > 0) {
       if (this.closed) throw new NotConnectedError(`The ${this.options.what} tail on '${this.options.cluster}' (closed while catching up)`)
-      if (Date.now() >= deadline) throw new TimeoutError(`following ${this.options.what} on '${this.options.cluster}' did not catch up within ${timeoutMs} ms; behind: ${behind().join(', ')}`, { cluster: this.options.cluster })
+      if (Date.now() >= deadline)
+        throw new TimeoutError(
+          `following ${this.options.what} on '${this.options.cluster}' did not catch up within ${timeoutMs} ms; behind: ${behind().join(', ')}`,
+          { cluster: this.options.cluster },
+        )
       await this.progress(deadline - Date.now())
     }
   }
@@ -158,14 +173,20 @@ export class TopicTail {
 
   /** Subscribes to every wanted topic that exists (restarting when that set grew). One at a time. */
   private refresh(): Promise<void> {
-    this.refreshing ??= this.doRefresh().finally(() => { this.refreshing = undefined })
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined
+    })
     return this.refreshing
   }
 
   private async doRefresh(): Promise<void> {
     if (this.closed || this.wanted.size === 0) return
     const admin = await this.options.admin()
-    const existing = new Set(await withTimeout(admin.listTopics(), this.requestTimeoutMs, `listing topics of '${this.options.cluster}'`, { cluster: this.options.cluster }))
+    const existing = new Set(
+      await withTimeout(admin.listTopics(), this.requestTimeoutMs, `listing topics of '${this.options.cluster}'`, {
+        cluster: this.options.cluster,
+      }),
+    )
     const present = [...this.wanted].filter((t) => existing.has(t)).sort()
     if (this.following && present.join('\0') === this.subscribed.join('\0')) return
     if (this.closed) return
@@ -213,7 +234,13 @@ export class TopicTail {
       if (this.consumer === consumer) this.progressed(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n)
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      log('%s tail on %s crashed (%s): %s', this.options.what, this.options.cluster, payload.restart ? 'kafkajs restarts it' : 'restarting at the next check', errorMessage(payload.error))
+      log(
+        '%s tail on %s crashed (%s): %s',
+        this.options.what,
+        this.options.cluster,
+        payload.restart ? 'kafkajs restarts it' : 'restarting at the next check',
+        errorMessage(payload.error),
+      )
       // kafkajs does not restart after a non-retriable error: the next check starts a new tail.
       if (!payload.restart && this.consumer === consumer) this.consumer = undefined
     })

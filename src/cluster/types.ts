@@ -25,21 +25,21 @@ export interface ClusterOptions {
 /** Result of one health probe. */
 export type ProbeResult =
   | {
-    /** The probe succeeded. */
-    ok: true
-    /** The cluster id the cluster answered with (the same as the one first seen). */
-    clusterId: string
-    /** Time the probe took, in ms. */
-    latencyMs: number
-  }
+      /** The probe succeeded. */
+      ok: true
+      /** The cluster id the cluster answered with (the same as the one first seen). */
+      clusterId: string
+      /** Time the probe took, in ms. */
+      latencyMs: number
+    }
   | {
-    /** The probe failed. */
-    ok: false
-    /**
-     * Why: a timeout, a refused connection, a kafkajs error, a {@link ClusterIdChangedError}, or an
-     * {@link AuthenticationError} (a refused SASL login, an untrusted broker certificate).
-     */
-    error: Error
-    /** Time until the probe failed, in ms. */
-    latencyMs: number
-  }
+      /** The probe failed. */
+      ok: false
+      /**
+       * Why: a timeout, a refused connection, a kafkajs error, a {@link ClusterIdChangedError}, or an
+       * {@link AuthenticationError} (a refused SASL login, an untrusted broker certificate).
+       */
+      error: Error
+      /** Time until the probe failed, in ms. */
+      latencyMs: number
+    }

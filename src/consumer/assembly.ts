@@ -56,7 +56,8 @@ export function assembleConsumer(assembly: ConsumerAssembly): ConsumerParts {
       header: ctx.provenanceHeader,
       ...(byHeader ? { origins } : {}),
       ...(dedupe ? { dedupe } : {}),
-      onDeduplicated: (cluster, topic, partition, count) => emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group, cluster, topic, partition, count }),
+      onDeduplicated: (cluster, topic, partition, count) =>
+        emitter.emit('consumer:deduplicated', { timestamp: Date.now(), group, cluster, topic, partition, count }),
     })
   }
   let lanes: Lane[] = []
@@ -78,30 +79,46 @@ export function assembleConsumer(assembly: ConsumerAssembly): ConsumerParts {
     onTranslated: (result) => {
       emitter.emit('offsets:translated', result)
       if (result.undecodableCheckpoints > 0) {
-        emitter.emit('checkpoints:undecodable', { timestamp: Date.now(), group, cluster: result.targetCluster, count: result.undecodableCheckpoints })
+        emitter.emit('checkpoints:undecodable', {
+          timestamp: Date.now(),
+          group,
+          cluster: result.targetCluster,
+          count: result.undecodableCheckpoints,
+        })
       }
     },
   })
   // One incarnation per consumer object: a restarted process differs from the one it replaces.
   const { instanceId } = options
-  const instances = instanceId === undefined ? undefined : new FormerInstances(ctx, group, { instanceId, incarnation: randomUUID() }, {
-    removed: (event) => emitter.emit('consumer:former-instance-removed', event),
-    conflict: (event) => emitter.emit('consumer:instance-conflict', event),
-  })
+  const instances =
+    instanceId === undefined
+      ? undefined
+      : new FormerInstances(
+          ctx,
+          group,
+          { instanceId, incarnation: randomUUID() },
+          {
+            removed: (event) => emitter.emit('consumer:former-instance-removed', event),
+            conflict: (event) => emitter.emit('consumer:instance-conflict', event),
+          },
+        )
   const homes = dualRead === 'direct' ? origins : [undefined]
-  lanes = homes.map((home) => new Lane({
-    ctx,
-    options,
-    home,
-    instance: assembly.instance,
-    checkpoints,
-    positioner,
-    filter,
-    logicalTopics: assembly.logicalTopics,
-    listeners: assembly.listeners,
-    isRunning: assembly.isRunning,
-    emitter,
-    instances,
-  }))
+  lanes = homes.map(
+    (home) =>
+      new Lane({
+        ctx,
+        options,
+        home,
+        instance: assembly.instance,
+        checkpoints,
+        positioner,
+        filter,
+        logicalTopics: assembly.logicalTopics,
+        listeners: assembly.listeners,
+        isRunning: assembly.isRunning,
+        emitter,
+        instances,
+      }),
+  )
   return { filter, checkpoints, lanes }
 }

@@ -18,19 +18,25 @@ type TopicPartitions = Parameters<Consumer['pause']>[0]
 
 /** The delivering session that reads `topic` (on `cluster` when given). */
 export function sessionFor(lanes: readonly Lane[], topic: string, cluster: string | undefined): ConsumerSession {
-const delivering = deliveringSessions(lanes)
+  const delivering = deliveringSessions(lanes)
   if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
   // One lane: its session, as kafkajs' own consumer (kafkajs reports a topic it does not read).
   if (lanes.length === 1 && cluster === undefined) return delivering[0]!
   const matching = delivering.filter((s) => (cluster === undefined || s.cluster === cluster) && s.topics.includes(topic))
   if (matching.length === 1) return matching[0]!
-  if (matching.length === 0) throw new NotConnectedError(`FailoverConsumer (no session delivers '${topic}'${cluster === undefined ? '' : ` on '${cluster}'`} right now)`)
-  throw new InvalidOptionError('cluster', `'${topic}' is read on ${matching.map((s) => `'${s.cluster}'`).join(' and ')}: give the payload's \`cluster\` with the offset`)
+  if (matching.length === 0)
+    throw new NotConnectedError(
+      `FailoverConsumer (no session delivers '${topic}'${cluster === undefined ? '' : ` on '${cluster}'`} right now)`,
+    )
+  throw new InvalidOptionError(
+    'cluster',
+    `'${topic}' is read on ${matching.map((s) => `'${s.cluster}'`).join(' and ')}: give the payload's \`cluster\` with the offset`,
+  )
 }
 
 /** The delivering sessions that read each of `topics`, with the topics each gets (a pause or resume). */
 export function sessionsDelivering(lanes: readonly Lane[], topics: TopicPartitions): Map<ConsumerSession, TopicPartitions> {
-const delivering = deliveringSessions(lanes)
+  const delivering = deliveringSessions(lanes)
   if (delivering.length === 0) throw new NotConnectedError('FailoverConsumer (not running on any cluster right now)')
   const bySession = new Map<ConsumerSession, TopicPartitions>()
   if (lanes.length === 1) return bySession.set(delivering[0]!, topics)
@@ -46,14 +52,17 @@ const delivering = deliveringSessions(lanes)
 
 /** The session of each lane that delivers now. */
 export function deliveringSessions(lanes: readonly Lane[]): ConsumerSession[] {
-return lanes.flatMap((lane) => {
+  return lanes.flatMap((lane) => {
     const session = lane.switching.delivering
     return session?.isActive ? [session] : []
   })
 }
 
 /** The offsets to commit, grouped by the delivering session that commits them (see {@link sessionFor}). */
-export function offsetsBySession(lanes: readonly Lane[], offsets: readonly FailoverTopicPartitionOffset[]): Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]> {
+export function offsetsBySession(
+  lanes: readonly Lane[],
+  offsets: readonly FailoverTopicPartitionOffset[],
+): Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]> {
   const bySession = new Map<ConsumerSession, TopicPartitionOffsetAndMetadata[]>()
   for (const { cluster, ...offset } of offsets) {
     const session = sessionFor(lanes, offset.topic, cluster)

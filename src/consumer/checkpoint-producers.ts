@@ -42,8 +42,11 @@ export class CheckpointProducers {
     this.closed = true
     const entries = [...this.entries]
     this.entries.clear()
-    await Promise.all(entries.map(([cluster, { producer, connection }]) =>
-      connection.close((ms) => this.ctx.connection(cluster).teardown(producer, ms), timeoutMs)))
+    await Promise.all(
+      entries.map(([cluster, { producer, connection }]) =>
+        connection.close((ms) => this.ctx.connection(cluster).teardown(producer, ms), timeoutMs),
+      ),
+    )
   }
 
   private entry(cluster: string): Entry {
@@ -52,7 +55,10 @@ export class CheckpointProducers {
     let entry = this.entries.get(cluster)
     if (!entry) {
       const producer = this.ctx.connection(cluster).kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })
-      entry = { producer, connection: new ConnectOnce(producer, (error) => log('checkpoint producer for %s: %s', cluster, errorMessage(error))) }
+      entry = {
+        producer,
+        connection: new ConnectOnce(producer, (error) => log('checkpoint producer for %s: %s', cluster, errorMessage(error))),
+      }
       this.entries.set(cluster, entry)
     }
     // Connecting in the background: the writer takes only connected producers.

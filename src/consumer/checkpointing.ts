@@ -12,7 +12,12 @@ import type { CheckpointWriterId } from '../offsets/checkpoint-codec.js'
 import { ensureCheckpointTopic } from '../offsets/checkpoint-topic.js'
 import { CheckpointView } from '../offsets/checkpoint-view.js'
 import { CheckpointWriter } from '../offsets/checkpoint-writer.js'
-import type { CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWrittenInfo } from '../offsets/checkpoint-writer-types.js'
+import type {
+  CheckpointPosition,
+  CheckpointTarget,
+  CheckpointWriteFailedInfo,
+  CheckpointWrittenInfo,
+} from '../offsets/checkpoint-writer-types.js'
 import { withTimeout } from '../util/timeout.js'
 import { CheckpointProducers } from './checkpoint-producers.js'
 import { CLUSTER_CALL_TIMEOUT_MS } from './copies.js'
@@ -135,7 +140,9 @@ export class Checkpointing {
   private targets(): CheckpointTarget[] {
     const delivering = this.deliveringTo()
     // Other clusters only while they are up: a hung one would hold every write for its timeout.
-    const names = this.ctx.clusters.map((c) => c.name).filter((c) => delivering.includes(c) || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
+    const names = this.ctx.clusters
+      .map((c) => c.name)
+      .filter((c) => delivering.includes(c) || (this.writeToAllClusters && this.ctx.healthOf(c) === 'up'))
     const targets: CheckpointTarget[] = []
     for (const cluster of names) {
       const producer = this.producers.connected(cluster)

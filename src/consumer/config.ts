@@ -7,7 +7,6 @@
 import type { ConsumerConfig, RetryOptions } from 'kafkajs'
 import type { MissingCheckpointPolicy, TranslatorName } from '../offsets/translation-types.js'
 
-
 /**
  * Checkpointing of a {@link FailoverConsumer}.
  *

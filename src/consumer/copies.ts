@@ -27,7 +27,12 @@ export class CopyFinder {
    * @param origins - The origins whose copies are read (the consumer's `origins`, or one origin
    *   per set of sessions with `dualRead: 'direct'`); undefined: every origin.
    */
-  constructor(private readonly ctx: FailoverContext, private readonly groupId: string, private readonly logicalTopics: () => readonly string[], private readonly origins?: readonly string[]) {}
+  constructor(
+    private readonly ctx: FailoverContext,
+    private readonly groupId: string,
+    private readonly logicalTopics: () => readonly string[],
+    private readonly origins?: readonly string[],
+  ) {}
 
   /**
    * The physical copies of the subscribed logical topics, of the origins read, that exist on
@@ -41,7 +46,8 @@ export class CopyFinder {
     const { replicationPolicy: policy } = this.ctx
     const names = this.ctx.clusters.map((c) => c.name)
     return this.logicalTopics().flatMap((logical) => {
-      const copies = policy.physicalTopicsFor(logical, cluster, names)
+      const copies = policy
+        .physicalTopicsFor(logical, cluster, names)
         .filter((t) => this.origins === undefined || this.origins.includes(policy.parse(t, cluster).originCluster))
       const present = copies.filter((t) => existing.has(t))
       return present.length > 0 ? present : copies.slice(0, 1)
@@ -53,7 +59,10 @@ export class CopyFinder {
    * checked already, and calls `found` with the copies the session there does not read. A check
    * that hangs on a sick cluster only delays the next check of that cluster.
    */
-  checkForNew<S extends { readonly topics: readonly string[] }>(sessions: ReadonlyMap<string, S>, found: (cluster: string, session: S, added: string[]) => unknown): void {
+  checkForNew<S extends { readonly topics: readonly string[] }>(
+    sessions: ReadonlyMap<string, S>,
+    found: (cluster: string, session: S, added: string[]) => unknown,
+  ): void {
     for (const [cluster, session] of sessions) {
       if (this.checking.has(cluster) || this.ctx.healthOf(cluster) !== 'up') continue
       this.checking.add(cluster)

@@ -60,8 +60,15 @@ export class FailoverConsumer {
   private readonly unsubscribe: Array<() => void> = []
 
   /** @internal Use `MultiClusterKafka.consumer()`. */
-  constructor(private readonly ctx: FailoverContext, config: FailoverConsumerConfig) {
-    this.options = validateConsumerConfig(config, { replicationPolicy: ctx.replicationPolicy, clusters: ctx.clusters.map((c) => c.name), provenance: ctx.provenanceHeader !== undefined })
+  constructor(
+    private readonly ctx: FailoverContext,
+    config: FailoverConsumerConfig,
+  ) {
+    this.options = validateConsumerConfig(config, {
+      replicationPolicy: ctx.replicationPolicy,
+      clusters: ctx.clusters.map((c) => c.name),
+      provenance: ctx.provenanceHeader !== undefined,
+    })
     this.groupId = this.options.groupId
     this.teardownTimeoutMs = this.options.teardownTimeoutMs
     this.newCopyCheckIntervalMs = this.options.newCopyCheckIntervalMs
@@ -94,7 +101,10 @@ export class FailoverConsumer {
       active = await this.ctx.waitForActive(this.ctx.connectTimeoutMs)
       await this.checkpoints.prepareCluster(active)
     } catch (error) {
-      throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, { group: this.groupId, ...(active === undefined ? {} : { cluster: active }) })
+      throw asKafkaDRError(error, `Connecting the consumer of '${this.groupId}'${active === undefined ? '' : ` to '${active}'`} failed`, {
+        group: this.groupId,
+        ...(active === undefined ? {} : { cluster: active }),
+      })
     }
     if (this.closing) throw new NotConnectedError('FailoverConsumer (disconnected while connecting)')
     // The other clusters get the topic too (so MM2 sees it everywhere); a down one is retried when it returns.
@@ -103,8 +113,12 @@ export class FailoverConsumer {
     for (const c of this.ctx.clusters) this.checkpoints.viewOf(c.name)
     this.unsubscribe.push(
       this.ctx.addParticipant({ name: `consumer '${this.groupId}'`, onSwitch: (change) => this.onSwitch(change) }),
-      this.ctx.onClusterUp((cluster) => { for (const lane of this.lanes) lane.onClusterUp(cluster) }),
-      this.ctx.onClusterDown((cluster) => { for (const lane of this.lanes) lane.onClusterDown(cluster) }),
+      this.ctx.onClusterUp((cluster) => {
+        for (const lane of this.lanes) lane.onClusterUp(cluster)
+      }),
+      this.ctx.onClusterDown((cluster) => {
+        for (const lane of this.lanes) lane.onClusterDown(cluster)
+      }),
     )
     this.state = 'connected'
   }
@@ -142,10 +156,16 @@ export class FailoverConsumer {
       throw asKafkaDRError(error, `Running the consumer of '${this.groupId}' failed`, { group: this.groupId })
     }
     // stop() or disconnect() during the start: its session is already gone (see Switching).
-    if (this.state !== 'running') throw new NotConnectedError(`FailoverConsumer (${this.state === 'closed' ? 'disconnected' : 'stopped'} while starting to run)`)
+    if (this.state !== 'running')
+      throw new NotConnectedError(`FailoverConsumer (${this.state === 'closed' ? 'disconnected' : 'stopped'} while starting to run)`)
     for (const lane of this.lanes) for (const c of this.ctx.clusters) void lane.switching.ensureStandby(c.name)
     const checkCopies = this.newCopyCheckIntervalMs > 0
-    this.maintenanceTimer = setInterval(() => { for (const lane of this.lanes) lane.switching.maintain(checkCopies) }, checkCopies ? this.newCopyCheckIntervalMs : 5000).unref()
+    this.maintenanceTimer = setInterval(
+      () => {
+        for (const lane of this.lanes) lane.switching.maintain(checkCopies)
+      },
+      checkCopies ? this.newCopyCheckIntervalMs : 5000,
+    ).unref()
     this.splitTimer = setInterval(() => this.checkSplit(), SPLIT_CHECK_INTERVAL_MS).unref()
   }
 
@@ -179,7 +199,12 @@ export class FailoverConsumer {
       Promise.all(this.lanes.map((lane) => lane.switching.stopAll(this.teardownTimeoutMs))),
       this.checkpoints.close(this.teardownTimeoutMs),
     ])
-    this.emitter.emit('consumer:disconnected', { timestamp: Date.now(), group: this.groupId, durationMs: Date.now() - started, finalCheckpoint })
+    this.emitter.emit('consumer:disconnected', {
+      timestamp: Date.now(),
+      group: this.groupId,
+      durationMs: Date.now() - started,
+      finalCheckpoint,
+    })
   }
 
   /**
@@ -192,9 +217,16 @@ export class FailoverConsumer {
    * cluster is needed and missing.
    */
   async commitOffsets(offsets: FailoverTopicPartitionOffset[]): Promise<void> {
-    await Promise.all([...offsetsBySession(this.lanes, offsets)].map(([session, list]) => session.commitOffsets(list).catch((error: unknown) => {
-      throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
-    })))
+    await Promise.all(
+      [...offsetsBySession(this.lanes, offsets)].map(([session, list]) =>
+        session.commitOffsets(list).catch((error: unknown) => {
+          throw asKafkaDRError(error, `Committing offsets of '${this.groupId}' on '${session.cluster}' failed`, {
+            group: this.groupId,
+            cluster: session.cluster,
+          })
+        }),
+      ),
+    )
   }
 
   /** Seeks a partition of a physical topic where it is delivered (give `cluster` when it is read on two; see {@link FailoverConsumer.commitOffsets}). */
@@ -211,14 +243,20 @@ export class FailoverConsumer {
 
   /** Resumes paused physical topics (partitions) on every cluster that delivers them. */
   resume(...args: Parameters<Consumer['resume']>): void {
-    for (const [session, topics] of sessionsDelivering(this.lanes, args[0])) this.wrapSync(session, 'Resuming', () => session.resume(topics))
+    for (const [session, topics] of sessionsDelivering(this.lanes, args[0]))
+      this.wrapSync(session, 'Resuming', () => session.resume(topics))
   }
 
   /** Describes the group on the cluster the consumer delivers from (see {@link FailoverConsumer.cluster}). */
   describeGroup(): ReturnType<Consumer['describeGroup']> {
     const session = this.primary().switching.delivering
     if (!session?.isActive) return Promise.reject(new NotConnectedError('FailoverConsumer (not running on any cluster right now)'))
-    return session.consumer.describeGroup().catch((error: unknown) => { throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster }) })
+    return session.consumer.describeGroup().catch((error: unknown) => {
+      throw asKafkaDRError(error, `Describing the group '${this.groupId}' on '${session.cluster}' failed`, {
+        group: this.groupId,
+        cluster: session.cluster,
+      })
+    })
   }
 
   /**
@@ -257,9 +295,16 @@ export class FailoverConsumer {
   on(event: string, listener: (event: any) => void): () => void {
     if (event.includes(':')) {
       this.emitter.on(event as keyof FailoverConsumerEvents, listener)
-      return () => { this.emitter.off(event as keyof FailoverConsumerEvents, listener) }
+      return () => {
+        this.emitter.off(event as keyof FailoverConsumerEvents, listener)
+      }
     }
-    return addInstrumentationListener(this.listeners, () => this.lanes.flatMap((lane) => [...lane.switching.all()]), event as InstrumentationListener[0], listener)
+    return addInstrumentationListener(
+      this.listeners,
+      () => this.lanes.flatMap((lane) => [...lane.switching.all()]),
+      event as InstrumentationListener[0],
+      listener,
+    )
   }
 
   /** At a switch of the active cluster, delivery moves there (once the consumer runs). */
@@ -292,11 +337,15 @@ export class FailoverConsumer {
     try {
       call()
     } catch (error) {
-      throw asKafkaDRError(error, `${what} '${this.groupId}' on '${session.cluster}' failed`, { group: this.groupId, cluster: session.cluster })
+      throw asKafkaDRError(error, `${what} '${this.groupId}' on '${session.cluster}' failed`, {
+        group: this.groupId,
+        cluster: session.cluster,
+      })
     }
   }
 
   private assertState(expected: 'connected', what: string): void {
-    if (this.state !== expected) throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
+    if (this.state !== expected)
+      throw new NotConnectedError(`FailoverConsumer (${what} needs a connected, not yet running consumer; state is ${this.state})`)
   }
 }

@@ -142,7 +142,12 @@ export class SplitWatch {
     const target = o.following === undefined && o.delivering === o.chosen ? this.yieldTarget(o.delivering, anchoredOn) : undefined
     const started = this.split === undefined
     const since = started ? o.now : this.split!.since
-    this.split = { since, cluster: o.delivering, elsewhere, yieldsAt: target === undefined || setup.yieldAfterMs === undefined ? undefined : since + setup.yieldAfterMs }
+    this.split = {
+      since,
+      cluster: o.delivering,
+      elsewhere,
+      yieldsAt: target === undefined || setup.yieldAfterMs === undefined ? undefined : since + setup.yieldAfterMs,
+    }
     if (started) setup.onSplit(this.split)
     if (target !== undefined && this.split.yieldsAt !== undefined && o.now >= this.split.yieldsAt) {
       this.followedAt = o.now
@@ -171,7 +176,12 @@ export class SplitWatch {
     // Newest per instance: one that moved a moment ago still has fresh checkpoints from the cluster it left.
     const newest = new Map<string, Seen>()
     for (const w of o.writers) {
-      if (w.instance !== this.setup.instance && w.writtenAt >= o.now - this.setup.freshMs && (newest.get(w.instance)?.writtenAt ?? -1) < w.writtenAt) newest.set(w.instance, w)
+      if (
+        w.instance !== this.setup.instance &&
+        w.writtenAt >= o.now - this.setup.freshMs &&
+        (newest.get(w.instance)?.writtenAt ?? -1) < w.writtenAt
+      )
+        newest.set(w.instance, w)
     }
     return [...newest.values()]
   }

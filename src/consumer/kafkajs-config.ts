@@ -10,9 +10,21 @@ import { expectBoolean, expectInt, expectList, expectString, ifGiven, invalid } 
 
 /** kafkajs' `ConsumerConfig` keys: passed to the consumer created on each cluster. */
 export const KAFKAJS_KEYS = [
-  'groupId', 'partitionAssigners', 'metadataMaxAge', 'sessionTimeout', 'rebalanceTimeout', 'heartbeatInterval',
-  'maxBytesPerPartition', 'minBytes', 'maxBytes', 'maxWaitTimeInMs', 'retry', 'allowAutoTopicCreation',
-  'maxInFlightRequests', 'readUncommitted', 'rackId',
+  'groupId',
+  'partitionAssigners',
+  'metadataMaxAge',
+  'sessionTimeout',
+  'rebalanceTimeout',
+  'heartbeatInterval',
+  'maxBytesPerPartition',
+  'minBytes',
+  'maxBytes',
+  'maxWaitTimeInMs',
+  'retry',
+  'allowAutoTopicCreation',
+  'maxInFlightRequests',
+  'readUncommitted',
+  'rackId',
 ] as const satisfies ReadonlyArray<keyof ConsumerConfig>
 
 // kafkajs' own default, needed to check heartbeatInterval < sessionTimeout when only one is given.
@@ -26,7 +38,10 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 
 /** The kafkajs part of the config, checked; only the options given, plus `allowAutoTopicCreation`. */
 export function kafkajsConfig(c: Record<string, unknown>, groupId: string): ConsumerConfig {
-  const int = (key: string, min: number) => (v: unknown): number => expectInt(v, `consumer.${key}`, 0, { min })
+  const int =
+    (key: string, min: number) =>
+    (v: unknown): number =>
+      expectInt(v, `consumer.${key}`, 0, { min })
   const given: Partial<ConsumerConfig> = {
     partitionAssigners: ifGiven(c.partitionAssigners, expectAssigners),
     metadataMaxAge: ifGiven(c.metadataMaxAge, int('metadataMaxAge', 0)),
@@ -44,7 +59,12 @@ export function kafkajsConfig(c: Record<string, unknown>, groupId: string): Cons
   }
   expectHeartbeatBelowSession(given.heartbeatInterval, given.sessionTimeout)
   const heartbeatInterval = given.heartbeatInterval ?? defaultHeartbeat(given.sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS)
-  return { groupId, allowAutoTopicCreation: expectBoolean(c.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation', false), ...definedOnly(given), heartbeatInterval }
+  return {
+    groupId,
+    allowAutoTopicCreation: expectBoolean(c.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation', false),
+    ...definedOnly(given),
+    heartbeatInterval,
+  }
 }
 
 /** {@link DEFAULT_HEARTBEAT_INTERVAL_MS}, or a third of a shorter session (kafkajs needs it below). */
@@ -56,7 +76,8 @@ function expectAssigners(value: unknown): PartitionAssigner[] {
   const path = 'consumer.partitionAssigners'
   const list = expectList(value, path, 'kafkajs partition assigners', { nonEmpty: true })
   list.forEach((a, i) => {
-    if (typeof a !== 'function') invalid(`${path}[${i}]`, 'a kafkajs PartitionAssigner (a function)', a, 'e.g. PartitionAssigners.roundRobin')
+    if (typeof a !== 'function')
+      invalid(`${path}[${i}]`, 'a kafkajs PartitionAssigner (a function)', a, 'e.g. PartitionAssigners.roundRobin')
   })
   return list as PartitionAssigner[]
 }
@@ -72,7 +93,12 @@ function expectHeartbeatBelowSession(heartbeatInterval: number | undefined, sess
   if (heartbeat < session) return
   const fix = 'about a third of sessionTimeout is usual'
   if (heartbeatInterval !== undefined) {
-    invalid('consumer.heartbeatInterval', `lower than \`consumer.sessionTimeout\` (${session}${sessionTimeout === undefined ? ', kafkajs\' default' : ''})`, heartbeatInterval, fix)
+    invalid(
+      'consumer.heartbeatInterval',
+      `lower than \`consumer.sessionTimeout\` (${session}${sessionTimeout === undefined ? ", kafkajs' default" : ''})`,
+      heartbeatInterval,
+      fix,
+    )
   }
   invalid('consumer.sessionTimeout', `higher than \`consumer.heartbeatInterval\` (${heartbeat}, the default for it)`, sessionTimeout, fix)
 }

@@ -95,7 +95,8 @@ export class Lane {
       rank: (cluster) => order.indexOf(cluster),
       isUp: (cluster) => ctx.healthOf(cluster) === 'up',
       onSplit: (split) => emitter.emit('consumer:split', tag({ timestamp: split.since, group, ...split })),
-      onSplitEnded: (split, now, cluster) => emitter.emit('consumer:split-ended', tag({ timestamp: now, group, since: split.since, durationMs: now - split.since, cluster })),
+      onSplitEnded: (split, now, cluster) =>
+        emitter.emit('consumer:split-ended', tag({ timestamp: now, group, since: split.since, durationMs: now - split.since, cluster })),
     })
   }
 

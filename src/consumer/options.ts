@@ -21,8 +21,17 @@ import type { FailoverRunConfig, FailoverSubscribeOptions } from './run-config.j
 
 /** kafkajs-dr's own keys. */
 const OWN_KEYS = [
-  'checkpoint', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'newCopyCheckIntervalMs', 'teardownTimeoutMs', 'groupSplit',
-  'origins', 'dualRead', 'dedupe', 'instanceId',
+  'checkpoint',
+  'translators',
+  'onMissingCheckpoint',
+  'timestampSafetyMarginMs',
+  'newCopyCheckIntervalMs',
+  'teardownTimeoutMs',
+  'groupSplit',
+  'origins',
+  'dualRead',
+  'dedupe',
+  'instanceId',
 ] as const satisfies ReadonlyArray<keyof FailoverConsumerConfig>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
@@ -194,34 +203,51 @@ function expectInstanceId(c: Record<string, unknown>): string | undefined {
   if (c.instanceId === undefined) return undefined
   const path = 'consumer.instanceId'
   const id = expectString(c.instanceId, path)
-  if (!LEGAL_INSTANCE_ID.test(id)) invalid(path, "at most 249 letters, digits, '.', '_', '-' or ':'", id, 'e.g. a StatefulSet pod name or a host name')
+  if (!LEGAL_INSTANCE_ID.test(id))
+    invalid(path, "at most 249 letters, digits, '.', '_', '-' or ':'", id, 'e.g. a StatefulSet pod name or a host name')
   if (c.partitionAssigners !== undefined) {
-    invalid('consumer.partitionAssigners', 'not set with `consumer.instanceId`', '(given)',
-      'the instance id travels in the metadata of kafkajs-dr\'s own assigner, which the other members read')
+    invalid(
+      'consumer.partitionAssigners',
+      'not set with `consumer.instanceId`',
+      '(given)',
+      "the instance id travels in the metadata of kafkajs-dr's own assigner, which the other members read",
+    )
   }
   return id
 }
 
 /** `origins`, `dualRead` and `dedupe`, checked against the client's clusters, naming and provenance. */
-function dualReadOptions(c: Record<string, unknown>, context: ConsumerOptionsContext): Pick<ValidConsumerOptions, 'origins' | 'dualRead' | 'dedupe'> {
+function dualReadOptions(
+  c: Record<string, unknown>,
+  context: ConsumerOptionsContext,
+): Pick<ValidConsumerOptions, 'origins' | 'dualRead' | 'dedupe'> {
   let origins = [...context.clusters]
   if (c.origins !== undefined && c.origins !== 'all') {
     const list = expectList(c.origins, 'consumer.origins', "cluster names (or the string 'all')", { nonEmpty: true })
     list.forEach((o, i) => {
       const name = expectString(o, `consumer.origins[${i}]`)
-      if (!context.clusters.includes(name)) invalid(`consumer.origins[${i}]`, `one of the client's clusters (${context.clusters.join(', ')})`, name)
+      if (!context.clusters.includes(name))
+        invalid(`consumer.origins[${i}]`, `one of the client's clusters (${context.clusters.join(', ')})`, name)
     })
     origins = context.clusters.filter((name) => list.includes(name))
   }
   const dualRead = expectOneOf(c.dualRead, 'consumer.dualRead', ['replicas', 'direct'] as const, 'replicas')
   if (dualRead === 'direct') {
     if (context.replicationPolicy.name === 'identity') {
-      invalid('consumer.dualRead', "'replicas' with identity topic naming", dualRead,
-        'with the same topic name on every cluster, a cluster\'s topic holds every origin\'s records, so no origin can be read from its own cluster alone')
+      invalid(
+        'consumer.dualRead',
+        "'replicas' with identity topic naming",
+        dualRead,
+        "with the same topic name on every cluster, a cluster's topic holds every origin's records, so no origin can be read from its own cluster alone",
+      )
     }
     if (c.partitionAssigners !== undefined) {
-      invalid('consumer.partitionAssigners', "not set with dualRead 'direct'", '(given)',
-        'each origin is read by its own member in the group, and only kafkajs-dr\'s assigner gives each member the topics it subscribed to')
+      invalid(
+        'consumer.partitionAssigners',
+        "not set with dualRead 'direct'",
+        '(given)',
+        "each origin is read by its own member in the group, and only kafkajs-dr's assigner gives each member the topics it subscribed to",
+      )
     }
   }
   let dedupe: Required<DedupeOptions> | undefined
@@ -232,8 +258,12 @@ function dualReadOptions(c: Record<string, unknown>, context: ConsumerOptionsCon
   if (wanted !== false) {
     const d = wanted === true ? {} : expectObject(wanted, 'consumer.dedupe', DEDUPE_KEYS)
     if (!context.provenance) {
-      invalid('consumer.dedupe', 'off while the client\'s provenance is off', wanted,
-        'dedupe drops records by their provenance id, which producers stamp only with provenance on: remove `provenance: false` from the client, or turn dedupe off')
+      invalid(
+        'consumer.dedupe',
+        "off while the client's provenance is off",
+        wanted,
+        'dedupe drops records by their provenance id, which producers stamp only with provenance on: remove `provenance: false` from the client, or turn dedupe off',
+      )
     }
     dedupe = {
       windowSize: expectInt(d.windowSize, 'consumer.dedupe.windowSize', 1_048_576, { min: 1 }),
@@ -270,8 +300,12 @@ function expectCheckpointTopic(value: unknown, context: ConsumerOptionsContext):
   if (context.replicationPolicy.name === 'identity') return topic
   const rule = mm2DefaultExclusion(topic)
   if (rule !== undefined) {
-    invalid(path, 'a topic that MirrorMaker 2 replicates', topic,
-      `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default '${DEFAULT_CHECKPOINT_TOPIC}'`)
+    invalid(
+      path,
+      'a topic that MirrorMaker 2 replicates',
+      topic,
+      `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default '${DEFAULT_CHECKPOINT_TOPIC}'`,
+    )
   }
   return topic
 }
@@ -282,7 +316,11 @@ function expectCheckpointTopic(value: unknown, context: ConsumerOptionsContext):
  */
 export function validateSubscription(subscription: unknown, previous: FailoverSubscribeOptions | undefined): FailoverSubscribeOptions {
   const s = expectObject(subscription, 'subscribe', ['topics', 'fromBeginning'])
-  if (!Array.isArray(s.topics) || s.topics.length === 0) throw new InvalidOptionError('subscribe.topics', 'Expected `subscribe.topics` to be a non-empty list of logical topic names (regular expressions are not supported: names map to physical copies)')
+  if (!Array.isArray(s.topics) || s.topics.length === 0)
+    throw new InvalidOptionError(
+      'subscribe.topics',
+      'Expected `subscribe.topics` to be a non-empty list of logical topic names (regular expressions are not supported: names map to physical copies)',
+    )
   s.topics.forEach((t, i) => expectString(t, `subscribe.topics[${i}]`))
   const topics = [...new Set([...(previous?.topics ?? []), ...(s.topics as string[])])]
   return { topics, fromBeginning: expectBoolean(s.fromBeginning, 'subscribe.fromBeginning', false) }
@@ -290,6 +328,7 @@ export function validateSubscription(subscription: unknown, previous: FailoverSu
 
 /** Checks `run()`'s argument: exactly one of `eachMessage` and `eachBatch`. */
 export function validateRunConfig(config: FailoverRunConfig): FailoverRunConfig {
-  if (!config.eachMessage === !config.eachBatch) throw new InvalidOptionError('run', 'Expected `run` to have exactly one of `eachMessage` or `eachBatch`')
+  if (!config.eachMessage === !config.eachBatch)
+    throw new InvalidOptionError('run', 'Expected `run` to have exactly one of `eachMessage` or `eachBatch`')
   return config
 }

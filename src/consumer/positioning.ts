@@ -81,14 +81,23 @@ export class Positioner {
    * without a checkpoint, at their start. On `switch` every partition is positioned, following
    * `onMissingCheckpoint` where no checkpoint helps.
    */
-  async positions(cluster: string, topics: readonly string[], assigned: readonly TopicPartition[], reason: PositionReason, added: readonly string[] = []): Promise<StartPositions> {
+  async positions(
+    cluster: string,
+    topics: readonly string[],
+    assigned: readonly TopicPartition[],
+    reason: PositionReason,
+    added: readonly string[] = [],
+  ): Promise<StartPositions> {
     const wanted = new Set(assigned.map((p) => partitionKey(p.topic, p.partition)))
     const assignedTopics = topics.filter((t) => assigned.some((p) => p.topic === t))
     const positions = new Map<string, StartPosition>()
     for (const p of await this.translated(cluster, assignedTopics, reason)) {
       if (!wanted.has(p.key)) continue
       if (reason !== 'switch' && !p.fromCheckpoint && !added.includes(p.topic)) continue
-      positions.set(p.key, p.committed !== undefined && p.committed > p.translated ? { offset: p.committed.toString() } : translatedStart(p))
+      positions.set(
+        p.key,
+        p.committed !== undefined && p.committed > p.translated ? { offset: p.committed.toString() } : translatedStart(p),
+      )
     }
     return positions
   }
@@ -114,28 +123,38 @@ export class Positioner {
     if (topics.length === 0) return []
     const connection = ctx.connection(cluster)
     const admin = await connection.admin(POSITION_TIMEOUT_MS)
-    const result = await translateOffsetsWith({
-      group: groupId,
-      targetCluster: cluster,
-      admin,
-      kafka: connection.kafka,
-      clusters: ctx.clusters.map((c) => c.name),
-      policy: ctx.replicationPolicy,
-      topics: [...topics],
-      checkpointTopic: this.setup.checkpointTopic,
-      translators: options.translators,
-      // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
-      // `fromBeginning` decide (and new copies start at their start).
-      onMissingCheckpoint: reason === 'switch' ? options.onMissingCheckpoint : 'earliest',
-      timestampSafetyMarginMs: options.timestampSafetyMarginMs,
-      timeoutMs: POSITION_TIMEOUT_MS,
-      extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
-    }, this.setup.view(cluster).read)
+    const result = await translateOffsetsWith(
+      {
+        group: groupId,
+        targetCluster: cluster,
+        admin,
+        kafka: connection.kafka,
+        clusters: ctx.clusters.map((c) => c.name),
+        policy: ctx.replicationPolicy,
+        topics: [...topics],
+        checkpointTopic: this.setup.checkpointTopic,
+        translators: options.translators,
+        // Only a switch may fail for want of a checkpoint; otherwise the group's commits and
+        // `fromBeginning` decide (and new copies start at their start).
+        onMissingCheckpoint: reason === 'switch' ? options.onMissingCheckpoint : 'earliest',
+        timestampSafetyMarginMs: options.timestampSafetyMarginMs,
+        timeoutMs: POSITION_TIMEOUT_MS,
+        extraCheckpoints: [...this.setup.ownPositions()].flatMap((p) => p.checkpoints(groupId)),
+      },
+      this.setup.view(cluster).read,
+    )
     this.setup.onTranslated(result)
     const committed = await this.committed(admin, topics)
     return result.partitions.map((p) => {
       const key = partitionKey(p.topic, p.partition)
-      return { key, topic: p.topic, translated: BigInt(p.offset), fromCheckpoint: p.method !== 'earliest' && p.method !== 'latest', committed: committed.get(key), pendingTimestamp: p.pendingTimestamp }
+      return {
+        key,
+        topic: p.topic,
+        translated: BigInt(p.offset),
+        fromCheckpoint: p.method !== 'earliest' && p.method !== 'latest',
+        committed: committed.get(key),
+        pendingTimestamp: p.pendingTimestamp,
+      }
     })
   }
 
@@ -145,13 +164,21 @@ export class Positioner {
    * move no delivery time. Never rejects; a view still behind is waited for by the positioning.
    */
   async warm(cluster: string): Promise<void> {
-    await this.setup.view(cluster).caughtUp(POSITION_TIMEOUT_MS).catch(() => {})
+    await this.setup
+      .view(cluster)
+      .caughtUp(POSITION_TIMEOUT_MS)
+      .catch(() => {})
   }
 
   /** The group's committed offsets on the cluster (absent where it has none). */
   private async committed(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
     const committed = new Map<string, bigint>()
-    const fetched = await withTimeout(admin.fetchOffsets({ groupId: this.setup.groupId, topics: [...topics] }), POSITION_TIMEOUT_MS, `committed offsets of '${this.setup.groupId}'`, { group: this.setup.groupId })
+    const fetched = await withTimeout(
+      admin.fetchOffsets({ groupId: this.setup.groupId, topics: [...topics] }),
+      POSITION_TIMEOUT_MS,
+      `committed offsets of '${this.setup.groupId}'`,
+      { group: this.setup.groupId },
+    )
     for (const t of fetched) {
       for (const p of t.partitions) if (BigInt(p.offset) >= 0n) committed.set(partitionKey(t.topic, p.partition), BigInt(p.offset))
     }

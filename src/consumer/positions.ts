@@ -30,7 +30,7 @@ export interface PositionSlot {
   /** Changed since the last `drain()`. */
   changed: boolean
   /** Manual commits: the last dated commit (next offset, timestamp of the record before it). */
-  committed: { offset: string, timestamp: number } | undefined
+  committed: { offset: string; timestamp: number } | undefined
   /** Manual commits: the records delivered and not yet covered by a commit; set by {@link markDelivered}. */
   uncommitted: UncommittedRecords | undefined
 }
@@ -48,7 +48,7 @@ export function markProcessed(slot: PositionSlot, message: KafkaMessage, at: num
  * first call on, the slot's position is only ever what the application commits.
  */
 export function markDelivered(slot: PositionSlot, message: KafkaMessage, at: number): void {
-  (slot.uncommitted ??= new UncommittedRecords()).add(message.offset, message.timestamp, at)
+  ;(slot.uncommitted ??= new UncommittedRecords()).add(message.offset, message.timestamp, at)
 }
 
 /**
@@ -103,7 +103,7 @@ export class UncommittedRecords {
    * or the last data record before it where offsets have gaps: compaction, transaction markers).
    * `undefined` when no held record is below `next`.
    */
-  before(next: string): { offset: string, timestamp: number, at: number } | undefined {
+  before(next: string): { offset: string; timestamp: number; at: number } | undefined {
     const i = this.firstAtOrAbove(next) - 1
     return i < 0 ? undefined : { offset: this.offsets[i]!, timestamp: Number(this.timestamps[i]), at: this.ats[i]! }
   }
@@ -195,7 +195,13 @@ export class ProcessedPositions {
     if (slot?.committed?.offset === next) return false // committed again: already the position
     const record = slot?.uncommitted?.before(next)
     if (slot === undefined || record === undefined) {
-      log('commit of %s/%s[%d] at %s not checkpointed: no record before it was delivered here (or it was forgotten)', this.cluster, topic, partition, next)
+      log(
+        'commit of %s/%s[%d] at %s not checkpointed: no record before it was delivered here (or it was forgotten)',
+        this.cluster,
+        topic,
+        partition,
+        next,
+      )
       return false
     }
     slot.committed = { offset: next, timestamp: record.timestamp }

@@ -42,10 +42,9 @@ export type FailoverEachBatchPayload = EachBatchPayload & {
   /** kafkajs' batch, unchanged: `batch.topic` is the physical topic read on `cluster`. */
   batch: Batch
 } & Omit<RecordSource, 'topic'> & {
-  /** The logical topic (`orders`) of the batch, whichever physical copy it was read from. */
-  logicalTopic: string
-}
-
+    /** The logical topic (`orders`) of the batch, whichever physical copy it was read from. */
+    logicalTopic: string
+  }
 
 /**
  * `run()` options: kafkajs' `ConsumerRunConfig` with handlers that receive the source. The commit

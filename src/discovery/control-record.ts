@@ -54,7 +54,8 @@ export function readRecord(value: Buffer | null): { declaration: Declaration } |
     return { ignored: `not JSON (${value.length} bytes)` }
   }
   if (typeof d !== 'object' || d === null) return { ignored: 'not a JSON object' }
-  if (d.version !== CONTROL_VERSION) return { ignored: `format version ${JSON.stringify(d.version)} (this release reads ${CONTROL_VERSION})` }
+  if (d.version !== CONTROL_VERSION)
+    return { ignored: `format version ${JSON.stringify(d.version)} (this release reads ${CONTROL_VERSION})` }
   if (typeof d.cluster !== 'string' || typeof d.epoch !== 'number') return { ignored: 'no cluster or epoch' }
   return { declaration: { cluster: d.cluster, epoch: d.epoch, declaredAt: d.declaredAt ?? 0, reason: d.reason ?? '', by: d.by ?? '' } }
 }
@@ -64,5 +65,8 @@ export async function ensureControlTopic(admin: Admin, topic: string): Promise<v
   // Checked first: creating a topic that exists makes kafkajs log the broker's refusal at ERROR
   // level on every connect, which reads as a fault to whoever watches the logs.
   if ((await admin.listTopics()).includes(topic)) return
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    waitForLeaders: true,
+  })
 }

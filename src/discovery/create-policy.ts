@@ -13,14 +13,22 @@ export interface ResolvedDiscoveryOptions {
 }
 
 /** Builds the discovery policy named (or given) by the options. */
-export function createPolicy(options: ResolvedDiscoveryOptions, clusters: readonly ClusterConnection[], probeTimeoutMs: number, onIgnoredDeclaration?: (ignored: IgnoredDeclaration) => void): DiscoveryPolicy {
+export function createPolicy(
+  options: ResolvedDiscoveryOptions,
+  clusters: readonly ClusterConnection[],
+  probeTimeoutMs: number,
+  onIgnoredDeclaration?: (ignored: IgnoredDeclaration) => void,
+): DiscoveryPolicy {
   const { policy } = options
   if (typeof policy === 'function') return { name: functionPolicyName(policy), decide: policy }
   if (typeof policy === 'object') return policy
   switch (policy) {
-    case 'priority': return { name: 'priority', decide: priorityPolicy(options) }
-    case 'sticky': return { name: 'sticky', decide: stickyPolicy }
-    case 'declared': return new DeclaredPolicy(clusters, options.controlTopic, Math.max(probeTimeoutMs, 5000), onIgnoredDeclaration)
+    case 'priority':
+      return { name: 'priority', decide: priorityPolicy(options) }
+    case 'sticky':
+      return { name: 'sticky', decide: stickyPolicy }
+    case 'declared':
+      return new DeclaredPolicy(clusters, options.controlTopic, Math.max(probeTimeoutMs, 5000), onIgnoredDeclaration)
   }
 }
 

@@ -8,7 +8,15 @@ import { disconnectQuietly, FAILOVER_RETRY, readTopicsOnce } from '../cluster/in
 import { asKafkaDRError, FailoverError } from '../errors/index.js'
 import { errorMessage, logger } from '../util/log.js'
 import { withTimeout } from '../util/timeout.js'
-import { CONTROL_KEY, CONTROL_VERSION, DEFAULT_CONTROL_TOPIC, ensureControlTopic, newer, readRecord, type Declaration } from './control-record.js'
+import {
+  CONTROL_KEY,
+  CONTROL_VERSION,
+  DEFAULT_CONTROL_TOPIC,
+  ensureControlTopic,
+  newer,
+  readRecord,
+  type Declaration,
+} from './control-record.js'
 
 const log = logger('discovery')
 
@@ -32,14 +40,24 @@ function parse(value: Buffer | null): Declaration | undefined {
  *
  * @group Discovery
  */
-export async function readDeclaration(kafka: Kafka, topic = DEFAULT_CONTROL_TOPIC, timeoutMs = 10_000, admin?: Admin): Promise<Declaration | undefined> {
+export async function readDeclaration(
+  kafka: Kafka,
+  topic = DEFAULT_CONTROL_TOPIC,
+  timeoutMs = 10_000,
+  admin?: Admin,
+): Promise<Declaration | undefined> {
   let newest: Declaration | undefined
   try {
-    await readTopicsOnce(kafka, [topic], (_topic, _partition, message) => {
-      if (message.key?.toString() !== CONTROL_KEY) return
-      const d = parse(message.value)
-      if (d && newer(d, newest)) newest = d
-    }, { timeoutMs, what: 'control topic', ...(admin === undefined ? {} : { admin }) })
+    await readTopicsOnce(
+      kafka,
+      [topic],
+      (_topic, _partition, message) => {
+        if (message.key?.toString() !== CONTROL_KEY) return
+        const d = parse(message.value)
+        if (d && newer(d, newest)) newest = d
+      },
+      { timeoutMs, what: 'control topic', ...(admin === undefined ? {} : { admin }) },
+    )
   } catch (error) {
     throw asKafkaDRError(error, `Reading the control topic '${topic}' failed`, { topic })
   }
@@ -106,7 +124,8 @@ export interface DeclareResult {
 export async function declareActiveCluster(clusters: Record<string, Kafka>, request: DeclareRequest): Promise<DeclareResult> {
   const topic = request.topic ?? DEFAULT_CONTROL_TOPIC
   const timeoutMs = request.timeoutMs ?? 10_000
-  if (!(request.cluster in clusters)) throw new FailoverError(`Cannot declare unknown cluster '${request.cluster}'`, { cluster: request.cluster })
+  if (!(request.cluster in clusters))
+    throw new FailoverError(`Cannot declare unknown cluster '${request.cluster}'`, { cluster: request.cluster })
   // The epoch is the wall clock, not "one above the highest read": reading the control topic
   // needs a consumer group, which a default broker holds for 3 s. Kept above `minEpoch`.
   const epoch = Math.max(Date.now(), (request.minEpoch ?? 0) + 1)
@@ -114,24 +133,35 @@ export async function declareActiveCluster(clusters: Record<string, Kafka>, requ
   const value = JSON.stringify({ version: CONTROL_VERSION, ...declaration })
   const written: string[] = []
   const failed: DeclareResult['failed'] = []
-  await Promise.all(Object.entries(clusters).map(async ([name, kafka]) => {
-    const admin = kafka.admin({ retry: FAILOVER_RETRY })
-    const producer = kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })
-    try {
-      await withTimeout((async () => {
-        await admin.connect()
-        await ensureControlTopic(admin, topic)
-        await producer.connect()
-        await producer.send({ topic, acks: -1, messages: [{ key: CONTROL_KEY, value }] })
-      })(), timeoutMs, `declaring on '${name}'`, { cluster: name })
-      written.push(name)
-    } catch (error) {
-      failed.push({ cluster: name, error: errorMessage(error) })
-    } finally {
-      await Promise.all([disconnectQuietly(producer, 5000), disconnectQuietly(admin, 5000)])
-    }
-  }))
-  if (written.length === 0) throw new FailoverError(`Declaration of '${request.cluster}' reached no cluster: ${failed.map((f) => `${f.cluster}: ${f.error}`).join('; ')}`, { cluster: request.cluster })
+  await Promise.all(
+    Object.entries(clusters).map(async ([name, kafka]) => {
+      const admin = kafka.admin({ retry: FAILOVER_RETRY })
+      const producer = kafka.producer({ retry: FAILOVER_RETRY, allowAutoTopicCreation: false })
+      try {
+        await withTimeout(
+          (async () => {
+            await admin.connect()
+            await ensureControlTopic(admin, topic)
+            await producer.connect()
+            await producer.send({ topic, acks: -1, messages: [{ key: CONTROL_KEY, value }] })
+          })(),
+          timeoutMs,
+          `declaring on '${name}'`,
+          { cluster: name },
+        )
+        written.push(name)
+      } catch (error) {
+        failed.push({ cluster: name, error: errorMessage(error) })
+      } finally {
+        await Promise.all([disconnectQuietly(producer, 5000), disconnectQuietly(admin, 5000)])
+      }
+    }),
+  )
+  if (written.length === 0)
+    throw new FailoverError(
+      `Declaration of '${request.cluster}' reached no cluster: ${failed.map((f) => `${f.cluster}: ${f.error}`).join('; ')}`,
+      { cluster: request.cluster },
+    )
   log('declared %s active (epoch %d) on %s', request.cluster, epoch, written.join(', '))
   return { declaration, written, failed }
 }

@@ -63,14 +63,21 @@ export class DeclaredPolicy implements DiscoveryPolicy {
    * topic first appears would add the join's delay to following it).
    */
   async start(): Promise<void> {
-    await Promise.all(this.clusters.map(async (cluster) => {
-      try {
-        await withTimeout((async () => ensureControlTopic(await cluster.admin(this.timeoutMs), this.topic))(), this.timeoutMs, `creating ${this.topic} on '${cluster.name}'`, { cluster: cluster.name })
-      } catch (error) {
-        log('could not create the control topic on %s (created by the first declaration): %s', cluster.name, errorMessage(error))
-      }
-      this.tailOf(cluster)
-    }))
+    await Promise.all(
+      this.clusters.map(async (cluster) => {
+        try {
+          await withTimeout(
+            (async () => ensureControlTopic(await cluster.admin(this.timeoutMs), this.topic))(),
+            this.timeoutMs,
+            `creating ${this.topic} on '${cluster.name}'`,
+            { cluster: cluster.name },
+          )
+        } catch (error) {
+          log('could not create the control topic on %s (created by the first declaration): %s', cluster.name, errorMessage(error))
+        }
+        this.tailOf(cluster)
+      }),
+    )
   }
 
   async stop(): Promise<void> {

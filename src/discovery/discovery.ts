@@ -27,7 +27,7 @@ export interface DiscoveryHooks {
    * A cluster's health changed; or, with state `'down'` again, a cluster already down answered
    * as another cluster (`detail.error` is the ClusterIdChangedError).
    */
-  onHealthChange(cluster: string, state: HealthState, detail: { error?: Error, clusterId?: string }): void
+  onHealthChange(cluster: string, state: HealthState, detail: { error?: Error; clusterId?: string }): void
   /**
    * The policy wants `cluster` active. Called when it differs from `active()`; and with the active
    * cluster itself when an earlier decision has not been carried out yet (the owner was busy with
@@ -56,7 +56,7 @@ const MAX_STALE_DECISIONS = 3
 
 export class Discovery {
   private readonly trackers = new Map<string, HealthTracker>()
-  private readonly inFlight = new Map<string, { run: Promise<void>, epoch: number }>()
+  private readonly inFlight = new Map<string, { run: Promise<void>; epoch: number }>()
   private readonly lastProbeAt = new Map<string, number>()
   private readonly lastError = new Map<string, Error>()
   /** Per cluster, the cluster id of the other cluster last reported answering at its address. */
@@ -68,7 +68,7 @@ export class Discovery {
    * The cluster last passed to onDecision that is not active yet (the owner is still busy with an
    * earlier switch), and whether it was up then.
    */
-  private requested: { cluster: string, wasUp: boolean } | undefined
+  private requested: { cluster: string; wasUp: boolean } | undefined
   /** Bumped by start() and stop(): work begun under an older epoch must not act. */
   private epoch = 0
 
@@ -96,8 +96,11 @@ export class Discovery {
     this.running = true
     if (this.policy.start !== undefined) {
       const started = Promise.resolve().then(() => this.policy.start!())
-      await (Number.isFinite(timeoutMs) ? withTimeout(started, timeoutMs, `starting the ${this.policy.name} policy`) : started)
-        .catch((error: unknown) => { throw new DiscoveryPolicyError(this.policy.name, 'start', error) })
+      await (Number.isFinite(timeoutMs) ? withTimeout(started, timeoutMs, `starting the ${this.policy.name} policy`) : started).catch(
+        (error: unknown) => {
+          throw new DiscoveryPolicyError(this.policy.name, 'start', error)
+        },
+      )
     }
     await this.round(epoch)
     this.schedule(epoch)
@@ -161,11 +164,20 @@ export class Discovery {
       for (let attempt = 1; ; attempt++) {
         const view = this.view()
         // Bounded: a decision that never settles would keep `deciding` set, and discovery frozen, for good.
-        choice = await withTimeout(Promise.resolve().then(() => this.policy.decide(view)), this.bounds.decideTimeoutMs, `the ${this.policy.name} policy's decision`)
+        choice = await withTimeout(
+          Promise.resolve().then(() => this.policy.decide(view)),
+          this.bounds.decideTimeoutMs,
+          `the ${this.policy.name} policy's decision`,
+        )
         if (epoch !== this.epoch) return
         const chosen = view.clusters.find((c) => c.name === choice)
         if (chosen?.health !== 'up' || this.healthOf(chosen.name) !== 'down') break
-        log('policy %s chose %s, which went down while it decided: %s', this.policy.name, chosen.name, attempt < MAX_STALE_DECISIONS ? 'deciding again' : 'ignored')
+        log(
+          'policy %s chose %s, which went down while it decided: %s',
+          this.policy.name,
+          chosen.name,
+          attempt < MAX_STALE_DECISIONS ? 'deciding again' : 'ignored',
+        )
         if (attempt === MAX_STALE_DECISIONS) return
       }
       if (choice !== undefined && !this.trackers.has(choice)) {
@@ -222,35 +234,40 @@ export class Discovery {
     const cluster = this.clusters.find((c) => c.name === name)!
     this.lastProbeAt.set(name, Date.now())
     const epoch = this.epoch
-    const run = cluster.probe(this.health.timeoutMs).then((result) => {
-      if (epoch !== this.epoch) return
-      this.hooks.onProbe?.(name, result)
-      if (result.ok) this.lastError.delete(name)
-      else this.lastError.set(name, result.error)
-      const tracker = this.trackers.get(name)!
-      const changed = tracker.record(result.ok)
-      const error = result.ok ? undefined : result.error
-      const impostor = error instanceof ClusterIdChangedError ? error.actual : undefined
-      if (changed === 'up') this.impostors.delete(name)
-      if (changed) {
-        log('%s is %s', name, changed)
-        if (changed === 'down' && impostor !== undefined) this.impostors.set(name, impostor)
-        this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
-        if (changed === 'down') this.withdraw(name)
-      } else if (impostor !== undefined && tracker.state === 'down' && this.impostors.get(name) !== impostor) {
-        // Down already (it died first), and now another cluster answers at its address: reported
-        // once per cluster id, so that why it stays down is not only in status().
-        log('%s answers as another cluster: %s', name, errorMessage(error))
-        this.impostors.set(name, impostor)
-        this.hooks.onHealthChange(name, 'down', { error })
-      } else if (!result.ok && tracker.state === 'up') {
-        // A suspect cluster is confirmed (or cleared) at once rather than at the next tick: the
-        // thresholds still guard against flapping, but a dead cluster is declared down in
-        // failureThreshold quick probes instead of failureThreshold intervals.
-        const confirm = setTimeout(() => this.reportError(name), MIN_TRIGGERED_PROBE_GAP_MS)
-        confirm.unref()
-      }
-    }).finally(() => { if (this.inFlight.get(name)?.run === run) this.inFlight.delete(name) })
+    const run = cluster
+      .probe(this.health.timeoutMs)
+      .then((result) => {
+        if (epoch !== this.epoch) return
+        this.hooks.onProbe?.(name, result)
+        if (result.ok) this.lastError.delete(name)
+        else this.lastError.set(name, result.error)
+        const tracker = this.trackers.get(name)!
+        const changed = tracker.record(result.ok)
+        const error = result.ok ? undefined : result.error
+        const impostor = error instanceof ClusterIdChangedError ? error.actual : undefined
+        if (changed === 'up') this.impostors.delete(name)
+        if (changed) {
+          log('%s is %s', name, changed)
+          if (changed === 'down' && impostor !== undefined) this.impostors.set(name, impostor)
+          this.hooks.onHealthChange(name, changed, result.ok ? { clusterId: result.clusterId } : { error: result.error })
+          if (changed === 'down') this.withdraw(name)
+        } else if (impostor !== undefined && tracker.state === 'down' && this.impostors.get(name) !== impostor) {
+          // Down already (it died first), and now another cluster answers at its address: reported
+          // once per cluster id, so that why it stays down is not only in status().
+          log('%s answers as another cluster: %s', name, errorMessage(error))
+          this.impostors.set(name, impostor)
+          this.hooks.onHealthChange(name, 'down', { error })
+        } else if (!result.ok && tracker.state === 'up') {
+          // A suspect cluster is confirmed (or cleared) at once rather than at the next tick: the
+          // thresholds still guard against flapping, but a dead cluster is declared down in
+          // failureThreshold quick probes instead of failureThreshold intervals.
+          const confirm = setTimeout(() => this.reportError(name), MIN_TRIGGERED_PROBE_GAP_MS)
+          confirm.unref()
+        }
+      })
+      .finally(() => {
+        if (this.inFlight.get(name)?.run === run) this.inFlight.delete(name)
+      })
     this.inFlight.set(name, { run, epoch })
     return run
   }

@@ -18,7 +18,10 @@ export class HealthTracker {
   private failures = 0
   private successes = 0
 
-  constructor(private readonly thresholds: HealthThresholds, now = Date.now()) {
+  constructor(
+    private readonly thresholds: HealthThresholds,
+    now = Date.now(),
+  ) {
     this.since = now
   }
 
@@ -40,9 +43,12 @@ export class HealthTracker {
 
   private next(ok: boolean): HealthState {
     switch (this.state) {
-      case 'unknown': return ok ? 'up' : 'down'
-      case 'up': return this.failures >= this.thresholds.failureThreshold ? 'down' : 'up'
-      case 'down': return this.successes >= this.thresholds.successThreshold ? 'up' : 'down'
+      case 'unknown':
+        return ok ? 'up' : 'down'
+      case 'up':
+        return this.failures >= this.thresholds.failureThreshold ? 'down' : 'up'
+      case 'down':
+        return this.successes >= this.thresholds.successThreshold ? 'up' : 'down'
     }
   }
 }

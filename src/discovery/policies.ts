@@ -8,8 +8,11 @@ import type { DiscoveryFunction, DiscoveryView } from './types.js'
  * The order of preference of clusters: lower priority number first, then the local cluster, then
  * by name. Every list of clusters the library keeps is in this order.
  */
-export function byPreference(localCluster: string | undefined): (a: { name: string, priority: number }, b: { name: string, priority: number }) => number {
-  return (a, b) => a.priority - b.priority || Number(b.name === localCluster) - Number(a.name === localCluster) || a.name.localeCompare(b.name)
+export function byPreference(
+  localCluster: string | undefined,
+): (a: { name: string; priority: number }, b: { name: string; priority: number }) => number {
+  return (a, b) =>
+    a.priority - b.priority || Number(b.name === localCluster) - Number(a.name === localCluster) || a.name.localeCompare(b.name)
 }
 
 /** The most preferred healthy cluster (the view lists clusters most preferred first). */
@@ -40,7 +43,7 @@ function activeIsUp(view: DiscoveryView): boolean {
  *
  * @group Discovery
  */
-export function priorityPolicy(options: { autoFailback: boolean, failbackDelayMs: number }): DiscoveryFunction {
+export function priorityPolicy(options: { autoFailback: boolean; failbackDelayMs: number }): DiscoveryFunction {
   return (view) => {
     if (!activeIsUp(view)) return mostPreferredUp(view)
     if (!options.autoFailback) return view.active

@@ -54,15 +54,30 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
   )
   const scale = { domain: [0, end], nice: false, zero: true }
   const lanes = [
-    ...report.activeCluster.map((s) => ({ lane: 'active cluster', cluster: s.cluster ?? 'none', from: s.fromMs / 1000, to: (s.toMs ?? end * 1000) / 1000 })),
-    ...report.consumerClusters.flatMap((segments, i) => segments.map((s) => ({ lane: report.consumerClusters.length > 1 ? `consumer ${i} reads` : 'consumer reads', cluster: s.cluster ?? 'none', from: s.fromMs / 1000, to: (s.toMs ?? end * 1000) / 1000 }))),
+    ...report.activeCluster.map((s) => ({
+      lane: 'active cluster',
+      cluster: s.cluster ?? 'none',
+      from: s.fromMs / 1000,
+      to: (s.toMs ?? end * 1000) / 1000,
+    })),
+    ...report.consumerClusters.flatMap((segments, i) =>
+      segments.map((s) => ({
+        lane: report.consumerClusters.length > 1 ? `consumer ${i} reads` : 'consumer reads',
+        cluster: s.cluster ?? 'none',
+        from: s.fromMs / 1000,
+        to: (s.toMs ?? end * 1000) / 1000,
+      })),
+    ),
   ]
-  const outage = report.fault.atMs === null ? [] : [{ from: report.fault.atMs / 1000, to: (report.fault.restoredAtMs ?? end * 1000) / 1000 }]
+  const outage =
+    report.fault.atMs === null ? [] : [{ from: report.fault.atMs / 1000, to: (report.fault.restoredAtMs ?? end * 1000) / 1000 }]
   const x = { field: 't', type: 'quantitative' as const, title: 'seconds since the service started', scale }
   const used = [...new Set(lanes.map((l) => l.cluster))]
   const laneDomain = [...names.filter((n) => used.includes(n)), ...used.filter((c) => !names.includes(c))]
   // A flow whose side did not answer has no value: a gap in its line, not a zero.
-  const flows = report.replicationSeries.flatMap((s) => s.flows.map((f) => ({ t: s.tMs / 1000, flow: f.flow, behind: f.recordsBehind ?? null })))
+  const flows = report.replicationSeries.flatMap((s) =>
+    s.flows.map((f) => ({ t: s.tMs / 1000, flow: f.flow, behind: f.recordsBehind ?? null })),
+  )
   const marks = markers(report)
   const title = `kafkajs-dr drill: ${report.fault.action ?? report.fault.kind} — lost ${report.lost}, duplicates ${report.duplicates}`
   return {
@@ -86,7 +101,13 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
             encoding: {
               x: { ...x, field: 't' },
               y: { field: 'rate', type: 'quantitative', title: 'records / s' },
-              color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['sent', 'acknowledged', 'consumed'], range: ['#bab0ac', '#4c78a8', '#54a24b'] }, legend: { orient: 'top' } },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: null,
+                scale: { domain: ['sent', 'acknowledged', 'consumed'], range: ['#bab0ac', '#4c78a8', '#54a24b'] },
+                legend: { orient: 'top' },
+              },
             },
           },
           {
@@ -94,8 +115,25 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
             mark: { type: 'rule', strokeWidth: 1.5 },
             encoding: {
               x: { field: 't', type: 'quantitative' },
-              color: { field: 'kind', type: 'nominal', scale: { domain: ['fault', 'switch', 'restore'], range: ['#e45756', '#72b7b2', '#54a24b'] }, legend: null },
-              strokeDash: { field: 'kind', type: 'nominal', scale: { domain: ['fault', 'switch', 'restore'], range: [[1, 0], [4, 3], [1, 0]] }, legend: null },
+              color: {
+                field: 'kind',
+                type: 'nominal',
+                scale: { domain: ['fault', 'switch', 'restore'], range: ['#e45756', '#72b7b2', '#54a24b'] },
+                legend: null,
+              },
+              strokeDash: {
+                field: 'kind',
+                type: 'nominal',
+                scale: {
+                  domain: ['fault', 'switch', 'restore'],
+                  range: [
+                    [1, 0],
+                    [4, 3],
+                    [1, 0],
+                  ],
+                },
+                legend: null,
+              },
             },
           },
           {
@@ -105,7 +143,12 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
               x: { field: 't', type: 'quantitative' },
               y: { field: 'row', type: 'quantitative', scale: { domain: [0, 14], reverse: true }, axis: null },
               text: { field: 'label' },
-              color: { field: 'kind', type: 'nominal', scale: { domain: ['fault', 'switch', 'restore'], range: ['#e45756', '#3b8c87', '#3a7d3a'] }, legend: null },
+              color: {
+                field: 'kind',
+                type: 'nominal',
+                scale: { domain: ['fault', 'switch', 'restore'], range: ['#e45756', '#3b8c87', '#3a7d3a'] },
+                legend: null,
+              },
             },
           },
         ],
@@ -120,22 +163,39 @@ export function chartSpec(report: DrillReport): VegaLite.TopLevelSpec {
           x: { field: 'from', type: 'quantitative', title: null, scale },
           x2: { field: 'to' },
           y: { field: 'lane', type: 'nominal', title: null, sort: null },
-          color: { field: 'cluster', type: 'nominal', title: 'cluster', scale: { domain: laneDomain, range: laneDomain.map((c) => (names.includes(c) ? CLUSTER_COLORS[names.indexOf(c) % CLUSTER_COLORS.length]! : '#dddddd')) }, legend: { orient: 'right' } },
+          color: {
+            field: 'cluster',
+            type: 'nominal',
+            title: 'cluster',
+            scale: {
+              domain: laneDomain,
+              range: laneDomain.map((c) => (names.includes(c) ? CLUSTER_COLORS[names.indexOf(c) % CLUSTER_COLORS.length]! : '#dddddd')),
+            },
+            legend: { orient: 'right' },
+          },
           tooltip: [{ field: 'cluster' }, { field: 'from' }, { field: 'to' }],
         },
       },
-      ...(flows.every((f) => f.behind === null) ? [] : [{
-        width: WIDTH,
-        height: 90,
-        title: { text: 'replication lag: records on the source not yet in its copy, per flow (a gap: a side did not answer)', fontSize: 11, anchor: 'start' as const },
-        data: { values: flows },
-        mark: { type: 'line' as const, interpolate: 'step-after' as const, clip: true, invalid: 'break-paths-show-domains' as const },
-        encoding: {
-          x: { ...x, title: 'seconds since the service started' },
-          y: { field: 'behind', type: 'quantitative' as const, title: 'records' },
-          color: { field: 'flow', type: 'nominal' as const, title: 'flow', legend: { orient: 'right' as const } },
-        },
-      }]),
+      ...(flows.every((f) => f.behind === null)
+        ? []
+        : [
+            {
+              width: WIDTH,
+              height: 90,
+              title: {
+                text: 'replication lag: records on the source not yet in its copy, per flow (a gap: a side did not answer)',
+                fontSize: 11,
+                anchor: 'start' as const,
+              },
+              data: { values: flows },
+              mark: { type: 'line' as const, interpolate: 'step-after' as const, clip: true, invalid: 'break-paths-show-domains' as const },
+              encoding: {
+                x: { ...x, title: 'seconds since the service started' },
+                y: { field: 'behind', type: 'quantitative' as const, title: 'records' },
+                color: { field: 'flow', type: 'nominal' as const, title: 'flow', legend: { orient: 'right' as const } },
+              },
+            },
+          ]),
     ],
     spacing: 12,
     resolve: { scale: { color: 'independent' } },
@@ -150,10 +210,12 @@ export async function renderChart(report: DrillReport, importer: ChartImporter =
   let vega: typeof Vega
   let vegaLite: typeof VegaLite
   try {
-    [vega, vegaLite] = await Promise.all([importer('vega') as Promise<typeof Vega>, importer('vega-lite') as Promise<typeof VegaLite>])
+    ;[vega, vegaLite] = await Promise.all([importer('vega') as Promise<typeof Vega>, importer('vega-lite') as Promise<typeof VegaLite>])
   } catch (error) {
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error
-    throw new Error('the picture needs vega and vega-lite, optional peer dependencies of kafkajs-dr: npm install vega vega-lite', { cause: error })
+    throw new Error('the picture needs vega and vega-lite, optional peer dependencies of kafkajs-dr: npm install vega vega-lite', {
+      cause: error,
+    })
   }
   const { spec } = vegaLite.compile(chartSpec(report))
   const view = new vega.View(vega.parse(spec), { renderer: 'none' })

@@ -20,7 +20,7 @@ export interface FaultContext {
   /** The drill's settings of a fault (the number of flaps, how long replication stops first, ...). */
   settings: FaultSettings
   /** The service's topic and group (a fault that writes records aimed at them). */
-  service: { topic: string, groupId: string }
+  service: { topic: string; groupId: string }
   /**
    * The last moment `cluster` was seen working before `before`: the later of the last send
    * acknowledged while it was active and the last record consumed from it.

@@ -51,7 +51,16 @@ export class RecordLedger {
   private delivered = new Uint32Array(4096)
   private firstConsumedAt = new Float64Array(4096)
   private next = 0
-  private readonly counts: LedgerCounts = { produced: 0, acknowledged: 0, rejected: 0, deliveries: 0, consumed: 0, acknowledgedConsumed: 0, duplicates: 0, duplicateRecords: 0 }
+  private readonly counts: LedgerCounts = {
+    produced: 0,
+    acknowledged: 0,
+    rejected: 0,
+    deliveries: 0,
+    consumed: 0,
+    acknowledgedConsumed: 0,
+    duplicates: 0,
+    duplicateRecords: 0,
+  }
 
   /** Takes `count` new sequence numbers for one send at `at`; returns the first. */
   send(count: number, at: number): number {

@@ -17,7 +17,7 @@ export interface ViewState {
   plan: string
   active: string | undefined
   switching: boolean
-  clusters: Array<{ name: string, health: string }>
+  clusters: Array<{ name: string; health: string }>
   /** Where each consumer instance reads. */
   consumerClusters: Array<string | undefined>
   sentPerSecond: number
@@ -37,7 +37,10 @@ const REFRESH_MS = 250
 const STATUS_EVERY_MS = 2000
 const RECENT_EVENTS = 10
 
-const color = (code: number) => (text: string): string => (process.env.NO_COLOR ? text : `\x1b[${code}m${text}\x1b[0m`)
+const color =
+  (code: number) =>
+  (text: string): string =>
+    process.env.NO_COLOR ? text : `\x1b[${code}m${text}\x1b[0m`
 const red = color(31)
 const green = color(32)
 const yellow = color(33)
@@ -64,8 +67,17 @@ export function describeFlow(flow: ReplicationSample['flows'][number]): string {
 }
 
 function eventColor(event: TimelineEvent): (text: string) => string {
-  if (event.type === 'fault' || event.type === 'cluster:down' || event.type === 'failover:failed' || event.type === 'send:rejected' || event.type === 'consumer:move-failed' || event.type === 'consumer:session-crashed') return red
-  if (event.type === 'failover:complete' || event.type === 'failback' || event.type === 'cluster:up' || event.type === 'restore') return green
+  if (
+    event.type === 'fault' ||
+    event.type === 'cluster:down' ||
+    event.type === 'failover:failed' ||
+    event.type === 'send:rejected' ||
+    event.type === 'consumer:move-failed' ||
+    event.type === 'consumer:session-crashed'
+  )
+    return red
+  if (event.type === 'failover:complete' || event.type === 'failback' || event.type === 'cluster:up' || event.type === 'restore')
+    return green
   if (event.type === 'failover:start' || event.type === 'consumer:moved' || event.type === 'supervisor') return yellow
   return (text) => text
 }
@@ -137,9 +149,11 @@ export class LiveView {
 
   private statusLine(s: ViewState): string {
     const flows = s.replication?.flows.map(describeFlow).join('; ') ?? 'replication: not sampled yet'
-    return `${s.phase ?? '-'} | active ${s.active ?? '-'}${s.switching ? ' (switching)' : ''} | ${s.clusters.map((c) => `${c.name} ${c.health}`).join(', ')} | ` +
+    return (
+      `${s.phase ?? '-'} | active ${s.active ?? '-'}${s.switching ? ' (switching)' : ''} | ${s.clusters.map((c) => `${c.name} ${c.health}`).join(', ')} | ` +
       `sent ${s.sentPerSecond}/s acked ${s.acknowledgedPerSecond}/s consumed ${s.consumedPerSecond}/s | consumer lag ${s.consumerLag} | ` +
       `acked ${s.counts.acknowledged} consumed ${s.counts.consumed} dup ${s.counts.duplicates} | ${flows}`
+    )
   }
 
   private frame(s: ViewState): string[] {

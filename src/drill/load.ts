@@ -57,8 +57,11 @@ export function firstAcknowledgedAfter(sends: readonly SendRecord[], at: number)
  * The longest time within `[from, to]` in which no send was acknowledged, in ms, and when it
  * ended: how long the service could not write.
  */
-export function longestAcknowledgementGap(sends: readonly SendRecord[], from: number, to: number): { ms: number, endedAt: number } {
-  const acks = sends.filter((s) => s.ok && s.settledAt! >= from && s.settledAt! <= to).map((s) => s.settledAt!).sort((a, b) => a - b)
+export function longestAcknowledgementGap(sends: readonly SendRecord[], from: number, to: number): { ms: number; endedAt: number } {
+  const acks = sends
+    .filter((s) => s.ok && s.settledAt! >= from && s.settledAt! <= to)
+    .map((s) => s.settledAt!)
+    .sort((a, b) => a - b)
   let gap = { ms: 0, endedAt: from }
   let previous = from
   for (const at of [...acks, to]) {
@@ -141,20 +144,23 @@ export class SteadyLoad {
     const record: SendRecord = { count, startedAt: at, settledAt: undefined, ok: false }
     this.sends.push(record)
     const messages = Array.from({ length: count }, (_, i) => ({ key: String(first + i), value: this.value }))
-    const send = this.producer.send({ topic: this.settings.topic, messages }).then(
-      () => {
-        record.settledAt = Date.now()
-        record.ok = true
-        this.ledger.settle(first, count, true)
-        this.timeline.count('acknowledged', count, record.settledAt)
-      },
-      (error: unknown) => {
-        record.settledAt = Date.now()
-        this.ledger.settle(first, count, false)
-        const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-        this.timeline.add({ type: 'send:rejected', detail: `${count} records rejected: ${why}` })
-      },
-    ).finally(() => this.inFlight.delete(send))
+    const send = this.producer
+      .send({ topic: this.settings.topic, messages })
+      .then(
+        () => {
+          record.settledAt = Date.now()
+          record.ok = true
+          this.ledger.settle(first, count, true)
+          this.timeline.count('acknowledged', count, record.settledAt)
+        },
+        (error: unknown) => {
+          record.settledAt = Date.now()
+          this.ledger.settle(first, count, false)
+          const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+          this.timeline.add({ type: 'send:rejected', detail: `${count} records rejected: ${why}` })
+        },
+      )
+      .finally(() => this.inFlight.delete(send))
     this.inFlight.add(send)
   }
 }

@@ -12,7 +12,8 @@ export { parseDuration } from '../flags/values.js'
 export type { ClusterAddress } from '../flags/values.js'
 
 /** The fault the drill injects (on the local bed) or asks the operator for (on your clusters). */
-export type FaultKind = 'kill' | 'hang' | 'replication-stop' | 'both' | 'flap' | 'lag-then-kill' | 'all-down' | 'standby-restart' | 'garbage-then-kill'
+export type FaultKind =
+  'kill' | 'hang' | 'replication-stop' | 'both' | 'flap' | 'lag-then-kill' | 'all-down' | 'standby-restart' | 'garbage-then-kill'
 
 /** The faults, with what each does on the local bed (for the usage text and the report). */
 export const FAULTS: Readonly<Record<FaultKind, string>> = {
@@ -145,7 +146,9 @@ bed (dc1, dc2, MirrorMaker 2 both ways), starting it if it is not up (the first 
 Kafka with Maven) and stopping it afterwards if it started it; the drill injects every fault.
 
 Options:
-  --fault KIND            ${Object.entries(FAULTS).map(([k, v]) => `${k}: ${v}`).join('\n                          ')}
+  --fault KIND            ${Object.entries(FAULTS)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n                          ')}
                           (default: ${DEFAULT_OPTIONS.fault}; on your clusters: ${OPERATOR_FAULTS.join(', ')})
   --rate N                records a second (default ${DEFAULT_OPTIONS.rate})
   --record-bytes N        bytes of each record's value (default ${DEFAULT_OPTIONS.recordBytes})
@@ -221,7 +224,7 @@ const FLAGS = {
 } as const
 
 /** What the command line asked for: the options, or the usage text. */
-export type ParsedArgs = { help: true } | { help: false, options: DrillOptions }
+export type ParsedArgs = { help: true } | { help: false; options: DrillOptions }
 
 /**
  * Reads the command line (`--flag value` or `--flag=value`). Throws a {@link UsageError} for
@@ -236,32 +239,64 @@ export function parseArgs(argv: readonly string[], hint = 'see npm run drill -- 
     const value = one(flag)
     if (value !== undefined) read(value)
   }
-  given('--fault', (v) => { options.fault = parseFault(v) })
-  given('--rate', (v) => { options.rate = wholeNumber('--rate', v, 1, 100_000, 'records a second') })
-  given('--record-bytes', (v) => { options.recordBytes = wholeNumber('--record-bytes', v, 16, 1_000_000, 'bytes a record') })
+  given('--fault', (v) => {
+    options.fault = parseFault(v)
+  })
+  given('--rate', (v) => {
+    options.rate = wholeNumber('--rate', v, 1, 100_000, 'records a second')
+  })
+  given('--record-bytes', (v) => {
+    options.recordBytes = wholeNumber('--record-bytes', v, 16, 1_000_000, 'bytes a record')
+  })
   let duration: number | undefined
   given('--duration', (v) => {
     duration = parseDuration('--duration', v)
     if (duration < 4000) throw new UsageError(`--duration: expected at least 4s, got '${v}'`)
   })
-  given('--warmup', (v) => { options.warmupMs = parseDuration('--warmup', v) })
-  given('--outage', (v) => { options.outageMs = parseDuration('--outage', v) })
-  given('--after', (v) => { options.afterMs = parseDuration('--after', v) })
-  given('--failback-delay', (v) => { options.failbackDelayMs = parseDuration('--failback-delay', v) })
-  given('--failback-timeout', (v) => { options.failbackTimeoutMs = parseDuration('--failback-timeout', v) })
-  given('--drain-timeout', (v) => { options.drainTimeoutMs = parseDuration('--drain-timeout', v) })
-  given('--consumers', (v) => { options.consumers = wholeNumber('--consumers', v, 1, 32, 'consumer instances') })
-  given('--partitions', (v) => { options.partitions = wholeNumber('--partitions', v, 1, 1000, 'partitions') })
-  given('--topic', (v) => { options.topic = topicName('--topic', v, MAX_TOPIC_LENGTH) })
+  given('--warmup', (v) => {
+    options.warmupMs = parseDuration('--warmup', v)
+  })
+  given('--outage', (v) => {
+    options.outageMs = parseDuration('--outage', v)
+  })
+  given('--after', (v) => {
+    options.afterMs = parseDuration('--after', v)
+  })
+  given('--failback-delay', (v) => {
+    options.failbackDelayMs = parseDuration('--failback-delay', v)
+  })
+  given('--failback-timeout', (v) => {
+    options.failbackTimeoutMs = parseDuration('--failback-timeout', v)
+  })
+  given('--drain-timeout', (v) => {
+    options.drainTimeoutMs = parseDuration('--drain-timeout', v)
+  })
+  given('--consumers', (v) => {
+    options.consumers = wholeNumber('--consumers', v, 1, 32, 'consumer instances')
+  })
+  given('--partitions', (v) => {
+    options.partitions = wholeNumber('--partitions', v, 1, 1000, 'partitions')
+  })
+  given('--topic', (v) => {
+    options.topic = topicName('--topic', v, MAX_TOPIC_LENGTH)
+  })
   options.clusters = (values.get('--cluster') ?? []).map((v) => parseCluster(v))
   given('--config', (v) => {
     if (v === '') throw new UsageError('--config needs a file name')
     options.config = v
   })
-  given('--out', (v) => { options.outDir = v })
-  given('--flaps', (v) => { options.flaps = wholeNumber('--flaps', v, 1, 100, 'flaps') })
-  given('--lag-before-kill', (v) => { options.lagBeforeKillMs = parseDuration('--lag-before-kill', v) })
-  given('--delivery-timeout', (v) => { options.deliveryTimeoutMs = parseDuration('--delivery-timeout', v) })
+  given('--out', (v) => {
+    options.outDir = v
+  })
+  given('--flaps', (v) => {
+    options.flaps = wholeNumber('--flaps', v, 1, 100, 'flaps')
+  })
+  given('--lag-before-kill', (v) => {
+    options.lagBeforeKillMs = parseDuration('--lag-before-kill', v)
+  })
+  given('--delivery-timeout', (v) => {
+    options.deliveryTimeoutMs = parseDuration('--delivery-timeout', v)
+  })
   options.keepBed = switches.has('--keep-bed')
   options.json = switches.has('--json')
   options.plain = switches.has('--plain')
@@ -279,8 +314,10 @@ function validate(options: DrillOptions): void {
   if (options.warmupMs < 1000) throw new UsageError('--warmup: expected at least 1s, so that the consumer is reading before the fault')
   if (options.outageMs < 1000) throw new UsageError('--outage: expected at least 1s')
   if (options.drainTimeoutMs < 1000) throw new UsageError('--drain-timeout: expected at least 1s')
-  if (options.failbackTimeoutMs < options.failbackDelayMs) throw new UsageError('--failback-timeout: expected at least the --failback-delay')
-  if (options.config !== undefined && options.clusters.length > 0) throw new UsageError('give the clusters either with --cluster or with --config, not both')
+  if (options.failbackTimeoutMs < options.failbackDelayMs)
+    throw new UsageError('--failback-timeout: expected at least the --failback-delay')
+  if (options.config !== undefined && options.clusters.length > 0)
+    throw new UsageError('give the clusters either with --cluster or with --config, not both')
   if (options.clusters.length > 0) {
     if (options.clusters.length < 2) throw new UsageError('--cluster: give at least two clusters (the most preferred first)')
     const names = options.clusters.map((c) => c.name)
@@ -290,7 +327,10 @@ function validate(options: DrillOptions): void {
   const yours = options.config !== undefined ? '--config' : options.clusters.length > 0 ? '--cluster' : undefined
   if (yours !== undefined) {
     if (options.keepBed) throw new UsageError(`--keep-bed is for the local bed; with ${yours} the drill starts and stops no cluster`)
-    if (!OPERATOR_FAULTS.includes(options.fault)) throw new UsageError(`--fault ${options.fault} is scripted on the local bed only; with ${yours} use one of ${OPERATOR_FAULTS.join(', ')}`)
+    if (!OPERATOR_FAULTS.includes(options.fault))
+      throw new UsageError(
+        `--fault ${options.fault} is scripted on the local bed only; with ${yours} use one of ${OPERATOR_FAULTS.join(', ')}`,
+      )
   }
   if (options.json && options.plain) throw new UsageError('use either --json or --plain (--json already prints plain lines, on stderr)')
 }

@@ -37,16 +37,20 @@ export class ReplicationMonitor {
   start(): void {
     const tick = (): void => {
       if (this.stopped) return
-      void this.sample().catch(() => undefined).finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, SAMPLE_INTERVAL_MS)
-      })
+      void this.sample()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, SAMPLE_INTERVAL_MS)
+        })
     }
     tick()
   }
 
   /** A sample now (or the one under way). */
   sample(): Promise<ReplicationSample> {
-    this.sampling ??= this.takeSample().finally(() => { this.sampling = undefined })
+    this.sampling ??= this.takeSample().finally(() => {
+      this.sampling = undefined
+    })
     return this.sampling
   }
 
@@ -67,15 +71,17 @@ export class ReplicationMonitor {
       if (!ends.has(key)) ends.set(key, this.highWatermark(cluster, topic))
       return ends.get(key)!
     }
-    const flows = await Promise.all(pairs.map(async ({ source, target }): Promise<FlowSample> => {
-      const [sourceEnd, replicaEnd, heartbeatAgeMs] = await Promise.all([
-        endOf(source, this.topic),
-        endOf(target, `${source}.${this.topic}`),
-        this.heartbeatAge(source, target),
-      ])
-      const recordsBehind = sourceEnd === undefined || replicaEnd === undefined ? undefined : Math.max(0, sourceEnd - replicaEnd)
-      return { flow: `${source}->${target}`, source, target, recordsBehind, heartbeatAgeMs }
-    }))
+    const flows = await Promise.all(
+      pairs.map(async ({ source, target }): Promise<FlowSample> => {
+        const [sourceEnd, replicaEnd, heartbeatAgeMs] = await Promise.all([
+          endOf(source, this.topic),
+          endOf(target, `${source}.${this.topic}`),
+          this.heartbeatAge(source, target),
+        ])
+        const recordsBehind = sourceEnd === undefined || replicaEnd === undefined ? undefined : Math.max(0, sourceEnd - replicaEnd)
+        return { flow: `${source}->${target}`, source, target, recordsBehind, heartbeatAgeMs }
+      }),
+    )
     const sample = { at: Date.now(), flows }
     if (!this.stopped) this.onSample(sample)
     return sample

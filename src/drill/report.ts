@@ -49,7 +49,20 @@ export interface DrillFigures {
 }
 
 /** The settings a drill ran with, as the report records them. */
-export interface DrillSettings extends Pick<DrillOptions, 'fault' | 'rate' | 'recordBytes' | 'warmupMs' | 'outageMs' | 'afterMs' | 'failbackDelayMs' | 'failbackTimeoutMs' | 'drainTimeoutMs' | 'consumers' | 'partitions'> {
+export interface DrillSettings extends Pick<
+  DrillOptions,
+  | 'fault'
+  | 'rate'
+  | 'recordBytes'
+  | 'warmupMs'
+  | 'outageMs'
+  | 'afterMs'
+  | 'failbackDelayMs'
+  | 'failbackTimeoutMs'
+  | 'drainTimeoutMs'
+  | 'consumers'
+  | 'partitions'
+> {
   topic: string
   groupId: string
   /** Marks this run's records (the first bytes of each value). */
@@ -125,15 +138,24 @@ export interface DrillReport {
      */
     caughtUpMs: number | null
   }
-  drain: { drained: boolean, durationMs: number | null }
+  drain: { drained: boolean; durationMs: number | null }
   notes: string[]
-  phases: Array<{ name: string, fromMs: number, toMs: number | null }>
-  activeCluster: Array<{ cluster: string | null, fromMs: number, toMs: number | null }>
-  consumerClusters: Array<Array<{ cluster: string | null, fromMs: number, toMs: number | null }>>
+  phases: Array<{ name: string; fromMs: number; toMs: number | null }>
+  activeCluster: Array<{ cluster: string | null; fromMs: number; toMs: number | null }>
+  consumerClusters: Array<Array<{ cluster: string | null; fromMs: number; toMs: number | null }>>
   /** Records a second per interval of {@link BUCKET_MS}. */
-  series: Array<{ tMs: number, sentPerSecond: number, acknowledgedPerSecond: number, consumedPerSecond: number, active: string | null }>
-  replicationSeries: Array<{ tMs: number, flows: FlowSample[] }>
-  timeline: Array<{ tMs: number, at: string, type: string, cluster?: string, from?: string, to?: string, instance?: number, detail: string }>
+  series: Array<{ tMs: number; sentPerSecond: number; acknowledgedPerSecond: number; consumedPerSecond: number; active: string | null }>
+  replicationSeries: Array<{ tMs: number; flows: FlowSample[] }>
+  timeline: Array<{
+    tMs: number
+    at: string
+    type: string
+    cluster?: string
+    from?: string
+    to?: string
+    instance?: number
+    detail: string
+  }>
 }
 
 /** What the report is made from. */
@@ -172,8 +194,12 @@ function firstConsumedOn(timeline: DrillTimeline, cluster: string, at: number): 
   return first
 }
 
-function segmentsOut(segments: Segment[], startedAt: number): Array<{ cluster: string | null, fromMs: number, toMs: number | null }> {
-  return segments.map((s) => ({ cluster: s.cluster ?? null, fromMs: s.from - startedAt, toMs: s.to === undefined ? null : s.to - startedAt }))
+function segmentsOut(segments: Segment[], startedAt: number): Array<{ cluster: string | null; fromMs: number; toMs: number | null }> {
+  return segments.map((s) => ({
+    cluster: s.cluster ?? null,
+    fromMs: s.from - startedAt,
+    toMs: s.to === undefined ? null : s.to - startedAt,
+  }))
 }
 
 function activeAt(segments: Segment[], at: number): string | undefined {
@@ -191,23 +217,37 @@ export function buildReport(input: ReportInput): DrillReport {
   const lost = counts.acknowledged - counts.acknowledgedConsumed
   const switchStart = faultAt === undefined ? undefined : timeline.first('failover:start', faultAt, (e) => e.to === survivor)
   const switchComplete = faultAt === undefined ? undefined : timeline.first('failover:complete', faultAt, (e) => e.to === survivor)
-  const failbackStart = backAt === undefined ? undefined : timeline.first('failover:start', outcome.faultEnded!.startedAt, (e) => e.to === target)
+  const failbackStart =
+    backAt === undefined ? undefined : timeline.first('failover:start', outcome.faultEnded!.startedAt, (e) => e.to === target)
   const loadEnd = outcome.loadStoppedAt ?? input.finishedAt
 
   const figures: DrillFigures = {
     detectMs: after(faultAt, faultAt === undefined ? undefined : timeline.first('cluster:down', faultAt, (e) => e.cluster === target)?.at),
     switchStartMs: after(faultAt, switchStart?.at),
     switchCompleteMs: after(faultAt, switchComplete?.at),
-    firstAcknowledgedOnSurvivorMs: after(faultAt, switchStart === undefined ? undefined : firstAcknowledgedAfter(sends, switchStart.at)?.settledAt),
+    firstAcknowledgedOnSurvivorMs: after(
+      faultAt,
+      switchStart === undefined ? undefined : firstAcknowledgedAfter(sends, switchStart.at)?.settledAt,
+    ),
     firstConsumedOnSurvivorMs: after(faultAt, faultAt === undefined ? undefined : firstConsumedOn(timeline, survivor, faultAt)),
-    longestWithoutAcknowledgementMs: input.loadStartedAt === undefined ? 0 : longestAcknowledgementGap(sends, input.loadStartedAt, loadEnd).ms,
+    longestWithoutAcknowledgementMs:
+      input.loadStartedAt === undefined ? 0 : longestAcknowledgementGap(sends, input.loadStartedAt, loadEnd).ms,
     longestWithoutConsumptionMs: input.consumeGapMs,
     failback: {
       restoreMs: outcome.faultEnded === undefined ? null : outcome.faultEnded.at - outcome.faultEnded.startedAt,
-      clusterUpMs: after(backAt, backAt === undefined ? undefined : timeline.first('cluster:up', outcome.faultEnded!.startedAt, (e) => e.cluster === target)?.at),
+      clusterUpMs: after(
+        backAt,
+        backAt === undefined ? undefined : timeline.first('cluster:up', outcome.faultEnded!.startedAt, (e) => e.cluster === target)?.at,
+      ),
       switchStartMs: after(backAt, failbackStart?.at),
-      completeMs: after(backAt, backAt === undefined ? undefined : timeline.first('failback', outcome.faultEnded!.startedAt, (e) => e.to === target)?.at),
-      firstAcknowledgedMs: after(backAt, failbackStart === undefined ? undefined : firstAcknowledgedAfter(sends, failbackStart.at)?.settledAt),
+      completeMs: after(
+        backAt,
+        backAt === undefined ? undefined : timeline.first('failback', outcome.faultEnded!.startedAt, (e) => e.to === target)?.at,
+      ),
+      firstAcknowledgedMs: after(
+        backAt,
+        failbackStart === undefined ? undefined : firstAcknowledgedAfter(sends, failbackStart.at)?.settledAt,
+      ),
       firstConsumedMs: after(backAt, backAt === undefined ? undefined : firstConsumedOn(timeline, target, outcome.faultEnded!.startedAt)),
     },
     recordWait: ledger.waits() ?? null,
@@ -218,14 +258,21 @@ export function buildReport(input: ReportInput): DrillReport {
     figures.firstAcknowledgedOnSurvivorMs = null
   }
 
-  const atFault = (outcome.replicationAtFault?.flows ?? []).map((f) => ({ ...f, sampledMsBeforeFault: faultAt === undefined ? 0 : faultAt - outcome.replicationAtFault!.at }))
+  const atFault = (outcome.replicationAtFault?.flows ?? []).map((f) => ({
+    ...f,
+    sampledMsBeforeFault: faultAt === undefined ? 0 : faultAt - outcome.replicationAtFault!.at,
+  }))
   const riskFlow = atFault.find((f) => f.source === target && f.target === survivor)
   const maxRecordsBehind: Record<string, number> = {}
   for (const sample of timeline.replication) {
-    for (const f of sample.flows) if (f.recordsBehind !== undefined) maxRecordsBehind[f.flow] = Math.max(maxRecordsBehind[f.flow] ?? 0, f.recordsBehind)
+    for (const f of sample.flows)
+      if (f.recordsBehind !== undefined) maxRecordsBehind[f.flow] = Math.max(maxRecordsBehind[f.flow] ?? 0, f.recordsBehind)
   }
 
-  const caughtUp = backAt === undefined ? undefined : timeline.replication.find((r) => r.at >= backAt && r.flows.length > 0 && r.flows.every((f) => f.recordsBehind === 0))
+  const caughtUp =
+    backAt === undefined
+      ? undefined
+      : timeline.replication.find((r) => r.at >= backAt && r.flows.length > 0 && r.flows.every((f) => f.recordsBehind === 0))
 
   const ok = lost === 0 && outcome.drained && !input.interrupted
   const verdict = input.interrupted
@@ -245,7 +292,11 @@ export function buildReport(input: ReportInput): DrillReport {
     finishedAt: new Date(input.finishedAt).toISOString(),
     settings: input.settings,
     // Names and brokers only: a cluster's kafkajs settings hold its secrets.
-    environment: { kind: environment.kind, clusters: environment.clusters.map((c) => ({ name: c.name, brokers: c.brokers })), ...environment.facts },
+    environment: {
+      kind: environment.kind,
+      clusters: environment.clusters.map((c) => ({ name: c.name, brokers: c.brokers })),
+      ...environment.facts,
+    },
     fault: {
       kind: options.fault,
       cluster: target,
@@ -258,12 +309,20 @@ export function buildReport(input: ReportInput): DrillReport {
       restoredAtMs: after(t0, backAt),
     },
     figures,
-    records: { ...counts, lost, lostSample, consumedUnacknowledged: ledger.consumedUnacknowledged(), duplicatesByPhase: { ...timeline.duplicatesByPhase } },
+    records: {
+      ...counts,
+      lost,
+      lostSample,
+      consumedUnacknowledged: ledger.consumedUnacknowledged(),
+      duplicatesByPhase: { ...timeline.duplicatesByPhase },
+    },
     replication: {
       atFault,
       dataAtRiskRecords: riskFlow?.recordsBehind ?? null,
       heartbeatAgeAtFaultMs: riskFlow?.heartbeatAgeMs ?? null,
-      reportedByLibraryMs: (faultAt === undefined ? undefined : timeline.first('failover:complete', faultAt, (e) => e.to === survivor)?.replicationLagMs) ?? null,
+      reportedByLibraryMs:
+        (faultAt === undefined ? undefined : timeline.first('failover:complete', faultAt, (e) => e.to === survivor)?.replicationLagMs) ??
+        null,
       maxRecordsBehind,
       caughtUpMs: after(backAt, caughtUp?.at),
     },

@@ -49,7 +49,7 @@ export interface DrillRuntime {
 export interface DrillResult {
   report: DrillReport
   /** Absolute paths of the files written. */
-  files: { report: string, chart: string | undefined }
+  files: { report: string; chart: string | undefined }
   /** 0: nothing lost; 1: something lost, not drained, or failed; 130: interrupted. */
   exitCode: number
 }
@@ -61,7 +61,7 @@ export interface DrillResult {
  */
 export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}): Promise<DrillResult> {
   const progress = runtime.progress ?? (options.json ? process.stderr : process.stdout)
-  const isTTY = runtime.isTTY ?? ((progress as NodeJS.WriteStream).isTTY === true)
+  const isTTY = runtime.isTTY ?? (progress as NodeJS.WriteStream).isTTY === true
   const signal = runtime.signal ?? new AbortController().signal
   const runId = randomBytes(4).toString('hex')
   const topic = options.topic ?? `kafkajs-dr-drill-${runId}`
@@ -76,11 +76,23 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
   const ledger = new RecordLedger()
   const outcome: ScenarioOutcome = { drained: false, notes: [] }
   const settings = {
-    fault: options.fault, rate: options.rate, recordBytes: options.recordBytes,
-    warmupMs: options.warmupMs, outageMs: options.outageMs, afterMs: options.afterMs,
-    failbackDelayMs: options.failbackDelayMs, failbackTimeoutMs: options.failbackTimeoutMs, drainTimeoutMs: options.drainTimeoutMs,
-    consumers: options.consumers, partitions: options.partitions, topic, groupId, runId,
-    flaps: options.flaps, lagBeforeKillMs: options.lagBeforeKillMs, deliveryTimeoutMs: options.deliveryTimeoutMs ?? null,
+    fault: options.fault,
+    rate: options.rate,
+    recordBytes: options.recordBytes,
+    warmupMs: options.warmupMs,
+    outageMs: options.outageMs,
+    afterMs: options.afterMs,
+    failbackDelayMs: options.failbackDelayMs,
+    failbackTimeoutMs: options.failbackTimeoutMs,
+    drainTimeoutMs: options.drainTimeoutMs,
+    consumers: options.consumers,
+    partitions: options.partitions,
+    topic,
+    groupId,
+    runId,
+    flaps: options.flaps,
+    lagBeforeKillMs: options.lagBeforeKillMs,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? null,
     client: clientSettings({ clusters: environment.clusters, failbackDelayMs: options.failbackDelayMs }),
   }
   let service: DrillService | undefined
@@ -90,9 +102,28 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
   try {
     timeline.onEvent((event) => view.event(event))
     environment.watch?.(timeline)
-    log(`service: topic ${topic} (${options.partitions} partitions), group ${groupId}, ${options.consumers} consumer instance(s), ${options.rate} records/s of ${options.recordBytes} bytes`)
-    service = await DrillService.start({ clusters: environment.clusters, topic, partitions: options.partitions, groupId, runId, rate: options.rate, recordBytes: options.recordBytes, consumers: options.consumers, failbackDelayMs: options.failbackDelayMs, deliveryTimeoutMs: options.deliveryTimeoutMs }, ledger, timeline)
-    monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, kafkaConfig(c)])), topic, (sample) => timeline.addReplication(sample))
+    log(
+      `service: topic ${topic} (${options.partitions} partitions), group ${groupId}, ${options.consumers} consumer instance(s), ${options.rate} records/s of ${options.recordBytes} bytes`,
+    )
+    service = await DrillService.start(
+      {
+        clusters: environment.clusters,
+        topic,
+        partitions: options.partitions,
+        groupId,
+        runId,
+        rate: options.rate,
+        recordBytes: options.recordBytes,
+        consumers: options.consumers,
+        failbackDelayMs: options.failbackDelayMs,
+        deliveryTimeoutMs: options.deliveryTimeoutMs,
+      },
+      ledger,
+      timeline,
+    )
+    monitor = new ReplicationMonitor(Object.fromEntries(environment.clusters.map((c) => [c.name, kafkaConfig(c)])), topic, (sample) =>
+      timeline.addReplication(sample),
+    )
     monitor.start()
     const running = service
     const plan = `${options.fault} ${target} after ${options.warmupMs / 1000} s, back after ${options.outageMs / 1000} s (${environment.kind})`
@@ -126,7 +157,15 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
   if (failure !== undefined) outcome.notes.push(`the drill failed: ${failure instanceof Error ? failure.message : String(failure)}`)
 
   const report = buildReport({
-    options, environment, timeline, ledger, outcome, target, survivor, interrupted, settings,
+    options,
+    environment,
+    timeline,
+    ledger,
+    outcome,
+    target,
+    survivor,
+    interrupted,
+    settings,
     sends: service?.load.sends ?? [],
     loadStartedAt: service?.load.startedAt,
     consumeGapMs: service?.longestConsumeGap(service.load.startedAt ?? timeline.startedAt, outcome.loadStoppedAt ?? Date.now()) ?? 0,
@@ -143,7 +182,8 @@ export async function runDrill(options: DrillOptions, runtime: DrillRuntime = {}
 /** The clusters given with `--cluster` (or `--config`): you cause the faults when asked. */
 function yourClusters(options: DrillOptions): () => Promise<DrillEnvironment> {
   return async () => {
-    if (options.clusters.length < 2) throw new Error('the drill needs two clusters or more (--cluster NAME=HOST:PORT, most preferred first)')
+    if (options.clusters.length < 2)
+      throw new Error('the drill needs two clusters or more (--cluster NAME=HOST:PORT, most preferred first)')
     return new YourClustersEnvironment(options.clusters)
   }
 }
@@ -186,12 +226,18 @@ function lastSignOfLife(service: DrillService, timeline: DrillTimeline, cluster:
  * Writes the report and the chart, both from a copy of the report whose every string went through
  * `redact` (the JSON stays valid); a chart that cannot be drawn is reported, not fatal.
  */
-async function writeFiles(report: DrillReport, outDir: string, redact: (text: string) => string, log: (line: string) => void): Promise<DrillResult['files']> {
+async function writeFiles(
+  report: DrillReport,
+  outDir: string,
+  redact: (text: string) => string,
+  log: (line: string) => void,
+): Promise<DrillResult['files']> {
   const folder = resolve(outDir)
   await mkdir(folder, { recursive: true })
   const reportFile = join(folder, REPORT_FILE)
   let chartFile: string | undefined = join(folder, CHART_FILE)
-  const scrubbed = (): DrillReport => JSON.parse(JSON.stringify(report, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))) as DrillReport
+  const scrubbed = (): DrillReport =>
+    JSON.parse(JSON.stringify(report, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))) as DrillReport
   try {
     await writeFile(chartFile, await renderChart(scrubbed()))
   } catch (error) {

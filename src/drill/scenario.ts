@@ -55,7 +55,11 @@ function settledOn(service: DrillService, target: string): () => boolean {
   let since: number | undefined
   return () => {
     const status = service.client.status()
-    const on = status.active === target && !status.switching && status.clusters.find((c) => c.name === target)?.health === 'up' && service.consumerClusters().every((c) => c === target)
+    const on =
+      status.active === target &&
+      !status.switching &&
+      status.clusters.find((c) => c.name === target)?.health === 'up' &&
+      service.consumerClusters().every((c) => c === target)
     if (!on) since = undefined
     else since ??= Date.now()
     return since !== undefined && Date.now() - since >= SETTLED_MS
@@ -80,7 +84,10 @@ export async function runScenario(ctx: ScenarioContext, outcome: ScenarioOutcome
   if (ledger.snapshot().consumed === 0) {
     log(`no record consumed after ${options.warmupMs / 1000} s of warm-up: waiting for the consumer group to start reading`)
     const reading = await waitUntil(() => ledger.snapshot().consumed > 0, FIRST_RECORD_TIMEOUT_MS, signal, 100)
-    if (reading === undefined) throw new Error(`the consumer group read nothing in ${(options.warmupMs + FIRST_RECORD_TIMEOUT_MS) / 1000} s of load: is the topic readable?`)
+    if (reading === undefined)
+      throw new Error(
+        `the consumer group read nothing in ${(options.warmupMs + FIRST_RECORD_TIMEOUT_MS) / 1000} s of load: is the topic readable?`,
+      )
   }
 
   // The data at risk is what the target holds that its replica does not, the moment it fails.
@@ -108,18 +115,31 @@ export async function runScenario(ctx: ScenarioContext, outcome: ScenarioOutcome
 
   if (failsOver(options.fault)) {
     timeline.phase('failback')
-    const back = await waitUntil(options.fault === 'flap' ? settledOn(service, target) : () =>
-      timeline.first('failback', ended.startedAt, (e) => e.to === target) !== undefined && service.consumerClusters().every((c) => c === target),
-    options.failbackTimeoutMs, signal, 100)
+    const back = await waitUntil(
+      options.fault === 'flap'
+        ? settledOn(service, target)
+        : () =>
+            timeline.first('failback', ended.startedAt, (e) => e.to === target) !== undefined &&
+            service.consumerClusters().every((c) => c === target),
+      options.failbackTimeoutMs,
+      signal,
+      100,
+    )
     if (back === undefined) outcome.notes.push(`no failback to ${target} within ${options.failbackTimeoutMs / 1000} s of its return`)
   } else {
     // Nothing moved; the question is whether replication catches up once it runs again.
     timeline.phase('catch-up')
-    const caughtUp = await waitUntil(() => {
-      const sample = timeline.latestReplication
-      return sample !== undefined && sample.at > ended.at && sample.flows.every((f) => f.recordsBehind === 0)
-    }, options.failbackTimeoutMs, signal, 200)
-    if (caughtUp === undefined) outcome.notes.push(`replication did not catch up within ${options.failbackTimeoutMs / 1000} s of its restart`)
+    const caughtUp = await waitUntil(
+      () => {
+        const sample = timeline.latestReplication
+        return sample !== undefined && sample.at > ended.at && sample.flows.every((f) => f.recordsBehind === 0)
+      },
+      options.failbackTimeoutMs,
+      signal,
+      200,
+    )
+    if (caughtUp === undefined)
+      outcome.notes.push(`replication did not catch up within ${options.failbackTimeoutMs / 1000} s of its restart`)
   }
 
   timeline.phase('after')
@@ -131,6 +151,9 @@ export async function runScenario(ctx: ScenarioContext, outcome: ScenarioOutcome
   const drained = await waitUntil(() => ledger.unconsumedAcknowledged === 0, options.drainTimeoutMs, signal, 100)
   outcome.drained = drained !== undefined
   outcome.drainEndedAt = Date.now()
-  if (!outcome.drained) outcome.notes.push(`${ledger.unconsumedAcknowledged} acknowledged records still not consumed ${options.drainTimeoutMs / 1000} s after the load stopped`)
+  if (!outcome.drained)
+    outcome.notes.push(
+      `${ledger.unconsumedAcknowledged} acknowledged records still not consumed ${options.drainTimeoutMs / 1000} s after the load stopped`,
+    )
   timeline.endPhases()
 }

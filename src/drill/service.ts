@@ -122,7 +122,10 @@ export class DrillService {
         watchClient(dr, i, timeline)
         await dr.connect()
         if (i === 0 && !(await createTopic(dr, settings))) {
-          timeline.add({ type: 'note', detail: `the topic's copies (${settings.clusters.map((c) => `${c.name}.${settings.topic}`).join(', ')}) did not all appear within ${COPIES_TIMEOUT_MS / 1000} s: is the replicator running with the default naming?` })
+          timeline.add({
+            type: 'note',
+            detail: `the topic's copies (${settings.clusters.map((c) => `${c.name}.${settings.topic}`).join(', ')}) did not all appear within ${COPIES_TIMEOUT_MS / 1000} s: is the replicator running with the default naming?`,
+          })
         }
         const consumer = dr.consumer({ groupId: settings.groupId })
         watchConsumer(consumer, i, timeline)
@@ -146,9 +149,16 @@ export class DrillService {
           },
         })
       }
-      const producer = instances[0]!.dr.producer(settings.deliveryTimeoutMs === undefined ? {} : { deliveryTimeoutMs: settings.deliveryTimeoutMs })
+      const producer = instances[0]!.dr.producer(
+        settings.deliveryTimeoutMs === undefined ? {} : { deliveryTimeoutMs: settings.deliveryTimeoutMs },
+      )
       await producer.connect()
-      load = new SteadyLoad(producer, { topic: settings.topic, rate: settings.rate, recordBytes: settings.recordBytes, runId: settings.runId }, ledger, timeline)
+      load = new SteadyLoad(
+        producer,
+        { topic: settings.topic, rate: settings.rate, recordBytes: settings.recordBytes, runId: settings.runId },
+        ledger,
+        timeline,
+      )
       return new DrillService(instances, producer, load, consumeTimes)
     } catch (error) {
       await Promise.all(instances.map((i) => i.dr.disconnect().catch(() => undefined)))
@@ -182,12 +192,17 @@ export class DrillService {
 
 function createClient(settings: ServiceSettings): MultiClusterKafka {
   return new MultiClusterKafka({
-    clusters: Object.fromEntries(settings.clusters.map((c, i) => [c.name, {
-      // A config rather than a Kafka instance: kafkajs-dr gives it failover-friendly timeouts.
-      // kafkajs' own error logs would scroll over the live view during an outage: the events say it.
-      kafka: { clientId: 'kafkajs-dr-drill', ...kafkaConfig(c), logLevel: kafkajs.logLevel.NOTHING },
-      priority: i + 1,
-    }])),
+    clusters: Object.fromEntries(
+      settings.clusters.map((c, i) => [
+        c.name,
+        {
+          // A config rather than a Kafka instance: kafkajs-dr gives it failover-friendly timeouts.
+          // kafkajs' own error logs would scroll over the live view during an outage: the events say it.
+          kafka: { clientId: 'kafkajs-dr-drill', ...kafkaConfig(c), logLevel: kafkajs.logLevel.NOTHING },
+          priority: i + 1,
+        },
+      ]),
+    ),
     localCluster: settings.clusters[0]!.name,
     discovery: { policy: 'priority', failbackDelayMs: settings.failbackDelayMs },
   })
@@ -208,11 +223,17 @@ async function createTopic(dr: MultiClusterKafka, settings: ServiceSettings): Pr
   const admins = names.map((name) => dr.kafka(name).admin())
   await Promise.all(admins.map((admin) => admin.connect()))
   try {
-    await Promise.all(admins.map((admin) => admin.createTopics({ topics: [{ topic: settings.topic, numPartitions: settings.partitions }], waitForLeaders: true })))
+    await Promise.all(
+      admins.map((admin) =>
+        admin.createTopics({ topics: [{ topic: settings.topic, numPartitions: settings.partitions }], waitForLeaders: true }),
+      ),
+    )
     const deadline = Date.now() + COPIES_TIMEOUT_MS
     for (;;) {
       const listed = await Promise.all(admins.map((admin) => admin.listTopics()))
-      const complete = names.every((name, i) => names.filter((n) => n !== name).every((other) => listed[i]!.includes(`${other}.${settings.topic}`)))
+      const complete = names.every((name, i) =>
+        names.filter((n) => n !== name).every((other) => listed[i]!.includes(`${other}.${settings.topic}`)),
+      )
       if (complete) return true
       if (Date.now() >= deadline) return false
       await delay(250)
@@ -231,25 +252,118 @@ function watchClient(dr: MultiClusterKafka, instance: number, timeline: DrillTim
   // first instance's, and the others' only when they differ (a failed switch).
   const first = instance === 0
   if (first) {
-    dr.on('cluster:down', (e) => timeline.add({ at: e.timestamp, type: 'cluster:down', cluster: e.cluster, detail: `${e.cluster} is down${errorText(e.error)}` }))
+    dr.on('cluster:down', (e) =>
+      timeline.add({ at: e.timestamp, type: 'cluster:down', cluster: e.cluster, detail: `${e.cluster} is down${errorText(e.error)}` }),
+    )
     dr.on('cluster:up', (e) => timeline.add({ at: e.timestamp, type: 'cluster:up', cluster: e.cluster, detail: `${e.cluster} is up` }))
     dr.on('failover:start', (e) => {
       timeline.setActive(e.to, e.timestamp)
-      timeline.add({ at: e.timestamp, type: 'failover:start', from: e.from, to: e.to, detail: `${e.kind} ${e.from ?? '-'} -> ${e.to}: ${e.reason}` })
+      timeline.add({
+        at: e.timestamp,
+        type: 'failover:start',
+        from: e.from,
+        to: e.to,
+        detail: `${e.kind} ${e.from ?? '-'} -> ${e.to}: ${e.reason}`,
+      })
     })
-    dr.on('failover:complete', (e) => timeline.add({ at: e.timestamp + e.durationMs, type: 'failover:complete', from: e.from, to: e.to, detail: `${e.kind} to ${e.to} complete in ${e.durationMs} ms${e.replicationLagMs === undefined ? '' : `; data at risk: ${e.from} -> ${e.to} was ${e.replicationLagMs} ms behind`}`, replicationLagMs: e.replicationLagMs }))
-    dr.on('replication:lagging', (e) => timeline.add({ at: e.timestamp, type: 'replication:lagging', detail: `replication ${e.source} -> ${e.target} ${e.lagMs} ms behind (threshold ${e.thresholdMs} ms)` }))
-    dr.on('replication:recovered', (e) => timeline.add({ at: e.timestamp, type: 'replication:recovered', detail: `replication ${e.source} -> ${e.target} caught up (${e.lagMs} ms behind)` }))
-    dr.on('failback', (e) => timeline.add({ at: e.timestamp + e.durationMs, type: 'failback', from: e.from, to: e.to, detail: `back on ${e.to} (${e.durationMs} ms)` }))
+    dr.on('failover:complete', (e) =>
+      timeline.add({
+        at: e.timestamp + e.durationMs,
+        type: 'failover:complete',
+        from: e.from,
+        to: e.to,
+        detail: `${e.kind} to ${e.to} complete in ${e.durationMs} ms${e.replicationLagMs === undefined ? '' : `; data at risk: ${e.from} -> ${e.to} was ${e.replicationLagMs} ms behind`}`,
+        replicationLagMs: e.replicationLagMs,
+      }),
+    )
+    dr.on('replication:lagging', (e) =>
+      timeline.add({
+        at: e.timestamp,
+        type: 'replication:lagging',
+        detail: `replication ${e.source} -> ${e.target} ${e.lagMs} ms behind (threshold ${e.thresholdMs} ms)`,
+      }),
+    )
+    dr.on('replication:recovered', (e) =>
+      timeline.add({
+        at: e.timestamp,
+        type: 'replication:recovered',
+        detail: `replication ${e.source} -> ${e.target} caught up (${e.lagMs} ms behind)`,
+      }),
+    )
+    dr.on('failback', (e) =>
+      timeline.add({
+        at: e.timestamp + e.durationMs,
+        type: 'failback',
+        from: e.from,
+        to: e.to,
+        detail: `back on ${e.to} (${e.durationMs} ms)`,
+      }),
+    )
   }
-  dr.on('failover:failed', (e) => timeline.add({ at: Date.now(), type: 'failover:failed', from: e.from, to: e.to, instance, detail: `switch to ${e.to} failed${errorText(e.error)}` }))
+  dr.on('failover:failed', (e) =>
+    timeline.add({
+      at: Date.now(),
+      type: 'failover:failed',
+      from: e.from,
+      to: e.to,
+      instance,
+      detail: `switch to ${e.to} failed${errorText(e.error)}`,
+    }),
+  )
 }
 
 function watchConsumer(consumer: FailoverConsumer, instance: number, timeline: DrillTimeline): void {
-  consumer.on('consumer:moved', (e) => timeline.add({ at: e.timestamp, type: 'consumer:moved', from: e.from, to: e.to, instance, detail: `consumer ${instance} moved ${e.from ?? '-'} -> ${e.to} (${e.reason}, via ${e.via}, ${e.durationMs} ms)` }))
-  consumer.on('consumer:move-failed', (e) => timeline.add({ at: e.timestamp, type: 'consumer:move-failed', to: e.to, instance, detail: `consumer ${instance} move to ${e.to} failed (attempt ${e.attempt})${errorText(e.error)}` }))
-  consumer.on('consumer:session-crashed', (e) => timeline.add({ at: e.timestamp, type: 'consumer:session-crashed', cluster: e.cluster, instance, detail: `consumer ${instance} session on ${e.cluster} crashed${errorText(e.error)}` }))
-  consumer.on('consumer:split', (e) => timeline.add({ at: e.timestamp, type: 'consumer:split', instance, detail: `consumer ${instance}: group split, others on ${Object.keys(e.elsewhere).join(', ')}` }))
-  consumer.on('checkpoints:undecodable', (e) => timeline.add({ at: e.timestamp, type: 'checkpoints:undecodable', cluster: e.cluster, instance, detail: `consumer ${instance}: ${e.count} undecodable checkpoint record(s) skipped on ${e.cluster}` }))
-  consumer.on('consumer:split-ended', (e) => timeline.add({ at: e.timestamp, type: 'consumer:split-ended', instance, detail: `consumer ${instance}: split ended after ${e.durationMs} ms` }))
+  consumer.on('consumer:moved', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'consumer:moved',
+      from: e.from,
+      to: e.to,
+      instance,
+      detail: `consumer ${instance} moved ${e.from ?? '-'} -> ${e.to} (${e.reason}, via ${e.via}, ${e.durationMs} ms)`,
+    }),
+  )
+  consumer.on('consumer:move-failed', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'consumer:move-failed',
+      to: e.to,
+      instance,
+      detail: `consumer ${instance} move to ${e.to} failed (attempt ${e.attempt})${errorText(e.error)}`,
+    }),
+  )
+  consumer.on('consumer:session-crashed', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'consumer:session-crashed',
+      cluster: e.cluster,
+      instance,
+      detail: `consumer ${instance} session on ${e.cluster} crashed${errorText(e.error)}`,
+    }),
+  )
+  consumer.on('consumer:split', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'consumer:split',
+      instance,
+      detail: `consumer ${instance}: group split, others on ${Object.keys(e.elsewhere).join(', ')}`,
+    }),
+  )
+  consumer.on('checkpoints:undecodable', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'checkpoints:undecodable',
+      cluster: e.cluster,
+      instance,
+      detail: `consumer ${instance}: ${e.count} undecodable checkpoint record(s) skipped on ${e.cluster}`,
+    }),
+  )
+  consumer.on('consumer:split-ended', (e) =>
+    timeline.add({
+      at: e.timestamp,
+      type: 'consumer:split-ended',
+      instance,
+      detail: `consumer ${instance}: split ended after ${e.durationMs} ms`,
+    }),
+  )
 }

@@ -11,12 +11,14 @@ function n(value: number): string {
 }
 
 function byPhase(counts: Record<string, number>): string {
-  const parts = Object.entries(counts).filter(([, count]) => count > 0).map(([phase, count]) => `${phase} ${n(count)}`)
+  const parts = Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([phase, count]) => `${phase} ${n(count)}`)
   return parts.length === 0 ? '' : `; by phase: ${parts.join(', ')}`
 }
 
 /** The summary as lines of text: a two-column table, then the verdict and the files. */
-export function summaryLines(report: DrillReport, files: { report: string, chart: string | undefined }): string[] {
+export function summaryLines(report: DrillReport, files: { report: string; chart: string | undefined }): string[] {
   const { fault, figures, records, replication } = report
   const f = fault.cluster
   const s = fault.survivor
@@ -51,17 +53,32 @@ export function summaryLines(report: DrillReport, files: { report: string, chart
   }
   const risk = replication.dataAtRiskRecords === null ? 'unknown' : `${n(replication.dataAtRiskRecords)} records`
   const heartbeat = replication.heartbeatAgeAtFaultMs === null ? '' : `, newest heartbeat ${ms(replication.heartbeatAgeAtFaultMs)} old`
-  const peaks = Object.entries(replication.maxRecordsBehind).map(([flow, most]) => `${flow} ${n(most)}`).join(', ')
+  const peaks = Object.entries(replication.maxRecordsBehind)
+    .map(([flow, most]) => `${flow} ${n(most)}`)
+    .join(', ')
   rows.push(
     [`replication lag ${f}->${s} at the fault (data at risk)`, `${risk}${heartbeat}`],
-    ...(replication.reportedByLibraryMs === null ? [] : [[`data at risk reported by kafkajs-dr at the switch`, `${ms(replication.reportedByLibraryMs)} of writes`] as [string, string]]),
+    ...(replication.reportedByLibraryMs === null
+      ? []
+      : [[`data at risk reported by kafkajs-dr at the switch`, `${ms(replication.reportedByLibraryMs)} of writes`] as [string, string]]),
     ['most records behind, per flow', peaks === '' ? 'unknown' : peaks],
     [`${failingOver ? f : 'replication'} back -> replication caught up (0 behind)`, ms(replication.caughtUpMs)],
     ['records produced / acknowledged / rejected', `${n(records.produced)} / ${n(records.acknowledged)} / ${n(records.rejected)}`],
     ['records consumed (distinct)', n(records.consumed)],
-    [report.interrupted ? 'acknowledged, not consumed when interrupted' : 'LOST (acknowledged, never consumed)', `${n(report.lost)}${report.lost === 0 ? '' : `  e.g. records ${records.lostSample.slice(0, 10).join(', ')}`}`],
-    ['duplicates (deliveries beyond the first)', `${n(report.duplicates)} (${n(records.duplicateRecords)} records)${byPhase(records.duplicatesByPhase)}`],
-    ['record wait, send -> consumed: median / p99 / max', figures.recordWait === null ? '-' : `${ms(figures.recordWait.median)} / ${ms(figures.recordWait.p99)} / ${ms(figures.recordWait.max)}`],
+    [
+      report.interrupted ? 'acknowledged, not consumed when interrupted' : 'LOST (acknowledged, never consumed)',
+      `${n(report.lost)}${report.lost === 0 ? '' : `  e.g. records ${records.lostSample.slice(0, 10).join(', ')}`}`,
+    ],
+    [
+      'duplicates (deliveries beyond the first)',
+      `${n(report.duplicates)} (${n(records.duplicateRecords)} records)${byPhase(records.duplicatesByPhase)}`,
+    ],
+    [
+      'record wait, send -> consumed: median / p99 / max',
+      figures.recordWait === null
+        ? '-'
+        : `${ms(figures.recordWait.median)} / ${ms(figures.recordWait.p99)} / ${ms(figures.recordWait.max)}`,
+    ],
   )
   if (records.consumedUnacknowledged > 0) rows.push(['consumed although their send was rejected', n(records.consumedUnacknowledged)])
   const width = Math.max(...rows.map(([k]) => k.length))

@@ -159,7 +159,7 @@ export class DrillTimeline {
     const current = Math.floor((now - this.startedAt) / BUCKET_MS)
     const perSecond = Math.round(1000 / BUCKET_MS)
     let sum = 0
-    for (let i = current - perSecond; i < current; i++) sum += i >= 0 ? this.buckets[i]?.[kind] ?? 0 : 0
+    for (let i = current - perSecond; i < current; i++) sum += i >= 0 ? (this.buckets[i]?.[kind] ?? 0) : 0
     return sum
   }
 

@@ -28,7 +28,12 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Polls `check` every `everyMs` until it returns something other than undefined or false (which
  * is returned), or `timeoutMs` passed (undefined is returned: the caller says what it means).
  */
-export async function waitUntil<T>(check: () => T | undefined | false, timeoutMs: number, signal: AbortSignal, everyMs = 100): Promise<T | undefined> {
+export async function waitUntil<T>(
+  check: () => T | undefined | false,
+  timeoutMs: number,
+  signal: AbortSignal,
+  everyMs = 100,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = check()

@@ -23,7 +23,9 @@ export class YourClustersEnvironment implements DrillEnvironment {
   readonly facts: Record<string, unknown>
 
   constructor(readonly clusters: DrillCluster[]) {
-    this.facts = { faults: 'caused by the operator when asked; times from the fault start at the last sign of life before the drill saw it' }
+    this.facts = {
+      faults: 'caused by the operator when asked; times from the fault start at the last sign of life before the drill saw it',
+    }
   }
 
   async injectFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultInjected> {
@@ -41,41 +43,75 @@ export class YourClustersEnvironment implements DrillEnvironment {
     if (what === undefined) throw new Error(`--fault ${fault} runs on the local bed only`)
     context.log(`>>> YOUR TURN: ${what}. The drill waits until it sees it (Ctrl-C to give up).`)
     if (stopCluster) {
-      const down = await waitUntil(() => context.timeline.first('cluster:down', asked, (e) => e.cluster === target), OPERATOR_TIMEOUT_MS, context.signal, 50)
+      const down = await waitUntil(
+        () => context.timeline.first('cluster:down', asked, (e) => e.cluster === target),
+        OPERATOR_TIMEOUT_MS,
+        context.signal,
+        50,
+      )
       if (down === undefined) throw new Error(`${target} was not seen down within ${OPERATOR_TIMEOUT_MS / 60_000} minutes`)
-      return { at: context.lastSignOfLife(target, down.at) ?? down.at, action: `${target} stopped by the operator${fault === 'both' ? ', and MirrorMaker 2' : ''}`, timing: 'observed' }
+      return {
+        at: context.lastSignOfLife(target, down.at) ?? down.at,
+        action: `${target} stopped by the operator${fault === 'both' ? ', and MirrorMaker 2' : ''}`,
+        timing: 'observed',
+      }
     }
     if (context.latestReplication()?.flows.every((f) => f.heartbeatAgeMs === undefined) ?? true) {
       throw new Error('no MirrorMaker 2 heartbeats found (`<source>.heartbeats` on each target): the drill cannot see replication stop')
     }
-    const stopped = await waitUntil(() => {
-      const sample = context.latestReplication()
-      const ages = sample?.flows.map((f) => f.heartbeatAgeMs) ?? []
-      return sample !== undefined && ages.every((age) => age === undefined || age > REPLICATION_STOPPED_AFTER_MS) ? sample : undefined
-    }, OPERATOR_TIMEOUT_MS, context.signal, 200)
+    const stopped = await waitUntil(
+      () => {
+        const sample = context.latestReplication()
+        const ages = sample?.flows.map((f) => f.heartbeatAgeMs) ?? []
+        return sample !== undefined && ages.every((age) => age === undefined || age > REPLICATION_STOPPED_AFTER_MS) ? sample : undefined
+      },
+      OPERATOR_TIMEOUT_MS,
+      context.signal,
+      200,
+    )
     if (stopped === undefined) throw new Error(`replication was not seen stopped within ${OPERATOR_TIMEOUT_MS / 60_000} minutes`)
     const youngest = Math.min(...stopped.flows.map((f) => f.heartbeatAgeMs ?? Infinity))
-    return { at: Number.isFinite(youngest) ? stopped.at - youngest : stopped.at, action: 'MirrorMaker 2 stopped by the operator', timing: 'observed' }
+    return {
+      at: Number.isFinite(youngest) ? stopped.at - youngest : stopped.at,
+      action: 'MirrorMaker 2 stopped by the operator',
+      timing: 'observed',
+    }
   }
 
   async endFault(fault: FaultKind, target: string, context: FaultContext): Promise<FaultEnded> {
     const startedAt = Date.now()
     const bringCluster = fault === 'kill' || fault === 'hang' || fault === 'both'
     const bringReplication = fault === 'replication-stop' || fault === 'both'
-    const what = [bringCluster ? `bring cluster ${target} back` : '', bringReplication ? 'start MirrorMaker 2 again' : ''].filter((s) => s !== '').join(' and ')
+    const what = [bringCluster ? `bring cluster ${target} back` : '', bringReplication ? 'start MirrorMaker 2 again' : '']
+      .filter((s) => s !== '')
+      .join(' and ')
     context.log(`>>> YOUR TURN: ${what} now. The drill waits until it sees it (Ctrl-C to give up).`)
     let at = startedAt
     if (bringCluster) {
-      const up = await waitUntil(() => context.timeline.first('cluster:up', startedAt, (e) => e.cluster === target), OPERATOR_TIMEOUT_MS, context.signal, 50)
+      const up = await waitUntil(
+        () => context.timeline.first('cluster:up', startedAt, (e) => e.cluster === target),
+        OPERATOR_TIMEOUT_MS,
+        context.signal,
+        50,
+      )
       if (up === undefined) throw new Error(`${target} was not seen back within ${OPERATOR_TIMEOUT_MS / 60_000} minutes`)
       at = up.at
       context.timeline.add({ at, type: 'restore', cluster: target, detail: `${target} back (seen up)` })
     }
     if (bringReplication) {
-      const back = await waitUntil(() => {
-        const sample = context.latestReplication()
-        return sample !== undefined && sample.at > startedAt && sample.flows.every((f) => f.heartbeatAgeMs !== undefined && f.heartbeatAgeMs <= REPLICATION_BACK_WITHIN_MS) ? sample : undefined
-      }, OPERATOR_TIMEOUT_MS, context.signal, 200)
+      const back = await waitUntil(
+        () => {
+          const sample = context.latestReplication()
+          return sample !== undefined &&
+            sample.at > startedAt &&
+            sample.flows.every((f) => f.heartbeatAgeMs !== undefined && f.heartbeatAgeMs <= REPLICATION_BACK_WITHIN_MS)
+            ? sample
+            : undefined
+        },
+        OPERATOR_TIMEOUT_MS,
+        context.signal,
+        200,
+      )
       if (back === undefined) throw new Error(`replication was not seen delivering within ${OPERATOR_TIMEOUT_MS / 60_000} minutes`)
       context.timeline.add({ at: back.at, type: 'restore', detail: 'MirrorMaker 2 delivers again (fresh heartbeats)' })
       if (!bringCluster) at = back.at

@@ -26,12 +26,34 @@ export interface AuthenticationFailure {
  * and the host-name check: the broker's certificate is not trusted for this connection.
  */
 const CERTIFICATE_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_CRL', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CRL_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
-  'CRL_NOT_YET_VALID', 'CRL_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'ERROR_IN_CRL_LAST_UPDATE_FIELD', 'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
 /** Kafka's own error types for a refused SASL exchange (kafkajs `KafkaJSProtocolError.type`). */
@@ -51,11 +73,13 @@ const SASL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECH
 export function authenticationFailureOf(error: unknown): AuthenticationFailure | undefined {
   for (const e of causeChain(error, 8)) {
     if (typeof e !== 'object' || e === null) continue
-    const { name, code, type, message } = e as { name?: unknown, code?: unknown, type?: unknown, message?: unknown }
+    const { name, code, type, message } = e as { name?: unknown; code?: unknown; type?: unknown; message?: unknown }
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- another library's error: its own toString if it has one
     const text = typeof message === 'string' ? message : String(e)
-    if (name === 'KafkaJSSASLAuthenticationError' || (typeof type === 'string' && SASL_TYPES.has(type))) return { kind: 'sasl', detail: text }
-    if (typeof code === 'string' && (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_'))) return { kind: 'tls', detail: `${text} (${code})` }
+    if (name === 'KafkaJSSASLAuthenticationError' || (typeof type === 'string' && SASL_TYPES.has(type)))
+      return { kind: 'sasl', detail: text }
+    if (typeof code === 'string' && (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_')))
+      return { kind: 'tls', detail: `${text} (${code})` }
   }
   return undefined
 }

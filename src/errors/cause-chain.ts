@@ -9,7 +9,7 @@ export function causeChain(error: unknown, maxDepth = 5): unknown[] {
   const chain: unknown[] = []
   for (let current: unknown = error; current !== undefined && current !== null && chain.length < maxDepth;) {
     chain.push(current)
-    const next = current as { cause?: unknown, originalError?: unknown }
+    const next = current as { cause?: unknown; originalError?: unknown }
     const deeper = next.cause ?? next.originalError
     if (deeper === current) break
     current = deeper

@@ -25,7 +25,11 @@ export class ClusterIdChangedError extends KafkaDRError {
   /** The id seen now. */
   readonly actual: string
   constructor(cluster: string, expected: string, actual: string) {
-    super('ERR_CLUSTER_ID_CHANGED', `Cluster '${cluster}' answered with cluster id '${actual}', but '${expected}' was seen first; refusing to treat it as the same cluster`, { cluster })
+    super(
+      'ERR_CLUSTER_ID_CHANGED',
+      `Cluster '${cluster}' answered with cluster id '${actual}', but '${expected}' was seen first; refusing to treat it as the same cluster`,
+      { cluster },
+    )
     this.expected = expected
     this.actual = actual
   }
@@ -84,7 +88,10 @@ export class DiscoveryPolicyError extends KafkaDRError {
   constructor(policy: string, operation: 'start' | 'decide', cause: unknown) {
     const timedOut = cause instanceof TimeoutError
     const detail = cause instanceof Error ? cause.message : String(cause)
-    super('ERR_DISCOVERY_POLICY', `Discovery policy '${policy}' ${operation}() ${timedOut ? 'timed out' : 'failed'}: ${detail}`, { cause, retriable: true })
+    super('ERR_DISCOVERY_POLICY', `Discovery policy '${policy}' ${operation}() ${timedOut ? 'timed out' : 'failed'}: ${detail}`, {
+      cause,
+      retriable: true,
+    })
     this.policy = policy
     this.operation = operation
     this.timedOut = timedOut

@@ -44,7 +44,12 @@ export class AuthenticationError extends KafkaDRError {
   /** What failed: the SASL login or the TLS handshake. */
   readonly kind: AuthenticationFailureKind
   declare readonly cluster: string
-  constructor(cluster: string, kind: AuthenticationFailureKind, message: string, options: Omit<KafkaDRErrorOptions, 'cluster' | 'retriable'> = {}) {
+  constructor(
+    cluster: string,
+    kind: AuthenticationFailureKind,
+    message: string,
+    options: Omit<KafkaDRErrorOptions, 'cluster' | 'retriable'> = {},
+  ) {
     super('ERR_AUTHENTICATION_FAILED', message, { ...options, cluster, retriable: false })
     this.kind = kind
   }
@@ -60,9 +65,10 @@ export function asAuthenticationError(error: unknown, cluster: string, what?: st
   if (error instanceof AuthenticationError) return error
   const failure = authenticationFailureOf(error)
   if (failure === undefined) return undefined
-  const why = failure.kind === 'sasl'
-    ? `cluster '${cluster}' refused the SASL login (check the user, password and mechanism): ${failure.detail}`
-    : `the TLS handshake with cluster '${cluster}' failed (is the broker's certificate signed by a CA in \`ssl.ca\`, and issued for the address used?): ${failure.detail}`
+  const why =
+    failure.kind === 'sasl'
+      ? `cluster '${cluster}' refused the SASL login (check the user, password and mechanism): ${failure.detail}`
+      : `the TLS handshake with cluster '${cluster}' failed (is the broker's certificate signed by a CA in \`ssl.ca\`, and issued for the address used?): ${failure.detail}`
   return new AuthenticationError(cluster, failure.kind, `${what === undefined ? 'Authentication failed' : what}: ${why}`, { cause: error })
 }
 
@@ -77,5 +83,9 @@ export function asKafkaDRError(error: unknown, what: string, context: KafkaDRErr
   const refused = context.cluster === undefined ? undefined : asAuthenticationError(error, context.cluster, what)
   if (refused !== undefined) return refused
   const detail = error instanceof Error ? error.message : String(error)
-  return new KafkaClientError(`${what}: ${detail}`, { ...context, cause: error, retriable: (error as { retriable?: unknown } | null)?.retriable === true })
+  return new KafkaClientError(`${what}: ${detail}`, {
+    ...context,
+    cause: error,
+    retriable: (error as { retriable?: unknown } | null)?.retriable === true,
+  })
 }

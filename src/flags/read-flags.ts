@@ -46,17 +46,27 @@ export interface ReadFlags {
 /** Reads `argv` (without node and the script); throws a {@link UsageError} for anything it refuses. */
 export function readFlags(argv: readonly string[], specs: FlagSpecs, options: ReadOptions): ReadFlags {
   const names = Object.keys(specs) as Array<keyof FlagSpecs>
-  const config = Object.fromEntries(names.map((flag) => {
-    const spec = specs[flag]!
-    return [flag.slice(2), { type: spec.value ? 'string' as const : 'boolean' as const, multiple: true, ...(spec.short === undefined ? {} : { short: spec.short }) }]
-  }))
+  const config = Object.fromEntries(
+    names.map((flag) => {
+      const spec = specs[flag]!
+      return [
+        flag.slice(2),
+        {
+          type: spec.value ? ('string' as const) : ('boolean' as const),
+          multiple: true,
+          ...(spec.short === undefined ? {} : { short: spec.short }),
+        },
+      ]
+    }),
+  )
   // Not strict: what parseArgs would refuse is refused below, with this package's messages.
   const { tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true })
   const read: ReadFlags = { values: new Map(), switches: new Set(), typed: new Map(), end: argv.length }
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue
     if (token.kind === 'positional') {
-      if (options.positional === undefined) throw new UsageError(`unexpected argument '${token.value}' (flags take the form --flag value; ${options.hint})`)
+      if (options.positional === undefined)
+        throw new UsageError(`unexpected argument '${token.value}' (flags take the form --flag value; ${options.hint})`)
       if (options.positional(token.value, token.index)) {
         read.end = token.index
         break
@@ -78,7 +88,8 @@ export function readFlags(argv: readonly string[], specs: FlagSpecs, options: Re
       continue
     }
     // parseArgs takes the next argument whatever it is: `--rate --json` is a missing value.
-    if (token.value === undefined || (token.inlineValue === false && token.value.startsWith('--'))) throw new UsageError(`${token.rawName} needs a value`)
+    if (token.value === undefined || (token.inlineValue === false && token.value.startsWith('--')))
+      throw new UsageError(`${token.rawName} needs a value`)
     read.values.set(flag, [...(read.values.get(flag) ?? []), token.value])
   }
   return read

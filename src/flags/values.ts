@@ -32,7 +32,14 @@ export function parseDuration(flag: string, value: string, minMs = 0): number {
 export function parseCluster(value: string, flag = '--cluster'): ClusterAddress {
   const at = value.indexOf('=')
   const name = at > 0 ? value.slice(0, at) : ''
-  const brokers = at > 0 ? value.slice(at + 1).split(',').map((b) => b.trim()).filter((b) => b !== '') : []
+  const brokers =
+    at > 0
+      ? value
+          .slice(at + 1)
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== '')
+      : []
   if (!CLUSTER_NAME.test(name) || brokers.length === 0) {
     throw new UsageError(`${flag}: expected NAME=HOST:PORT[,HOST:PORT...] (for example dc1=kafka-a:9092), got '${value}'`)
   }
@@ -49,7 +56,8 @@ export function clusterName(flag: string, value: string): string {
 
 /** A Kafka topic name given to `flag`, at most `maxLength` characters. */
 export function topicName(flag: string, value: string, maxLength?: number): string {
-  if (!isLegalTopicName(value, maxLength)) throw new UsageError(`${flag}: '${value}' is not a Kafka topic name (letters, digits, '.', '_', '-')`)
+  if (!isLegalTopicName(value, maxLength))
+    throw new UsageError(`${flag}: '${value}' is not a Kafka topic name (letters, digits, '.', '_', '-')`)
   return value
 }
 

@@ -94,11 +94,12 @@ export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions
   const { meter: givenMeter, meterProvider, prefix } = validateMetricsOptions(options)
   const meter = givenMeter ?? (meterProvider ?? globalMeterProvider()).getMeter(METER_NAME, packageVersion())
   const name = (key: MetricKey): string => metricName(prefix, key)
-  const histogram = (key: 'switchDuration' | 'probeDuration'): Histogram => meter.createHistogram(name(key), {
-    unit: METRICS[key].unit,
-    description: METRICS[key].description,
-    advice: { explicitBucketBoundaries: METRICS[key].buckets },
-  })
+  const histogram = (key: 'switchDuration' | 'probeDuration'): Histogram =>
+    meter.createHistogram(name(key), {
+      unit: METRICS[key].unit,
+      description: METRICS[key].description,
+      advice: { explicitBucketBoundaries: METRICS[key].buckets },
+    })
   const counter = (key: 'switches' | 'probeFailures' | 'resentRecords' | 'deduplicatedRecords'): Counter =>
     meter.createCounter(name(key), { unit: METRICS[key].unit, description: METRICS[key].description })
   const gauge = (key: 'clusterActive' | 'replicationLag' | 'checkpointAge'): Observable =>
@@ -201,7 +202,7 @@ export function instrumentMetrics(dr: MultiClusterKafka, options: MetricsOptions
 
 /** The newest checkpoint write per (group, cluster) over every consumer watched. */
 function newestCheckpoints(consumers: Iterable<ConsumerCheckpoints>): Array<[Attributes, number]> {
-  const newest = new Map<string, { group: string, cluster: string, at: number }>()
+  const newest = new Map<string, { group: string; cluster: string; at: number }>()
   for (const { group, writtenAt } of consumers) {
     for (const [cluster, at] of writtenAt) {
       const key = JSON.stringify([group, cluster])
@@ -219,7 +220,10 @@ function globalMeterProvider(): MeterProvider {
     api = createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api')
   } catch (error) {
     log('@opentelemetry/api could not be loaded: %s', error instanceof Error ? error.message : String(error))
-    throw new InvalidOptionError('metrics.meter', 'instrumentMetrics() needs `@opentelemetry/api` for the global meter provider, and it could not be loaded: install it (npm install @opentelemetry/api), or pass `meter` or `meterProvider`')
+    throw new InvalidOptionError(
+      'metrics.meter',
+      'instrumentMetrics() needs `@opentelemetry/api` for the global meter provider, and it could not be loaded: install it (npm install @opentelemetry/api), or pass `meter` or `meterProvider`',
+    )
   }
   return api.metrics.getMeterProvider()
 }

@@ -18,8 +18,17 @@ export function validateMetricsOptions(options: unknown): ValidMetricsOptions {
   const o = expectObject(options, 'metrics', ['meter', 'meterProvider', 'prefix'])
   const meter = o.meter
   const meterProvider = o.meterProvider
-  if (meter !== undefined && !hasMethods(meter, ['createCounter', 'createHistogram', 'createObservableGauge', 'addBatchObservableCallback', 'removeBatchObservableCallback'])) {
-    invalid('metrics.meter', 'an OpenTelemetry Meter', meter, 'e.g. metrics.getMeter(\'kafkajs-dr\') from @opentelemetry/api')
+  if (
+    meter !== undefined &&
+    !hasMethods(meter, [
+      'createCounter',
+      'createHistogram',
+      'createObservableGauge',
+      'addBatchObservableCallback',
+      'removeBatchObservableCallback',
+    ])
+  ) {
+    invalid('metrics.meter', 'an OpenTelemetry Meter', meter, "e.g. metrics.getMeter('kafkajs-dr') from @opentelemetry/api")
   }
   if (meterProvider !== undefined && !hasMethods(meterProvider, ['getMeter'])) {
     invalid('metrics.meterProvider', 'an OpenTelemetry MeterProvider', meterProvider, 'e.g. a MeterProvider of @opentelemetry/sdk-metrics')

@@ -145,7 +145,8 @@ export function encodeCheckpointKey(key: CheckpointKey): Buffer {
     if (key[field] === '') throw new CodecError(`Cannot encode checkpoint key: field '${field}' must not be empty`, context)
     w.string(field, key[field])
   }
-  if (!(key.partition >= 0)) throw new CodecError(`Cannot encode checkpoint key: field 'partition' must be ≥ 0, got ${key.partition}`, context)
+  if (!(key.partition >= 0))
+    throw new CodecError(`Cannot encode checkpoint key: field 'partition' must be ≥ 0, got ${key.partition}`, context)
   return w.int32('partition', key.partition).toBuffer()
 }
 
@@ -163,7 +164,8 @@ export function encodeCheckpointValue(checkpoint: Pick<Checkpoint, 'offset' | 't
   if (typeof offset === 'string' && offset.startsWith('-')) fail('offset', 'an offset ≥ 0', offset)
   if (!Number.isSafeInteger(timestamp) || timestamp < -1) fail('timestamp', 'an integer ≥ -1 (ms)', timestamp)
   if (!Number.isSafeInteger(writtenAt) || writtenAt < 0) fail('writtenAt', 'an integer ≥ 0 (ms)', writtenAt)
-  if (writer !== undefined && (writer.instance === '' || writer.deliveringOn === '' || writer.chose === '')) fail('writer', 'a non-empty instance and clusters', JSON.stringify(writer))
+  if (writer !== undefined && (writer.instance === '' || writer.deliveringOn === '' || writer.chose === ''))
+    fail('writer', 'a non-empty instance and clusters', JSON.stringify(writer))
   const w = new WireWriter('checkpoint value')
     .int16('version', CHECKPOINT_FORMAT_VERSION)
     .int64('offset', offset)
@@ -206,7 +208,8 @@ export function decodeCheckpointKey(key: Buffer | null): CheckpointKey {
   const partition = r.int32('partition')
   const decoded = { group, cluster, topic, partition }
   if (r.remaining > 0) throw new CodecError(`Checkpoint key has ${r.remaining} unexpected trailing bytes`, errorContextOf(decoded))
-  if (group === '' || cluster === '' || topic === '') throw new CodecError('Checkpoint key has an empty group, cluster or topic', errorContextOf(decoded))
+  if (group === '' || cluster === '' || topic === '')
+    throw new CodecError('Checkpoint key has an empty group, cluster or topic', errorContextOf(decoded))
   if (partition < 0) throw new CodecError(`Checkpoint key has negative partition ${partition}`, errorContextOf(decoded))
   return decoded
 }
@@ -232,7 +235,10 @@ export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Chec
   const r = new WireReader(value, 'checkpoint value', context)
   const version = r.int16('version')
   if (version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CodecError(`Checkpoint value has unknown version ${version}; this release reads version ${CHECKPOINT_FORMAT_VERSION}`, context)
+    throw new CodecError(
+      `Checkpoint value has unknown version ${version}; this release reads version ${CHECKPOINT_FORMAT_VERSION}`,
+      context,
+    )
   }
   const offset = r.int64('offset')
   const timestamp = r.int64('timestamp')
@@ -240,7 +246,12 @@ export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Chec
   const writer = r.remaining > 0 ? readWriter(r) : undefined
   // Anything after the fields above belongs to a later minor revision: ignored on purpose.
   if (offset < 0n) throw new CodecError(`Checkpoint value has negative offset ${offset}`, context)
-  const decoded: Checkpoint = { ...position, offset: offset.toString(), timestamp: toMillis(timestamp, 'timestamp', -1n, context), writtenAt: toMillis(writtenAt, 'writtenAt', 0n, context) }
+  const decoded: Checkpoint = {
+    ...position,
+    offset: offset.toString(),
+    timestamp: toMillis(timestamp, 'timestamp', -1n, context),
+    writtenAt: toMillis(writtenAt, 'writtenAt', 0n, context),
+  }
   if (writer !== undefined) decoded.writer = writer
   return decoded
 }
@@ -262,6 +273,6 @@ function toMillis(value: bigint, field: string, min: bigint, context: ReturnType
   return Number(value)
 }
 
-function errorContextOf(key: CheckpointKey): { cluster: string, topic: string, partition: number, group: string } {
+function errorContextOf(key: CheckpointKey): { cluster: string; topic: string; partition: number; group: string } {
   return { cluster: key.cluster, topic: key.topic, partition: key.partition, group: key.group }
 }

@@ -104,8 +104,21 @@ export async function readCheckpoints(kafka: Kafka, topics: string[], options: R
  * const mm2 = await readMm2Checkpoints(dc2Kafka, ['dc1'], 'billing', 10_000)
  * ```
  */
-export async function readMm2Checkpoints(kafka: Kafka, sourceClusters: string[], group: string, timeoutMs: number, options: { admin?: Admin, separator?: string } = {}): Promise<Mm2CheckpointEntry[]> {
-  const { mm2 } = await readCheckpointSources(kafka, { checkpointTopics: [], mm2SourceClusters: sourceClusters, mm2Separator: options.separator, group, timeoutMs, admin: options.admin })
+export async function readMm2Checkpoints(
+  kafka: Kafka,
+  sourceClusters: string[],
+  group: string,
+  timeoutMs: number,
+  options: { admin?: Admin; separator?: string } = {},
+): Promise<Mm2CheckpointEntry[]> {
+  const { mm2 } = await readCheckpointSources(kafka, {
+    checkpointTopics: [],
+    mm2SourceClusters: sourceClusters,
+    mm2Separator: options.separator,
+    group,
+    timeoutMs,
+    admin: options.admin,
+  })
   return mm2
 }
 
@@ -124,7 +137,11 @@ export async function readCheckpointSources(kafka: Kafka, request: CheckpointSou
   const separator = expectString(request.mm2Separator, 'mm2Separator', '.')
 
   const collector = new CheckpointCollector(request.checkpointTopics, request.mm2SourceClusters, separator, group)
-  const stats = await readTopicsOnce(kafka, collector.topics, (topic, partition, message) => collector.add(topic, partition, message), { timeoutMs, admin: request.admin, what: 'checkpoints' })
+  const stats = await readTopicsOnce(kafka, collector.topics, (topic, partition, message) => collector.add(topic, partition, message), {
+    timeoutMs,
+    admin: request.admin,
+    what: 'checkpoints',
+  })
   return { ...collector.sources(group), stats }
 }
 
@@ -144,7 +161,7 @@ const FORGET_WRITERS_AFTER_MS = 10 * 60_000
  */
 export class CheckpointCollector {
   private readonly ours = new Map<string, Map<string, Held<Checkpoint>>>()
-  private readonly theirs = new Map<string, { source: string, byKey: Map<string, Held<Mm2CheckpointEntry>> }>()
+  private readonly theirs = new Map<string, { source: string; byKey: Map<string, Held<Mm2CheckpointEntry>> }>()
   /** The newest checkpoint's writer per group and instance: indexed as records come, read every second. */
   private readonly writers = new Map<string, Map<string, CheckpointWriterId & { writtenAt: number }>>()
   /** Records that could not be decoded (garbage, or a format version this release does not know). */
@@ -155,7 +172,12 @@ export class CheckpointCollector {
    * @param mm2SourceClusters - clusters whose MM2 `<source>.checkpoints.internal` to collect
    * @param group - keep only this group's checkpoints (all when absent)
    */
-  constructor(checkpointTopics: readonly string[], mm2SourceClusters: readonly string[], separator: string, private readonly group?: string) {
+  constructor(
+    checkpointTopics: readonly string[],
+    mm2SourceClusters: readonly string[],
+    separator: string,
+    private readonly group?: string,
+  ) {
     for (const topic of checkpointTopics) this.ours.set(topic, new Map())
     for (const source of mm2SourceClusters) this.theirs.set(mm2CheckpointsTopic(source, separator), { source, byKey: new Map() })
   }
@@ -174,15 +196,19 @@ export class CheckpointCollector {
       if (mm2 !== undefined) this.addMm2(mm2.byKey, mm2.source, message)
     } catch (error) {
       this.undecodable++
-      if (this.undecodable <= MAX_LOGGED_BAD_RECORDS) log('skipping undecodable record %s[%d]@%s: %s', topic, partition, message.offset, errorMessage(error))
+      if (this.undecodable <= MAX_LOGGED_BAD_RECORDS)
+        log('skipping undecodable record %s[%d]@%s: %s', topic, partition, message.offset, errorMessage(error))
       else if (this.undecodable % 1000 === 0) log('skipped %d undecodable checkpoint records so far', this.undecodable)
     }
   }
 
   /** What was collected, for `group` (or every group the collector kept). */
   sources(group = this.group): Omit<CheckpointSources, 'stats'> {
-    const wanted = <T extends { group: string }>(held: Held<T>): held is Held<T> & { value: T } => held.value !== undefined && (group === undefined || held.value.group === group)
-    const ours = [...this.ours.values()].map((byKey) => new Map([...byKey].filter(([, held]) => wanted(held)).map(([id, held]) => [id, held.value!])))
+    const wanted = <T extends { group: string }>(held: Held<T>): held is Held<T> & { value: T } =>
+      held.value !== undefined && (group === undefined || held.value.group === group)
+    const ours = [...this.ours.values()].map(
+      (byKey) => new Map([...byKey].filter(([, held]) => wanted(held)).map(([id, held]) => [id, held.value!])),
+    )
     const mm2 = [...this.theirs.values()].flatMap((t) => [...t.byKey.values()].filter(wanted).map((held) => held.value))
     return { checkpoints: newestPerPosition(ours), mm2, undecodable: this.undecodable }
   }
@@ -218,7 +244,7 @@ export class CheckpointCollector {
 
   private noteWriter(group: string, writer: CheckpointWriterId & { writtenAt: number }): void {
     let byInstance = this.writers.get(group)
-    if (!byInstance) this.writers.set(group, byInstance = new Map<string, CheckpointWriterId & { writtenAt: number }>())
+    if (!byInstance) this.writers.set(group, (byInstance = new Map<string, CheckpointWriterId & { writtenAt: number }>()))
     if ((byInstance.get(writer.instance)?.writtenAt ?? -1) < writer.writtenAt) byInstance.set(writer.instance, writer)
   }
 

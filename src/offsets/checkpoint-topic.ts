@@ -72,7 +72,10 @@ export async function ensureCheckpointTopic(admin: Admin, topic: string, options
   expectObject(options, 'checkpoint', ['numPartitions', 'replicationFactor', 'configs'])
   const numPartitions = expectInt(options.numPartitions, 'checkpoint.numPartitions', 1, { min: 1 })
   const replicationFactor = expectInt(options.replicationFactor, 'checkpoint.replicationFactor', -1, { min: -1 })
-  const configs = { ...CHECKPOINT_TOPIC_CONFIG, ...(options.configs === undefined ? {} : expectObject(options.configs, 'checkpoint.configs')) }
+  const configs = {
+    ...CHECKPOINT_TOPIC_CONFIG,
+    ...(options.configs === undefined ? {} : expectObject(options.configs, 'checkpoint.configs')),
+  }
   const excludedBy = mm2DefaultExclusion(topic)
   if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', topic, excludedBy)
   if ((await admin.listTopics()).includes(topic)) {
@@ -99,9 +102,13 @@ export async function ensureCheckpointTopic(admin: Admin, topic: string, options
 
 async function warnIfNotCompacted(admin: Admin, topic: string): Promise<void> {
   try {
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] })
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }],
+    })
     const policy = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? ''
-    if (!policy.split(',').includes('compact')) log('checkpoint topic %s has cleanup.policy=%s, not compact: it will grow without bound', topic, policy)
+    if (!policy.split(',').includes('compact'))
+      log('checkpoint topic %s has cleanup.policy=%s, not compact: it will grow without bound', topic, policy)
   } catch (error) {
     log('could not check cleanup.policy of %s: %s', topic, errorMessage(error))
   }

@@ -40,8 +40,18 @@ export class CheckpointView {
   constructor(options: CheckpointViewOptions) {
     const { cluster, clusters, policy } = options
     const others = clusters.filter((c) => c !== cluster)
-    this.collector = new CheckpointCollector(checkpointTopicsOn(cluster, clusters, policy, options.checkpointTopic), others, mm2SeparatorOf(policy))
-    this.tail = new TopicTail({ cluster, kafka: options.kafka, admin: options.admin, what: 'checkpoints', onRecord: (topic, partition, message) => this.collector.add(topic, partition, message) })
+    this.collector = new CheckpointCollector(
+      checkpointTopicsOn(cluster, clusters, policy, options.checkpointTopic),
+      others,
+      mm2SeparatorOf(policy),
+    )
+    this.tail = new TopicTail({
+      cluster,
+      kafka: options.kafka,
+      admin: options.admin,
+      what: 'checkpoints',
+      onRecord: (topic, partition, message) => this.collector.add(topic, partition, message),
+    })
     this.tail.want(this.collector.topics)
   }
 

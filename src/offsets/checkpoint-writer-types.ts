@@ -79,7 +79,7 @@ export interface CheckpointFlushResult {
   /** The targets that took every checkpoint of this write (a target skipped by a tick because its previous send is still in progress is not listed). */
   writtenTo: string[]
   /** Targets that failed, with their error. */
-  failed: Array<{ cluster: string, error: unknown }>
+  failed: Array<{ cluster: string; error: unknown }>
   /** Positions still waiting to be written after this flush. */
   pending: number
 }

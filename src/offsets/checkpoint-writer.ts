@@ -10,10 +10,24 @@ import { withTimeout } from '../util/timeout.js'
 import { expectFunction, expectInt, expectObject, expectString, invalid } from '../util/validate.js'
 import { mm2DefaultExclusion } from '../topology/mm2-exclusions.js'
 import { type CheckpointWriterId, DEFAULT_CHECKPOINT_TOPIC, encodeCheckpoint } from './checkpoint-codec.js'
-import type { CheckpointFlushResult, CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWriterOptions, CheckpointWrittenInfo } from './checkpoint-writer-types.js'
+import type {
+  CheckpointFlushResult,
+  CheckpointPosition,
+  CheckpointTarget,
+  CheckpointWriteFailedInfo,
+  CheckpointWriterOptions,
+  CheckpointWrittenInfo,
+} from './checkpoint-writer-types.js'
 
 /** The writer's types, re-exported so one import brings the writer and its options. */
-export type { CheckpointFlushResult, CheckpointPosition, CheckpointTarget, CheckpointWriteFailedInfo, CheckpointWriterOptions, CheckpointWrittenInfo } from './checkpoint-writer-types.js'
+export type {
+  CheckpointFlushResult,
+  CheckpointPosition,
+  CheckpointTarget,
+  CheckpointWriteFailedInfo,
+  CheckpointWriterOptions,
+  CheckpointWrittenInfo,
+} from './checkpoint-writer-types.js'
 
 const log = logger('checkpoint')
 
@@ -32,10 +46,10 @@ interface TargetState {
 }
 
 /** Outcome of one send to one cluster. */
-type TargetOutcome = { cluster: string, ok: true } | { cluster: string, ok: false, error: unknown }
+type TargetOutcome = { cluster: string; ok: true } | { cluster: string; ok: false; error: unknown }
 
 /** The positions of one write, encoded once for every target. */
-type Encoded = Map<string, { seq: number, message: { key: Buffer, value: Buffer } }>
+type Encoded = Map<string, { seq: number; message: { key: Buffer; value: Buffer } }>
 
 /**
  * Writes consumer checkpoints, throttled. {@link CheckpointWriter.record} is cheap and never
@@ -78,7 +92,17 @@ export class CheckpointWriter {
 
   /** @throws `InvalidOptionError` naming the bad option. */
   constructor(options: CheckpointWriterOptions) {
-    expectObject(options, 'checkpoint', ['group', 'targets', 'topic', 'intervalMs', 'sendTimeoutMs', 'onWritten', 'onError', 'collect', 'writer'])
+    expectObject(options, 'checkpoint', [
+      'group',
+      'targets',
+      'topic',
+      'intervalMs',
+      'sendTimeoutMs',
+      'onWritten',
+      'onError',
+      'collect',
+      'writer',
+    ])
     this.group = expectString(options.group, 'checkpoint.group')
     if (options.targets === undefined) invalid('checkpoint.targets', 'a function returning the producers to write to', undefined)
     this.targets = expectFunction<() => CheckpointTarget[]>(options.targets, 'checkpoint.targets')!
@@ -90,10 +114,13 @@ export class CheckpointWriter {
     this.collect = expectFunction(options.collect, 'checkpoint.collect')
     this.writer = expectFunction(options.writer, 'checkpoint.writer')
     const excludedBy = mm2DefaultExclusion(this.topic)
-    if (excludedBy !== undefined) log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
+    if (excludedBy !== undefined)
+      log('checkpoint topic %s matches MirrorMaker 2 default %s: MM2 will not replicate it', this.topic, excludedBy)
     // Nobody awaits a tick: what a flush or close would reject with (an error of the collect or
     // writer hook, rethrown by encodePending) is logged here, not left an unhandled rejection.
-    this.timer = setInterval(() => { this.write('tick').catch((error: unknown) => log('checkpoint tick: %s', errorMessage(error))) }, this.intervalMs)
+    this.timer = setInterval(() => {
+      this.write('tick').catch((error: unknown) => log('checkpoint tick: %s', errorMessage(error)))
+    }, this.intervalMs)
     this.timer.unref()
   }
 
@@ -112,7 +139,15 @@ export class CheckpointWriter {
     const entry = this.dirty.get(key)
     this.seq++
     if (entry === undefined) {
-      this.dirty.set(key, { cluster: position.cluster, topic: position.topic, partition: position.partition, offset: position.offset, timestamp: position.timestamp, at: position.at, seq: this.seq })
+      this.dirty.set(key, {
+        cluster: position.cluster,
+        topic: position.topic,
+        partition: position.partition,
+        offset: position.offset,
+        timestamp: position.timestamp,
+        at: position.at,
+        seq: this.seq,
+      })
     } else {
       entry.offset = position.offset
       entry.timestamp = position.timestamp
@@ -166,23 +201,25 @@ export class CheckpointWriter {
       return { written: 0, writtenTo: [], failed: [], pending: this.dirty.size }
     }
     const encoded = this.encodePending()
-    const outcomes = await Promise.all(targets.map(async (target): Promise<TargetOutcome | undefined> => {
-      const state = this.state(target.cluster)
-      if (mode === 'tick' && state.busy) return undefined
-      if (mode === 'close') {
-        if (state.busy) await withTimeout(state.chain, Math.floor(timeoutMs / 2), 'the checkpoint write in progress').catch(() => {})
-        return this.sendTo(target, state, encoded, Math.max(1, deadline - Date.now()))
-      }
-      const run = state.chain.then(() => this.sendTo(target, state, encoded, this.sendTimeoutMs))
-      state.chain = run
-      return run
-    }))
+    const outcomes = await Promise.all(
+      targets.map(async (target): Promise<TargetOutcome | undefined> => {
+        const state = this.state(target.cluster)
+        if (mode === 'tick' && state.busy) return undefined
+        if (mode === 'close') {
+          if (state.busy) await withTimeout(state.chain, Math.floor(timeoutMs / 2), 'the checkpoint write in progress').catch(() => {})
+          return this.sendTo(target, state, encoded, Math.max(1, deadline - Date.now()))
+        }
+        const run = state.chain.then(() => this.sendTo(target, state, encoded, this.sendTimeoutMs))
+        state.chain = run
+        return run
+      }),
+    )
     const written = this.prune(targets)
     const done = outcomes.filter((o): o is TargetOutcome => o !== undefined)
     return {
       written,
       writtenTo: done.filter((o) => o.ok).map((o) => o.cluster),
-      failed: done.flatMap((o) => o.ok ? [] : [{ cluster: o.cluster, error: o.error }]),
+      failed: done.flatMap((o) => (o.ok ? [] : [{ cluster: o.cluster, error: o.error }])),
       pending: this.dirty.size,
     }
   }
@@ -212,7 +249,19 @@ export class CheckpointWriter {
     for (const [key, entry] of this.dirty) {
       try {
         const writer = this.writer?.(entry)
-        encoded.set(key, { seq: entry.seq, message: encodeCheckpoint({ group: this.group, cluster: entry.cluster, topic: entry.topic, partition: entry.partition, offset: entry.offset, timestamp: entry.timestamp, writtenAt: entry.at ?? writtenAt, ...(writer ? { writer } : {}) }) })
+        encoded.set(key, {
+          seq: entry.seq,
+          message: encodeCheckpoint({
+            group: this.group,
+            cluster: entry.cluster,
+            topic: entry.topic,
+            partition: entry.partition,
+            offset: entry.offset,
+            timestamp: entry.timestamp,
+            writtenAt: entry.at ?? writtenAt,
+            ...(writer ? { writer } : {}),
+          }),
+        })
       } catch (error) {
         if (!(error instanceof CodecError)) throw error
         log('dropping checkpoint %s[%d] of %s: %s', entry.topic, entry.partition, entry.cluster, errorMessage(error))
@@ -223,22 +272,50 @@ export class CheckpointWriter {
   }
 
   /** Sends to one target the positions it has not taken yet, and notes what it took. */
-  private async sendTo({ cluster, producer }: CheckpointTarget, state: TargetState, encoded: Encoded, sendTimeoutMs: number): Promise<TargetOutcome> {
+  private async sendTo(
+    { cluster, producer }: CheckpointTarget,
+    state: TargetState,
+    encoded: Encoded,
+    sendTimeoutMs: number,
+  ): Promise<TargetOutcome> {
     const batch = [...encoded].filter(([key, { seq }]) => (state.taken.get(key) ?? 0) < seq)
     if (batch.length === 0) return { cluster, ok: true }
     const messages = batch.map(([, { message }]) => message)
     const started = Date.now()
     state.busy = true
     try {
-      await withTimeout(producer.send({ topic: this.topic, messages }), sendTimeoutMs, `writing ${messages.length} checkpoints to ${cluster}`, { cluster, topic: this.topic, group: this.group })
+      await withTimeout(
+        producer.send({ topic: this.topic, messages }),
+        sendTimeoutMs,
+        `writing ${messages.length} checkpoints to ${cluster}`,
+        { cluster, topic: this.topic, group: this.group },
+      )
       // A send overtaken by a newer one (close does not queue) must not lower what was taken.
       for (const [key, { seq }] of batch) if ((state.taken.get(key) ?? 0) < seq) state.taken.set(key, seq)
       log('wrote %d checkpoints of %s to %s/%s', messages.length, this.group, cluster, this.topic)
-      this.notify(this.onWritten, { cluster, topic: this.topic, group: this.group, count: messages.length, timestamp: started, durationMs: Date.now() - started })
+      this.notify(this.onWritten, {
+        cluster,
+        topic: this.topic,
+        group: this.group,
+        count: messages.length,
+        timestamp: started,
+        durationMs: Date.now() - started,
+      })
       return { cluster, ok: true }
     } catch (caught) {
-      const error = asKafkaDRError(caught, `Writing ${messages.length} checkpoints of '${this.group}' to '${cluster}' failed`, { cluster, topic: this.topic, group: this.group })
-      log('writing %d checkpoints of %s to %s/%s failed (retried next tick): %s', messages.length, this.group, cluster, this.topic, errorMessage(error))
+      const error = asKafkaDRError(caught, `Writing ${messages.length} checkpoints of '${this.group}' to '${cluster}' failed`, {
+        cluster,
+        topic: this.topic,
+        group: this.group,
+      })
+      log(
+        'writing %d checkpoints of %s to %s/%s failed (retried next tick): %s',
+        messages.length,
+        this.group,
+        cluster,
+        this.topic,
+        errorMessage(error),
+      )
       this.notify(this.onError, { cluster, topic: this.topic, group: this.group, count: messages.length, error })
       return { cluster, ok: false, error }
     } finally {

@@ -81,12 +81,16 @@ export interface CommitTranslatedOffsetsResult {
  *
  * @group Offsets
  */
-export async function commitTranslatedOffsets(admin: Admin, result: TranslationResult, options: CommitTranslatedOffsetsOptions = {}): Promise<CommitTranslatedOffsetsResult> {
+export async function commitTranslatedOffsets(
+  admin: Admin,
+  result: TranslationResult,
+  options: CommitTranslatedOffsetsOptions = {},
+): Promise<CommitTranslatedOffsetsResult> {
   const started = Date.now()
-  const byTopic = new Map<string, Array<{ partition: number, offset: string }>>()
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>()
   for (const { topic, partition, offset } of result.partitions) {
     let list = byTopic.get(topic)
-    if (list === undefined) byTopic.set(topic, list = [])
+    if (list === undefined) byTopic.set(topic, (list = []))
     list.push({ partition, offset })
   }
   const committed: string[] = []
@@ -104,11 +108,27 @@ export async function commitTranslatedOffsets(admin: Admin, result: TranslationR
     }
   } catch (error) {
     const type = (error as { type?: string }).type
-    if (error instanceof GroupNotEmptyError || errorMessage(error).includes(NOT_EMPTY_MESSAGE) || (type !== undefined && NOT_EMPTY_TYPES.has(type))) {
+    if (
+      error instanceof GroupNotEmptyError ||
+      errorMessage(error).includes(NOT_EMPTY_MESSAGE) ||
+      (type !== undefined && NOT_EMPTY_TYPES.has(type))
+    ) {
       const topic = [...byTopic.keys()].find((t) => !committed.includes(t))
-      throw new GroupNotEmptyError(`Cannot commit translated offsets of group '${result.group}' on '${result.targetCluster}'${topic === undefined ? '' : ` (topic '${topic}')`}: the group has running members; Kafka accepts these commits only for an empty group. Committed so far: ${committed.length === 0 ? 'none' : committed.join(', ')}`, { cause: error instanceof GroupNotEmptyError ? error.cause : error, cluster: result.targetCluster, group: result.group, ...(topic === undefined ? {} : { topic }), committedTopics: [...committed] })
+      throw new GroupNotEmptyError(
+        `Cannot commit translated offsets of group '${result.group}' on '${result.targetCluster}'${topic === undefined ? '' : ` (topic '${topic}')`}: the group has running members; Kafka accepts these commits only for an empty group. Committed so far: ${committed.length === 0 ? 'none' : committed.join(', ')}`,
+        {
+          cause: error instanceof GroupNotEmptyError ? error.cause : error,
+          cluster: result.targetCluster,
+          group: result.group,
+          ...(topic === undefined ? {} : { topic }),
+          committedTopics: [...committed],
+        },
+      )
     }
-    throw asKafkaDRError(error, `Committing translated offsets of group '${result.group}' on '${result.targetCluster}' failed`, { cluster: result.targetCluster, group: result.group })
+    throw asKafkaDRError(error, `Committing translated offsets of group '${result.group}' on '${result.targetCluster}' failed`, {
+      cluster: result.targetCluster,
+      group: result.group,
+    })
   }
   const durationMs = Date.now() - started
   log('committed %d partitions of %s on %s in %d ms', result.partitions.length, result.group, result.targetCluster, durationMs)
@@ -119,10 +139,19 @@ export async function commitTranslatedOffsets(admin: Admin, result: TranslationR
  * Joins the (empty) group as its only member with every partition paused, commits all offsets
  * in one request under that membership, and leaves.
  */
-async function commitAsMember(kafka: Kafka, admin: Admin, group: string, byTopic: Map<string, Array<{ partition: number, offset: string }>>, timeoutMs: number): Promise<void> {
+async function commitAsMember(
+  kafka: Kafka,
+  admin: Admin,
+  group: string,
+  byTopic: Map<string, Array<{ partition: number; offset: string }>>,
+  timeoutMs: number,
+): Promise<void> {
   // The same precondition kafkajs's setOffsets checks.
   const state = (await admin.describeGroups([group])).groups[0]?.state
-  if (state !== undefined && !EMPTY_STATES.has(state)) throw new GroupNotEmptyError(`group state is ${state}`, { cause: new Error(`The consumer group must have no running instances, current state: ${state}`) })
+  if (state !== undefined && !EMPTY_STATES.has(state))
+    throw new GroupNotEmptyError(`group state is ${state}`, {
+      cause: new Error(`The consumer group must have no running instances, current state: ${state}`),
+    })
   const topics = [...byTopic.keys()]
   const consumer = kafka.consumer({
     groupId: group,
@@ -135,12 +164,17 @@ async function commitAsMember(kafka: Kafka, admin: Admin, group: string, byTopic
   try {
     await withTimeout(joinAndCommit(consumer, topics, byTopic), timeoutMs, `committing offsets of group '${group}'`, { group })
   } finally {
-    await withTimeout(consumer.disconnect(), 2000, `disconnecting the committer of '${group}'`)
-      .catch((error: unknown) => log('committer disconnect: %s', errorMessage(error)))
+    await withTimeout(consumer.disconnect(), 2000, `disconnecting the committer of '${group}'`).catch((error: unknown) =>
+      log('committer disconnect: %s', errorMessage(error)),
+    )
   }
 }
 
-async function joinAndCommit(consumer: Consumer, topics: string[], byTopic: Map<string, Array<{ partition: number, offset: string }>>): Promise<void> {
+async function joinAndCommit(
+  consumer: Consumer,
+  topics: string[],
+  byTopic: Map<string, Array<{ partition: number; offset: string }>>,
+): Promise<void> {
   const joined = new Promise<void>((resolve, reject) => {
     consumer.on(consumer.events.GROUP_JOIN, () => resolve())
     consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
@@ -153,5 +187,7 @@ async function joinAndCommit(consumer: Consumer, topics: string[], byTopic: Map<
   const running = consumer.run({ autoCommit: false, eachBatch: async () => {} })
   consumer.pause(topics.map((topic) => ({ topic })))
   await Promise.all([running, joined])
-  await consumer.commitOffsets([...byTopic].flatMap(([topic, partitions]) => partitions.map(({ partition, offset }) => ({ topic, partition, offset }))))
+  await consumer.commitOffsets(
+    [...byTopic].flatMap(([topic, partitions]) => partitions.map(({ partition, offset }) => ({ topic, partition, offset }))),
+  )
 }

@@ -18,7 +18,13 @@ export { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusio
 export type { Checkpoint, CheckpointKey } from './checkpoint-codec.js'
 export { MM2_CHECKPOINT_VERSION, decodeMm2Checkpoint, encodeMm2CheckpointKey, encodeMm2CheckpointValue } from './mm2-checkpoint-codec.js'
 export type { Mm2Checkpoint } from './mm2-checkpoint-codec.js'
-export { CHECKPOINT_TOPIC_CONFIG, checkpointTopicsOn, ensureCheckpointTopic, mm2CheckpointsTopic, mm2SeparatorOf } from './checkpoint-topic.js'
+export {
+  CHECKPOINT_TOPIC_CONFIG,
+  checkpointTopicsOn,
+  ensureCheckpointTopic,
+  mm2CheckpointsTopic,
+  mm2SeparatorOf,
+} from './checkpoint-topic.js'
 export type { EnsureCheckpointTopicOptions } from './checkpoint-topic.js'
 export { CheckpointWriter } from './checkpoint-writer.js'
 export type {

@@ -18,13 +18,36 @@ import { checkpointTopicsOn, mm2SeparatorOf } from './checkpoint-topic.js'
 import { partitionKey } from '../util/partition-key.js'
 import { expectMissingCheckpointPolicy, expectTranslators } from './translation-options.js'
 import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints, type TargetPartition } from './translation-plan.js'
-import type { MissingCheckpointPolicy, MissingPosition, RefusedTranslation, TranslateOffsetsRequest, TranslatedPartition, TranslationCandidates, TranslationResult, TranslatorName } from './translation-types.js'
+import type {
+  MissingCheckpointPolicy,
+  MissingPosition,
+  RefusedTranslation,
+  TranslateOffsetsRequest,
+  TranslatedPartition,
+  TranslationCandidates,
+  TranslationResult,
+  TranslatorName,
+} from './translation-types.js'
 import { Mm2Lookup, TimestampTranslator } from './translators.js'
 import { timestampLookup } from '../cluster/offsets-by-timestamp.js'
 
 const log = logger('offsets')
 
-const REQUEST_KEYS = ['group', 'targetCluster', 'admin', 'kafka', 'clusters', 'policy', 'topics', 'checkpointTopic', 'translators', 'onMissingCheckpoint', 'timestampSafetyMarginMs', 'timeoutMs', 'extraCheckpoints'] as const
+const REQUEST_KEYS = [
+  'group',
+  'targetCluster',
+  'admin',
+  'kafka',
+  'clusters',
+  'policy',
+  'topics',
+  'checkpointTopic',
+  'translators',
+  'onMissingCheckpoint',
+  'timestampSafetyMarginMs',
+  'timeoutMs',
+  'extraCheckpoints',
+] as const
 
 /**
  * Translates consumer group `group`'s positions onto `targetCluster` for the physical `topics`
@@ -62,7 +85,10 @@ export async function translateOffsets(request: TranslateOffsetsRequest): Promis
  * {@link translateOffsets} reading the checkpoint sources with `readCheckpoints` (a failover
  * consumer's warm view) instead of a one-shot read. Internal: not exported from the package.
  */
-export function translateOffsetsWith(request: TranslateOffsetsRequest, readCheckpoints: CheckpointSourceReader): Promise<TranslationResult> {
+export function translateOffsetsWith(
+  request: TranslateOffsetsRequest,
+  readCheckpoints: CheckpointSourceReader,
+): Promise<TranslationResult> {
   return translate(request, readCheckpoints)
 }
 
@@ -71,7 +97,10 @@ async function translate(request: TranslateOffsetsRequest, reader: CheckpointSou
   try {
     return await translateValid(req)
   } catch (error) {
-    throw asKafkaDRError(error, `Translating the offsets of group '${req.group}' onto '${req.targetCluster}' failed`, { cluster: req.targetCluster, group: req.group })
+    throw asKafkaDRError(error, `Translating the offsets of group '${req.group}' onto '${req.targetCluster}' failed`, {
+      cluster: req.targetCluster,
+      group: req.group,
+    })
   }
 }
 
@@ -84,8 +113,18 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
   const readStarted = Date.now()
   let readMs = 0
   const [sources, targets] = await Promise.all([
-    req.readCheckpoints({ checkpointTopics, mm2SourceClusters, mm2Separator: mm2SeparatorOf(policy), group, timeoutMs: req.timeoutMs, admin })
-      .finally(() => { readMs = Date.now() - readStarted }),
+    req
+      .readCheckpoints({
+        checkpointTopics,
+        mm2SourceClusters,
+        mm2Separator: mm2SeparatorOf(policy),
+        group,
+        timeoutMs: req.timeoutMs,
+        admin,
+      })
+      .finally(() => {
+        readMs = Date.now() - readStarted
+      }),
     targetPartitions(req, admin),
   ])
 
@@ -102,14 +141,16 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
   const refused: RefusedTranslation[] = []
   if (translators.includes('timestamp')) {
     // Every partition at once: one ListOffsets per partition leader.
-    await timestamps.prepare(targets.partitions.flatMap((target) => {
-      const chosen = selected.get(partitionKey(target.topic, target.partition))
-      return chosen === undefined || chosen.native ? [] : [{ target, checkpoint: chosen.checkpoint }]
-    }))
+    await timestamps.prepare(
+      targets.partitions.flatMap((target) => {
+        const chosen = selected.get(partitionKey(target.topic, target.partition))
+        return chosen === undefined || chosen.native ? [] : [{ target, checkpoint: chosen.checkpoint }]
+      }),
+    )
   }
 
   const partitions: TranslatedPartition[] = []
-  const missing: Array<{ target: TargetPartition, reason: MissingPosition['reason'], checkpoint?: Checkpoint }> = []
+  const missing: Array<{ target: TargetPartition; reason: MissingPosition['reason']; checkpoint?: Checkpoint }> = []
   for (const target of targets.partitions) {
     const chosen = selected.get(partitionKey(target.topic, target.partition))
     if (chosen === undefined) {
@@ -118,7 +159,14 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
     }
     const { checkpoint } = chosen
     if (chosen.native) {
-      partitions.push({ topic: target.topic, partition: target.partition, offset: clampOffset(BigInt(checkpoint.offset), target.low, target.high).toString(), method: 'native', checkpoint, candidates: {} })
+      partitions.push({
+        topic: target.topic,
+        partition: target.partition,
+        offset: clampOffset(BigInt(checkpoint.offset), target.low, target.high).toString(),
+        method: 'native',
+        checkpoint,
+        candidates: {},
+      })
       continue
     }
     const candidates = runTranslators(translators, target, checkpoint, timestamps, mm2, refused)
@@ -130,7 +178,15 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
     const offset = clampOffset(best.offset, target.low, target.high).toString()
     // No record at or after the timestamp: the lookup gave the partition's end.
     const behind = best.method === 'timestamp' && BigInt(offset) >= BigInt(target.high)
-    partitions.push({ topic: target.topic, partition: target.partition, offset, method: best.method, checkpoint, candidates, ...(behind ? { pendingTimestamp: timestamps.lookupTimestamp(checkpoint) } : {}) })
+    partitions.push({
+      topic: target.topic,
+      partition: target.partition,
+      offset,
+      method: best.method,
+      checkpoint,
+      candidates,
+      ...(behind ? { pendingTimestamp: timestamps.lookupTimestamp(checkpoint) } : {}),
+    })
   }
 
   missing.sort((a, b) => byTopicPartition(a.target, b.target)) // kafkajs lists partitions in any order
@@ -141,7 +197,13 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
   partitions.sort(byTopicPartition)
   refused.sort(byTopicPartition)
   // Sorted like the rest, whatever order the checkpoint topics were read in.
-  unmapped.sort((a, b) => a.checkpoint.cluster === b.checkpoint.cluster ? byTopicPartition(a.checkpoint, b.checkpoint) : a.checkpoint.cluster < b.checkpoint.cluster ? -1 : 1)
+  unmapped.sort((a, b) =>
+    a.checkpoint.cluster === b.checkpoint.cluster
+      ? byTopicPartition(a.checkpoint, b.checkpoint)
+      : a.checkpoint.cluster < b.checkpoint.cluster
+        ? -1
+        : 1,
+  )
   const result: TranslationResult = {
     group,
     targetCluster,
@@ -155,7 +217,18 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
     readMs,
     durationMs: Date.now() - started,
   }
-  log('translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused, %d undecodable checkpoint records', partitions.length, group, targetCluster, result.durationMs, readMs, result.missing.length, unmapped.length, refused.length, sources.undecodable)
+  log(
+    'translated %d partitions of %s onto %s in %d ms (read %d ms): %d missing, %d unmapped, %d refused, %d undecodable checkpoint records',
+    partitions.length,
+    group,
+    targetCluster,
+    result.durationMs,
+    readMs,
+    result.missing.length,
+    unmapped.length,
+    refused.length,
+    sources.undecodable,
+  )
   return result
 }
 
@@ -163,7 +236,14 @@ async function translateValid(req: ValidRequest): Promise<TranslationResult> {
  * Every enabled translator's lower bound for one partition. A refusal is recorded in `refused`
  * and leaves that translator without a candidate, so the others decide.
  */
-function runTranslators(translators: readonly TranslatorName[], target: TargetPartition, checkpoint: Checkpoint, timestamps: TimestampTranslator, mm2: Mm2Lookup, refused: RefusedTranslation[]): TranslationCandidates {
+function runTranslators(
+  translators: readonly TranslatorName[],
+  target: TargetPartition,
+  checkpoint: Checkpoint,
+  timestamps: TimestampTranslator,
+  mm2: Mm2Lookup,
+  refused: RefusedTranslation[],
+): TranslationCandidates {
   const candidates: TranslationCandidates = {}
   for (const translator of translators) {
     if (translator === 'identity') {
@@ -181,13 +261,16 @@ function runTranslators(translators: readonly TranslatorName[], target: TargetPa
 }
 
 /** Partitions and watermarks of the requested topics that exist on the target. */
-async function targetPartitions(req: { kafka: Kafka, topics: readonly string[] }, admin: Admin): Promise<{ partitions: TargetPartition[], missingTopics: string[] }> {
+async function targetPartitions(
+  req: { kafka: Kafka; topics: readonly string[] },
+  admin: Admin,
+): Promise<{ partitions: TargetPartition[]; missingTopics: string[] }> {
   if (req.topics.length === 0) return { partitions: [], missingTopics: [] }
   const { partitions, missingTopics } = await topicWatermarks(req.kafka, req.topics, { admin })
   return { partitions: partitions.map((p) => ({ ...p, low: p.low.toString(), high: p.high.toString() })), missingTopics }
 }
 
-function byTopicPartition(a: { topic: string, partition: number }, b: { topic: string, partition: number }): number {
+function byTopicPartition(a: { topic: string; partition: number }, b: { topic: string; partition: number }): number {
   return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1
 }
 
@@ -214,7 +297,12 @@ function validateRequest(request: TranslateOffsetsRequest, reader: CheckpointSou
   const clusters = expectStrings(r.clusters, 'clusters', false)
   const targetCluster = expectString(r.targetCluster, 'targetCluster')
   if (!clusters.includes(targetCluster)) throw new UnknownClusterError(targetCluster, clusters)
-  expectMethods(r.admin, 'admin', ['fetchTopicOffsets', 'fetchTopicOffsetsByTimestamp', 'describeConfigs', 'listTopics'], 'a connected kafkajs Admin of the target cluster')
+  expectMethods(
+    r.admin,
+    'admin',
+    ['fetchTopicOffsets', 'fetchTopicOffsetsByTimestamp', 'describeConfigs', 'listTopics'],
+    'a connected kafkajs Admin of the target cluster',
+  )
   expectMethods(r.kafka, 'kafka', ['consumer', 'admin'], 'the kafkajs Kafka client of the target cluster')
   expectMethods(r.policy, 'policy', ['parse', 'physicalTopic', 'physicalTopicsFor'], 'a ReplicationPolicy')
   return {
@@ -241,7 +329,8 @@ function expectArray(value: unknown, path: string): Checkpoint[] {
 }
 
 function expectStrings(value: unknown, path: string, allowEmpty: boolean): string[] {
-  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) invalid(path, allowEmpty ? 'a list of names' : 'a non-empty list of names', value)
+  if (!Array.isArray(value) || (!allowEmpty && value.length === 0))
+    invalid(path, allowEmpty ? 'a list of names' : 'a non-empty list of names', value)
   return value.map((v, i) => expectString(v, `${path}[${i}]`))
 }
 

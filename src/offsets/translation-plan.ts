@@ -9,7 +9,13 @@ import { MissingCheckpointError } from '../errors/index.js'
 import type { ReplicationPolicy } from '../topology/replication-policy.js'
 import { translatePhysicalTopic } from '../topology/replication-policy.js'
 import type { Checkpoint } from './checkpoint-codec.js'
-import type { MissingCheckpointPolicy, MissingPosition, TranslationCandidates, TranslatorName, UnmappedCheckpoint } from './translation-types.js'
+import type {
+  MissingCheckpointPolicy,
+  MissingPosition,
+  TranslationCandidates,
+  TranslatorName,
+  UnmappedCheckpoint,
+} from './translation-types.js'
 import { partitionKey } from '../util/partition-key.js'
 
 /** A partition of a requested topic on the target, with its watermarks (decimal strings). */
@@ -40,7 +46,12 @@ export interface SelectedCheckpoint {
  * @param partitions - partitions of each requested topic on the target; a requested topic that
  * does not exist there maps to `undefined`
  */
-export function selectCheckpoints(checkpoints: readonly Checkpoint[], targetCluster: string, policy: ReplicationPolicy, partitions: ReadonlyMap<string, ReadonlySet<number> | undefined>): { selected: Map<string, SelectedCheckpoint>, unmapped: UnmappedCheckpoint[] } {
+export function selectCheckpoints(
+  checkpoints: readonly Checkpoint[],
+  targetCluster: string,
+  policy: ReplicationPolicy,
+  partitions: ReadonlyMap<string, ReadonlySet<number> | undefined>,
+): { selected: Map<string, SelectedCheckpoint>; unmapped: UnmappedCheckpoint[] } {
   const selected = new Map<string, SelectedCheckpoint>()
   // The same position often comes twice (a replicated copy and the consumer's own, fresher one).
   const unmappedByPosition = new Map<string, UnmappedCheckpoint>()
@@ -72,7 +83,8 @@ export function selectCheckpoints(checkpoints: readonly Checkpoint[], targetClus
     }
     const key = partitionKey(topic, checkpoint.partition)
     const held = selected.get(key)
-    if (held === undefined || isNewer(checkpoint, native, held)) selected.set(key, { checkpoint, topic, partition: checkpoint.partition, native })
+    if (held === undefined || isNewer(checkpoint, native, held))
+      selected.set(key, { checkpoint, topic, partition: checkpoint.partition, native })
   }
   return { selected, unmapped: [...unmappedByPosition.values()] }
 }
@@ -89,8 +101,11 @@ function isNewer(checkpoint: Checkpoint, native: boolean, held: SelectedCheckpoi
  *
  * @returns `undefined` when no translator gave a bound
  */
-export function maxLowerBound(candidates: TranslationCandidates, order: readonly TranslatorName[]): { offset: bigint, method: TranslatorName } | undefined {
-  let best: { offset: bigint, method: TranslatorName } | undefined
+export function maxLowerBound(
+  candidates: TranslationCandidates,
+  order: readonly TranslatorName[],
+): { offset: bigint; method: TranslatorName } | undefined {
+  let best: { offset: bigint; method: TranslatorName } | undefined
   for (const method of order) {
     const value = candidates[method]
     if (value === undefined) continue
@@ -121,14 +136,24 @@ export function clampOffset(offset: bigint, low: string, high: string): bigint {
  *
  * @throws {@link MissingCheckpointError} listing every non-empty such partition when `policy` is `error`
  */
-export function resolveMissing(missing: ReadonlyArray<{ target: TargetPartition, reason: MissingPosition['reason'], checkpoint?: Checkpoint }>, policy: MissingCheckpointPolicy, context: { group: string, cluster: string }): Array<MissingPosition & { offset: string }> {
+export function resolveMissing(
+  missing: ReadonlyArray<{ target: TargetPartition; reason: MissingPosition['reason']; checkpoint?: Checkpoint }>,
+  policy: MissingCheckpointPolicy,
+  context: { group: string; cluster: string },
+): Array<MissingPosition & { offset: string }> {
   if (missing.length === 0) return []
   if (policy === 'error') {
     const ambiguous = missing.filter((m) => BigInt(m.target.low) !== BigInt(m.target.high))
     if (ambiguous.length > 0) {
-      const listed = ambiguous.slice(0, 20).map((m) => `${m.target.topic}[${m.target.partition}]${m.reason === 'untranslatable' ? ' (checkpoint not translatable)' : ''}`).join(', ')
+      const listed = ambiguous
+        .slice(0, 20)
+        .map((m) => `${m.target.topic}[${m.target.partition}]${m.reason === 'untranslatable' ? ' (checkpoint not translatable)' : ''}`)
+        .join(', ')
       const more = ambiguous.length > 20 ? ` and ${ambiguous.length - 20} more` : ''
-      throw new MissingCheckpointError(`No usable checkpoint of group '${context.group}' for ${ambiguous.length} partition(s) on '${context.cluster}': ${listed}${more}; set onMissingCheckpoint to 'earliest' or 'latest' to start there instead`, { group: context.group, cluster: context.cluster })
+      throw new MissingCheckpointError(
+        `No usable checkpoint of group '${context.group}' for ${ambiguous.length} partition(s) on '${context.cluster}': ${listed}${more}; set onMissingCheckpoint to 'earliest' or 'latest' to start there instead`,
+        { group: context.group, cluster: context.cluster },
+      )
     }
   }
   const resolvedTo = policy === 'latest' ? 'latest' : 'earliest'

@@ -31,13 +31,18 @@ export class TimestampTranslator {
   private readonly types = new Map<string, string | undefined>()
   private found = new Map<string, string | undefined>()
 
-  constructor(private readonly admin: Admin, private readonly lookup: TimestampLookup, private readonly cluster: string, private readonly safetyMarginMs: number) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly lookup: TimestampLookup,
+    private readonly cluster: string,
+    private readonly safetyMarginMs: number,
+  ) {}
 
   /**
    * Reads the `message.timestamp.type` of the targets' topics (one request), then looks up every
    * checkpoint's timestamp on its target partition at once.
    */
-  async prepare(targets: ReadonlyArray<{ target: TargetPartition, checkpoint: Checkpoint }>): Promise<void> {
+  async prepare(targets: ReadonlyArray<{ target: TargetPartition; checkpoint: Checkpoint }>): Promise<void> {
     const topics = [...new Set(targets.map((t) => t.target.topic))]
     if (topics.length === 0) return
     const described = await this.admin.describeConfigs({
@@ -45,7 +50,11 @@ export class TimestampTranslator {
       resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['message.timestamp.type'] })),
     })
     for (const topic of topics) {
-      this.types.set(topic, described.resources.find((r) => r.resourceName === topic)?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue)
+      this.types.set(
+        topic,
+        described.resources.find((r) => r.resourceName === topic)?.configEntries.find((e) => e.configName === 'message.timestamp.type')
+          ?.configValue,
+      )
     }
     const queries: TimestampQuery[] = targets
       .filter(({ target, checkpoint }) => checkpoint.timestamp >= 0 && this.types.get(target.topic) !== 'LogAppendTime')
@@ -63,7 +72,10 @@ export class TimestampTranslator {
     if (checkpoint.timestamp < 0) return undefined
     const { topic, partition } = target
     if (this.types.get(topic) === 'LogAppendTime') {
-      return new TranslationRefusedError(`Refusing timestamp translation for '${topic}' partition ${partition} on '${this.cluster}': the topic has message.timestamp.type=LogAppendTime, so its timestamps are not the records' CreateTime`, { cluster: this.cluster, topic, partition, group: checkpoint.group })
+      return new TranslationRefusedError(
+        `Refusing timestamp translation for '${topic}' partition ${partition} on '${this.cluster}': the topic has message.timestamp.type=LogAppendTime, so its timestamps are not the records' CreateTime`,
+        { cluster: this.cluster, topic, partition, group: checkpoint.group },
+      )
     }
     const key = partitionKey(topic, partition)
     if (!this.found.has(key)) return undefined

@@ -48,7 +48,10 @@ export class WireReader {
 
   #take(field: string, size: number): number {
     if (size > this.remaining) {
-      throw new CodecError(`${this.#what} is truncated: field '${field}' needs ${size} bytes at byte ${this.#pos}, only ${this.remaining} left`, this.#context)
+      throw new CodecError(
+        `${this.#what} is truncated: field '${field}' needs ${size} bytes at byte ${this.#pos}, only ${this.remaining} left`,
+        this.#context,
+      )
     }
     const at = this.#pos
     this.#pos += size

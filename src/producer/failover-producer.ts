@@ -69,7 +69,11 @@ export class FailoverProducer {
   private readonly emitter = new SafeEmitter<FailoverProducerEvents>()
 
   /** @internal Use `MultiClusterKafka.producer()`. */
-  constructor(private readonly ctx: FailoverContext, config: FailoverProducerConfig, private readonly stamper: ProvenanceStamper | undefined) {
+  constructor(
+    private readonly ctx: FailoverContext,
+    config: FailoverProducerConfig,
+    private readonly stamper: ProvenanceStamper | undefined,
+  ) {
     const options = validateProducerConfig(config)
     // Every send waiting out an outage listens on this one signal: Node's leak warning at 11 is noise.
     setMaxListeners(0, this.stopRetries.signal)
@@ -79,7 +83,9 @@ export class FailoverProducer {
     this.teardownTimeoutMs = options.teardownTimeoutMs
     for (const cluster of ctx.clusters) {
       const producer = cluster.kafka.producer(options.kafkajs)
-      const connection = new ConnectOnce(producer, (error) => log('producer connection to %s failed: %s', cluster.name, errorMessage(error)))
+      const connection = new ConnectOnce(producer, (error) =>
+        log('producer connection to %s failed: %s', cluster.name, errorMessage(error)),
+      )
       this.perCluster.set(cluster.name, { producer, connection })
     }
     this.first = this.perCluster.values().next().value!.producer
@@ -96,14 +102,19 @@ export class FailoverProducer {
     const active = await this.ctx.waitForActive(this.deliveryTimeoutMs)
     if (this.closing) throw new NotConnectedError('FailoverProducer (disconnected while connecting)')
     this.stay = { cluster: this.ctx.activeCluster, moved: new Abandon() }
-    this.unsubscribe.push(this.ctx.onActiveChange(({ to }) => {
-      const left = this.stay
-      this.stay = { cluster: to, moved: new Abandon() }
-      left.moved.fire(new ActiveClusterMovedError(left.cluster ?? '(none)', to))
-    }))
+    this.unsubscribe.push(
+      this.ctx.onActiveChange(({ to }) => {
+        const left = this.stay
+        this.stay = { cluster: to, moved: new Abandon() }
+        left.moved.fire(new ActiveClusterMovedError(left.cluster ?? '(none)', to))
+      }),
+    )
     for (const name of this.perCluster.keys()) if (name !== active) void this.ensureConnected(name)
-    await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, { cluster: active })
-      .catch((error: unknown) => { throw asKafkaDRError(error, `Connecting the producer to '${active}' failed`, { cluster: active }) })
+    await withTimeout(this.ensureConnected(active), this.deliveryTimeoutMs, `producer connection to '${active}'`, {
+      cluster: active,
+    }).catch((error: unknown) => {
+      throw asKafkaDRError(error, `Connecting the producer to '${active}' failed`, { cluster: active })
+    })
     if (this.closing) throw new NotConnectedError('FailoverProducer (disconnected while connecting)')
     // A standby that was down at start is connected as soon as it is back.
     this.unsubscribe.push(this.ctx.onClusterUp((cluster) => void this.ensureConnected(cluster)))
@@ -136,8 +147,11 @@ export class FailoverProducer {
     }
     this.stopRetries.abort(new NotConnectedError('FailoverProducer (disconnected while the send was in flight)'))
     this.shutdown.fire(this.stopRetries.signal.reason as Error)
-    await Promise.all([...this.perCluster].map(([cluster, p]) =>
-      p.connection.close((ms) => this.ctx.connection(cluster).teardown(p.producer, ms), deadline - Date.now())))
+    await Promise.all(
+      [...this.perCluster].map(([cluster, p]) =>
+        p.connection.close((ms) => this.ctx.connection(cluster).teardown(p.producer, ms), deadline - Date.now()),
+      ),
+    )
   }
 
   /** Sends records to the active cluster; see the module description for failover semantics. */
@@ -156,10 +170,15 @@ export class FailoverProducer {
     const topicMessages = batch.topicMessages ?? []
     const stamped: Array<Stamped | undefined> = topicMessages.map(() => undefined)
     const count = topicMessages.reduce((sum, t) => sum + t.messages.length, 0)
-    return this.deliver(topicMessages.map((t) => t.topic), count, (cluster, producer) => producer.sendBatch({
-      ...batch,
-      topicMessages: topicMessages.map((t, i) => ({ ...t, messages: (stamped[i] = this.forCluster(t.messages, stamped[i], cluster)) })),
-    }))
+    return this.deliver(
+      topicMessages.map((t) => t.topic),
+      count,
+      (cluster, producer) =>
+        producer.sendBatch({
+          ...batch,
+          topicMessages: topicMessages.map((t, i) => ({ ...t, messages: (stamped[i] = this.forCluster(t.messages, stamped[i], cluster)) })),
+        }),
+    )
   }
 
   /**
@@ -168,7 +187,9 @@ export class FailoverProducer {
    * @throws {@link UnsupportedOperationError} (`ERR_UNSUPPORTED`), always.
    */
   async transaction(): Promise<never> {
-    throw new UnsupportedOperationError('FailoverProducer does not support transactions: a transaction cannot span clusters. Use the cluster\'s own kafkajs producer for transactional work.')
+    throw new UnsupportedOperationError(
+      "FailoverProducer does not support transactions: a transaction cannot span clusters. Use the cluster's own kafkajs producer for transactional work.",
+    )
   }
 
   /** Whether the per-cluster producers are idempotent (within each cluster). */
@@ -186,7 +207,9 @@ export class FailoverProducer {
   on(eventName: string, listener: (event: any) => void): () => void {
     if (eventName.includes(':')) {
       this.emitter.on(eventName as keyof FailoverProducerEvents, listener)
-      return () => { this.emitter.off(eventName as keyof FailoverProducerEvents, listener) }
+      return () => {
+        this.emitter.off(eventName as keyof FailoverProducerEvents, listener)
+      }
     }
     const removers = [...this.perCluster.values()].map((p) => p.producer.on(eventName as Parameters<Producer['on']>[0], listener))
     return () => removers.forEach((remove) => remove())
@@ -207,15 +230,25 @@ export class FailoverProducer {
   }
 
   /** A send of `count` records: delivered by `attemptUntilDelivered`, tracked for `disconnect()`. */
-  private deliver(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  private deliver(
+    topics: string[],
+    count: number,
+    attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>,
+  ): Promise<RecordMetadata[]> {
     const sending = this.attemptUntilDelivered(topics, count, attempt)
     this.inFlight.add(sending)
-    const forget = (): void => { this.inFlight.delete(sending) }
+    const forget = (): void => {
+      this.inFlight.delete(sending)
+    }
     sending.then(forget, forget)
     return sending
   }
 
-  private async attemptUntilDelivered(topics: string[], count: number, attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  private async attemptUntilDelivered(
+    topics: string[],
+    count: number,
+    attempt: (cluster: string, producer: Producer) => Promise<RecordMetadata[]>,
+  ): Promise<RecordMetadata[]> {
     const topic = topics.join(',')
     const errors: unknown[] = []
     /** The cluster of the last failed attempt, for `producer:resent`. */
@@ -227,51 +260,70 @@ export class FailoverProducer {
     // one to return; counting them would end the send long before deliveryTimeoutMs.
     let counted = 0
     try {
-      return await this.shutdown.guard(pRetry(async () => {
-        const remaining = deadline - Date.now()
-        // p-retry cuts the last back-off short at the deadline (by its own clock, give or take a
-        // few ms): an attempt begun then could only time out at once, and that timeout would hide
-        // the real error. A retry needs at least the shortest back-off's time left; with less, the
-        // send rejects with the last real error, at its deadline.
-        if (errors.length > 0 && remaining < MIN_BACKOFF_MS) {
-          if (remaining > 0) await delay(remaining, undefined, { keepAlive: true })
-          throw new AbortError(errors.at(-1) as Error)
-        }
-        const cluster = await this.ctx.waitForActive(remaining, this.stopRetries.signal)
-        const budget = Math.max(1, Math.min(this.attemptTimeoutMs, deadline - Date.now()))
-        try {
-          await withTimeout(this.ensureConnected(cluster), budget, `producer connection to '${cluster}'`, { cluster })
-          const p = this.perCluster.get(cluster)!.producer
-          const acks = await this.whileActive(cluster, withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }))
-          if (failedOn !== undefined && failedOn !== cluster) {
-            this.emitter.emit('producer:resent', { timestamp: Date.now(), topics, from: failedOn, to: cluster, count, attempts: errors.length + 1 })
-          }
-          return acks
-        } catch (error) {
-          failedOn = cluster
-          if (isClusterFailure(error)) this.ctx.reportError(cluster, error)
-          if (this.ctx.healthOf(cluster) !== 'down') counted++
-          throw error
-        }
-      }, {
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: MIN_BACKOFF_MS,
-        maxTimeout: 1000,
-        factor: 2,
-        randomize: true,
-        maxRetryTime: this.deliveryTimeoutMs,
-        unref: true,
-        onFailedAttempt: ({ error, attemptNumber }) => {
-          errors.push(error)
-          log('attempt %d for %s failed: %s', attemptNumber, topic, errorMessage(error))
-        },
-        shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline && counted < this.maxAttempts,
-        signal: this.stopRetries.signal,
-      }))
+      return await this.shutdown.guard(
+        pRetry(
+          async () => {
+            const remaining = deadline - Date.now()
+            // p-retry cuts the last back-off short at the deadline (by its own clock, give or take a
+            // few ms): an attempt begun then could only time out at once, and that timeout would hide
+            // the real error. A retry needs at least the shortest back-off's time left; with less, the
+            // send rejects with the last real error, at its deadline.
+            if (errors.length > 0 && remaining < MIN_BACKOFF_MS) {
+              if (remaining > 0) await delay(remaining, undefined, { keepAlive: true })
+              throw new AbortError(errors.at(-1) as Error)
+            }
+            const cluster = await this.ctx.waitForActive(remaining, this.stopRetries.signal)
+            const budget = Math.max(1, Math.min(this.attemptTimeoutMs, deadline - Date.now()))
+            try {
+              await withTimeout(this.ensureConnected(cluster), budget, `producer connection to '${cluster}'`, { cluster })
+              const p = this.perCluster.get(cluster)!.producer
+              const acks = await this.whileActive(
+                cluster,
+                withTimeout(attempt(cluster, p), budget, `send to '${cluster}'`, { cluster, topic }),
+              )
+              if (failedOn !== undefined && failedOn !== cluster) {
+                this.emitter.emit('producer:resent', {
+                  timestamp: Date.now(),
+                  topics,
+                  from: failedOn,
+                  to: cluster,
+                  count,
+                  attempts: errors.length + 1,
+                })
+              }
+              return acks
+            } catch (error) {
+              failedOn = cluster
+              if (isClusterFailure(error)) this.ctx.reportError(cluster, error)
+              if (this.ctx.healthOf(cluster) !== 'down') counted++
+              throw error
+            }
+          },
+          {
+            retries: Number.POSITIVE_INFINITY,
+            minTimeout: MIN_BACKOFF_MS,
+            maxTimeout: 1000,
+            factor: 2,
+            randomize: true,
+            maxRetryTime: this.deliveryTimeoutMs,
+            unref: true,
+            onFailedAttempt: ({ error, attemptNumber }) => {
+              errors.push(error)
+              log('attempt %d for %s failed: %s', attemptNumber, topic, errorMessage(error))
+            },
+            shouldRetry: ({ error }) => isRetriable(error) && Date.now() < deadline && counted < this.maxAttempts,
+            signal: this.stopRetries.signal,
+          },
+        ),
+      )
     } catch (error) {
       // A disconnect that gave up on this send: its attempt may still land (a possible duplicate).
       if (errors.length === 0 || this.shutdown.isFired) errors.push(error)
-      throw new SendFailedError(`Send to '${topic}' failed after ${errors.length} attempt(s) in ${Date.now() - started} ms: ${errorMessage(errors.at(-1))}`, errors, { topic, retriable: isRetriable(errors.at(-1)) })
+      throw new SendFailedError(
+        `Send to '${topic}' failed after ${errors.length} attempt(s) in ${Date.now() - started} ms: ${errorMessage(errors.at(-1))}`,
+        errors,
+        { topic, retriable: isRetriable(errors.at(-1)) },
+      )
     }
   }
 

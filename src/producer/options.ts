@@ -15,12 +15,20 @@ import type { FailoverProducerConfig } from './types.js'
  * `transactionalId` is recognized only to be refused with the reason (see {@link validateProducerConfig}).
  */
 const KAFKAJS_KEYS = [
-  'createPartitioner', 'retry', 'metadataMaxAge', 'allowAutoTopicCreation', 'idempotent', 'transactionalId',
-  'transactionTimeout', 'maxInFlightRequests',
+  'createPartitioner',
+  'retry',
+  'metadataMaxAge',
+  'allowAutoTopicCreation',
+  'idempotent',
+  'transactionalId',
+  'transactionTimeout',
+  'maxInFlightRequests',
 ] as const satisfies ReadonlyArray<keyof ProducerConfig>
 
 /** kafkajs-dr's own keys. */
-const OWN_KEYS = ['deliveryTimeoutMs', 'attemptTimeoutMs', 'maxAttempts', 'teardownTimeoutMs'] as const satisfies ReadonlyArray<keyof FailoverProducerConfig>
+const OWN_KEYS = ['deliveryTimeoutMs', 'attemptTimeoutMs', 'maxAttempts', 'teardownTimeoutMs'] as const satisfies ReadonlyArray<
+  keyof FailoverProducerConfig
+>
 
 const KEYS: readonly string[] = [...KAFKAJS_KEYS, ...OWN_KEYS]
 
@@ -88,14 +96,23 @@ export interface ValidProducerOptions {
 export function validateProducerConfig(config: unknown): ValidProducerOptions {
   const c = expectObject(config, 'producer', KEYS)
   if (c.transactionalId !== undefined) {
-    invalid('producer.transactionalId', 'absent', c.transactionalId,
-      "a transaction cannot span clusters, so FailoverProducer does not support transactions; use the cluster's own kafkajs producer for transactional work")
+    invalid(
+      'producer.transactionalId',
+      'absent',
+      c.transactionalId,
+      "a transaction cannot span clusters, so FailoverProducer does not support transactions; use the cluster's own kafkajs producer for transactional work",
+    )
   }
   const retry = expectRetryOptions(c.retry, 'producer.retry') ?? FAILOVER_RETRY
   const idempotent = ifGiven(c.idempotent, (v) => expectBoolean(v, 'producer.idempotent', false))
   // kafkajs throws this itself, but as a plain kafkajs error from deep inside kafka.producer().
   if (idempotent === true && retry.retries !== undefined && retry.retries < 1) {
-    invalid('producer.retry.retries', 'at least 1 for an idempotent producer', retry.retries, 'kafkajs refuses an idempotent producer without retries')
+    invalid(
+      'producer.retry.retries',
+      'at least 1 for an idempotent producer',
+      retry.retries,
+      'kafkajs refuses an idempotent producer without retries',
+    )
   }
   const given: Partial<ProducerConfig> = {
     createPartitioner: expectFunction<ICustomPartitioner>(c.createPartitioner, 'producer.createPartitioner'),

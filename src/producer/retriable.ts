@@ -40,5 +40,7 @@ export function isClusterFailure(error: unknown): boolean {
 export function isRetriable(error: unknown): boolean {
   if (error instanceof KafkaDRError) return error.retriable
   if (isClusterFailure(error)) return true
-  return causeChain(error).some((current) => !(current instanceof KafkaDRError) && (current as { retriable?: unknown } | null)?.retriable === true)
+  return causeChain(error).some(
+    (current) => !(current instanceof KafkaDRError) && (current as { retriable?: unknown } | null)?.retriable === true,
+  )
 }

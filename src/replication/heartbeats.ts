@@ -21,7 +21,7 @@ export function replicatedHeartbeats(source: string): string {
   return `${source}.${HEARTBEATS_TOPIC}`
 }
 
-type Ends = Array<{ partition: number, high: string }>
+type Ends = Array<{ partition: number; high: string }>
 
 /** Whether `topic` holds a record with a timestamp at or after `sinceMs` (`ends`: its high watermarks, read before). */
 async function hasRecordSinceGiven(admin: Admin, topic: string, sinceMs: number, ends: Ends): Promise<boolean> {
@@ -66,7 +66,7 @@ export async function newestTimestamp(admin: Admin, topic: string, options: Newe
   const has = (since: number): Promise<boolean> => hasRecordSinceGiven(admin, topic, since, ends)
   let yes: number
   let no: number
-  if (options.atLeast !== undefined && options.atLeast <= now && await has(options.atLeast)) {
+  if (options.atLeast !== undefined && options.atLeast <= now && (await has(options.atLeast))) {
     yes = options.atLeast
     no = now + 1
   } else {

@@ -74,13 +74,28 @@ export class ReplicationLagMonitor {
     private readonly hooks: LagMonitorHooks,
   ) {
     for (const c of clusters) this.connections.set(c.name, c)
-    this.flows = clusters.flatMap((target) => clusters
-      .filter((source) => source !== target)
-      .map((source) => ({ source: source.name, target: target.name, topic: policy.physicalTopic(HEARTBEATS_TOPIC, source.name, target.name) }))
-      // Under identity naming the source's heartbeats land in the target's own `heartbeats`, mixed
-      // with those MM2 writes there directly: their age says nothing about this flow.
-      .filter((f) => f.topic !== HEARTBEATS_TOPIC)
-      .map((f) => ({ source: f.source, target: f.target, heartbeatsTopic: f.topic, lagMs: undefined, newestHeartbeat: undefined, checkedAt: undefined, lagging: false, lastError: undefined })))
+    this.flows = clusters.flatMap((target) =>
+      clusters
+        .filter((source) => source !== target)
+        .map((source) => ({
+          source: source.name,
+          target: target.name,
+          topic: policy.physicalTopic(HEARTBEATS_TOPIC, source.name, target.name),
+        }))
+        // Under identity naming the source's heartbeats land in the target's own `heartbeats`, mixed
+        // with those MM2 writes there directly: their age says nothing about this flow.
+        .filter((f) => f.topic !== HEARTBEATS_TOPIC)
+        .map((f) => ({
+          source: f.source,
+          target: f.target,
+          heartbeatsTopic: f.topic,
+          lagMs: undefined,
+          newestHeartbeat: undefined,
+          checkedAt: undefined,
+          lagging: false,
+          lastError: undefined,
+        })),
+    )
   }
 
   /** Checks every flow now and then every `intervalMs`. */
@@ -129,19 +144,24 @@ export class ReplicationLagMonitor {
   }
 
   private async checkAll(): Promise<void> {
-    await Promise.all(this.flows
-      .filter((f) => this.hooks.healthOf(f.target) !== 'down')
-      .map((f) => this.checkFlow(f, false).catch(() => undefined)))
+    await Promise.all(
+      this.flows.filter((f) => this.hooks.healthOf(f.target) !== 'down').map((f) => this.checkFlow(f, false).catch(() => undefined)),
+    )
   }
 
   private async checkFlow(flow: ReplicationFlowStatus, rethrow: boolean): Promise<void> {
     const connection = this.connections.get(flow.target)!
     const { timeoutMs } = this.options
     try {
-      const newest = await withTimeout((async () => {
-        const admin = await connection.admin(timeoutMs)
-        return newestTimestamp(admin, flow.heartbeatsTopic, { atLeast: flow.newestHeartbeat })
-      })(), timeoutMs, `reading ${flow.heartbeatsTopic} on '${flow.target}'`, { cluster: flow.target })
+      const newest = await withTimeout(
+        (async () => {
+          const admin = await connection.admin(timeoutMs)
+          return newestTimestamp(admin, flow.heartbeatsTopic, { atLeast: flow.newestHeartbeat })
+        })(),
+        timeoutMs,
+        `reading ${flow.heartbeatsTopic} on '${flow.target}'`,
+        { cluster: flow.target },
+      )
       const now = Date.now()
       flow.checkedAt = now
       flow.lastError = undefined
@@ -149,9 +169,10 @@ export class ReplicationLagMonitor {
       flow.lagMs = flow.newestHeartbeat === undefined ? undefined : Math.max(0, now - flow.newestHeartbeat)
       this.judge(flow)
     } catch (error) {
-      flow.lastError = (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
-        ? `no topic ${flow.heartbeatsTopic} on '${flow.target}' (is MirrorMaker 2 replicating ${flow.source} -> ${flow.target} with heartbeats on?)`
-        : errorMessage(error)
+      flow.lastError =
+        (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+          ? `no topic ${flow.heartbeatsTopic} on '${flow.target}' (is MirrorMaker 2 replicating ${flow.source} -> ${flow.target} with heartbeats on?)`
+          : errorMessage(error)
       log('flow %s -> %s: check failed: %s', flow.source, flow.target, flow.lastError)
       if (rethrow) throw error
     }

@@ -19,14 +19,7 @@ export type {
   ReplicationPolicy,
 } from './replication-policy.js'
 export { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusion } from './mm2-exclusions.js'
-export {
-  DEFAULT_PROVENANCE_HEADER,
-  ProvenanceStamper,
-  readProvenance,
-} from './provenance.js'
-export type {
-  Provenance,
-  ProvenanceStamperOptions,
-} from './provenance.js'
+export { DEFAULT_PROVENANCE_HEADER, ProvenanceStamper, readProvenance } from './provenance.js'
+export type { Provenance, ProvenanceStamperOptions } from './provenance.js'
 export { DuplicateFilter } from './duplicate-filter.js'
 export type { DuplicateFilterOptions } from './duplicate-filter.js'

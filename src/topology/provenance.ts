@@ -142,7 +142,8 @@ export class ProvenanceStamper {
     let prefix = this.prefixes.get(cluster)
     if (prefix === undefined) {
       const origin = Buffer.from(cluster, 'utf8')
-      if (origin.length === 0 || origin.length > MAX_ORIGIN_BYTES) invalid(path, `a cluster name of 1 to ${MAX_ORIGIN_BYTES} UTF-8 bytes`, cluster)
+      if (origin.length === 0 || origin.length > MAX_ORIGIN_BYTES)
+        invalid(path, `a cluster name of 1 to ${MAX_ORIGIN_BYTES} UTF-8 bytes`, cluster)
       prefix = Buffer.concat([Buffer.from([FORMAT_VERSION, origin.length]), origin, this.instance])
       this.prefixes.set(cluster, prefix)
     }
@@ -298,4 +299,3 @@ export class ProvenanceReader {
     return sequence === undefined ? {} : { origin: this.origin, producerId: this.producerId, sequence }
   }
 }
-

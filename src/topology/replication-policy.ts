@@ -65,7 +65,6 @@ export interface PrefixReplicationPolicyOptions {
 /** The separator MM2 uses when `replication.policy.separator` is not set. */
 export const DEFAULT_SEPARATOR = '.'
 
-
 /**
  * MirrorMaker 2's default naming (`DefaultReplicationPolicy`): on cluster `C`, data that
  * originated on `O` lives in `O<separator>topic` when `O != C`, else in `topic`.
@@ -109,8 +108,12 @@ export class DefaultReplicationPolicy implements ReplicationPolicy {
         invalid(`clusters.${cluster}`, "a cluster name usable as a topic prefix (letters, digits, '.', '_', '-')", cluster)
       }
       if (cluster.includes(separator)) {
-        invalid('replication.separator', `text that occurs in no cluster name (cluster '${cluster}' contains it)`, separator,
-          'MM2 reads the source cluster as the part before the first separator, so choose another separator or rename the cluster')
+        invalid(
+          'replication.separator',
+          `text that occurs in no cluster name (cluster '${cluster}' contains it)`,
+          separator,
+          'MM2 reads the source cluster as the part before the first separator, so choose another separator or rename the cluster',
+        )
       }
     }
     this.separator = separator
@@ -255,7 +258,8 @@ export function createReplicationPolicy(option: ReplicationOption | undefined, c
 function expectPolicy(value: object): ReplicationPolicy {
   const policy = value as Record<string, unknown>
   for (const method of POLICY_METHODS) {
-    if (typeof policy[method] !== 'function') invalid(`replication.${method}`, 'a function', policy[method], 'a custom policy implements ReplicationPolicy')
+    if (typeof policy[method] !== 'function')
+      invalid(`replication.${method}`, 'a function', policy[method], 'a custom policy implements ReplicationPolicy')
   }
   expectString(policy.name, 'replication.name')
   return value as ReplicationPolicy
@@ -292,4 +296,3 @@ export function translatePhysicalTopic(physicalTopic: string, fromCluster: strin
   const { logicalTopic, originCluster } = policy.parse(physicalTopic, fromCluster)
   return policy.physicalTopic(logicalTopic, originCluster, toCluster)
 }
-

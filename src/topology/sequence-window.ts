@@ -73,7 +73,10 @@ export class SequenceWindow {
    * @param size - sequence numbers the window spans
    * @param top - highest sequence number marked: the window is `(top - size, top]`
    */
-  constructor(private readonly size: number, public top: number) {}
+  constructor(
+    private readonly size: number,
+    public top: number,
+  ) {}
 
   /** Whether `sequence` (a safe integer ≥ 0) is below the window, where it cannot be told. */
   isBelow(sequence: number): boolean {

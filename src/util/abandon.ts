@@ -29,8 +29,14 @@ export class Abandon {
     return new Promise<T>((resolve, reject) => {
       this.waiting.add(reject)
       work.then(
-        (value) => { this.waiting.delete(reject); resolve(value) },
-        (error: unknown) => { this.waiting.delete(reject); reject(error) },
+        (value) => {
+          this.waiting.delete(reject)
+          resolve(value)
+        },
+        (error: unknown) => {
+          this.waiting.delete(reject)
+          reject(error)
+        },
       )
     })
   }

@@ -4,7 +4,7 @@
  *
  * @param attempt - The attempt that just failed, from 1.
  */
-export function backoff(attempt: number, { initialMs, maxMs }: { initialMs: number, maxMs: number }): number {
+export function backoff(attempt: number, { initialMs, maxMs }: { initialMs: number; maxMs: number }): number {
   // 2 ** a large exponent is Infinity, which the cap turns back into maxMs.
   return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1))
 }

@@ -20,16 +20,30 @@ export class ConnectOnce {
    * @param client - The kafkajs client.
    * @param onError - Told of every failed attempt (for the log); callers of {@link connect} see it too.
    */
-  constructor(private readonly client: { connect(): Promise<void> }, private readonly onError: (error: unknown) => void) {}
+  constructor(
+    private readonly client: { connect(): Promise<void> },
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
   /** Resolves once the client is connected: at once if it is, else with the attempt under way or a new one. */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new NotConnectedError('kafkajs client (closed)'))
     if (this.connected) return Promise.resolve()
     if (!this.pending) {
-      const attempt = this.client.connect()
-        .then(() => { this.connected = true }, (error: unknown) => { this.onError(error); throw error })
-        .finally(() => { if (this.pending === attempt) this.pending = undefined })
+      const attempt = this.client
+        .connect()
+        .then(
+          () => {
+            this.connected = true
+          },
+          (error: unknown) => {
+            this.onError(error)
+            throw error
+          },
+        )
+        .finally(() => {
+          if (this.pending === attempt) this.pending = undefined
+        })
       // Callers that start an attempt in the background never await it.
       attempt.catch(() => {})
       this.pending = attempt
@@ -44,7 +58,10 @@ export class ConnectOnce {
    */
   close<T>(teardown: (timeoutMs: number) => Promise<T>, timeoutMs: number): Promise<T> {
     this.closed = true
-    void this.pending?.then(() => teardown(0), () => {})
+    void this.pending?.then(
+      () => teardown(0),
+      () => {},
+    )
     return teardown(timeoutMs)
   }
 }

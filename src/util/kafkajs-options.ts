@@ -8,7 +8,14 @@
 import type { RetryOptions } from 'kafkajs'
 import { expectFunction, expectInt, expectNumber, expectObject, invalid } from './validate.js'
 
-const RETRY_KEYS = ['maxRetryTime', 'initialRetryTime', 'factor', 'multiplier', 'retries', 'restartOnFailure'] as const satisfies ReadonlyArray<keyof RetryOptions>
+const RETRY_KEYS = [
+  'maxRetryTime',
+  'initialRetryTime',
+  'factor',
+  'multiplier',
+  'retries',
+  'restartOnFailure',
+] as const satisfies ReadonlyArray<keyof RetryOptions>
 
 /**
  * Asserts kafkajs `RetryOptions`; `undefined` returns `undefined` (the caller's default applies).

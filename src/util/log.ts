@@ -6,7 +6,8 @@
 import createDebug from 'debug'
 
 /** Component namespaces, e.g. `kafkajs-dr:discovery`. */
-export type LogArea = 'client' | 'cluster' | 'discovery' | 'producer' | 'consumer' | 'offsets' | 'checkpoint' | 'events' | 'metrics' | 'replication'
+export type LogArea =
+  'client' | 'cluster' | 'discovery' | 'producer' | 'consumer' | 'offsets' | 'checkpoint' | 'events' | 'metrics' | 'replication'
 
 /** Returns the `debug` logger for one component. */
 export function logger(area: LogArea): createDebug.Debugger {

@@ -11,7 +11,13 @@ export const MAX_TOPIC_NAME_LENGTH = 249
 
 /** Kafka's rule for topic names: 1 to `maxLength` (at most 249) of {@link LEGAL_TOPIC_CHARS}, not `.` or `..`. */
 export function isLegalTopicName(name: string, maxLength = MAX_TOPIC_NAME_LENGTH): boolean {
-  return name.length >= 1 && name.length <= Math.min(maxLength, MAX_TOPIC_NAME_LENGTH) && LEGAL_TOPIC_CHARS.test(name) && name !== '.' && name !== '..'
+  return (
+    name.length >= 1 &&
+    name.length <= Math.min(maxLength, MAX_TOPIC_NAME_LENGTH) &&
+    LEGAL_TOPIC_CHARS.test(name) &&
+    name !== '.' &&
+    name !== '..'
+  )
 }
 
 /**

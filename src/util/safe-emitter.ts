@@ -21,7 +21,11 @@ export class SafeEmitter<Events extends object> extends EventEmitter<Events> {
   }
 
   /** Alias of `on`: adds a guarded listener for `event`. */
-  override addListener<E extends EventEmitter.EventNames<Events>>(event: E, fn: EventEmitter.EventListener<Events, E>, context?: unknown): this {
+  override addListener<E extends EventEmitter.EventNames<Events>>(
+    event: E,
+    fn: EventEmitter.EventListener<Events, E>,
+    context?: unknown,
+  ): this {
     return this.on(event, fn, context)
   }
 
@@ -31,13 +35,23 @@ export class SafeEmitter<Events extends object> extends EventEmitter<Events> {
   }
 
   /** Removes the listeners of `event` (only `fn`, when given), as added by `on`, `addListener` or `once`. */
-  override off<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
-    const wrapped = fn === undefined ? undefined : this.guarded.get(fn as Listener) ?? fn
+  override off<E extends EventEmitter.EventNames<Events>>(
+    event: E,
+    fn?: EventEmitter.EventListener<Events, E>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    const wrapped = fn === undefined ? undefined : (this.guarded.get(fn as Listener) ?? fn)
     return super.off(event, wrapped as never, context, once)
   }
 
   /** Alias of `off`: removes the listeners of `event` (only `fn`, when given). */
-  override removeListener<E extends EventEmitter.EventNames<Events>>(event: E, fn?: EventEmitter.EventListener<Events, E>, context?: unknown, once?: boolean): this {
+  override removeListener<E extends EventEmitter.EventNames<Events>>(
+    event: E,
+    fn?: EventEmitter.EventListener<Events, E>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
     return this.off(event, fn, context, once)
   }
 
@@ -47,7 +61,8 @@ export class SafeEmitter<Events extends object> extends EventEmitter<Events> {
       wrapped = function guardedListener(this: unknown, ...args: unknown[]): void {
         try {
           const result: unknown = fn.apply(this, args)
-          if (result instanceof Promise) result.catch((error: unknown) => log('async listener of %s failed: %s', String(event), errorMessage(error)))
+          if (result instanceof Promise)
+            result.catch((error: unknown) => log('async listener of %s failed: %s', String(event), errorMessage(error)))
         } catch (error) {
           log('listener of %s threw: %s', String(event), errorMessage(error))
         }

@@ -102,9 +102,10 @@ export function expectObject(value: unknown, path: string, allowed?: readonly st
       if (!allowed.includes(key)) {
         const keyPath = root ? key : `${path}.${key}`
         const suggestion = nearestName(key, allowed)
-        const fix = suggestion === undefined
-          ? `known options ${root ? '' : `of \`${path}\` `}are: ${allowed.join(', ')}`
-          : `did you mean \`${suggestion}\`?`
+        const fix =
+          suggestion === undefined
+            ? `known options ${root ? '' : `of \`${path}\` `}are: ${allowed.join(', ')}`
+            : `did you mean \`${suggestion}\`?`
         throw new InvalidOptionError(keyPath, `Unknown option \`${keyPath}\`; ${fix}`)
       }
     }
@@ -113,7 +114,7 @@ export function expectObject(value: unknown, path: string, allowed?: readonly st
 }
 
 /** Asserts an integer within bounds; `undefined` returns `fallback`. */
-export function expectInt(value: unknown, path: string, fallback: number, bounds: { min?: number, max?: number } = {}): number {
+export function expectInt(value: unknown, path: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(path, 'an integer', value)
   const { min, max } = bounds
@@ -123,7 +124,7 @@ export function expectInt(value: unknown, path: string, fallback: number, bounds
 }
 
 /** Asserts a finite number (fractions allowed) within bounds; `undefined` returns `fallback`. */
-export function expectNumber(value: unknown, path: string, fallback: number, bounds: { min?: number, max?: number } = {}): number {
+export function expectNumber(value: unknown, path: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value)
   const { min, max } = bounds

@@ -21,10 +21,46 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import kafkajs from 'kafkajs'
 import { BED_FILES, DEFAULT_KAFKA_VERSION, checkJava, resolveClasspath } from './classpath.js'
-import { BED_CLUSTERS, IDENTITY_FLOW, IDENTITY_TOPIC_PREFIX, PORT_OFFSET, brokerProperties, identityMirrorMakerProperties, mirrorMakerProperties, parseBrokerProfile, profileOfProperties, type BedClusterSpec, type BrokerProfile } from './config.js'
-import { allBedProcesses, livePid, logTail, processState, signal, startJvm, startNode, stopProcess, type ProcessState } from './processes.js'
+import {
+  BED_CLUSTERS,
+  IDENTITY_FLOW,
+  IDENTITY_TOPIC_PREFIX,
+  PORT_OFFSET,
+  brokerProperties,
+  identityMirrorMakerProperties,
+  mirrorMakerProperties,
+  parseBrokerProfile,
+  profileOfProperties,
+  type BedClusterSpec,
+  type BrokerProfile,
+} from './config.js'
+import {
+  allBedProcesses,
+  livePid,
+  logTail,
+  processState,
+  signal,
+  startJvm,
+  startNode,
+  stopProcess,
+  type ProcessState,
+} from './processes.js'
 import { holdReplication, releaseReplication, replicationHold, replicationLocked, withReplicationLock } from './replication-control.js'
-import { BED_APP_USER, clientConfigFile, ensureSecurityMaterial, parseBedSecurity, readCredentials, SCRAM_MECHANISM, scramFormatArgs, secureClientConfigs, securityFiles, writeClientConfigs, type BedCredentials, type BedSecurity, type BedUser } from './security.js'
+import {
+  BED_APP_USER,
+  clientConfigFile,
+  ensureSecurityMaterial,
+  parseBedSecurity,
+  readCredentials,
+  SCRAM_MECHANISM,
+  scramFormatArgs,
+  secureClientConfigs,
+  securityFiles,
+  writeClientConfigs,
+  type BedCredentials,
+  type BedSecurity,
+  type BedUser,
+} from './security.js'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -88,10 +124,32 @@ export class FaultInjectionUnavailableError extends Error {
   override name = 'FaultInjectionUnavailableError'
 }
 
-const BROKER_JVM = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
-const MM2_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+const BROKER_JVM = [
+  '-Xms128m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+]
+const MM2_JVM = [
+  '-Xms128m',
+  '-Xmx384m',
+  '-XX:+UseG1GC',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+]
 /** One flow, one task, no heartbeats or checkpoints: about 25 MB live after a full GC, so a smaller heap than the main MM2's (128 MB ran out while scanning plugins at start). */
-const MM2_IDENTITY_JVM = ['-Xms32m', '-Xmx192m', '-XX:+UseG1GC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true']
+const MM2_IDENTITY_JVM = [
+  '-Xms32m',
+  '-Xmx192m',
+  '-XX:+UseG1GC',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+]
 /** File in the state folder naming the profile the brokers were configured with. */
 const PROFILE_FILE = 'broker-profile'
 /** File in the state folder naming the security mode the storage was formatted with. */
@@ -124,9 +182,10 @@ export class KafkaBed {
     const dc1 = process.env.KAFKAJS_DR_DC1_BROKERS
     const dc2 = process.env.KAFKAJS_DR_DC2_BROKERS
     this.canInjectFaults = !(dc1 && dc2)
-    this.brokers = dc1 && dc2
-      ? { dc1: dc1.split(','), dc2: dc2.split(',') }
-      : Object.fromEntries(BED_CLUSTERS.map((c) => [c.name, [`127.0.0.1:${c.port}`]]))
+    this.brokers =
+      dc1 && dc2
+        ? { dc1: dc1.split(','), dc2: dc2.split(',') }
+        : Object.fromEntries(BED_CLUSTERS.map((c) => [c.name, [`127.0.0.1:${c.port}`]]))
   }
 
   /** Names of the clusters. */
@@ -152,7 +211,7 @@ export class KafkaBed {
    * Nothing happens when the profile is the current one. Afterwards both
    * brokers run, even one that was stopped or paused before.
    */
-  async setBrokerProfile(profile: BrokerProfile): Promise<{ changed: boolean, ms: number }> {
+  async setBrokerProfile(profile: BrokerProfile): Promise<{ changed: boolean; ms: number }> {
     this.assertLocal('change the broker profile')
     const started = Date.now()
     const current = this.storedProfile()
@@ -176,7 +235,7 @@ export class KafkaBed {
    * `kafka-configs` (a new bed gets them from `kafka-storage format --add-scram`). Nothing happens
    * when the mode is the current one.
    */
-  async setSecurity(security: BedSecurity): Promise<{ changed: boolean, ms: number }> {
+  async setSecurity(security: BedSecurity): Promise<{ changed: boolean; ms: number }> {
     this.assertLocal('change the security mode')
     const started = Date.now()
     const current = this.storedSecurity()
@@ -187,16 +246,32 @@ export class KafkaBed {
       return { changed: false, ms: Date.now() - started }
     }
     this.log(`switching the brokers to security '${security}' (graceful restart of dc1 and dc2)`)
-    await this.restartBrokersWith(`security switch to ${security}`, () => writeFile(join(this.stateDir, SECURITY_FILE), `${security}\n`), async () => {
-      if (security !== 'sasl_ssl') return
-      const credentials = await this.securityMaterial()
-      // Over the PLAINTEXT listener, whose user is a super user.
-      await Promise.all(BED_CLUSTERS.map(async (c) => {
-        for (const [user, password] of Object.entries(credentials)) {
-          await this.runToCompletion(`${c.name}-scram`, 'kafka.admin.ConfigCommand', ['--bootstrap-server', `127.0.0.1:${c.port}`, '--alter', '--entity-type', 'users', '--entity-name', user, '--add-config', `${SCRAM_MECHANISM}=[password=${password}]`])
-        }
-      }))
-    })
+    await this.restartBrokersWith(
+      `security switch to ${security}`,
+      () => writeFile(join(this.stateDir, SECURITY_FILE), `${security}\n`),
+      async () => {
+        if (security !== 'sasl_ssl') return
+        const credentials = await this.securityMaterial()
+        // Over the PLAINTEXT listener, whose user is a super user.
+        await Promise.all(
+          BED_CLUSTERS.map(async (c) => {
+            for (const [user, password] of Object.entries(credentials)) {
+              await this.runToCompletion(`${c.name}-scram`, 'kafka.admin.ConfigCommand', [
+                '--bootstrap-server',
+                `127.0.0.1:${c.port}`,
+                '--alter',
+                '--entity-type',
+                'users',
+                '--entity-name',
+                user,
+                '--add-config',
+                `${SCRAM_MECHANISM}=[password=${password}]`,
+              ])
+            }
+          }),
+        )
+      },
+    )
     return { changed: true, ms: Date.now() - started }
   }
 
@@ -243,7 +318,8 @@ export class KafkaBed {
    * `client-config.json` for {@link BED_APP_USER}). Only in the security mode.
    */
   secureKafkaConfig(cluster: string, user: BedUser = BED_APP_USER): kafkajs.KafkaConfig {
-    if (this.security !== 'sasl_ssl') throw new Error(`the bed in ${this.stateDir} runs without security: start it with \`npm run bed:up -- --security sasl_ssl\``)
+    if (this.security !== 'sasl_ssl')
+      throw new Error(`the bed in ${this.stateDir} runs without security: start it with \`npm run bed:up -- --security sasl_ssl\``)
     const spec = BED_CLUSTERS.find((c) => c.name === cluster)
     if (spec === undefined) throw new Error(`unknown bed cluster '${cluster}'`)
     const ca = readFileSync(securityFiles(this.stateDir).caCert, 'utf8')
@@ -259,7 +335,14 @@ export class KafkaBed {
   kafka(cluster: string, clientId = 'kafkajs-dr-bed'): kafkajs.Kafka {
     const brokers = this.brokers[cluster]
     if (!brokers) throw new Error(`unknown bed cluster '${cluster}'`)
-    return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } })
+    return new Kafka({
+      clientId,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    })
   }
 
   /**
@@ -310,7 +393,11 @@ export class KafkaBed {
     // Whatever else carries this bed's marker: a process started while its pid file was replaced.
     for (const { pid, marker } of allBedProcesses()) {
       if (!marker.startsWith(`${this.stateDir}#`)) continue
-      try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
     }
     await rm(this.stateDir, { recursive: true, force: true })
   }
@@ -318,7 +405,13 @@ export class KafkaBed {
   /** State of each process. */
   status(): BedStatus {
     const state = (name: string): ProcessState => processState(this.stateDir, name)
-    return { dc1: state('dc1'), dc2: state('dc2'), mm2: state('mm2'), 'mm2-identity': state('mm2-identity'), supervisor: state('supervisor') }
+    return {
+      dc1: state('dc1'),
+      dc2: state('dc2'),
+      mm2: state('mm2'),
+      'mm2-identity': state('mm2-identity'),
+      supervisor: state('supervisor'),
+    }
   }
 
   /** Whether both clusters and MirrorMaker 2 run (the supervisor and the optional identity flow aside). */
@@ -404,10 +497,7 @@ export class KafkaBed {
       return stale
     })
     await this.ensureTopic(IDENTITY_FLOW.source, IDENTITY_PROBE_TOPIC)
-    await Promise.all([
-      this.waitForIdentityReplication(120_000),
-      restartedMain ? this.waitForReplication(120_000) : undefined,
-    ])
+    await Promise.all([this.waitForIdentityReplication(120_000), restartedMain ? this.waitForReplication(120_000) : undefined])
   }
 
   /** Stops the identity flow gracefully (SIGTERM, then SIGKILL after 15 s); nothing restarts it. */
@@ -455,15 +545,22 @@ export class KafkaBed {
    */
   async waitForReplication(timeoutMs: number): Promise<void> {
     const names = this.clusterNames
-    await Promise.all(names.flatMap((source) => names.filter((t) => t !== source).map((target) => this.waitFlow(source, target, timeoutMs))))
+    await Promise.all(
+      names.flatMap((source) => names.filter((t) => t !== source).map((target) => this.waitFlow(source, target, timeoutMs))),
+    )
   }
 
-  private async waitFlow(source: string, target: string, timeoutMs: number, flow: FlowProbe = {
-    topic: PROBE_TOPIC,
-    replica: `${source}.${PROBE_TOPIC}`,
-    process: 'mm2',
-    assertComing: () => this.assertReplicatorComing(),
-  }): Promise<void> {
+  private async waitFlow(
+    source: string,
+    target: string,
+    timeoutMs: number,
+    flow: FlowProbe = {
+      topic: PROBE_TOPIC,
+      replica: `${source}.${PROBE_TOPIC}`,
+      process: 'mm2',
+      assertComing: () => this.assertReplicatorComing(),
+    },
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs
     const { topic, replica } = flow
     const before = await this.highWatermark(target, replica)
@@ -489,7 +586,9 @@ export class KafkaBed {
       flow.assertComing()
       await delay(250)
     }
-    throw new Error(`replication ${source} -> ${target} (${flow.process}) did not deliver within ${timeoutMs} ms; ${flow.process} log:\n${await logTail(this.logFile(flow.process))}`)
+    throw new Error(
+      `replication ${source} -> ${target} (${flow.process}) did not deliver within ${timeoutMs} ms; ${flow.process} log:\n${await logTail(this.logFile(flow.process))}`,
+    )
   }
 
   /** Sum of a topic's high watermarks on one cluster (0 when it does not exist yet). */
@@ -532,13 +631,39 @@ export class KafkaBed {
     const dataDir = join(this.stateDir, cluster.name, 'data')
     const config = join(this.stateDir, cluster.name, 'server.properties')
     await mkdir(dataDir, { recursive: true })
-    await writeFile(config, brokerProperties(cluster, dataDir, this.storedProfile() ?? this.requestedProfile ?? 'bed', secured ? securityFiles(this.stateDir) : undefined), { mode: 0o600 })
+    await writeFile(
+      config,
+      brokerProperties(
+        cluster,
+        dataDir,
+        this.storedProfile() ?? this.requestedProfile ?? 'bed',
+        secured ? securityFiles(this.stateDir) : undefined,
+      ),
+      { mode: 0o600 },
+    )
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       this.log(`${cluster.name}: formatting storage${secured ? ' (with SCRAM users)' : ''}`)
-      await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', ['format', '-t', kafkaUuid(), '-c', config, ...(credentials === undefined ? [] : scramFormatArgs(credentials))])
+      await this.runToCompletion(`${cluster.name}-format`, 'kafka.tools.StorageTool', [
+        'format',
+        '-t',
+        kafkaUuid(),
+        '-c',
+        config,
+        ...(credentials === undefined ? [] : scramFormatArgs(credentials)),
+      ])
     }
-    this.log(`${cluster.name}: starting broker on 127.0.0.1:${cluster.port}${secured ? ` (SASL_SSL on 127.0.0.1:${cluster.securePort})` : ''}`)
-    await startJvm({ name: cluster.name, stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'kafka.Kafka', args: [config], jvmOptions: [...BROKER_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile(cluster.name) })
+    this.log(
+      `${cluster.name}: starting broker on 127.0.0.1:${cluster.port}${secured ? ` (SASL_SSL on 127.0.0.1:${cluster.securePort})` : ''}`,
+    )
+    await startJvm({
+      name: cluster.name,
+      stateDir: this.stateDir,
+      classpath: this.classpath!,
+      mainClass: 'kafka.Kafka',
+      args: [config],
+      jvmOptions: [...BROKER_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`],
+      logFile: this.logFile(cluster.name),
+    })
   }
 
   /** Starts MM2 if it is not running, lifting a hold: for whoever wants replication back. */
@@ -574,13 +699,18 @@ export class KafkaBed {
   /** The security mode's certificates and passwords, made once (both clusters start at the same time). */
   private securityMaterial(): Promise<BedCredentials> {
     this.material ??= ensureSecurityMaterial(this.stateDir)
-    this.material.catch(() => { this.material = undefined })
+    this.material.catch(() => {
+      this.material = undefined
+    })
     return this.material
   }
 
   /** mm2.properties as this code writes it for the bed's security mode. */
   private mirrorMakerConfig(): string {
-    return mirrorMakerProperties(BED_CLUSTERS, this.security === 'sasl_ssl' ? { files: securityFiles(this.stateDir), credentials: readCredentials(this.stateDir) } : undefined)
+    return mirrorMakerProperties(
+      BED_CLUSTERS,
+      this.security === 'sasl_ssl' ? { files: securityFiles(this.stateDir), credentials: readCredentials(this.stateDir) } : undefined,
+    )
   }
 
   /** Only with the MM2 lock held. */
@@ -592,7 +722,15 @@ export class KafkaBed {
     const config = join(this.stateDir, 'mm2.properties')
     await writeFile(config, this.mirrorMakerConfig(), { mode: 0o600 })
     this.log(`mm2: starting MirrorMaker 2 (dc1 <-> dc2${this.security === 'sasl_ssl' ? ', through SASL_SSL' : ''})`)
-    await startJvm({ name: 'mm2', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2') })
+    await startJvm({
+      name: 'mm2',
+      stateDir: this.stateDir,
+      classpath: this.classpath!,
+      mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker',
+      args: [config],
+      jvmOptions: [...MM2_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`],
+      logFile: this.logFile('mm2'),
+    })
   }
 
   /** Starts the identity flow's MirrorMaker 2 if it is not running (resumes it if paused). */
@@ -602,8 +740,18 @@ export class KafkaBed {
     if (state !== 'stopped') return
     const config = join(this.stateDir, 'mm2-identity.properties')
     await writeFile(config, identityMirrorMakerProperties(BED_CLUSTERS))
-    this.log(`mm2-identity: starting MirrorMaker 2 with IdentityReplicationPolicy (${IDENTITY_FLOW.source} -> ${IDENTITY_FLOW.target}, topics ${IDENTITY_TOPIC_PREFIX}*)`)
-    await startJvm({ name: 'mm2-identity', stateDir: this.stateDir, classpath: this.classpath!, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [config], jvmOptions: [...MM2_IDENTITY_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`], logFile: this.logFile('mm2-identity') })
+    this.log(
+      `mm2-identity: starting MirrorMaker 2 with IdentityReplicationPolicy (${IDENTITY_FLOW.source} -> ${IDENTITY_FLOW.target}, topics ${IDENTITY_TOPIC_PREFIX}*)`,
+    )
+    await startJvm({
+      name: 'mm2-identity',
+      stateDir: this.stateDir,
+      classpath: this.classpath!,
+      mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker',
+      args: [config],
+      jvmOptions: [...MM2_IDENTITY_JVM, `-Dlog4j2.configurationFile=${BED_FILES.log4j}`],
+      logFile: this.logFile('mm2-identity'),
+    })
   }
 
   /** Starts the supervisor if it is not running; with `verbose`, its lines are echoed while this process runs. */
@@ -611,7 +759,9 @@ export class KafkaBed {
     const state = processState(this.stateDir, 'supervisor')
     if (state === 'paused') signal(this.stateDir, 'supervisor', 'SIGCONT')
     if (state === 'stopped') {
-      this.log(`supervisor: restarts MirrorMaker 2 when a flow has not delivered for ${this.replicationStallMs} ms (log: ${this.logFile('supervisor')})`)
+      this.log(
+        `supervisor: restarts MirrorMaker 2 when a flow has not delivered for ${this.replicationStallMs} ms (log: ${this.logFile('supervisor')})`,
+      )
       const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_VERSION: this.kafkaVersion, KAFKAJS_DR_BED_PORT_OFFSET: String(PORT_OFFSET) }
       delete env.KAFKAJS_DR_DC1_BROKERS
       delete env.KAFKAJS_DR_DC2_BROKERS
@@ -657,7 +807,19 @@ export class KafkaBed {
     const fd = openSync(log, 'a')
     try {
       const code = await new Promise<number | null>((resolvePromise, reject) => {
-        const child = spawn('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${BED_FILES.log4j}`, '-cp', this.classpath!, mainClass, ...args], { stdio: ['ignore', fd, fd] })
+        const child = spawn(
+          'java',
+          [
+            '-Xmx256m',
+            '-XX:TieredStopAtLevel=1',
+            `-Dlog4j2.configurationFile=${BED_FILES.log4j}`,
+            '-cp',
+            this.classpath!,
+            mainClass,
+            ...args,
+          ],
+          { stdio: ['ignore', fd, fd] },
+        )
         child.on('error', reject)
         child.on('exit', resolvePromise)
       })
@@ -726,7 +888,11 @@ export class KafkaBed {
     // It may have finished the restart between the two looks.
     if (livePid(this.stateDir, 'mm2') !== undefined) return
     const hold = replicationHold(this.stateDir)
-    throw new Error(hold !== undefined ? `mm2 is stopped on purpose (${hold}): replication cannot deliver` : `mm2 is not running (it exited?); see ${this.logFile('mm2')}`)
+    throw new Error(
+      hold !== undefined
+        ? `mm2 is stopped on purpose (${hold}): replication cannot deliver`
+        : `mm2 is not running (it exited?); see ${this.logFile('mm2')}`,
+    )
   }
 
   /** The security mode the bed was first started with; undefined before that (or for a bed started before modes were recorded: none). */
@@ -750,24 +916,31 @@ export class KafkaBed {
   }
 
   private async assertPortFree(port: number, owner: string): Promise<void> {
-    const inUse = (): Promise<boolean> => new Promise<boolean>((resolvePromise) => {
-      const socket = createConnection({ host: '127.0.0.1', port })
-      socket.once('connect', () => { socket.destroy(); resolvePromise(true) })
-      socket.once('error', () => resolvePromise(false))
-    })
+    const inUse = (): Promise<boolean> =>
+      new Promise<boolean>((resolvePromise) => {
+        const socket = createConnection({ host: '127.0.0.1', port })
+        socket.once('connect', () => {
+          socket.destroy()
+          resolvePromise(true)
+        })
+        socket.once('error', () => resolvePromise(false))
+      })
     // A process of ours that just exited may hold its listener for a moment longer.
-    for (let i = 0; i < 50 && await inUse(); i++) await delay(100)
+    for (let i = 0; i < 50 && (await inUse()); i++) await delay(100)
     if (!(await inUse())) return
     const strays = allBedProcesses().filter((p) => !p.marker.startsWith(`${this.stateDir}#`))
-    const hint = strays.length > 0
-      ? `a bed from another folder is running (${strays.map((s) => s.marker).join(', ')}): run \`npm run bed:down -- --all\``
-      : 'another program is listening there'
+    const hint =
+      strays.length > 0
+        ? `a bed from another folder is running (${strays.map((s) => s.marker).join(', ')}): run \`npm run bed:down -- --all\``
+        : 'another program is listening there'
     throw new Error(`cannot start ${owner}: 127.0.0.1:${port} is in use; ${hint}`)
   }
 
   private assertLocal(what: string): void {
     if (!this.canInjectFaults) {
-      throw new FaultInjectionUnavailableError(`cannot ${what}: the bed points at external clusters (KAFKAJS_DR_DC1_BROKERS/KAFKAJS_DR_DC2_BROKERS), so fault injection is unavailable`)
+      throw new FaultInjectionUnavailableError(
+        `cannot ${what}: the bed points at external clusters (KAFKAJS_DR_DC1_BROKERS/KAFKAJS_DR_DC2_BROKERS), so fault injection is unavailable`,
+      )
     }
   }
 
@@ -797,7 +970,11 @@ interface FlowProbe {
 export async function killAllBeds(): Promise<number> {
   const strays = allBedProcesses()
   for (const { pid } of strays) {
-    try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      /* already gone */
+    }
   }
   await delay(strays.length > 0 ? 500 : 0)
   return strays.length

@@ -37,7 +37,10 @@ async function which(command: string, versionArgs: string[]): Promise<string> {
     return `${stdout}${stderr}`
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      const what = command === 'java' ? 'Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`)' : 'Apache Maven (e.g. `apt-get install maven`)'
+      const what =
+        command === 'java'
+          ? 'Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`)'
+          : 'Apache Maven (e.g. `apt-get install maven`)'
       throw new MissingPrerequisiteError(`\`${command}\` was not found on PATH: the local Kafka bed needs ${what}.`)
     }
     throw error
@@ -75,12 +78,16 @@ export async function resolveClasspath(version = DEFAULT_KAFKA_VERSION): Promise
   await which('mvn', ['--version'])
   await mkdir(dirname(file), { recursive: true })
   try {
-    await run('mvn', ['-q', '-B', '-f', BED_FILES.pom, `-Dkafka.version=${version}`, 'dependency:build-classpath', `-Dmdep.outputFile=${file}`], {
-      timeout: 15 * 60_000,
-      maxBuffer: 16 * 1024 * 1024,
-    })
+    await run(
+      'mvn',
+      ['-q', '-B', '-f', BED_FILES.pom, `-Dkafka.version=${version}`, 'dependency:build-classpath', `-Dmdep.outputFile=${file}`],
+      {
+        timeout: 15 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    )
   } catch (error) {
-    const out = error as { stdout?: string, stderr?: string }
+    const out = error as { stdout?: string; stderr?: string }
     const tail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')
     throw new Error(`Maven could not resolve Kafka ${version} from Maven Central:\n${tail}`)
   }

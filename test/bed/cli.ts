@@ -47,11 +47,17 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
   const unknown = flags.filter((f) => !known.includes(f))
   if (unknown.length > 0) throw new Error(`unknown option(s) for '${command ?? ''}': ${unknown.join(' ')}`)
   const profile = profileFlag(flags)
-  const bed = new KafkaBed({ verbose: true, ...(profile !== undefined && { brokerProfile: profile }), ...(security !== undefined && { security }) })
+  const bed = new KafkaBed({
+    verbose: true,
+    ...(profile !== undefined && { brokerProfile: profile }),
+    ...(security !== undefined && { security }),
+  })
   switch (command) {
     case 'up': {
       const { ms } = await bed.up()
-      console.log(`bed up in ${(ms / 1000).toFixed(1)} s (Kafka ${bed.kafkaVersion}, MirrorMaker 2 dc1 <-> dc2, broker group settings '${bed.brokerProfile}')`)
+      console.log(
+        `bed up in ${(ms / 1000).toFixed(1)} s (Kafka ${bed.kafkaVersion}, MirrorMaker 2 dc1 <-> dc2, broker group settings '${bed.brokerProfile}')`,
+      )
       if (flags.includes('--identity')) {
         const started = Date.now()
         await bed.startIdentityReplication()
@@ -60,11 +66,15 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       const secured = bed.security === 'sasl_ssl'
       for (const [name, brokers] of Object.entries(bed.brokers)) {
         const spec = BED_CLUSTERS.find((c) => c.name === name)
-        console.log(`  ${name}: ${brokers.join(',')}${secured && spec !== undefined ? ` (PLAINTEXT), 127.0.0.1:${spec.securePort} (SASL_SSL)` : ''}`)
+        console.log(
+          `  ${name}: ${brokers.join(',')}${secured && spec !== undefined ? ` (PLAINTEXT), 127.0.0.1:${spec.securePort} (SASL_SSL)` : ''}`,
+        )
       }
       if (secured) {
         // Where the credentials are, never what they are.
-        console.log(`  SASL_SSL (SCRAM-SHA-512, CA ${bed.stateDir}/security/ca.pem, StandardAuthorizer; MirrorMaker 2 replicates through it):`)
+        console.log(
+          `  SASL_SSL (SCRAM-SHA-512, CA ${bed.stateDir}/security/ca.pem, StandardAuthorizer; MirrorMaker 2 replicates through it):`,
+        )
         console.log(`    ${bed.clientConfigFile}: kafkajs configs of user '${BED_APP_USER}' (no ACL until granted, see docs/acls.md)`)
         console.log(`    ${clientConfigFile(bed.stateDir, BED_ADMIN_USER)}: the same for the super user '${BED_ADMIN_USER}'`)
       }
@@ -85,7 +95,9 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       console.log(`security: ${bed.security}`)
       return
     default:
-      throw new Error(`usage: bed <up [--kafka-group-defaults|--bed-group-settings] [--identity] [--security sasl_ssl]|down [--all]|status>, got '${command ?? ''}'`)
+      throw new Error(
+        `usage: bed <up [--kafka-group-defaults|--bed-group-settings] [--identity] [--security sasl_ssl]|down [--all]|status>, got '${command ?? ''}'`,
+      )
   }
 }
 

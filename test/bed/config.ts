@@ -53,12 +53,19 @@ export function parseBrokerProfile(value: string): BrokerProfile {
  * recorded in the state folder): the one whose every setting the file has.
  */
 export function profileOfProperties(text: string): BrokerProfile {
-  const props = new Map(text.split('\n').map((line) => line.split('=')).filter((kv) => kv.length >= 2).map(([k, ...v]) => [k!.trim(), v.join('=').trim()]))
+  const props = new Map(
+    text
+      .split('\n')
+      .map((line) => line.split('='))
+      .filter((kv) => kv.length >= 2)
+      .map(([k, ...v]) => [k!.trim(), v.join('=').trim()]),
+  )
   const keys = new Set(Object.values(BROKER_PROFILES).flatMap((p) => Object.keys(p)))
-  const matches = (profile: BrokerProfile): boolean => [...keys].every((k) => {
-    const wanted = BROKER_PROFILES[profile][k]
-    return wanted === undefined ? !props.has(k) : props.get(k) === String(wanted)
-  })
+  const matches = (profile: BrokerProfile): boolean =>
+    [...keys].every((k) => {
+      const wanted = BROKER_PROFILES[profile][k]
+      return wanted === undefined ? !props.has(k) : props.get(k) === String(wanted)
+    })
   return matches('bed') ? 'bed' : 'kafka-defaults'
 }
 
@@ -90,7 +97,9 @@ export const IDENTITY_FLOW = { source: 'dc1', target: 'dc2', sourceAlias: 'id1',
 export const MAIN_MM2_TOPICS = `(?!${IDENTITY_TOPIC_PREFIX}).*`
 
 function render(props: Record<string, string | number | boolean>): string {
-  return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`
 }
 
 /**
@@ -98,7 +107,12 @@ function render(props: Record<string, string | number | boolean>): string {
  * With `security` (the security mode's files), a SASL_SSL listener on `securePort` besides the
  * PLAINTEXT one, and the StandardAuthorizer (see security.ts).
  */
-export function brokerProperties(cluster: BedClusterSpec, dataDir: string, profile: BrokerProfile = 'bed', security?: SecurityFiles): string {
+export function brokerProperties(
+  cluster: BedClusterSpec,
+  dataDir: string,
+  profile: BrokerProfile = 'bed',
+  security?: SecurityFiles,
+): string {
   const secure = security === undefined ? '' : `,SASL_SSL://127.0.0.1:${cluster.securePort}`
   return render({
     'process.roles': 'broker,controller',

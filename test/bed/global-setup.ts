@@ -33,22 +33,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log('[bed] using external clusters from KAFKAJS_DR_DC1_BROKERS / KAFKAJS_DR_DC2_BROKERS: tests that inject faults are skipped')
   }
   const { ms } = await bed.up()
-  console.log(`[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}', security '${bed.security}'`)
+  console.log(
+    `[bed] ready in ${(ms / 1000).toFixed(1)} s${wasUp ? ' (reused)' : ''}; broker group settings '${bed.brokerProfile}', security '${bed.security}'`,
+  )
   project.provide('bedStateDir', bed.stateDir)
   project.provide('fullSuite', project.name === 'integration-full')
   const runProfile = bed.brokerProfile
   project.provide('brokerProfile', runProfile)
   const stopWatching = bed.canInjectFaults
     ? watchBed(bed.stateDir, (message) => {
-      console.error(`\n[bed] FAILED, the run stops: ${message}\n`)
-      process.exitCode = 1
-      void project.vitest.cancelCurrentRun('test-failure')
-      // A test under way may wait on the dead bed until its own timeout: do not wait for it.
-      setTimeout(() => {
-        console.error('[bed] the run did not end after it was cancelled: exiting')
-        void bed.down().finally(() => process.exit(1))
-      }, CANCEL_GRACE_MS).unref()
-    })
+        console.error(`\n[bed] FAILED, the run stops: ${message}\n`)
+        process.exitCode = 1
+        void project.vitest.cancelCurrentRun('test-failure')
+        // A test under way may wait on the dead bed until its own timeout: do not wait for it.
+        setTimeout(() => {
+          console.error('[bed] the run did not end after it was cancelled: exiting')
+          void bed.down().finally(() => process.exit(1))
+        }, CANCEL_GRACE_MS).unref()
+      })
     : () => {}
   return async () => {
     stopWatching()

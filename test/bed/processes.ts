@@ -110,26 +110,36 @@ export function processState(stateDir: string, name: string): ProcessState {
 
 /** Starts the JVM detached, output appended to its log file; returns its pid. */
 export async function startJvm(spec: JvmSpec): Promise<number> {
-  return spawnDetached(spec.name, spec.stateDir, spec.logFile, 'java', [
-    markerOf(spec.stateDir, spec.name),
-    ...spec.jvmOptions,
-    '-cp', spec.classpath,
-    spec.mainClass,
-    ...spec.args,
-  ], process.env)
+  return spawnDetached(
+    spec.name,
+    spec.stateDir,
+    spec.logFile,
+    'java',
+    [markerOf(spec.stateDir, spec.name), ...spec.jvmOptions, '-cp', spec.classpath, spec.mainClass, ...spec.args],
+    process.env,
+  )
 }
 
 /** Starts a Node.js script detached (this Node.js binary), output appended to its log file; returns its pid. */
 export async function startNode(spec: NodeSpec): Promise<number> {
-  return spawnDetached(spec.name, spec.stateDir, spec.logFile, process.execPath, [
-    ...spec.nodeOptions,
-    spec.script,
-    markerOf(spec.stateDir, spec.name),
-    ...spec.args,
-  ], spec.env)
+  return spawnDetached(
+    spec.name,
+    spec.stateDir,
+    spec.logFile,
+    process.execPath,
+    [...spec.nodeOptions, spec.script, markerOf(spec.stateDir, spec.name), ...spec.args],
+    spec.env,
+  )
 }
 
-async function spawnDetached(name: string, stateDir: string, logFile: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function spawnDetached(
+  name: string,
+  stateDir: string,
+  logFile: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const log = openSync(logFile, 'a')
   try {
     // Detached with no pipe back to us: the process outlives `npm run bed:up`, and a reader of our
@@ -182,8 +192,8 @@ export async function stopProcess(stateDir: string, name: string, graceMs: numbe
 }
 
 /** Every live bed process on the machine, from any checkout: pid and marker value (`<state dir>#<name>`). */
-export function allBedProcesses(): Array<{ pid: number, marker: string }> {
-  const found: Array<{ pid: number, marker: string }> = []
+export function allBedProcesses(): Array<{ pid: number; marker: string }> {
+  const found: Array<{ pid: number; marker: string }> = []
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry)
     if (!Number.isInteger(pid) || pid === process.pid) continue

@@ -96,7 +96,9 @@ async function openssl(args: string[]): Promise<void> {
     await run('openssl', args, { timeout: 30_000 })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new MissingPrerequisiteError('`openssl` was not found on PATH: the bed\'s security mode makes its certificates with it (e.g. `apt-get install openssl`).')
+      throw new MissingPrerequisiteError(
+        "`openssl` was not found on PATH: the bed's security mode makes its certificates with it (e.g. `apt-get install openssl`).",
+      )
     }
     const out = error as { stderr?: string }
     throw new Error(`openssl ${args[0]} failed: ${out.stderr ?? String(error)}`)
@@ -116,12 +118,46 @@ export async function ensureSecurityMaterial(stateDir: string): Promise<BedCrede
     const cert = join(files.dir, 'server.pem')
     const ext = join(files.dir, 'server.ext')
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-    await openssl(['req', '-x509', ...ec, '-keyout', files.caKey, '-out', files.caCert, '-days', '3650', '-subj', '/CN=kafkajs-dr bed CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+    await openssl([
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      files.caKey,
+      '-out',
+      files.caCert,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=kafkajs-dr bed CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ])
     await openssl(['req', ...ec, '-keyout', serverKey, '-out', csr, '-subj', '/CN=localhost'])
-    await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n')
-    await openssl(['x509', '-req', '-in', csr, '-CA', files.caCert, '-CAkey', files.caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-      '-days', '825', '-extfile', ext, '-out', cert])
+    await writeFile(
+      ext,
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
+    )
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      files.caCert,
+      '-CAkey',
+      files.caKey,
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      '825',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ])
     await writeFile(files.serverKeystore, `${await readFile(serverKey, 'utf8')}${await readFile(cert, 'utf8')}`, { mode: 0o600 })
     await Promise.all([serverKey, csr, ext, cert].map((f) => rm(f, { force: true })))
   }
@@ -141,7 +177,10 @@ export function readCredentials(stateDir: string): BedCredentials {
 
 /** `--add-scram` arguments of `kafka-storage format` that create both users. */
 export function scramFormatArgs(credentials: BedCredentials): string[] {
-  return Object.entries(credentials).flatMap(([name, password]) => ['--add-scram', `${SCRAM_MECHANISM}=[name=${name},password=${password}]`])
+  return Object.entries(credentials).flatMap(([name, password]) => [
+    '--add-scram',
+    `${SCRAM_MECHANISM}=[name=${name},password=${password}]`,
+  ])
 }
 
 /** The JAAS line of a SCRAM login (MirrorMaker 2's clients). */
@@ -155,7 +194,8 @@ export function brokerSecurityProperties(files: SecurityFiles): Record<string, s
     'sasl.enabled.mechanisms': SCRAM_MECHANISM,
     // The server side of a SCRAM listener needs a JAAS entry, with no user of its own (brokers
     // talk to each other and to the controller over PLAINTEXT).
-    [`listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config`]:
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
     'listener.name.sasl_ssl.ssl.keystore.location': files.serverKeystore,
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
@@ -177,19 +217,37 @@ export function mirrorMakerSecurityProperties(alias: string, files: SecurityFile
 }
 
 /** The kafkajs config of `user` for each cluster: the SASL_SSL listener, the bed's CA, SCRAM-SHA-512. */
-export function secureClientConfigs(clusters: ReadonlyArray<{ name: string, securePort: number }>, caPem: string, credentials: BedCredentials, user: BedUser = BED_APP_USER): Record<string, KafkaConfig> {
-  return Object.fromEntries(clusters.map((c) => [c.name, {
-    clientId: `kafkajs-dr-bed-${user}`,
-    brokers: [`127.0.0.1:${c.securePort}`],
-    ssl: { ca: caPem },
-    sasl: { mechanism: 'scram-sha-512', username: user, password: credentials[user] },
-  } satisfies KafkaConfig]))
+export function secureClientConfigs(
+  clusters: ReadonlyArray<{ name: string; securePort: number }>,
+  caPem: string,
+  credentials: BedCredentials,
+  user: BedUser = BED_APP_USER,
+): Record<string, KafkaConfig> {
+  return Object.fromEntries(
+    clusters.map((c) => [
+      c.name,
+      {
+        clientId: `kafkajs-dr-bed-${user}`,
+        brokers: [`127.0.0.1:${c.securePort}`],
+        ssl: { ca: caPem },
+        sasl: { mechanism: 'scram-sha-512', username: user, password: credentials[user] },
+      } satisfies KafkaConfig,
+    ]),
+  )
 }
 
 /** Writes `client-config.json` and `admin-client-config.json` (mode 0600). */
-export async function writeClientConfigs(stateDir: string, clusters: ReadonlyArray<{ name: string, securePort: number }>, credentials: BedCredentials): Promise<void> {
+export async function writeClientConfigs(
+  stateDir: string,
+  clusters: ReadonlyArray<{ name: string; securePort: number }>,
+  credentials: BedCredentials,
+): Promise<void> {
   const ca = await readFile(securityFiles(stateDir).caCert, 'utf8')
   for (const user of [BED_APP_USER, BED_ADMIN_USER] as const) {
-    await writeFile(clientConfigFile(stateDir, user), `${JSON.stringify(secureClientConfigs(clusters, ca, credentials, user), null, 2)}\n`, { mode: 0o600 })
+    await writeFile(
+      clientConfigFile(stateDir, user),
+      `${JSON.stringify(secureClientConfigs(clusters, ca, credentials, user), null, 2)}\n`,
+      { mode: 0o600 },
+    )
   }
 }

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   // over by the next taker, and `down` stops MM2 itself).
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0))
   process.on('unhandledRejection', (error) => log(`unhandled rejection: ${String(error)}`))
-  log(`supervising MirrorMaker 2 of ${stateDir}: restart when a flow has not delivered for ${supervisor.stallMs} ms while both clusters and MM2 are up`)
+  log(
+    `supervising MirrorMaker 2 of ${stateDir}: restart when a flow has not delivered for ${supervisor.stallMs} ms while both clusters and MM2 are up`,
+  )
   let lastSeenBed = Date.now()
   for (;;) {
     await delay(CHECK_EVERY_MS)
@@ -58,7 +60,10 @@ async function main(): Promise<void> {
   await supervisor.close()
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  log(`supervisor failed: ${String(error)}`)
-  process.exit(1)
-})
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`supervisor failed: ${String(error)}`)
+    process.exit(1)
+  },
+)

@@ -30,7 +30,10 @@ export class StallDetector {
   /** Flows that delivered since MM2 (this pid) started. */
   private readonly delivered = new Set<string>()
 
-  constructor(readonly stallMs: number, readonly startupMs: number) {}
+  constructor(
+    readonly stallMs: number,
+    readonly startupMs: number,
+  ) {}
 
   /** Something a flow needs is down, paused, being restarted or stopped on purpose: the clock starts over. */
   notUp(): void {
@@ -101,10 +104,15 @@ export class ReplicationSupervisor {
     return this.options.stallMs
   }
 
-  constructor(private readonly bed: KafkaBed, private readonly options: SupervisorOptions) {
+  constructor(
+    private readonly bed: KafkaBed,
+    private readonly options: SupervisorOptions,
+  ) {
     this.detector = new StallDetector(options.stallMs, options.startupMs)
     const names = bed.clusterNames
-    this.flows = names.flatMap((source) => names.filter((t) => t !== source).map((target) => ({ source, target, name: `${source} -> ${target}` })))
+    this.flows = names.flatMap((source) =>
+      names.filter((t) => t !== source).map((target) => ({ source, target, name: `${source} -> ${target}` })),
+    )
   }
 
   /** One round: check every flow, restart MM2 if one stalled. Never throws. */
@@ -128,8 +136,14 @@ export class ReplicationSupervisor {
     const states = this.bed.status()
     const mm2Pid = livePid(stateDir, 'mm2')
     // Paused, killed or stopped on purpose, or being started or stopped by someone: not ours to judge.
-    if (states.dc1 !== 'running' || states.dc2 !== 'running' || states.mm2 !== 'running' || mm2Pid === undefined ||
-        replicationHold(stateDir) !== undefined || replicationLocked(stateDir)) {
+    if (
+      states.dc1 !== 'running' ||
+      states.dc2 !== 'running' ||
+      states.mm2 !== 'running' ||
+      mm2Pid === undefined ||
+      replicationHold(stateDir) !== undefined ||
+      replicationLocked(stateDir)
+    ) {
       this.detector.notUp()
       return
     }
@@ -169,7 +183,9 @@ export class ReplicationSupervisor {
   private async restart(stalled: Flow[], mm2Pid: number, now: number): Promise<void> {
     const why = await Promise.all(stalled.map((flow) => this.diagnose(flow, now)))
     const upFor = (this.detector.upFor(now) / 1000).toFixed(1)
-    this.options.log(`restarting MirrorMaker 2 (pid ${mm2Pid}): ${why.join('; ')}; both clusters and MM2 up for ${upFor} s (bound ${this.options.stallMs} ms)`)
+    this.options.log(
+      `restarting MirrorMaker 2 (pid ${mm2Pid}): ${why.join('; ')}; both clusters and MM2 up for ${upFor} s (bound ${this.options.stallMs} ms)`,
+    )
     const restartedAt = Date.now()
     if (!(await this.bed.restartStalledReplication())) {
       this.options.log('left MirrorMaker 2 alone: it was stopped on purpose meanwhile')
@@ -197,8 +213,10 @@ export class ReplicationSupervisor {
       return newest === undefined ? 'none' : `${((now - newest) / 1000).toFixed(1)} s old`
     }
     const replica = replicatedHeartbeats(flow.source)
-    return `flow ${flow.name} has not delivered: newest ${replica} on ${flow.target} ${await age(flow.target, replica)} ` +
+    return (
+      `flow ${flow.name} has not delivered: newest ${replica} on ${flow.target} ${await age(flow.target, replica)} ` +
       `(MM2's own ${HEARTBEATS_TOPIC} on ${flow.source}: ${await age(flow.source, HEARTBEATS_TOPIC)})`
+    )
   }
 
   private async admin(cluster: string): Promise<Admin | undefined> {

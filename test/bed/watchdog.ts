@@ -28,7 +28,7 @@ export const DEFAULT_LIMITS: WatchdogLimits = { diedMs: 10_000, pausedMs: 80_000
 
 /** Decides, look by look, when a broker has been in a bad state for too long. */
 export class BrokerJudge {
-  private readonly since = new Map<string, { look: BrokerLook, at: number }>()
+  private readonly since = new Map<string, { look: BrokerLook; at: number }>()
 
   constructor(private readonly limits: WatchdogLimits = DEFAULT_LIMITS) {}
 
@@ -39,8 +39,10 @@ export class BrokerJudge {
     this.since.set(broker, { look, at: since })
     const lasted = now - since
     const seconds = Math.round(lasted / 1000)
-    if (look === 'died' && lasted >= this.limits.diedMs) return `${broker} died on its own (its process is gone, nobody stopped it) ${seconds} s ago`
-    if (look === 'paused' && lasted >= this.limits.pausedMs) return `${broker} has been hung (SIGSTOP) for ${seconds} s: a test left it paused`
+    if (look === 'died' && lasted >= this.limits.diedMs)
+      return `${broker} died on its own (its process is gone, nobody stopped it) ${seconds} s ago`
+    if (look === 'paused' && lasted >= this.limits.pausedMs)
+      return `${broker} has been hung (SIGSTOP) for ${seconds} s: a test left it paused`
     if (look === 'silent' && lasted >= this.limits.silentMs) return `${broker} runs but has not answered a request for ${seconds} s`
     return undefined
   }

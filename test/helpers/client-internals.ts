@@ -25,7 +25,9 @@ export interface ClientInternals {
 export function internalsOf(client: MultiClusterKafka): ClientInternals {
   const { context, events } = client as unknown as Partial<ClientInternals>
   if (!(context instanceof ClientContext) || !(events instanceof SafeEmitter)) {
-    throw new Error('MultiClusterKafka no longer keeps its context and emitter in the fields `context` and `events`: update test/helpers/client-internals.ts')
+    throw new Error(
+      'MultiClusterKafka no longer keeps its context and emitter in the fields `context` and `events`: update test/helpers/client-internals.ts',
+    )
   }
   return { context, events }
 }

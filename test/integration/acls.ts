@@ -41,31 +41,83 @@ export function minimumAcls(app: AppResources, cluster: string): AclRule[] {
   const others = app.clusters.filter((c) => c !== cluster)
   const rules: AclRule[] = []
   for (const topic of app.topics) {
-    rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: topic, operations: ['WRITE', 'READ', 'DESCRIBE_CONFIGS'], why: 'produce; consume; translation checks message.timestamp.type' })
-    for (const other of others) rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: `${other}.${topic}`, operations: ['READ', 'DESCRIBE_CONFIGS'], why: `consume ${other}'s copy; translation checks message.timestamp.type` })
+    rules.push({
+      resourceType: 'TOPIC',
+      pattern: 'LITERAL',
+      name: topic,
+      operations: ['WRITE', 'READ', 'DESCRIBE_CONFIGS'],
+      why: 'produce; consume; translation checks message.timestamp.type',
+    })
+    for (const other of others)
+      rules.push({
+        resourceType: 'TOPIC',
+        pattern: 'LITERAL',
+        name: `${other}.${topic}`,
+        operations: ['READ', 'DESCRIBE_CONFIGS'],
+        why: `consume ${other}'s copy; translation checks message.timestamp.type`,
+      })
   }
-  rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: app.checkpointTopic, operations: ['WRITE', 'READ', 'CREATE'], why: 'write and read checkpoints; create the topic where it is missing' })
+  rules.push({
+    resourceType: 'TOPIC',
+    pattern: 'LITERAL',
+    name: app.checkpointTopic,
+    operations: ['WRITE', 'READ', 'CREATE'],
+    why: 'write and read checkpoints; create the topic where it is missing',
+  })
   for (const other of others) {
-    rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: `${other}.${app.checkpointTopic}`, operations: ['READ'], why: `read ${other}'s checkpoints (replicated)` })
-    rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: `${other}.checkpoints.internal`, operations: ['READ'], why: `MirrorMaker 2's checkpoints of ${other} (the mm2 translator)` })
-    rules.push({ resourceType: 'TOPIC', pattern: 'LITERAL', name: `${other}.heartbeats`, operations: ['DESCRIBE'], why: `replication lag of ${other} -> ${cluster} (ListOffsets on MirrorMaker 2's heartbeats)` })
+    rules.push({
+      resourceType: 'TOPIC',
+      pattern: 'LITERAL',
+      name: `${other}.${app.checkpointTopic}`,
+      operations: ['READ'],
+      why: `read ${other}'s checkpoints (replicated)`,
+    })
+    rules.push({
+      resourceType: 'TOPIC',
+      pattern: 'LITERAL',
+      name: `${other}.checkpoints.internal`,
+      operations: ['READ'],
+      why: `MirrorMaker 2's checkpoints of ${other} (the mm2 translator)`,
+    })
+    rules.push({
+      resourceType: 'TOPIC',
+      pattern: 'LITERAL',
+      name: `${other}.heartbeats`,
+      operations: ['DESCRIBE'],
+      why: `replication lag of ${other} -> ${cluster} (ListOffsets on MirrorMaker 2's heartbeats)`,
+    })
   }
-  for (const group of app.groups) rules.push({ resourceType: 'GROUP', pattern: 'LITERAL', name: group, operations: ['READ'], why: 'join, commit, fetch and commit translated offsets, describe' })
-  rules.push({ resourceType: 'GROUP', pattern: 'PREFIXED', name: LIBRARY_GROUP_PREFIX, operations: ['READ'], why: 'the library\'s own throw-away groups that read checkpoint topics (kafkajs has no group-less consumer)' })
+  for (const group of app.groups)
+    rules.push({
+      resourceType: 'GROUP',
+      pattern: 'LITERAL',
+      name: group,
+      operations: ['READ'],
+      why: 'join, commit, fetch and commit translated offsets, describe',
+    })
+  rules.push({
+    resourceType: 'GROUP',
+    pattern: 'PREFIXED',
+    name: LIBRARY_GROUP_PREFIX,
+    operations: ['READ'],
+    why: "the library's own throw-away groups that read checkpoint topics (kafkajs has no group-less consumer)",
+  })
   return rules
 }
 
 /** The rules as kafkajs ACL entries for `principal` (`User:dr-app`). */
 export function aclEntries(rules: readonly AclRule[], principal: string): AclEntry[] {
-  return rules.flatMap((rule) => rule.operations.map((operation) => ({
-    resourceType: AclResourceTypes[rule.resourceType],
-    resourceName: rule.name,
-    resourcePatternType: ResourcePatternTypes[rule.pattern],
-    principal,
-    host: '*',
-    operation: AclOperationTypes[operation],
-    permissionType: AclPermissionTypes.ALLOW,
-  })))
+  return rules.flatMap((rule) =>
+    rule.operations.map((operation) => ({
+      resourceType: AclResourceTypes[rule.resourceType],
+      resourceName: rule.name,
+      resourcePatternType: ResourcePatternTypes[rule.pattern],
+      principal,
+      host: '*',
+      operation: AclOperationTypes[operation],
+      permissionType: AclPermissionTypes.ALLOW,
+    })),
+  )
 }
 
 /** Grants the minimum ACLs of `app` to `principal` on `cluster` (with an admin that may). */

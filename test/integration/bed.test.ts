@@ -16,21 +16,33 @@ describe('the two-datacenter bed', () => {
   })
 
   // Both flows at once: most of each test is MirrorMaker 2 taking up the new topic (about 10 s).
-  for (const [source, target] of [['dc1', 'dc2'], ['dc2', 'dc1']] as const) {
-    it.concurrent(`replicates a record from ${source} to ${target} as ${source}.<topic> with key, value, headers and timestamp`, async ({ expect }) => {
-      const topic = unique('bed-repl')
-      await createTopic(source, topic, 3)
-      const producer = bed().kafka(source).producer()
-      await producer.connect()
-      const timestamp = String(Date.now() - 60_000) // a CreateTime clearly not the append time
-      await producer.send({ topic, messages: [{ key: 'k1', value: 'v1', timestamp, headers: { trace: 't-1', origin: source } }] })
-      await producer.disconnect()
+  for (const [source, target] of [
+    ['dc1', 'dc2'],
+    ['dc2', 'dc1'],
+  ] as const) {
+    it.concurrent(
+      `replicates a record from ${source} to ${target} as ${source}.<topic> with key, value, headers and timestamp`,
+      async ({ expect }) => {
+        const topic = unique('bed-repl')
+        await createTopic(source, topic, 3)
+        const producer = bed().kafka(source).producer()
+        await producer.connect()
+        const timestamp = String(Date.now() - 60_000) // a CreateTime clearly not the append time
+        await producer.send({ topic, messages: [{ key: 'k1', value: 'v1', timestamp, headers: { trace: 't-1', origin: source } }] })
+        await producer.disconnect()
 
-      const [original] = await readRecords(source, topic, 1)
-      const [replica] = await readRecords(target, `${source}.${topic}`, 1, 90_000)
-      expect(replica).toMatchObject({ topic: `${source}.${topic}`, key: 'k1', value: 'v1', timestamp, headers: { trace: 't-1', origin: source } })
-      expect(replica!.partition).toBe(original!.partition)
-    })
+        const [original] = await readRecords(source, topic, 1)
+        const [replica] = await readRecords(target, `${source}.${topic}`, 1, 90_000)
+        expect(replica).toMatchObject({
+          topic: `${source}.${topic}`,
+          key: 'k1',
+          value: 'v1',
+          timestamp,
+          headers: { trace: 't-1', origin: source },
+        })
+        expect(replica!.partition).toBe(original!.partition)
+      },
+    )
   }
 
   it("shows a group's committed offset on dc1 in MirrorMaker 2's dc1.checkpoints.internal on dc2", async () => {
@@ -46,10 +58,15 @@ describe('the two-datacenter bed', () => {
 
     await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '7' }] }))
 
-    const found = await waitFor('a checkpoint for the group on dc2', async () => {
-      const checkpoints = await readCheckpoints('dc2', 'dc1.checkpoints.internal')
-      return checkpoints.find((c) => c.group === group && c.topic === `dc1.${topic}` && c.partition === 0 && c.upstreamOffset === '7')
-    }, 90_000, 1000)
+    const found = await waitFor(
+      'a checkpoint for the group on dc2',
+      async () => {
+        const checkpoints = await readCheckpoints('dc2', 'dc1.checkpoints.internal')
+        return checkpoints.find((c) => c.group === group && c.topic === `dc1.${topic}` && c.partition === 0 && c.upstreamOffset === '7')
+      },
+      90_000,
+      1000,
+    )
     expect(found.group).toBe(group)
     // Since Kafka 3.5 MM2 translates to an offset-sync point: never past the upstream position.
     expect(Number(found.offset)).toBeGreaterThanOrEqual(0)
@@ -63,18 +80,27 @@ describe('the two-datacenter bed', () => {
     const admin = kafka.admin()
     await admin.connect()
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        waitForLeaders: true,
+      })
       const cluster = await admin.describeCluster()
       expect(cluster.clusterId).toMatch(/.+/)
       expect(cluster.brokers).toHaveLength(1)
-      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'message.timestamp.type'] }] })
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'message.timestamp.type'] }],
+      })
       const entries = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))
       expect(entries).toEqual({ 'cleanup.policy': 'compact', 'message.timestamp.type': 'CreateTime' })
 
       const producer = kafka.producer()
       await producer.connect()
       const t0 = Date.now() - 10_000
-      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 2, timestamp: String(t0 + i) })) })
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 2, timestamp: String(t0 + i) })),
+      })
       await producer.disconnect()
 
       const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, t0 + 10)
@@ -98,7 +124,14 @@ describe('the two-datacenter bed', () => {
       expect(described.groups[0]!.state).toBe('Stable')
       await consumer.disconnect()
       // An admin commit to an empty group: what failover does before the group starts there.
-      await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '4' }] })
+      await admin.setOffsets({
+        groupId: group,
+        topic,
+        partitions: [
+          { partition: 0, offset: '3' },
+          { partition: 1, offset: '4' },
+        ],
+      })
       expect((await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => p.offset).sort()).toEqual(['3', '4'])
       await admin.deleteTopics({ topics: [topic] })
     } finally {
@@ -118,7 +151,12 @@ describe('the two-datacenter bed', () => {
     await bed().kill('dc1')
     expect(bed().status().dc1).toBe('stopped')
     const admin = bed().kafka('dc1').admin()
-    await expect((async () => { await admin.connect(); return admin.describeCluster() })()).rejects.toThrow()
+    await expect(
+      (async () => {
+        await admin.connect()
+        return admin.describeCluster()
+      })(),
+    ).rejects.toThrow()
     await admin.disconnect().catch(() => {})
 
     await bed().start('dc1')
@@ -131,13 +169,21 @@ describe('the two-datacenter bed', () => {
 async function readCheckpoints(cluster: string, topic: string): Promise<ReturnType<typeof decodeMm2Checkpoint>[]> {
   const end = await highWatermark(cluster, topic)
   if (end === 0) return []
-  const consumer = bed().kafka(cluster).consumer({ groupId: unique('ckpt-reader') })
+  const consumer = bed()
+    .kafka(cluster)
+    .consumer({ groupId: unique('ckpt-reader') })
   const out: ReturnType<typeof decodeMm2Checkpoint>[] = []
   let read = 0
   await consumer.connect()
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
-    await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => { read++; out.push(decodeMm2Checkpoint(message.key, message.value)) } })
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        read++
+        out.push(decodeMm2Checkpoint(message.key, message.value))
+      },
+    })
     await waitFor('checkpoints read', () => read >= end, 30_000)
     return out
   } finally {

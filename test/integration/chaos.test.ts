@@ -15,7 +15,11 @@ import { bed, fullSuite } from './helpers.js'
 const PER_CHANGE = SCENARIOS.map((s) => s.id).filter((id) => id !== 1 && (id !== 2 || fullSuite()))
 
 describe.skipIf(!bed().canInjectFaults)('chaos scenarios, quick form (local bed)', () => {
-  it(`scenarios ${PER_CHANGE.join(', ')}: nothing lost, and what each fault must cause or must not`, async () => {
-    await expectChaosPasses(PER_CHANGE)
-  }, 10 * 60_000)
+  it(
+    `scenarios ${PER_CHANGE.join(', ')}: nothing lost, and what each fault must cause or must not`,
+    async () => {
+      await expectChaosPasses(PER_CHANGE)
+    },
+    10 * 60_000,
+  )
 })

@@ -34,11 +34,19 @@ function cli(args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env }
     delete env.DEBUG
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8') })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     child.on('error', reject)
     child.on('close', (code) => {
@@ -100,7 +108,11 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
       let seen = 0
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
-      await consumer.run({ eachMessage: async () => { seen++ } })
+      await consumer.run({
+        eachMessage: async () => {
+          seen++
+        },
+      })
       await waitFor(`${total} records consumed`, () => seen >= total)
       await consumer.disconnect()
     } finally {
@@ -119,12 +131,17 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
     expect(human.stdout).toMatch(/dc1\s+yes\n\s+dc2\s+yes/)
     expect(human.stdout).toContain('previous declaration: none')
 
-    const report = parse<DeclareReport>(await cli(['declare', ...clusterFlags, '--active', 'dc1', '--control-topic', controlTopic, '--json']))
+    const report = parse<DeclareReport>(
+      await cli(['declare', ...clusterFlags, '--active', 'dc1', '--control-topic', controlTopic, '--json']),
+    )
     expect(report.ok).toBe(true)
     expect(report.declaration.cluster).toBe('dc1')
     expect(report.previous).toMatchObject({ cluster: 'dc2', reason: 'dc1 maintenance' })
     expect(report.declaration.epoch).toBeGreaterThan(report.previous!.epoch)
-    expect(report.clusters).toEqual([{ cluster: 'dc1', written: true, error: null }, { cluster: 'dc2', written: true, error: null }])
+    expect(report.clusters).toEqual([
+      { cluster: 'dc1', written: true, error: null },
+      { cluster: 'dc2', written: true, error: null },
+    ])
   })
 
   it('status: health, ids, active and declared cluster, replication lag, and the group per cluster (human and --json)', async () => {
@@ -146,7 +163,10 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
     expect(report.ok).toBe(true)
     expect(report.active).toBe('dc1')
     expect(report.policy).toBe('priority')
-    expect(report.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'up'], ['dc2', 'up']])
+    expect(report.clusters.map((c) => [c.name, c.health])).toEqual([
+      ['dc1', 'up'],
+      ['dc2', 'up'],
+    ])
     for (const c of report.clusters) {
       expect(c.clusterId).toMatch(/^\S{10,}$/)
       expect(c.declaration).toMatchObject({ cluster: 'dc1' })
@@ -159,7 +179,9 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
     const [onDc1, onDc2] = report.groups[0]!.clusters
     expect(report.groups[0]!.group).toBe(group)
     expect(onDc1).toMatchObject({ cluster: 'dc1', reachable: true, error: null, state: 'Empty', members: 0, lag: 0 })
-    expect(onDc1!.committed.map((p) => [p.topic, p.partition, p.committed])).toEqual(consumed.map((n, partition) => [topic, partition, String(n)]))
+    expect(onDc1!.committed.map((p) => [p.topic, p.partition, p.committed])).toEqual(
+      consumed.map((n, partition) => [topic, partition, String(n)]),
+    )
     // The consumer wrote its checkpoints to both clusters.
     for (const view of [onDc1!, onDc2!]) {
       expect(view.checkpoints.count).toBe(3)
@@ -173,7 +195,17 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
   it('translate: per partition, source position -> target offset and translator; --apply refused while a member is on the target, then done', async () => {
     const args = ['translate', ...clusterFlags, '--group', group, '--from', 'dc1', '--to', 'dc2']
     const dry = parse<TranslateReport>(await cli([...args, '--json']))
-    expect(dry).toMatchObject({ ok: true, group, from: 'dc1', to: 'dc2', topics: [topic], topicsFrom: 'committed-offsets', apply: false, applied: false, commit: null })
+    expect(dry).toMatchObject({
+      ok: true,
+      group,
+      from: 'dc1',
+      to: 'dc2',
+      topics: [topic],
+      topicsFrom: 'committed-offsets',
+      apply: false,
+      applied: false,
+      commit: null,
+    })
     expect(dry.targetTopics.sort()).toEqual([`dc1.${topic}`, topic].sort())
     const replica = dry.partitions.filter((p) => p.topic === `dc1.${topic}`)
     expect(replica.map((p) => p.partition)).toEqual([0, 1, 2])
@@ -185,8 +217,15 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
       expect([String(n - 1), String(n)]).toContain(p.offset)
     }
     // dc2's own (empty) copy: no checkpoint, the missing-checkpoint policy.
-    expect(dry.partitions.filter((p) => p.topic === topic).map((p) => [p.offset, p.method, p.source])).toEqual([['0', 'earliest', null], ['0', 'earliest', null], ['0', 'earliest', null]])
-    const committedOnDc2 = async (): Promise<string[]> => (await withAdmin('dc2', (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] })))[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset)
+    expect(dry.partitions.filter((p) => p.topic === topic).map((p) => [p.offset, p.method, p.source])).toEqual([
+      ['0', 'earliest', null],
+      ['0', 'earliest', null],
+      ['0', 'earliest', null],
+    ])
+    const committedOnDc2 = async (): Promise<string[]> =>
+      (await withAdmin('dc2', (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] })))[0]!.partitions
+        .sort((a, b) => a.partition - b.partition)
+        .map((p) => p.offset)
     expect(await committedOnDc2()).toEqual(['-1', '-1', '-1'])
 
     const human = await cli(args)
@@ -200,7 +239,9 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
     try {
       await member.subscribe({ topics: [topic] })
       let joined = false
-      member.on(member.events.GROUP_JOIN, () => { joined = true })
+      member.on(member.events.GROUP_JOIN, () => {
+        joined = true
+      })
       await member.run({ eachMessage: async () => {} })
       await waitFor('the member to join', () => joined)
       const refused = await cli([...args, '--apply'])
@@ -217,7 +258,9 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
     expect(await committedOnDc2()).toEqual(['0', '0', '0'])
     // MirrorMaker 2's group offset sync may move an empty group's commit on a replica forward
     // (never back) to its own translation, the next record.
-    const onReplica = (await withAdmin('dc2', (admin) => admin.fetchOffsets({ groupId: group, topics: [`dc1.${topic}`] })))[0]!.partitions.sort((a, b) => a.partition - b.partition)
+    const onReplica = (
+      await withAdmin('dc2', (admin) => admin.fetchOffsets({ groupId: group, topics: [`dc1.${topic}`] }))
+    )[0]!.partitions.sort((a, b) => a.partition - b.partition)
     for (const [i, p] of applied.partitions.filter((x) => x.topic === `dc1.${topic}`).entries()) {
       expect(BigInt(onReplica[i]!.offset)).toBeGreaterThanOrEqual(BigInt(p.offset))
       expect([String(consumed[i]! - 1), String(consumed[i])]).toContain(onReplica[i]!.offset)
@@ -226,28 +269,68 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
 
   it('says what is wrong in one line, with the documented exit code and no stack trace', async () => {
     const unreachable = ['--cluster', 'dc1=127.0.0.1:1', '--cluster', 'dc2=127.0.0.1:2']
-    const [badFlag, badFlagJson, unknownCommand, noClusters, unknownCluster, nothingReachable, targetUnreachable, unknownGroup, unknownGroupTranslate, debug] = await Promise.all([
+    const [
+      badFlag,
+      badFlagJson,
+      unknownCommand,
+      noClusters,
+      unknownCluster,
+      nothingReachable,
+      targetUnreachable,
+      unknownGroup,
+      unknownGroupTranslate,
+      debug,
+    ] = await Promise.all([
       cli(['status', ...clusterFlags, '--grop', group]),
       cli(['status', ...clusterFlags, '--bogus', '--json']),
       cli(['stauts', ...clusterFlags]),
       cli(['status']),
       cli(['translate', ...clusterFlags, '--group', group, '--from', 'dc1', '--to', 'dc3']),
       cli(['status', ...unreachable, '--timeout', '5s']),
-      cli(['translate', '--cluster', `dc1=${brokers.dc1!.join(',')}`, '--cluster', 'dc2=127.0.0.1:2', '--group', group, '--from', 'dc1', '--to', 'dc2', '--timeout', '5s']),
+      cli([
+        'translate',
+        '--cluster',
+        `dc1=${brokers.dc1!.join(',')}`,
+        '--cluster',
+        'dc2=127.0.0.1:2',
+        '--group',
+        group,
+        '--from',
+        'dc1',
+        '--to',
+        'dc2',
+        '--timeout',
+        '5s',
+      ]),
       cli(['status', ...clusterFlags, '--group', unique('nobody')]),
       cli(['translate', ...clusterFlags, '--group', unique('nobody'), '--from', 'dc1', '--to', 'dc2']),
       cli(['status', ...unreachable, '--timeout', '2s', '--debug']),
     ])
     expectOneLine(badFlag, 2, "unknown option '--grop' (did you mean --group?)")
     expectOneLine(badFlagJson, 2, "unknown option '--bogus'")
-    expect(JSON.parse(badFlagJson.stdout)).toEqual({ ok: false, error: { code: 'ERR_USAGE', message: "unknown option '--bogus'; see kafkajs-dr --help" } })
+    expect(JSON.parse(badFlagJson.stdout)).toEqual({
+      ok: false,
+      error: { code: 'ERR_USAGE', message: "unknown option '--bogus'; see kafkajs-dr --help" },
+    })
     expectOneLine(unknownCommand, 2, "unknown command 'stauts' (did you mean status?)")
     expectOneLine(noClusters, 2, 'give the clusters with --cluster')
     expectOneLine(unknownCluster, 2, "--to: unknown cluster 'dc3'; the configured clusters are dc1, dc2")
-    expectOneLine(nothingReachable, 1, /^kafkajs-dr: no cluster can be reached: 'dc1' \(127\.0\.0\.1:1\): .*ECONNREFUSED.*; 'dc2' \(127\.0\.0\.1:2\): /)
+    expectOneLine(
+      nothingReachable,
+      1,
+      /^kafkajs-dr: no cluster can be reached: 'dc1' \(127\.0\.0\.1:1\): .*ECONNREFUSED.*; 'dc2' \(127\.0\.0\.1:2\): /,
+    )
     expectOneLine(targetUnreachable, 1, /^kafkajs-dr: cannot reach cluster 'dc2' \(127\.0\.0\.1:2\): .*ECONNREFUSED/)
-    expectOneLine(unknownGroup, 1, /^kafkajs-dr: unknown group 'nobody-\S+': no cluster has members, committed offsets or checkpoints of it$/)
-    expectOneLine(unknownGroupTranslate, 1, /^kafkajs-dr: unknown group 'nobody-\S+': no checkpoints of it on dc2 and no committed offsets on dc1 or dc2$/)
+    expectOneLine(
+      unknownGroup,
+      1,
+      /^kafkajs-dr: unknown group 'nobody-\S+': no cluster has members, committed offsets or checkpoints of it$/,
+    )
+    expectOneLine(
+      unknownGroupTranslate,
+      1,
+      /^kafkajs-dr: unknown group 'nobody-\S+': no checkpoints of it on dc2 and no committed offsets on dc1 or dc2$/,
+    )
     for (const run of [badFlag, unknownCommand, unknownGroup]) expect(run.stdout).toBe('')
     // --debug adds the stack trace (and kafkajs' own log, at WARN and above).
     expect(debug.code).toBe(1)
@@ -275,7 +358,14 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
       const sasl = { mechanism: 'scram-sha-512', username: 'app', password }
       const config = {
         clusters: {
-          dc1: { kafka: { brokers: ['127.0.0.1:1'], sasl, ssl: { key: `-----BEGIN PRIVATE KEY-----\n${keyLine}\n-----END PRIVATE KEY-----\n`, passphrase } }, priority: 1 },
+          dc1: {
+            kafka: {
+              brokers: ['127.0.0.1:1'],
+              sasl,
+              ssl: { key: `-----BEGIN PRIVATE KEY-----\n${keyLine}\n-----END PRIVATE KEY-----\n`, passphrase },
+            },
+            priority: 1,
+          },
           dc2: { kafka: { brokers: ['127.0.0.1:2'], sasl }, priority: 2 },
         },
       }
@@ -283,20 +373,34 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
       await writeFile(join(dir, 'dr.mjs'), `export default () => (${JSON.stringify(config)})`)
       // Broken files whose errors would quote the password, were they printed as they come.
       await writeFile(join(dir, 'broken.json'), `{ "clusters": { "dc1": { "kafka": { "sasl": { "password": "${password}" } } } }, }`)
-      await writeFile(join(dir, 'broken.mjs'), `export default { clusters: { dc1: { kafka: { sasl: { password: '${password}' oops } } } } }`)
-      await writeFile(join(dir, 'invalid.mjs'), `export default { clusters: { dc1: { kafka: { brokers: ['x:1'], sasl: { password: '${password}' } }, priority: '${password}' } } }`)
+      await writeFile(
+        join(dir, 'broken.mjs'),
+        `export default { clusters: { dc1: { kafka: { sasl: { password: '${password}' oops } } } } }`,
+      )
+      await writeFile(
+        join(dir, 'invalid.mjs'),
+        `export default { clusters: { dc1: { kafka: { brokers: ['x:1'], sasl: { password: '${password}' } }, priority: '${password}' } } }`,
+      )
     })
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true })
     })
 
     it('in any command or mode, on success or failure', async () => {
-      const commands = [['status', '--group', 'g'], ['translate', '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--apply'], ['declare', '--active', 'dc2', '--reason', 'r']]
-      const runs = await Promise.all(commands.flatMap((command) => [
-        cli([...command, '--config', join(dir, 'dr.json'), '--timeout', '3s']),
-        cli([...command, '--config', join(dir, 'dr.mjs'), '--timeout', '3s', '--json', '--debug']),
-      ]))
-      const broken = await Promise.all(['broken.json', 'broken.mjs', 'invalid.mjs'].map((file) => cli(['status', '--config', join(dir, file), '--debug'])))
+      const commands = [
+        ['status', '--group', 'g'],
+        ['translate', '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--apply'],
+        ['declare', '--active', 'dc2', '--reason', 'r'],
+      ]
+      const runs = await Promise.all(
+        commands.flatMap((command) => [
+          cli([...command, '--config', join(dir, 'dr.json'), '--timeout', '3s']),
+          cli([...command, '--config', join(dir, 'dr.mjs'), '--timeout', '3s', '--json', '--debug']),
+        ]),
+      )
+      const broken = await Promise.all(
+        ['broken.json', 'broken.mjs', 'invalid.mjs'].map((file) => cli(['status', '--config', join(dir, file), '--debug'])),
+      )
       for (const run of [...runs, ...broken]) {
         const output = run.stdout + run.stderr
         expect(run.code, output).not.toBe(0)
@@ -314,7 +418,10 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
       const secret = (configs.dc1.sasl as { password: string }).password
       expect(secret.length).toBeGreaterThanOrEqual(16)
       const file = join(dir, 'secure.json')
-      await writeFile(file, JSON.stringify({ clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } } }))
+      await writeFile(
+        file,
+        JSON.stringify({ clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } } }),
+      )
       const flags = ['--config', file]
       const runs = await Promise.all([
         cli(['status', ...flags, '--group', group]),
@@ -327,9 +434,22 @@ describe('kafkajs-dr (the CLI) on the bed', () => {
         expect(run.stdout + run.stderr).not.toContain(secret)
       }
       expect(runs[0].stdout).toMatch(/dc1\s+up\s+1\s+/)
-      expect(JSON.parse(runs[1].stdout)).toMatchObject({ ok: true, active: 'dc1', clusters: [{ name: 'dc1', health: 'up' }, { name: 'dc2', health: 'up' }] })
+      expect(JSON.parse(runs[1].stdout)).toMatchObject({
+        ok: true,
+        active: 'dc1',
+        clusters: [
+          { name: 'dc1', health: 'up' },
+          { name: 'dc2', health: 'up' },
+        ],
+      })
       expect(JSON.parse(runs[2].stdout)).toMatchObject({ ok: true, group, topics: [topic] })
-      expect(JSON.parse(runs[3].stdout)).toMatchObject({ ok: true, clusters: [{ cluster: 'dc1', written: true }, { cluster: 'dc2', written: true }] })
+      expect(JSON.parse(runs[3].stdout)).toMatchObject({
+        ok: true,
+        clusters: [
+          { cluster: 'dc1', written: true },
+          { cluster: 'dc2', written: true },
+        ],
+      })
     })
   })
 })

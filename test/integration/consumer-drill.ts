@@ -15,7 +15,7 @@ interface Ledger {
   /** Handler calls per record id. */
   seen: Map<string, number>
   /** Handler calls from each cluster, with the time of the call. */
-  calls: Array<{ id: string, cluster: string, at: number }>
+  calls: Array<{ id: string; cluster: string; at: number }>
 }
 
 /** Produces `count` records with ids `prefix-i`, distinct increasing timestamps, keyed, to `topic` on `cluster`. */
@@ -66,12 +66,19 @@ export async function consumerDrill(fault: 'kill' | 'pause', label: string = fau
 
   const dr: MultiClusterKafka = drClient({ discovery: { policy: 'priority', failbackDelayMs: 3000 } })
   await dr.connect()
-  const consumer: FailoverConsumer = dr.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, checkpoint: { intervalMs: 1000 } })
+  const consumer: FailoverConsumer = dr.consumer({
+    groupId: group,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    checkpoint: { intervalMs: 1000 },
+  })
   const ledger: Ledger = { seen: new Map(), calls: [] }
   const moves: string[] = []
   consumer.on('consumer:moved', (e) => moves.push(`${e.from}->${e.to} by ${e.via} in ${e.durationMs} ms`))
   let failbackStartedAt = 0
-  dr.on('failover:start', (e) => { if (e.to === 'dc1') failbackStartedAt ||= e.timestamp })
+  dr.on('failover:start', (e) => {
+    if (e.to === 'dc1') failbackStartedAt ||= e.timestamp
+  })
   let throttle = true
   try {
     await consumer.connect()
@@ -94,7 +101,12 @@ export async function consumerDrill(fault: 'kill' | 'pause', label: string = fau
     if (fault === 'kill') await bed().kill('dc1')
     else bed().pause('dc1')
     await waitFor('consumer moved to dc2', () => consumer.cluster === 'dc2', 60_000, 20)
-    const firstOnDc2 = await waitFor('first record on dc2', () => ledger.calls.find((c) => c.cluster === 'dc2' && c.at >= brokenAt), 60_000, 20)
+    const firstOnDc2 = await waitFor(
+      'first record on dc2',
+      () => ledger.calls.find((c) => c.cluster === 'dc2' && c.at >= brokenAt),
+      60_000,
+      20,
+    )
     const movedAt = Date.now()
     await waitFor('every dc1 record processed', () => [...Array(FIRST_BATCH).keys()].every((i) => ledger.seen.has(`a-${i}`)), 120_000, 250)
     const dupsAfterFailover = duplicates(ledger)
@@ -115,7 +127,14 @@ export async function consumerDrill(fault: 'kill' | 'pause', label: string = fau
     await waitForRecords('dc1', `dc2.${topic}`, 3000, 120_000, 500)
     await produce('dc1', topic, 'c', 2000)
     await produce('dc2', topic, 'd', 2000)
-    const expected = [...[['a', FIRST_BATCH], ['b', 3000], ['c', 2000], ['d', 2000]] as const].flatMap(([p, n]) => Array.from({ length: n }, (_, i) => `${p}-${i}`))
+    const expected = [
+      ...([
+        ['a', FIRST_BATCH],
+        ['b', 3000],
+        ['c', 2000],
+        ['d', 2000],
+      ] as const),
+    ].flatMap(([p, n]) => Array.from({ length: n }, (_, i) => `${p}-${i}`))
     await waitFor('every record processed after failback', () => expected.every((id) => ledger.seen.has(id)), 180_000, 500)
 
     const missing = expected.filter((id) => !ledger.seen.has(id))
@@ -126,13 +145,19 @@ export async function consumerDrill(fault: 'kill' | 'pause', label: string = fau
     // its timestamp) plus what the checkpoint interval may hold back.
     const perSecond = processedOnDc1 / ((brokenAt - ledger.calls[0]!.at) / 1000)
     expect(dupsAfterFailover).toBeLessThanOrEqual(PARTITIONS + Math.ceil(perSecond))
-    console.log(`${label} (broker group settings '${bed().brokerProfile}'): processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
-      `duplicates at failover ${dupsAfterFailover} (bound ${PARTITIONS + Math.ceil(perSecond)}), total duplicates ${duplicates(ledger)}; ` +
-      `handler calls from dc1 while away (a window of ${failbackStartedAt - restoredAt} ms after it was back): ${callsFromDc1WhileAway.length}; moves: ${moves.join('; ')}`)
-    return { firstOnDc2Ms: firstOnDc2.at - brokenAt, duplicatesAtFailover: dupsAfterFailover, totalDuplicates: duplicates(ledger), callsFromDc1WhileAway: callsFromDc1WhileAway.length }
+    console.log(
+      `${label} (broker group settings '${bed().brokerProfile}'): processed on dc1 before fault ${processedOnDc1}; first record on dc2 ${firstOnDc2.at - brokenAt} ms after the fault; ` +
+        `duplicates at failover ${dupsAfterFailover} (bound ${PARTITIONS + Math.ceil(perSecond)}), total duplicates ${duplicates(ledger)}; ` +
+        `handler calls from dc1 while away (a window of ${failbackStartedAt - restoredAt} ms after it was back): ${callsFromDc1WhileAway.length}; moves: ${moves.join('; ')}`,
+    )
+    return {
+      firstOnDc2Ms: firstOnDc2.at - brokenAt,
+      duplicatesAtFailover: dupsAfterFailover,
+      totalDuplicates: duplicates(ledger),
+      callsFromDc1WhileAway: callsFromDc1WhileAway.length,
+    }
   } finally {
     await consumer.disconnect()
     await dr.disconnect()
   }
 }
-

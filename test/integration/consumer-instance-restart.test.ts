@@ -30,11 +30,17 @@ const RECOVERY_BOUND_MS = 5000
 const ROLLING_STALL_BOUND_MS = 5000
 
 describe('a group instance killed -9 and restarted under the same instanceId', () => {
-  it('removes its former members: no partition waits out the dead member\'s session, nothing lost', async () => {
+  it("removes its former members: no partition waits out the dead member's session, nothing lost", async () => {
     const topic = unique('inst')
     await createTopic('dc1', topic, PARTITIONS)
     await createTopic('dc2', topic, PARTITIONS)
-    const base: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-inst'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 2 }
+    const base: GroupInstanceConfig = {
+      brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! },
+      topic,
+      group: unique('g-inst'),
+      checkpointTopic: uniqueCheckpointTopic(),
+      handlerMs: 2,
+    }
     const config = (n: number): GroupInstanceConfig => ({ ...base, instanceId: `instance-${n}` })
     const writer = new SteadyWriter('dc1', topic, PARTITIONS, 'i')
     const killed = new AppProcess(INSTANCE, config(0))
@@ -57,13 +63,18 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
 
       // Per partition, the first record written after the restart that any instance handled.
       const firstAfter = new Map<number, number>()
-      await waitFor('every partition delivering records written after the restart', () => {
-        for (const e of [...survivor.events, ...restarted!.events]) {
-          if (e.event !== 'record' || firstAfter.has(e.partition!) || (writer.writtenAt.get(e.id!) ?? 0) < restartAt) continue
-          firstAfter.set(e.partition!, e.at!)
-        }
-        return firstAfter.size === PARTITIONS
-      }, 45_000, 50)
+      await waitFor(
+        'every partition delivering records written after the restart',
+        () => {
+          for (const e of [...survivor.events, ...restarted!.events]) {
+            if (e.event !== 'record' || firstAfter.has(e.partition!) || (writer.writtenAt.get(e.id!) ?? 0) < restartAt) continue
+            firstAfter.set(e.partition!, e.at!)
+          }
+          return firstAfter.size === PARTITIONS
+        },
+        45_000,
+        50,
+      )
       const recoveredMs = Math.max(...firstAfter.values()) - restartAt
       await writer.stop()
       await waitFor('every written record handled', () => handledAll(writer.ids, new Set(records().map((e) => e.id))), 30_000, 250)
@@ -76,16 +87,20 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
       const running = await restarted.next('restarted instance running', (e) => e.event === 'running')
       const removals = restarted.events.filter((e) => e.event === 'former-instance-removed')
       const conflicts = all().flatMap((i) => i.events.filter((e) => e.event === 'instance-conflict'))
-      console.log(`[instance-restart] every partition delivering ${recoveredMs} ms after the restart (bound ${RECOVERY_BOUND_MS}); ` +
-        `restarted instance running after ${running.at! - restartAt} ms, its first record after ${restarted.events.find((e) => e.event === 'record')!.at! - restartAt} ms; ` +
-        `survivor's longest gap ${longestGapMs} ms; removed ${removals.map((e) => `${e.memberIds!.length} on ${e.cluster} in ${e.durationMs} ms`).join(', ') || 'nothing'}; ` +
-        `conflicts ${conflicts.length}; written ${writer.ids.length}, lost ${lost}, duplicates ${records().length - seen.size}`)
+      console.log(
+        `[instance-restart] every partition delivering ${recoveredMs} ms after the restart (bound ${RECOVERY_BOUND_MS}); ` +
+          `restarted instance running after ${running.at! - restartAt} ms, its first record after ${restarted.events.find((e) => e.event === 'record')!.at! - restartAt} ms; ` +
+          `survivor's longest gap ${longestGapMs} ms; removed ${removals.map((e) => `${e.memberIds!.length} on ${e.cluster} in ${e.durationMs} ms`).join(', ') || 'nothing'}; ` +
+          `conflicts ${conflicts.length}; written ${writer.ids.length}, lost ${lost}, duplicates ${records().length - seen.size}`,
+      )
       expect(removals.some((e) => e.cluster === 'dc1' && e.memberIds!.length > 0)).toBe(true)
       expect(conflicts).toEqual([])
       expect(recoveredMs).toBeLessThanOrEqual(RECOVERY_BOUND_MS)
       expect(lost).toBe(0)
     } catch (error) {
-      all().forEach((i, n) => console.log(`[instance-restart] process ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
+      all().forEach((i, n) =>
+        console.log(`[instance-restart] process ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`),
+      )
       throw error
     } finally {
       await writer.stop()
@@ -97,7 +112,13 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
     const topic = unique('roll')
     await createTopic('dc1', topic, PARTITIONS)
     await createTopic('dc2', topic, PARTITIONS)
-    const base: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-roll'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 2 }
+    const base: GroupInstanceConfig = {
+      brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! },
+      topic,
+      group: unique('g-roll'),
+      checkpointTopic: uniqueCheckpointTopic(),
+      handlerMs: 2,
+    }
     const config = (n: number): GroupInstanceConfig => ({ ...base, instanceId: `instance-${n}` })
     const writer = new SteadyWriter('dc1', topic, PARTITIONS, 'r')
     const instances = [0, 1, 2, 3].map((n) => new AppProcess(INSTANCE, config(n)))
@@ -107,7 +128,11 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
     try {
       await Promise.all(instances.map((i) => i.next('instance running', (e) => e.event === 'running')))
       const allRunning = Date.now()
-      await Promise.all(instances.map((i) => i.next('records of the steady state', (e) => e.event === 'record' && (writer.writtenAt.get(e.id!) ?? 0) >= allRunning, 60_000)))
+      await Promise.all(
+        instances.map((i) =>
+          i.next('records of the steady state', (e) => e.event === 'record' && (writer.writtenAt.get(e.id!) ?? 0) >= allRunning, 60_000),
+        ),
+      )
 
       // One instance at a time, as a deploy rolls a StatefulSet: stopped, replaced, running again.
       const rollFrom = Date.now()
@@ -126,16 +151,26 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
       // Each record written during the roll: how long it waited from its write to its first handling.
       const firstHandled = new Map<string, number>()
       for (const e of records()) if (!firstHandled.has(e.id!) || e.at! < firstHandled.get(e.id!)!) firstHandled.set(e.id!, e.at!)
-      const waits = writer.ids.filter((id) => { const at = writer.writtenAt.get(id)!; return at >= rollFrom && at <= rollTo }).map((id) => firstHandled.get(id)! - writer.writtenAt.get(id)!).sort((a, b) => a - b)
+      const waits = writer.ids
+        .filter((id) => {
+          const at = writer.writtenAt.get(id)!
+          return at >= rollFrom && at <= rollTo
+        })
+        .map((id) => firstHandled.get(id)! - writer.writtenAt.get(id)!)
+        .sort((a, b) => a - b)
       const at = (q: number): number => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))]!
       const seen = new Set(records().map((e) => e.id))
       const lost = writer.ids.filter((id) => !seen.has(id)).length
-      console.log(`[rolling-restart] 4 instances restarted one by one in ${rollTo - rollFrom} ms; ${waits.length} records written meanwhile waited median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${waits.at(-1)} ms from write to handling (bound ${ROLLING_STALL_BOUND_MS}); ` +
-        `written ${writer.ids.length}, lost ${lost}, duplicates ${records().length - seen.size}`)
+      console.log(
+        `[rolling-restart] 4 instances restarted one by one in ${rollTo - rollFrom} ms; ${waits.length} records written meanwhile waited median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${waits.at(-1)} ms from write to handling (bound ${ROLLING_STALL_BOUND_MS}); ` +
+          `written ${writer.ids.length}, lost ${lost}, duplicates ${records().length - seen.size}`,
+      )
       expect(waits.at(-1)!).toBeLessThanOrEqual(ROLLING_STALL_BOUND_MS)
       expect(lost).toBe(0)
     } catch (error) {
-      all().forEach((i, n) => console.log(`[rolling-restart] process ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
+      all().forEach((i, n) =>
+        console.log(`[rolling-restart] process ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`),
+      )
       throw error
     } finally {
       await writer.stop()
@@ -143,4 +178,3 @@ describe('a group instance killed -9 and restarted under the same instanceId', (
     }
   }, 180_000)
 })
-

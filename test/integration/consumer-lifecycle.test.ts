@@ -21,8 +21,10 @@ async function produce(cluster: 'dc1' | 'dc2', topic: string, prefix: string, co
   return ids
 }
 
-function recorder(calls: Array<{ id: string, cluster: string, at: number }>): (payload: FailoverEachMessagePayload) => Promise<void> {
-  return async ({ message, cluster }) => { calls.push({ id: message.value!.toString(), cluster, at: Date.now() }) }
+function recorder(calls: Array<{ id: string; cluster: string; at: number }>): (payload: FailoverEachMessagePayload) => Promise<void> {
+  return async ({ message, cluster }) => {
+    calls.push({ id: message.value!.toString(), cluster, at: Date.now() })
+  }
 }
 
 describe('consumer lifecycle', () => {
@@ -33,7 +35,7 @@ describe('consumer lifecycle', () => {
     const dr = drClient()
     await dr.connect()
     const consumer = dr.consumer({ groupId: unique('g-life'), checkpoint: { intervalMs: 200 } })
-    const calls: Array<{ id: string, cluster: string, at: number }> = []
+    const calls: Array<{ id: string; cluster: string; at: number }> = []
     try {
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
@@ -61,7 +63,9 @@ describe('consumer lifecycle', () => {
       // (at most the boundary record of each partition).
       const repeated = calls.filter((c) => c.at >= stoppedAt && c.id.startsWith('a-')).length
       expect(repeated).toBeLessThanOrEqual(3)
-      console.log(`[lifecycle] stop, switch, run again: ${calls.filter((c) => c.at >= stoppedAt).length} records after run() on dc2, ${repeated} of before the stop repeated`)
+      console.log(
+        `[lifecycle] stop, switch, run again: ${calls.filter((c) => c.at >= stoppedAt).length} records after run() on dc2, ${repeated} of before the stop repeated`,
+      )
     } finally {
       await consumer.disconnect()
       await dr.disconnect()
@@ -73,7 +77,7 @@ describe('consumer lifecycle', () => {
     const dr = drClient()
     await dr.connect()
     const consumer = dr.consumer({ groupId: unique('g-life2') })
-    const calls: Array<{ id: string, cluster: string, at: number }> = []
+    const calls: Array<{ id: string; cluster: string; at: number }> = []
     try {
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
@@ -96,11 +100,15 @@ describe('consumer lifecycle', () => {
     const dr = drClient()
     await dr.connect()
     const consumer = dr.consumer({ groupId: unique('g-life3') })
-    const calls: Array<{ id: string, cluster: string, at: number }> = []
-    const crashes: Array<{ delivering: boolean, restartInMs: number | undefined, cause: unknown }> = []
-    consumer.on('consumer:session-crashed', (e) => crashes.push({ delivering: e.delivering, restartInMs: e.restartInMs, cause: e.error.cause }))
+    const calls: Array<{ id: string; cluster: string; at: number }> = []
+    const crashes: Array<{ delivering: boolean; restartInMs: number | undefined; cause: unknown }> = []
+    consumer.on('consumer:session-crashed', (e) =>
+      crashes.push({ delivering: e.delivering, restartInMs: e.restartInMs, cause: e.error.cause }),
+    )
     const restarted: string[] = []
-    consumer.on('consumer:moved', (e) => { if (e.reason === 'restart') restarted.push(e.to) })
+    consumer.on('consumer:moved', (e) => {
+      if (e.reason === 'restart') restarted.push(e.to)
+    })
     let thrown = false
     try {
       await consumer.connect()
@@ -143,7 +151,9 @@ describe('consumer lifecycle', () => {
       const groupId = unique('g-life-join')
       await createTopic('dc1', topic, 1)
       await createTopic('dc2', topic, 1)
-      const holder = bed().kafka('dc2', 'holder').consumer({ groupId, heartbeatInterval: holdMs, sessionTimeout: 10_000, maxWaitTimeInMs: 100 })
+      const holder = bed()
+        .kafka('dc2', 'holder')
+        .consumer({ groupId, heartbeatInterval: holdMs, sessionTimeout: 10_000, maxWaitTimeInMs: 100 })
       const dr = drClient()
       const consumer = dr.consumer({ groupId })
       // One admin, polled often: the join is held for a second at most.
@@ -166,11 +176,20 @@ describe('consumer lifecycle', () => {
         await consumer.disconnect()
         const disconnectMs = Date.now() - started
         // Well within the standby member's 30 s session: it left, once its join returned.
-        const settled = await waitFor('only the holder in the group on dc2', async () => {
-          const group = await describe()
-          return group.state === 'Stable' && group.members.length === 1 && group.members[0]!.clientId === 'holder' ? Date.now() - started : undefined
-        }, 15_000, 100)
-        console.log(`[lifecycle] join held up to ${holdMs} ms: disconnect() took ${disconnectMs} ms; the group on dc2 had only the holder ${settled} ms after it began`)
+        const settled = await waitFor(
+          'only the holder in the group on dc2',
+          async () => {
+            const group = await describe()
+            return group.state === 'Stable' && group.members.length === 1 && group.members[0]!.clientId === 'holder'
+              ? Date.now() - started
+              : undefined
+          },
+          15_000,
+          100,
+        )
+        console.log(
+          `[lifecycle] join held up to ${holdMs} ms: disconnect() took ${disconnectMs} ms; the group on dc2 had only the holder ${settled} ms after it began`,
+        )
         expect(disconnectMs).toBeLessThan(4000)
       } finally {
         await consumer.disconnect()

@@ -55,7 +55,9 @@ describe('physical copies that appear while consuming', () => {
       await waitFor('later dc1 records handled', () => more.every((id) => calls.has(id)), 60_000, 100)
 
       const repeated = [...calls.values()].filter((n) => n > 1).length
-      console.log(`[copies] moves: ${moves.map((m) => `${m.from}->${m.to} (${m.reason}) by ${m.via} in ${m.durationMs} ms`).join('; ')}; repeated ${repeated} of ${calls.size}`)
+      console.log(
+        `[copies] moves: ${moves.map((m) => `${m.from}->${m.to} (${m.reason}) by ${m.via} in ${m.durationMs} ms`).join('; ')}; repeated ${repeated} of ${calls.size}`,
+      )
       expect(moves.filter((m) => m.reason === 'new-copies')).toHaveLength(1)
       expect(moves[0]).toMatchObject({ from: 'dc1', to: 'dc1', reason: 'new-copies' })
       expect(remote.every((id) => origins.get(id) === `dc2/dc2.${topic}`)).toBe(true)

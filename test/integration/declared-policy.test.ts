@@ -10,7 +10,10 @@ import { bed, unique, waitFor } from './helpers.js'
 describe('declared policy', () => {
   it('moves every instance to the declared cluster and back; the newest epoch wins', async () => {
     const controlTopic = unique('control')
-    const instances = [drClient({ discovery: { policy: 'declared', controlTopic } }), drClient({ discovery: { policy: 'declared', controlTopic } })]
+    const instances = [
+      drClient({ discovery: { policy: 'declared', controlTopic } }),
+      drClient({ discovery: { policy: 'declared', controlTopic } }),
+    ]
     const kafkas = { dc1: bed().kafka('dc1'), dc2: bed().kafka('dc2') }
     try {
       await Promise.all(instances.map((dr) => dr.connect()))
@@ -30,12 +33,24 @@ describe('declared policy', () => {
       const second = await declareActiveCluster(kafkas, { cluster: 'dc1', reason: 'drill over', topic: controlTopic })
       expect(second.declaration.epoch).toBeGreaterThan(first.declaration.epoch)
       await waitFor('both instances back on dc1', () => instances.every((dr) => dr.activeCluster === 'dc1'), 30_000, 10)
-      console.log(`[declared] declareActiveCluster ${declareMs} ms; every instance on dc2 ${followMs} ms after the call began, back on dc1 ${Date.now() - started} ms`)
-      expect(await readDeclaration(kafkas.dc2, controlTopic)).toMatchObject({ cluster: 'dc1', epoch: second.declaration.epoch, reason: 'drill over' })
+      console.log(
+        `[declared] declareActiveCluster ${declareMs} ms; every instance on dc2 ${followMs} ms after the call began, back on dc1 ${Date.now() - started} ms`,
+      )
+      expect(await readDeclaration(kafkas.dc2, controlTopic)).toMatchObject({
+        cluster: 'dc1',
+        epoch: second.declaration.epoch,
+        reason: 'drill over',
+      })
       // A declaration never goes below the epoch it is told is in force, whatever the clock says.
-      const forced = await declareActiveCluster(kafkas, { cluster: 'dc1', topic: controlTopic, minEpoch: second.declaration.epoch + 60_000 })
+      const forced = await declareActiveCluster(kafkas, {
+        cluster: 'dc1',
+        topic: controlTopic,
+        minEpoch: second.declaration.epoch + 60_000,
+      })
       expect(forced.declaration.epoch).toBe(second.declaration.epoch + 60_001)
-      await expect(declareActiveCluster(kafkas, { cluster: 'dc9', topic: controlTopic })).rejects.toMatchObject({ code: 'ERR_FAILOVER_FAILED' })
+      await expect(declareActiveCluster(kafkas, { cluster: 'dc9', topic: controlTopic })).rejects.toMatchObject({
+        code: 'ERR_FAILOVER_FAILED',
+      })
     } finally {
       await Promise.all(instances.map((dr) => dr.disconnect()))
     }
@@ -54,12 +69,15 @@ describe('declared policy', () => {
       await producer.connect()
       // Not JSON, cut short, a future format version, and a well-formed declaration of a cluster
       // that does not exist with the highest epoch there is (which would outrank every later one).
-      await producer.send({ topic: controlTopic, messages: [
-        { key: 'active', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
-        { key: 'active', value: '{"version":1,"cluster":"dc' },
-        { key: 'active', value: JSON.stringify({ version: 99, cluster: 'dc2', epoch: Date.now() + 1e9 }) },
-        { key: 'active', value: JSON.stringify({ version: 1, cluster: 'dc9', epoch: Number.MAX_SAFE_INTEGER, declaredAt: Date.now() }) },
-      ] })
+      await producer.send({
+        topic: controlTopic,
+        messages: [
+          { key: 'active', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
+          { key: 'active', value: '{"version":1,"cluster":"dc' },
+          { key: 'active', value: JSON.stringify({ version: 99, cluster: 'dc2', epoch: Date.now() + 1e9 }) },
+          { key: 'active', value: JSON.stringify({ version: 1, cluster: 'dc9', epoch: Number.MAX_SAFE_INTEGER, declaredAt: Date.now() }) },
+        ],
+      })
       await waitFor('four warnings', () => ignored.filter((e) => e.cluster === 'dc1').length >= 4, 30_000, 50)
       expect(ignored.filter((e) => e.cluster === 'dc1').map((e) => e.reason)).toEqual([
         expect.stringMatching(/not JSON \(4 bytes\)/),
@@ -79,7 +97,9 @@ describe('declared policy', () => {
 
   it('a custom discovery function decides the active cluster', async () => {
     let wanted = 'dc2'
-    const dr = drClient({ discovery: { policy: (view) => (view.clusters.some((c) => c.name === wanted && c.health === 'up') ? wanted : undefined) } })
+    const dr = drClient({
+      discovery: { policy: (view) => (view.clusters.some((c) => c.name === wanted && c.health === 'up') ? wanted : undefined) },
+    })
     try {
       await dr.connect()
       expect(dr.activeCluster).toBe('dc2')

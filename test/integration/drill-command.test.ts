@@ -53,7 +53,9 @@ describe.skipIf(!bed().canInjectFaults)('npm run drill (kill -9 of dc1 on the lo
     const outDir = await mkdtemp(join(tmpdir(), 'kafkajs-dr-drill-'))
     const progress = new PassThrough()
     let output = ''
-    progress.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    progress.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+    })
     const options: DrillOptions = {
       ...DEFAULT_OPTIONS,
       clusters: [],
@@ -70,7 +72,9 @@ describe.skipIf(!bed().canInjectFaults)('npm run drill (kill -9 of dc1 on the lo
     try {
       const started = Date.now()
       const { report, files, exitCode } = await runDrillWithBed(options, { bed: bed(), progress, isTTY: false })
-      console.log(`drill: ${Date.now() - started} ms; ${JSON.stringify({ lost: report.lost, duplicates: report.duplicates, figures: report.figures, records: report.records.acknowledged })}`)
+      console.log(
+        `drill: ${Date.now() - started} ms; ${JSON.stringify({ lost: report.lost, duplicates: report.duplicates, figures: report.figures, records: report.records.acknowledged })}`,
+      )
 
       expect(report.notes).toEqual([])
       expect(exitCode).toBe(0)

@@ -67,7 +67,12 @@ export function resentAcrossFirstSwitch(ledger: DrillLedger, from = 'dc1'): stri
  * Sends `total` records, `perSend` per send with `concurrency` sends in flight, pacing to about
  * `ratePerSec` records per second, while `fault` runs alongside.
  */
-export async function runProducerDrill(dr: MultiClusterKafka, topic: string, options: { total: number, perSend: number, ratePerSec: number, concurrency: number }, fault: () => Promise<void>): Promise<DrillLedger> {
+export async function runProducerDrill(
+  dr: MultiClusterKafka,
+  topic: string,
+  options: { total: number; perSend: number; ratePerSec: number; concurrency: number },
+  fault: () => Promise<void>,
+): Promise<DrillLedger> {
   const ledger: DrillLedger = { acked: new Set(), rejected: 0, sends: [], switches: [], switchStarts: [] }
   dr.on('failover:start', (e) => ledger.switchStarts.push(e))
   dr.on('failover:complete', (e) => ledger.switches.push(e))
@@ -91,7 +96,13 @@ export async function runProducerDrill(dr: MultiClusterKafka, topic: string, opt
         ledger.sends.push({ ids, startedAt, startedOn, settledAt: Date.now() })
       } catch (error) {
         ledger.rejected += ids.length
-        ledger.sends.push({ ids, startedAt, startedOn, settledAt: Date.now(), error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
+        ledger.sends.push({
+          ids,
+          startedAt,
+          startedOn,
+          settledAt: Date.now(),
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        })
       }
     }
   }
@@ -101,7 +112,7 @@ export async function runProducerDrill(dr: MultiClusterKafka, topic: string, opt
 }
 
 /** Ids of the records on `topic` (the locally written copy, not the replica) of each cluster. */
-export async function idsOnClusters(topic: string): Promise<{ dc1: Set<string>, dc2: Set<string> }> {
+export async function idsOnClusters(topic: string): Promise<{ dc1: Set<string>; dc2: Set<string> }> {
   const read = async (cluster: string): Promise<Set<string>> => {
     const count = await highWatermark(cluster, topic)
     const records = count > 0 ? await readRecords(cluster, topic, count, 120_000) : []

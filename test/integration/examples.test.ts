@@ -37,8 +37,19 @@ describe('examples', () => {
   })
 
   it('active-passive: the service moves to dc2 (dr.failover) and back (dr.unpin), nothing acknowledged lost', async () => {
-    const result = await timed('active-passive', () => activePassive({ brokers: brokers(), topic: unique('active-passive'), durationMs: 8000, ratePerSec: 20, drill: { failoverAtMs: 2000, failbackAtMs: 5000 } }))
-    expect(result.switches.filter((s) => s.from !== undefined).map((s) => `${s.from}->${s.to} ${s.kind}`)).toEqual(['dc1->dc2 manual', 'dc2->dc1 failback'])
+    const result = await timed('active-passive', () =>
+      activePassive({
+        brokers: brokers(),
+        topic: unique('active-passive'),
+        durationMs: 8000,
+        ratePerSec: 20,
+        drill: { failoverAtMs: 2000, failbackAtMs: 5000 },
+      }),
+    )
+    expect(result.switches.filter((s) => s.from !== undefined).map((s) => `${s.from}->${s.to} ${s.kind}`)).toEqual([
+      'dc1->dc2 manual',
+      'dc2->dc1 failback',
+    ])
     expect(result.acknowledged.length).toBeGreaterThan(50)
     expect(result.missing).toEqual([])
     // Records written while dc2 was active were read there.
@@ -55,7 +66,7 @@ describe('examples', () => {
     expect(result.reading.map((lane) => `${lane.origins.join(',')}@${lane.cluster}`).sort()).toEqual(['dc1@dc1', 'dc2@dc2'])
   })
 
-  it('declared policy: every instance follows the operator\'s declarations', async () => {
+  it("declared policy: every instance follows the operator's declarations", async () => {
     const result = await timed('declared-policy', () => declaredPolicy(brokers(), unique('control'), 2))
     expect(result.initial).toEqual(['dc1', 'dc1'])
     expect(result.followedMs.toDc2).toBeLessThan(15_000)
@@ -71,7 +82,9 @@ describe('examples', () => {
 
   it('translate-offsets: a group that processed 10 of 20 records on dc1 is committed on dc2 at the 10th or 11th', async () => {
     const topic = unique('translate')
-    const { translation, committed } = await timed('translate-offsets', () => translateOffsetsDemo(brokers(), topic, unique('translate-group'), 10, 20))
+    const { translation, committed } = await timed('translate-offsets', () =>
+      translateOffsetsDemo(brokers(), topic, unique('translate-group'), 10, 20),
+    )
     const replica = translation.partitions.find((p) => p.topic === `dc1.${topic}`)
     expect(replica).toBeDefined()
     expect(['timestamp', 'mm2']).toContain(replica!.method)
@@ -85,7 +98,9 @@ describe('examples', () => {
   })
 
   it('metrics-prometheus: a scrape shows the active cluster, both manual switches, probes and checkpoint age', async () => {
-    const result = await timed('metrics-prometheus', () => metricsPrometheus({ brokers: brokers(), topic: unique('metrics'), port: 19464, count: 10 }))
+    const result = await timed('metrics-prometheus', () =>
+      metricsPrometheus({ brokers: brokers(), topic: unique('metrics'), port: 19464, count: 10 }),
+    )
     expect(result.active).toEqual(['dc1', 'dc2', 'dc1'])
     expect(result.consumed).toBeGreaterThanOrEqual(20)
     const value = (name: string, labels: Record<string, string>): number | undefined =>
@@ -106,14 +121,24 @@ describe('examples', () => {
     const ca = join(dir, 'ca.pem')
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nnot a real certificate\n-----END CERTIFICATE-----\n')
     const env = {
-      DC1_BROKERS: 'kafka-dc1.example:9093', DC1_SASL_USERNAME: 'svc', DC1_SASL_PASSWORD: 'secret-1', DC1_CA_FILE: ca,
-      DC2_BROKERS: 'kafka-dc2.example:9093', DC2_SASL_USERNAME: 'svc', DC2_SASL_PASSWORD: 'secret-2', DC2_SASL_MECHANISM: 'scram-sha-256',
+      DC1_BROKERS: 'kafka-dc1.example:9093',
+      DC1_SASL_USERNAME: 'svc',
+      DC1_SASL_PASSWORD: 'secret-1',
+      DC1_CA_FILE: ca,
+      DC2_BROKERS: 'kafka-dc2.example:9093',
+      DC2_SASL_USERNAME: 'svc',
+      DC2_SASL_PASSWORD: 'secret-2',
+      DC2_SASL_MECHANISM: 'scram-sha-256',
     }
 
     it('builds a client whose clusters carry their own ssl and sasl, without connecting', async () => {
       const { dr, configs } = secureClient(env)
       try {
-        expect(configs.dc1).toMatchObject({ brokers: ['kafka-dc1.example:9093'], ssl: { rejectUnauthorized: true, ca: [expect.stringContaining('BEGIN CERTIFICATE')] }, sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'secret-1' } })
+        expect(configs.dc1).toMatchObject({
+          brokers: ['kafka-dc1.example:9093'],
+          ssl: { rejectUnauthorized: true, ca: [expect.stringContaining('BEGIN CERTIFICATE')] },
+          sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'secret-1' },
+        })
         expect(configs.dc2).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-256', password: 'secret-2' } })
         expect(dr.status().clusters.map((c) => `${c.name}:${c.health}`)).toEqual(['dc1:unknown', 'dc2:unknown'])
         expect(dr.kafka('dc2')).toBeDefined()
@@ -123,16 +148,22 @@ describe('examples', () => {
       }
     })
 
-    it.skipIf(bed().security !== 'sasl_ssl')('--bed: connects to the bed\'s SASL_SSL listeners with the configs of its client-config.json', async () => {
-      const { dr, configs } = clientFor(bedClientConfigs(bed().clientConfigFile))
-      try {
-        expect(configs.dc1).toMatchObject({ ssl: { ca: expect.stringContaining('BEGIN CERTIFICATE') }, sasl: { mechanism: 'scram-sha-512', username: 'dr-app' } })
-        await timed('tls-sasl --bed', () => dr.connect())
-        expect(dr.status().clusters.map((c) => `${c.name}:${c.health}`)).toEqual(['dc1:up', 'dc2:up'])
-      } finally {
-        await dr.disconnect()
-      }
-    })
+    it.skipIf(bed().security !== 'sasl_ssl')(
+      "--bed: connects to the bed's SASL_SSL listeners with the configs of its client-config.json",
+      async () => {
+        const { dr, configs } = clientFor(bedClientConfigs(bed().clientConfigFile))
+        try {
+          expect(configs.dc1).toMatchObject({
+            ssl: { ca: expect.stringContaining('BEGIN CERTIFICATE') },
+            sasl: { mechanism: 'scram-sha-512', username: 'dr-app' },
+          })
+          await timed('tls-sasl --bed', () => dr.connect())
+          expect(dr.status().clusters.map((c) => `${c.name}:${c.health}`)).toEqual(['dc1:up', 'dc2:up'])
+        } finally {
+          await dr.disconnect()
+        }
+      },
+    )
 
     it('refuses incomplete settings by name', () => {
       expect(() => secureClient({ ...env, DC2_SASL_PASSWORD: undefined })).toThrow('Set DC2_SASL_PASSWORD')

@@ -8,7 +8,19 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { AppProcess, type AppEvent } from './apps/app-process.js'
 import type { GroupInstanceConfig } from './apps/group-instance.js'
-import { ArrivalWatch, bed, createTopic, FlowLagWatch, handledAll, produceIds, SteadyWriter, unique, waitFor, waitForRecords, withAdmin } from './helpers.js'
+import {
+  ArrivalWatch,
+  bed,
+  createTopic,
+  FlowLagWatch,
+  handledAll,
+  produceIds,
+  SteadyWriter,
+  unique,
+  waitFor,
+  waitForRecords,
+  withAdmin,
+} from './helpers.js'
 import { uniqueCheckpointTopic } from './offsets/support.js'
 import { recordRepeats } from './record-repeats.js'
 
@@ -38,7 +50,13 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
   await createTopic('dc2', topic, partitions)
   const first = await produceIds('dc1', topic, 'a', recordCount, partitions)
   await waitForRecords('dc2', `dc1.${topic}`, recordCount, 120_000, 250)
-  const config: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-grp'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 2 }
+  const config: GroupInstanceConfig = {
+    brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! },
+    topic,
+    group: unique('g-grp'),
+    checkpointTopic: uniqueCheckpointTopic(),
+    handlerMs: 2,
+  }
   const instances = Array.from({ length: INSTANCES }, () => new AppProcess(INSTANCE, config))
   /** Instances a rolling restart replaced: what they handled still counts. */
   const retired: AppProcess[] = []
@@ -56,7 +74,9 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     faulted = true
     if (fault === 'kill') await bed().kill('dc1')
     else bed().pause('dc1')
-    const firsts = await Promise.all(instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', firstOnDc2WithinMs)))
+    const firsts = await Promise.all(
+      instances.map((i) => i.next('first record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', firstOnDc2WithinMs)),
+    )
     await waitFor('every record handled', () => handledAll(first, seen()), 120_000, 250)
     // What the failover made the group handle again: records handled on dc1, then on dc2. Two
     // other kinds are counted apart: redeliveries of one offset (kafkajs revokes at a rebalance
@@ -71,11 +91,17 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     const afterFault = records().filter((e) => e.cluster === 'dc1' && e.at! >= faultAt).length
     // and a boundary record per partition (a checkpoint's timestamp is its last processed record's).
     const bound = lastInterval + afterFault + partitions
-    console.log(`[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${lastInterval} handled in the ${CHECKPOINT_WINDOW_MS} ms before the fault, ${afterFault} on dc1 after it); ${redeliveries} offsets redelivered, ${copies} records written twice by MirrorMaker 2`)
+    console.log(
+      `[group] ${fault}: duplicates ${duplicates} (bound ${bound}: ${lastInterval} handled in the ${CHECKPOINT_WINDOW_MS} ms before the fault, ${afterFault} on dc1 after it); ${redeliveries} offsets redelivered, ${copies} records written twice by MirrorMaker 2`,
+    )
     expect(duplicates).toBeLessThanOrEqual(bound)
     // Fenced: no instance handled a record from dc1 after it moved.
-    const moved = Object.fromEntries(instances.map((i, n) => [n, i.events.find((e) => e.event === 'moved' && e.cluster === 'dc2')?.at ?? Infinity]))
-    const lateFromDc1 = instances.flatMap((i, n) => i.events.filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > moved[n]!))
+    const moved = Object.fromEntries(
+      instances.map((i, n) => [n, i.events.find((e) => e.event === 'moved' && e.cluster === 'dc2')?.at ?? Infinity]),
+    )
+    const lateFromDc1 = instances.flatMap((i, n) =>
+      i.events.filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > moved[n]!),
+    )
     expect(lateFromDc1).toEqual([])
     const restoredAt = Date.now()
     faulted = false
@@ -85,7 +111,8 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     }
     await restore(fault)
     const servingAt = Date.now()
-    const failover = `[group] ${fault}: ${INSTANCES} instances on ${partitions} partitions, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
+    const failover =
+      `[group] ${fault}: ${INSTANCES} instances on ${partitions} partitions, first record on dc2 per instance ${firsts.map((e) => e.at! - faultAt).join(', ')} ms after the fault; ` +
       `duplicates ${duplicates} (bound ${bound}), ${redeliveries} offsets redelivered, ${copies} records written twice by MirrorMaker 2`
     if (!failback) {
       console.log(failover)
@@ -93,11 +120,17 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
     }
 
     // Failback: every instance back on dc1, and records of both origins read there.
-    await Promise.all(instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
-    const later = [...await produceIds('dc1', topic, 'b', 1200, partitions), ...await produceIds('dc2', topic, 'c', 1200, partitions)]
+    await Promise.all(
+      instances.map((i) => i.next('back on dc1', (e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)),
+    )
+    const later = [...(await produceIds('dc1', topic, 'b', 1200, partitions)), ...(await produceIds('dc2', topic, 'c', 1200, partitions))]
     await waitFor('records after the failback', () => handledAll(later, seen()), 180_000, 250)
-    const backAt = Math.max(...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!))
-    console.log(`${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 was started again, ${backAt - servingAt} ms after it served`)
+    const backAt = Math.max(
+      ...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!),
+    )
+    console.log(
+      `${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 was started again, ${backAt - servingAt} ms after it served`,
+    )
   } catch (error) {
     instances.forEach((i, n) => console.log(`[group] instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
     throw error
@@ -113,7 +146,10 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
 
 /** Deletes the drill's topic, its replicas and its checkpoint topic on both clusters. */
 async function deleteTopics(topic: string, checkpointTopic: string): Promise<void> {
-  for (const [cluster, other] of [['dc1', 'dc2'], ['dc2', 'dc1']] as const) {
+  for (const [cluster, other] of [
+    ['dc1', 'dc2'],
+    ['dc2', 'dc1'],
+  ] as const) {
     await withAdmin(cluster, async (admin) => {
       const existing = new Set(await admin.listTopics())
       const topics = [topic, `${other}.${topic}`, checkpointTopic, `${other}.${checkpointTopic}`].filter((t) => existing.has(t))
@@ -128,8 +164,16 @@ async function deleteTopics(topic: string, checkpointTopic: string): Promise<voi
  * while the group fails back. Every instance must end up reading on dc1, nothing may be lost, and
  * the duplicates of the records written meanwhile stay within what the moves and restarts cost.
  */
-async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: string, partitions: number, config: GroupInstanceConfig, instances: AppProcess[], retired: AppProcess[],
-  records: () => AppEvent[], restoredAt: number): Promise<void> {
+async function rollingRestartDuringFailback(
+  fault: 'kill' | 'pause',
+  topic: string,
+  partitions: number,
+  config: GroupInstanceConfig,
+  instances: AppProcess[],
+  retired: AppProcess[],
+  records: () => AppEvent[],
+  restoredAt: number,
+): Promise<void> {
   const writer = new SteadyWriter('dc2', topic, partitions, 'w')
   // Records written on dc2 reach the group on dc1 through MirrorMaker 2: whatever the group read
   // on dc2 while the flow dc2 -> dc1 lagged comes again once the group is on dc1.
@@ -147,13 +191,20 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
       restarts.push(Date.now() - restoredAt)
     }
     // Every instance of the group, all of them new, reads on dc1.
-    const firsts = await Promise.all(instances.map((i) => i.next('a record on dc1', (e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)))
+    const firsts = await Promise.all(
+      instances.map((i) => i.next('a record on dc1', (e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > restoredAt, 120_000)),
+    )
     const backAt = Math.max(...firsts.map((e) => e.at!))
     const maxLagMs = await lag.stop()
     await writer.stop()
     const written = new Set(writer.ids)
     const handled = records().filter((e) => written.has(e.id!))
-    await waitFor('every record written during the failback handled', () => handledAll(writer.ids, new Set(records().map((e) => e.id))), 120_000, 500)
+    await waitFor(
+      'every record written during the failback handled',
+      () => handledAll(writer.ids, new Set(records().map((e) => e.id))),
+      120_000,
+      500,
+    )
     const all = records().filter((e) => written.has(e.id!))
     const duplicates = all.length - new Set(all.map((e) => e.id)).size
     // How long each record waited between its showing where the group read it and its first
@@ -177,10 +228,12 @@ async function rollingRestartDuringFailback(fault: 'kill' | 'pause', topic: stri
     const percentile = (p: number, of = waits): number => of[Math.min(of.length - 1, Math.floor(p * of.length))]!
     const bridged = instances.filter((i) => i.events.some((e) => e.event === 'moved' && e.reason === 'group')).length
     const lateFromDc2 = instances.flatMap((i) => i.events.filter((e) => e.event === 'record' && e.cluster === 'dc2' && e.at! > backAt))
-    console.log(`[group] ${fault} + rolling restart during the failback: restarts done ${restarts.join(', ')} ms after dc1 returned; ` +
-      `every instance reading on dc1 ${backAt - restoredAt} ms after (${bridged} restarted instances read on dc2 with the group until their join on dc1); ` +
-      `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back; flow dc2 -> dc1 at most ${maxLagMs} ms behind); the copy on dc1 watched from ${watchFrom - restoredAt} ms after dc1's return; wait from showing on the cluster read to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms ` +
-      `(from the write on dc2: median ${percentile(0.5, sinceWrite)} ms, max ${percentile(1, sinceWrite)} ms)`)
+    console.log(
+      `[group] ${fault} + rolling restart during the failback: restarts done ${restarts.join(', ')} ms after dc1 returned; ` +
+        `every instance reading on dc1 ${backAt - restoredAt} ms after (${bridged} restarted instances read on dc2 with the group until their join on dc1); ` +
+        `${writer.ids.length} records written meanwhile, duplicates ${duplicates} (${handled.length} handled when the last instance got back; flow dc2 -> dc1 at most ${maxLagMs} ms behind); the copy on dc1 watched from ${watchFrom - restoredAt} ms after dc1's return; wait from showing on the cluster read to handling: median ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${percentile(1)} ms ` +
+        `(from the write on dc2: median ${percentile(0.5, sinceWrite)} ms, max ${percentile(1, sinceWrite)} ms)`,
+    )
     expect(lateFromDc2).toEqual([])
     // No stall of the group: a restarted instance reads with its group on dc2 while dc1 holds its
     // join (the members dc1 remembers from before the kill time out after kafkajs' 30 s
@@ -210,4 +263,3 @@ async function restore(fault: 'kill' | 'pause'): Promise<void> {
   if (fault === 'kill') await bed().start('dc1')
   else bed().resume('dc1')
 }
-

@@ -28,7 +28,12 @@ export function unique(prefix: string): string {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (Date.now() < deadline) {
@@ -56,7 +61,12 @@ export async function withAdmin<T>(cluster: string, fn: (admin: Admin) => Promis
 }
 
 /** Creates a topic on one cluster of the bed. */
-export async function createTopic(cluster: string, topic: string, numPartitions = 1, configEntries: Array<{ name: string, value: string }> = []): Promise<void> {
+export async function createTopic(
+  cluster: string,
+  topic: string,
+  numPartitions = 1,
+  configEntries: Array<{ name: string; value: string }> = [],
+): Promise<void> {
   // Right after a broker (re)start, kafkajs' leader wait can answer UNKNOWN_TOPIC_OR_PARTITION
   // once and does not retry it: try again (creating an existing topic is a no-op).
   for (let attempt = 1; ; attempt++) {
@@ -64,7 +74,12 @@ export async function createTopic(cluster: string, topic: string, numPartitions 
       await withAdmin(cluster, (admin) => admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true }))
       // Under load the broker can still answer UNKNOWN_TOPIC_OR_PARTITION to the next client for
       // a moment: return once a fresh client's metadata request for the topic succeeds.
-      await waitFor(`${topic} in ${cluster}'s metadata`, () => withAdmin(cluster, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics.length === 1), 30_000, 100)
+      await waitFor(
+        `${topic} in ${cluster}'s metadata`,
+        () => withAdmin(cluster, async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics.length === 1),
+        30_000,
+        100,
+      )
       return
     } catch (error) {
       if (attempt >= 10 || (error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error
@@ -104,7 +119,9 @@ export interface ReadRecord {
 
 /** Reads a topic from the beginning with a throw-away group until `count` records arrived. */
 export async function readRecords(cluster: string, topic: string, count: number, timeoutMs = 60_000): Promise<ReadRecord[]> {
-  const consumer = bed().kafka(cluster).consumer({ groupId: unique('reader'), sessionTimeout: 10_000, heartbeatInterval: 1000 })
+  const consumer = bed()
+    .kafka(cluster)
+    .consumer({ groupId: unique('reader'), sessionTimeout: 10_000, heartbeatInterval: 1000 })
   const records: ReadRecord[] = []
   await consumer.connect()
   try {
@@ -114,7 +131,15 @@ export async function readRecords(cluster: string, topic: string, count: number,
       eachMessage: async ({ topic: t, partition, message }) => {
         const headers: Record<string, string> = {}
         for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v)
-        records.push({ topic: t, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, timestamp: message.timestamp, headers })
+        records.push({
+          topic: t,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          timestamp: message.timestamp,
+          headers,
+        })
       },
     })
     await waitFor(`${count} records on ${cluster}/${topic}`, () => records.length >= count, timeoutMs)
@@ -137,7 +162,12 @@ export class SteadyWriter {
   private readonly done: Promise<void>
   private readonly producer: Producer
 
-  constructor(cluster: string, topic: string, partitions: number, private readonly prefix = 'r') {
+  constructor(
+    cluster: string,
+    topic: string,
+    partitions: number,
+    private readonly prefix = 'r',
+  ) {
     this.producer = bed().kafka(cluster).producer()
     this.done = this.loop(topic, partitions)
   }
@@ -171,13 +201,26 @@ export class SteadyWriter {
  * about a minute while a cluster that has just come back takes up its partitions' leadership: a
  * broker killed -9 with about 1,000 partitions answered "not the leader" for more than 15 s.
  */
-export async function produceIds(cluster: 'dc1' | 'dc2', topic: string, prefix: string, count: number, partitions: number): Promise<string[]> {
-  const producer = bed().kafka(cluster).producer({ retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } })
+export async function produceIds(
+  cluster: 'dc1' | 'dc2',
+  topic: string,
+  prefix: string,
+  count: number,
+  partitions: number,
+): Promise<string[]> {
+  const producer = bed()
+    .kafka(cluster)
+    .producer({ retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } })
   await producer.connect()
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
   const base = Date.now() - 10 * count
   for (let start = 0; start < count; start += 500) {
-    await producer.send({ topic, messages: ids.slice(start, start + 500).map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(base + 10 * (start + j)) })) })
+    await producer.send({
+      topic,
+      messages: ids
+        .slice(start, start + 500)
+        .map((id, j) => ({ key: id, value: id, partition: (start + j) % partitions, timestamp: String(base + 10 * (start + j)) })),
+    })
   }
   await producer.disconnect()
   return ids
@@ -236,7 +279,9 @@ export class ArrivalWatch {
   private readonly started: Promise<void>
 
   constructor(cluster: string, topic: string) {
-    this.consumer = bed().kafka(cluster).consumer({ groupId: unique('arrivals'), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 })
+    this.consumer = bed()
+      .kafka(cluster)
+      .consumer({ groupId: unique('arrivals'), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 })
     this.started = this.start(topic)
     this.started.catch((error: unknown) => console.log(`[arrivals] reading ${topic} on ${cluster} failed: ${String(error)}`))
   }

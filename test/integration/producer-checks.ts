@@ -13,13 +13,21 @@ export const STREAM = { total: 20_000, perSend: 50, ratePerSec: 1000, concurrenc
  * rejected; the sends the fault caught on dc1 were re-sent, that is acknowledged after the switch
  * and found on dc2.
  */
-export async function expectEveryAckedStoredAndNothingRejected(label: string, topic: string, ledger: DrillLedger, extra = ''): Promise<void> {
+export async function expectEveryAckedStoredAndNothingRejected(
+  label: string,
+  topic: string,
+  ledger: DrillLedger,
+  extra = '',
+): Promise<void> {
   const stored = await idsOnClusters(topic)
   const missing = [...ledger.acked].filter((id) => !stored.dc1.has(id) && !stored.dc2.has(id))
   const resent = resentAcrossFirstSwitch(ledger)
   const rejections = ledger.sends.filter((s) => s.error !== undefined)
-  console.log(`${label}: ${extra}acked ${ledger.acked.size}, rejected ${ledger.rejected}, re-sent across the switch ${resent.length}, stored dc1 ${stored.dc1.size}, dc2 ${stored.dc2.size}, missing ${missing.length}`)
-  for (const r of rejections.slice(0, 5)) console.log(`  rejected after ${r.settledAt - r.startedAt} ms (began on ${r.startedOn}): ${r.error}`)
+  console.log(
+    `${label}: ${extra}acked ${ledger.acked.size}, rejected ${ledger.rejected}, re-sent across the switch ${resent.length}, stored dc1 ${stored.dc1.size}, dc2 ${stored.dc2.size}, missing ${missing.length}`,
+  )
+  for (const r of rejections.slice(0, 5))
+    console.log(`  rejected after ${r.settledAt - r.startedAt} ms (began on ${r.startedOn}): ${r.error}`)
   expect(missing).toEqual([])
   expect(ledger.acked.size + ledger.rejected).toBe(STREAM.total)
   expect(rejections.map((r) => r.error)).toEqual([])

@@ -39,7 +39,10 @@ describe.skipIf(!bed().canInjectFaults)('producer failover (fault injection on t
       await bed().start('dc1')
       await waitFor('failback to dc1 complete', () => client.activeCluster === 'dc1' && !client.status().switching, 30_000, 50)
     })
-    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
+    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([
+      ['dc1', 'dc2', 'failover'],
+      ['dc2', 'dc1', 'failback'],
+    ])
     await expectEveryAckedStoredAndNothingRejected('kill -9 / priority', topic, ledger)
     await dr.disconnect()
   })
@@ -52,7 +55,10 @@ describe('multi-cluster client against the bed', () => {
     try {
       const status = dr.status()
       expect(status.active).toBe('dc1')
-      expect(status.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'up'], ['dc2', 'up']])
+      expect(status.clusters.map((c) => [c.name, c.health])).toEqual([
+        ['dc1', 'up'],
+        ['dc2', 'up'],
+      ])
       expect(status.clusters[0]!.clusterId).toMatch(/.+/)
       await expect(dr.failover('nope')).rejects.toMatchObject({ code: 'ERR_UNKNOWN_CLUSTER' })
       await dr.failover('dc2', { reason: 'drill' })

@@ -17,7 +17,13 @@ export type Channel = 'debug' | 'kafkajs' | 'event' | 'error' | 'status' | 'cli'
  * other class instances (the handles an event may carry, such as a producer) are not data and
  * appear as `[ClassName]`. Cycles are cut.
  */
-export function stringsIn(value: unknown, path = '$', seen = new WeakSet(), out: Array<[string, string]> = [], depth = 0): Array<[string, string]> {
+export function stringsIn(
+  value: unknown,
+  path = '$',
+  seen = new WeakSet(),
+  out: Array<[string, string]> = [],
+  depth = 0,
+): Array<[string, string]> {
   if (typeof value === 'string') {
     out.push([path, value])
     return out
@@ -108,6 +114,8 @@ export class SecretScan {
 
   /** A kafkajs `logCreator` whose entries (every level the client's `logLevel` lets through) come here. */
   kafkajsLogCreator(): logCreator {
-    return () => ({ namespace, label, log }) => this.scan('kafkajs', `${label} ${namespace}`, log)
+    return () =>
+      ({ namespace, label, log }) =>
+        this.scan('kafkajs', `${label} ${namespace}`, log)
   }
 }

@@ -16,7 +16,13 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import kafkajs, { type KafkaConfig } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AuthenticationError, MultiClusterKafka, type FailoverConsumer, type KafkaDRError, type TranslationResult } from '../../src/index.js'
+import {
+  AuthenticationError,
+  MultiClusterKafka,
+  type FailoverConsumer,
+  type KafkaDRError,
+  type TranslationResult,
+} from '../../src/index.js'
 import { BED_APP_USER } from '../bed/bed.js'
 import { readCredentials } from '../bed/security.js'
 import { internalsOf } from '../helpers/client-internals.js'
@@ -31,17 +37,28 @@ const secured = bed().security === 'sasl_ssl'
  * Runs the package's command (`kafkajs-dr`, src/cli/main.ts) with `clusters` as its `--config`
  * file, `--debug` and `DEBUG=kafkajs-dr:*`; resolves with its exit code and output.
  */
-async function runCli(command: string[], clusters: Record<string, KafkaConfig>): Promise<{ code: number, stdout: string, stderr: string }> {
+async function runCli(command: string[], clusters: Record<string, KafkaConfig>): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'kafkajs-dr-security-'))
   const config = join(dir, 'dr.config.json')
   try {
-    await writeFile(config, JSON.stringify({ clusters: Object.fromEntries(Object.entries(clusters).map(([name, kafka], i) => [name, { kafka, priority: i + 1 }])) }), { mode: 0o600 })
+    await writeFile(
+      config,
+      JSON.stringify({
+        clusters: Object.fromEntries(Object.entries(clusters).map(([name, kafka], i) => [name, { kafka, priority: i + 1 }])),
+      }),
+      { mode: 0o600 },
+    )
     const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
     return await new Promise((resolve) => {
-      execFile(process.execPath, ['--import', tsx, main, ...command, '--config', config, '--debug'], { env: { ...process.env, DEBUG: 'kafkajs-dr:*' }, timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr })
-      })
+      execFile(
+        process.execPath,
+        ['--import', tsx, main, ...command, '--config', config, '--debug'],
+        { env: { ...process.env, DEBUG: 'kafkajs-dr:*' }, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr })
+        },
+      )
     })
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -50,25 +67,48 @@ async function runCli(command: string[], clusters: Record<string, KafkaConfig>):
 
 /** The kafkajs config of `dr-app` for a cluster, with the test's log creator and level. */
 function appConfig(cluster: string, scan: SecretScan, overrides: Partial<KafkaConfig> = {}): KafkaConfig {
-  return { ...bed().secureKafkaConfig(cluster), clientId: 'security-test', logLevel: kafkajs.logLevel.DEBUG, logCreator: scan.kafkajsLogCreator(), ...overrides }
+  return {
+    ...bed().secureKafkaConfig(cluster),
+    clientId: 'security-test',
+    logLevel: kafkajs.logLevel.DEBUG,
+    logCreator: scan.kafkajsLogCreator(),
+    ...overrides,
+  }
 }
 
 /** Every event of the client (whatever its name), and those of each producer and consumer it creates, go to `scan`. */
 function watchEvents(dr: MultiClusterKafka, scan: SecretScan): void {
   const { events } = internalsOf(dr)
   const emit = events.emit.bind(events) as (event: string, ...args: unknown[]) => boolean
-  events.emit = ((event: string, ...args: unknown[]) => {
+  events.emit = (event: string, ...args: unknown[]) => {
     scan.events.push(event)
     scan.scan('event', event, args)
     return emit(event, ...args)
-  })
+  }
   dr.on('producer:created', ({ producer }) => {
-    producer.on('producer:resent', (e) => { scan.events.push('producer:resent'); scan.scan('event', 'producer:resent', e) })
+    producer.on('producer:resent', (e) => {
+      scan.events.push('producer:resent')
+      scan.scan('event', 'producer:resent', e)
+    })
   })
   dr.on('consumer:created', ({ consumer }) => {
-    for (const event of ['checkpoint:written', 'checkpoint:failed', 'offsets:translated', 'checkpoints:undecodable', 'consumer:moved', 'consumer:move-failed',
-      'consumer:session-crashed', 'consumer:split', 'consumer:split-ended', 'consumer:deduplicated', 'consumer:disconnected'] as const) {
-      consumer.on(event, (e: unknown) => { scan.events.push(event); scan.scan('event', event, e) })
+    for (const event of [
+      'checkpoint:written',
+      'checkpoint:failed',
+      'offsets:translated',
+      'checkpoints:undecodable',
+      'consumer:moved',
+      'consumer:move-failed',
+      'consumer:session-crashed',
+      'consumer:split',
+      'consumer:split-ended',
+      'consumer:deduplicated',
+      'consumer:disconnected',
+    ] as const) {
+      consumer.on(event, (e: unknown) => {
+        scan.events.push(event)
+        scan.scan('event', event, e)
+      })
     }
   })
 }
@@ -96,7 +136,10 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
     watchEvents(dr, scan)
     try {
       const started = Date.now()
-      const error = await dr.connect().then(() => undefined, (e: unknown) => e)
+      const error = await dr.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       const elapsed = Date.now() - started
       console.log(`refused everywhere: connect() rejected after ${elapsed} ms with ${String(error)}`)
       expect(error).toBeInstanceOf(AuthenticationError)
@@ -105,16 +148,24 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       const status = dr.status()
       scan.scan('error', 'connect()', error)
       scan.scan('status', 'after connect()', status)
-      expect(status.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'down'], ['dc2', 'down']])
+      expect(status.clusters.map((c) => [c.name, c.health])).toEqual([
+        ['dc1', 'down'],
+        ['dc2', 'down'],
+      ])
       expect(status.clusters[0]!.lastError).toMatch(/cluster 'dc1' refused the SASL login.*invalid credentials/)
-      expect(status.clusters[1]!.lastError).toMatch(/TLS handshake with cluster 'dc2' failed.*(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/)
+      expect(status.clusters[1]!.lastError).toMatch(
+        /TLS handshake with cluster 'dc2' failed.*(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/,
+      )
       expect(scan.events.filter((e) => e === 'cluster:down')).toHaveLength(2)
     } finally {
       await dr.disconnect()
       stopDebug()
     }
     // The command says the same, and prints no password either.
-    const cli = await runCli(['status'], { dc1: { ...bed().secureKafkaConfig('dc1'), sasl: { mechanism: 'scram-sha-512', username: BED_APP_USER, password: wrongPassword } }, dc2: { ...bed().secureKafkaConfig('dc2'), ssl: true } })
+    const cli = await runCli(['status'], {
+      dc1: { ...bed().secureKafkaConfig('dc1'), sasl: { mechanism: 'scram-sha-512', username: BED_APP_USER, password: wrongPassword } },
+      dc2: { ...bed().secureKafkaConfig('dc2'), ssl: true },
+    })
     scan.scan('cli', 'status (refused)', [cli.stdout, cli.stderr])
     expect(cli.code).toBe(1)
     expect(cli.stderr).toMatch(/cluster 'dc1' refused the SASL login/)
@@ -135,17 +186,33 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
     // there subscribes to it from the start. Otherwise the standby is replaced (new copies) around
     // the kill, and the second join on dc2 re-positions the delivering session from its own dc2
     // positions ('native').
-    await waitFor(`dc1.${topic} on dc2`, () => withAdmin('dc2', async (admin) => (await admin.listTopics()).includes(`dc1.${topic}`)), 30_000, 200)
+    await waitFor(
+      `dc1.${topic} on dc2`,
+      () => withAdmin('dc2', async (admin) => (await admin.listTopics()).includes(`dc1.${topic}`)),
+      30_000,
+      200,
+    )
     // Granted by the PLAINTEXT listener's user, a super user of the bed.
-    const granted = await Promise.all(['dc1', 'dc2'].map((c) => withAdmin(c, (admin) => grantMinimumAcls(admin, app, c, `User:${BED_APP_USER}`))))
+    const granted = await Promise.all(
+      ['dc1', 'dc2'].map((c) => withAdmin(c, (admin) => grantMinimumAcls(admin, app, c, `User:${BED_APP_USER}`))),
+    )
 
     // The authorizer is on: dr-app sees its topic, not the others, and may create no other topic.
     const probe = new kafkajs.Kafka({ ...bed().secureKafkaConfig('dc1'), logLevel: kafkajs.logLevel.NOTHING }).admin()
     await probe.connect()
     try {
-      const visible = await waitFor('dr-app to see its topic', async () => { const t = await probe.listTopics(); return t.includes(topic) ? t : undefined }, 10_000)
+      const visible = await waitFor(
+        'dr-app to see its topic',
+        async () => {
+          const t = await probe.listTopics()
+          return t.includes(topic) ? t : undefined
+        },
+        10_000,
+      )
       expect(visible).not.toContain('kafkajs-dr-bed-probe')
-      await expect(probe.createTopics({ topics: [{ topic: unique('sec-not-granted') }] })).rejects.toMatchObject({ errors: [{ type: 'TOPIC_AUTHORIZATION_FAILED' }] })
+      await expect(probe.createTopics({ topics: [{ topic: unique('sec-not-granted') }] })).rejects.toMatchObject({
+        errors: [{ type: 'TOPIC_AUTHORIZATION_FAILED' }],
+      })
     } finally {
       await probe.disconnect()
     }
@@ -166,13 +233,20 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
     try {
       await dr.connect()
       scan.scan('status', 'connected', dr.status())
-      consumer = dr.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000, checkpoint: { topic: checkpointTopic, intervalMs: 1000 } })
+      consumer = dr.consumer({
+        groupId: group,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1000,
+        checkpoint: { topic: checkpointTopic, intervalMs: 1000 },
+      })
       const translations: TranslationResult[] = []
       consumer.on('offsets:translated', (e) => translations.push(e))
       consumer.on('consumer:move-failed', (e) => consumerErrors.push(e.error))
       const moves: string[] = []
       consumer.on('consumer:moved', (e) => moves.push(`${e.from ?? '-'}->${e.to} (${e.reason}, ${e.via}, ${e.durationMs} ms)`))
-      consumer.on('checkpoint:failed', (e) => { if (e.error !== undefined) consumerErrors.push(e.error) })
+      consumer.on('checkpoint:failed', (e) => {
+        if (e.error !== undefined) consumerErrors.push(e.error)
+      })
       await consumer.connect()
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
       await consumer.run({
@@ -186,7 +260,12 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       const ledger = await runProducerDrill(dr, topic, { total: 8000, perSend: 50, ratePerSec: 500, concurrency: 2 }, async () => {
         // A new checkpoint topic must first reach dc2 (MM2 creates its copy there), as it has
         // long since in production: else the move to dc2 has no checkpoint to start from.
-        await waitFor('records processed on dc1 and their checkpoints replicated to dc2', async () => consumed.size >= 500 && (await highWatermark('dc2', `dc1.${checkpointTopic}`)) > 0, 30_000, 200)
+        await waitFor(
+          'records processed on dc1 and their checkpoints replicated to dc2',
+          async () => consumed.size >= 500 && (await highWatermark('dc2', `dc1.${checkpointTopic}`)) > 0,
+          30_000,
+          200,
+        )
         await delay(1500)
         processedBeforeFault = consumed.size
         await bed().kill('dc1')
@@ -209,22 +288,31 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       // The move to dc2 started dc1's copy from checkpoints read over SASL_SSL, not from the start.
       // Only the move's own positioning (the first onto dc2): a later rebalance during the stay
       // re-positions from this instance's own, newer positions on dc2, rightly 'native'.
-      const ontoDc2 = (translations.find((t) => t.targetCluster === 'dc2')?.partitions ?? []).filter((p) => p.topic === `dc1.${topic}`).map((p) => p.method)
+      const ontoDc2 = (translations.find((t) => t.targetCluster === 'dc2')?.partitions ?? [])
+        .filter((p) => p.topic === `dc1.${topic}`)
+        .map((p) => p.method)
       // What started dc2's copy on dc1 at the failback (and at a restart for new copies there).
-      const ontoDc1 = translations.filter((t) => t.targetCluster === 'dc1').map((t) => {
-        const copy = t.partitions.filter((p) => p.topic === `dc2.${topic}`)
-        const missing = t.missing.filter((m) => m.topic === `dc2.${topic}`).map((m) => `${m.partition}:${m.reason}`)
-        return `[${copy.map((p) => `${p.partition}:${p.method}@${p.offset}`).join(' ')}${missing.length > 0 ? `; missing ${missing.join(' ')}` : ''}${t.missingTopics.length > 0 ? `; no ${t.missingTopics.join(', ')}` : ''}]`
-      })
+      const ontoDc1 = translations
+        .filter((t) => t.targetCluster === 'dc1')
+        .map((t) => {
+          const copy = t.partitions.filter((p) => p.topic === `dc2.${topic}`)
+          const missing = t.missing.filter((m) => m.topic === `dc2.${topic}`).map((m) => `${m.partition}:${m.reason}`)
+          return `[${copy.map((p) => `${p.partition}:${p.method}@${p.offset}`).join(' ')}${missing.length > 0 ? `; missing ${missing.join(' ')}` : ''}${t.missingTopics.length > 0 ? `; no ${t.missingTopics.join(', ')}` : ''}]`
+        })
       const stored = await idsOnClusters(topic)
-      console.log(`SASL_SSL failover as ${BED_APP_USER} (${granted.join(' + ')} ACL entries on dc1 + dc2): acked ${ledger.acked.size}, rejected ${ledger.rejected}, ` +
-        `switches ${ledger.switches.map((s) => `${s.from}->${s.to} (${s.kind}, ${s.durationMs} ms)`).join(', ')}; consumed ${consumed.size} distinct ` +
-        `(handler calls on dc1 ${byCluster.dc1}, on dc2 ${byCluster.dc2}); stored dc1 ${stored.dc1.size}, dc2 ${stored.dc2.size}; ` +
-        `processed before the fault ${processedBeforeFault}, duplicates ${duplicates}, dc1's copy on dc2 positioned by ${ontoDc2.join(', ')}; ` +
-        `translations onto dc1 (dc2's copy) ${ontoDc1.join(' ')}; moves ${moves.join(', ')}; ` +
-        `consumer errors ${consumerErrors.length}; seen: ${JSON.stringify(scan.seen)} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      console.log(
+        `SASL_SSL failover as ${BED_APP_USER} (${granted.join(' + ')} ACL entries on dc1 + dc2): acked ${ledger.acked.size}, rejected ${ledger.rejected}, ` +
+          `switches ${ledger.switches.map((s) => `${s.from}->${s.to} (${s.kind}, ${s.durationMs} ms)`).join(', ')}; consumed ${consumed.size} distinct ` +
+          `(handler calls on dc1 ${byCluster.dc1}, on dc2 ${byCluster.dc2}); stored dc1 ${stored.dc1.size}, dc2 ${stored.dc2.size}; ` +
+          `processed before the fault ${processedBeforeFault}, duplicates ${duplicates}, dc1's copy on dc2 positioned by ${ontoDc2.join(', ')}; ` +
+          `translations onto dc1 (dc2's copy) ${ontoDc1.join(' ')}; moves ${moves.join(', ')}; ` +
+          `consumer errors ${consumerErrors.length}; seen: ${JSON.stringify(scan.seen)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      )
       for (const e of consumerErrors.slice(0, 5)) console.log(`  consumer error: ${e.name}: ${e.message}`)
-      expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
+      expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([
+        ['dc1', 'dc2', 'failover'],
+        ['dc2', 'dc1', 'failback'],
+      ])
       expect(ledger.sends.filter((s) => s.error !== undefined).map((s) => s.error)).toEqual([])
       expect([...ledger.acked].filter((id) => !stored.dc1.has(id) && !stored.dc2.has(id))).toEqual([])
       expect(byCluster.dc2).toBeGreaterThan(0)
@@ -242,7 +330,10 @@ describe.skipIf(!secured)('SASL_SSL (the bed in its security mode)', () => {
       stopDebug()
     }
     // The command, over SASL_SSL as dr-app with the same ACLs: the group's positions on each cluster.
-    const cli = await runCli(['status', '--group', group, '--checkpoint-topic', checkpointTopic, '--json'], { dc1: bed().secureKafkaConfig('dc1'), dc2: bed().secureKafkaConfig('dc2') })
+    const cli = await runCli(['status', '--group', group, '--checkpoint-topic', checkpointTopic, '--json'], {
+      dc1: bed().secureKafkaConfig('dc1'),
+      dc2: bed().secureKafkaConfig('dc2'),
+    })
     scan.scan('cli', 'status --group', [cli.stdout, cli.stderr])
     expect(cli.stderr).toContain('kafkajs-dr:')
     expect(cli.code, cli.stderr.slice(-2000)).toBe(0)

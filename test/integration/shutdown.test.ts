@@ -16,7 +16,7 @@ type Cluster = 'dc1' | 'dc2'
 type Fault = 'kill' | 'pause'
 
 /** The processes a test faulted, restored after it whatever happened. */
-let faulted: Array<{ cluster: Cluster, fault: Fault }> = []
+let faulted: Array<{ cluster: Cluster; fault: Fault }> = []
 
 async function inject(fault: Fault, clusters: readonly Cluster[]): Promise<void> {
   for (const cluster of clusters) {
@@ -51,7 +51,12 @@ async function startService() {
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   let handled = 0
   let onHandled: (() => void) | undefined
-  await consumer.run({ eachMessage: async () => { handled++; onHandled?.() } })
+  await consumer.run({
+    eachMessage: async () => {
+      handled++
+      onHandled?.()
+    },
+  })
   const disconnected: ConsumerDisconnectedEvent[] = []
   consumer.on('consumer:disconnected', (e) => disconnected.push(e))
 
@@ -60,13 +65,15 @@ async function startService() {
   let sending = true
   const loop = (async () => {
     for (let i = 0; sending; i++) {
-      sends.push(producer.send({ topic, messages: [{ key: `k${i}`, value: `v${i}` }] }).then(
-        () => 'acked' as const,
-        (error: unknown) => {
-          if (!(error instanceof SendFailedError) && !(error instanceof NotConnectedError)) unexpected.push(error)
-          return 'rejected' as const
-        },
-      ))
+      sends.push(
+        producer.send({ topic, messages: [{ key: `k${i}`, value: `v${i}` }] }).then(
+          () => 'acked' as const,
+          (error: unknown) => {
+            if (!(error instanceof SendFailedError) && !(error instanceof NotConnectedError)) unexpected.push(error)
+            return 'rejected' as const
+          },
+        ),
+      )
       await delay(5)
     }
   })()
@@ -83,9 +90,19 @@ async function startService() {
    */
   const positionAheadOfCheckpoints = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
-      const off = consumer.on('checkpoint:written', (e) => { if (e.cluster === 'dc1') { off(); resolve() } })
+      const off = consumer.on('checkpoint:written', (e) => {
+        if (e.cluster === 'dc1') {
+          off()
+          resolve()
+        }
+      })
     })
-    await new Promise<void>((resolve) => { onHandled = () => { onHandled = undefined; resolve() } })
+    await new Promise<void>((resolve) => {
+      onHandled = () => {
+        onHandled = undefined
+        resolve()
+      }
+    })
   }
   return { dr, producer, consumer, sends, unexpected, disconnected, stopSending, positionAheadOfCheckpoints, handled: () => handled }
 }
@@ -93,7 +110,7 @@ async function startService() {
 type Service = Awaited<ReturnType<typeof startService>>
 
 /** Shuts the service down in the usual order; resolves with each call's time. */
-async function shutDownInOrder(service: Service): Promise<{ consumer: number, producer: number, client: number, total: number }> {
+async function shutDownInOrder(service: Service): Promise<{ consumer: number; producer: number; client: number; total: number }> {
   const started = Date.now()
   // The application stops calling send() as its shutdown begins; sends in flight stay in flight.
   void service.stopSending()
@@ -131,36 +148,42 @@ describe.skipIf(!bed().canInjectFaults)('shutting down during an outage', () => 
       ]
     : quick
 
-  it.each(cases)('%s: consumer, producer and client disconnect within 5 s in all; every send ends', async (label, fault, clusters) => {
-    const service = await startService()
-    // Let the standby sessions join and a checkpoint or two be written.
-    await delay(3000)
-    await service.positionAheadOfCheckpoints()
-    await inject(fault, clusters)
-    await delay(300)
-    const times = await shutDownInOrder(service)
-    const outcomes = await Promise.all(service.sends)
-    const [event] = service.disconnected
-    console.log(`[shutdown] ${label}: consumer.disconnect ${times.consumer} ms, producer.disconnect ${times.producer} ms, dr.disconnect ${times.client} ms, total ${times.total} ms; ` +
-      `sends ${outcomes.length} (acked ${outcomes.filter((o) => o === 'acked').length}, rejected ${outcomes.filter((o) => o === 'rejected').length}); ` +
-      `last checkpoint ${JSON.stringify(event?.finalCheckpoint)}`)
-    expect(times.total).toBeLessThanOrEqual(5000)
-    expect(service.unexpected).toEqual([])
-    expect(service.disconnected).toHaveLength(1)
-    const final = event!.finalCheckpoint
-    if (!clusters.includes('dc1')) {
-      // The active cluster answers: it holds every position, from this last write or (nothing was
-      // left to write: a tick took the last ones while the standby was already down) from before.
-      expect(final.failedClusters).not.toContain('dc1')
-      if (!final.complete) expect(final.writtenTo).toContain('dc1')
-    } else {
-      // Nothing can be written to a cluster that is dead or hung.
-      for (const cluster of clusters) expect(final.writtenTo).not.toContain(cluster)
-      // A position was left unwritten when dc1 failed (positionAheadOfCheckpoints): with both
-      // gone nobody can have taken it (with dc1 alone gone, dc2 may have, and complete is true).
-      if (clusters.length === 2) expect(final.complete).toBe(false)
-    }
-  }, 120_000)
+  it.each(cases)(
+    '%s: consumer, producer and client disconnect within 5 s in all; every send ends',
+    async (label, fault, clusters) => {
+      const service = await startService()
+      // Let the standby sessions join and a checkpoint or two be written.
+      await delay(3000)
+      await service.positionAheadOfCheckpoints()
+      await inject(fault, clusters)
+      await delay(300)
+      const times = await shutDownInOrder(service)
+      const outcomes = await Promise.all(service.sends)
+      const [event] = service.disconnected
+      console.log(
+        `[shutdown] ${label}: consumer.disconnect ${times.consumer} ms, producer.disconnect ${times.producer} ms, dr.disconnect ${times.client} ms, total ${times.total} ms; ` +
+          `sends ${outcomes.length} (acked ${outcomes.filter((o) => o === 'acked').length}, rejected ${outcomes.filter((o) => o === 'rejected').length}); ` +
+          `last checkpoint ${JSON.stringify(event?.finalCheckpoint)}`,
+      )
+      expect(times.total).toBeLessThanOrEqual(5000)
+      expect(service.unexpected).toEqual([])
+      expect(service.disconnected).toHaveLength(1)
+      const final = event!.finalCheckpoint
+      if (!clusters.includes('dc1')) {
+        // The active cluster answers: it holds every position, from this last write or (nothing was
+        // left to write: a tick took the last ones while the standby was already down) from before.
+        expect(final.failedClusters).not.toContain('dc1')
+        if (!final.complete) expect(final.writtenTo).toContain('dc1')
+      } else {
+        // Nothing can be written to a cluster that is dead or hung.
+        for (const cluster of clusters) expect(final.writtenTo).not.toContain(cluster)
+        // A position was left unwritten when dc1 failed (positionAheadOfCheckpoints): with both
+        // gone nobody can have taken it (with dc1 alone gone, dc2 may have, and complete is true).
+        if (clusters.length === 2) expect(final.complete).toBe(false)
+      }
+    },
+    120_000,
+  )
 
   it('concurrent calls at the start of a switch (kill -9 of the active cluster) end within 5 s; twice is the same', async () => {
     const service = await startService()

@@ -31,7 +31,8 @@ export function parseNodeVersionsArgs(argv: readonly string[]): NodeVersionsArgs
     else if (flag === '--majors') {
       const text = argv[++i] ?? ''
       const majors = text.split(',').map(Number)
-      if (text === '' || majors.some((m) => !Number.isInteger(m) || m < 20)) throw new Error(`--majors: Node.js majors of 20 or later, comma-separated (e.g. 22,24), got '${text}'`)
+      if (text === '' || majors.some((m) => !Number.isInteger(m) || m < 20))
+        throw new Error(`--majors: Node.js majors of 20 or later, comma-separated (e.g. 22,24), got '${text}'`)
       args.majors = majors
     } else throw new Error(`unknown option '${flag}' (usage: npm run test:node -- [--majors 22,24] [--unit-only])`)
   }
@@ -39,7 +40,7 @@ export function parseNodeVersionsArgs(argv: readonly string[]): NodeVersionsArgs
 }
 
 /** Runs vitest under `node`; resolves with its exit code and how long it took. */
-function vitest(node: string, args: readonly string[]): Promise<{ code: number, ms: number }> {
+function vitest(node: string, args: readonly string[]): Promise<{ code: number; ms: number }> {
   const started = Date.now()
   // The version's own directory first on PATH: whatever the tests start by name runs on it too.
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` }
@@ -75,7 +76,9 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const { version, path } of binaries) {
         const integration = await vitest(path, ['--project', 'integration', ...INTEGRATION_FILES])
         failed ||= integration.code !== 0
-        lines.push(`Node ${version}: examples and a group's kill -9 failover ${integration.code === 0 ? 'passed' : 'FAILED'} (${(integration.ms / 1000).toFixed(0)} s)`)
+        lines.push(
+          `Node ${version}: examples and a group's kill -9 failover ${integration.code === 0 ? 'passed' : 'FAILED'} (${(integration.ms / 1000).toFixed(0)} s)`,
+        )
       }
     } finally {
       if (startedBed) await bed.down()
@@ -86,8 +89,11 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    process.stderr.write(`test:node: ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exit(1)
-  })
+  void main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`test:node: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.exit(1)
+    },
+  )
 }

@@ -39,9 +39,10 @@ function nodeCacheDir(): string {
  * The path of a `node` binary of the newest release of `major`, fetched on first use. Without the
  * registry, the newest one in the cache does.
  */
-export async function nodeBinary(major: number): Promise<{ version: string, path: string }> {
+export async function nodeBinary(major: number): Promise<{ version: string; path: string }> {
   const pkg = binaryPackage()
-  const binPath = (version: string): string => join(nodeCacheDir(), version, process.platform === 'win32' ? 'node.exe' : join('bin', 'node'))
+  const binPath = (version: string): string =>
+    join(nodeCacheDir(), version, process.platform === 'win32' ? 'node.exe' : join('bin', 'node'))
   let version: string | undefined
   try {
     const { stdout } = await run('npm', ['view', `${pkg}@${major}`, 'version', '--json'], { timeout: 60_000 })

@@ -12,7 +12,7 @@ export interface RunSummary {
   passed: number
   failed: number
   skipped: number
-  files: Array<{ file: string, project: string, ms: number, state: string }>
+  files: Array<{ file: string; project: string; ms: number; state: string }>
 }
 
 export default class RunSummaryReporter implements Reporter {
@@ -30,7 +30,12 @@ export default class RunSummaryReporter implements Reporter {
       // A file that failed before any test ran (an error at import or in beforeAll) is a failure too.
       if (module.state() === 'failed' && ![...module.children.allTests()].some((t) => t.result().state === 'failed')) summary.failed++
       const d = module.diagnostic()
-      summary.files.push({ file: relative(process.cwd(), module.moduleId), project: module.project.name, ms: Math.round(d.collectDuration + d.setupDuration + d.duration), state: module.state() })
+      summary.files.push({
+        file: relative(process.cwd(), module.moduleId),
+        project: module.project.name,
+        ms: Math.round(d.collectDuration + d.setupDuration + d.duration),
+        state: module.state(),
+      })
     }
     mkdirSync('.reports', { recursive: true })
     writeFileSync(join('.reports', `${[...projects].sort().join('+') || 'none'}.json`), `${JSON.stringify(summary, null, 2)}\n`)

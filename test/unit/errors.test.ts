@@ -85,7 +85,15 @@ const CODES: Record<string, errors.KafkaDRErrorCode> = {
   DiscoveryPolicyError: 'ERR_DISCOVERY_POLICY',
 }
 
-const RETRIABLE_BY_DEFAULT = new Set(['NoActiveClusterError', 'FailoverError', 'GroupNotEmptyError', 'TimeoutError', 'ActiveClusterMovedError', 'DrainTimeoutError', 'DiscoveryPolicyError'])
+const RETRIABLE_BY_DEFAULT = new Set([
+  'NoActiveClusterError',
+  'FailoverError',
+  'GroupNotEmptyError',
+  'TimeoutError',
+  'ActiveClusterMovedError',
+  'DrainTimeoutError',
+  'DiscoveryPolicyError',
+])
 
 describe('error classes', () => {
   const all = oneOfEach(errors)
@@ -102,7 +110,11 @@ describe('error classes', () => {
   })
 
   it('each subclass matches itself and no other subclass', () => {
-    const classes = Object.fromEntries(Object.keys(all).filter((n) => n !== 'KafkaDRError').map((n) => [n, (errors as unknown as Record<string, Function>)[n]!]))
+    const classes = Object.fromEntries(
+      Object.keys(all)
+        .filter((n) => n !== 'KafkaDRError')
+        .map((n) => [n, (errors as unknown as Record<string, Function>)[n]!]),
+    )
     for (const [name, error] of Object.entries(all)) {
       for (const [className, cls] of Object.entries(classes)) {
         expect(error instanceof cls, `${name} instanceof ${className}`).toBe(name === className)
@@ -112,7 +124,14 @@ describe('error classes', () => {
 
   it('keeps cause and context', () => {
     const cause = new Error('broker down')
-    const error = new KafkaDRError('ERR_SEND_FAILED', 'failed', { cause, retriable: true, cluster: 'dc1', topic: 'orders', partition: 0, group: 'g' })
+    const error = new KafkaDRError('ERR_SEND_FAILED', 'failed', {
+      cause,
+      retriable: true,
+      cluster: 'dc1',
+      topic: 'orders',
+      partition: 0,
+      group: 'g',
+    })
     expect(error.cause).toBe(cause)
     expect(error.retriable).toBe(true)
     expect(error).toMatchObject({ cluster: 'dc1', topic: 'orders', partition: 0, group: 'g' })
@@ -139,7 +158,7 @@ describe('error classes', () => {
     }
   })
 
-  it('lets options override a class\'s default retriable flag', () => {
+  it("lets options override a class's default retriable flag", () => {
     expect(new TimeoutError('x', { retriable: false }).retriable).toBe(false)
     expect(new CodecError('x', { retriable: true }).retriable).toBe(true)
   })
@@ -163,7 +182,7 @@ describe('error classes', () => {
     expect(error.message).toContain("'id-a'")
   })
 
-  it('SendFailedError keeps every attempt\'s error and takes the last as cause', () => {
+  it("SendFailedError keeps every attempt's error and takes the last as cause", () => {
     const attempts = [new Error('first'), new Error('second')]
     const error = new SendFailedError('gave up', attempts, { topic: 'orders' })
     expect(error.errors).toEqual(attempts)
@@ -200,7 +219,15 @@ describe('error classes', () => {
   })
 
   it('does not match errors that are not ours, nor primitives', () => {
-    for (const value of [new Error('x'), Object.assign(new Error('x'), { name: 'TimeoutError', code: 'ERR_TIMEOUT' }), { code: 'ERR_TIMEOUT' }, null, undefined, 'TimeoutError', 42]) {
+    for (const value of [
+      new Error('x'),
+      Object.assign(new Error('x'), { name: 'TimeoutError', code: 'ERR_TIMEOUT' }),
+      { code: 'ERR_TIMEOUT' },
+      null,
+      undefined,
+      'TimeoutError',
+      42,
+    ]) {
       expect(value instanceof KafkaDRError).toBe(false)
       expect(value instanceof TimeoutError).toBe(false)
     }
@@ -215,13 +242,27 @@ describe('instanceof across two copies of the package', () => {
     expect(Object.getPrototypeOf(new other.TimeoutError('x'))).not.toBe(TimeoutError.prototype)
   })
 
-  it('an error of the other copy is an instance of this copy\'s root class and of its own class only', async () => {
+  it("an error of the other copy is an instance of this copy's root class and of its own class only", async () => {
     const other = await secondCopy()
     const theirs = oneOfEach(other)
     const classes: Record<string, Function> = {
-      InvalidOptionError, UnknownClusterError, NoActiveClusterError, ClusterIdChangedError, NotConnectedError, SendFailedError,
-      FailoverError, MissingCheckpointError, TranslationRefusedError, GroupNotEmptyError, CodecError, TimeoutError,
-      KafkaClientError, ActiveClusterMovedError, SessionFencedError, UnsupportedOperationError, AuthenticationError,
+      InvalidOptionError,
+      UnknownClusterError,
+      NoActiveClusterError,
+      ClusterIdChangedError,
+      NotConnectedError,
+      SendFailedError,
+      FailoverError,
+      MissingCheckpointError,
+      TranslationRefusedError,
+      GroupNotEmptyError,
+      CodecError,
+      TimeoutError,
+      KafkaClientError,
+      ActiveClusterMovedError,
+      SessionFencedError,
+      UnsupportedOperationError,
+      AuthenticationError,
     }
     for (const [name, error] of Object.entries(theirs)) {
       expect(error instanceof KafkaDRError, `${name} instanceof KafkaDRError`).toBe(true)
@@ -244,14 +285,24 @@ describe('instanceof across two copies of the package', () => {
     const cause = new Error('slow broker')
     const error = new other.TimeoutError('send timed out', { cause, cluster: 'dc1', topic: 'orders', partition: 3 })
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(error).toMatchObject({ name: 'TimeoutError', code: 'ERR_TIMEOUT', retriable: true, cause, cluster: 'dc1', topic: 'orders', partition: 3 })
+    expect(error).toMatchObject({
+      name: 'TimeoutError',
+      code: 'ERR_TIMEOUT',
+      retriable: true,
+      cause,
+      cluster: 'dc1',
+      topic: 'orders',
+      partition: 3,
+    })
   })
 
   it('does not depend on constructor names, which minifiers rename', async () => {
     const other = await secondCopy()
     // As a minifier would: every class of the other copy gets a one-letter name.
     const names = Object.keys(oneOfEach(other))
-    names.forEach((name, i) => Object.defineProperty((other as unknown as Record<string, Function>)[name]!, 'name', { value: String.fromCharCode(97 + i) }))
+    names.forEach((name, i) =>
+      Object.defineProperty((other as unknown as Record<string, Function>)[name]!, 'name', { value: String.fromCharCode(97 + i) }),
+    )
     const theirs = oneOfEach(other)
     const ours = oneOfEach(errors)
     for (const name of names) {
@@ -267,9 +318,11 @@ describe('instanceof across two copies of the package', () => {
 
   it('recognises the brand on an object built without either copy', () => {
     class TimeoutErrorLookalike {}
-    const branded = Object.create(Object.assign(Object.create(TimeoutErrorLookalike.prototype), {
-      [Symbol.for('kafkajs-dr.error')]: 'TimeoutError',
-    })) as object
+    const branded = Object.create(
+      Object.assign(Object.create(TimeoutErrorLookalike.prototype), {
+        [Symbol.for('kafkajs-dr.error')]: 'TimeoutError',
+      }),
+    ) as object
     expect(branded instanceof KafkaDRError).toBe(true)
     expect(branded instanceof TimeoutError).toBe(false)
   })
@@ -286,14 +339,26 @@ describe('asKafkaDRError', () => {
     const retriable = new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1')
     const wrapped = asKafkaDRError(retriable, "Committing offsets of 'g' on 'dc1' failed", { cluster: 'dc1', group: 'g' })
     expect(wrapped).toBeInstanceOf(KafkaClientError)
-    expect(wrapped).toMatchObject({ name: 'KafkaClientError', code: 'ERR_KAFKAJS', retriable: true, cause: retriable, cluster: 'dc1', group: 'g' })
+    expect(wrapped).toMatchObject({
+      name: 'KafkaClientError',
+      code: 'ERR_KAFKAJS',
+      retriable: true,
+      cause: retriable,
+      cluster: 'dc1',
+      group: 'g',
+    })
     expect(wrapped.message).toBe("Committing offsets of 'g' on 'dc1' failed: connect ECONNREFUSED 127.0.0.1:1")
     const fatal = new kafkajs.KafkaJSNonRetriableError('Offset must not be a negative number')
     expect(asKafkaDRError(fatal, 'Seeking failed')).toMatchObject({ retriable: false, cause: fatal })
   })
 
   it('wraps anything else too', () => {
-    expect(asKafkaDRError('boom', 'Doing it failed')).toMatchObject({ code: 'ERR_KAFKAJS', message: 'Doing it failed: boom', cause: 'boom', retriable: false })
+    expect(asKafkaDRError('boom', 'Doing it failed')).toMatchObject({
+      code: 'ERR_KAFKAJS',
+      message: 'Doing it failed: boom',
+      cause: 'boom',
+      retriable: false,
+    })
     expect(asKafkaDRError(new TypeError('bad'), 'Doing it failed').cause).toBeInstanceOf(TypeError)
   })
 })
@@ -301,17 +366,29 @@ describe('asKafkaDRError', () => {
 // kafkajs' type declarations leave out these constructors' arguments.
 const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error
 const NonRetriable = kafkajs.KafkaJSNonRetriableError as unknown as new (error: Error, options: { cause: unknown }) => Error
-const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (error: Error, options: { retryCount: number, retryTime: number, cause: unknown }) => Error
+const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (
+  error: Error,
+  options: { retryCount: number; retryTime: number; cause: unknown },
+) => Error
 
 describe('AuthenticationError', () => {
   it('names the cluster and what failed, and is never retriable', () => {
     const cause = new Error('bad password')
     const error = new AuthenticationError('dc2', 'tls', 'untrusted', { cause })
-    expect(error).toMatchObject({ name: 'AuthenticationError', code: 'ERR_AUTHENTICATION_FAILED', cluster: 'dc2', kind: 'tls', retriable: false, cause })
+    expect(error).toMatchObject({
+      name: 'AuthenticationError',
+      code: 'ERR_AUTHENTICATION_FAILED',
+      cluster: 'dc2',
+      kind: 'tls',
+      retriable: false,
+      cause,
+    })
   })
 
   it('is what asKafkaDRError makes of a refused SASL login on a known cluster, however deep kafkajs wrapped it', async () => {
-    const refused = new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512')
+    const refused = new SaslError(
+      'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
+    )
     const wrapped = new NonRetriable(refused, { cause: refused })
     for (const error of [refused, wrapped, new KafkaClientError('x', { cause: wrapped })]) {
       const converted = asKafkaDRError(error, "Connecting the consumer of 'g' to 'dc1' failed", { cluster: 'dc1', group: 'g' })
@@ -321,7 +398,9 @@ describe('AuthenticationError', () => {
       }
       expect(converted).toBeInstanceOf(AuthenticationError)
       expect(converted).toMatchObject({ cluster: 'dc1', kind: 'sasl', retriable: false, cause: error })
-      expect(converted.message).toMatch(/^Connecting the consumer of 'g' to 'dc1' failed: cluster 'dc1' refused the SASL login .*invalid credentials/)
+      expect(converted.message).toMatch(
+        /^Connecting the consumer of 'g' to 'dc1' failed: cluster 'dc1' refused the SASL login .*invalid credentials/,
+      )
     }
     // Without a cluster there is nothing to name: a KafkaClientError as before.
     expect(asKafkaDRError(refused, 'Doing it failed')).toBeInstanceOf(KafkaClientError)
@@ -329,8 +408,17 @@ describe('AuthenticationError', () => {
 
   it('is what asAuthenticationError makes of a connection error with a certificate verification code', async () => {
     const kafkajs = (await import('kafkajs')).default
-    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
-      const tls = new kafkajs.KafkaJSConnectionError('Connection error: unable to verify the first certificate', { broker: '127.0.0.1:19094', code })
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'CERT_HAS_EXPIRED',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    ]) {
+      const tls = new kafkajs.KafkaJSConnectionError('Connection error: unable to verify the first certificate', {
+        broker: '127.0.0.1:19094',
+        code,
+      })
       const retried = new RetriesExceeded(tls, { retryCount: 0, retryTime: 100, cause: tls })
       const converted = asAuthenticationError(retried, 'dc2', "Health probe of 'dc2' failed")
       expect(converted, code).toBeInstanceOf(AuthenticationError)
@@ -345,7 +433,9 @@ describe('AuthenticationError', () => {
     const others: unknown[] = [
       new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }),
       new kafkajs.KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out'),
-      Object.assign(new kafkajs.KafkaJSProtocolError('Not authorized to access topics: [Topic authorization failed]'), { type: 'TOPIC_AUTHORIZATION_FAILED' }),
+      Object.assign(new kafkajs.KafkaJSProtocolError('Not authorized to access topics: [Topic authorization failed]'), {
+        type: 'TOPIC_AUTHORIZATION_FAILED',
+      }),
       new TimeoutError('health probe timed out'),
       'boom',
       undefined,

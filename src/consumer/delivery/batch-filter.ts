@@ -15,7 +15,12 @@ export interface FilteredBatch {
  * filter skips (an object over kafkajs' batch, so that `lastOffset()` still covers the skipped
  * ones). Undefined when nothing is filtered.
  */
-export function filterBatch(batch: Batch, topicOrigin: string, cluster: string, filter: DeliveryFilter | undefined): FilteredBatch | undefined {
+export function filterBatch(
+  batch: Batch,
+  topicOrigin: string,
+  cluster: string,
+  filter: DeliveryFilter | undefined,
+): FilteredBatch | undefined {
   if (filter === undefined || !filter.filters) return undefined
   const messages: KafkaMessage[] = []
   const records: RecordProvenance[] = []

@@ -18,7 +18,7 @@ const log = logger('consumer')
 /** See the module description. One per session: its seeks set it, its delivery loops read it. */
 export class CopyCatchUp {
   /** The timestamp each partition still waits for, by `partitionKey`. */
-  private readonly pending = new Map<string, { timestamp: number, skipped: number }>()
+  private readonly pending = new Map<string, { timestamp: number; skipped: number }>()
 
   /** Whether any partition still skips: the delivery loops look no further when none does. */
   get skipping(): boolean {
@@ -50,7 +50,13 @@ export class CopyCatchUp {
     waiting.skipped += n
     if (n < messages.length) {
       this.pending.delete(key)
-      log('%s[%d]: the copy reached the group\'s position; %d records replicated below timestamp %d skipped', topic, partition, waiting.skipped, waiting.timestamp)
+      log(
+        "%s[%d]: the copy reached the group's position; %d records replicated below timestamp %d skipped",
+        topic,
+        partition,
+        waiting.skipped,
+        waiting.timestamp,
+      )
     }
     return n
   }
@@ -61,7 +67,13 @@ export class CopyCatchUp {
  * group's position: resolved and, with `notePosition` (automatic commits), noted as processed, as
  * the records the delivery filter skips are. Returns how many.
  */
-export function skipLeadingRecords(catchUp: CopyCatchUp, batch: Batch, slot: PositionSlot, resolveOffset: (offset: string) => void, notePosition: boolean): number {
+export function skipLeadingRecords(
+  catchUp: CopyCatchUp,
+  batch: Batch,
+  slot: PositionSlot,
+  resolveOffset: (offset: string) => void,
+  notePosition: boolean,
+): number {
   const skipped = catchUp.leading(batch.topic, batch.partition, batch.messages)
   if (skipped === 0) return 0
   const last = batch.messages[skipped - 1]!

@@ -71,7 +71,9 @@ export class DeliveryFilter {
     this.header = setup.header
     this.reader = new ProvenanceReader(setup.header)
     this.origins = setup.origins ? new Set(setup.origins) : undefined
-    this.seen = setup.dedupe ? new DuplicateFilter({ windowSize: setup.dedupe.windowSize, maxProducers: setup.dedupe.maxProducers }) : undefined
+    this.seen = setup.dedupe
+      ? new DuplicateFilter({ windowSize: setup.dedupe.windowSize, maxProducers: setup.dedupe.maxProducers })
+      : undefined
     this.onDeduplicated = setup.onDeduplicated
   }
 

@@ -14,7 +14,12 @@ import { commitIfNecessary } from './manual-commits.js'
 import type { DeliveringSession, KafkajsEachBatch } from './types.js'
 
 /** The user's `eachBatch`, with the source added and what it resolves (or commits) noted as positions. */
-export function wrapEachBatch(session: DeliveringSession, handler: NonNullable<FailoverRunConfig['eachBatch']>, autoResolve: boolean, commitsWhenDue: boolean): KafkajsEachBatch {
+export function wrapEachBatch(
+  session: DeliveringSession,
+  handler: NonNullable<FailoverRunConfig['eachBatch']>,
+  autoResolve: boolean,
+  commitsWhenDue: boolean,
+): KafkajsEachBatch {
   return async (payload) => {
     if (!session.isActive) return
     const { cluster } = session
@@ -23,7 +28,15 @@ export function wrapEachBatch(session: DeliveringSession, handler: NonNullable<F
     const manual = session.manualCommits
     let { batch } = payload
     if (session.catchUp.skipping) {
-      const skipped = skipLeadingRecords(session.catchUp, batch, slot, (offset) => { payload.resolveOffset(offset) }, !manual)
+      const skipped = skipLeadingRecords(
+        session.catchUp,
+        batch,
+        slot,
+        (offset) => {
+          payload.resolveOffset(offset)
+        },
+        !manual,
+      )
       if (skipped === batch.messages.length && skipped > 0) return
       if (skipped > 0) batch = withMessages(batch, batch.messages.slice(skipped))
     }

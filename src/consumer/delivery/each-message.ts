@@ -25,7 +25,12 @@ const HOUSEKEEPING_MS = 50
  * payload object, a second promise and a map lookup per record, which measured at about a
  * fifth of a raw kafkajs consumer's per-record time.
  */
-export function eachMessageOverBatches(session: DeliveringSession, handler: NonNullable<FailoverRunConfig['eachMessage']>, autoCommit: boolean, commitByCount: boolean): KafkajsEachBatch {
+export function eachMessageOverBatches(
+  session: DeliveringSession,
+  handler: NonNullable<FailoverRunConfig['eachMessage']>,
+  autoCommit: boolean,
+  commitByCount: boolean,
+): KafkajsEachBatch {
   return async (payload: EachBatchPayload) => {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs' payload functions are closures, not methods
     const { batch, heartbeat, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload
@@ -62,7 +67,16 @@ export function eachMessageOverBatches(session: DeliveringSession, handler: NonN
       // A skipped record counts as processed: its offset is resolved and checkpointed.
       if (skip === undefined) {
         try {
-          await handler({ topic, partition, message, heartbeat, pause, physicalTopic, cluster, originCluster: record?.origin ?? originCluster })
+          await handler({
+            topic,
+            partition,
+            message,
+            heartbeat,
+            pause,
+            physicalTopic,
+            cluster,
+            originCluster: record?.origin ?? originCluster,
+          })
         } catch (error) {
           if (record !== undefined) filter!.released(record)
           throw error
@@ -87,4 +101,3 @@ export function eachMessageOverBatches(session: DeliveringSession, handler: NonN
     if (duplicates > 0) filter!.deduplicated(cluster, physicalTopic, partition, duplicates)
   }
 }
-

@@ -14,7 +14,12 @@ import type { ProcessedPositions } from '../positions.js'
  * `autoCommitInterval` or `autoCommitThreshold` is set and due (kafkajs checks those here, not
  * `autoCommit`), otherwise nothing.
  */
-export async function commitIfNecessary(positions: ProcessedPositions, payload: EachBatchPayload, offsets: Offsets | undefined, commitsWhenDue: boolean): Promise<void> {
+export async function commitIfNecessary(
+  positions: ProcessedPositions,
+  payload: EachBatchPayload,
+  offsets: Offsets | undefined,
+  commitsWhenDue: boolean,
+): Promise<void> {
   if (offsets) {
     // An object without `topics` makes kafkajs commit the resolved offsets.
     noteCommits(positions, offsets.topics ?? payload.uncommittedOffsets().topics)
@@ -24,8 +29,13 @@ export async function commitIfNecessary(positions: ProcessedPositions, payload: 
   // Only kafkajs knows whether its interval or threshold was due: it committed what is no longer uncommitted.
   const before = payload.uncommittedOffsets().topics
   await payload.commitOffsetsIfNecessary()
-  const after = new Set(payload.uncommittedOffsets().topics.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p.partition))))
-  noteCommits(positions, before.map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !after.has(partitionKey(topic, p.partition))) })))
+  const after = new Set(
+    payload.uncommittedOffsets().topics.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p.partition))),
+  )
+  noteCommits(
+    positions,
+    before.map(({ topic, partitions }) => ({ topic, partitions: partitions.filter((p) => !after.has(partitionKey(topic, p.partition))) })),
+  )
 }
 
 /** What the application commits becomes the partitions' positions. */

@@ -22,7 +22,7 @@ export interface DeliveringSession {
   /** Bumped by every pause, so that the record loop looks up pauses only when one happened. */
   readonly pauses: number
   /** Logical topic and origin of a physical topic read by the session. */
-  source(physicalTopic: string): { topic: string, originCluster: string }
+  source(physicalTopic: string): { topic: string; originCluster: string }
   /** Pauses for the application, as kafkajs' `pause`. */
   pause(topics: Parameters<Consumer['pause']>[0]): void
   /** Resumes for the application, as kafkajs' `resume`. */

@@ -48,7 +48,10 @@ export class Assignment {
   /** Partitions started on a copy behind the group's position (set by the seeks). */
   readonly catchUp = new CopyCatchUp()
 
-  constructor(private readonly host: AssignmentHost, private readonly userPauses: UserPauses) {}
+  constructor(
+    private readonly host: AssignmentHost,
+    private readonly userPauses: UserPauses,
+  ) {}
 
   /** A (de)activation or a stop: a positioning under way is dropped. */
   invalidate(): void {
@@ -64,8 +67,12 @@ export class Assignment {
   prepareStart(offsets: Promise<StartPositions>): Promise<void> {
     const generation = this.generation
     return offsets
-      .then((known) => { if (generation === this.generation) this.startOffsets = known })
-      .catch((error: unknown) => log('start offsets of %s on %s: %s (positioned at the join)', this.host.groupId, this.host.cluster, errorMessage(error)))
+      .then((known) => {
+        if (generation === this.generation) this.startOffsets = known
+      })
+      .catch((error: unknown) =>
+        log('start offsets of %s on %s: %s (positioned at the join)', this.host.groupId, this.host.cluster, errorMessage(error)),
+      )
   }
 
   /**
@@ -75,7 +82,9 @@ export class Assignment {
    * when the session delivers.
    */
   joined(memberAssignment: Record<string, number[]>): void {
-    this.partitions = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+    this.partitions = Object.entries(memberAssignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    )
     const startOffsets = this.startOffsets
     this.startOffsets = undefined
     this.invalidate()
@@ -134,14 +143,29 @@ export class Assignment {
  * the others resume where kafkajs would) and tells `catchUp` what it skips, then resumes every
  * one the application did not pause.
  */
-export function seekAndResume(consumer: Consumer, cluster: string, assigned: readonly TopicPartition[], positions: StartPositions, userPauses: UserPauses, catchUp: CopyCatchUp): void {
+export function seekAndResume(
+  consumer: Consumer,
+  cluster: string,
+  assigned: readonly TopicPartition[],
+  positions: StartPositions,
+  userPauses: UserPauses,
+  catchUp: CopyCatchUp,
+): void {
   for (const { topic, partition } of assigned) {
     const position = positions.get(partitionKey(topic, partition))
     catchUp.started(topic, partition, position?.skipBelowTimestamp)
     if (position === undefined) continue
     const { offset, skipBelowTimestamp } = position
     if (skipBelowTimestamp === undefined) log('seek %s/%s[%d] to %s', cluster, topic, partition, offset)
-    else log('seek %s/%s[%d] to %s, the copy\'s end: records replicated below timestamp %d are skipped', cluster, topic, partition, offset, skipBelowTimestamp)
+    else
+      log(
+        "seek %s/%s[%d] to %s, the copy's end: records replicated below timestamp %d are skipped",
+        cluster,
+        topic,
+        partition,
+        offset,
+        skipBelowTimestamp,
+      )
     consumer.seek({ topic, partition, offset })
   }
   const resumable = assigned.filter(({ topic, partition }) => !userPauses.has(topic, partition))
@@ -149,7 +173,7 @@ export function seekAndResume(consumer: Consumer, cluster: string, assigned: rea
 }
 
 /** Partitions as kafkajs' `pause` and `resume` take them: grouped by topic. */
-export function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string, partitions: number[] }> {
+export function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const byTopic = new Map<string, number[]>()
   for (const { topic, partition } of partitions) {
     const list = byTopic.get(topic)

@@ -74,26 +74,42 @@ export class ConsumerSession implements DeliveringSession {
   /** `autoCommit: false`: checkpoints follow the application's commits, not the processed records. */
   manualCommits = false
   /** Logical topic and origin per physical topic: parsed once, not per record. */
-  private readonly sources = new Map<string, { topic: string, originCluster: string }>()
+  private readonly sources = new Map<string, { topic: string; originCluster: string }>()
   /** The application's instrumentation listeners attached to this session's consumer, with kafkajs' remover of each. */
   private readonly attached = new Map<InstrumentationListener, () => void>()
 
   constructor(private readonly setup: SessionSetup) {
     this.cluster = setup.cluster
-    this.consumer = createKafkajsConsumer(setup.kafka, setup.config.kafkajs, {
-      isStopped: () => this.stopped,
-      onRestartDecided: (restart) => { this.declinedByApplication = !restart },
-    }, setup.identity)
-    this.assignment = new Assignment({
-      consumer: this.consumer,
-      cluster: this.cluster,
-      groupId: setup.config.groupId,
-      delivers: () => this.active && !this.stopped,
-      position: (assigned) => setup.owner.position(this, assigned),
-      positionFailed: (error, attempt, retryInMs) => { setup.owner.positionFailed(this, error, attempt, retryInMs) },
-    }, this.userPauses)
-    this.joined = new Promise((resolve) => { this.markJoined = resolve })
-    void this.joined.then(() => { this.hasJoined = true })
+    this.consumer = createKafkajsConsumer(
+      setup.kafka,
+      setup.config.kafkajs,
+      {
+        isStopped: () => this.stopped,
+        onRestartDecided: (restart) => {
+          this.declinedByApplication = !restart
+        },
+      },
+      setup.identity,
+    )
+    this.assignment = new Assignment(
+      {
+        consumer: this.consumer,
+        cluster: this.cluster,
+        groupId: setup.config.groupId,
+        delivers: () => this.active && !this.stopped,
+        position: (assigned) => setup.owner.position(this, assigned),
+        positionFailed: (error, attempt, retryInMs) => {
+          setup.owner.positionFailed(this, error, attempt, retryInMs)
+        },
+      },
+      this.userPauses,
+    )
+    this.joined = new Promise((resolve) => {
+      this.markJoined = resolve
+    })
+    void this.joined.then(() => {
+      this.hasJoined = true
+    })
   }
 
   /** Where the session notes processed records (or manual commits). */
@@ -158,7 +174,13 @@ export class ConsumerSession implements DeliveringSession {
    * Subscribes to `topics` and runs, as a standby or active. Resolves once subscribed; the group
    * join goes on in the background (see {@link joined}).
    */
-  async start(topics: string[], fromBeginning: boolean, run: FailoverRunConfig, listeners: readonly InstrumentationListener[], active: boolean): Promise<void> {
+  async start(
+    topics: string[],
+    fromBeginning: boolean,
+    run: FailoverRunConfig,
+    listeners: readonly InstrumentationListener[],
+    active: boolean,
+  ): Promise<void> {
     const { consumer } = this
     this.topics = topics
     this.active = active
@@ -177,7 +199,13 @@ export class ConsumerSession implements DeliveringSession {
       this.markJoined() // nobody waits for a join that will not come
       this.setup.owner.gaveUp(this, payload.error, this.declinedByApplication)
     })
-    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => { if (!this.stopped) this.setup.owner.clusterError(this, new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster })) })
+    consumer.on(consumer.events.REQUEST_TIMEOUT, ({ payload }) => {
+      if (!this.stopped)
+        this.setup.owner.clusterError(
+          this,
+          new TimeoutError(`request ${payload.apiName} to ${payload.broker} timed out`, { cluster: this.cluster }),
+        )
+    })
     // Started now, awaited just before run() (which sends the JoinGroup): it overlaps the connect and subscribe.
     const beforeJoin = this.setup.beforeJoin?.()
     // A fresh run's start offsets, worked out meanwhile too (see Assignment.joined).
@@ -203,9 +231,24 @@ export class ConsumerSession implements DeliveringSession {
     // `sessionTimeout`, 30 s by default). Bounding it would restart the session, and every restart
     // of every instance is one more rebalance for the whole group. `joined` tells when it is done;
     // kafkajs reports a failed join as a crash (and restarts the consumer itself).
-    consumer.run(eachMessage
-      ? { ...options, eachBatch: eachMessageOverBatches(this, eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null), eachBatchAutoResolve: false }
-      : { ...options, eachBatch: wrapEachBatch(this, eachBatch!, run.eachBatchAutoResolve !== false, run.autoCommitInterval != null || run.autoCommitThreshold != null) })
+    consumer
+      .run(
+        eachMessage
+          ? {
+              ...options,
+              eachBatch: eachMessageOverBatches(this, eachMessage, run.autoCommit !== false, run.autoCommitThreshold != null),
+              eachBatchAutoResolve: false,
+            }
+          : {
+              ...options,
+              eachBatch: wrapEachBatch(
+                this,
+                eachBatch!,
+                run.eachBatchAutoResolve !== false,
+                run.autoCommitInterval != null || run.autoCommitThreshold != null,
+              ),
+            },
+      )
       .catch((error: unknown) => {
         log('running %s on %s failed: %s', this.setup.config.groupId, this.cluster, errorMessage(error))
         if (!this.stopped) this.setup.owner.clusterError(this, error)
@@ -294,7 +337,7 @@ export class ConsumerSession implements DeliveringSession {
   }
 
   /** Logical topic and origin of a physical topic, parsed once. */
-  source(physicalTopic: string): { topic: string, originCluster: string } {
+  source(physicalTopic: string): { topic: string; originCluster: string } {
     let source = this.sources.get(physicalTopic)
     if (source === undefined) {
       const parsed = this.setup.policy.parse(physicalTopic, this.cluster)

@@ -27,7 +27,10 @@ export interface InstanceIdentity {
 
 /** The `userData` bytes of `identity` (see the module description for the format). */
 export function encodeInstanceIdentity(identity: InstanceIdentity): Buffer {
-  return Buffer.from(JSON.stringify({ v: INSTANCE_IDENTITY_VERSION, instanceId: identity.instanceId, incarnation: identity.incarnation }), 'utf8')
+  return Buffer.from(
+    JSON.stringify({ v: INSTANCE_IDENTITY_VERSION, instanceId: identity.instanceId, incarnation: identity.incarnation }),
+    'utf8',
+  )
 }
 
 /** The identity in `userData`, or undefined for empty bytes, garbage, or another version. */
@@ -42,7 +45,14 @@ export function decodeInstanceIdentity(userData: Buffer | null | undefined): Ins
   }
   if (typeof value !== 'object' || value === null) return undefined
   const { v, instanceId, incarnation } = value as Record<string, unknown>
-  if (v !== INSTANCE_IDENTITY_VERSION || typeof instanceId !== 'string' || typeof incarnation !== 'string' || instanceId === '' || incarnation === '') return undefined
+  if (
+    v !== INSTANCE_IDENTITY_VERSION ||
+    typeof instanceId !== 'string' ||
+    typeof incarnation !== 'string' ||
+    instanceId === '' ||
+    incarnation === ''
+  )
+    return undefined
   return { instanceId, incarnation }
 }
 

@@ -16,7 +16,12 @@ export interface RestartControl {
  * The kafkajs consumer of a session: the application's config with the session's defaults and
  * restart rule; with `identity` (the consumer's `instanceId`) its group metadata names it.
  */
-export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfig, control: RestartControl, identity?: InstanceIdentity): Consumer {
+export function createKafkajsConsumer(
+  kafka: Kafka,
+  kafkajsConfig: ConsumerConfig,
+  control: RestartControl,
+  identity?: InstanceIdentity,
+): Consumer {
   // Seeks committed in one request, not one per partition (see the mend); applied once.
   mendKafkajsSeeks()
   // kafkajs' own retry (or the user's) stays: for a consumer it also decides how often a
@@ -29,7 +34,10 @@ export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfi
     maxWaitTimeInMs: 500,
     // Members of one group may subscribe to different topics (see subscription-assigner.ts);
     // kafkajs' round robin stays as the fallback protocol for members that offer only it.
-    partitionAssigners: [identity === undefined ? subscriptionAssigner : createSubscriptionAssigner(identity), kafkajs.PartitionAssigners.roundRobin],
+    partitionAssigners: [
+      identity === undefined ? subscriptionAssigner : createSubscriptionAssigner(identity),
+      kafkajs.PartitionAssigners.roundRobin,
+    ],
     ...kafkajsConfig,
     // kafkajs' own default retry, or the application's, except that a stopped session is never
     // restarted: a disconnect that timed out on a dead cluster must not leave a consumer that
@@ -39,7 +47,7 @@ export function createKafkajsConsumer(kafka: Kafka, kafkajsConfig: ConsumerConfi
       ...kafkajsConfig.retry,
       restartOnFailure: async (error: Error) => {
         if (control.isStopped()) return false
-        const restart = await kafkajsConfig.retry?.restartOnFailure?.(error) ?? true
+        const restart = (await kafkajsConfig.retry?.restartOnFailure?.(error)) ?? true
         control.onRestartDecided(restart)
         return restart
       },

@@ -37,7 +37,10 @@ interface AssignerCluster {
  * Which partitions of `partitionsPerTopic` go to which member, given each member's topics.
  * Pure, so that the rule is tested without a cluster.
  */
-export function assignBySubscription(subscriptions: ReadonlyMap<string, readonly string[]>, partitionsPerTopic: ReadonlyMap<string, readonly number[]>): Map<string, Record<string, number[]>> {
+export function assignBySubscription(
+  subscriptions: ReadonlyMap<string, readonly string[]>,
+  partitionsPerTopic: ReadonlyMap<string, readonly number[]>,
+): Map<string, Record<string, number[]>> {
   const members = [...subscriptions.keys()].sort()
   const assignment = new Map<string, Record<string, number[]>>(members.map((m) => [m, {}]))
   const load = new Map<string, number>(members.map((m) => [m, 0]))
@@ -61,8 +64,10 @@ export function createSubscriptionAssigner(identity?: InstanceIdentity): Partiti
   return ({ cluster }) => ({
     name: SUBSCRIPTION_ASSIGNER_NAME,
     version: 0,
-    async assign({ members }: { members: GroupMember[], topics: string[] }) {
-      const subscriptions = new Map(members.map((m) => [m.memberId, AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []]))
+    async assign({ members }: { members: GroupMember[]; topics: string[] }) {
+      const subscriptions = new Map(
+        members.map((m) => [m.memberId, AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []]),
+      )
       const topics = [...new Set([...subscriptions.values()].flat())]
       // The leader knows the metadata of its own topics only. A topic that has gone (deleted since
       // its member subscribed) must not fail the whole group's join: it is assigned to nobody.
@@ -72,7 +77,10 @@ export function createSubscriptionAssigner(identity?: InstanceIdentity): Partiti
       })
       const partitionsOf = (topic: string): number[] => {
         try {
-          return leader.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b)
+          return leader
+            .findTopicPartitionMetadata(topic)
+            .map((p) => p.partitionId)
+            .sort((a, b) => a - b)
         } catch {
           return []
         }

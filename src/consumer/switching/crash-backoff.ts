@@ -12,7 +12,7 @@ const CRASH_MEMORY_MS = 60_000
  */
 export class CrashBackoff {
   /** Recent crashes of sessions per cluster. */
-  private readonly crashes = new Map<string, { count: number, last: number }>()
+  private readonly crashes = new Map<string, { count: number; last: number }>()
   /** Until when no standby may start, per cluster (`Infinity` when the application declined the restart). */
   private readonly held = new Map<string, number>()
 

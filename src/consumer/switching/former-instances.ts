@@ -88,7 +88,15 @@ export class FormerInstances {
     const started = Date.now()
     void this.judge(cluster, 'after-join')
       .then((remove) => this.remove(cluster, remove, started, 'after-join'))
-      .catch((error: unknown) => log('checking %s for other members with instance id %s on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
+      .catch((error: unknown) =>
+        log(
+          'checking %s for other members with instance id %s on %s failed: %s',
+          this.groupId,
+          this.identity.instanceId,
+          cluster,
+          errorMessage(error),
+        ),
+      )
   }
 
   private async look(cluster: string): Promise<FormerInstanceRemoval | undefined> {
@@ -98,7 +106,9 @@ export class FormerInstances {
     return () => {
       void this.untilJoinUnderWay(cluster, started)
         .then(() => this.remove(cluster, remove, started, 'once-joining'))
-        .catch((error: unknown) => log('removing former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)))
+        .catch((error: unknown) =>
+          log('removing former members of %s (%s) on %s failed: %s', this.groupId, this.identity.instanceId, cluster, errorMessage(error)),
+        )
     }
   }
 
@@ -122,18 +132,49 @@ export class FormerInstances {
       if (state !== 'Stable') return
       await delay(JOIN_POLL_MS)
     }
-    log('the join of %s on %s had not reached the group %d ms after the look: removing its former members anyway', this.groupId, cluster, Date.now() - started)
+    log(
+      'the join of %s on %s had not reached the group %d ms after the look: removing its former members anyway',
+      this.groupId,
+      cluster,
+      Date.now() - started,
+    )
   }
 
-  private async remove(cluster: string, remove: readonly DescribedMember[], started: number, phase: 'once-joining' | 'after-join'): Promise<void> {
+  private async remove(
+    cluster: string,
+    remove: readonly DescribedMember[],
+    started: number,
+    phase: 'once-joining' | 'after-join',
+  ): Promise<void> {
     if (remove.length === 0) return
-    const { gone, failed } = await removeGroupMembers(this.ctx.connection(cluster).kafka, this.groupId, remove.map((m) => m.memberId), FORMER_INSTANCE_TIMEOUT_MS)
+    const { gone, failed } = await removeGroupMembers(
+      this.ctx.connection(cluster).kafka,
+      this.groupId,
+      remove.map((m) => m.memberId),
+      FORMER_INSTANCE_TIMEOUT_MS,
+    )
     // Any member of an incarnation removed marks it: a live one kicked once rejoins and stays.
     const removed = this.removedOn(cluster)
     for (const member of remove) if (gone.includes(member.memberId)) removed.add(member.identity!.incarnation)
-    log('removed %d of %d members of former incarnations of %s from %s on %s %s%s', gone.length, remove.length, this.identity.instanceId, this.groupId, cluster, phase, failed.length > 0 ? ' (the others are left to time out)' : '')
+    log(
+      'removed %d of %d members of former incarnations of %s from %s on %s %s%s',
+      gone.length,
+      remove.length,
+      this.identity.instanceId,
+      this.groupId,
+      cluster,
+      phase,
+      failed.length > 0 ? ' (the others are left to time out)' : '',
+    )
     if (gone.length > 0) {
-      this.events.removed({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds: gone, durationMs: Date.now() - started })
+      this.events.removed({
+        timestamp: Date.now(),
+        group: this.groupId,
+        cluster,
+        instanceId: this.identity.instanceId,
+        memberIds: gone,
+        durationMs: Date.now() - started,
+      })
     }
   }
 
@@ -144,12 +185,18 @@ export class FormerInstances {
       log('members of %s on %s with instance id %s were removed once already: left alone', this.groupId, cluster, this.identity.instanceId)
       return
     }
-    log('instance id %s is used by another live member of %s on %s too (%s): a configuration error', this.identity.instanceId, this.groupId, cluster, memberIds.join(', '))
+    log(
+      'instance id %s is used by another live member of %s on %s too (%s): a configuration error',
+      this.identity.instanceId,
+      this.groupId,
+      cluster,
+      memberIds.join(', '),
+    )
     this.events.conflict({ timestamp: Date.now(), group: this.groupId, cluster, instanceId: this.identity.instanceId, memberIds })
   }
 
   /** The group's state on `cluster` and its members with their identities (none decoded unless the group is Stable). */
-  private async describe(cluster: string, timeoutMs: number): Promise<{ state: string | undefined, members: DescribedMember[] }> {
+  private async describe(cluster: string, timeoutMs: number): Promise<{ state: string | undefined; members: DescribedMember[] }> {
     const what = `describing '${this.groupId}' on '${cluster}'`
     const work = (async () => {
       const admin = await this.ctx.connection(cluster).admin(timeoutMs)
@@ -157,12 +204,15 @@ export class FormerInstances {
       return groups.find((g) => g.groupId === this.groupId)
     })()
     const group = await withTimeout(work, timeoutMs, what, { cluster, group: this.groupId })
-    return { state: group?.state, members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, identity: identityOfMember(m.memberMetadata) })) }
+    return {
+      state: group?.state,
+      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, identity: identityOfMember(m.memberMetadata) })),
+    }
   }
 
   private removedOn(cluster: string): Set<string> {
     let set = this.removed.get(cluster)
-    if (set === undefined) this.removed.set(cluster, set = new Set())
+    if (set === undefined) this.removed.set(cluster, (set = new Set()))
     return set
   }
 }

@@ -15,7 +15,10 @@ export class FormerMembers {
   /** Removals under way, per cluster: every session start there waits for it. */
   private readonly removals = new Map<string, Promise<void>>()
 
-  constructor(private readonly ctx: FailoverContext, private readonly groupId: string) {}
+  constructor(
+    private readonly ctx: FailoverContext,
+    private readonly groupId: string,
+  ) {}
 
   /** Notes a member that stays behind in the group on `cluster`. */
   note(cluster: string, memberId: string | undefined): void {
@@ -37,7 +40,14 @@ export class FormerMembers {
     const removal = removeGroupMembers(this.ctx.connection(cluster).kafka, this.groupId, memberIds, CLUSTER_CALL_TIMEOUT_MS)
       .then(({ gone, failed }) => {
         for (const id of gone) former.delete(id)
-        log('removed %d of %d former members of %s on %s%s', gone.length, memberIds.length, this.groupId, cluster, failed.length > 0 ? ` (${failed.length} kept for next time)` : '')
+        log(
+          'removed %d of %d former members of %s on %s%s',
+          gone.length,
+          memberIds.length,
+          this.groupId,
+          cluster,
+          failed.length > 0 ? ` (${failed.length} kept for next time)` : '',
+        )
       })
       .finally(() => this.removals.delete(cluster))
     this.removals.set(cluster, removal)

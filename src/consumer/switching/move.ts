@@ -86,7 +86,14 @@ export class Moves {
   /** Positioning `session`'s assignment failed: a failure of the move under way, or reported on its own. */
   positionFailed(session: PositionedSession, error: unknown, attempt: number): void {
     if (this.underWay?.session === session) this.underWay.fail(error, attempt)
-    else this.setup.events.moveFailed({ timestamp: Date.now(), group: this.setup.groupId, to: session.cluster, attempt, error: this.moveError(error, session.cluster) })
+    else
+      this.setup.events.moveFailed({
+        timestamp: Date.now(),
+        group: this.setup.groupId,
+        to: session.cluster,
+        attempt,
+        error: this.moveError(error, session.cluster),
+      })
   }
 
   /**
@@ -94,7 +101,12 @@ export class Moves {
    * failure (the client reports the switch as failed); attempts go on in the background with
    * capped back-off while `to` stays the target, each failure reported by `consumer:move-failed`.
    */
-  moveTo(to: string, reason: PositionReason, added: readonly string[] = [], why: ConsumerMovedEvent['reason'] = reason === 'new-copies' ? 'new-copies' : 'switch'): Promise<void> {
+  moveTo(
+    to: string,
+    reason: PositionReason,
+    added: readonly string[] = [],
+    why: ConsumerMovedEvent['reason'] = reason === 'new-copies' ? 'new-copies' : 'switch',
+  ): Promise<void> {
     const { ctx, sessions, groupId } = this.setup
     const generation = ++this.generations
     const started = Date.now()
@@ -159,7 +171,8 @@ export class Moves {
             sessions.delivering = session
             await session.activate()
             // kafkajs gave the session up meanwhile: its replacement is the next attempt.
-            if (session.isStopped && current()) throw new FailoverError(`the session on '${to}' crashed while it was being positioned`, { cluster: to, group: groupId })
+            if (session.isStopped && current())
+              throw new FailoverError(`the session on '${to}' crashed while it was being positioned`, { cluster: to, group: groupId })
             if (!current() || !session.isActive) break
             this.setup.events.moved({ timestamp: Date.now(), group: groupId, from, to, reason: why, via, durationMs: Date.now() - started })
             settle()
@@ -193,12 +206,17 @@ export class Moves {
     while (Date.now() < deadline && stillWanted()) {
       const session = this.setup.sessions.get(cluster)
       if (session?.hasJoined && !session.isStopped) return
-      await (session && !session.isStopped ? withTimeout(session.joined, Math.min(1000, deadline - Date.now()), 'standby join').catch(() => {}) : delay(500))
+      await (session && !session.isStopped
+        ? withTimeout(session.joined, Math.min(1000, deadline - Date.now()), 'standby join').catch(() => {})
+        : delay(500))
     }
   }
 
   /** A move's failure as the `consumer:move-failed` payload carries it. */
   private moveError(error: unknown, to: string): KafkaDRError {
-    return asKafkaDRError(error, `Moving the consumer of '${this.setup.groupId}' to '${to}' failed`, { group: this.setup.groupId, cluster: to })
+    return asKafkaDRError(error, `Moving the consumer of '${this.setup.groupId}' to '${to}' failed`, {
+      group: this.setup.groupId,
+      cluster: to,
+    })
   }
 }

@@ -78,7 +78,13 @@ export class SessionRegistry implements SessionOwner {
   }
 
   /** Starts a session on `cluster` (replacing the one there), as the active one or a standby. */
-  async start(cluster: string, topics: string[], active: boolean, reason: PositionReason, added: readonly string[] = []): Promise<ConsumerSession> {
+  async start(
+    cluster: string,
+    topics: string[],
+    active: boolean,
+    reason: PositionReason,
+    added: readonly string[] = [],
+  ): Promise<ConsumerSession> {
     const { ctx, options } = this.setup
     const spec = this.spec
     if (!spec) throw new NotConnectedError('FailoverConsumer (not running)')
@@ -102,7 +108,12 @@ export class SessionRegistry implements SessionOwner {
     this.sessions.set(cluster, session)
     if (previous) this.drop(cluster, previous)
     try {
-      await withTimeout(session.start(topics, spec.subscription.fromBeginning ?? false, spec.run, this.setup.listeners, active), CLUSTER_CALL_TIMEOUT_MS, `starting the session of '${this.groupId}' on '${cluster}'`, { cluster, group: this.groupId })
+      await withTimeout(
+        session.start(topics, spec.subscription.fromBeginning ?? false, spec.run, this.setup.listeners, active),
+        CLUSTER_CALL_TIMEOUT_MS,
+        `starting the session of '${this.groupId}' on '${cluster}'`,
+        { cluster, group: this.groupId },
+      )
     } catch (error) {
       this.drop(cluster, session)
       throw error
@@ -161,7 +172,9 @@ export class SessionRegistry implements SessionOwner {
       await firstJoin(client, timeoutMs / 2)
       if (session.isJoining) {
         log('%s on %s: first join still under way at teardown; it leaves once joined', options.groupId, session.cluster)
-        void firstJoin(client, options.kafkajs.sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS).then(() => connection.teardown(client, options.teardownTimeoutMs))
+        void firstJoin(client, options.kafkajs.sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS).then(() =>
+          connection.teardown(client, options.teardownTimeoutMs),
+        )
         return false
       }
     }
@@ -172,7 +185,14 @@ export class SessionRegistry implements SessionOwner {
     const half = left / 2
     if (await Promise.race([done.then(() => true), delay(half).then(() => false)])) return done
     const { gone } = await removeGroupMembers(connection.kafka, options.groupId, [memberId], half)
-    log('%s on %s still leaving after %d ms: member %s %s on its behalf', options.groupId, session.cluster, half, memberId, gone.length > 0 ? 'removed' : 'could not be removed')
+    log(
+      '%s on %s still leaving after %d ms: member %s %s on its behalf',
+      options.groupId,
+      session.cluster,
+      half,
+      memberId,
+      gone.length > 0 ? 'removed' : 'could not be removed',
+    )
     return (await done) || gone.length > 0
   }
 
@@ -184,7 +204,9 @@ export class SessionRegistry implements SessionOwner {
     if (this.delivering === session) this.delivering = undefined
     // A member that could not leave in time (its cluster hung or died during the stop: a restart
     // for new copies just before a fault) stays in the group there too.
-    void session.stop(this.setup.options.teardownTimeoutMs).then((left) => { if (!left) this.formerMembers.note(cluster, session.memberId) })
+    void session.stop(this.setup.options.teardownTimeoutMs).then((left) => {
+      if (!left) this.formerMembers.note(cluster, session.memberId)
+    })
   }
 
   /** Stops every session at once (each leaves its group within `timeoutMs`, or in the background). */

@@ -84,11 +84,27 @@ export class Switching {
     this.groupId = setup.options.groupId
     const { ctx, options, copies, positioner, positionsOn, listeners, isRunning, filter, events, instances } = setup
     this.sessions = new SessionRegistry({
-      ctx, options, positioner, positionsOn, listeners, isRunning, filter, instances,
+      ctx,
+      options,
+      positioner,
+      positionsOn,
+      listeners,
+      isRunning,
+      filter,
+      instances,
       onPositionFailed: (session, error, attempt) => this.moves.positionFailed(session, error, attempt),
       onGaveUp: (session, error, byApplication) => this.replaceCrashed(session.cluster, session, error, byApplication),
     })
-    this.moves = new Moves({ ctx, groupId: this.groupId, copies, positioner, sessions: this.sessions, isRunning, target: () => this.target, events })
+    this.moves = new Moves({
+      ctx,
+      groupId: this.groupId,
+      copies,
+      positioner,
+      sessions: this.sessions,
+      isRunning,
+      target: () => this.target,
+      events,
+    })
   }
 
   // Where delivery goes, from the narrowest to the widest: the session that delivers; the cluster
@@ -185,13 +201,22 @@ export class Switching {
   /** See {@link start}. */
   private async bridgeUntilJoined(session: ConsumerSession, generation: number): Promise<void> {
     const started = Date.now()
-    const pending = (): boolean => generation === this.moves.generation && this.setup.isRunning() && this.sessions.delivering === session && !session.hasJoined
+    const pending = (): boolean =>
+      generation === this.moves.generation && this.setup.isRunning() && this.sessions.delivering === session && !session.hasJoined
     while (pending()) {
       await delay(1000)
       if (!pending() || Date.now() - started < BRIDGE_AFTER_MS) continue
-      const where = this.setup.groupDeliversOn().find((c) => c !== session.cluster && this.setup.ctx.healthOf(c) === 'up' && this.sessions.get(c)?.hasJoined)
+      const where = this.setup
+        .groupDeliversOn()
+        .find((c) => c !== session.cluster && this.setup.ctx.healthOf(c) === 'up' && this.sessions.get(c)?.hasJoined)
       if (where === undefined) continue
-      log('%s has not joined on %s after %d ms: delivering on %s with the rest of the group meanwhile', this.groupId, session.cluster, Date.now() - started, where)
+      log(
+        '%s has not joined on %s after %d ms: delivering on %s with the rest of the group meanwhile',
+        this.groupId,
+        session.cluster,
+        Date.now() - started,
+        where,
+      )
       void this.follow(where).catch(() => {})
       // Back once the session has joined (a session stopped meanwhile resolves `joined` too: then
       // the split watch decides, as for any follow).
@@ -214,9 +239,11 @@ export class Switching {
    * rejects.
    */
   ensureStandby(cluster: string): Promise<void> {
-    if (!this.setup.isRunning() || this.sessions.get(cluster) !== undefined || this.setup.ctx.healthOf(cluster) === 'down') return Promise.resolve()
+    if (!this.setup.isRunning() || this.sessions.get(cluster) !== undefined || this.setup.ctx.healthOf(cluster) === 'down')
+      return Promise.resolve()
     if (this.crashes.holds(cluster)) return Promise.resolve()
-    return this.setup.copies.physicalTopics(cluster)
+    return this.setup.copies
+      .physicalTopics(cluster)
       .then((topics) => {
         if (!this.setup.isRunning() || this.sessions.get(cluster) !== undefined) return
         return this.sessions.start(cluster, topics, false, 'start').then(() => log('%s has a standby on %s', this.groupId, cluster))
@@ -270,7 +297,8 @@ export class Switching {
       this.crashes.release(cluster)
       if (!this.setup.isRunning() || run !== this.runs) return
       // A delivering session comes back by a move (a standby started there meanwhile is taken over).
-      if (wasDelivering && this.sessions.delivering === undefined && this.target === cluster) void this.moves.moveTo(cluster, 'start', [], 'restart').catch(() => {})
+      if (wasDelivering && this.sessions.delivering === undefined && this.target === cluster)
+        void this.moves.moveTo(cluster, 'start', [], 'restart').catch(() => {})
       else void this.ensureStandby(cluster)
     }
     // A fenced eachBatch handler (the session was deactivated mid-batch) ends kafkajs' consumer
@@ -278,9 +306,19 @@ export class Switching {
     if (!wasDelivering && causeChain(error).some((e) => e instanceof SessionFencedError)) return replace()
     const now = Date.now()
     const restartInMs = this.crashes.crashed(cluster, byApplication, now)
-    log('the session of %s on %s crashed (%s); %s', this.groupId, cluster, errorMessage(error), restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`)
+    log(
+      'the session of %s on %s crashed (%s); %s',
+      this.groupId,
+      cluster,
+      errorMessage(error),
+      restartInMs === undefined ? 'the application declined a restart' : `replaced in ${restartInMs} ms`,
+    )
     this.setup.events.sessionCrashed({
-      timestamp: now, group: this.groupId, cluster, delivering: wasDelivering, restartInMs,
+      timestamp: now,
+      group: this.groupId,
+      cluster,
+      delivering: wasDelivering,
+      restartInMs,
       error: asKafkaDRError(error, `The consumer of '${this.groupId}' on '${cluster}' crashed`, { group: this.groupId, cluster }),
     })
     if (restartInMs !== undefined) void delay(restartInMs).then(replace)

@@ -20,8 +20,15 @@ export function bundledApp(script: string): string {
   const known = bundles.get(script)
   if (known !== undefined) return known
   const { outputFiles } = buildSync({
-    entryPoints: [script], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', sourcemap: 'inline', write: false, logLevel: 'warning',
+    entryPoints: [script],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    write: false,
+    logLevel: 'warning',
   })
   const code = outputFiles[0]!.contents
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16)

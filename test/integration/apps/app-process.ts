@@ -17,9 +17,25 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
 /** One line an application reported. */
 export interface AppEvent {
-  event: string, id?: string, cluster?: string, at?: number, size?: number, flushed?: number, total?: number, message?: string,
-  reason?: string, via?: string, durationMs?: number, elsewhere?: Record<string, number>, yieldsAt?: number,
-  partition?: number, memberIds?: string[], partitions?: number, readMs?: number, topic?: string, offset?: string
+  event: string
+  id?: string
+  cluster?: string
+  at?: number
+  size?: number
+  flushed?: number
+  total?: number
+  message?: string
+  reason?: string
+  via?: string
+  durationMs?: number
+  elsewhere?: Record<string, number>
+  yieldsAt?: number
+  partition?: number
+  memberIds?: string[]
+  partitions?: number
+  readMs?: number
+  topic?: string
+  offset?: string
 }
 
 /**
@@ -36,7 +52,12 @@ export class AppProcess {
 
   /** @param script - absolute path of the application's script */
   constructor(script: string, config: unknown) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', bundledApp(script)], { cwd: ROOT, env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    this.child = spawn(process.execPath, ['--enable-source-maps', bundledApp(script)], {
+      cwd: ROOT,
+      env: { ...process.env, DR_APP_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as AppEvent)
@@ -49,20 +70,28 @@ export class AppProcess {
       // DR_APP_LOG_DIR: keep each application's whole stderr (DEBUG=kafkajs-dr:* output) for diagnosis.
       if (process.env.DR_APP_LOG_DIR) appendFileSync(join(process.env.DR_APP_LOG_DIR, `app-${this.child.pid}.log`), chunk)
     })
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
-      this.exitedWith = signal ?? `code ${code}`
-      resolve()
-    }))
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exitedWith = signal ?? `code ${code}`
+        resolve()
+      }),
+    )
   }
 
   /** The first event matching `match`; fails if the process exits first. */
   next(what: string, match: (e: AppEvent) => boolean, timeoutMs = 120_000): Promise<AppEvent> {
-    return waitFor(what, () => {
-      const found = this.events.find(match)
-      if (found) return found
-      if (this.exitedWith !== undefined) throw new Error(`the application exited (${this.exitedWith}) before ${what}; stderr:\n${this.stderr}`)
-      return undefined
-    }, timeoutMs, 50)
+    return waitFor(
+      what,
+      () => {
+        const found = this.events.find(match)
+        if (found) return found
+        if (this.exitedWith !== undefined)
+          throw new Error(`the application exited (${this.exitedWith}) before ${what}; stderr:\n${this.stderr}`)
+        return undefined
+      },
+      timeoutMs,
+      50,
+    )
   }
 
   /** SIGTERM to the application (a deploy's stop); kill -9 if it has not exited within `timeoutMs`. */
@@ -89,4 +118,3 @@ export class AppProcess {
     await this.exited
   }
 }
-

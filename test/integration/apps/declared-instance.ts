@@ -9,12 +9,14 @@ import kafkajs from 'kafkajs'
 import { MultiClusterKafka } from '../../../src/index.js'
 
 interface InstanceConfig {
-  brokers: { dc1: string[], dc2: string[] }
+  brokers: { dc1: string[]; dc2: string[] }
   controlTopic: string
 }
 
 const config = JSON.parse(process.env.DR_APP_CONFIG ?? '{}') as InstanceConfig
-const report = (event: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(event)}\n`) }
+const report = (event: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify(event)}\n`)
+}
 
 async function main(): Promise<void> {
   const dr = new MultiClusterKafka({

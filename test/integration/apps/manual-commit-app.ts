@@ -20,7 +20,7 @@ import { MultiClusterKafka, type FailoverEachMessagePayload } from '../../../src
 /** What the test passes in `DR_APP_CONFIG`. */
 export interface AppConfig {
   /** Bootstrap brokers of dc1 and dc2 (from the test's bed). */
-  brokers: { dc1: string[], dc2: string[] }
+  brokers: { dc1: string[]; dc2: string[] }
   topic: string
   group: string
   checkpointTopic: string
@@ -80,7 +80,12 @@ async function flush(): Promise<void> {
   const records = buffer.splice(0)
   appendFileSync(config.out, records.map((p) => `${p.message.value!.toString()} ${config.run}\n`).join(''))
   flushed += records.length
-  const next = new Map(records.map((p) => [`${p.physicalTopic}\u0000${p.partition}`, { topic: p.physicalTopic, partition: p.partition, offset: (BigInt(p.message.offset) + 1n).toString() }]))
+  const next = new Map(
+    records.map((p) => [
+      `${p.physicalTopic}\u0000${p.partition}`,
+      { topic: p.physicalTopic, partition: p.partition, offset: (BigInt(p.message.offset) + 1n).toString() },
+    ]),
+  )
   await consumer.commitOffsets([...next.values()])
   report({ event: 'flushed', total: flushed, cluster: records[0]!.cluster })
 }

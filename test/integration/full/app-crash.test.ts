@@ -20,7 +20,6 @@ const RECORDS = 9000
 /** Issue #24's goal: each restarted instance handles records again within this of its start, in ms. */
 const RESUME_BOUND_MS = 5000
 
-
 describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle of a failover (separate processes)', () => {
   afterAll(async () => {
     await bed().up()
@@ -37,7 +36,13 @@ describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle 
     // which would hold every later join until they time out (kafkajs' sessionTimeout, 30 s by
     // default: 28.5 s to the first record after the restart without instanceId). The new
     // processes start under the same instanceIds, and remove them.
-    const base: GroupInstanceConfig = { brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-crash'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 3 }
+    const base: GroupInstanceConfig = {
+      brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! },
+      topic,
+      group: unique('g-crash'),
+      checkpointTopic: uniqueCheckpointTopic(),
+      handlerMs: 3,
+    }
     const config = (n: number): GroupInstanceConfig => ({ ...base, instanceId: `instance-${n}` })
     const crashed = [new AppProcess(INSTANCE, config(0)), new AppProcess(INSTANCE, config(1))]
     const restarted: AppProcess[] = []
@@ -51,7 +56,9 @@ describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle 
       const faultAt = Date.now()
       dc1Down = true
       await bed().kill('dc1')
-      const switching = await Promise.race(crashed.map((i) => i.next('switch started', (e) => e.event === 'switch' && e.cluster === 'dc2', 60_000)))
+      const switching = await Promise.race(
+        crashed.map((i) => i.next('switch started', (e) => e.event === 'switch' && e.cluster === 'dc2', 60_000)),
+      )
       await Promise.all(crashed.map((i) => i.kill()))
       const killedAt = Date.now()
       const movedBeforeKill = crashed.filter((i) => i.events.some((e) => e.event === 'moved' && e.cluster === 'dc2')).length
@@ -72,9 +79,11 @@ describe.skipIf(!bed().canInjectFaults)('an application killed -9 in the middle 
       const afterFault = records().filter((e) => e.cluster === 'dc1' && e.at! >= faultAt).length
       const perSecond = records().filter((e) => e.at! < faultAt && e.at! >= faultAt - 2000).length / 2
       const bound = Math.ceil(perSecond) + afterFault + 2 * PARTITIONS * 2
-      console.log(`[app-crash] killed ${killedAt - switching.at!} ms after the switch began (${killedAt - faultAt} ms after the fault; ${movedBeforeKill} of 2 instances had moved); ` +
-        `${handledBeforeKill} of ${RECORDS} handled before; restarted instances each handled a record on dc2 within ${resumedMs} ms of their start (bound ${RESUME_BOUND_MS}); ` +
-        `duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault)`)
+      console.log(
+        `[app-crash] killed ${killedAt - switching.at!} ms after the switch began (${killedAt - faultAt} ms after the fault; ${movedBeforeKill} of 2 instances had moved); ` +
+          `${handledBeforeKill} of ${RECORDS} handled before; restarted instances each handled a record on dc2 within ${resumedMs} ms of their start (bound ${RESUME_BOUND_MS}); ` +
+          `duplicates ${duplicates} (bound ${bound}: ${Math.ceil(perSecond)}/s, ${afterFault} handled on dc1 after the fault)`,
+      )
       expect(duplicates).toBeLessThanOrEqual(bound)
       expect(resumedMs).toBeLessThanOrEqual(RESUME_BOUND_MS)
 

@@ -29,7 +29,13 @@ describe("the bed's identity flow (MirrorMaker 2 with IdentityReplicationPolicy,
     const t0 = Date.now() - 60_000 // CreateTimes clearly not the append time
     await producer.send({
       topic,
-      messages: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 3, timestamp: String(t0 + i), headers: { trace: `t-${i}`, origin: 'dc1' } })),
+      messages: Array.from({ length: 6 }, (_, i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        partition: i % 3,
+        timestamp: String(t0 + i),
+        headers: { trace: `t-${i}`, origin: 'dc1' },
+      })),
     })
     await producer.disconnect()
     // A topic the main MirrorMaker 2 replicates, created after the identity topic: once its copy
@@ -45,9 +51,19 @@ describe("the bed's identity flow (MirrorMaker 2 with IdentityReplicationPolicy,
     const originals = byKey(await readRecords('dc1', topic, 6))
     const replicas = byKey(await readRecords('dc2', topic, 6, 90_000))
     expect(replicas).toHaveLength(6)
-    expect(replicas.map(({ topic: t, partition, key, value, timestamp, headers }) => ({ topic: t, partition, key, value, timestamp, headers })))
-      .toEqual(originals.map(({ topic: t, partition, key, value, timestamp, headers }) => ({ topic: t, partition, key, value, timestamp, headers })))
-    expect(replicas[4]).toMatchObject({ topic, partition: 1, key: 'k4', value: 'v4', timestamp: String(t0 + 4), headers: { trace: 't-4', origin: 'dc1' } })
+    expect(
+      replicas.map(({ topic: t, partition, key, value, timestamp, headers }) => ({ topic: t, partition, key, value, timestamp, headers })),
+    ).toEqual(
+      originals.map(({ topic: t, partition, key, value, timestamp, headers }) => ({ topic: t, partition, key, value, timestamp, headers })),
+    )
+    expect(replicas[4]).toMatchObject({
+      topic,
+      partition: 1,
+      key: 'k4',
+      value: 'v4',
+      timestamp: String(t0 + 4),
+      headers: { trace: 't-4', origin: 'dc1' },
+    })
 
     await waitForRecords('dc2', `dc1.${control}`, 1, 90_000)
     const onDc2 = await withAdmin('dc2', (admin) => admin.listTopics())

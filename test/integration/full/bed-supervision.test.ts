@@ -18,7 +18,7 @@ describe('the bed, switched and supervised', () => {
   })
 
   it("switches both brokers to Kafka's default group settings and back, keeping their data", async (ctx) => {
-    if (!bed().canInjectFaults) ctx.skip('external clusters: their settings are not the bed\'s to change')
+    if (!bed().canInjectFaults) ctx.skip("external clusters: their settings are not the bed's to change")
     const original = bed().brokerProfile as BrokerProfile
     const topic = unique('bed-profile')
     await createTopic('dc1', topic, 1)
@@ -39,7 +39,9 @@ describe('the bed, switched and supervised', () => {
       expect(bed().brokerProfile).toBe('bed')
       expect(await brokerSetting('dc1', 'group.initial.rebalance.delay.ms')).toBe('0')
       expect(await brokerSetting('dc2', 'group.initial.rebalance.delay.ms')).toBe('0')
-      console.log(`broker profile switch (graceful restart of both brokers and MM2, until replication delivers): to kafka-defaults ${toDefaults.ms} ms, back to bed ${toBed.ms} ms`)
+      console.log(
+        `broker profile switch (graceful restart of both brokers and MM2, until replication delivers): to kafka-defaults ${toDefaults.ms} ms, back to bed ${toBed.ms} ms`,
+      )
     } finally {
       await bed().setBrokerProfile(original)
     }
@@ -77,13 +79,21 @@ describe('the bed, switched and supervised', () => {
     await waitForRecords('dc1', `dc2.${topic}`, 2, 60_000)
     const restoredMs = Date.now() - resumedAt
 
-    const lines = (await readLog(bed().logFile('supervisor'))).slice(supervisorBefore).split('\n').filter((l) => l.trim() !== '')
+    const lines = (await readLog(bed().logFile('supervisor')))
+      .slice(supervisorBefore)
+      .split('\n')
+      .filter((l) => l.trim() !== '')
     const restart = lines.find((l) => l.includes('restarting MirrorMaker 2') && l.includes('flow dc2 -> dc1 has not delivered'))
     expect(restart, `supervisor log since the fault:\n${lines.join('\n')}`).toBeDefined()
     // On its own MM2 would hand the tasks out again only 300 s after the rejoin.
     expect(restoredMs).toBeLessThan(240_000)
-    const held = (await readLog(bed().logFile('mm2'))).slice(mm2Before).split('\n').find((l) => l.includes('dc2->dc1') && /connectorIds=\[\].*delay=[1-9]/.test(l))
-    console.log(`flow dc2 -> dc1 delivered again ${restoredMs} ms after MM2 resumed; MM2: ${held?.replace(/Assignment\{.*(delay=\d+).*/, '... $1') ?? '(no delayed assignment logged)'}\nsupervisor:\n  ${lines.join('\n  ')}`)
+    const held = (await readLog(bed().logFile('mm2')))
+      .slice(mm2Before)
+      .split('\n')
+      .find((l) => l.includes('dc2->dc1') && /connectorIds=\[\].*delay=[1-9]/.test(l))
+    console.log(
+      `flow dc2 -> dc1 delivered again ${restoredMs} ms after MM2 resumed; MM2: ${held?.replace(/Assignment\{.*(delay=\d+).*/, '... $1') ?? '(no delayed assignment logged)'}\nsupervisor:\n  ${lines.join('\n  ')}`,
+    )
   }, 420_000)
 
   it('stopReplication keeps MirrorMaker 2 down (the supervisor leaves it alone) until startReplication', async (ctx) => {
@@ -117,7 +127,10 @@ async function produceOne(cluster: string, topic: string, value: string): Promis
 /** A broker's effective setting, as an admin client reads it. */
 async function brokerSetting(cluster: string, name: string): Promise<string | undefined> {
   return withAdmin(cluster, async (admin) => {
-    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '1', configNames: [name] }] })
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '1', configNames: [name] }],
+    })
     return resources[0]?.configEntries.find((e) => e.configName === name)?.configValue
   })
 }

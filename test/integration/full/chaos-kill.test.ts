@@ -7,7 +7,11 @@ import { expectChaosPasses } from '../chaos-run.js'
 import { bed } from '../helpers.js'
 
 describe.skipIf(!bed().canInjectFaults)('chaos scenario 1, quick form (local bed)', () => {
-  it('kill -9: nothing lost, a switch to the survivor and back, nothing rejected', async () => {
-    await expectChaosPasses([1])
-  }, 5 * 60_000)
+  it(
+    'kill -9: nothing lost, a switch to the survivor and back, nothing rejected',
+    async () => {
+      await expectChaosPasses([1])
+    },
+    5 * 60_000,
+  )
 })

@@ -8,7 +8,15 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ClusterIdChangedError, FailoverError, SendFailedError, type ClusterDownEvent, type ClusterUpEvent, type MultiClusterKafka, type SwitchInfo } from '../../../src/index.js'
+import {
+  ClusterIdChangedError,
+  FailoverError,
+  SendFailedError,
+  type ClusterDownEvent,
+  type ClusterUpEvent,
+  type MultiClusterKafka,
+  type SwitchInfo,
+} from '../../../src/index.js'
 import { createDrillTopic, drClient } from '../drill.js'
 import { bed, highWatermark, unique, waitFor, withAdmin } from '../helpers.js'
 
@@ -71,7 +79,13 @@ describe.skipIf(!bed().canInjectFaults)('cluster identity: a cluster replaced at
       const dc2Downs = downs.filter((d) => d.cluster === 'dc2')
       console.log(`dc2 after the replacement: health ${status.health}, clusterId ${status.clusterId}, lastError ${status.lastError}`)
       console.log(`cluster:down events of dc2: ${dc2Downs.map((d) => `${d.error?.name}: ${d.error?.message}`).join(' | ')}`)
-      expect(dc2Downs.at(-1)!.error).toMatchObject({ name: 'ClusterIdChangedError', code: 'ERR_CLUSTER_ID_CHANGED', cluster: 'dc2', expected: oldId, actual: newId })
+      expect(dc2Downs.at(-1)!.error).toMatchObject({
+        name: 'ClusterIdChangedError',
+        code: 'ERR_CLUSTER_ID_CHANGED',
+        cluster: 'dc2',
+        expected: oldId,
+        actual: newId,
+      })
       expect(dc2Downs.filter(isIdError)).toHaveLength(1) // once, not at every probe
       expect(dc2Downs[0]!.error).not.toBeInstanceOf(ClusterIdChangedError) // the kill came first
       expect(status.health).toBe('down')
@@ -81,7 +95,10 @@ describe.skipIf(!bed().canInjectFaults)('cluster identity: a cluster replaced at
       expect(ups.filter((u) => u.cluster === 'dc2' && u.timestamp >= replacedAt)).toEqual([])
 
       // An operator cannot force it either: the typed error names both ids.
-      const refused = await client.failover('dc2', { reason: 'drill' }).then(() => undefined, (e: unknown) => e)
+      const refused = await client.failover('dc2', { reason: 'drill' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(refused).toBeInstanceOf(FailoverError)
       const cause = (refused as FailoverError).cause
       expect(cause).toBeInstanceOf(ClusterIdChangedError)
@@ -92,7 +109,10 @@ describe.skipIf(!bed().canInjectFaults)('cluster identity: a cluster replaced at
       await bed().kill('dc1')
       await waitFor('dc1 down', () => client.status().clusters.find((c) => c.name === 'dc1')?.health === 'down', 20_000, 50)
       const started = Date.now()
-      const lost = await producer.send({ topic, messages: [{ key: 'during', value: 'during' }] }).then(() => undefined, (e: unknown) => e)
+      const lost = await producer.send({ topic, messages: [{ key: 'during', value: 'during' }] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       console.log(`send with dc1 dead and dc2 replaced: ${(lost as Error | undefined)?.name} after ${Date.now() - started} ms`)
       expect(lost).toBeInstanceOf(SendFailedError)
       expect(dc2Status(client).health).toBe('down')

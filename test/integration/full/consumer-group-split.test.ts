@@ -39,13 +39,20 @@ async function startSplit(pinMs: number, yieldAfterMs: number | undefined): Prom
   await createTopic('dc1', topic, PARTITIONS)
   await createTopic('dc2', topic, PARTITIONS)
   const config: GroupInstanceConfig = {
-    brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! }, topic, group: unique('g-split'), checkpointTopic: uniqueCheckpointTopic(), handlerMs: 1,
+    brokers: { dc1: bed().brokers.dc1!, dc2: bed().brokers.dc2! },
+    topic,
+    group: unique('g-split'),
+    checkpointTopic: uniqueCheckpointTopic(),
+    handlerMs: 1,
     ...(yieldAfterMs === undefined ? {} : { yieldAfterMs }),
   }
   const writer = new SteadyWriter('dc1', topic, PARTITIONS)
   const group = [new AppProcess(INSTANCE, config), new AppProcess(INSTANCE, config)]
   const run: SplitRun = {
-    group, writer, config, pinned: undefined as unknown as AppProcess,
+    group,
+    writer,
+    config,
+    pinned: undefined as unknown as AppProcess,
     all: () => [...group, ...(run.pinned ? [run.pinned] : [])],
     handled: () => run.all().flatMap((i) => i.events.filter((e) => e.event === 'record')),
     seen: () => new Set(run.handled().map((e) => e.id!)),
@@ -63,7 +70,7 @@ async function startSplit(pinMs: number, yieldAfterMs: number | undefined): Prom
 }
 
 /** Stops writing, waits until every record written was handled, and counts the duplicates. */
-async function finish(run: SplitRun): Promise<{ duplicates: number, lost: number }> {
+async function finish(run: SplitRun): Promise<{ duplicates: number; lost: number }> {
   await run.writer.stop()
   await waitFor('every record handled', () => handledAll(run.writer.ids, run.seen()), 120_000, 250)
   const seen = run.seen()
@@ -93,7 +100,11 @@ describe('a consumer group split across clusters (separate processes)', () => {
   it('a short disagreement: every instance reports the split and its end, and none moves for it', async () => {
     await withSplit(8000, undefined, async (run) => {
       const { pinned, group } = run
-      const pinnedFirst = await pinned.next('the pinned instance handles a record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', 60_000)
+      const pinnedFirst = await pinned.next(
+        'the pinned instance handles a record on dc2',
+        (e) => e.event === 'record' && e.cluster === 'dc2',
+        60_000,
+      )
       const pinnedSplit = await pinned.next('the pinned instance sees the split', (e) => e.event === 'split', 30_000)
       expect(pinnedSplit).toMatchObject({ cluster: 'dc2', elsewhere: { dc1: 2 } })
       expect(pinnedSplit.yieldsAt).toBeUndefined()
@@ -110,8 +121,10 @@ describe('a consumer group split across clusters (separate processes)', () => {
       const { duplicates, lost } = await finish(run)
       const lastEnd = Math.max(...ends.map((e) => e.at!))
       const onDc2 = pinned.events.filter((e) => e.event === 'record' && e.cluster === 'dc2').length
-      console.log(`[split] short: pinned on dc2 from ${pinnedFirst.at! - pinned.events[0]!.at!} ms; back on dc1 after ${back.at! - pinnedFirst.at!} ms; ` +
-        `every split ended ${lastEnd - back.at!} ms after that; ${onDc2} records handled on dc2, duplicates ${duplicates}, lost ${lost}`)
+      console.log(
+        `[split] short: pinned on dc2 from ${pinnedFirst.at! - pinned.events[0]!.at!} ms; back on dc1 after ${back.at! - pinnedFirst.at!} ms; ` +
+          `every split ended ${lastEnd - back.at!} ms after that; ${onDc2} records handled on dc2, duplicates ${duplicates}, lost ${lost}`,
+      )
       expect(lost).toBe(0)
       // The group's checkpoints show where it is within a checkpoint's freshness and a check.
       expect(lastEnd - back.at!).toBeLessThanOrEqual(FRESH_MS + 3000)
@@ -127,11 +140,17 @@ describe('a consumer group split across clusters (separate processes)', () => {
     await withSplit(35_000, yieldAfterMs, async (run) => {
       const { pinned, group } = run
       await pinned.next('the pinned instance handles a record on dc2', (e) => e.event === 'record' && e.cluster === 'dc2', 60_000)
-      const joined = await Promise.all(group.map(async (i) => {
-        const split = await i.next('an instance on dc1 sees the split', (e) => e.event === 'split' && e.cluster === 'dc1', 30_000)
-        const moved = await i.next('an instance on dc1 joins the others on dc2', (e) => e.event === 'moved' && e.reason === 'group' && e.cluster === 'dc2', 30_000)
-        return { split, moved }
-      }))
+      const joined = await Promise.all(
+        group.map(async (i) => {
+          const split = await i.next('an instance on dc1 sees the split', (e) => e.event === 'split' && e.cluster === 'dc1', 30_000)
+          const moved = await i.next(
+            'an instance on dc1 joins the others on dc2',
+            (e) => e.event === 'moved' && e.reason === 'group' && e.cluster === 'dc2',
+            30_000,
+          )
+          return { split, moved }
+        }),
+      )
       for (const { split, moved } of joined) {
         expect(split.yieldsAt! - split.at!).toBe(yieldAfterMs)
         // The move starts at the first check at or after yieldsAt (1 s apart), give or take the
@@ -140,15 +159,23 @@ describe('a consumer group split across clusters (separate processes)', () => {
       }
       const joinedAt = Math.max(...joined.map((j) => j.moved.at!))
       // No record from dc1 once an instance moved.
-      group.forEach((i, n) => expect(i.events.filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > joined[n]!.moved.at!)).toEqual([]))
+      group.forEach((i, n) =>
+        expect(i.events.filter((e) => e.event === 'record' && e.cluster === 'dc1' && e.at! > joined[n]!.moved.at!)).toEqual([]),
+      )
       // The pin ends: the pinned instance goes to dc1 and the others follow it back.
       const pinnedBack = await pinned.next('the pinned instance moves to dc1', (e) => e.event === 'moved' && e.cluster === 'dc1', 60_000)
-      const returned = await Promise.all(group.map((i) => i.next('back on dc1 with the group', (e) => e.event === 'moved' && e.reason === 'group' && e.cluster === 'dc1', 30_000)))
+      const returned = await Promise.all(
+        group.map((i) =>
+          i.next('back on dc1 with the group', (e) => e.event === 'moved' && e.reason === 'group' && e.cluster === 'dc1', 30_000),
+        ),
+      )
       const { duplicates, lost } = await finish(run)
       const splitMs = joinedAt - Math.min(...joined.map((j) => j.split.at!))
       const returnMs = Math.max(...returned.map((e) => e.at!)) - pinnedBack.at!
-      console.log(`[split] long: the instances on dc1 joined dc2 ${splitMs} ms after they saw the split (yieldAfterMs ${yieldAfterMs}); ` +
-        `followed the pinned instance back to dc1 ${returnMs} ms after it moved; duplicates ${duplicates}, lost ${lost}`)
+      console.log(
+        `[split] long: the instances on dc1 joined dc2 ${splitMs} ms after they saw the split (yieldAfterMs ${yieldAfterMs}); ` +
+          `followed the pinned instance back to dc1 ${returnMs} ms after it moved; duplicates ${duplicates}, lost ${lost}`,
+      )
       expect(lost).toBe(0)
       // Back within a checkpoint's freshness (the rule that keeps late yielders from calling them back) and a check.
       expect(returnMs).toBeLessThanOrEqual(FRESH_MS + 3000)

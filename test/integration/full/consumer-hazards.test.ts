@@ -31,12 +31,20 @@ const PARTITIONS = 3
 
 // ---- records: distinct, increasing CreateTimes across the whole file ----------------------------
 
-interface Rec { id: string, ts: number, partition?: number }
+interface Rec {
+  id: string
+  ts: number
+  partition?: number
+}
 
 let clock = Date.now() - 3_600_000
 
 function records(prefix: string, count: number, partitionOf?: (i: number) => number): Rec[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, ts: (clock += 2), ...(partitionOf ? { partition: partitionOf(i) } : {}) }))
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    ts: (clock += 2),
+    ...(partitionOf ? { partition: partitionOf(i) } : {}),
+  }))
 }
 
 /** Sends `recs` (keyed by id, value = id, explicit timestamps and partitions) to one physical topic. */
@@ -45,7 +53,9 @@ async function send(cluster: string, topic: string, recs: readonly Rec[]): Promi
   await producer.connect()
   try {
     for (let i = 0; i < recs.length; i += 500) {
-      const messages = recs.slice(i, i + 500).map((r) => ({ key: r.id, value: r.id, timestamp: String(r.ts), ...(r.partition === undefined ? {} : { partition: r.partition }) }))
+      const messages = recs
+        .slice(i, i + 500)
+        .map((r) => ({ key: r.id, value: r.id, timestamp: String(r.ts), ...(r.partition === undefined ? {} : { partition: r.partition }) }))
       await producer.send({ topic, messages })
     }
   } finally {
@@ -60,7 +70,11 @@ function produce(cluster: string, topic: string, prefix: string, count: number, 
 
 // ---- the ledger of handler calls ---------------------------------------------------------------
 
-interface Call { id: string, cluster: string, at: number }
+interface Call {
+  id: string
+  cluster: string
+  at: number
+}
 
 class Ledger {
   readonly seen = new Map<string, number>()
@@ -111,7 +125,12 @@ async function createTopics(logical: string, partitions: number): Promise<void> 
 }
 
 function waitTopic(cluster: string, topic: string): Promise<true> {
-  return waitFor(`${topic} on ${cluster}`, () => withAdmin(cluster, async (admin) => (await admin.listTopics()).includes(topic)), 60_000, 250)
+  return waitFor(
+    `${topic} on ${cluster}`,
+    () => withAdmin(cluster, async (admin) => (await admin.listTopics()).includes(topic)),
+    60_000,
+    250,
+  )
 }
 
 /** The group's committed offsets on one cluster, per partition (absent: none committed). */
@@ -127,7 +146,12 @@ function client(): MultiClusterKafka {
   return drClient({ discovery: { policy: 'sticky' } })
 }
 
-function failoverConsumer(dr: MultiClusterKafka, groupId: string, checkpointTopic: string, extra: Partial<FailoverConsumerConfig> = {}): FailoverConsumer {
+function failoverConsumer(
+  dr: MultiClusterKafka,
+  groupId: string,
+  checkpointTopic: string,
+  extra: Partial<FailoverConsumerConfig> = {},
+): FailoverConsumer {
   return dr.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, checkpoint: { topic: checkpointTopic }, ...extra })
 }
 
@@ -138,8 +162,20 @@ function failoverConsumer(dr: MultiClusterKafka, groupId: string, checkpointTopi
 const LOCKSTEP: Partial<FailoverConsumerConfig> = { maxBytesPerPartition: 4096 }
 
 /** What a consumer reported about its moves. */
-function watch(consumer: FailoverConsumer): { moves: ConsumerMovedEvent[], translations: TranslationResult[], failures: Error[], failedAttempts: number[], failedTo: Array<{ to: string, at: number }> } {
-  const seen = { moves: [] as ConsumerMovedEvent[], translations: [] as TranslationResult[], failures: [] as Error[], failedAttempts: [] as number[], failedTo: [] as Array<{ to: string, at: number }> }
+function watch(consumer: FailoverConsumer): {
+  moves: ConsumerMovedEvent[]
+  translations: TranslationResult[]
+  failures: Error[]
+  failedAttempts: number[]
+  failedTo: Array<{ to: string; at: number }>
+} {
+  const seen = {
+    moves: [] as ConsumerMovedEvent[],
+    translations: [] as TranslationResult[],
+    failures: [] as Error[],
+    failedAttempts: [] as number[],
+    failedTo: [] as Array<{ to: string; at: number }>,
+  }
   consumer.on('consumer:moved', (e) => seen.moves.push(e))
   consumer.on('offsets:translated', (e) => seen.translations.push(e))
   consumer.on('consumer:move-failed', (e) => {
@@ -150,10 +186,11 @@ function watch(consumer: FailoverConsumer): { moves: ConsumerMovedEvent[], trans
   return seen
 }
 
-const describeMoves = (moves: ConsumerMovedEvent[]): string => moves.map((m) => `${m.from}->${m.to} by ${m.via} in ${m.durationMs} ms`).join('; ')
+const describeMoves = (moves: ConsumerMovedEvent[]): string =>
+  moves.map((m) => `${m.from}->${m.to} by ${m.via} in ${m.durationMs} ms`).join('; ')
 
 /** An eachMessage handler that records each call; `pace` slows it so switches land mid-stream. */
-function recorder(ledger: Ledger, pace?: { every: number, ms: number }): (payload: FailoverEachMessagePayload) => Promise<void> {
+function recorder(ledger: Ledger, pace?: { every: number; ms: number }): (payload: FailoverEachMessagePayload) => Promise<void> {
   return async ({ message, cluster }) => {
     ledger.add(message.value!.toString(), cluster)
     if (pace && ledger.calls.length % pace.every === 0) await delay(pace.ms)
@@ -187,14 +224,14 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       await c1.subscribe({ topics: [topic], fromBeginning: true })
       await c1.run({ eachMessage: recorder(ledger) })
       expect(c1.cluster).toBe('dc1')
-      expected.push(...await produce('dc1', topic, 'a', 1500))
+      expected.push(...(await produce('dc1', topic, 'a', 1500)))
       await waitAll(ledger, expected)
       await waitForRecords('dc2', `dc1.${topic}`, 1500, 120_000, 250)
 
       let mark = ledger.calls.length
       await dr1.failover('dc2', { reason: 'hazard test: earlier failover' })
       expect(c1.cluster).toBe('dc2')
-      expected.push(...await produce('dc2', topic, 'b', 1500))
+      expected.push(...(await produce('dc2', topic, 'b', 1500)))
       await waitAll(ledger, expected)
       dupsFailover = ledger.duplicatesFrom(mark)
       await waitForRecords('dc1', `dc2.${topic}`, 1500, 120_000, 250)
@@ -202,7 +239,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       mark = ledger.calls.length
       await dr1.failover('dc1', { reason: 'hazard test: failback' })
       expect(c1.cluster).toBe('dc1')
-      expected.push(...await produce('dc1', topic, 'c', 1500), ...await produce('dc2', topic, 'd', 1500))
+      expected.push(...(await produce('dc1', topic, 'c', 1500)), ...(await produce('dc2', topic, 'd', 1500)))
       await waitAll(ledger, expected)
       dupsFailback = ledger.duplicatesFrom(mark)
     } finally {
@@ -218,10 +255,15 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
     expect(await highWatermark('dc2', topic)).toBe(3000)
     // Instance 1's final checkpoints (written on dc1) reach dc2 through MM2.
     const dc1Total = BigInt(await highWatermark('dc1', `dc2.${topic}`))
-    await waitFor('instance 1 checkpoints replicated to dc2', async () => {
-      const checkpoints = await readCheckpoints(bed().kafka('dc2'), [`dc1.${checkpointTopic}`], { group, timeoutMs: 10_000 })
-      return sum(checkpoints.filter((c) => c.cluster === 'dc1' && c.topic === `dc2.${topic}`).map((c) => BigInt(c.offset))) === dc1Total
-    }, 90_000, 500)
+    await waitFor(
+      'instance 1 checkpoints replicated to dc2',
+      async () => {
+        const checkpoints = await readCheckpoints(bed().kafka('dc2'), [`dc1.${checkpointTopic}`], { group, timeoutMs: 10_000 })
+        return sum(checkpoints.filter((c) => c.cluster === 'dc1' && c.topic === `dc2.${topic}`).map((c) => BigInt(c.offset))) === dc1Total
+      },
+      90_000,
+      500,
+    )
 
     // Instance 2 (the application restarted on dc1): it knows nothing in memory; only the
     // checkpoint topics and the committed offsets tell where the group is.
@@ -234,13 +276,13 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       await c2.subscribe({ topics: [topic], fromBeginning: true })
       await c2.run({ eachMessage: recorder(ledger) })
       expect(c2.cluster).toBe('dc1')
-      expected.push(...await produce('dc1', topic, 'e', 300))
+      expected.push(...(await produce('dc1', topic, 'e', 300)))
       await waitAll(ledger, expected)
 
       const mark = ledger.calls.length
       await dr2.failover('dc2', { reason: 'hazard test: failover again' })
       expect(c2.cluster).toBe('dc2')
-      expected.push(...await produce('dc2', topic, 'f', 300), ...await produce('dc1', topic, 'g', 300))
+      expected.push(...(await produce('dc2', topic, 'f', 300)), ...(await produce('dc1', topic, 'g', 300)))
       await waitAll(ledger, expected)
 
       expect(ledger.missing(expected)).toEqual([])
@@ -258,9 +300,11 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       // Resuming from the stale offsets would have handled the 1500 'd' records again.
       const dups = ledger.duplicatesFrom(mark)
       expect(dups).toBeLessThanOrEqual(2 * PARTITIONS)
-      console.log(`[hazards] stale offsets: stale commit on dc2 ${sum(stale.values())} of 3000; duplicates at the later failover ${dups} (bound ${2 * PARTITIONS}), ` +
-        `at the first failover ${dupsFailover}, at the failback ${dupsFailback}, total ${ledger.duplicates()}; moves: ${describeMoves([...w1.moves, ...w2.moves])}; ` +
-        `translation ${result.durationMs} ms (read ${result.readMs} ms)`)
+      console.log(
+        `[hazards] stale offsets: stale commit on dc2 ${sum(stale.values())} of 3000; duplicates at the later failover ${dups} (bound ${2 * PARTITIONS}), ` +
+          `at the first failover ${dupsFailover}, at the failback ${dupsFailback}, total ${ledger.duplicates()}; moves: ${describeMoves([...w1.moves, ...w2.moves])}; ` +
+          `translation ${result.durationMs} ms (read ${result.readMs} ms)`,
+      )
     } finally {
       await closeAll(c2, dr2)
     }
@@ -330,8 +374,10 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       const bound = overlap + 4 * partitions
       expect(dups).toBeLessThanOrEqual(bound)
       expect(dups).toBeLessThan(handledBefore)
-      console.log(`[hazards] two instances: handled before the first move ${handledBefore}; calls while split ${overlap}; duplicates ${dups} (bound ${bound}); ` +
-        `A: ${describeMoves(wA.moves)}; B: ${describeMoves(wB.moves)}`)
+      console.log(
+        `[hazards] two instances: handled before the first move ${handledBefore}; calls while split ${overlap}; duplicates ${dups} (bound ${bound}); ` +
+          `A: ${describeMoves(wA.moves)}; B: ${describeMoves(wB.moves)}`,
+      )
     } finally {
       await closeAll(cA, cB, drA, drB)
     }
@@ -342,7 +388,7 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
      * Partition 0 holds 'a' (handled on dc1), partition 1 holds 'x', which the group never
      * handled: it pauses partition 1 on dc1 from its first join, so no checkpoint exists for it.
      */
-    async function withUncheckpointedPartition(): Promise<{ topic: string, a: string[], x: string[] }> {
+    async function withUncheckpointedPartition(): Promise<{ topic: string; a: string[]; x: string[] }> {
       const topic = unique('nockpt')
       await createTopics(topic, 2)
       const a = await produce('dc1', topic, 'a', 600, () => 0)
@@ -378,9 +424,19 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
           await dr.failover('dc2', { reason: `hazard test: missing checkpoint, ${policy}` })
           expect(consumer.cluster).toBe('dc2')
           const result = w.translations.at(-1)!
-          expect(result.missing).toContainEqual(expect.objectContaining({ topic: `dc1.${topic}`, partition: 1, reason: 'no-checkpoint', resolvedTo: policy }))
-          expect(result.partitions).toContainEqual(expect.objectContaining({ topic: `dc1.${topic}`, partition: 0, checkpoint: expect.objectContaining({ cluster: 'dc1', topic, partition: 0 }) }))
-          expect(result.partitions).toContainEqual(expect.objectContaining({ topic: `dc1.${topic}`, partition: 1, method: policy, offset: policy === 'earliest' ? '0' : '400' }))
+          expect(result.missing).toContainEqual(
+            expect.objectContaining({ topic: `dc1.${topic}`, partition: 1, reason: 'no-checkpoint', resolvedTo: policy }),
+          )
+          expect(result.partitions).toContainEqual(
+            expect.objectContaining({
+              topic: `dc1.${topic}`,
+              partition: 0,
+              checkpoint: expect.objectContaining({ cluster: 'dc1', topic, partition: 0 }),
+            }),
+          )
+          expect(result.partitions).toContainEqual(
+            expect.objectContaining({ topic: `dc1.${topic}`, partition: 1, method: policy, offset: policy === 'earliest' ? '0' : '400' }),
+          )
 
           // Records that reach dc2 after the switch are read under either policy.
           const after = await produce('dc1', topic, 'y', 200, () => 1)
@@ -398,7 +454,9 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
           }
           const dups = ledger.duplicatesFrom(mark)
           expect(dups).toBeLessThanOrEqual(1) // partition 0's last handled record, found again by its timestamp
-          console.log(`[hazards] missing checkpoint (${policy}): duplicates ${dups}; 'x' handled ${x.length - ledger.missing(x).length} of ${x.length}; moves: ${describeMoves(w.moves)}`)
+          console.log(
+            `[hazards] missing checkpoint (${policy}): duplicates ${dups}; 'x' handled ${x.length - ledger.missing(x).length} of ${x.length}; moves: ${describeMoves(w.moves)}`,
+          )
         } finally {
           await closeAll(consumer, dr)
         }
@@ -420,7 +478,10 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       dr.on('failover:failed', (e) => failed.push(e))
       try {
         pausePartition1OnDc1(gapped, topic)
-        for (const [consumer, ledger] of [[gapped, gappedLedger], [complete, completeLedger]] as const) {
+        for (const [consumer, ledger] of [
+          [gapped, gappedLedger],
+          [complete, completeLedger],
+        ] as const) {
           await consumer.connect()
           await consumer.subscribe({ topics: [topic], fromBeginning: true })
           await consumer.run({ eachMessage: recorder(ledger) })
@@ -434,7 +495,10 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         // The gapped group does not move: failover() rejects naming it, its failure is reported at
         // once by the consumer and the client, and the move is tried again (with back-off) while
         // dc2 stays active.
-        const refused = await dr.failover('dc2', { reason: 'hazard test: missing checkpoint, error' }).then(() => undefined, (e: unknown) => e)
+        const refused = await dr.failover('dc2', { reason: 'hazard test: missing checkpoint, error' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
         expect(refused).toBeInstanceOf(FailoverError)
         expect((refused as FailoverError).participants.map((p) => p.participant)).toEqual([`consumer '${gappedGroup}'`])
         await waitFor('the gapped group tried three times', () => wGapped.failures.length >= 3, 30_000, 50)
@@ -449,28 +513,37 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(wGapped.moves).toEqual([])
         expect(gapped.cluster).toBeUndefined()
         expect(failed).toHaveLength(1)
-        expect(failed[0]).toMatchObject({ from: 'dc1', to: 'dc2', error: expect.objectContaining({ code: 'ERR_FAILOVER_FAILED', cause: error }) })
+        expect(failed[0]).toMatchObject({
+          from: 'dc1',
+          to: 'dc2',
+          error: expect.objectContaining({ code: 'ERR_FAILOVER_FAILED', cause: error }),
+        })
         expect(failed[0]!.error).toBe(refused)
 
         // The group with a checkpoint for every record it read moves (dc2's own topic is empty:
         // nothing there is ambiguous) and goes on.
         expect(wComplete.failures).toEqual([])
         expect(complete.cluster).toBe('dc2')
-        const later = [...await produce('dc1', topic, 'y', 200, () => 1), ...await produce('dc2', topic, 'z', 200)]
+        const later = [...(await produce('dc1', topic, 'y', 200, () => 1)), ...(await produce('dc2', topic, 'z', 200))]
         await waitAll(completeLedger, later)
         expect(completeLedger.missing([...a, ...x, ...later])).toEqual([])
         expect(gappedLedger.calls.filter((c) => c.at >= switchedAt)).toEqual([])
 
         // The retries of the move to dc2 end when dc2 stops being the active cluster. The gapped
         // group has no checkpoint for dc1 either (dc2's records): that switch names it as failed too.
-        const back = await dr.failover('dc1', { reason: 'hazard test: the active cluster moves on' }).then(() => undefined, (e: unknown) => e)
+        const back = await dr.failover('dc1', { reason: 'hazard test: the active cluster moves on' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
         expect(back).toBeInstanceOf(FailoverError)
         expect((back as FailoverError).participants.map((p) => p.participant)).toEqual([`consumer '${gappedGroup}'`])
         await delay(500)
         const retriedAt = Date.now()
         await delay(3000)
         expect(wGapped.failedTo.filter((f) => f.to === 'dc2' && f.at > retriedAt)).toEqual([])
-        console.log(`[hazards] missing checkpoint (error): ${error.message}; complete group: ${describeMoves(wComplete.moves)}, duplicates ${completeLedger.duplicates()}`)
+        console.log(
+          `[hazards] missing checkpoint (error): ${error.message}; complete group: ${describeMoves(wComplete.moves)}, duplicates ${completeLedger.duplicates()}`,
+        )
       } finally {
         await closeAll(gapped, complete, dr)
       }
@@ -496,13 +569,18 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       // group lets MM2's group offset sync (on in the bed) write its older translation over the
       // group's offsets, and the rejoined consumer replays seconds of records. That is a hazard of
       // its own; here the budget is large enough that kafkajs only ever retries.
-      const consumer = failoverConsumer(dr, group, uniqueCheckpointTopic(), { ...LOCKSTEP, retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 500 } })
+      const consumer = failoverConsumer(dr, group, uniqueCheckpointTopic(), {
+        ...LOCKSTEP,
+        retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 500 },
+      })
       const crashes: unknown[] = []
       consumer.on(consumer.events.CRASH, (e) => crashes.push(e))
       const w = watch(consumer)
       let switching: Promise<unknown> | undefined
       let fencedAt = Infinity
-      dr.on('failover:start', (e) => { fencedAt = Math.min(fencedAt, e.timestamp) })
+      dr.on('failover:start', (e) => {
+        fencedAt = Math.min(fencedAt, e.timestamp)
+      })
       /** Every 250th record fails on its first attempt on each cluster; the first failure after 1500 handled records starts the switch, which fences the session while that handler still runs. */
       const handle = async (id: string, cluster: string): Promise<void> => {
         const key = `${cluster}/${id}`
@@ -560,8 +638,10 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
         expect(crashes).toEqual([])
         const dups = ledger.duplicates()
         expect(dups).toBeLessThanOrEqual(2 * partitions)
-        console.log(`[hazards] throwing ${kind}: ${thrown.length} failed attempts (${thrown.filter((t) => t.cluster === 'dc1').length} on dc1); duplicates ${dups} (bound ${2 * partitions}); ` +
-          `move ${moved.durationMs} ms by ${moved.via}`)
+        console.log(
+          `[hazards] throwing ${kind}: ${thrown.length} failed attempts (${thrown.filter((t) => t.cluster === 'dc1').length} on dc1); duplicates ${dups} (bound ${2 * partitions}); ` +
+            `move ${moved.durationMs} ms by ${moved.via}`,
+        )
       } finally {
         await closeAll(consumer, dr)
       }
@@ -580,7 +660,11 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
     const recs = records('a', 4000, (i) => i % 4)
     const ids = await send('dc1', logical, recs)
     // The replica: partitions 0 and 1 with their records in order and their timestamps; 2 and 3 have no place.
-    const held = await send('dc2', replica, recs.filter((r) => r.partition! < 2))
+    const held = await send(
+      'dc2',
+      replica,
+      recs.filter((r) => r.partition! < 2),
+    )
 
     const ledger = new Ledger()
     const dr = client()
@@ -598,9 +682,13 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       expect(w.moves).toHaveLength(1)
 
       const result = w.translations.at(-1)!
-      expect(result.partitions.filter((p) => p.topic === replica).map((p) => [p.partition, p.method])).toEqual([[0, 'timestamp'], [1, 'timestamp']])
-      expect(result.unmapped.map((u) => [u.checkpoint.cluster, u.checkpoint.topic, u.checkpoint.partition, u.targetTopic, u.reason]))
-        .toEqual([2, 3].map((p) => ['dc1', logical, p, replica, 'partition-missing']))
+      expect(result.partitions.filter((p) => p.topic === replica).map((p) => [p.partition, p.method])).toEqual([
+        [0, 'timestamp'],
+        [1, 'timestamp'],
+      ])
+      expect(
+        result.unmapped.map((u) => [u.checkpoint.cluster, u.checkpoint.topic, u.checkpoint.partition, u.targetTopic, u.reason]),
+      ).toEqual([2, 3].map((p) => ['dc1', logical, p, replica, 'partition-missing']))
       await waitAll(ledger, held)
       const local = await produce('dc2', logical, 'z', 200)
       await waitAll(ledger, local)
@@ -611,8 +699,10 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       // record whose handler was running when the switch fenced the session.
       expect(dups).toBeLessThanOrEqual(2 + 1)
       const stranded = ledger.missing(ids).length
-      console.log(`[hazards] fewer partitions: unmapped ${result.unmapped.map((u) => `${u.checkpoint.topic}[${u.checkpoint.partition}]@${u.checkpoint.offset}`).join(', ')}; ` +
-        `records of source partitions 2-3 never handled (not on the target) ${stranded}; duplicates ${dups}; moves: ${describeMoves(w.moves)}`)
+      console.log(
+        `[hazards] fewer partitions: unmapped ${result.unmapped.map((u) => `${u.checkpoint.topic}[${u.checkpoint.partition}]@${u.checkpoint.offset}`).join(', ')}; ` +
+          `records of source partitions 2-3 never handled (not on the target) ${stranded}; duplicates ${dups}; moves: ${describeMoves(w.moves)}`,
+      )
     } finally {
       await closeAll(consumer, dr)
     }
@@ -662,7 +752,9 @@ describe('consumer failover hazards (operator switches on the shared bed)', () =
       // One per partition read (the boundary record), plus the record in flight at a mid-stream switch.
       expect(dupsThere).toBeLessThanOrEqual(4 + 1)
       expect(dupsBack).toBeLessThanOrEqual(4 + 4)
-      console.log(`[hazards] more partitions: duplicates at the failover ${dupsThere}, at the failback ${dupsBack}; moves: ${describeMoves(w.moves)}`)
+      console.log(
+        `[hazards] more partitions: duplicates at the failover ${dupsThere}, at the failback ${dupsBack}; moves: ${describeMoves(w.moves)}`,
+      )
     } finally {
       await closeAll(consumer, dr)
     }

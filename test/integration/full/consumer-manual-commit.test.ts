@@ -36,7 +36,12 @@ async function produce(topic: string): Promise<string[]> {
   const base = Date.now() - 10 * RECORDS
   try {
     for (let start = 0; start < RECORDS; start += 500) {
-      await producer.send({ topic, messages: ids.slice(start, start + 500).map((id, j) => ({ key: id, value: id, partition: (start + j) % PARTITIONS, timestamp: String(base + 10 * (start + j)) })) })
+      await producer.send({
+        topic,
+        messages: ids
+          .slice(start, start + 500)
+          .map((id, j) => ({ key: id, value: id, partition: (start + j) % PARTITIONS, timestamp: String(base + 10 * (start + j)) })),
+      })
     }
   } finally {
     await producer.disconnect()
@@ -56,15 +61,22 @@ async function checkpointed(cluster: string, checkpointTopics: string[], group: 
   return new Map(checkpoints.filter((c) => c.cluster === 'dc1' && c.topic === topic).map((c) => [c.partition, BigInt(c.offset)]))
 }
 
-const show = (offsets: Map<number, bigint>): string => [...offsets].sort(([a], [b]) => a - b).map(([p, o]) => `${p}:${o}`).join(' ')
+const show = (offsets: Map<number, bigint>): string =>
+  [...offsets]
+    .sort(([a], [b]) => a - b)
+    .map(([p, o]) => `${p}:${o}`)
+    .join(' ')
 
 /** Lines of the store: which run flushed which record. */
-function stored(out: string): Array<{ id: string, run: string }> {
+function stored(out: string): Array<{ id: string; run: string }> {
   if (!existsSync(out)) return []
-  return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => {
-    const [id, run] = line.split(' ')
-    return { id: id!, run: run! }
-  })
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, run] = line.split(' ')
+      return { id: id!, run: run! }
+    })
 }
 
 async function restoreBed(): Promise<void> {
@@ -77,7 +89,12 @@ async function restoreBed(): Promise<void> {
   }
 }
 
-interface Figures { records: number, flushedBeforeKill: number, lost: number, duplicates: number }
+interface Figures {
+  records: number
+  flushedBeforeKill: number
+  lost: number
+  duplicates: number
+}
 
 /**
  * The application runs on dc1 and is killed -9 in its handler with `BUFFERED_AT_KILL` records in
@@ -127,17 +144,24 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
     // The checkpoints on dc1 are the group's commits there: not one record of the buffer ahead.
     const commits = await committed('dc1', group, topic)
     const checkpoints = await checkpointed('dc1', [checkpointTopic], group, topic)
-    console.log(`[manual-commit] ${restartOn}: killed with ${BUFFERED_AT_KILL} buffered after ${flushedBeforeKill} stored; commits on dc1 ${show(commits)}; checkpoints ${show(checkpoints)}`)
+    console.log(
+      `[manual-commit] ${restartOn}: killed with ${BUFFERED_AT_KILL} buffered after ${flushedBeforeKill} stored; commits on dc1 ${show(commits)}; checkpoints ${show(checkpoints)}`,
+    )
     expect(commits.size).toBeGreaterThan(0)
     expect(checkpoints).toEqual(commits)
 
     let physical = topic
     if (restartOn === 'dc2') {
       // dc1's last checkpoints reach dc2 (MM2), then dc1 dies too.
-      await waitFor('the checkpoints replicated to dc2', async () => {
-        const replicated = await checkpointed('dc2', [`dc1.${checkpointTopic}`], group, topic)
-        return show(replicated) === show(checkpoints)
-      }, 90_000, 500)
+      await waitFor(
+        'the checkpoints replicated to dc2',
+        async () => {
+          const replicated = await checkpointed('dc2', [`dc1.${checkpointTopic}`], group, topic)
+          return show(replicated) === show(checkpoints)
+        },
+        90_000,
+        500,
+      )
       await bed().kill('dc1')
       physical = `dc1.${topic}`
     }
@@ -147,8 +171,16 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
     const second = new AppProcess(APP, config('second', -1))
     try {
       expect((await second.next('the second run running', (e) => e.event === 'running')).cluster).toBe(restartOn)
-      const ends = await withAdmin(restartOn, async (admin) => new Map((await admin.fetchTopicOffsets(physical)).map((p) => [p.partition, BigInt(p.high)])))
-      await waitFor(`the group's commits at the end of ${restartOn}/${physical}`, async () => show(await committed(restartOn, group, physical)) === show(ends), 180_000, 500)
+      const ends = await withAdmin(
+        restartOn,
+        async (admin) => new Map((await admin.fetchTopicOffsets(physical)).map((p) => [p.partition, BigInt(p.high)])),
+      )
+      await waitFor(
+        `the group's commits at the end of ${restartOn}/${physical}`,
+        async () => show(await committed(restartOn, group, physical)) === show(ends),
+        180_000,
+        500,
+      )
     } finally {
       await second.kill()
     }
@@ -159,8 +191,10 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
     const duplicates = lines.length - seen.size
     const firstRun = new Set(lines.filter((l) => l.run === 'first').map((l) => l.id))
     const again = lines.filter((l) => l.run === 'second' && firstRun.has(l.id)).length
-    console.log(`[manual-commit] restarted on ${restartOn}: ${RECORDS} records, ${lost.length} lost, ${duplicates} duplicates (${again} stored again by the restarted run)` +
-      (lost.length > 0 ? `; first lost: ${lost.slice(0, 10).join(', ')}` : ''))
+    console.log(
+      `[manual-commit] restarted on ${restartOn}: ${RECORDS} records, ${lost.length} lost, ${duplicates} duplicates (${again} stored again by the restarted run)` +
+        (lost.length > 0 ? `; first lost: ${lost.slice(0, 10).join(', ')}` : ''),
+    )
     expect(lost).toEqual([])
     return { records: RECORDS, flushedBeforeKill, lost: lost.length, duplicates }
   } finally {
@@ -168,25 +202,28 @@ async function killAndRestart(restartOn: 'dc1' | 'dc2'): Promise<Figures> {
   }
 }
 
-describe.skipIf(!bed().canInjectFaults)('an application that commits by hand, killed -9 with records in its buffer (separate process)', () => {
-  afterAll(async () => {
-    await restoreBed()
-  })
-
-  it('restarted on the same cluster: every record stored, resumed at its commit', async () => {
-    const figures = await killAndRestart('dc1')
-    // kafkajs resumes at the commit: nothing stored twice.
-    expect(figures.duplicates).toBe(0)
-  }, 300_000)
-
-  it('restarted after dc1 died too: resumes on dc2 from the checkpoints, every record stored', async () => {
-    try {
-      const figures = await killAndRestart('dc2')
-      // Translation by the timestamp of the record before each commit finds that record again: at
-      // most one duplicate per partition.
-      expect(figures.duplicates).toBeLessThanOrEqual(PARTITIONS)
-    } finally {
+describe.skipIf(!bed().canInjectFaults)(
+  'an application that commits by hand, killed -9 with records in its buffer (separate process)',
+  () => {
+    afterAll(async () => {
       await restoreBed()
-    }
-  }, 420_000)
-})
+    })
+
+    it('restarted on the same cluster: every record stored, resumed at its commit', async () => {
+      const figures = await killAndRestart('dc1')
+      // kafkajs resumes at the commit: nothing stored twice.
+      expect(figures.duplicates).toBe(0)
+    }, 300_000)
+
+    it('restarted after dc1 died too: resumes on dc2 from the checkpoints, every record stored', async () => {
+      try {
+        const figures = await killAndRestart('dc2')
+        // Translation by the timestamp of the record before each commit finds that record again: at
+        // most one duplicate per partition.
+        expect(figures.duplicates).toBeLessThanOrEqual(PARTITIONS)
+      } finally {
+        await restoreBed()
+      }
+    }, 420_000)
+  },
+)

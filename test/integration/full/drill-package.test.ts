@@ -48,9 +48,24 @@ describe.skipIf(bed().security !== 'sasl_ssl')('kafkajs-dr drill from an npm ins
     const app = join(dir, 'app')
     await mkdir(app)
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'drill-user', private: true }))
-    const own = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
-    await run(NPM, ['install', join(dir, tarball), `vega@${own.devDependencies.vega}`, `vega-lite@${own.devDependencies['vega-lite']}`,
-      '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: app, timeout: 240_000 })
+    const own = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      devDependencies: Record<string, string>
+    }
+    await run(
+      NPM,
+      [
+        'install',
+        join(dir, tarball),
+        `vega@${own.devDependencies.vega}`,
+        `vega-lite@${own.devDependencies['vega-lite']}`,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--loglevel=error',
+      ],
+      { cwd: app, timeout: 240_000 },
+    )
     bin = join(app, 'node_modules', '.bin', 'kafkajs-dr')
   }, 300_000)
 
@@ -86,7 +101,9 @@ describe.skipIf(bed().security !== 'sasl_ssl')('kafkajs-dr drill from an npm ins
           }
         }
       })
-      child.stderr.on('data', (chunk: Buffer) => { result.stderr += chunk.toString('utf8') })
+      child.stderr.on('data', (chunk: Buffer) => {
+        result.stderr += chunk.toString('utf8')
+      })
       const timer = setTimeout(() => child.kill('SIGKILL'), 280_000)
       child.on('error', reject)
       child.on('close', (code) => {
@@ -97,17 +114,43 @@ describe.skipIf(bed().security !== 'sasl_ssl')('kafkajs-dr drill from an npm ins
     })
   }
 
-  it('fails over to dc2 and back to dc1 with the operator\'s kill -9, loses nothing, and prints no secret', async () => {
+  it("fails over to dc2 and back to dc1 with the operator's kill -9, loses nothing, and prints no secret", async () => {
     const configs = { dc1: bed().secureKafkaConfig('dc1', BED_ADMIN_USER), dc2: bed().secureKafkaConfig('dc2', BED_ADMIN_USER) }
     const password = (configs.dc1.sasl as { password: string }).password
     expect(password.length).toBeGreaterThanOrEqual(16)
     const config = join(dir, 'dr.config.json')
-    await writeFile(config, JSON.stringify({ clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } } }), { mode: 0o600 })
+    await writeFile(
+      config,
+      JSON.stringify({ clusters: { dc1: { kafka: configs.dc1, priority: 1 }, dc2: { kafka: configs.dc2, priority: 2 } } }),
+      { mode: 0o600 },
+    )
     const outDir = join(dir, 'out')
 
     const started = Date.now()
-    const result = await drill(['drill', '--config', config, '--fault', 'kill', '--plain', '--rate', '100',
-      '--warmup', '3s', '--outage', '5s', '--after', '2s', '--failback-delay', '2s', '--failback-timeout', '45s', '--drain-timeout', '60s', '--out', outDir])
+    const result = await drill([
+      'drill',
+      '--config',
+      config,
+      '--fault',
+      'kill',
+      '--plain',
+      '--rate',
+      '100',
+      '--warmup',
+      '3s',
+      '--outage',
+      '5s',
+      '--after',
+      '2s',
+      '--failback-delay',
+      '2s',
+      '--failback-timeout',
+      '45s',
+      '--drain-timeout',
+      '60s',
+      '--out',
+      outDir,
+    ])
     console.log(`packaged drill: exit ${result.code} in ${Date.now() - started} ms; operator: ${result.actions.join('; ')}`)
     if (result.code !== 0) console.log(`${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`)
 
@@ -118,7 +161,13 @@ describe.skipIf(bed().security !== 'sasl_ssl')('kafkajs-dr drill from an npm ins
     const report = JSON.parse(await readFile(join(outDir, REPORT_FILE), 'utf8')) as DrillReport
     expect(report.lost).toBe(0)
     expect(report.ok).toBe(true)
-    expect(report.environment).toMatchObject({ kind: 'your-clusters', clusters: [{ name: 'dc1', brokers: configs.dc1.brokers }, { name: 'dc2', brokers: configs.dc2.brokers }] })
+    expect(report.environment).toMatchObject({
+      kind: 'your-clusters',
+      clusters: [
+        { name: 'dc1', brokers: configs.dc1.brokers },
+        { name: 'dc2', brokers: configs.dc2.brokers },
+      ],
+    })
     expect(report.fault).toMatchObject({ kind: 'kill', cluster: 'dc1', survivor: 'dc2', timing: 'observed' })
     expect(report.records.acknowledged).toBeGreaterThan(100 * 5)
     expect(report.timeline.some((e) => e.type === 'failover:start' && e.to === 'dc2')).toBe(true)

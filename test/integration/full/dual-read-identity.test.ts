@@ -32,12 +32,22 @@ async function send(dr: MultiClusterKafka, topic: string, prefix: string, count:
   const producer = dr.producer()
   await producer.connect()
   for (let start = 0; start < count; start += 100) {
-    await producer.send({ topic, messages: Array.from({ length: Math.min(100, count - start) }, (_, j) => ({ key: `${prefix}-${start + j}`, value: `${prefix}-${start + j}` })) })
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(100, count - start) }, (_, j) => ({
+        key: `${prefix}-${start + j}`,
+        value: `${prefix}-${start + j}`,
+      })),
+    })
   }
   await producer.disconnect()
 }
 
-async function consume(dr: MultiClusterKafka, topic: string, config: Omit<FailoverConsumerConfig, 'groupId' | 'checkpoint'>): Promise<{ consumer: FailoverConsumer, seen: Map<string, number>, origins: Map<string, string> }> {
+async function consume(
+  dr: MultiClusterKafka,
+  topic: string,
+  config: Omit<FailoverConsumerConfig, 'groupId' | 'checkpoint'>,
+): Promise<{ consumer: FailoverConsumer; seen: Map<string, number>; origins: Map<string, string> }> {
   // The checkpoint topic takes the identity prefix too: the main MirrorMaker 2 leaves those alone.
   const consumer = dr.consumer({ groupId: unique('identity'), checkpoint: { topic: `${IDENTITY_TOPIC_PREFIX}checkpoints` }, ...config })
   const seen = new Map<string, number>()
@@ -56,14 +66,17 @@ async function consume(dr: MultiClusterKafka, topic: string, config: Omit<Failov
 
 /** Copies the records of `topic` on dc2 whose value starts with `prefix` back into dc1's `topic`, headers as they are (binary): a replicator's way back. */
 async function copyBack(topic: string, prefix: string, count: number): Promise<void> {
-  const reader = bed().kafka('dc2').consumer({ groupId: unique('copy-back'), sessionTimeout: 10_000, heartbeatInterval: 1000 })
+  const reader = bed()
+    .kafka('dc2')
+    .consumer({ groupId: unique('copy-back'), sessionTimeout: 10_000, heartbeatInterval: 1000 })
   const copies: Message[] = []
   await reader.connect()
   try {
     await reader.subscribe({ topics: [topic], fromBeginning: true })
     await reader.run({
       eachMessage: async ({ message }) => {
-        if (message.value?.toString().startsWith(prefix)) copies.push({ key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp })
+        if (message.value?.toString().startsWith(prefix))
+          copies.push({ key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp })
       },
     })
     await waitFor(`${count} records to copy back`, () => copies.length >= count, 60_000)
@@ -78,7 +91,7 @@ async function copyBack(topic: string, prefix: string, count: number): Promise<v
 
 const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
 
-describe.skipIf(!bed().canInjectFaults)('dual-read under identity naming (the bed\'s identity flow, dc1 -> dc2)', () => {
+describe.skipIf(!bed().canInjectFaults)("dual-read under identity naming (the bed's identity flow, dc1 -> dc2)", () => {
   beforeAll(async () => {
     await bed().startIdentityReplication()
   }, 240_000)
@@ -103,7 +116,12 @@ describe.skipIf(!bed().canInjectFaults)('dual-read under identity naming (the be
       const onlyDc1 = await consume(sites.dc2, topic, { origins: ['dc1'] })
       const onlyDc2 = await consume(sites.dc2, topic, { origins: ['dc2'] })
       consumers.push(all.consumer, onlyDc1.consumer, onlyDc2.consumer)
-      await waitFor('every record on dc2', () => ids('a', COUNT).every((id) => all.seen.has(id)) && ids('b', COUNT).every((id) => all.seen.has(id)), 120_000, 250)
+      await waitFor(
+        'every record on dc2',
+        () => ids('a', COUNT).every((id) => all.seen.has(id)) && ids('b', COUNT).every((id) => all.seen.has(id)),
+        120_000,
+        250,
+      )
       await waitFor('origins [dc1]', () => ids('a', COUNT).every((id) => onlyDc1.seen.has(id)), 120_000, 250)
       await waitFor('origins [dc2]', () => ids('b', COUNT).every((id) => onlyDc2.seen.has(id)), 120_000, 250)
       await delay(2000)
@@ -123,7 +141,9 @@ describe.skipIf(!bed().canInjectFaults)('dual-read under identity naming (the be
       await delay(2000)
       expect([...home.seen.values()].every((n) => n === 1)).toBe(true)
       expect(home.seen.size).toBe(COUNT)
-      console.log(`identity naming: dc2 delivered ${all.seen.size} (origins [dc1] ${onlyDc1.seen.size}, [dc2] ${onlyDc2.seen.size}); on dc1 ${COUNT} records came back through a replica and ${home.consumer.status().dedupe!.dropped} copies were dropped`)
+      console.log(
+        `identity naming: dc2 delivered ${all.seen.size} (origins [dc1] ${onlyDc1.seen.size}, [dc2] ${onlyDc2.seen.size}); on dc1 ${COUNT} records came back through a replica and ${home.consumer.status().dedupe!.dropped} copies were dropped`,
+      )
     } finally {
       await Promise.all(consumers.map((c) => c.disconnect()))
       await Promise.all(Object.values(sites).map((dr) => dr.disconnect()))

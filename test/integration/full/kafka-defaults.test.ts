@@ -37,7 +37,11 @@ describe.skipIf(!bed().canInjectFaults)("on Kafka's default group settings (grou
         const started = Date.now()
         await declareActiveCluster(kafkas, { cluster, reason: 'kafka-defaults drill', topic: controlTopic })
         const declareMs = Date.now() - started
-        const switched = await Promise.all(instances.map((i) => i.next(`instance on ${cluster}`, (e) => e.event === 'active' && e.cluster === cluster && e.at! >= started, 30_000)))
+        const switched = await Promise.all(
+          instances.map((i) =>
+            i.next(`instance on ${cluster}`, (e) => e.event === 'active' && e.cluster === cluster && e.at! >= started, 30_000),
+          ),
+        )
         const lastMs = Math.max(...switched.map((e) => e.at! - started))
         figures.push(`to ${cluster}: declareActiveCluster ${declareMs} ms, last of 3 instances switched ${lastMs} ms after the call began`)
       }

@@ -60,7 +60,10 @@ describe.skipIf(!bed().canInjectFaults)('producer failover: sticky, hung, flappi
       }
       await waitFor('failback to dc1 complete', () => client.activeCluster === 'dc1' && !client.status().switching, 30_000, 50)
     })
-    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([['dc1', 'dc2', 'failover'], ['dc2', 'dc1', 'failback']])
+    expect(ledger.switches.map((s) => [s.from, s.to, s.kind])).toEqual([
+      ['dc1', 'dc2', 'failover'],
+      ['dc2', 'dc1', 'failback'],
+    ])
     expect(ledger.switches[0]!.reason).toMatch(/dc1 is down/)
     await expectEveryAckedStoredAndNothingRejected('SIGSTOP / priority', topic, ledger, `switch after ${detectedAfterMs} ms, `)
     await dr.disconnect()
@@ -94,7 +97,9 @@ describe.skipIf(!bed().canInjectFaults)('producer failover: sticky, hung, flappi
     expect(ledger.switches.at(-1)?.to).toBe('dc1')
     const stored = await idsOnClusters(topic)
     expect([...ledger.acked].filter((id) => !stored.dc1.has(id) && !stored.dc2.has(id))).toEqual([])
-    console.log(`flapping: switches while flapping ${switchesWhileFlapping}, total ${ledger.switches.length}, acked ${ledger.acked.size}, rejected ${ledger.rejected}`)
+    console.log(
+      `flapping: switches while flapping ${switchesWhileFlapping}, total ${ledger.switches.length}, acked ${ledger.acked.size}, rejected ${ledger.rejected}`,
+    )
     expect(ledger.sends.filter((s) => s.error !== undefined).map((s) => s.error)).toEqual([])
     await dr.disconnect()
   })
@@ -102,7 +107,12 @@ describe.skipIf(!bed().canInjectFaults)('producer failover: sticky, hung, flappi
   /** An error and its causes, as `name: message` joined by ' <- '. */
   function causeChain(error: unknown): string {
     const parts: string[] = []
-    for (let e = error, depth = 0; e instanceof Error && depth < 5; e = (e.cause ?? (e as { originalError?: unknown }).originalError), depth++) parts.push(`${e.name}: ${e.message}`)
+    for (
+      let e = error, depth = 0;
+      e instanceof Error && depth < 5;
+      e = e.cause ?? (e as { originalError?: unknown }).originalError, depth++
+    )
+      parts.push(`${e.name}: ${e.message}`)
     return parts.join(' <- ')
   }
 
@@ -128,79 +138,96 @@ describe.skipIf(!bed().canInjectFaults)('producer failover: sticky, hung, flappi
     await bed().up()
   }
 
-  it('both clusters down: a send rejects with SendFailedError holding every attempt\'s error, after its deliveryTimeoutMs', async () => {
-    const topic = unique('pf-both-down')
-    await createDrillTopic(topic)
-    dr = drClient()
-    await dr.connect()
-    const deliveryTimeoutMs = 8000
-    const producer = dr.producer({ deliveryTimeoutMs })
-    await producer.connect()
-    try {
-      await producer.send({ topic, messages: [{ key: 'before', value: 'before' }] })
-      await killBoth(dr)
-      const started = Date.now()
-      const error = await producer.send({ topic, messages: [{ key: 'lost', value: 'lost' }] }).then(() => undefined, (e: unknown) => e)
-      const elapsed = Date.now() - started
-      const attempts = error instanceof SendFailedError ? error.errors : []
-      const kinds = new Set(attempts.map(causeChain))
-      console.log(`both down: rejected after ${elapsed} ms (deliveryTimeoutMs ${deliveryTimeoutMs}) with ${attempts.length} attempt error(s) [${[...kinds].join('; ')}]: ${(error as Error | undefined)?.message}`)
-      expect(error).toBeInstanceOf(SendFailedError)
-      const failed = error as SendFailedError
-      expect(failed).toMatchObject({ name: 'SendFailedError', code: 'ERR_SEND_FAILED', retriable: true, topic })
-      // Several attempts, each with its own error, oldest first; the cause is the last one. Each is
-      // the dead cluster's refusal: none is a timeout of an attempt begun as the deadline struck.
-      expect(attempts.length).toBeGreaterThan(1)
-      for (const attempt of attempts) {
-        expect(attempt).toBeInstanceOf(Error)
-        expect(attempt).not.toBeInstanceOf(TimeoutError)
-        expect(causeChain(attempt)).toMatch(/ECONNREFUSED/)
+  it(
+    "both clusters down: a send rejects with SendFailedError holding every attempt's error, after its deliveryTimeoutMs",
+    async () => {
+      const topic = unique('pf-both-down')
+      await createDrillTopic(topic)
+      dr = drClient()
+      await dr.connect()
+      const deliveryTimeoutMs = 8000
+      const producer = dr.producer({ deliveryTimeoutMs })
+      await producer.connect()
+      try {
+        await producer.send({ topic, messages: [{ key: 'before', value: 'before' }] })
+        await killBoth(dr)
+        const started = Date.now()
+        const error = await producer.send({ topic, messages: [{ key: 'lost', value: 'lost' }] }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        const elapsed = Date.now() - started
+        const attempts = error instanceof SendFailedError ? error.errors : []
+        const kinds = new Set(attempts.map(causeChain))
+        console.log(
+          `both down: rejected after ${elapsed} ms (deliveryTimeoutMs ${deliveryTimeoutMs}) with ${attempts.length} attempt error(s) [${[...kinds].join('; ')}]: ${(error as Error | undefined)?.message}`,
+        )
+        expect(error).toBeInstanceOf(SendFailedError)
+        const failed = error as SendFailedError
+        expect(failed).toMatchObject({ name: 'SendFailedError', code: 'ERR_SEND_FAILED', retriable: true, topic })
+        // Several attempts, each with its own error, oldest first; the cause is the last one. Each is
+        // the dead cluster's refusal: none is a timeout of an attempt begun as the deadline struck.
+        expect(attempts.length).toBeGreaterThan(1)
+        for (const attempt of attempts) {
+          expect(attempt).toBeInstanceOf(Error)
+          expect(attempt).not.toBeInstanceOf(TimeoutError)
+          expect(causeChain(attempt)).toMatch(/ECONNREFUSED/)
+        }
+        expect(new Set(attempts).size).toBe(attempts.length)
+        expect(failed.cause).toBe(attempts.at(-1))
+        expect(failed.message).toContain(`after ${attempts.length} attempt(s)`)
+        // It kept trying until the deadline and gave up soon after it.
+        expect(elapsed).toBeGreaterThanOrEqual(deliveryTimeoutMs)
+        expect(elapsed).toBeLessThan(deliveryTimeoutMs + 5000)
+      } finally {
+        await producer.disconnect()
+        await dr.disconnect()
+        await restoreAfterBothDown()
       }
-      expect(new Set(attempts).size).toBe(attempts.length)
-      expect(failed.cause).toBe(attempts.at(-1))
-      expect(failed.message).toContain(`after ${attempts.length} attempt(s)`)
-      // It kept trying until the deadline and gave up soon after it.
-      expect(elapsed).toBeGreaterThanOrEqual(deliveryTimeoutMs)
-      expect(elapsed).toBeLessThan(deliveryTimeoutMs + 5000)
-    } finally {
-      await producer.disconnect()
-      await dr.disconnect()
-      await restoreAfterBothDown()
-    }
-  }, BOTH_DOWN_TIMEOUT_MS)
+    },
+    BOTH_DOWN_TIMEOUT_MS,
+  )
 
-  it('both clusters down: a send succeeds when a cluster returns within its deadline', async () => {
-    const topic = unique('pf-both-back')
-    await createDrillTopic(topic)
-    dr = drClient()
-    await dr.connect()
-    const deliveryTimeoutMs = 120_000
-    const producer = dr.producer({ deliveryTimeoutMs })
-    await producer.connect()
-    try {
-      await killBoth(dr)
-      const started = Date.now()
-      let ackedAt = 0
-      const sending = producer.send({ topic, messages: [{ key: 'waits', value: 'waits' }] }).then((r) => { ackedAt = Date.now(); return r })
-      sending.catch(() => {})
-      // Long enough that more attempts than the default maxAttempts (20, at least about 22 s of
-      // refused connections and back-off) fail before dc2 is back: they must not end the send
-      // before its deadline.
-      await delay(20_000)
-      expect(ackedAt).toBe(0)
-      const restartAt = Date.now()
-      await bed().start('dc2')
-      const readyAt = Date.now()
-      const metadata = await sending
-      console.log(`both down: dc2 started ${restartAt - started} ms after the send began (the bed saw it ready ${readyAt - restartAt} ms later); send acknowledged ${ackedAt - started} ms after it began, ${ackedAt - restartAt} ms after dc2's start, deadline ${deliveryTimeoutMs} ms`)
-      expect(metadata.map((m) => m.errorCode)).toEqual([0])
-      expect(dr.activeCluster).toBe('dc2')
-      expect((await readRecords('dc2', topic, 1)).map((r) => r.value)).toEqual(['waits'])
-    } finally {
-      await producer.disconnect()
-      await dr.disconnect()
-      await restoreAfterBothDown()
-    }
-  }, BOTH_DOWN_TIMEOUT_MS)
+  it(
+    'both clusters down: a send succeeds when a cluster returns within its deadline',
+    async () => {
+      const topic = unique('pf-both-back')
+      await createDrillTopic(topic)
+      dr = drClient()
+      await dr.connect()
+      const deliveryTimeoutMs = 120_000
+      const producer = dr.producer({ deliveryTimeoutMs })
+      await producer.connect()
+      try {
+        await killBoth(dr)
+        const started = Date.now()
+        let ackedAt = 0
+        const sending = producer.send({ topic, messages: [{ key: 'waits', value: 'waits' }] }).then((r) => {
+          ackedAt = Date.now()
+          return r
+        })
+        sending.catch(() => {})
+        // Long enough that more attempts than the default maxAttempts (20, at least about 22 s of
+        // refused connections and back-off) fail before dc2 is back: they must not end the send
+        // before its deadline.
+        await delay(20_000)
+        expect(ackedAt).toBe(0)
+        const restartAt = Date.now()
+        await bed().start('dc2')
+        const readyAt = Date.now()
+        const metadata = await sending
+        console.log(
+          `both down: dc2 started ${restartAt - started} ms after the send began (the bed saw it ready ${readyAt - restartAt} ms later); send acknowledged ${ackedAt - started} ms after it began, ${ackedAt - restartAt} ms after dc2's start, deadline ${deliveryTimeoutMs} ms`,
+        )
+        expect(metadata.map((m) => m.errorCode)).toEqual([0])
+        expect(dr.activeCluster).toBe('dc2')
+        expect((await readRecords('dc2', topic, 1)).map((r) => r.value)).toEqual(['waits'])
+      } finally {
+        await producer.disconnect()
+        await dr.disconnect()
+        await restoreAfterBothDown()
+      }
+    },
+    BOTH_DOWN_TIMEOUT_MS,
+  )
 })
-

@@ -21,23 +21,40 @@ let replica: ReadRecord[] = []
 
 async function translate(targetCluster: 'dc1' | 'dc2', request: Partial<TranslateOffsetsRequest>): Promise<TranslationResult> {
   return withAdmin(targetCluster, async (admin) => {
-    const result = await translateOffsets({ targetCluster, admin, kafka: bed().kafka(targetCluster), clusters, policy, checkpointTopic, group: '', topics: [], ...request })
-    console.log(`[offsets] translateOffsets onto ${targetCluster}: ${result.durationMs} ms (checkpoint read ${result.readMs} ms) for ${result.partitions.length} partition(s)`)
+    const result = await translateOffsets({
+      targetCluster,
+      admin,
+      kafka: bed().kafka(targetCluster),
+      clusters,
+      policy,
+      checkpointTopic,
+      group: '',
+      topics: [],
+      ...request,
+    })
+    console.log(
+      `[offsets] translateOffsets onto ${targetCluster}: ${result.durationMs} ms (checkpoint read ${result.readMs} ms) for ${result.partitions.length} partition(s)`,
+    )
     return result
   })
 }
 
 /** The position of a group that processed source records 0..n-1 on dc1. */
-function positionAfter(n: number): { cluster: string, topic: string, partition: number, offset: string, timestamp: number } {
+function positionAfter(n: number): { cluster: string; topic: string; partition: number; offset: string; timestamp: number } {
   const last = source[n - 1]!
   return { cluster: 'dc1', topic, partition: 0, offset: String(Number(last.offset) + 1), timestamp: Number(last.timestamp) }
 }
 
 async function waitForMm2(group: string, upstreamOffset: string): Promise<string> {
-  const entry = await waitFor(`MM2 checkpoint of ${group} at ${upstreamOffset}`, async () => {
-    const entries = await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)
-    return entries.find((e) => e.topic === replicaTopic && e.partition === 0 && e.upstreamOffset === upstreamOffset)
-  }, 90_000, 1000)
+  const entry = await waitFor(
+    `MM2 checkpoint of ${group} at ${upstreamOffset}`,
+    async () => {
+      const entries = await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)
+      return entries.find((e) => e.topic === replicaTopic && e.partition === 0 && e.upstreamOffset === upstreamOffset)
+    },
+    90_000,
+    1000,
+  )
   return entry.offset
 }
 
@@ -61,10 +78,15 @@ describe('translateOffsets across MirrorMaker 2', () => {
     expect(new Set(source.map((r) => r.timestamp)).size).toBe(100) // distinct timestamps: exact expectations below
   })
 
-  it('failover dc1 -> dc2: the timestamp translation lands on the last processed record, above MM2\'s lower bound', async () => {
+  it("failover dc1 -> dc2: the timestamp translation lands on the last processed record, above MM2's lower bound", async () => {
     const group = failoverGroup
     // The group's Kafka commit (30, made in beforeAll) lags its checkpoints: MM2 only knows 30.
-    await writeCheckpoints('dc1', checkpointTopic, group, Array.from({ length: 60 }, (_, i) => positionAfter(i + 1)))
+    await writeCheckpoints(
+      'dc1',
+      checkpointTopic,
+      group,
+      Array.from({ length: 60 }, (_, i) => positionAfter(i + 1)),
+    )
     await waitForCheckpoint('dc2', [`dc1.${checkpointTopic}`], group, (c) => c.offset === '60')
     const mm2Offset = await waitForMm2(group, '30')
 
@@ -75,7 +97,14 @@ describe('translateOffsets across MirrorMaker 2', () => {
     expect(result.partitions).toHaveLength(1)
     const [p] = result.partitions
     expect(p).toMatchObject({ topic: replicaTopic, partition: 0, method: 'timestamp', offset: lastProcessed.offset })
-    expect(p!.checkpoint).toMatchObject({ group, cluster: 'dc1', topic, partition: 0, offset: '60', timestamp: Number(source[59]!.timestamp) })
+    expect(p!.checkpoint).toMatchObject({
+      group,
+      cluster: 'dc1',
+      topic,
+      partition: 0,
+      offset: '60',
+      timestamp: Number(source[59]!.timestamp),
+    })
     // Never skips: at or before the next unprocessed record; with distinct timestamps exactly one
     // duplicate (the last processed record itself).
     expect(BigInt(p!.offset)).toBe(BigInt(nextUnprocessed.offset) - 1n)
@@ -91,7 +120,7 @@ describe('translateOffsets across MirrorMaker 2', () => {
     })
   })
 
-  it('takes MM2\'s bound when it is the higher one (the checkpoint is behind the committed offset)', async () => {
+  it("takes MM2's bound when it is the higher one (the checkpoint is behind the committed offset)", async () => {
     const group = unique('g-mm2')
     await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '100' }] }))
     await writeCheckpoints('dc1', checkpointTopic, group, [positionAfter(10)])
@@ -115,13 +144,27 @@ describe('translateOffsets across MirrorMaker 2', () => {
     await writeCheckpoints('dc1', checkpointTopic, group, [positionAfter(20)]) // old position on dc1
     await new Promise((resolve) => setTimeout(resolve, 20))
     const processedOnDc2 = replica[80]!
-    await writeCheckpoints('dc2', checkpointTopic, group, [{ cluster: 'dc2', topic: replicaTopic, partition: 0, offset: String(Number(processedOnDc2.offset) + 1), timestamp: Number(processedOnDc2.timestamp) }])
+    await writeCheckpoints('dc2', checkpointTopic, group, [
+      {
+        cluster: 'dc2',
+        topic: replicaTopic,
+        partition: 0,
+        offset: String(Number(processedOnDc2.offset) + 1),
+        timestamp: Number(processedOnDc2.timestamp),
+      },
+    ])
     await waitForCheckpoint('dc1', [`dc2.${checkpointTopic}`], group, (c) => c.cluster === 'dc2')
 
     const back = await translate('dc1', { group, topics: [topic] })
     const expected = source.find((r) => r.timestamp === processedOnDc2.timestamp)!.offset
     expect(back.partitions).toHaveLength(1)
-    expect(back.partitions[0]).toMatchObject({ topic, partition: 0, method: 'timestamp', offset: expected, checkpoint: { cluster: 'dc2', topic: replicaTopic } })
+    expect(back.partitions[0]).toMatchObject({
+      topic,
+      partition: 0,
+      method: 'timestamp',
+      offset: expected,
+      checkpoint: { cluster: 'dc2', topic: replicaTopic },
+    })
     expect(back.checkpointsRead).toBe(2) // the old native one and the replicated dc2 one
 
     await new Promise((resolve) => setTimeout(resolve, 20))

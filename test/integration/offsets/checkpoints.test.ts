@@ -16,10 +16,16 @@ describe('checkpoint topic, writer and reader', () => {
   it('creates the topic compacted and tolerates a second creation', async () => {
     const topic = uniqueCheckpointTopic()
     await withAdmin('dc1', async (admin) => {
-      const [first, second] = await Promise.all([ensureCheckpointTopic(admin, topic, { numPartitions: 2 }), ensureCheckpointTopic(admin, topic, { numPartitions: 2 })])
+      const [first, second] = await Promise.all([
+        ensureCheckpointTopic(admin, topic, { numPartitions: 2 }),
+        ensureCheckpointTopic(admin, topic, { numPartitions: 2 }),
+      ])
       expect([first, second].filter(Boolean).length).toBeLessThanOrEqual(1)
       expect(await ensureCheckpointTopic(admin, topic)).toBe(false)
-      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'segment.ms'] }] })
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'segment.ms'] }],
+      })
       const configs = Object.fromEntries(described.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))
       expect(configs).toEqual({ 'cleanup.policy': 'compact', 'segment.ms': '600000' })
       expect((await admin.fetchTopicOffsets(topic)).length).toBe(2)
@@ -33,11 +39,19 @@ describe('checkpoint topic, writer and reader', () => {
     const producer = bed().kafka('dc1').producer()
     await producer.connect()
     const written: CheckpointWrittenInfo[] = []
-    const writer = new CheckpointWriter({ group, topic, intervalMs: 100, targets: () => [{ cluster: 'dc1', producer }], onWritten: (info) => written.push(info) })
+    const writer = new CheckpointWriter({
+      group,
+      topic,
+      intervalMs: 100,
+      targets: () => [{ cluster: 'dc1', producer }],
+      onWritten: (info) => written.push(info),
+    })
     try {
-      for (let i = 1; i <= 300; i++) writer.record({ cluster: 'dc1', topic: 'orders', partition: i % 5, offset: String(i), timestamp: 1_000_000 + i })
+      for (let i = 1; i <= 300; i++)
+        writer.record({ cluster: 'dc1', topic: 'orders', partition: i % 5, offset: String(i), timestamp: 1_000_000 + i })
       await writer.flush()
-      for (let i = 301; i <= 310; i++) writer.record({ cluster: 'dc1', topic: 'orders', partition: i % 5, offset: String(i), timestamp: 1_000_000 + i })
+      for (let i = 301; i <= 310; i++)
+        writer.record({ cluster: 'dc1', topic: 'orders', partition: i % 5, offset: String(i), timestamp: 1_000_000 + i })
       // The timer writes these; no explicit flush.
       await waitFor('the timer to write', () => writer.pending === 0, 5000, 20)
     } finally {
@@ -51,7 +65,11 @@ describe('checkpoint topic, writer and reader', () => {
     const checkpoints = await readCheckpoints(bed().kafka('dc1'), [topic], { group, timeoutMs: 10_000 })
     console.log(`[offsets] readCheckpoints: 15 records, 3 partitions, fresh admin: ${Date.now() - started} ms`)
     expect(checkpoints.map((c) => [c.partition, c.offset, c.timestamp]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
-      [0, '310', 1_000_310], [1, '306', 1_000_306], [2, '307', 1_000_307], [3, '308', 1_000_308], [4, '309', 1_000_309],
+      [0, '310', 1_000_310],
+      [1, '306', 1_000_306],
+      [2, '307', 1_000_307],
+      [3, '308', 1_000_308],
+      [4, '309', 1_000_309],
     ])
     expect(checkpoints.every((c) => c.group === group && c.cluster === 'dc1' && c.topic === 'orders')).toBe(true)
   })
@@ -66,14 +84,22 @@ describe('checkpoint topic, writer and reader', () => {
     await writeCheckpoints('dc1', topic, unique('other'), [{ cluster: 'dc1', topic: 'orders', partition: 0, offset: '99', timestamp: 3 }])
     const producer = bed().kafka('dc1').producer()
     await producer.connect()
-    await producer.send({ topic, messages: [
-      { key: encodeCheckpointKey({ group, cluster: 'dc1', topic: 'orders', partition: 1 }), value: null }, // tombstone
-      { key: Buffer.from('not a checkpoint key'), value: Buffer.from('garbage') },
-      { key: encodeCheckpointKey({ group, cluster: 'dc1', topic: 'orders', partition: 2 }), value: Buffer.from([0, 9, 1]) }, // unknown version
-    ] })
+    await producer.send({
+      topic,
+      messages: [
+        { key: encodeCheckpointKey({ group, cluster: 'dc1', topic: 'orders', partition: 1 }), value: null }, // tombstone
+        { key: Buffer.from('not a checkpoint key'), value: Buffer.from('garbage') },
+        { key: encodeCheckpointKey({ group, cluster: 'dc1', topic: 'orders', partition: 2 }), value: Buffer.from([0, 9, 1]) }, // unknown version
+      ],
+    })
     await producer.disconnect()
 
-    const sources = await readCheckpointSources(bed().kafka('dc1'), { checkpointTopics: [topic, `no-such-${topic}`], mm2SourceClusters: [], group, timeoutMs: 10_000 })
+    const sources = await readCheckpointSources(bed().kafka('dc1'), {
+      checkpointTopics: [topic, `no-such-${topic}`],
+      mm2SourceClusters: [],
+      group,
+      timeoutMs: 10_000,
+    })
     expect(sources.checkpoints.map((c) => [c.partition, c.offset])).toEqual([[0, '10']])
     expect(sources.undecodable).toBe(2)
     expect(sources.stats).toMatchObject({ topics: [topic], missingTopics: [`no-such-${topic}`], records: 6 })
@@ -103,13 +129,18 @@ describe('checkpoint topic, writer and reader', () => {
     await waitForRecords('dc2', `dc1.${topic}`, 20, 90_000)
     await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '12' }] }))
 
-    const found = await waitFor('MM2 checkpoint', async () => {
-      const started = Date.now()
-      const entries = await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)
-      const entry = entries.find((e) => e.upstreamOffset === '12')
-      if (entry) console.log(`[offsets] readMm2Checkpoints: ${Date.now() - started} ms`)
-      return entry
-    }, 90_000, 1000)
+    const found = await waitFor(
+      'MM2 checkpoint',
+      async () => {
+        const started = Date.now()
+        const entries = await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)
+        const entry = entries.find((e) => e.upstreamOffset === '12')
+        if (entry) console.log(`[offsets] readMm2Checkpoints: ${Date.now() - started} ms`)
+        return entry
+      },
+      90_000,
+      1000,
+    )
     expect(found).toMatchObject({ group, topic: `dc1.${topic}`, partition: 0, sourceCluster: 'dc1', upstreamOffset: '12' })
     expect(Number(found.offset)).toBeLessThanOrEqual(12)
   })

@@ -24,7 +24,10 @@ export async function produceTimed(cluster: string, topic: string, count: number
   const producer = bed().kafka(cluster).producer()
   await producer.connect()
   try {
-    await producer.send({ topic, messages: timestamps.map((ts, i) => ({ key: `k${i}`, value: `v${i}`, partition, timestamp: String(ts) })) })
+    await producer.send({
+      topic,
+      messages: timestamps.map((ts, i) => ({ key: `k${i}`, value: `v${i}`, partition, timestamp: String(ts) })),
+    })
   } finally {
     await producer.disconnect()
   }
@@ -47,9 +50,20 @@ export async function writeCheckpoints(cluster: string, topic: string, group: st
 }
 
 /** Waits until `topics` on `cluster` hold a checkpoint of `group` matching `match` (MM2 replicates them). */
-export async function waitForCheckpoint(cluster: string, topics: string[], group: string, match: (c: Checkpoint) => boolean, timeoutMs = 90_000): Promise<Checkpoint> {
-  return waitFor(`checkpoint of ${group} in ${topics.join(', ')} on ${cluster}`, async () => {
-    const checkpoints = await readCheckpoints(bed().kafka(cluster), topics, { group, timeoutMs: 10_000 })
-    return checkpoints.find(match)
-  }, timeoutMs, 500)
+export async function waitForCheckpoint(
+  cluster: string,
+  topics: string[],
+  group: string,
+  match: (c: Checkpoint) => boolean,
+  timeoutMs = 90_000,
+): Promise<Checkpoint> {
+  return waitFor(
+    `checkpoint of ${group} in ${topics.join(', ')} on ${cluster}`,
+    async () => {
+      const checkpoints = await readCheckpoints(bed().kafka(cluster), topics, { group, timeoutMs: 10_000 })
+      return checkpoints.find(match)
+    },
+    timeoutMs,
+    500,
+  )
 }

@@ -12,8 +12,10 @@ import type { TranslateOffsetsRequest, TranslationResult } from '../../../src/of
 import { bed, createTopic, readRecords, unique, waitFor, waitForRecords, withAdmin } from '../helpers.js'
 import { clusters, policy, produceTimed, uniqueCheckpointTopic, writeCheckpoints } from './support.js'
 
-async function translateOnDc2(request: Partial<TranslateOffsetsRequest> & { group: string, topics: string[] }): Promise<TranslationResult> {
-  return withAdmin('dc2', (admin) => translateOffsets({ targetCluster: 'dc2', admin, kafka: bed().kafka('dc2'), clusters, policy, ...request }))
+async function translateOnDc2(request: Partial<TranslateOffsetsRequest> & { group: string; topics: string[] }): Promise<TranslationResult> {
+  return withAdmin('dc2', (admin) =>
+    translateOffsets({ targetCluster: 'dc2', admin, kafka: bed().kafka('dc2'), clusters, policy, ...request }),
+  )
 }
 
 describe('translation hazards', () => {
@@ -31,32 +33,60 @@ describe('translation hazards', () => {
     const replica = await readRecords('dc2', replicaTopic, 20)
     // The hazard itself: the replica's timestamps are not the records' CreateTime.
     expect(replica.some((r) => timestamps.includes(Number(r.timestamp)))).toBe(false)
-    const type = await withAdmin('dc2', async (admin) => (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: replicaTopic, configNames: ['message.timestamp.type'] }] })).resources[0]!.configEntries[0]!.configValue)
+    const type = await withAdmin(
+      'dc2',
+      async (admin) =>
+        (
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: replicaTopic, configNames: ['message.timestamp.type'] }],
+          })
+        ).resources[0]!.configEntries[0]!.configValue,
+    )
     expect(type).toBe('LogAppendTime')
 
     await withAdmin('dc1', (admin) => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '15' }] }))
     // Written straight to dc2's own checkpoint topic ("write to all clusters"): no wait for MM2.
-    await writeCheckpoints('dc2', checkpointTopic, group, [{ cluster: 'dc1', topic, partition: 0, offset: '15', timestamp: timestamps[14]! }])
-    const mm2 = await waitFor('MM2 checkpoint', async () => (await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)).find((e) => e.upstreamOffset === '15'), 90_000, 1000)
+    await writeCheckpoints('dc2', checkpointTopic, group, [
+      { cluster: 'dc1', topic, partition: 0, offset: '15', timestamp: timestamps[14]! },
+    ])
+    const mm2 = await waitFor(
+      'MM2 checkpoint',
+      async () => (await readMm2Checkpoints(bed().kafka('dc2'), ['dc1'], group, 10_000)).find((e) => e.upstreamOffset === '15'),
+      90_000,
+      1000,
+    )
 
     const result = await translateOnDc2({ group, topics: [replicaTopic], checkpointTopic })
     expect(result.refused).toHaveLength(1)
     expect(result.refused[0]).toMatchObject({ topic: replicaTopic, partition: 0, translator: 'timestamp' })
     expect(result.refused[0]!.error).toBeInstanceOf(TranslationRefusedError)
     expect(result.refused[0]!.error).toMatchObject({ code: 'ERR_TRANSLATION_REFUSED', cluster: 'dc2', topic: replicaTopic })
-    expect(result.partitions).toEqual([expect.objectContaining({ topic: replicaTopic, partition: 0, method: 'mm2', offset: mm2.offset, candidates: { mm2: mm2.offset } })])
+    expect(result.partitions).toEqual([
+      expect.objectContaining({ topic: replicaTopic, partition: 0, method: 'mm2', offset: mm2.offset, candidates: { mm2: mm2.offset } }),
+    ])
     expect(BigInt(mm2.offset)).toBeLessThanOrEqual(15n)
 
     // Timestamp alone: nothing usable, so the missing-checkpoint policy decides, visibly.
     const alone = await translateOnDc2({ group, topics: [replicaTopic], checkpointTopic, translators: ['timestamp'] })
     expect(alone.partitions).toEqual([expect.objectContaining({ method: 'earliest', offset: '0' })])
-    expect(alone.missing).toEqual([expect.objectContaining({ topic: replicaTopic, partition: 0, reason: 'untranslatable', resolvedTo: 'earliest' })])
-    await expect(translateOnDc2({ group, topics: [replicaTopic], checkpointTopic, translators: ['timestamp'], onMissingCheckpoint: 'error' })).rejects.toBeInstanceOf(MissingCheckpointError)
+    expect(alone.missing).toEqual([
+      expect.objectContaining({ topic: replicaTopic, partition: 0, reason: 'untranslatable', resolvedTo: 'earliest' }),
+    ])
+    await expect(
+      translateOnDc2({ group, topics: [replicaTopic], checkpointTopic, translators: ['timestamp'], onMissingCheckpoint: 'error' }),
+    ).rejects.toBeInstanceOf(MissingCheckpointError)
 
     // Identity (for offset-preserving replicators) gives the checkpoint's offset unchanged; here it
     // is the larger bound, so it wins the max (and would be wrong with MM2: opt-in only).
     const identity = await translateOnDc2({ group, topics: [replicaTopic], checkpointTopic, translators: ['timestamp', 'mm2', 'identity'] })
-    expect(identity.partitions).toEqual([expect.objectContaining({ method: BigInt(mm2.offset) < 15n ? 'identity' : 'mm2', offset: '15', candidates: { mm2: mm2.offset, identity: '15' } })])
+    expect(identity.partitions).toEqual([
+      expect.objectContaining({
+        method: BigInt(mm2.offset) < 15n ? 'identity' : 'mm2',
+        offset: '15',
+        candidates: { mm2: mm2.offset, identity: '15' },
+      }),
+    ])
   })
 
   it('applies onMissingCheckpoint: earliest, latest or error', async () => {
@@ -73,10 +103,19 @@ describe('translation hazards', () => {
     const checkpointTopic = uniqueCheckpointTopic() // never created: reading skips it
 
     const earliest = await translateOnDc2({ group, topics: [topic], checkpointTopic })
-    expect(earliest.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([[0, '4', 'earliest'], [1, '0', 'earliest']])
-    expect(earliest.missing.map((m) => [m.partition, m.reason, m.resolvedTo])).toEqual([[0, 'no-checkpoint', 'earliest'], [1, 'no-checkpoint', 'earliest']])
+    expect(earliest.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([
+      [0, '4', 'earliest'],
+      [1, '0', 'earliest'],
+    ])
+    expect(earliest.missing.map((m) => [m.partition, m.reason, m.resolvedTo])).toEqual([
+      [0, 'no-checkpoint', 'earliest'],
+      [1, 'no-checkpoint', 'earliest'],
+    ])
     const latest = await translateOnDc2({ group, topics: [topic], checkpointTopic, onMissingCheckpoint: 'latest' })
-    expect(latest.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([[0, '10', 'latest'], [1, '6', 'latest']])
+    expect(latest.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([
+      [0, '10', 'latest'],
+      [1, '6', 'latest'],
+    ])
     const error = await translateOnDc2({ group, topics: [topic], checkpointTopic, onMissingCheckpoint: 'error' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MissingCheckpointError)
     expect((error as Error).message).toContain(`${topic}[0], ${topic}[1]`)
@@ -100,8 +139,17 @@ describe('translation hazards', () => {
       { cluster: 'dc1', topic: logical, partition: 2, offset: '7', timestamp: timestamps[6]! },
     ])
     const result = await translateOnDc2({ group, topics: [replicaTopic], checkpointTopic })
-    expect(result.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([[0, '4', 'timestamp'], [1, '10', 'timestamp']])
-    expect(result.unmapped).toEqual([{ checkpoint: expect.objectContaining({ cluster: 'dc1', topic: logical, partition: 2, offset: '7' }), targetTopic: replicaTopic, reason: 'partition-missing' }])
+    expect(result.partitions.map((p) => [p.partition, p.offset, p.method])).toEqual([
+      [0, '4', 'timestamp'],
+      [1, '10', 'timestamp'],
+    ])
+    expect(result.unmapped).toEqual([
+      {
+        checkpoint: expect.objectContaining({ cluster: 'dc1', topic: logical, partition: 2, offset: '7' }),
+        targetTopic: replicaTopic,
+        reason: 'partition-missing',
+      },
+    ])
   })
 
   for (const path of ['single join (kafka given)', 'admin.setOffsets per topic'] as const) {

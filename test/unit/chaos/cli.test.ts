@@ -4,7 +4,12 @@ import { parseChaosArgs } from '../../../chaos/cli.js'
 describe('npm run chaos flags', () => {
   it('reads --quick, --only, --out and --markdown, and --help', () => {
     expect(parseChaosArgs([])).toEqual({ quick: false, only: [], outDir: 'chaos-out', markdown: undefined })
-    expect(parseChaosArgs(['--quick', '--only', '1,3', '--out=o', '--markdown', 'docs/chaos.md'])).toEqual({ quick: true, only: [1, 3], outDir: 'o', markdown: 'docs/chaos.md' })
+    expect(parseChaosArgs(['--quick', '--only', '1,3', '--out=o', '--markdown', 'docs/chaos.md'])).toEqual({
+      quick: true,
+      only: [1, 3],
+      outDir: 'o',
+      markdown: 'docs/chaos.md',
+    })
     expect(parseChaosArgs(['-h'])).toBe('help')
   })
 

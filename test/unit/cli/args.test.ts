@@ -29,29 +29,77 @@ function parsed<K extends CommandLine['kind']>(kind: K, argv: string[]): Extract
 describe('kafkajs-dr command line', () => {
   it('reads status with --cluster flags, in order, and the defaults', () => {
     const line = parsed('status', ['status', ...C])
-    expect(line.global).toEqual({ clusters: [{ name: 'dc1', brokers: ['a:9092'] }, { name: 'dc2', brokers: ['b:9092', 'c:9093'] }], config: undefined, json: false, debug: false, timeoutMs: DEFAULT_TIMEOUT_MS })
+    expect(line.global).toEqual({
+      clusters: [
+        { name: 'dc1', brokers: ['a:9092'] },
+        { name: 'dc2', brokers: ['b:9092', 'c:9093'] },
+      ],
+      config: undefined,
+      json: false,
+      debug: false,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+    })
     expect(line.options).toEqual({ groups: [], checkpointTopic: undefined, controlTopic: undefined })
   })
 
   it('takes flags before or after the command, --flag=value, and repeated --group', () => {
-    const line = parsed('status', ['--json', '--config=dr.config.js', 'status', '--group', 'a', '--group=b', '--group', 'a', '--timeout', '2500ms', '--debug'])
+    const line = parsed('status', [
+      '--json',
+      '--config=dr.config.js',
+      'status',
+      '--group',
+      'a',
+      '--group=b',
+      '--group',
+      'a',
+      '--timeout',
+      '2500ms',
+      '--debug',
+    ])
     expect(line.global).toMatchObject({ config: 'dr.config.js', json: true, debug: true, timeoutMs: 2500, clusters: [] })
     expect(line.options.groups).toEqual(['a', 'b'])
   })
 
   it('reads translate, with --topics as a comma list (repeatable) and the defaults', () => {
-    const line = parsed('translate', ['translate', ...C, '--group', 'billing', '--from', 'dc1', '--to', 'dc2', '--topics', 'orders, payments', '--topics=orders,refunds', '--apply'])
-    expect(line.options).toEqual({ group: 'billing', from: 'dc1', to: 'dc2', topics: ['orders', 'payments', 'refunds'], apply: true, onMissing: 'earliest', checkpointTopic: undefined })
-    expect(parsed('translate', ['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--on-missing', 'error']).options).toMatchObject({ topics: undefined, apply: false, onMissing: 'error' })
+    const line = parsed('translate', [
+      'translate',
+      ...C,
+      '--group',
+      'billing',
+      '--from',
+      'dc1',
+      '--to',
+      'dc2',
+      '--topics',
+      'orders, payments',
+      '--topics=orders,refunds',
+      '--apply',
+    ])
+    expect(line.options).toEqual({
+      group: 'billing',
+      from: 'dc1',
+      to: 'dc2',
+      topics: ['orders', 'payments', 'refunds'],
+      apply: true,
+      onMissing: 'earliest',
+      checkpointTopic: undefined,
+    })
+    expect(
+      parsed('translate', ['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--on-missing', 'error']).options,
+    ).toMatchObject({ topics: undefined, apply: false, onMissing: 'error' })
   })
 
   it('reads declare', () => {
-    expect(parsed('declare', ['declare', ...C, '--active', 'dc2', '--reason', 'dc1 maintenance', '--control-topic', 'ops.control']).options)
-      .toEqual({ active: 'dc2', reason: 'dc1 maintenance', controlTopic: 'ops.control' })
+    expect(
+      parsed('declare', ['declare', ...C, '--active', 'dc2', '--reason', 'dc1 maintenance', '--control-topic', 'ops.control']).options,
+    ).toEqual({ active: 'dc2', reason: 'dc1 maintenance', controlTopic: 'ops.control' })
   })
 
   it('passes everything after drill to the drill, untouched', () => {
-    expect(parseCommandLine(['drill', '--fault', 'hang', '--json', '--bogus'])).toEqual({ kind: 'drill', argv: ['--fault', 'hang', '--json', '--bogus'] })
+    expect(parseCommandLine(['drill', '--fault', 'hang', '--json', '--bogus'])).toEqual({
+      kind: 'drill',
+      argv: ['--fault', 'hang', '--json', '--bogus'],
+    })
     expect(parseCommandLine(['drill'])).toEqual({ kind: 'drill', argv: [] })
     expect(usageError(['--json', 'drill'])).toContain('after the word drill')
   })
@@ -71,7 +119,9 @@ describe('kafkajs-dr command line', () => {
 
   it('refuses unknown commands and flags, with a suggestion when one is close', () => {
     expect(usageError([])).toBe('no command given (status, translate, declare, drill); see kafkajs-dr --help')
-    expect(usageError(['stauts', ...C])).toBe("unknown command 'stauts' (did you mean status?); commands: status, translate, declare, drill")
+    expect(usageError(['stauts', ...C])).toBe(
+      "unknown command 'stauts' (did you mean status?); commands: status, translate, declare, drill",
+    )
     expect(usageError(['frobnicate'])).toBe("unknown command 'frobnicate'; commands: status, translate, declare, drill")
     expect(usageError(['status', ...C, '--grop', 'g'])).toBe("unknown option '--grop' (did you mean --group?); see kafkajs-dr --help")
     expect(usageError(['status', ...C, '-x'])).toBe("unknown option '-x'; see kafkajs-dr --help")
@@ -82,13 +132,17 @@ describe('kafkajs-dr command line', () => {
 
   it('refuses a flag of another command, a missing value, a value on a switch, and a flag given twice', () => {
     expect(usageError(['status', ...C, '--apply'])).toBe('--apply is an option of translate, not of status; see kafkajs-dr status --help')
-    expect(usageError(['declare', ...C, '--active', 'dc2', '--group', 'g'])).toBe('--group is an option of status and translate, not of declare; see kafkajs-dr declare --help')
+    expect(usageError(['declare', ...C, '--active', 'dc2', '--group', 'g'])).toBe(
+      '--group is an option of status and translate, not of declare; see kafkajs-dr declare --help',
+    )
     expect(usageError(['status', ...C, '--group'])).toBe('--group needs a value')
     expect(usageError(['status', '--config', '--json'])).toBe('--config needs a value')
     expect(usageError(['status', ...C, '--json=yes'])).toBe('--json takes no value')
     expect(usageError(['status', ...C, '--json', '--json'])).toBe('--json is given twice')
     expect(usageError(['status', ...C, '--timeout', '1s', '--timeout', '2s'])).toBe('--timeout is given twice')
-    expect(usageError(['translate', ...C, '--group', 'a', '--group', 'b', '--from', 'dc1', '--to', 'dc2'])).toContain('--group is given twice')
+    expect(usageError(['translate', ...C, '--group', 'a', '--group', 'b', '--from', 'dc1', '--to', 'dc2'])).toContain(
+      '--group is given twice',
+    )
   })
 
   it('needs the clusters, from one source only, each name once', () => {
@@ -102,11 +156,21 @@ describe('kafkajs-dr command line', () => {
     expect(usageError(['translate', ...C, '--from', 'dc1', '--to', 'dc2'])).toBe('translate needs --group; see kafkajs-dr translate --help')
     expect(usageError(['translate', ...C, '--group', 'g', '--to', 'dc2'])).toBe('translate needs --from; see kafkajs-dr translate --help')
     expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1'])).toBe('translate needs --to; see kafkajs-dr translate --help')
-    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc1'])).toBe("--from and --to name the same cluster 'dc1'")
-    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc 1', '--to', 'dc2'])).toContain("--from: 'dc 1' is not a cluster name")
-    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--on-missing', 'skip'])).toBe("--on-missing: expected one of earliest, latest, error, got 'skip'")
-    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--topics', 'a,b c'])).toContain("--topics: 'b c' is not a Kafka topic name")
-    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--topics', ','])).toContain('--topics needs at least one topic')
+    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc1'])).toBe(
+      "--from and --to name the same cluster 'dc1'",
+    )
+    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc 1', '--to', 'dc2'])).toContain(
+      "--from: 'dc 1' is not a cluster name",
+    )
+    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--on-missing', 'skip'])).toBe(
+      "--on-missing: expected one of earliest, latest, error, got 'skip'",
+    )
+    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--topics', 'a,b c'])).toContain(
+      "--topics: 'b c' is not a Kafka topic name",
+    )
+    expect(usageError(['translate', ...C, '--group', 'g', '--from', 'dc1', '--to', 'dc2', '--topics', ','])).toContain(
+      '--topics needs at least one topic',
+    )
     expect(usageError(['translate', ...C, '--group', ' ', '--from', 'dc1', '--to', 'dc2'])).toBe('--group needs a consumer group id')
     expect(usageError(['declare', ...C])).toBe('declare needs --active; see kafkajs-dr declare --help')
     expect(usageError(['status', ...C, '--checkpoint-topic', 'a/b'])).toContain("--checkpoint-topic: 'a/b' is not a Kafka topic name")

@@ -3,11 +3,15 @@ import { ago, cell, duration, json, short, table } from '../../../src/cli/output
 
 describe('CLI output', () => {
   it('aligns table columns and trims trailing spaces', () => {
-    expect(table(['A', 'LONG HEADER', 'C'], [['x', '1', 'last'], ['yyyy', '22', '']])).toBe([
-      '  A     LONG HEADER  C',
-      '  x     1            last',
-      '  yyyy  22',
-    ].join('\n'))
+    expect(
+      table(
+        ['A', 'LONG HEADER', 'C'],
+        [
+          ['x', '1', 'last'],
+          ['yyyy', '22', ''],
+        ],
+      ),
+    ).toBe(['  A     LONG HEADER  C', '  x     1            last', '  yyyy  22'].join('\n'))
   })
 
   it('writes durations and ages for people', () => {

@@ -34,7 +34,9 @@ describe('CLI output scrubber', () => {
     try {
       const uninstall = installRedaction(new Redactor(['s3cr3t-value']))
       let called = false
-      process.stdout.write('a s3cr3t-value\n', () => { called = true })
+      process.stdout.write('a s3cr3t-value\n', () => {
+        called = true
+      })
       process.stderr.write(Buffer.from('b s3cr3t-value\n'))
       process.stdout.write('c s3cr3t-value\n', 'utf8')
       uninstall()

@@ -13,20 +13,44 @@ import { AuthenticationError, NoActiveClusterError, type KafkaDRError } from '..
 // kafkajs' type declarations leave out these constructors' arguments.
 const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error
 const NonRetriable = kafkajs.KafkaJSNonRetriableError as unknown as new (error: Error, options: { cause: unknown }) => Error
-const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (error: Error, options: { retryCount: number, retryTime: number, cause: unknown }) => Error
+const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (
+  error: Error,
+  options: { retryCount: number; retryTime: number; cause: unknown },
+) => Error
 
 /** A kafkajs instance whose admin cannot connect: it fails with `error()`. */
 function refusing(error: () => Error): Kafka {
-  const admin = { connect: async () => { throw error() }, disconnect: async () => {}, describeCluster: async () => { throw error() } }
-  return { admin: () => admin, producer: () => { throw new Error('unused') }, consumer: () => { throw new Error('unused') } } as unknown as Kafka
+  const admin = {
+    connect: async () => {
+      throw error()
+    },
+    disconnect: async () => {},
+    describeCluster: async () => {
+      throw error()
+    },
+  }
+  return {
+    admin: () => admin,
+    producer: () => {
+      throw new Error('unused')
+    },
+    consumer: () => {
+      throw new Error('unused')
+    },
+  } as unknown as Kafka
 }
 
 const badPassword = (): Error => {
-  const sasl = new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512')
+  const sasl = new SaslError(
+    'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
+  )
   return new NonRetriable(sasl, { cause: sasl })
 }
 const untrusted = (): Error => {
-  const tls = new kafkajs.KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', { broker: '127.0.0.1:19094', code: 'SELF_SIGNED_CERT_IN_CHAIN' })
+  const tls = new kafkajs.KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', {
+    broker: '127.0.0.1:19094',
+    code: 'SELF_SIGNED_CERT_IN_CHAIN',
+  })
   return new RetriesExceeded(tls, { retryCount: 0, retryTime: 100, cause: tls })
 }
 const refusedConnection = (): Error => new kafkajs.KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' })
@@ -37,17 +61,25 @@ describe('a cluster that refuses the client', () => {
       clusters: { dc1: { kafka: refusing(badPassword), priority: 1 }, dc2: { kafka: refusing(untrusted), priority: 2 } },
       connectTimeoutMs: 20_000,
     })
-    const down: Array<{ cluster: string, error: KafkaDRError | undefined }> = []
+    const down: Array<{ cluster: string; error: KafkaDRError | undefined }> = []
     dr.on('cluster:down', (e) => down.push(e))
     const started = Date.now()
     const error = await dr.connect().catch((e: unknown) => e)
     expect(Date.now() - started).toBeLessThan(5000)
     expect(error).toBeInstanceOf(AuthenticationError)
     expect(error).toMatchObject({ code: 'ERR_AUTHENTICATION_FAILED', cluster: 'dc1', kind: 'sasl', retriable: false })
-    expect((error as Error).message).toMatch(/Every cluster refused the client: .*cluster 'dc1' refused the SASL login.*; .*the TLS handshake with cluster 'dc2' failed.*SELF_SIGNED_CERT_IN_CHAIN/)
-    expect(down.map((e) => [e.cluster, e.error?.name, (e.error as AuthenticationError | undefined)?.kind])).toEqual([['dc1', 'AuthenticationError', 'sasl'], ['dc2', 'AuthenticationError', 'tls']])
+    expect((error as Error).message).toMatch(
+      /Every cluster refused the client: .*cluster 'dc1' refused the SASL login.*; .*the TLS handshake with cluster 'dc2' failed.*SELF_SIGNED_CERT_IN_CHAIN/,
+    )
+    expect(down.map((e) => [e.cluster, e.error?.name, (e.error as AuthenticationError | undefined)?.kind])).toEqual([
+      ['dc1', 'AuthenticationError', 'sasl'],
+      ['dc2', 'AuthenticationError', 'tls'],
+    ])
     const status = dr.status()
-    expect(status.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'down'], ['dc2', 'down']])
+    expect(status.clusters.map((c) => [c.name, c.health])).toEqual([
+      ['dc1', 'down'],
+      ['dc2', 'down'],
+    ])
     expect(status.clusters[0]!.lastError).toMatch(/refused the SASL login/)
     expect(status.clusters[1]!.lastError).toMatch(/TLS handshake with cluster 'dc2' failed/)
     await dr.disconnect()
@@ -64,12 +96,22 @@ describe('a cluster that refuses the client', () => {
     await dr.disconnect()
   })
 
-  it('a refusal that kafkajs retried past the probe\'s timeout is reported by the next probes, and ends connect() early', async () => {
+  it("a refusal that kafkajs retried past the probe's timeout is reported by the next probes, and ends connect() early", async () => {
     // As a kafkajs instance with its default retries does with an untrusted certificate: the
     // handshake fails at once, kafkajs tries again for seconds, and only then rejects.
-    const slow = { connect: () => new Promise<void>((_, reject) => setTimeout(() => reject(untrusted()), 300)), disconnect: async () => {}, describeCluster: async () => { throw untrusted() } }
+    const slow = {
+      connect: () => new Promise<void>((_, reject) => setTimeout(() => reject(untrusted()), 300)),
+      disconnect: async () => {},
+      describeCluster: async () => {
+        throw untrusted()
+      },
+    }
     const kafka = { admin: () => slow, producer: () => ({}), consumer: () => ({}) } as unknown as Kafka
-    const dr = new MultiClusterKafka({ clusters: { dc1: { kafka } }, health: { intervalMs: 100, timeoutMs: 100, failureThreshold: 1, successThreshold: 1 }, connectTimeoutMs: 10_000 })
+    const dr = new MultiClusterKafka({
+      clusters: { dc1: { kafka } },
+      health: { intervalMs: 100, timeoutMs: 100, failureThreshold: 1, successThreshold: 1 },
+      connectTimeoutMs: 10_000,
+    })
     const down: Array<KafkaDRError | undefined> = []
     dr.on('cluster:down', (e) => down.push(e.error))
     const started = Date.now()
@@ -84,9 +126,15 @@ describe('a cluster that refuses the client', () => {
   })
 
   it('one cluster refusing, the other up: connects to the other, the refusing one stays down with its AuthenticationError', async () => {
-    const up = { connect: async () => {}, disconnect: async () => {}, describeCluster: async () => ({ clusterId: 'id-2', controller: 1, brokers: [] }) }
+    const up = {
+      connect: async () => {},
+      disconnect: async () => {},
+      describeCluster: async () => ({ clusterId: 'id-2', controller: 1, brokers: [] }),
+    }
     const healthy = { admin: () => up, producer: () => ({}), consumer: () => ({}) } as unknown as Kafka
-    const dr = new MultiClusterKafka({ clusters: { dc1: { kafka: refusing(untrusted), priority: 1 }, dc2: { kafka: healthy, priority: 2 } } })
+    const dr = new MultiClusterKafka({
+      clusters: { dc1: { kafka: refusing(untrusted), priority: 1 }, dc2: { kafka: healthy, priority: 2 } },
+    })
     await dr.connect()
     expect(dr.activeCluster).toBe('dc2')
     expect(dr.status().clusters[0]).toMatchObject({ name: 'dc1', health: 'down' })

@@ -11,7 +11,9 @@ import { internalsOf } from '../../helpers/client-internals.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 
 const clients: MultiClusterKafka[] = []
-afterEach(async () => { await Promise.all(clients.splice(0).map((dr) => dr.disconnect())) })
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((dr) => dr.disconnect()))
+})
 
 async function connected(extra: Partial<MultiClusterKafkaOptions> = {}): Promise<MultiClusterKafka> {
   const now = Date.now()
@@ -37,13 +39,27 @@ describe('MultiClusterKafka.failover outcome', () => {
     const refused = new Error('no checkpoint for orders[1]')
     const ctx = internalsOf(dr).context
     ctx.addParticipant({ name: "consumer 'a'", onSwitch: async () => {} })
-    ctx.addParticipant({ name: "consumer 'b'", onSwitch: async ({ to }) => { if (to === 'dc2') throw refused } })
+    ctx.addParticipant({
+      name: "consumer 'b'",
+      onSwitch: async ({ to }) => {
+        if (to === 'dc2') throw refused
+      },
+    })
     const failed: unknown[] = []
     dr.on('failover:failed', (e) => failed.push(e.error))
 
-    const error = await dr.failover('dc2').then(() => undefined, (e: unknown) => e)
+    const error = await dr.failover('dc2').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(FailoverError)
-    expect(error).toMatchObject({ code: 'ERR_FAILOVER_FAILED', cluster: 'dc2', cause: refused, errors: [refused], participants: [{ participant: "consumer 'b'", error: refused }] })
+    expect(error).toMatchObject({
+      code: 'ERR_FAILOVER_FAILED',
+      cluster: 'dc2',
+      cause: refused,
+      errors: [refused],
+      participants: [{ participant: "consumer 'b'", error: refused }],
+    })
     expect((error as Error).message).toMatch(/consumer 'b': .*no checkpoint for orders\[1\]/)
     expect(failed).toEqual([error])
     expect(dr.activeCluster).toBe('dc2')
@@ -52,10 +68,13 @@ describe('MultiClusterKafka.failover outcome', () => {
     await expect(dr.failover('dc1')).resolves.toEqual({ from: 'dc1', to: 'dc1', moved: [] })
   })
 
-  it('stops waiting for a planned switch\'s drain when the client is disconnected', async () => {
+  it("stops waiting for a planned switch's drain when the client is disconnected", async () => {
     // The simulated clusters have no heartbeats topic: the flow dc1 -> dc2 is never read, so the drain waits.
     const dr = await connected({ replicationLag: { thresholdMs: 10_000 } })
-    const draining = dr.failover('dc2', { drain: { timeoutMs: 60_000 } }).then(() => undefined, (e: unknown) => e)
+    const draining = dr.failover('dc2', { drain: { timeoutMs: 60_000 } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     await new Promise((resolve) => setTimeout(resolve, 50))
     await dr.disconnect()
     const outcome = await Promise.race([draining, new Promise((resolve) => setTimeout(() => resolve('still draining'), 1500))])
@@ -67,10 +86,21 @@ describe('MultiClusterKafka.failover outcome', () => {
     const dr = await connected()
     let release = (): void => {}
     const ctx = internalsOf(dr).context
-    ctx.addParticipant({ name: "consumer 'slow'", onSwitch: ({ to }) => (to === 'dc2' ? new Promise<void>((resolve) => { release = resolve }) : Promise.resolve()) })
+    ctx.addParticipant({
+      name: "consumer 'slow'",
+      onSwitch: ({ to }) =>
+        to === 'dc2'
+          ? new Promise<void>((resolve) => {
+              release = resolve
+            })
+          : Promise.resolve(),
+    })
     const first = dr.failover('dc2')
     await new Promise((resolve) => setImmediate(resolve))
-    const second = dr.failover('dc1').then(() => undefined, (e: unknown) => e)
+    const second = dr.failover('dc1').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     const third = dr.failover('dc2')
     await new Promise((resolve) => setImmediate(resolve))
     release()

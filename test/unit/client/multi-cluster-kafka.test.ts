@@ -3,7 +3,13 @@ import { describe, expect, it, vi } from 'vitest'
 import { MultiClusterKafka } from '../../../src/client/multi-cluster-kafka.js'
 import type { MultiClusterKafkaOptions } from '../../../src/client/types.js'
 import { isKafkaInstance } from '../../../src/cluster/index.js'
-import { InvalidOptionError, KafkaDRError, NoActiveClusterError, NotConnectedError, UnknownClusterError } from '../../../src/errors/index.js'
+import {
+  InvalidOptionError,
+  KafkaDRError,
+  NoActiveClusterError,
+  NotConnectedError,
+  UnknownClusterError,
+} from '../../../src/errors/index.js'
 import { internalsOf } from '../../helpers/client-internals.js'
 
 // Closed loopback ports: nothing here ever connects (connect() is never called).
@@ -28,7 +34,9 @@ function thrown(fn: () => unknown): unknown {
 
 describe('new MultiClusterKafka', () => {
   it('throws InvalidOptionError synchronously for invalid options', () => {
-    const error = thrown(() => new MultiClusterKafka({ clusters: { dc1: { kafka: { brokers: ['127.0.0.1:1'] }, priority: 'high' as unknown as number } } }))
+    const error = thrown(
+      () => new MultiClusterKafka({ clusters: { dc1: { kafka: { brokers: ['127.0.0.1:1'] }, priority: 'high' as unknown as number } } }),
+    )
     expect(error).toBeInstanceOf(InvalidOptionError)
     expect((error as Error).message).toBe("Expected `clusters.dc1.priority` to be an integer, got 'high'")
   })
@@ -105,7 +113,9 @@ describe('MultiClusterKafka events', () => {
     const dr = new MultiClusterKafka(options())
     const { events } = internalsOf(dr)
     const seen: string[] = []
-    const always = (e: { cluster: string }): void => { seen.push(`on ${e.cluster}`) }
+    const always = (e: { cluster: string }): void => {
+      seen.push(`on ${e.cluster}`)
+    }
     expect(dr.on('cluster:up', always).once('cluster:up', (e) => seen.push(`once ${e.cluster}`))).toBe(dr)
     events.emit('cluster:up', up)
     events.emit('cluster:up', up)
@@ -117,8 +127,12 @@ describe('MultiClusterKafka events', () => {
   it('off() removes only the listener given', () => {
     const dr = new MultiClusterKafka(options())
     const calls: string[] = []
-    const a = (): void => { calls.push('a') }
-    dr.on('cluster:up', a).on('cluster:up', () => calls.push('b')).off('cluster:up', a)
+    const a = (): void => {
+      calls.push('a')
+    }
+    dr.on('cluster:up', a)
+      .on('cluster:up', () => calls.push('b'))
+      .off('cluster:up', a)
     internalsOf(dr).events.emit('cluster:up', up)
     expect(calls).toEqual(['b'])
   })
@@ -126,7 +140,9 @@ describe('MultiClusterKafka events', () => {
   it('runs the other listeners when one throws', () => {
     const dr = new MultiClusterKafka(options())
     const calls: string[] = []
-    dr.on('cluster:up', () => { throw new Error('listener bug') }).on('cluster:up', () => calls.push('second'))
+    dr.on('cluster:up', () => {
+      throw new Error('listener bug')
+    }).on('cluster:up', () => calls.push('second'))
     expect(() => internalsOf(dr).events.emit('cluster:up', up)).not.toThrow()
     expect(calls).toEqual(['second'])
   })
@@ -159,14 +175,28 @@ describe('MultiClusterKafka.status before connect()', () => {
   it('names the policy in use', () => {
     expect(new MultiClusterKafka(options({ discovery: { policy: 'sticky' } })).status().policy).toBe('sticky')
     expect(new MultiClusterKafka(options({ discovery: { policy: 'declared' } })).status().policy).toBe('declared')
-    function byDns(): string { return 'dc1' }
+    function byDns(): string {
+      return 'dc1'
+    }
     expect(new MultiClusterKafka(options({ discovery: { policy: byDns } })).status().policy).toBe('byDns')
-    expect(new MultiClusterKafka(options({ discovery: { policy: { name: 'consul', decide: () => 'dc1' } } })).status().policy).toBe('consul')
+    expect(new MultiClusterKafka(options({ discovery: { policy: { name: 'consul', decide: () => 'dc1' } } })).status().policy).toBe(
+      'consul',
+    )
   })
 
-  it('calls an inline function policy custom, not by the option\'s name', () => {
+  it("calls an inline function policy custom, not by the option's name", () => {
     expect(new MultiClusterKafka(options({ discovery: { policy: () => 'dc1' } })).status().policy).toBe('custom')
-    expect(new MultiClusterKafka(options({ discovery: { policy: function () { return 'dc1' } } })).status().policy).toBe('custom')
+    expect(
+      new MultiClusterKafka(
+        options({
+          discovery: {
+            policy: function () {
+              return 'dc1'
+            },
+          },
+        }),
+      ).status().policy,
+    ).toBe('custom')
   })
 })
 
@@ -174,7 +204,9 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
   it('waitForActive removes its listener when it times out', async () => {
     const dr = new MultiClusterKafka(options())
     for (let i = 0; i < 3; i++) await expect(internalsOf(dr).context.waitForActive(5)).rejects.toBeInstanceOf(NoActiveClusterError)
-    expect((internalsOf(dr).context as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change')).toBe(0)
+    expect(
+      (internalsOf(dr).context as unknown as { internal: { listenerCount(e: string): number } }).internal.listenerCount('change'),
+    ).toBe(0)
   })
 
   it('waitForActive rejects at once for an already aborted signal', async () => {
@@ -182,17 +214,25 @@ describe('MultiClusterKafka.waitForActive before connect()', () => {
     try {
       const dr = new MultiClusterKafka(options())
       let outcome: unknown
-      void internalsOf(dr).context.waitForActive(60_000, AbortSignal.abort(new Error('gone'))).catch((e: unknown) => { outcome = e })
+      void internalsOf(dr)
+        .context.waitForActive(60_000, AbortSignal.abort(new Error('gone')))
+        .catch((e: unknown) => {
+          outcome = e
+        })
       await vi.advanceTimersByTimeAsync(0)
       expect(outcome).toBeInstanceOf(NoActiveClusterError)
-    } finally { vi.useRealTimers() }
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('waitForActive stops listening to its signal once it has settled', async () => {
     const dr = new MultiClusterKafka(options())
     const controller = new AbortController()
     const removed = vi.spyOn(controller.signal, 'removeEventListener')
-    const error = await internalsOf(dr).context.waitForActive(5, controller.signal).catch((e: unknown) => e)
+    const error = await internalsOf(dr)
+      .context.waitForActive(5, controller.signal)
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoActiveClusterError)
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function))
   })
@@ -232,7 +272,9 @@ describe('MultiClusterKafka.producer on an unconnected client', () => {
     const dr = new MultiClusterKafka(options())
     const producer = dr.producer()
     let sending: Promise<unknown> | undefined
-    expect(() => { sending = producer.send({ topic: 'orders', messages: [{ value: 'x' }] }) }).not.toThrow()
+    expect(() => {
+      sending = producer.send({ topic: 'orders', messages: [{ value: 'x' }] })
+    }).not.toThrow()
     const error = await sending!.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NotConnectedError)
     expect((error as KafkaDRError).code).toBe('ERR_NOT_CONNECTED')
@@ -241,10 +283,12 @@ describe('MultiClusterKafka.producer on an unconnected client', () => {
 
   it('sendBatch() rejects with NotConnectedError', async () => {
     const producer = new MultiClusterKafka(options()).producer()
-    await expect(producer.sendBatch({ topicMessages: [{ topic: 'orders', messages: [{ value: 'x' }] }] })).rejects.toBeInstanceOf(NotConnectedError)
+    await expect(producer.sendBatch({ topicMessages: [{ topic: 'orders', messages: [{ value: 'x' }] }] })).rejects.toBeInstanceOf(
+      NotConnectedError,
+    )
   })
 
-  it('connect() rejects with NoActiveClusterError naming each cluster\'s health when no cluster becomes active in time', async () => {
+  it("connect() rejects with NoActiveClusterError naming each cluster's health when no cluster becomes active in time", async () => {
     const producer = new MultiClusterKafka(options()).producer({ deliveryTimeoutMs: 20 })
     const error = await producer.connect().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoActiveClusterError)

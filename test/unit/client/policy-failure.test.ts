@@ -13,7 +13,9 @@ import type { DiscoveryPolicy } from '../../../src/discovery/types.js'
 import { SimCluster, simKafka } from '../helpers/simulated-clusters.js'
 
 const clients: MultiClusterKafka[] = []
-afterEach(async () => { await Promise.all(clients.splice(0).map((dr) => dr.disconnect())) })
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((dr) => dr.disconnect()))
+})
 
 function client(policy: DiscoveryPolicy, extra: Partial<MultiClusterKafkaOptions> = {}): MultiClusterKafka {
   const now = Date.now()
@@ -34,11 +36,20 @@ function client(policy: DiscoveryPolicy, extra: Partial<MultiClusterKafkaOptions
 }
 
 describe('MultiClusterKafka with a failing discovery policy', () => {
-  it('connect() rejects with a DiscoveryPolicyError when the policy\'s start() rejects, and can be tried again', async () => {
+  it("connect() rejects with a DiscoveryPolicyError when the policy's start() rejects, and can be tried again", async () => {
     const refused = new Error('service registry unreachable')
     let starts = 0
-    const dr = client({ name: 'registry', decide: () => 'dc1', start: async () => { if (++starts === 1) throw refused } })
-    const error = await dr.connect().then(() => undefined, (e: unknown) => e)
+    const dr = client({
+      name: 'registry',
+      decide: () => 'dc1',
+      start: async () => {
+        if (++starts === 1) throw refused
+      },
+    })
+    const error = await dr.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(DiscoveryPolicyError)
     expect(error).toMatchObject({ code: 'ERR_DISCOVERY_POLICY', policy: 'registry', operation: 'start', cause: refused })
     await dr.connect()
@@ -47,12 +58,19 @@ describe('MultiClusterKafka with a failing discovery policy', () => {
 
   it('reports a decision that never settles by discovery:policy-failed, and goes on deciding', async () => {
     let calls = 0
-    const dr = client({ name: 'registry', decide: () => (++calls === 1 ? new Promise<string>(() => {}) : 'dc1') }, { discovery: { decideTimeoutMs: 50 } })
+    const dr = client(
+      { name: 'registry', decide: () => (++calls === 1 ? new Promise<string>(() => {}) : 'dc1') },
+      { discovery: { decideTimeoutMs: 50 } },
+    )
     const failed: DiscoveryPolicyFailedEvent[] = []
     dr.on('discovery:policy-failed', (e) => failed.push(e))
     await dr.connect()
     expect(dr.activeCluster).toBe('dc1')
     expect(failed).toHaveLength(1)
-    expect(failed[0]).toMatchObject({ policy: 'registry', timedOut: true, error: expect.objectContaining({ code: 'ERR_DISCOVERY_POLICY', operation: 'decide' }) })
+    expect(failed[0]).toMatchObject({
+      policy: 'registry',
+      timedOut: true,
+      error: expect.objectContaining({ code: 'ERR_DISCOVERY_POLICY', operation: 'decide' }),
+    })
   })
 })

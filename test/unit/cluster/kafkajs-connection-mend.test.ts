@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url)
 interface Connection {
   connect(): Promise<boolean>
   disconnect(): Promise<boolean>
-  send(input: { request: unknown, response: unknown }): Promise<number>
+  send(input: { request: unknown; response: unknown }): Promise<number>
 }
 type ConnectionClass = KafkajsConnectionClass & (new (options: Record<string, unknown>) => Connection)
 
@@ -37,7 +37,7 @@ function freshConnectionClass(): ConnectionClass {
 }
 
 const Encoder = require('kafkajs/src/protocol/encoder') as new () => unknown
-const { createLogger, LEVELS } = require('kafkajs/src/loggers') as { createLogger: (o: unknown) => unknown, LEVELS: { NOTHING: number } }
+const { createLogger, LEVELS } = require('kafkajs/src/loggers') as { createLogger: (o: unknown) => unknown; LEVELS: { NOTHING: number } }
 const socketFactory = (require('kafkajs/src/network/socketFactory') as () => unknown)()
 
 /** An ApiVersions request whose response is read as one int32. */
@@ -51,7 +51,11 @@ function frame(correlationId: number, body: Buffer, size = 4 + body.length): Buf
   head.writeInt32BE(correlationId, 4)
   return Buffer.concat([head, body])
 }
-const int32 = (value: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(value); return b }
+const int32 = (value: number): Buffer => {
+  const b = Buffer.alloc(4)
+  b.writeInt32BE(value)
+  return b
+}
 /** A request's correlation id (after its size, api key and version). */
 const correlationIdOf = (request: Buffer): number => request.readInt32BE(8)
 
@@ -69,7 +73,9 @@ async function fakeBroker(answers: Array<(socket: Socket, correlationId: number)
   const broker = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.push(socket)
     const answer = answers[Math.min(connections++, answers.length - 1)]!
-    socket.on('data', (bytes) => { answer(socket, correlationIdOf(bytes)) })
+    socket.on('data', (bytes) => {
+      answer(socket, correlationIdOf(bytes))
+    })
     socket.on('error', () => {})
   })
   server = broker
@@ -79,14 +85,23 @@ async function fakeBroker(answers: Array<(socket: Socket, correlationId: number)
 
 function connectionTo(Connection: ConnectionClass, port: number): Connection {
   return new Connection({
-    host: '127.0.0.1', port, socketFactory, connectionTimeout: 1000, requestTimeout: 1000, enforceRequestTimeout: true,
+    host: '127.0.0.1',
+    port,
+    socketFactory,
+    connectionTimeout: 1000,
+    requestTimeout: 1000,
+    enforceRequestTimeout: true,
     logger: createLogger({ level: LEVELS.NOTHING, logCreator: () => () => {} }),
   })
 }
 
-const answersFine = (socket: Socket, correlationId: number): void => { socket.write(frame(correlationId, int32(42))) }
+const answersFine = (socket: Socket, correlationId: number): void => {
+  socket.write(frame(correlationId, int32(42)))
+}
 /** Half of a 100-byte response, then the broker is gone. */
-const diesMidResponse = (socket: Socket, correlationId: number): void => { socket.end(frame(correlationId, Buffer.alloc(6), 100)) }
+const diesMidResponse = (socket: Socket, correlationId: number): void => {
+  socket.end(frame(correlationId, Buffer.alloc(6), 100))
+}
 
 async function sendAfterReconnect(Connection: ConnectionClass, port: number): Promise<number> {
   const connection = connectionTo(Connection, port)
@@ -101,7 +116,7 @@ async function sendAfterReconnect(Connection: ConnectionClass, port: number): Pr
 }
 
 describe('the kafkajs Connection mend', () => {
-  it('without it, a response cut short by a dying broker spoils the next socket\'s first answer (kafkajs 2.2.4)', async () => {
+  it("without it, a response cut short by a dying broker spoils the next socket's first answer (kafkajs 2.2.4)", async () => {
     const port = await fakeBroker([diesMidResponse, answersFine])
     await expect(sendAfterReconnect(freshConnectionClass(), port)).rejects.toThrow(/timed out/)
   })
@@ -117,7 +132,10 @@ describe('the kafkajs Connection mend', () => {
     const Connection = freshConnectionClass()
     mendKafkajsConnection(Connection)
     // A size of 2 leaves no room for the correlation id: kafkajs' read throws in the socket's data handler.
-    const unreadable = (socket: Socket): void => { socket.write(int32(2)); socket.write(Buffer.alloc(2)) }
+    const unreadable = (socket: Socket): void => {
+      socket.write(int32(2))
+      socket.write(Buffer.alloc(2))
+    }
     const port = await fakeBroker([unreadable, answersFine])
     const connection = connectionTo(Connection, port)
     await connection.connect()
@@ -127,12 +145,14 @@ describe('the kafkajs Connection mend', () => {
     await connection.disconnect()
   })
 
-  it('never reads a late answer on a socket kafkajs closed into the new socket\'s answers', async () => {
+  it("never reads a late answer on a socket kafkajs closed into the new socket's answers", async () => {
     const Connection = freshConnectionClass()
     mendKafkajsConnection(Connection)
     let wakeUp: (() => void) | undefined
     // The first connection hangs (its answer held back) until the second connection opens.
-    const hangs = (socket: Socket, correlationId: number): void => { wakeUp = () => socket.write(frame(correlationId, int32(7), 100)) }
+    const hangs = (socket: Socket, correlationId: number): void => {
+      wakeUp = () => socket.write(frame(correlationId, int32(7), 100))
+    }
     const answersAfterTheLateBytes = (socket: Socket, correlationId: number): void => {
       wakeUp?.()
       setTimeout(() => socket.write(frame(correlationId, int32(42))), 50)
@@ -148,7 +168,9 @@ describe('the kafkajs Connection mend', () => {
   })
 
   it('lets a cluster that stays down be disconnected again and again without piling listeners on the closed socket', async () => {
-    const closesAtOnce = (socket: Socket): void => { socket.destroy() }
+    const closesAtOnce = (socket: Socket): void => {
+      socket.destroy()
+    }
     const listenersAfter = async (Connection: ConnectionClass): Promise<number> => {
       const port = await fakeBroker([closesAtOnce])
       const connection = connectionTo(Connection, port)

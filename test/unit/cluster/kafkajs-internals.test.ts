@@ -7,7 +7,7 @@ afterEach(() => {
 })
 
 describe('kafkajs internals', () => {
-  it('come from kafkajs\' own modules', async () => {
+  it("come from kafkajs' own modules", async () => {
     const internals = await import('../../../src/cluster/kafkajs-internals.js')
     expect(internals.CONSUMER_EVENTS.GROUP_JOIN).toBe('consumer.group_join')
     expect(internals.filterAbortedMessages).toBeTypeOf('function')

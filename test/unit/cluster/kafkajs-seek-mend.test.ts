@@ -8,7 +8,11 @@ import { mendKafkajsSeeks, type KafkajsConsumerGroupClass } from '../../../src/c
 
 const require = createRequire(import.meta.url)
 const groupPath = require.resolve('kafkajs/src/consumer/consumerGroup')
-const SeekOffsets = require('kafkajs/src/consumer/seekOffsets') as new () => { set(t: string, p: number, o: string): void, size: number, has(t: string, p: number): boolean }
+const SeekOffsets = require('kafkajs/src/consumer/seekOffsets') as new () => {
+  set(t: string, p: number, o: string): void
+  size: number
+  has(t: string, p: number): boolean
+}
 
 function freshGroupClass(): KafkajsConsumerGroupClass {
   const original = require.cache[groupPath]
@@ -22,7 +26,7 @@ function freshGroupClass(): KafkajsConsumerGroupClass {
 }
 
 /** A group with seeks pending on `orders` 0-2 and `payments` 0, all assigned. */
-function groupWithSeeks(options: { autoCommit?: boolean, commitFails?: boolean } = {}) {
+function groupWithSeeks(options: { autoCommit?: boolean; commitFails?: boolean } = {}) {
   const commits: unknown[] = []
   const singleSeeks: unknown[] = []
   const cleared: string[] = []
@@ -32,23 +36,34 @@ function groupWithSeeks(options: { autoCommit?: boolean, commitFails?: boolean }
   const offsetManager = {
     autoCommit: options.autoCommit ?? true,
     memberAssignment: { orders: [0, 1, 2], payments: [0] },
-    groupId: 'g', generationId: 4, memberId: 'm-1',
-    getCoordinator: () => Promise.resolve({
-      offsetCommit: (request: unknown) => {
-        if (options.commitFails === true) return Promise.reject(new Error('coordinator moved'))
-        commits.push(request)
-        return Promise.resolve()
-      },
-    }),
-    clearOffsets: ({ topic, partition }: { topic: string, partition: number }) => { cleared.push(`${topic}-${partition}`) },
-    seek: (entry: unknown) => { singleSeeks.push(entry); return Promise.resolve() },
+    groupId: 'g',
+    generationId: 4,
+    memberId: 'm-1',
+    getCoordinator: () =>
+      Promise.resolve({
+        offsetCommit: (request: unknown) => {
+          if (options.commitFails === true) return Promise.reject(new Error('coordinator moved'))
+          commits.push(request)
+          return Promise.resolve()
+        },
+      }),
+    clearOffsets: ({ topic, partition }: { topic: string; partition: number }) => {
+      cleared.push(`${topic}-${partition}`)
+    },
+    seek: (entry: unknown) => {
+      singleSeeks.push(entry)
+      return Promise.resolve()
+    },
     resolveOffsets: () => Promise.resolve(),
   }
   const group = { seekOffset, offsetManager, logger: { debug: () => {} } }
   return { group, commits, singleSeeks, cleared, seekOffset }
 }
 
-const assigned = [{ topic: 'orders', partitions: [0, 1, 2] }, { topic: 'payments', partitions: [0] }]
+const assigned = [
+  { topic: 'orders', partitions: [0, 1, 2] },
+  { topic: 'payments', partitions: [0] },
+]
 
 describe('mendKafkajsSeeks', () => {
   it('without the mend, kafkajs commits each seek on its own (the control)', async () => {
@@ -65,13 +80,24 @@ describe('mendKafkajsSeeks', () => {
     const { group, commits, singleSeeks, cleared, seekOffset } = groupWithSeeks()
     await groupClass.prototype.seekOffsets.call(group as never, assigned)
     expect(singleSeeks).toEqual([])
-    expect(commits).toEqual([{
-      groupId: 'g', memberId: 'm-1', groupGenerationId: 4,
-      topics: [
-        { topic: 'orders', partitions: [{ partition: 0, offset: '100' }, { partition: 1, offset: '101' }, { partition: 2, offset: '102' }] },
-        { topic: 'payments', partitions: [{ partition: 0, offset: '7' }] },
-      ],
-    }])
+    expect(commits).toEqual([
+      {
+        groupId: 'g',
+        memberId: 'm-1',
+        groupGenerationId: 4,
+        topics: [
+          {
+            topic: 'orders',
+            partitions: [
+              { partition: 0, offset: '100' },
+              { partition: 1, offset: '101' },
+              { partition: 2, offset: '102' },
+            ],
+          },
+          { topic: 'payments', partitions: [{ partition: 0, offset: '7' }] },
+        ],
+      },
+    ])
     expect(cleared).toEqual(['orders-0', 'orders-1', 'orders-2', 'payments-0'])
     expect(seekOffset.size).toBe(0)
   })
@@ -86,7 +112,7 @@ describe('mendKafkajsSeeks', () => {
     expect(seekOffset.has('orders', 2)).toBe(true)
   })
 
-  it('leaves seeks of partitions no longer assigned, and runs kafkajs\' own code without autoCommit', async () => {
+  it("leaves seeks of partitions no longer assigned, and runs kafkajs' own code without autoCommit", async () => {
     const groupClass = freshGroupClass()
     mendKafkajsSeeks(groupClass)
     const partly = groupWithSeeks()

@@ -11,13 +11,19 @@ function fakeKafka(leave: (memberId: string, round: number) => Promise<void>) {
   let round = 0
   const kafka = {
     [Symbol('private:Kafka:createCluster')]: () => ({
-      connect: async () => { calls.push('connect') },
-      refreshMetadata: async () => { calls.push('metadata') },
-      disconnect: async () => { calls.push('disconnect') },
+      connect: async () => {
+        calls.push('connect')
+      },
+      refreshMetadata: async () => {
+        calls.push('metadata')
+      },
+      disconnect: async () => {
+        calls.push('disconnect')
+      },
       findGroupCoordinator: async ({ groupId }: { groupId: string }) => {
         round++
         return {
-          leaveGroup: async (request: { groupId: string, memberId: string }) => {
+          leaveGroup: async (request: { groupId: string; memberId: string }) => {
             calls.push(`leave ${groupId} ${request.memberId}`)
             await leave(request.memberId, round)
           },
@@ -29,21 +35,27 @@ function fakeKafka(leave: (memberId: string, round: number) => Promise<void>) {
 }
 
 describe('removeGroupMembers', () => {
-  it('sends LeaveGroup for each member through the client\'s own cluster; a member unknown to the group is gone already', async () => {
-    const { kafka, calls } = fakeKafka(async (id) => { if (id === 'gone') throw protocolError('UNKNOWN_MEMBER_ID') })
+  it("sends LeaveGroup for each member through the client's own cluster; a member unknown to the group is gone already", async () => {
+    const { kafka, calls } = fakeKafka(async (id) => {
+      if (id === 'gone') throw protocolError('UNKNOWN_MEMBER_ID')
+    })
     expect(await removeGroupMembers(kafka, 'g', ['m1', 'gone', 'm2'], 1000)).toEqual({ gone: ['m1', 'gone', 'm2'], failed: [] })
     await new Promise((r) => setImmediate(r))
     expect(calls).toEqual(['connect', 'metadata', 'leave g m1', 'leave g gone', 'leave g m2', 'disconnect'])
   })
 
   it('tries again, with the coordinator looked up afresh, while a cluster that came back is loading the group', async () => {
-    const { kafka, calls } = fakeKafka(async (_, round) => { if (round < 3) throw protocolError('COORDINATOR_LOAD_IN_PROGRESS') })
+    const { kafka, calls } = fakeKafka(async (_, round) => {
+      if (round < 3) throw protocolError('COORDINATOR_LOAD_IN_PROGRESS')
+    })
     expect(await removeGroupMembers(kafka, 'g', ['m1'], 5000)).toEqual({ gone: ['m1'], failed: [] })
     expect(calls.filter((c) => c.startsWith('leave'))).toHaveLength(3)
   })
 
   it('gives up at the bound without rejecting, keeps what it could not remove, and sends nothing after', async () => {
-    const { kafka, calls } = fakeKafka(async () => { throw protocolError('COORDINATOR_LOAD_IN_PROGRESS') })
+    const { kafka, calls } = fakeKafka(async () => {
+      throw protocolError('COORDINATOR_LOAD_IN_PROGRESS')
+    })
     expect(await removeGroupMembers(kafka, 'g', ['m1', 'm2'], 700)).toEqual({ gone: [], failed: ['m1', 'm2'] })
     const sent = calls.length
     await new Promise((r) => setTimeout(r, 700))

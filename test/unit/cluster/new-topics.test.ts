@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { subscribeWhenKnown, waitForTopicLeaders } from '../../../src/cluster/new-topics.js'
 
 /** A consumer whose subscribe() fails with each of `failures` in turn, then succeeds. */
-function consumerFailing(...failures: Array<{ type: string }>): { consumer: Consumer, calls: () => number } {
+function consumerFailing(...failures: Array<{ type: string }>): { consumer: Consumer; calls: () => number } {
   let calls = 0
   const consumer = {
     subscribe: async () => {
@@ -35,7 +35,7 @@ describe('subscribeWhenKnown', () => {
 })
 
 /** An admin whose fetchTopicMetadata answers each of `answers` in turn: an error type, or the partitions' leaders. */
-function adminAnswering(...answers: Array<{ type: string } | number[]>): { admin: Admin, calls: () => number } {
+function adminAnswering(...answers: Array<{ type: string } | number[]>): { admin: Admin; calls: () => number } {
   let calls = 0
   const admin = {
     fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {

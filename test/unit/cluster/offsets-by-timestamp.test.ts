@@ -6,7 +6,7 @@ import { partitionKey } from '../../../src/util/partition-key.js'
 
 /** A kafkajs `Kafka` with the private cluster factory: partitions led by broker 1 (even) and 2 (odd); records at offset i have timestamp 100 + 10 i, 5 per partition. */
 function fakeKafka() {
-  const requests: Array<{ nodeId: string, topics: KafkajsListOffsetsTopic[] }> = []
+  const requests: Array<{ nodeId: string; topics: KafkajsListOffsetsTopic[] }> = []
   const kafka = {
     [Symbol('private:Kafka:createCluster')]: () => ({
       connect: async () => {},
@@ -23,7 +23,10 @@ function fakeKafka() {
           return {
             responses: topics.map(({ topic, partitions }) => ({
               topic,
-              partitions: partitions.map(({ partition, timestamp }) => ({ partition, offset: timestamp > 140 ? '-1' : String(Math.ceil((timestamp - 100) / 10)) })),
+              partitions: partitions.map(({ partition, timestamp }) => ({
+                partition,
+                offset: timestamp > 140 ? '-1' : String(Math.ceil((timestamp - 100) / 10)),
+              })),
             })),
           }
         },
@@ -43,23 +46,53 @@ describe('timestampLookup', () => {
       { topic: 'a', partition: 2, timestamp: 999 },
       { topic: 'b', partition: 0, timestamp: 130 },
     ])
-    expect(Object.fromEntries(found)).toEqual({ [partitionKey('a', 0)]: '0', [partitionKey('a', 1)]: '3', [partitionKey('a', 2)]: undefined, [partitionKey('b', 0)]: '3' })
+    expect(Object.fromEntries(found)).toEqual({
+      [partitionKey('a', 0)]: '0',
+      [partitionKey('a', 1)]: '3',
+      [partitionKey('a', 2)]: undefined,
+      [partitionKey('b', 0)]: '3',
+    })
     expect(requests.sort((x, y) => x.nodeId.localeCompare(y.nodeId))).toEqual([
-      { nodeId: '1', topics: [{ topic: 'a', partitions: [{ partition: 0, timestamp: 100 }, { partition: 2, timestamp: 999 }] }, { topic: 'b', partitions: [{ partition: 0, timestamp: 130 }] }] },
+      {
+        nodeId: '1',
+        topics: [
+          {
+            topic: 'a',
+            partitions: [
+              { partition: 0, timestamp: 100 },
+              { partition: 2, timestamp: 999 },
+            ],
+          },
+          { topic: 'b', partitions: [{ partition: 0, timestamp: 130 }] },
+        ],
+      },
       { nodeId: '2', topics: [{ topic: 'a', partitions: [{ partition: 1, timestamp: 125 }] }] },
     ])
   })
 
-  it('without kafkajs\' cluster factory, asks the admin once per distinct (topic, timestamp)', async () => {
+  it("without kafkajs' cluster factory, asks the admin once per distinct (topic, timestamp)", async () => {
     const calls: Array<[string, number]> = []
     const admin = {
       fetchTopicOffsetsByTimestamp: async (topic: string, timestamp: number) => {
         calls.push([topic, timestamp])
-        return [{ partition: 0, offset: '7' }, { partition: 1, offset: '9' }]
+        return [
+          { partition: 0, offset: '7' },
+          { partition: 1, offset: '9' },
+        ]
       },
     } as unknown as Admin
-    const found = await timestampLookup({} as Kafka, admin)([{ topic: 'a', partition: 0, timestamp: 5 }, { topic: 'a', partition: 1, timestamp: 5 }, { topic: 'a', partition: 1, timestamp: 6 }])
-    expect(calls).toEqual([['a', 5], ['a', 6]])
+    const found = await timestampLookup(
+      {} as Kafka,
+      admin,
+    )([
+      { topic: 'a', partition: 0, timestamp: 5 },
+      { topic: 'a', partition: 1, timestamp: 5 },
+      { topic: 'a', partition: 1, timestamp: 6 },
+    ])
+    expect(calls).toEqual([
+      ['a', 5],
+      ['a', 6],
+    ])
     expect(found.get(partitionKey('a', 0))).toBe('7')
     expect(found.get(partitionKey('a', 1))).toBe('9')
   })

@@ -5,19 +5,35 @@
  */
 import kafkajs from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { FetchedRecord, FetchPartitionRequest, FetchPartitionResponse, KafkajsCluster } from '../../../src/cluster/kafkajs-internals.js'
+import type {
+  FetchedRecord,
+  FetchPartitionRequest,
+  FetchPartitionResponse,
+  KafkajsCluster,
+} from '../../../src/cluster/kafkajs-internals.js'
 import { PartitionReader } from '../../../src/cluster/partition-reader.js'
 
 type Fetched = Omit<FetchPartitionResponse, 'errorCode' | 'highWatermark'> & { highWatermark?: string }
 type Answer = (topic: string, request: FetchPartitionRequest) => Fetched | Error | undefined
 
 /** A record as kafkajs decodes it, of a batch outside any transaction unless `batch` says otherwise. */
-const record = (offset: number, { control = false, key = null as Buffer | null, batch = { producerId: '-1', inTransaction: false } } = {}): FetchedRecord =>
-  ({ offset: String(offset), key, value: Buffer.from(`v${offset}`), timestamp: '0', attributes: 0, headers: {}, isControlRecord: control, batchContext: batch })
+const record = (
+  offset: number,
+  { control = false, key = null as Buffer | null, batch = { producerId: '-1', inTransaction: false } } = {},
+): FetchedRecord => ({
+  offset: String(offset),
+  key,
+  value: Buffer.from(`v${offset}`),
+  timestamp: '0',
+  attributes: 0,
+  headers: {},
+  isControlRecord: control,
+  batchContext: batch,
+})
 
 /** A cluster whose topics each have `partitions` partitions; `answer` says what a fetch of each returns. */
 function fakeCluster(partitions: Record<string, number>, answer: Answer) {
-  const fetches: Array<Array<{ topic: string, partition: number, fetchOffset: string }>> = []
+  const fetches: Array<Array<{ topic: string; partition: number; fetchOffset: string }>> = []
   /** Fetches under way per partition, and the most there ever were at once. */
   const inFlight = { now: new Map<string, number>(), max: new Map<string, number>() }
   const cluster: KafkajsCluster = {
@@ -33,12 +49,17 @@ function fakeCluster(partitions: Record<string, number>, answer: Answer) {
       return byNode
     },
     findGroupCoordinator: () => Promise.reject(new Error('unused')),
-    fetchTopicsOffset: async (topics) => topics.map(({ topic, partitions: ps }) => ({ topic, partitions: ps.map(({ partition }) => ({ partition, offset: '3' })) })),
+    fetchTopicsOffset: async (topics) =>
+      topics.map(({ topic, partitions: ps }) => ({ topic, partitions: ps.map(({ partition }) => ({ partition, offset: '3' })) })),
     findBroker: async () => ({
       leaveGroup: () => Promise.reject(new Error('unused')),
       listOffsets: () => Promise.reject(new Error('unused')),
       fetch: async (request) => {
-        fetches.push(request.topics.flatMap(({ topic, partitions: ps }) => ps.map((p) => ({ topic, partition: p.partition, fetchOffset: p.fetchOffset }))))
+        fetches.push(
+          request.topics.flatMap(({ topic, partitions: ps }) =>
+            ps.map((p) => ({ topic, partition: p.partition, fetchOffset: p.fetchOffset })),
+          ),
+        )
         const keys = request.topics.flatMap(({ topic, partitions: ps }) => ps.map((p) => `${topic}[${p.partition}]`))
         for (const key of keys) {
           inFlight.now.set(key, (inFlight.now.get(key) ?? 0) + 1)
@@ -68,7 +89,9 @@ function fakeCluster(partitions: Record<string, number>, answer: Answer) {
 }
 
 const readers: PartitionReader[] = []
-afterEach(async () => { await Promise.all(readers.splice(0).map((r) => r.close(100))) })
+afterEach(async () => {
+  await Promise.all(readers.splice(0).map((r) => r.close(100)))
+})
 
 function reader(createCluster: () => KafkajsCluster) {
   const records: string[] = []
@@ -78,8 +101,12 @@ function reader(createCluster: () => KafkajsCluster) {
     what: 'test',
     createCluster,
     maxWaitTimeMs: 5,
-    onRecord: (topic, partition, message) => { records.push(`${topic}[${partition}]@${message.offset}`) },
-    onProgress: (topic, partition, next) => { progress.push(`${topic}[${partition}]->${next}`) },
+    onRecord: (topic, partition, message) => {
+      records.push(`${topic}[${partition}]@${message.offset}`)
+    },
+    onProgress: (topic, partition, next) => {
+      progress.push(`${topic}[${partition}]->${next}`)
+    },
   })
   readers.push(r)
   return { r, records, progress }
@@ -93,28 +120,38 @@ const until = async (done: () => boolean): Promise<void> => {
 describe('PartitionReader', () => {
   it('reads every partition from its start and goes on from the offset after the last record', async () => {
     const { createCluster, fetches } = fakeCluster({ a: 2 }, (_topic, p) =>
-      p.fetchOffset === '0' ? { partition: p.partition, messages: [record(0), record(1)] } : undefined)
+      p.fetchOffset === '0' ? { partition: p.partition, messages: [record(0), record(1)] } : undefined,
+    )
     const { r, records, progress } = reader(createCluster)
     r.follow(['a'])
     // One loop per leader: partition 0 on node 1, partition 1 on node 2.
     await until(() => fetches.length >= 4)
     expect(records.sort()).toEqual(['a[0]@0', 'a[0]@1', 'a[1]@0', 'a[1]@1'])
     expect(progress.sort()).toEqual(['a[0]->2', 'a[1]->2'])
-    expect(fetches.flat()).toEqual(expect.arrayContaining([{ topic: 'a', partition: 0, fetchOffset: '2' }, { topic: 'a', partition: 1, fetchOffset: '2' }]))
+    expect(fetches.flat()).toEqual(
+      expect.arrayContaining([
+        { topic: 'a', partition: 0, fetchOffset: '2' },
+        { topic: 'a', partition: 1, fetchOffset: '2' },
+      ]),
+    )
   })
 
   it('hands on no control record and no record of an aborted transaction, yet moves past them', async () => {
-    const { createCluster, fetches } = fakeCluster({ a: 1 }, (_topic, p) => p.fetchOffset !== '0' ? undefined : {
-      partition: 0,
-      abortedTransactions: [{ producerId: '7', firstOffset: '1' }],
-      messages: [
-        record(0),
-        record(1, { batch: { producerId: '7', inTransaction: true } }),
-        // The abort marker of producer 7's transaction, then a commit marker of another's.
-        record(2, { control: true, key: Buffer.from([0, 0, 0, 0]), batch: { producerId: '7', inTransaction: true } }),
-        record(3, { control: true }),
-      ],
-    })
+    const { createCluster, fetches } = fakeCluster({ a: 1 }, (_topic, p) =>
+      p.fetchOffset !== '0'
+        ? undefined
+        : {
+            partition: 0,
+            abortedTransactions: [{ producerId: '7', firstOffset: '1' }],
+            messages: [
+              record(0),
+              record(1, { batch: { producerId: '7', inTransaction: true } }),
+              // The abort marker of producer 7's transaction, then a commit marker of another's.
+              record(2, { control: true, key: Buffer.from([0, 0, 0, 0]), batch: { producerId: '7', inTransaction: true } }),
+              record(3, { control: true }),
+            ],
+          },
+    )
     const { r, records, progress } = reader(createCluster)
     r.follow(['a'])
     await until(() => fetches.length >= 2)
@@ -124,7 +161,8 @@ describe('PartitionReader', () => {
 
   it('skips batches that compaction emptied: nothing decoded while the partition holds more', async () => {
     const { createCluster, fetches } = fakeCluster({ a: 1 }, (_topic, p) =>
-      p.fetchOffset === '0' ? { partition: 0, highWatermark: '10', lastStableOffset: '10', messages: [] } : undefined)
+      p.fetchOffset === '0' ? { partition: 0, highWatermark: '10', lastStableOffset: '10', messages: [] } : undefined,
+    )
     const { r, records, progress } = reader(createCluster)
     r.follow(['a'])
     await until(() => fetches.length >= 2)
@@ -133,10 +171,14 @@ describe('PartitionReader', () => {
     expect(fetches[1]).toEqual([{ topic: 'a', partition: 0, fetchOffset: '10' }])
   })
 
-  it('goes on from the partition\'s start when the offset it had is gone (retention)', async () => {
-    const { createCluster, fetches } = fakeCluster({ a: 1 }, (topic, p) => p.fetchOffset === '0'
-      ? new kafkajs.KafkaJSOffsetOutOfRange(new Error('OFFSET_OUT_OF_RANGE'), { topic, partition: p.partition })
-      : p.fetchOffset === '3' ? { partition: 0, messages: [record(3)] } : undefined)
+  it("goes on from the partition's start when the offset it had is gone (retention)", async () => {
+    const { createCluster, fetches } = fakeCluster({ a: 1 }, (topic, p) =>
+      p.fetchOffset === '0'
+        ? new kafkajs.KafkaJSOffsetOutOfRange(new Error('OFFSET_OUT_OF_RANGE'), { topic, partition: p.partition })
+        : p.fetchOffset === '3'
+          ? { partition: 0, messages: [record(3)] }
+          : undefined,
+    )
     const { r, records } = reader(createCluster)
     r.follow(['a'])
     await until(() => records.length === 1)
@@ -146,7 +188,8 @@ describe('PartitionReader', () => {
 
   it('follows a new topic without reading the old ones again', async () => {
     const { createCluster, fetches } = fakeCluster({ a: 1, b: 1 }, (_topic, p) =>
-      p.fetchOffset === '0' ? { partition: 0, messages: [record(0)] } : undefined)
+      p.fetchOffset === '0' ? { partition: 0, messages: [record(0)] } : undefined,
+    )
     const { r, records } = reader(createCluster)
     r.follow(['a'])
     await until(() => records.length === 1)
@@ -154,10 +197,15 @@ describe('PartitionReader', () => {
     await until(() => records.length === 2)
     expect(records).toEqual(['a[0]@0', 'b[0]@0'])
     const last = fetches.at(-1)!
-    expect(last).toEqual(expect.arrayContaining([{ topic: 'a', partition: 0, fetchOffset: '1' }, { topic: 'b', partition: 0, fetchOffset: '1' }]))
+    expect(last).toEqual(
+      expect.arrayContaining([
+        { topic: 'a', partition: 0, fetchOffset: '1' },
+        { topic: 'b', partition: 0, fetchOffset: '1' },
+      ]),
+    )
   })
 
-  it('after one leader\'s fetch failed, reads each partition with one loop again: no record twice', async () => {
+  it("after one leader's fetch failed, reads each partition with one loop again: no record twice", async () => {
     let failed = false
     const started = Date.now()
     const { createCluster, inFlight } = fakeCluster({ a: 2 }, (_topic, p) => {

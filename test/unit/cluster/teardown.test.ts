@@ -38,16 +38,39 @@ describe('ClusterConnection.teardown', () => {
 
   it('disconnectWithin: 0 ms starts the disconnect without waiting; a throw is swallowed', async () => {
     let called = false
-    expect(await disconnectWithin({ disconnect: async () => { called = true } }, 0)).toBe(false)
+    expect(
+      await disconnectWithin(
+        {
+          disconnect: async () => {
+            called = true
+          },
+        },
+        0,
+      ),
+    ).toBe(false)
     expect(called).toBe(true)
-    expect(await disconnectWithin({ disconnect: async () => { throw new Error('socket closed') } }, 100)).toBe(false)
+    expect(
+      await disconnectWithin(
+        {
+          disconnect: async () => {
+            throw new Error('socket closed')
+          },
+        },
+        100,
+      ),
+    ).toBe(false)
   })
 })
 
 describe('after close()', () => {
   it('a cluster connection lends no admin and its probes fail without connecting anything', async () => {
     let admins = 0
-    const cluster = new ClusterConnection('dc1', 1, { admin: () => { admins++; return { connect: async () => {}, disconnect: async () => {}, describeCluster: async () => ({ clusterId: 'x', brokers: [] }) } } } as unknown as Kafka)
+    const cluster = new ClusterConnection('dc1', 1, {
+      admin: () => {
+        admins++
+        return { connect: async () => {}, disconnect: async () => {}, describeCluster: async () => ({ clusterId: 'x', brokers: [] }) }
+      },
+    } as unknown as Kafka)
     await cluster.close(100)
     await expect(cluster.admin()).rejects.toBeInstanceOf(NotConnectedError)
     const result = await cluster.probe(200)
@@ -58,9 +81,19 @@ describe('after close()', () => {
   it('ConnectOnce refuses to connect, and tears down a client whose attempt succeeded after the close', async () => {
     let finish!: () => void
     const teardowns: number[] = []
-    const once = new ConnectOnce({ connect: () => new Promise<void>((resolve) => { finish = resolve }) }, () => {})
+    const once = new ConnectOnce(
+      {
+        connect: () =>
+          new Promise<void>((resolve) => {
+            finish = resolve
+          }),
+      },
+      () => {},
+    )
     const connecting = once.connect()
-    await once.close(async (ms) => { teardowns.push(ms) }, 500)
+    await once.close(async (ms) => {
+      teardowns.push(ms)
+    }, 500)
     await expect(once.connect()).rejects.toBeInstanceOf(NotConnectedError)
     // Torn down at the close, bounded; and again, without waiting, once the late attempt succeeded.
     expect(teardowns).toEqual([500])
@@ -76,11 +109,17 @@ describe('close() during a probe', () => {
   function interruptible(events: string[]) {
     let breakOff!: (error: Error) => void
     return {
-      connect: () => new Promise<void>((_resolve, reject) => { breakOff = reject }),
+      connect: () =>
+        new Promise<void>((_resolve, reject) => {
+          breakOff = reject
+        }),
       disconnect: async () => {
         events.push('disconnect')
         // kafkajs rejects the connect a moment later (and logs the broken handshake then).
-        setTimeout(() => { events.push('probe ended'); breakOff(new Error('Client network socket disconnected before secure TLS connection was established')) }, 20)
+        setTimeout(() => {
+          events.push('probe ended')
+          breakOff(new Error('Client network socket disconnected before secure TLS connection was established'))
+        }, 20)
       },
       describeCluster: async () => ({ clusterId: 'x', brokers: [] }),
     }
@@ -98,7 +137,9 @@ describe('close() during a probe', () => {
   })
 
   it('does not wait for a probe on a cluster whose teardown hangs', async () => {
-    const cluster = new ClusterConnection('dc1', 1, { admin: () => ({ connect: () => new Promise<void>(() => {}), disconnect: () => new Promise<void>(() => {}) }) } as unknown as Kafka)
+    const cluster = new ClusterConnection('dc1', 1, {
+      admin: () => ({ connect: () => new Promise<void>(() => {}), disconnect: () => new Promise<void>(() => {}) }),
+    } as unknown as Kafka)
     void cluster.probe(5000)
     await new Promise((r) => setTimeout(r, 10))
     const started = Date.now()
@@ -116,8 +157,13 @@ describe('an admin given up on while its cluster hangs', () => {
     let wake!: () => void
     const admin = {
       disconnects: 0,
-      connect: () => new Promise<void>((resolve) => { wake = resolve }),
-      disconnect: async () => { admin.disconnects++ },
+      connect: () =>
+        new Promise<void>((resolve) => {
+          wake = resolve
+        }),
+      disconnect: async () => {
+        admin.disconnects++
+      },
       describeCluster: async () => ({ clusterId: 'x', brokers: [] }),
     }
     return { admin, wake: () => wake() }

@@ -12,7 +12,10 @@ function fakeKafka() {
   const handlers = new Map<string, (event: { payload: any }) => void>()
   const consumer = {
     events: { END_BATCH_PROCESS: 'consumer.end_batch_process', CRASH: 'consumer.crash' },
-    on: (event: string, handler: (event: { payload: any }) => void) => { handlers.set(event, handler); return () => {} },
+    on: (event: string, handler: (event: { payload: any }) => void) => {
+      handlers.set(event, handler)
+      return () => {}
+    },
     connect: async () => {},
     subscribe: async () => {},
     run: async () => {},
@@ -26,7 +29,8 @@ function fakeKafka() {
     kafka: { consumer: () => consumer } as unknown as Kafka,
     admin: async () => admin as unknown as Admin,
     /** The tail's consumer finished a batch ending at `lastOffset`. */
-    read: (lastOffset: number) => handlers.get(consumer.events.END_BATCH_PROCESS)?.({ payload: { topic: 'control', partition: 0, lastOffset: String(lastOffset) } }),
+    read: (lastOffset: number) =>
+      handlers.get(consumer.events.END_BATCH_PROCESS)?.({ payload: { topic: 'control', partition: 0, lastOffset: String(lastOffset) } }),
   }
 }
 
@@ -36,15 +40,21 @@ function tail(fake: ReturnType<typeof fakeKafka>): TopicTail {
   return t
 }
 
-beforeEach(() => { vi.useFakeTimers() })
-afterEach(() => { vi.useRealTimers() })
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 describe('TopicTail.caughtUp', () => {
   it('resolves once the tail has read to the end', async () => {
     const fake = fakeKafka()
     const t = tail(fake)
     let done = false
-    const caughtUp = t.caughtUp(60_000).then(() => { done = true })
+    const caughtUp = t.caughtUp(60_000).then(() => {
+      done = true
+    })
     await vi.advanceTimersByTimeAsync(0)
     fake.read(2)
     await vi.advanceTimersByTimeAsync(0)
@@ -59,7 +69,10 @@ describe('TopicTail.caughtUp', () => {
   it('rejects with NotConnectedError as soon as the tail is closed, instead of waiting out its deadline', async () => {
     const fake = fakeKafka()
     const t = tail(fake)
-    const caughtUp = t.caughtUp(60_000).then(() => undefined, (e: unknown) => e)
+    const caughtUp = t.caughtUp(60_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     await vi.advanceTimersByTimeAsync(0)
     await t.close()
     await vi.advanceTimersByTimeAsync(100)
@@ -70,7 +83,10 @@ describe('TopicTail.caughtUp', () => {
   it('times out with a TimeoutError naming the partitions behind', async () => {
     const fake = fakeKafka()
     const t = tail(fake)
-    const caughtUp = t.caughtUp(1000).then(() => undefined, (e: unknown) => e)
+    const caughtUp = t.caughtUp(1000).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     await vi.advanceTimersByTimeAsync(1000)
     expect(await caughtUp).toMatchObject({ code: 'ERR_TIMEOUT', message: expect.stringContaining('behind: control') })
     await t.close()

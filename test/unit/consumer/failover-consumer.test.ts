@@ -18,9 +18,16 @@ function fakeConsumer() {
   return {
     on: (event: string, handler: (event: unknown) => void) => {
       handlers.set(event, [...(handlers.get(event) ?? []), handler])
-      return () => { handlers.set(event, (handlers.get(event) ?? []).filter((h) => h !== handler)) }
+      return () => {
+        handlers.set(
+          event,
+          (handlers.get(event) ?? []).filter((h) => h !== handler),
+        )
+      }
     },
-    emit: (event: string, payload: unknown) => { for (const h of handlers.get(event) ?? []) h({ payload }) },
+    emit: (event: string, payload: unknown) => {
+      for (const h of handlers.get(event) ?? []) h({ payload })
+    },
   }
 }
 
@@ -33,9 +40,12 @@ function fakeSession(): FakeSession {
 }
 
 /** The consumer's sessions of its one lane, and the listeners a session starting now would attach. */
-function internals(consumer: FailoverConsumer): { sessions: Map<string, unknown>, listeners: readonly InstrumentationListener[] } {
+function internals(consumer: FailoverConsumer): { sessions: Map<string, unknown>; listeners: readonly InstrumentationListener[] } {
   // The lane's session registry keeps its sessions by cluster.
-  const c = consumer as unknown as { lanes: Array<{ switching: { sessions: { sessions: Map<string, unknown> } } }>, listeners: InstrumentationListener[] }
+  const c = consumer as unknown as {
+    lanes: Array<{ switching: { sessions: { sessions: Map<string, unknown> } } }>
+    listeners: InstrumentationListener[]
+  }
   return { sessions: c.lanes[0]!.switching.sessions.sessions, listeners: c.listeners }
 }
 
@@ -62,8 +72,12 @@ describe('FailoverConsumer.on for kafkajs events', () => {
     start(before, listeners)
     sessions.set('dc1', before)
     const seen: string[] = []
-    const offA = c.on('consumer.group_join', () => { seen.push('a') })
-    const offB = c.on('consumer.group_join', () => { seen.push('b') })
+    const offA = c.on('consumer.group_join', () => {
+      seen.push('a')
+    })
+    const offB = c.on('consumer.group_join', () => {
+      seen.push('b')
+    })
     // A standby (or the session after a switch) starts after on().
     const after = fakeSession()
     start(after, internals(c).listeners)
@@ -87,13 +101,15 @@ describe('FailoverConsumer.on for kafkajs events', () => {
     expect(seen).toHaveLength(4)
   })
 
-  it('attaches a listener to a session once, even when on() and the session\'s start both attach it', () => {
+  it("attaches a listener to a session once, even when on() and the session's start both attach it", () => {
     const c = consumer()
     const { sessions, listeners } = internals(c)
     const session = fakeSession()
     sessions.set('dc1', session)
     let calls = 0
-    c.on('consumer.group_join', () => { calls++ })
+    c.on('consumer.group_join', () => {
+      calls++
+    })
     start(session, listeners)
     session.consumer.emit('consumer.group_join', {})
     expect(calls).toBe(1)
@@ -101,12 +117,18 @@ describe('FailoverConsumer.on for kafkajs events', () => {
 })
 
 describe('FailoverConsumer.connect without an active cluster', () => {
-  it('waits the client\'s connectTimeoutMs, not a fixed 30 s', async () => {
+  it("waits the client's connectTimeoutMs, not a fixed 30 s", async () => {
     const dr = new MultiClusterKafka({
       clusters: { dc1: { kafka: { brokers: ['127.0.0.1:1'], logLevel: kafkajs.logLevel.NOTHING } } },
       connectTimeoutMs: 200,
     })
-    const connecting = dr.consumer({ groupId: 'g' }).connect().then(() => undefined, (e: unknown) => e)
+    const connecting = dr
+      .consumer({ groupId: 'g' })
+      .connect()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     const outcome = await Promise.race([connecting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1500))])
     expect(outcome).toMatchObject({ code: 'ERR_NO_ACTIVE_CLUSTER', message: expect.stringContaining('within 200 ms') })
   })

@@ -5,9 +5,9 @@ const FRESH = 5000
 const YIELD = 20_000
 const ORDER = ['dc1', 'dc2', 'dc3']
 
-function watch(options: { yieldAfterMs?: number | undefined, down?: string[] } = {}) {
+function watch(options: { yieldAfterMs?: number | undefined; down?: string[] } = {}) {
   const splits: GroupSplit[] = []
-  const ended: Array<{ durationMs: number, cluster: string | undefined }> = []
+  const ended: Array<{ durationMs: number; cluster: string | undefined }> = []
   const w = new SplitWatch({
     instance: 'me',
     yieldAfterMs: 'yieldAfterMs' in options ? options.yieldAfterMs : YIELD,
@@ -21,14 +21,28 @@ function watch(options: { yieldAfterMs?: number | undefined, down?: string[] } =
 }
 
 /** A checkpoint's writer: on `deliveringOn`, where its discovery chose `chose` (an anchor when they agree). */
-const writer = (instance: string, deliveringOn: string, writtenAt: number, chose = deliveringOn) => ({ instance, deliveringOn, chose, writtenAt })
-const at = (now: number, o: Partial<SplitObservation>): SplitObservation => ({ now, delivering: 'dc1', chosen: 'dc1', following: undefined, writers: [], ...o })
+const writer = (instance: string, deliveringOn: string, writtenAt: number, chose = deliveringOn) => ({
+  instance,
+  deliveringOn,
+  chose,
+  writtenAt,
+})
+const at = (now: number, o: Partial<SplitObservation>): SplitObservation => ({
+  now,
+  delivering: 'dc1',
+  chosen: 'dc1',
+  following: undefined,
+  writers: [],
+  ...o,
+})
 const following = { delivering: 'dc2', chosen: 'dc1', following: 'dc2' }
 
 describe('SplitWatch: seeing a split', () => {
   it('sees none while every other instance delivers where this one does, and ignores its own and stale checkpoints', () => {
     const { w, splits } = watch()
-    expect(w.tick(at(10_000, { writers: [writer('a', 'dc1', 9_500), writer('me', 'dc2', 9_900), writer('b', 'dc2', 4_000)] }))).toBeUndefined()
+    expect(
+      w.tick(at(10_000, { writers: [writer('a', 'dc1', 9_500), writer('me', 'dc2', 9_900), writer('b', 'dc2', 4_000)] })),
+    ).toBeUndefined()
     expect(w.current).toBeUndefined()
     expect(splits).toEqual([])
   })
@@ -49,7 +63,11 @@ describe('SplitWatch: seeing a split', () => {
     w.tick(at(12_000, { writers: [writer('a', 'dc2', 10_500), writer('a', 'dc1', 11_900), writer('b', 'dc2', 11_900)] }))
     expect(w.current?.elsewhere).toEqual({ dc2: 1 })
     expect(ended).toEqual([])
-    w.tick(at(13_000, { writers: [writer('a', 'dc2', 10_500), writer('a', 'dc1', 12_900), writer('b', 'dc2', 11_900), writer('b', 'dc1', 12_950)] }))
+    w.tick(
+      at(13_000, {
+        writers: [writer('a', 'dc2', 10_500), writer('a', 'dc1', 12_900), writer('b', 'dc2', 11_900), writer('b', 'dc1', 12_950)],
+      }),
+    )
     expect(ended).toEqual([{ durationMs: 3_000, cluster: 'dc1' }])
     expect(w.current).toBeUndefined()
   })
@@ -60,7 +78,10 @@ describe('SplitWatch: seeing a split', () => {
     expect(w.tick(at(11_000, { delivering: undefined, writers: [writer('a', 'dc2', 10_900)] }))).toBeUndefined()
     expect(w.current?.since).toBe(10_000)
     w.tick(at(12_000, { delivering: 'dc3', chosen: 'dc3', writers: [writer('a', 'dc2', 11_900)] }))
-    expect(splits.map((s) => [s.cluster, s.since])).toEqual([['dc1', 10_000], ['dc3', 12_000]])
+    expect(splits.map((s) => [s.cluster, s.since])).toEqual([
+      ['dc1', 10_000],
+      ['dc3', 12_000],
+    ])
     expect(ended).toEqual([{ durationMs: 2_000, cluster: 'dc3' }])
   })
 
@@ -134,7 +155,9 @@ describe('SplitWatch: coming back after following the group', () => {
     const { w } = watch()
     w.tick(at(30_000, { ...following, writers: [writer('y', 'dc2', 29_900)] }))
     expect(w.tick(at(33_000, { ...following, writers: [writer('y', 'dc2', 31_000), writer('y', 'dc1', 32_900)] }))).toBeUndefined()
-    expect(w.tick(at(35_000, { ...following, writers: [writer('y', 'dc2', 31_000), writer('y', 'dc1', 34_900)] }))).toEqual({ unfollow: true })
+    expect(w.tick(at(35_000, { ...following, writers: [writer('y', 'dc2', 31_000), writer('y', 'dc1', 34_900)] }))).toEqual({
+      unfollow: true,
+    })
   })
 
   it('gives a follow it did not decide (a start bridged to where its group delivers) the same freshness period', () => {

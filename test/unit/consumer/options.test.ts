@@ -4,7 +4,11 @@ import { validateConsumerConfig, type ConsumerOptionsContext } from '../../../sr
 import { InvalidOptionError } from '../../../src/errors/index.js'
 import { DefaultReplicationPolicy, IdentityReplicationPolicy, type ReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
-const prefix: ConsumerOptionsContext = { replicationPolicy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), clusters: ['dc1', 'dc2'], provenance: true }
+const prefix: ConsumerOptionsContext = {
+  replicationPolicy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }),
+  clusters: ['dc1', 'dc2'],
+  provenance: true,
+}
 const identity: ConsumerOptionsContext = { replicationPolicy: new IdentityReplicationPolicy(), clusters: ['dc1', 'dc2'], provenance: true }
 
 /** The InvalidOptionError validateConsumerConfig throws for `config`. */
@@ -44,8 +48,11 @@ describe('validateConsumerConfig: defaults', () => {
   })
 
   it('fills in the defaults of a partly given checkpoint object', () => {
-    expect(validateConsumerConfig({ groupId: 'g', checkpoint: { writeToAllClusters: false } }, prefix).checkpoint)
-      .toEqual({ topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: false })
+    expect(validateConsumerConfig({ groupId: 'g', checkpoint: { writeToAllClusters: false } }, prefix).checkpoint).toEqual({
+      topic: 'kafkajs-dr.checkpoints',
+      intervalMs: 1000,
+      writeToAllClusters: false,
+    })
   })
 })
 
@@ -80,7 +87,19 @@ describe('validateConsumerConfig: values given', () => {
       dualRead: 'replicas',
       dedupe: { windowSize: 1000, maxProducers: 5 },
     }
-    const { checkpoint, translators, onMissingCheckpoint, timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe, ...kafkajsConfig } = config
+    const {
+      checkpoint,
+      translators,
+      onMissingCheckpoint,
+      timestampSafetyMarginMs,
+      newCopyCheckIntervalMs,
+      teardownTimeoutMs,
+      groupSplit,
+      origins,
+      dualRead,
+      dedupe,
+      ...kafkajsConfig
+    } = config
     expect(validateConsumerConfig(config, prefix)).toEqual({
       groupId: 'billing',
       kafkajs: kafkajsConfig,
@@ -98,7 +117,11 @@ describe('validateConsumerConfig: values given', () => {
   })
 
   it('treats maxInFlightRequests null as kafkajs does (no limit) and leaves it out', () => {
-    expect(validateConsumerConfig({ groupId: 'g', maxInFlightRequests: null }, prefix).kafkajs).toEqual({ groupId: 'g', allowAutoTopicCreation: false, heartbeatInterval: 1000 })
+    expect(validateConsumerConfig({ groupId: 'g', maxInFlightRequests: null }, prefix).kafkajs).toEqual({
+      groupId: 'g',
+      allowAutoTopicCreation: false,
+      heartbeatInterval: 1000,
+    })
   })
 
   it('does not change the config given', () => {
@@ -130,18 +153,22 @@ describe('validateConsumerConfig: unknown options', () => {
 
   it('lists every known option when none is close', () => {
     expect(rejection({ groupId: 'g', eachMessage: async () => {} }).message).toBe(
-      'Unknown option `consumer.eachMessage`; known options of `consumer` are: groupId, partitionAssigners, metadataMaxAge, '
-      + 'sessionTimeout, rebalanceTimeout, heartbeatInterval, maxBytesPerPartition, minBytes, maxBytes, maxWaitTimeInMs, retry, '
-      + 'allowAutoTopicCreation, maxInFlightRequests, readUncommitted, rackId, checkpoint, translators, onMissingCheckpoint, '
-      + 'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe, instanceId')
+      'Unknown option `consumer.eachMessage`; known options of `consumer` are: groupId, partitionAssigners, metadataMaxAge, ' +
+        'sessionTimeout, rebalanceTimeout, heartbeatInterval, maxBytesPerPartition, minBytes, maxBytes, maxWaitTimeInMs, retry, ' +
+        'allowAutoTopicCreation, maxInFlightRequests, readUncommitted, rackId, checkpoint, translators, onMissingCheckpoint, ' +
+        'timestampSafetyMarginMs, newCopyCheckIntervalMs, teardownTimeoutMs, groupSplit, origins, dualRead, dedupe, instanceId',
+    )
   })
 })
 
 describe('validateConsumerConfig: dual-read', () => {
-  it('keeps origins in the client\'s cluster order and takes dedupe: true as the defaults', () => {
+  it("keeps origins in the client's cluster order and takes dedupe: true as the defaults", () => {
     const options = validateConsumerConfig({ groupId: 'g', origins: ['dc2', 'dc1'], dualRead: 'direct', dedupe: true }, prefix)
     expect(options).toMatchObject({ origins: ['dc1', 'dc2'], dualRead: 'direct', dedupe: { windowSize: 1_048_576, maxProducers: 1000 } })
-    expect(validateConsumerConfig({ groupId: 'g', origins: 'all', dedupe: false }, prefix)).toMatchObject({ origins: ['dc1', 'dc2'], dedupe: undefined })
+    expect(validateConsumerConfig({ groupId: 'g', origins: 'all', dedupe: false }, prefix)).toMatchObject({
+      origins: ['dc1', 'dc2'],
+      dedupe: undefined,
+    })
   })
 
   it('rejects an unknown origin, naming the clusters', () => {
@@ -152,11 +179,13 @@ describe('validateConsumerConfig: dual-read', () => {
     expect(rejection({ groupId: 'g', origins: 'dc1' }).path).toBe('consumer.origins')
   })
 
-  it('rejects direct reads where topic names cannot tell origins, and with an assigner of the application\'s', () => {
+  it("rejects direct reads where topic names cannot tell origins, and with an assigner of the application's", () => {
     const identityError = rejection({ groupId: 'g', dualRead: 'direct' }, identity)
     expect(identityError.path).toBe('consumer.dualRead')
     expect(identityError.message).toContain('identity')
-    expect(rejection({ groupId: 'g', dualRead: 'direct', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] }).path).toBe('consumer.partitionAssigners')
+    expect(rejection({ groupId: 'g', dualRead: 'direct', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] }).path).toBe(
+      'consumer.partitionAssigners',
+    )
     expect(rejection({ groupId: 'g', dualRead: 'both' }).path).toBe('consumer.dualRead')
   })
 
@@ -178,7 +207,9 @@ describe('validateConsumerConfig: dual-read', () => {
 describe('validateConsumerConfig: instanceId', () => {
   it('keeps a pod or host name', () => {
     expect(validateConsumerConfig({ groupId: 'g', instanceId: 'billing-0' }, prefix).instanceId).toBe('billing-0')
-    expect(validateConsumerConfig({ groupId: 'g', instanceId: 'eu-west-1a:ip-10-0-0-7.ec2.internal' }, prefix).instanceId).toBe('eu-west-1a:ip-10-0-0-7.ec2.internal')
+    expect(validateConsumerConfig({ groupId: 'g', instanceId: 'eu-west-1a:ip-10-0-0-7.ec2.internal' }, prefix).instanceId).toBe(
+      'eu-west-1a:ip-10-0-0-7.ec2.internal',
+    )
     expect(validateConsumerConfig({ groupId: 'g', instanceId: 'x'.repeat(249) }, prefix).instanceId).toHaveLength(249)
   })
 
@@ -195,7 +226,7 @@ describe('validateConsumerConfig: instanceId', () => {
     expect(error.message).toContain('`consumer.instanceId`')
   })
 
-  it('rejects it with an assigner of the application\'s, which would not carry the id', () => {
+  it("rejects it with an assigner of the application's, which would not carry the id", () => {
     const error = rejection({ groupId: 'g', instanceId: 'billing-0', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] })
     expect(error.path).toBe('consumer.partitionAssigners')
     expect(error.message).toContain('instanceId')
@@ -209,63 +240,222 @@ describe('validateConsumerConfig: rejected values', () => {
     ['a config that is not an object', 'g', 'consumer', "Expected `consumer` to be an object, got 'g'"],
     ['no groupId', {}, 'consumer.groupId', 'Expected `consumer.groupId` to be a non-empty string, got undefined'],
     ['an empty groupId', { groupId: '' }, 'consumer.groupId', "Expected `consumer.groupId` to be a non-empty string, got ''"],
-    ['an unknown onMissingCheckpoint', g({ onMissingCheckpoint: 'skip' }), 'consumer.onMissingCheckpoint',
-      "Expected `consumer.onMissingCheckpoint` to be one of 'earliest', 'latest', 'error', got 'skip'"],
-    ['translators as a string', g({ translators: 'mm2' }), 'consumer.translators',
-      "Expected `consumer.translators` to be a non-empty list of translator names, got 'mm2'"],
-    ['no translators', g({ translators: [] }), 'consumer.translators', 'Expected `consumer.translators` to be a non-empty list of translator names, got an array'],
-    ['an unknown translator', g({ translators: ['timestamp', 'magic'] }), 'consumer.translators[1]',
-      "Expected `consumer.translators[1]` to be one of 'timestamp', 'mm2', 'identity', got 'magic'"],
-    ['a hole in translators', g({ translators: ['mm2', undefined] }), 'consumer.translators[1]',
-      "Expected `consumer.translators[1]` to be one of 'timestamp', 'mm2', 'identity', got undefined"],
-    ['a repeated translator', g({ translators: ['mm2', 'timestamp', 'mm2'] }), 'consumer.translators',
-      "Expected `consumer.translators` to be a list without repeats, got an array; 'mm2' appears more than once"],
-    ['a negative timestampSafetyMarginMs', g({ timestampSafetyMarginMs: -1 }), 'consumer.timestampSafetyMarginMs',
-      'Expected `consumer.timestampSafetyMarginMs` to be an integer ≥ 0, got -1'],
-    ['a fractional timestampSafetyMarginMs', g({ timestampSafetyMarginMs: 0.5 }), 'consumer.timestampSafetyMarginMs',
-      'Expected `consumer.timestampSafetyMarginMs` to be an integer, got 0.5'],
-    ['a negative newCopyCheckIntervalMs', g({ newCopyCheckIntervalMs: -1 }), 'consumer.newCopyCheckIntervalMs',
-      'Expected `consumer.newCopyCheckIntervalMs` to be an integer ≥ 0, got -1'],
-    ['a newCopyCheckIntervalMs Node would turn into 1 ms', g({ newCopyCheckIntervalMs: 2 ** 31 }), 'consumer.newCopyCheckIntervalMs',
-      'Expected `consumer.newCopyCheckIntervalMs` to be an integer ≤ 2147483647, got 2147483648'],
-    ['a teardownTimeoutMs of 0', g({ teardownTimeoutMs: 0 }), 'consumer.teardownTimeoutMs', 'Expected `consumer.teardownTimeoutMs` to be an integer ≥ 1, got 0'],
-    ['a groupSplit that is not an object', g({ groupSplit: true }), 'consumer.groupSplit', 'Expected `consumer.groupSplit` to be an object, got true'],
-    ['a negative groupSplit.yieldAfterMs', g({ groupSplit: { yieldAfterMs: -1 } }), 'consumer.groupSplit.yieldAfterMs', 'Expected `consumer.groupSplit.yieldAfterMs` to be an integer ≥ 0, got -1'],
-    ['a non-boolean groupSplit.yield', g({ groupSplit: { yield: 'no' } }), 'consumer.groupSplit.yield', "Expected `consumer.groupSplit.yield` to be a boolean, got 'no'"],
-    ['a checkpoint that is not an object', g({ checkpoint: 'cp' }), 'consumer.checkpoint', "Expected `consumer.checkpoint` to be an object, got 'cp'"],
-    ['a checkpoint interval below 10 ms', g({ checkpoint: { intervalMs: 9 } }), 'consumer.checkpoint.intervalMs',
-      'Expected `consumer.checkpoint.intervalMs` to be an integer ≥ 10, got 9'],
-    ['a non-boolean writeToAllClusters', g({ checkpoint: { writeToAllClusters: 'yes' } }), 'consumer.checkpoint.writeToAllClusters',
-      "Expected `consumer.checkpoint.writeToAllClusters` to be a boolean, got 'yes'"],
-    ['an empty checkpoint topic', g({ checkpoint: { topic: '' } }), 'consumer.checkpoint.topic', "Expected `consumer.checkpoint.topic` to be a non-empty string, got ''"],
-    ['a checkpoint topic with illegal characters', g({ checkpoint: { topic: 'my checkpoints' } }), 'consumer.checkpoint.topic',
-      "Expected `consumer.checkpoint.topic` to be a legal Kafka topic name (at most 249 letters, digits, '.', '_' or '-'; not '.' or '..'), got 'my checkpoints'"],
+    [
+      'an unknown onMissingCheckpoint',
+      g({ onMissingCheckpoint: 'skip' }),
+      'consumer.onMissingCheckpoint',
+      "Expected `consumer.onMissingCheckpoint` to be one of 'earliest', 'latest', 'error', got 'skip'",
+    ],
+    [
+      'translators as a string',
+      g({ translators: 'mm2' }),
+      'consumer.translators',
+      "Expected `consumer.translators` to be a non-empty list of translator names, got 'mm2'",
+    ],
+    [
+      'no translators',
+      g({ translators: [] }),
+      'consumer.translators',
+      'Expected `consumer.translators` to be a non-empty list of translator names, got an array',
+    ],
+    [
+      'an unknown translator',
+      g({ translators: ['timestamp', 'magic'] }),
+      'consumer.translators[1]',
+      "Expected `consumer.translators[1]` to be one of 'timestamp', 'mm2', 'identity', got 'magic'",
+    ],
+    [
+      'a hole in translators',
+      g({ translators: ['mm2', undefined] }),
+      'consumer.translators[1]',
+      "Expected `consumer.translators[1]` to be one of 'timestamp', 'mm2', 'identity', got undefined",
+    ],
+    [
+      'a repeated translator',
+      g({ translators: ['mm2', 'timestamp', 'mm2'] }),
+      'consumer.translators',
+      "Expected `consumer.translators` to be a list without repeats, got an array; 'mm2' appears more than once",
+    ],
+    [
+      'a negative timestampSafetyMarginMs',
+      g({ timestampSafetyMarginMs: -1 }),
+      'consumer.timestampSafetyMarginMs',
+      'Expected `consumer.timestampSafetyMarginMs` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a fractional timestampSafetyMarginMs',
+      g({ timestampSafetyMarginMs: 0.5 }),
+      'consumer.timestampSafetyMarginMs',
+      'Expected `consumer.timestampSafetyMarginMs` to be an integer, got 0.5',
+    ],
+    [
+      'a negative newCopyCheckIntervalMs',
+      g({ newCopyCheckIntervalMs: -1 }),
+      'consumer.newCopyCheckIntervalMs',
+      'Expected `consumer.newCopyCheckIntervalMs` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a newCopyCheckIntervalMs Node would turn into 1 ms',
+      g({ newCopyCheckIntervalMs: 2 ** 31 }),
+      'consumer.newCopyCheckIntervalMs',
+      'Expected `consumer.newCopyCheckIntervalMs` to be an integer ≤ 2147483647, got 2147483648',
+    ],
+    [
+      'a teardownTimeoutMs of 0',
+      g({ teardownTimeoutMs: 0 }),
+      'consumer.teardownTimeoutMs',
+      'Expected `consumer.teardownTimeoutMs` to be an integer ≥ 1, got 0',
+    ],
+    [
+      'a groupSplit that is not an object',
+      g({ groupSplit: true }),
+      'consumer.groupSplit',
+      'Expected `consumer.groupSplit` to be an object, got true',
+    ],
+    [
+      'a negative groupSplit.yieldAfterMs',
+      g({ groupSplit: { yieldAfterMs: -1 } }),
+      'consumer.groupSplit.yieldAfterMs',
+      'Expected `consumer.groupSplit.yieldAfterMs` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a non-boolean groupSplit.yield',
+      g({ groupSplit: { yield: 'no' } }),
+      'consumer.groupSplit.yield',
+      "Expected `consumer.groupSplit.yield` to be a boolean, got 'no'",
+    ],
+    [
+      'a checkpoint that is not an object',
+      g({ checkpoint: 'cp' }),
+      'consumer.checkpoint',
+      "Expected `consumer.checkpoint` to be an object, got 'cp'",
+    ],
+    [
+      'a checkpoint interval below 10 ms',
+      g({ checkpoint: { intervalMs: 9 } }),
+      'consumer.checkpoint.intervalMs',
+      'Expected `consumer.checkpoint.intervalMs` to be an integer ≥ 10, got 9',
+    ],
+    [
+      'a non-boolean writeToAllClusters',
+      g({ checkpoint: { writeToAllClusters: 'yes' } }),
+      'consumer.checkpoint.writeToAllClusters',
+      "Expected `consumer.checkpoint.writeToAllClusters` to be a boolean, got 'yes'",
+    ],
+    [
+      'an empty checkpoint topic',
+      g({ checkpoint: { topic: '' } }),
+      'consumer.checkpoint.topic',
+      "Expected `consumer.checkpoint.topic` to be a non-empty string, got ''",
+    ],
+    [
+      'a checkpoint topic with illegal characters',
+      g({ checkpoint: { topic: 'my checkpoints' } }),
+      'consumer.checkpoint.topic',
+      "Expected `consumer.checkpoint.topic` to be a legal Kafka topic name (at most 249 letters, digits, '.', '_' or '-'; not '.' or '..'), got 'my checkpoints'",
+    ],
     ['a checkpoint topic of 250 characters', g({ checkpoint: { topic: 'c'.repeat(250) } }), 'consumer.checkpoint.topic', undefined],
     ['a checkpoint topic named ..', g({ checkpoint: { topic: '..' } }), 'consumer.checkpoint.topic', undefined],
-    ['a sessionTimeout given as a string', g({ sessionTimeout: '30000' }), 'consumer.sessionTimeout', "Expected `consumer.sessionTimeout` to be an integer, got '30000'"],
-    ['a rebalanceTimeout of 0', g({ rebalanceTimeout: 0 }), 'consumer.rebalanceTimeout', 'Expected `consumer.rebalanceTimeout` to be an integer ≥ 1, got 0'],
-    ['a negative metadataMaxAge', g({ metadataMaxAge: -1 }), 'consumer.metadataMaxAge', 'Expected `consumer.metadataMaxAge` to be an integer ≥ 0, got -1'],
-    ['a maxBytesPerPartition of 0', g({ maxBytesPerPartition: 0 }), 'consumer.maxBytesPerPartition', 'Expected `consumer.maxBytesPerPartition` to be an integer ≥ 1, got 0'],
+    [
+      'a sessionTimeout given as a string',
+      g({ sessionTimeout: '30000' }),
+      'consumer.sessionTimeout',
+      "Expected `consumer.sessionTimeout` to be an integer, got '30000'",
+    ],
+    [
+      'a rebalanceTimeout of 0',
+      g({ rebalanceTimeout: 0 }),
+      'consumer.rebalanceTimeout',
+      'Expected `consumer.rebalanceTimeout` to be an integer ≥ 1, got 0',
+    ],
+    [
+      'a negative metadataMaxAge',
+      g({ metadataMaxAge: -1 }),
+      'consumer.metadataMaxAge',
+      'Expected `consumer.metadataMaxAge` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a maxBytesPerPartition of 0',
+      g({ maxBytesPerPartition: 0 }),
+      'consumer.maxBytesPerPartition',
+      'Expected `consumer.maxBytesPerPartition` to be an integer ≥ 1, got 0',
+    ],
     ['a negative minBytes', g({ minBytes: -1 }), 'consumer.minBytes', 'Expected `consumer.minBytes` to be an integer ≥ 0, got -1'],
     ['a maxBytes of 0', g({ maxBytes: 0 }), 'consumer.maxBytes', 'Expected `consumer.maxBytes` to be an integer ≥ 1, got 0'],
-    ['a fractional maxWaitTimeInMs', g({ maxWaitTimeInMs: 1.5 }), 'consumer.maxWaitTimeInMs', 'Expected `consumer.maxWaitTimeInMs` to be an integer, got 1.5'],
-    ['a maxInFlightRequests of 0', g({ maxInFlightRequests: 0 }), 'consumer.maxInFlightRequests',
-      'Expected `consumer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 0; with 0 kafkajs would never send a request'],
-    ['a non-boolean readUncommitted', g({ readUncommitted: 'true' }), 'consumer.readUncommitted', "Expected `consumer.readUncommitted` to be a boolean, got 'true'"],
-    ['a non-boolean allowAutoTopicCreation', g({ allowAutoTopicCreation: 1 }), 'consumer.allowAutoTopicCreation', 'Expected `consumer.allowAutoTopicCreation` to be a boolean, got 1'],
+    [
+      'a fractional maxWaitTimeInMs',
+      g({ maxWaitTimeInMs: 1.5 }),
+      'consumer.maxWaitTimeInMs',
+      'Expected `consumer.maxWaitTimeInMs` to be an integer, got 1.5',
+    ],
+    [
+      'a maxInFlightRequests of 0',
+      g({ maxInFlightRequests: 0 }),
+      'consumer.maxInFlightRequests',
+      'Expected `consumer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 0; with 0 kafkajs would never send a request',
+    ],
+    [
+      'a non-boolean readUncommitted',
+      g({ readUncommitted: 'true' }),
+      'consumer.readUncommitted',
+      "Expected `consumer.readUncommitted` to be a boolean, got 'true'",
+    ],
+    [
+      'a non-boolean allowAutoTopicCreation',
+      g({ allowAutoTopicCreation: 1 }),
+      'consumer.allowAutoTopicCreation',
+      'Expected `consumer.allowAutoTopicCreation` to be a boolean, got 1',
+    ],
     ['an empty rackId', g({ rackId: '' }), 'consumer.rackId', "Expected `consumer.rackId` to be a non-empty string, got ''"],
-    ['no partition assigners', g({ partitionAssigners: [] }), 'consumer.partitionAssigners',
-      'Expected `consumer.partitionAssigners` to be a non-empty list of kafkajs partition assigners, got an array'],
-    ['an assigner by name', g({ partitionAssigners: ['RoundRobinAssigner'] }), 'consumer.partitionAssigners[0]',
-      "Expected `consumer.partitionAssigners[0]` to be a kafkajs PartitionAssigner (a function), got 'RoundRobinAssigner'; e.g. PartitionAssigners.roundRobin"],
+    [
+      'no partition assigners',
+      g({ partitionAssigners: [] }),
+      'consumer.partitionAssigners',
+      'Expected `consumer.partitionAssigners` to be a non-empty list of kafkajs partition assigners, got an array',
+    ],
+    [
+      'an assigner by name',
+      g({ partitionAssigners: ['RoundRobinAssigner'] }),
+      'consumer.partitionAssigners[0]',
+      "Expected `consumer.partitionAssigners[0]` to be a kafkajs PartitionAssigner (a function), got 'RoundRobinAssigner'; e.g. PartitionAssigners.roundRobin",
+    ],
     ['retry that is not an object', g({ retry: 5 }), 'consumer.retry', 'Expected `consumer.retry` to be an object, got 5'],
-    ['negative retries', g({ retry: { retries: -1 } }), 'consumer.retry.retries', 'Expected `consumer.retry.retries` to be an integer ≥ 0, got -1'],
-    ['a retry factor above 1', g({ retry: { factor: 2 } }), 'consumer.retry.factor', 'Expected `consumer.retry.factor` to be a number ≤ 1, got 2'],
-    ['a retry multiplier below 1', g({ retry: { multiplier: 0.5 } }), 'consumer.retry.multiplier', 'Expected `consumer.retry.multiplier` to be a number ≥ 1, got 0.5'],
-    ['a fractional initialRetryTime', g({ retry: { initialRetryTime: 0.5 } }), 'consumer.retry.initialRetryTime', 'Expected `consumer.retry.initialRetryTime` to be an integer, got 0.5'],
-    ['a negative maxRetryTime', g({ retry: { maxRetryTime: -1 } }), 'consumer.retry.maxRetryTime', 'Expected `consumer.retry.maxRetryTime` to be an integer ≥ 0, got -1'],
-    ['a restartOnFailure that is not a function', g({ retry: { restartOnFailure: false } }), 'consumer.retry.restartOnFailure',
-      'Expected `consumer.retry.restartOnFailure` to be a function, got false'],
+    [
+      'negative retries',
+      g({ retry: { retries: -1 } }),
+      'consumer.retry.retries',
+      'Expected `consumer.retry.retries` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a retry factor above 1',
+      g({ retry: { factor: 2 } }),
+      'consumer.retry.factor',
+      'Expected `consumer.retry.factor` to be a number ≤ 1, got 2',
+    ],
+    [
+      'a retry multiplier below 1',
+      g({ retry: { multiplier: 0.5 } }),
+      'consumer.retry.multiplier',
+      'Expected `consumer.retry.multiplier` to be a number ≥ 1, got 0.5',
+    ],
+    [
+      'a fractional initialRetryTime',
+      g({ retry: { initialRetryTime: 0.5 } }),
+      'consumer.retry.initialRetryTime',
+      'Expected `consumer.retry.initialRetryTime` to be an integer, got 0.5',
+    ],
+    [
+      'a negative maxRetryTime',
+      g({ retry: { maxRetryTime: -1 } }),
+      'consumer.retry.maxRetryTime',
+      'Expected `consumer.retry.maxRetryTime` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a restartOnFailure that is not a function',
+      g({ retry: { restartOnFailure: false } }),
+      'consumer.retry.restartOnFailure',
+      'Expected `consumer.retry.restartOnFailure` to be a function, got false',
+    ],
   ])('rejects %s', (_what, config, path, message) => {
     const error = rejection(config)
     expect(error.path).toBe(path)
@@ -275,7 +465,7 @@ describe('validateConsumerConfig: rejected values', () => {
 })
 
 describe('validateConsumerConfig: heartbeatInterval below sessionTimeout', () => {
-  it('accepts a heartbeat below the session timeout, given or kafkajs\' default', () => {
+  it("accepts a heartbeat below the session timeout, given or kafkajs' default", () => {
     expect(validateConsumerConfig({ groupId: 'g', heartbeatInterval: 29_999 }, prefix).kafkajs.heartbeatInterval).toBe(29_999)
     expect(validateConsumerConfig({ groupId: 'g', sessionTimeout: 3001 }, prefix).kafkajs.sessionTimeout).toBe(3001)
   })
@@ -283,10 +473,12 @@ describe('validateConsumerConfig: heartbeatInterval below sessionTimeout', () =>
   it('rejects a heartbeat not below the session timeout given', () => {
     const error = rejection({ groupId: 'g', sessionTimeout: 10_000, heartbeatInterval: 10_000 })
     expect(error.path).toBe('consumer.heartbeatInterval')
-    expect(error.message).toBe('Expected `consumer.heartbeatInterval` to be lower than `consumer.sessionTimeout` (10000), got 10000; about a third of sessionTimeout is usual')
+    expect(error.message).toBe(
+      'Expected `consumer.heartbeatInterval` to be lower than `consumer.sessionTimeout` (10000), got 10000; about a third of sessionTimeout is usual',
+    )
   })
 
-  it('rejects a heartbeat not below kafkajs\' default session timeout', () => {
+  it("rejects a heartbeat not below kafkajs' default session timeout", () => {
     const error = rejection({ groupId: 'g', heartbeatInterval: 30_000 })
     expect(error.path).toBe('consumer.heartbeatInterval')
     expect(error.message).toMatch(/lower than `consumer.sessionTimeout` \(30000, kafkajs' default\)/)
@@ -301,7 +493,9 @@ describe('validateConsumerConfig: heartbeatInterval below sessionTimeout', () =>
   it('rejects a session timeout too short for any heartbeat below it', () => {
     const error = rejection({ groupId: 'g', sessionTimeout: 1 })
     expect(error.path).toBe('consumer.sessionTimeout')
-    expect(error.message).toBe('Expected `consumer.sessionTimeout` to be higher than `consumer.heartbeatInterval` (1, the default for it), got 1; about a third of sessionTimeout is usual')
+    expect(error.message).toBe(
+      'Expected `consumer.sessionTimeout` to be higher than `consumer.heartbeatInterval` (1, the default for it), got 1; about a third of sessionTimeout is usual',
+    )
   })
 })
 
@@ -315,13 +509,25 @@ describe('validateConsumerConfig: checkpoint topic and MirrorMaker 2', () => {
   ])('rejects %s under prefix naming, naming the rule', (topic, rule) => {
     const error = rejection({ groupId: 'g', checkpoint: { topic } })
     expect(error.path).toBe('consumer.checkpoint.topic')
-    expect(error.message).toBe(`Expected \`consumer.checkpoint.topic\` to be a topic that MirrorMaker 2 replicates, got '${topic}'; `
-      + `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default 'kafkajs-dr.checkpoints'`)
+    expect(error.message).toBe(
+      `Expected \`consumer.checkpoint.topic\` to be a topic that MirrorMaker 2 replicates, got '${topic}'; ` +
+        `it matches MM2's default ${rule}, so its checkpoints would never reach the other clusters; choose another name, e.g. the default 'kafkajs-dr.checkpoints'`,
+    )
   })
 
   it('applies the rule under a custom policy too (it may well describe MM2)', () => {
-    const custom: ReplicationPolicy = { name: 'custom', physicalTopic: (t) => t, parse: (t, c) => ({ logicalTopic: t, originCluster: c }), physicalTopicsFor: (t) => [t] }
-    expect(rejection({ groupId: 'g', checkpoint: { topic: 'foo.internal' } }, { replicationPolicy: custom, clusters: ['dc1', 'dc2'], provenance: true }).path).toBe('consumer.checkpoint.topic')
+    const custom: ReplicationPolicy = {
+      name: 'custom',
+      physicalTopic: (t) => t,
+      parse: (t, c) => ({ logicalTopic: t, originCluster: c }),
+      physicalTopicsFor: (t) => [t],
+    }
+    expect(
+      rejection(
+        { groupId: 'g', checkpoint: { topic: 'foo.internal' } },
+        { replicationPolicy: custom, clusters: ['dc1', 'dc2'], provenance: true },
+      ).path,
+    ).toBe('consumer.checkpoint.topic')
   })
 
   it('accepts such names under identity naming, where MM2 with its defaults is not the replicator', () => {

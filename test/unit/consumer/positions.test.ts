@@ -4,10 +4,19 @@ import createDebug from 'debug'
 import type { KafkaMessage } from 'kafkajs'
 import { markDelivered, markProcessed, MAX_UNCOMMITTED, ProcessedPositions } from '../../../src/consumer/positions.js'
 
-const message = (offset: string, timestamp: string): KafkaMessage => ({ offset, timestamp, key: null, value: null, attributes: 0, headers: {} })
+const message = (offset: string, timestamp: string): KafkaMessage => ({
+  offset,
+  timestamp,
+  key: null,
+  value: null,
+  attributes: 0,
+  headers: {},
+})
 
 describe('ProcessedPositions', () => {
-  afterEach(() => { vi.useRealTimers() })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('drains the next offset, record timestamp and processing time of the last processed record per partition, once', () => {
     vi.useFakeTimers({ now: 50_000 })
@@ -37,17 +46,23 @@ describe('ProcessedPositions', () => {
     vi.setSystemTime(20_000)
     markProcessed(positions.slot('t', 1), message('2', '6'), Date.now())
     vi.setSystemTime(90_000)
-    expect(positions.checkpoints('g').map((c) => [c.partition, c.offset, c.writtenAt, c.group])).toEqual([[0, '2', 10_000, 'g'], [1, '3', 20_000, 'g']])
+    expect(positions.checkpoints('g').map((c) => [c.partition, c.offset, c.writtenAt, c.group])).toEqual([
+      [0, '2', 10_000, 'g'],
+      [1, '3', 20_000, 'g'],
+    ])
     expect(positions.drain().map((p) => p.at)).toEqual([10_000, 20_000])
   })
 })
 
 describe('ProcessedPositions with manual commits', () => {
-  afterEach(() => { vi.useRealTimers() })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   /** Delivers records `from`..`to` (timestamps 1000 + offset) to one partition at the current time. */
   function deliver(positions: ProcessedPositions, from: number, to: number, partition = 0): void {
-    for (let offset = from; offset <= to; offset++) markDelivered(positions.slot('orders', partition), message(String(offset), String(1000 + offset)), Date.now())
+    for (let offset = from; offset <= to; offset++)
+      markDelivered(positions.slot('orders', partition), message(String(offset), String(1000 + offset)), Date.now())
   }
 
   it('dates a commit of offset N by the record at N-1: its timestamp, and the time it was delivered', () => {
@@ -61,7 +76,9 @@ describe('ProcessedPositions with manual commits', () => {
     expect(positions.drain()).toEqual([])
     // Offsets as kafkajs accepts them: a number, leading zeros.
     expect(positions.commit('orders', 0, 15)).toBe(true)
-    expect(positions.checkpoints('g')).toEqual([{ group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '15', timestamp: 1014, writtenAt: 20_000 }])
+    expect(positions.checkpoints('g')).toEqual([
+      { group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '15', timestamp: 1014, writtenAt: 20_000 },
+    ])
   })
 
   it('never checkpoints a delivered record that was not committed, processed or not', () => {
@@ -84,7 +101,9 @@ describe('ProcessedPositions with manual commits', () => {
     const previousNamespaces = createDebug.disable()
     const previousLog = createDebug.log
     createDebug.enable('kafkajs-dr:consumer')
-    createDebug.log = (...args: unknown[]) => { lines.push(format(...args)) }
+    createDebug.log = (...args: unknown[]) => {
+      lines.push(format(...args))
+    }
     try {
       const positions = new ProcessedPositions('dc1')
       // A partition this cluster's sessions never delivered.
@@ -99,7 +118,11 @@ describe('ProcessedPositions with manual commits', () => {
       expect(positions.commit('orders', 0, '-1')).toBe(false)
       expect(positions.commit('orders', 0, 'x')).toBe(false)
       expect(positions.drain().map((p) => [p.offset, p.timestamp])).toEqual([['205', 1204]])
-      expect(lines.filter((l) => l.includes('not checkpointed')).map((l) => /dc1\/orders\[\d\] at \d+/.exec(l)?.[0])).toEqual(['dc1/orders[3] at 7', 'dc1/orders[0] at 150', 'dc1/orders[0] at 203'])
+      expect(lines.filter((l) => l.includes('not checkpointed')).map((l) => /dc1\/orders\[\d\] at \d+/.exec(l)?.[0])).toEqual([
+        'dc1/orders[3] at 7',
+        'dc1/orders[0] at 150',
+        'dc1/orders[0] at 203',
+      ])
     } finally {
       createDebug.log = previousLog
       createDebug.enable(previousNamespaces)
@@ -108,7 +131,8 @@ describe('ProcessedPositions with manual commits', () => {
 
   it('dates a commit past a gap (compaction, a transaction marker) by the last record before it', () => {
     const positions = new ProcessedPositions('dc1')
-    for (const offset of [10, 11, 14]) markDelivered(positions.slot('orders', 0), message(String(offset), String(1000 + offset)), Date.now())
+    for (const offset of [10, 11, 14])
+      markDelivered(positions.slot('orders', 0), message(String(offset), String(1000 + offset)), Date.now())
     expect(positions.commit('orders', 0, '13')).toBe(true) // 12 is a transaction marker: 11 is the last record before 13
     expect(positions.drain().map((p) => [p.offset, p.timestamp])).toEqual([['13', 1011]])
   })

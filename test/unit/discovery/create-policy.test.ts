@@ -5,8 +5,17 @@ import { DeclaredPolicy } from '../../../src/discovery/declared.js'
 import type { DiscoveryPolicy, DiscoveryView } from '../../../src/discovery/types.js'
 
 const NOW = 1_000_000
-const DEFAULTS: ResolvedDiscoveryOptions = { policy: 'priority', autoFailback: true, failbackDelayMs: 30_000, controlTopic: 'kafkajs-dr.control', decideTimeoutMs: 30_000 }
-const clusters = [{ name: 'dc1', priority: 1 }, { name: 'dc2', priority: 2 }] as unknown as ClusterConnection[]
+const DEFAULTS: ResolvedDiscoveryOptions = {
+  policy: 'priority',
+  autoFailback: true,
+  failbackDelayMs: 30_000,
+  controlTopic: 'kafkajs-dr.control',
+  decideTimeoutMs: 30_000,
+}
+const clusters = [
+  { name: 'dc1', priority: 1 },
+  { name: 'dc2', priority: 2 },
+] as unknown as ClusterConnection[]
 
 /** dc1 up for `dc1UpForMs`, dc2 up for an hour and active. */
 function failbackView(dc1UpForMs: number): DiscoveryView {
@@ -46,7 +55,9 @@ describe('createPolicy', () => {
   })
 
   it('wraps a function, named after it', async () => {
-    function byDns(): string { return 'dc2' }
+    function byDns(): string {
+      return 'dc2'
+    }
     const policy = createPolicy({ ...DEFAULTS, policy: byDns }, clusters, 1500)
     expect(policy.name).toBe('byDns')
     expect(policy.decide).toBe(byDns)

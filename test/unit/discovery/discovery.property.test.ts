@@ -34,7 +34,15 @@ import type { DiscoveryHooks } from '../../../src/discovery/discovery.js'
 import type { DiscoveryFunction, DiscoveryPolicyName, HealthState } from '../../../src/discovery/types.js'
 import { internalsOf } from '../../helpers/client-internals.js'
 import { scenario, type Scenario } from '../helpers/fault-schedule.js'
-import { deliveredDeclarations, impostorId, realId, SimCluster, simKafka, sleep, type SimDeclaration } from '../helpers/simulated-clusters.js'
+import {
+  deliveredDeclarations,
+  impostorId,
+  realId,
+  SimCluster,
+  simKafka,
+  sleep,
+  type SimDeclaration,
+} from '../helpers/simulated-clusters.js'
 import { watchUnhandledRejections } from '../helpers/unhandled.js'
 
 vi.mock('../../../src/cluster/topic-tail.js', async () => ({ TopicTail: (await import('../helpers/simulated-clusters.js')).SimTopicTail }))
@@ -60,9 +68,9 @@ interface Observed {
   active: string | undefined
   switches: number
   /** The custom policy's lookups: when each began, and how it was planned to end. */
-  lookups: Array<{ at: number, ms: number, outcome: 'answer' | 'throw' | 'hang' }>
+  lookups: Array<{ at: number; ms: number; outcome: 'answer' | 'throw' | 'hang' }>
   /** `discovery:policy-failed` events, timed out or not. */
-  policyFailures: Array<{ at: number, timedOut: boolean }>
+  policyFailures: Array<{ at: number; timedOut: boolean }>
   violations: string[]
   recording: boolean
 }
@@ -76,9 +84,18 @@ function expectedTransitions(results: readonly boolean[], failureThreshold: numb
   for (const ok of results) {
     failures = ok ? 0 : failures + 1
     successes = ok ? successes + 1 : 0
-    const next: HealthState = state === 'unknown' ? (ok ? 'up' : 'down')
-      : state === 'up' ? (failures >= failureThreshold ? 'down' : 'up')
-        : (successes >= successThreshold ? 'up' : 'down')
+    const next: HealthState =
+      state === 'unknown'
+        ? ok
+          ? 'up'
+          : 'down'
+        : state === 'up'
+          ? failures >= failureThreshold
+            ? 'down'
+            : 'up'
+          : successes >= successThreshold
+            ? 'up'
+            : 'down'
     if (next !== state) out.push(next)
     state = next
   }
@@ -87,7 +104,10 @@ function expectedTransitions(results: readonly boolean[], failureThreshold: numb
 
 /** The newest declaration an instance's control-topic readers have handed over. */
 function newestKnown(instance: number): SimDeclaration | undefined {
-  return (deliveredDeclarations.get(instance) ?? []).reduce<SimDeclaration | undefined>((a, d) => (a === undefined || d.epoch > a.epoch ? d : a), undefined)
+  return (deliveredDeclarations.get(instance) ?? []).reduce<SimDeclaration | undefined>(
+    (a, d) => (a === undefined || d.epoch > a.epoch ? d : a),
+    undefined,
+  )
 }
 
 function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: string | undefined, index: number): Observed {
@@ -108,16 +128,36 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
     ...(local === undefined ? {} : { localCluster: local }),
     health: sc.health,
     replicationLag: false,
-    discovery: { policy: kind === 'custom' ? byLookup : kind, autoFailback: sc.autoFailback, failbackDelayMs: sc.failbackDelayMs, ...(kind === 'custom' ? { decideTimeoutMs: sc.decideTimeoutMs } : {}) },
+    discovery: {
+      policy: kind === 'custom' ? byLookup : kind,
+      autoFailback: sc.autoFailback,
+      failbackDelayMs: sc.failbackDelayMs,
+      ...(kind === 'custom' ? { decideTimeoutMs: sc.decideTimeoutMs } : {}),
+    },
     connectTimeoutMs: 3_600_000,
     switchTimeoutMs: sc.switchTimeoutMs,
     teardownTimeoutMs: 1000,
   })
-  const o: Observed = { index, dr, results: new Map(), transitions: new Map(), open: undefined, active: undefined, switches: 0, lookups: [], policyFailures: [], violations: [], recording: true }
+  const o: Observed = {
+    index,
+    dr,
+    results: new Map(),
+    transitions: new Map(),
+    open: undefined,
+    active: undefined,
+    switches: 0,
+    lookups: [],
+    policyFailures: [],
+    violations: [],
+    recording: true,
+  }
   const ctx = internalsOf(dr).context
-  const fail = (message: string): void => { o.violations.push(`instance ${index} at +${Date.now() - T0} ms: ${message}`) }
+  const fail = (message: string): void => {
+    o.violations.push(`instance ${index} at +${Date.now() - T0} ms: ${message}`)
+  }
   // PROPERTY_TRACE=file: what each instance saw, to read a counterexample by.
-  const trace = TRACE === undefined ? undefined : (message: string): void => appendFileSync(TRACE, `[${index}] +${Date.now() - T0} ${message}\n`)
+  const trace =
+    TRACE === undefined ? undefined : (message: string): void => appendFileSync(TRACE, `[${index}] +${Date.now() - T0} ${message}\n`)
   if (trace) {
     for (const event of ['cluster:up', 'cluster:down', 'failover:start', 'failover:complete', 'failover:failed'] as const) {
       dr.on(event, (e: object) => trace(`${event} ${JSON.stringify(e, (k, v: unknown) => (k === 'error' ? String(v) : v))}`))
@@ -141,12 +181,14 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
     const seen = o.transitions.get(cluster) ?? []
     o.transitions.set(cluster, [...seen, state])
     if (state === 'down' && seen.at(-1) === 'down') {
-      if (!(error?.cause instanceof ClusterIdChangedError || error instanceof ClusterIdChangedError)) fail(`${cluster} reported down again without a cluster id change (${String(error)})`)
+      if (!(error?.cause instanceof ClusterIdChangedError || error instanceof ClusterIdChangedError))
+        fail(`${cluster} reported down again without a cluster id change (${String(error)})`)
       return
     }
     const need = seen.length === 0 ? 1 : state === 'down' ? sc.health.failureThreshold : sc.health.successThreshold
     const tail = results.slice(-need)
-    if (tail.length < need || tail.some((ok) => ok !== (state === 'up'))) fail(`${cluster} went ${state} after probes ${JSON.stringify(results)} (needs ${need} in a row)`)
+    if (tail.length < need || tail.some((ok) => ok !== (state === 'up')))
+      fail(`${cluster} went ${state} after probes ${JSON.stringify(results)} (needs ${need} in a row)`)
   }
   dr.on('cluster:up', (e) => onHealth(e.cluster, 'up'))
   dr.on('cluster:down', (e) => onHealth(e.cluster, 'down', e.error))
@@ -182,7 +224,8 @@ function createInstance(kind: Kind, sc: Scenario, sims: SimCluster[], local: str
   if (kind === 'declared') {
     watchDecisions(dr, (cluster) => {
       const newest = newestKnown(index)
-      if (newest !== undefined && cluster !== newest.cluster && cluster !== ctx.activeCluster) fail(`decided on ${cluster} on its own after reading the declaration of ${newest.cluster}`)
+      if (newest !== undefined && cluster !== newest.cluster && cluster !== ctx.activeCluster)
+        fail(`decided on ${cluster} on its own after reading the declaration of ${newest.cluster}`)
     })
   }
 
@@ -224,16 +267,22 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
   try {
     const sims = sc.clusters.map((c, i) => new SimCluster(`dc${i + 1}`, [...c.timeline, { state: c.final, ms: 0 }], T0, c.latencyMs))
     // The last fault, or the last declaration: from there on, nothing changes.
-    const horizon = Math.max(...sc.clusters.map((c) => c.timeline.reduce((sum, s) => sum + s.ms, 0)), ...(kind === 'declared' ? sc.declarations.map((d) => d.at) : []))
+    const horizon = Math.max(
+      ...sc.clusters.map((c) => c.timeline.reduce((sum, s) => sum + s.ms, 0)),
+      ...(kind === 'declared' ? sc.declarations.map((d) => d.at) : []),
+    )
     const { intervalMs, timeoutMs, failureThreshold, successThreshold } = sc.health
     // Long enough for every instance to see the final states, fail back, and finish its switches.
     // (a first read of the control topic waits up to 5 s for a cluster that hangs; a lookup holds
     // the next decision back.)
-    const settle = sc.failbackDelayMs + (Math.max(failureThreshold, successThreshold) + 2) * (intervalMs + timeoutMs)
-      + 2 * sc.switchTimeoutMs + 1000
-      + (kind === 'declared' ? 5000 : 0)
+    const settle =
+      sc.failbackDelayMs +
+      (Math.max(failureThreshold, successThreshold) + 2) * (intervalMs + timeoutMs) +
+      2 * sc.switchTimeoutMs +
+      1000 +
+      (kind === 'declared' ? 5000 : 0) +
       // A full turn of the lookups, each bounded by decideTimeoutMs, reaches the one that answers.
-      + (kind === 'custom' ? Math.max(...sc.instances.map((p) => p.lookups.length + 1)) * (sc.decideTimeoutMs + intervalMs + timeoutMs) : 0)
+      (kind === 'custom' ? Math.max(...sc.instances.map((p) => p.lookups.length + 1)) * (sc.decideTimeoutMs + intervalMs + timeoutMs) : 0)
 
     const declarations: Array<SimDeclaration & { written: string[] }> = []
     if (kind === 'declared') {
@@ -250,9 +299,15 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
     observed.forEach((o, i) => {
       const plan = sc.instances[i]!
       // Rejects only if no cluster was ever up for it: the disconnect at the end stops the wait.
-      setTimeout(() => { o.dr.connect().catch((error: unknown) => { if (o.recording) o.violations.push(`connect failed: ${String(error)}`) }) }, plan.startAt)
+      setTimeout(() => {
+        o.dr.connect().catch((error: unknown) => {
+          if (o.recording) o.violations.push(`connect failed: ${String(error)}`)
+        })
+      }, plan.startAt)
       for (const at of plan.errorReports) {
-        setTimeout(() => { if (o.active !== undefined) internalsOf(o.dr).context.reportError(o.active, new Error('send failed')) }, at)
+        setTimeout(() => {
+          if (o.active !== undefined) internalsOf(o.dr).context.reportError(o.active, new Error('send failed'))
+        }, at)
       }
     })
 
@@ -262,8 +317,17 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
     const newest = declarations.filter((d) => d.written.length > 0).at(-1)
     const newestReadable = newest !== undefined && newest.written.some((c) => sims.find((s) => s.name === c)!.stateAt(Infinity) === 'up')
     for (const o of observed) {
-      const healthy = internalsOf(o.dr).context.clusters.filter((c) => endsHealthy(sims.find((s) => s.name === c.name)!, c.clusterId)).map((c) => c.name)
-      const ended = (problem: string): void => { o.violations.push(`instance ${o.index} ended on ${String(o.active)}${problem}; healthy at the end: ${healthy.join(', ') || 'none'}`) }
+      const healthy = internalsOf(o.dr)
+        .context.clusters.filter((c) =>
+          endsHealthy(
+            sims.find((s) => s.name === c.name)!,
+            c.clusterId,
+          ),
+        )
+        .map((c) => c.name)
+      const ended = (problem: string): void => {
+        o.violations.push(`instance ${o.index} ended on ${String(o.active)}${problem}; healthy at the end: ${healthy.join(', ') || 'none'}`)
+      }
       if (o.dr.activeCluster !== o.active) ended(` but says ${String(o.dr.activeCluster)}`)
       if (kind === 'declared' && newestReadable) {
         if (o.active !== newest.cluster) ended(`, not on ${newest.cluster}, declared last`)
@@ -271,7 +335,9 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
       }
       // An instance that read a declaration no longer readable follows it: nothing to compare with.
       if ((kind === 'declared' && newestKnown(o.index) !== undefined) || healthy.length === 0) continue
-      const preferred = [...healthy].sort((a, b) => byPreference(local)(internalsOf(o.dr).context.connection(a), internalsOf(o.dr).context.connection(b)))[0]
+      const preferred = [...healthy].sort((a, b) =>
+        byPreference(local)(internalsOf(o.dr).context.connection(a), internalsOf(o.dr).context.connection(b)),
+      )[0]
       if (kind === 'custom' || (kind === 'priority' && sc.autoFailback)) {
         if (o.active !== preferred) ended(`, not on ${preferred!}, the most preferred healthy cluster`)
       } else if (!healthy.includes(o.active!)) ended(', not on a healthy cluster')
@@ -291,8 +357,10 @@ async function runScenario(kind: Kind, sc: Scenario): Promise<void> {
       expect(o.violations, o.violations.join('\n')).toEqual([])
       expect(o.open, `instance ${o.index}: a switch neither completed nor failed`).toBeUndefined()
       for (const [cluster, results] of o.results) {
-        expect(withoutRepeats(o.transitions.get(cluster) ?? []), `instance ${o.index}, ${cluster}: probes ${JSON.stringify(results)}`)
-          .toEqual(expectedTransitions(results, failureThreshold, successThreshold))
+        expect(
+          withoutRepeats(o.transitions.get(cluster) ?? []),
+          `instance ${o.index}, ${cluster}: probes ${JSON.stringify(results)}`,
+        ).toEqual(expectedTransitions(results, failureThreshold, successThreshold))
       }
     }
   } finally {
@@ -311,16 +379,22 @@ function checkLookups(o: Observed, sc: Scenario, now: number): void {
   const fails = (l: Observed['lookups'][number]): 'timeout' | 'throw' | undefined =>
     l.outcome === 'hang' || l.ms > bound ? 'timeout' : l.outcome === 'throw' && l.ms < bound ? 'throw' : undefined
   // A lookup that ends exactly at the bound may go either way; one not due yet may be unreported.
-  const ambiguous = (l: Observed['lookups'][number]): boolean => l.ms === bound || l.at + (l.outcome === 'hang' ? bound : Math.min(l.ms, bound)) >= now
-  for (const [kind, timedOut] of [['timeout', true], ['throw', false]] as const) {
+  const ambiguous = (l: Observed['lookups'][number]): boolean =>
+    l.ms === bound || l.at + (l.outcome === 'hang' ? bound : Math.min(l.ms, bound)) >= now
+  for (const [kind, timedOut] of [
+    ['timeout', true],
+    ['throw', false],
+  ] as const) {
     const certain = o.lookups.filter((l) => fails(l) === kind && !ambiguous(l)).length
     const possible = o.lookups.filter((l) => fails(l) === kind || ambiguous(l)).length
     const reported = o.policyFailures.filter((f) => f.timedOut === timedOut).length
-    if (reported < certain || reported > possible) o.violations.push(`instance ${o.index}: ${reported} ${kind} failures reported, expected ${certain}..${possible}`)
+    if (reported < certain || reported > possible)
+      o.violations.push(`instance ${o.index}: ${reported} ${kind} failures reported, expected ${certain}..${possible}`)
   }
   const last = o.lookups.at(-1)?.at ?? -Infinity
   const gap = bound + 2 * (sc.health.intervalMs + sc.health.timeoutMs)
-  if (o.lookups.length > 0 && now - last > gap) o.violations.push(`instance ${o.index}: discovery stopped asking the policy (last lookup ${now - last} ms ago)`)
+  if (o.lookups.length > 0 && now - last > gap)
+    o.violations.push(`instance ${o.index}: discovery stopped asking the policy (last lookup ${now - last} ms ago)`)
 }
 
 /** Transitions without the repeated downs of a replaced cluster (those are checked as they happen). */
@@ -331,10 +405,17 @@ function withoutRepeats(states: readonly HealthState[]): HealthState[] {
 const unhandled = watchUnhandledRejections()
 
 describe('Discovery under randomized fault schedules', () => {
-  it.each<Kind>(['priority', 'sticky', 'declared', 'custom'])('%s policy: hysteresis, one switch at a time to a healthy cluster, each reported', async (kind) => {
-    const example = process.env.PROPERTY_EXAMPLE
-    await fc.assert(fc.asyncProperty(scenario, (sc) => runScenario(kind, sc)), { numRuns: RUNS, endOnFailure: TRACE !== undefined, ...(example ? { examples: [[JSON.parse(example) as Scenario]] } : {}) })
-    await unhandled.settle()
-    expect(unhandled.reasons).toEqual([])
-  }, 600_000)
+  it.each<Kind>(['priority', 'sticky', 'declared', 'custom'])(
+    '%s policy: hysteresis, one switch at a time to a healthy cluster, each reported',
+    async (kind) => {
+      const example = process.env.PROPERTY_EXAMPLE
+      await fc.assert(
+        fc.asyncProperty(scenario, (sc) => runScenario(kind, sc)),
+        { numRuns: RUNS, endOnFailure: TRACE !== undefined, ...(example ? { examples: [[JSON.parse(example) as Scenario]] } : {}) },
+      )
+      await unhandled.settle()
+      expect(unhandled.reasons).toEqual([])
+    },
+    600_000,
+  )
 })

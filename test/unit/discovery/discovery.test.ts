@@ -16,9 +16,13 @@ class FakeCluster {
   /** The timeout of every probe, in call order. */
   readonly probes: number[] = []
   private readonly script: boolean[] = []
-  private gate: { promise: Promise<void>, open: () => void } | undefined
+  private gate: { promise: Promise<void>; open: () => void } | undefined
 
-  constructor(readonly name: string, readonly priority: number, public healthy = true) {}
+  constructor(
+    readonly name: string,
+    readonly priority: number,
+    public healthy = true,
+  ) {}
 
   /** Answers the next probes with these results, then with `healthy`. */
   answer(...results: boolean[]): this {
@@ -29,7 +33,9 @@ class FakeCluster {
   /** Probes from now on wait until release(). */
   hold(): void {
     let open!: () => void
-    const promise = new Promise<void>((resolve) => { open = resolve })
+    const promise = new Promise<void>((resolve) => {
+      open = resolve
+    })
     this.gate = { promise, open }
   }
 
@@ -46,9 +52,7 @@ class FakeCluster {
     this.probes.push(timeoutMs)
     if (this.gate) await this.gate.promise
     const ok = this.script.length > 0 ? this.script.shift()! : this.healthy
-    return ok
-      ? { ok: true, clusterId: `${this.name}-id`, latencyMs: 1 }
-      : { ok: false, error: this.failure(), latencyMs: 1 }
+    return ok ? { ok: true, clusterId: `${this.name}-id`, latencyMs: 1 } : { ok: false, error: this.failure(), latencyMs: 1 }
   }
 
   asConnection(): ClusterConnection {
@@ -56,7 +60,11 @@ class FakeCluster {
   }
 }
 
-interface HealthChange { cluster: string, state: HealthState, detail: { error?: Error, clusterId?: string } }
+interface HealthChange {
+  cluster: string
+  state: HealthState
+  detail: { error?: Error; clusterId?: string }
+}
 
 interface Harness {
   discovery: Discovery
@@ -75,18 +83,25 @@ const running: Discovery[] = []
  * A discovery over fake clusters. By default the owner carries out every decision at once
  * (`active` becomes the chosen cluster), like the client does.
  */
-function harness(clusters: FakeCluster[], decide: DiscoveryFunction | DiscoveryPolicy, options: {
-  health?: Partial<ResolvedHealthOptions>
-  localCluster?: string
-  follow?: boolean
-  active?: string
-  decideTimeoutMs?: number
-} = {}): Harness {
+function harness(
+  clusters: FakeCluster[],
+  decide: DiscoveryFunction | DiscoveryPolicy,
+  options: {
+    health?: Partial<ResolvedHealthOptions>
+    localCluster?: string
+    follow?: boolean
+    active?: string
+    decideTimeoutMs?: number
+  } = {},
+): Harness {
   const views: DiscoveryView[] = []
   const policy: DiscoveryPolicy = typeof decide === 'function' ? { name: 'test', decide } : decide
   const recording: DiscoveryPolicy = {
     name: policy.name,
-    decide: (view) => { views.push(view); return policy.decide(view) },
+    decide: (view) => {
+      views.push(view)
+      return policy.decide(view)
+    },
     ...(policy.start ? { start: () => policy.start!() } : {}),
     ...(policy.stop ? { stop: () => policy.stop!() } : {}),
   }
@@ -94,15 +109,22 @@ function harness(clusters: FakeCluster[], decide: DiscoveryFunction | DiscoveryP
   const changes: HealthChange[] = []
   const policyErrors: DiscoveryPolicyError[] = []
   const active = { current: options.active }
-  const discovery = new Discovery(clusters.map((c) => c.asConnection()), options.localCluster, recording, { ...HEALTH, ...options.health }, {
-    active: () => active.current,
-    onDecision: (cluster) => {
-      decisions.push(cluster)
-      if (options.follow ?? true) active.current = cluster
+  const discovery = new Discovery(
+    clusters.map((c) => c.asConnection()),
+    options.localCluster,
+    recording,
+    { ...HEALTH, ...options.health },
+    {
+      active: () => active.current,
+      onDecision: (cluster) => {
+        decisions.push(cluster)
+        if (options.follow ?? true) active.current = cluster
+      },
+      onHealthChange: (cluster, state, detail) => changes.push({ cluster, state, detail }),
+      onPolicyError: (error) => policyErrors.push(error),
     },
-    onHealthChange: (cluster, state, detail) => changes.push({ cluster, state, detail }),
-    onPolicyError: (error) => policyErrors.push(error),
-  }, { decideTimeoutMs: options.decideTimeoutMs ?? 30_000 })
+    { decideTimeoutMs: options.decideTimeoutMs ?? 30_000 },
+  )
   running.push(discovery)
   return { discovery, decisions, changes, views, active, policyErrors }
 }
@@ -132,7 +154,10 @@ describe('Discovery.start', () => {
     expect(dc2.probes).toEqual([HEALTH.timeoutMs])
     expect(h.views).toHaveLength(1)
     // The policy saw the probes' results, so it ran after them.
-    expect(h.views[0]!.clusters.map((c) => [c.name, c.health])).toEqual([['dc1', 'down'], ['dc2', 'up']])
+    expect(h.views[0]!.clusters.map((c) => [c.name, c.health])).toEqual([
+      ['dc1', 'down'],
+      ['dc2', 'up'],
+    ])
     expect(h.decisions).toEqual(['dc2'])
   })
 
@@ -140,19 +165,29 @@ describe('Discovery.start', () => {
     const order: string[] = []
     const dc1 = new FakeCluster('dc1', 1)
     const probe = dc1.probe.bind(dc1)
-    dc1.probe = async (timeoutMs) => { order.push('probe'); return probe(timeoutMs) }
+    dc1.probe = async (timeoutMs) => {
+      order.push('probe')
+      return probe(timeoutMs)
+    }
     const h = harness([dc1], {
       name: 'lifecycle',
-      decide: () => { order.push('decide'); return 'dc1' },
-      start: async () => { order.push('start') },
-      stop: async () => { order.push('stop') },
+      decide: () => {
+        order.push('decide')
+        return 'dc1'
+      },
+      start: async () => {
+        order.push('start')
+      },
+      stop: async () => {
+        order.push('stop')
+      },
     })
     await h.discovery.start()
     await h.discovery.stop()
     expect(order).toEqual(['start', 'probe', 'decide', 'stop'])
   })
 
-  it('reports each cluster\'s first health with the cluster id or the probe error', async () => {
+  it("reports each cluster's first health with the cluster id or the probe error", async () => {
     const h = harness([new FakeCluster('dc1', 1, true), new FakeCluster('dc2', 2, false)], () => undefined)
     await h.discovery.start()
     const byCluster = Object.fromEntries(h.changes.map((c) => [c.cluster, c]))
@@ -324,7 +359,7 @@ describe('Discovery.reportError', () => {
     expect(h.decisions).toEqual(['dc1', 'dc2'])
   })
 
-  it('ignores a report within 100 ms of the cluster\'s last probe', async () => {
+  it("ignores a report within 100 ms of the cluster's last probe", async () => {
     const dc1 = new FakeCluster('dc1', 1)
     const h = harness([dc1], () => undefined)
     await h.discovery.start() // probed at T0
@@ -416,19 +451,31 @@ describe('Discovery with a failing policy', () => {
 
   it('reports a throwing decision as a DiscoveryPolicyError', async () => {
     const bug = new Error('policy bug')
-    const h = harness([new FakeCluster('dc1', 1)], () => { throw bug })
+    const h = harness([new FakeCluster('dc1', 1)], () => {
+      throw bug
+    })
     await h.discovery.start()
     expect(h.policyErrors).toHaveLength(1)
     expect(h.policyErrors[0]).toBeInstanceOf(DiscoveryPolicyError)
-    expect(h.policyErrors[0]).toMatchObject({ code: 'ERR_DISCOVERY_POLICY', policy: 'test', operation: 'decide', timedOut: false, cause: bug })
+    expect(h.policyErrors[0]).toMatchObject({
+      code: 'ERR_DISCOVERY_POLICY',
+      policy: 'test',
+      operation: 'decide',
+      timedOut: false,
+      cause: bug,
+    })
   })
 
   it('abandons a decision that never settles after decideTimeoutMs, reports it, and decides again next round', async () => {
     let calls = 0
-    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], (view) => {
-      if (++calls === 1) return new Promise<string>(() => {})
-      return view.clusters[1]!.name
-    }, { decideTimeoutMs: 500 })
+    const h = harness(
+      [new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)],
+      (view) => {
+        if (++calls === 1) return new Promise<string>(() => {})
+        return view.clusters[1]!.name
+      },
+      { decideTimeoutMs: 500 },
+    )
     const started = h.discovery.start()
     await vi.advanceTimersByTimeAsync(500)
     await expect(started).resolves.toBeUndefined()
@@ -443,10 +490,17 @@ describe('Discovery with a failing policy', () => {
   it('ignores the late answer of an abandoned decision', async () => {
     let answerLate = (_cluster: string): void => {}
     let calls = 0
-    const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], () => {
-      if (++calls === 1) return new Promise<string>((resolve) => { answerLate = resolve })
-      return undefined
-    }, { decideTimeoutMs: 500 })
+    const h = harness(
+      [new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)],
+      () => {
+        if (++calls === 1)
+          return new Promise<string>((resolve) => {
+            answerLate = resolve
+          })
+        return undefined
+      },
+      { decideTimeoutMs: 500 },
+    )
     const started = h.discovery.start()
     await vi.advanceTimersByTimeAsync(500)
     await started
@@ -456,12 +510,21 @@ describe('Discovery with a failing policy', () => {
     expect(h.decisions).toEqual([])
   })
 
-  it('rejects start() with a DiscoveryPolicyError when the policy\'s start() rejects or outlives its bound', async () => {
+  it("rejects start() with a DiscoveryPolicyError when the policy's start() rejects or outlives its bound", async () => {
     const refused = new Error('no control topic')
     const failing = harness([new FakeCluster('dc1', 1)], { name: 'ops', decide: () => 'dc1', start: () => Promise.reject(refused) })
-    await expect(failing.discovery.start(1000)).rejects.toMatchObject({ code: 'ERR_DISCOVERY_POLICY', policy: 'ops', operation: 'start', timedOut: false, cause: refused })
+    await expect(failing.discovery.start(1000)).rejects.toMatchObject({
+      code: 'ERR_DISCOVERY_POLICY',
+      policy: 'ops',
+      operation: 'start',
+      timedOut: false,
+      cause: refused,
+    })
     const hanging = harness([new FakeCluster('dc1', 1)], { name: 'ops', decide: () => 'dc1', start: () => new Promise<void>(() => {}) })
-    const started = hanging.discovery.start(1000).then(() => undefined, (e: unknown) => e)
+    const started = hanging.discovery.start(1000).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     await vi.advanceTimersByTimeAsync(1000)
     expect(await started).toMatchObject({ code: 'ERR_DISCOVERY_POLICY', operation: 'start', timedOut: true })
     expect(hanging.decisions).toEqual([])
@@ -469,7 +532,9 @@ describe('Discovery with a failing policy', () => {
 
   it('keeps probing while the policy keeps throwing', async () => {
     const dc1 = new FakeCluster('dc1', 1)
-    const h = harness([dc1], () => { throw new Error('always') })
+    const h = harness([dc1], () => {
+      throw new Error('always')
+    })
     await h.discovery.start()
     await vi.advanceTimersByTimeAsync(3 * HEALTH.intervalMs)
     expect(dc1.probes).toHaveLength(4)
@@ -499,7 +564,7 @@ describe('Discovery.view', () => {
     expect(h.discovery.view().clusters.map((c) => c.name)).toEqual(['dc1', 'dc2'])
   })
 
-  it('holds now, the active cluster from the owner, and each cluster\'s health and since', async () => {
+  it("holds now, the active cluster from the owner, and each cluster's health and since", async () => {
     const h = harness([new FakeCluster('dc1', 1, true), new FakeCluster('dc2', 2, false)], () => undefined, { active: 'dc2' })
     expect(h.discovery.view()).toEqual({
       now: T0,
@@ -531,15 +596,21 @@ describe('Discovery.view', () => {
 })
 
 describe('Discovery.stop with a decision in flight', () => {
-  beforeEach(() => { vi.useFakeTimers() })
-  afterEach(() => { vi.useRealTimers() })
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('does not report a decision after stop() resolved', async () => {
     let calls = 0
     let answer!: (cluster: string) => void
     const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2)], () => {
       if (++calls === 1) return 'dc1'
-      return new Promise<string>((resolve) => { answer = resolve })
+      return new Promise<string>((resolve) => {
+        answer = resolve
+      })
     })
     await h.discovery.start()
     await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
@@ -555,7 +626,10 @@ describe('Discovery.stop with a decision in flight', () => {
     let calls = 0
     let answer!: (cluster: string | undefined) => void
     const h = harness([dc1], () => {
-      if (++calls === 2) return new Promise<string | undefined>((resolve) => { answer = resolve })
+      if (++calls === 2)
+        return new Promise<string | undefined>((resolve) => {
+          answer = resolve
+        })
       return undefined
     })
     await h.discovery.start()
@@ -585,7 +659,10 @@ describe('Discovery and a cluster replaced at the same address', () => {
     await h.discovery.start()
     await vi.advanceTimersByTimeAsync(HEALTH.intervalMs)
     expect(h.discovery.healthOf('dc2')).toBe('down')
-    expect(h.changes.filter((c) => c.cluster === 'dc2').map((c) => [c.state, c.detail.error?.message])).toEqual([['up', undefined], ['down', 'dc2 unreachable']])
+    expect(h.changes.filter((c) => c.cluster === 'dc2').map((c) => [c.state, c.detail.error?.message])).toEqual([
+      ['up', undefined],
+      ['down', 'dc2 unreachable'],
+    ])
     // The replacement answers: one more 'down', with the id error, then nothing while it stays.
     dc2.failure = replaced('other-id')
     await vi.advanceTimersByTimeAsync(5 * HEALTH.intervalMs)
@@ -679,7 +756,7 @@ describe('Discovery with a policy that takes its time', () => {
     expect(h.decisions).toEqual([])
   })
 
-  it('carries out a choice of a cluster that was already down in the view it decided from (an operator\'s choice)', async () => {
+  it("carries out a choice of a cluster that was already down in the view it decided from (an operator's choice)", async () => {
     const h = harness([new FakeCluster('dc1', 1), new FakeCluster('dc2', 2, false)], async () => 'dc2', { active: 'dc1' })
     await h.discovery.start()
     expect(h.discovery.healthOf('dc2')).toBe('down')

@@ -17,7 +17,16 @@ describe('drill record ledger', () => {
     ledger.consume(4, 1500) // rejected, but landed after all
     expect(ledger.consume(99, 1600)).toBeUndefined() // never sent by this drill
     const counts = ledger.snapshot()
-    expect(counts).toEqual({ produced: 5, acknowledged: 3, rejected: 2, deliveries: 5, consumed: 3, acknowledgedConsumed: 2, duplicates: 2, duplicateRecords: 1 })
+    expect(counts).toEqual({
+      produced: 5,
+      acknowledged: 3,
+      rejected: 2,
+      deliveries: 5,
+      consumed: 3,
+      acknowledgedConsumed: 2,
+      duplicates: 2,
+      duplicateRecords: 1,
+    })
     expect(ledger.unconsumedAcknowledged).toBe(1)
     expect(ledger.lost()).toEqual([2])
     expect(ledger.consumedUnacknowledged()).toBe(1)

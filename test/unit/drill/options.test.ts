@@ -51,7 +51,9 @@ describe('drill options', () => {
   it('names the flag and what it takes when a value is wrong', () => {
     expect(usageError(['--rate', 'abc'])).toBe("--rate: expected records a second, a whole number from 1 to 100000, got 'abc'")
     expect(usageError(['--rate', '0'])).toContain('--rate')
-    expect(usageError(['--fault', 'explode'])).toBe("--fault: expected one of kill, hang, replication-stop, both, flap, lag-then-kill, all-down, standby-restart, garbage-then-kill, got 'explode'")
+    expect(usageError(['--fault', 'explode'])).toBe(
+      "--fault: expected one of kill, hang, replication-stop, both, flap, lag-then-kill, all-down, standby-restart, garbage-then-kill, got 'explode'",
+    )
     expect(usageError(['--outage', 'soon'])).toContain('--outage: expected a duration')
     expect(usageError(['--warmup', '0'])).toContain('--warmup: expected at least 1s')
     expect(usageError(['--bogus'])).toContain("unknown option '--bogus'")
@@ -70,27 +72,42 @@ describe('drill options', () => {
 
   it('reads the chaos faults and their settings, and keeps them to the local bed', () => {
     expect(options(['--fault', 'flap', '--flaps', '4'])).toMatchObject({ fault: 'flap', flaps: 4 })
-    expect(options(['--fault', 'lag-then-kill', '--lag-before-kill', '8s'])).toMatchObject({ fault: 'lag-then-kill', lagBeforeKillMs: 8000 })
+    expect(options(['--fault', 'lag-then-kill', '--lag-before-kill', '8s'])).toMatchObject({
+      fault: 'lag-then-kill',
+      lagBeforeKillMs: 8000,
+    })
     expect(options(['--fault', 'all-down', '--delivery-timeout', '5s'])).toMatchObject({ fault: 'all-down', deliveryTimeoutMs: 5000 })
     expect(options(['--fault', 'standby-restart']).fault).toBe('standby-restart')
     expect(options(['--fault', 'garbage-then-kill']).fault).toBe('garbage-then-kill')
     expect(usageError(['--flaps', '0'])).toBe("--flaps: expected flaps, a whole number from 1 to 100, got '0'")
-    expect(usageError(['--fault', 'flap', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe('--fault flap is scripted on the local bed only; with --cluster use one of kill, hang, replication-stop, both')
+    expect(usageError(['--fault', 'flap', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe(
+      '--fault flap is scripted on the local bed only; with --cluster use one of kill, hang, replication-stop, both',
+    )
   })
 })
 
 describe('drill options: your clusters from a configuration file', () => {
   it('reads --config, alone or with the operator faults, and refuses it beside --cluster, empty or with a scripted fault', () => {
-    expect(options(['--config', 'dr.config.mjs', '--fault', 'hang'])).toMatchObject({ config: 'dr.config.mjs', clusters: [], fault: 'hang' })
-    expect(usageError(['--config', 'x.json', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe('give the clusters either with --cluster or with --config, not both')
+    expect(options(['--config', 'dr.config.mjs', '--fault', 'hang'])).toMatchObject({
+      config: 'dr.config.mjs',
+      clusters: [],
+      fault: 'hang',
+    })
+    expect(usageError(['--config', 'x.json', '--cluster', 'dc1=a:1', '--cluster', 'dc2=b:1'])).toBe(
+      'give the clusters either with --cluster or with --config, not both',
+    )
     expect(usageError(['--config='])).toBe('--config needs a file name')
-    expect(usageError(['--config', 'x.json', '--fault', 'flap'])).toBe('--fault flap is scripted on the local bed only; with --config use one of kill, hang, replication-stop, both')
+    expect(usageError(['--config', 'x.json', '--fault', 'flap'])).toBe(
+      '--fault flap is scripted on the local bed only; with --config use one of kill, hang, replication-stop, both',
+    )
     expect(usageError(['--config', 'x.json', '--keep-bed'])).toContain('with --config the drill starts and stops no cluster')
   })
 
   it('takes the same --cluster as every command (names of at most 64 characters, no = in a host), and names the usage of its entry point', () => {
     expect(usageError(['--cluster', `${'d'.repeat(65)}=a:1`, '--cluster', 'dc2=b:1'])).toContain('expected NAME=HOST:PORT')
     expect(usageError(['--cluster', 'dc1=a=b:1', '--cluster', 'dc2=b:1'])).toBe("--cluster dc1: 'a=b:1' is not HOST:PORT")
-    expect(() => parseArgs(['--falt', 'kill'], 'see kafkajs-dr drill --help')).toThrow("unknown option '--falt' (did you mean --fault?); see kafkajs-dr drill --help")
+    expect(() => parseArgs(['--falt', 'kill'], 'see kafkajs-dr drill --help')).toThrow(
+      "unknown option '--falt' (did you mean --fault?); see kafkajs-dr drill --help",
+    )
   })
 })

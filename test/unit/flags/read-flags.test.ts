@@ -22,7 +22,12 @@ function refused(argv: string[], positional?: (value: string, index: number) => 
 describe('readFlags (util.parseArgs underneath)', () => {
   it('reads --flag value, --flag=value, repeated flags in order, switches and short aliases', () => {
     const read = readFlags(['--rate', '5', '--cluster=a=h:1', '--cluster', 'b=h:2', '--json', '-h'], SPECS, { hint: '' })
-    expect(read.values).toEqual(new Map([['--rate', ['5']], ['--cluster', ['a=h:1', 'b=h:2']]]))
+    expect(read.values).toEqual(
+      new Map([
+        ['--rate', ['5']],
+        ['--cluster', ['a=h:1', 'b=h:2']],
+      ]),
+    )
     expect(read.switches).toEqual(new Set(['--json', '--help']))
     expect(read.typed.get('--help')).toBe('-h')
     expect(read.end).toBe(7)
@@ -35,7 +40,13 @@ describe('readFlags (util.parseArgs underneath)', () => {
 
   it('hands positional arguments to the caller, which may stop there', () => {
     const seen: Array<[string, number]> = []
-    const read = readFlags(['--json', 'drill', '--bogus'], SPECS, { hint: '', positional: (value, index) => { seen.push([value, index]); return value === 'drill' } })
+    const read = readFlags(['--json', 'drill', '--bogus'], SPECS, {
+      hint: '',
+      positional: (value, index) => {
+        seen.push([value, index])
+        return value === 'drill'
+      },
+    })
     expect(seen).toEqual([['drill', 1]])
     expect(read.end).toBe(1)
     expect(read.switches).toEqual(new Set(['--json']))

@@ -22,7 +22,7 @@ export interface InstancePlan {
   /** When a producer of the instance reports an error on the active cluster. */
   errorReports: number[]
   /** Each switch's participant, in turn: how long it takes, whether it fails. */
-  switches: Array<{ ms: number, fail: boolean }>
+  switches: Array<{ ms: number; fail: boolean }>
   /**
    * Custom policy: each lookup in turn, how long it takes and how it ends: an answer, a throw, or
    * never (a hang). The first always answers within the shortest `decideTimeoutMs`, so that the
@@ -41,14 +41,14 @@ export interface Lookup {
 export interface Scenario {
   clusters: ClusterPlan[]
   local: number | null
-  health: { intervalMs: number, timeoutMs: number, failureThreshold: number, successThreshold: number }
+  health: { intervalMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number }
   autoFailback: boolean
   failbackDelayMs: number
   switchTimeoutMs: number
   /** The custom policy's `discovery.decideTimeoutMs`. */
   decideTimeoutMs: number
   instances: InstancePlan[]
-  declarations: Array<{ at: number, cluster: number }>
+  declarations: Array<{ at: number; cluster: number }>
 }
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(
@@ -73,12 +73,19 @@ const lookup: fc.Arbitrary<Lookup> = fc.record({
 
 /** A run's schedule, kept small enough for a thousand runs in seconds of wall time. */
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
-  clusters: fc.array(fc.record({
-    priority: fc.integer({ min: 1, max: 3 }),
-    latencyMs: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 }), weight: 1 }),
-    timeline: fc.array(fc.record({ state: fault, ms: fc.integer({ min: 50, max: 6000 }) }), { minLength: 1, maxLength: 6 }),
-    final: fc.oneof({ arbitrary: fc.constant('up' as const), weight: 4 }, { arbitrary: fc.constant('down' as const), weight: 1 }, { arbitrary: fc.constant('hang' as const), weight: 1 }),
-  }), { minLength: 2, maxLength: 3 }),
+  clusters: fc.array(
+    fc.record({
+      priority: fc.integer({ min: 1, max: 3 }),
+      latencyMs: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 }), weight: 1 }),
+      timeline: fc.array(fc.record({ state: fault, ms: fc.integer({ min: 50, max: 6000 }) }), { minLength: 1, maxLength: 6 }),
+      final: fc.oneof(
+        { arbitrary: fc.constant('up' as const), weight: 4 },
+        { arbitrary: fc.constant('down' as const), weight: 1 },
+        { arbitrary: fc.constant('hang' as const), weight: 1 },
+      ),
+    }),
+    { minLength: 2, maxLength: 3 },
+  ),
   local: fc.option(fc.integer({ min: 0, max: 2 })),
   health: fc.record({
     intervalMs: fc.integer({ min: 200, max: 1500 }),
@@ -90,12 +97,19 @@ export const scenario: fc.Arbitrary<Scenario> = fc.record({
   failbackDelayMs: fc.integer({ min: 0, max: 5000 }),
   switchTimeoutMs: fc.integer({ min: 200, max: 4000 }),
   decideTimeoutMs: fc.integer({ min: MIN_DECIDE_TIMEOUT_MS, max: 3000 }),
-  instances: fc.array(fc.record({
-    startAt: fc.integer({ min: 0, max: 1500 }),
-    errorReports: fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 6 }),
-    switches: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 5000 }), fail: fc.boolean() }), { minLength: 1, maxLength: 4 }),
-    lookups: fc.tuple(fc.integer({ min: 0, max: MIN_DECIDE_TIMEOUT_MS - 50 }), fc.array(lookup, { maxLength: 4 }))
-      .map(([ms, rest]) => [{ ms, outcome: 'answer' as const }, ...rest]),
-  }), { minLength: 2, maxLength: 3 }),
-  declarations: fc.uniqueArray(fc.record({ at: fc.integer({ min: 0, max: 30_000 }), cluster: fc.integer({ min: 0, max: 2 }) }), { maxLength: 4, selector: (d) => d.at }),
+  instances: fc.array(
+    fc.record({
+      startAt: fc.integer({ min: 0, max: 1500 }),
+      errorReports: fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 6 }),
+      switches: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 5000 }), fail: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+      lookups: fc
+        .tuple(fc.integer({ min: 0, max: MIN_DECIDE_TIMEOUT_MS - 50 }), fc.array(lookup, { maxLength: 4 }))
+        .map(([ms, rest]) => [{ ms, outcome: 'answer' as const }, ...rest]),
+    }),
+    { minLength: 2, maxLength: 3 },
+  ),
+  declarations: fc.uniqueArray(fc.record({ at: fc.integer({ min: 0, max: 30_000 }), cluster: fc.integer({ min: 0, max: 2 }) }), {
+    maxLength: 4,
+    selector: (d) => d.at,
+  }),
 })

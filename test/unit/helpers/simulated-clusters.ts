@@ -41,7 +41,12 @@ export class SimCluster {
   /** The control topic's records, in offset order. */
   readonly controlLog: SimDeclaration[] = []
 
-  constructor(readonly name: string, private readonly segments: readonly Segment[], t0: number, readonly latencyMs = 0) {
+  constructor(
+    readonly name: string,
+    private readonly segments: readonly Segment[],
+    t0: number,
+    readonly latencyMs = 0,
+  ) {
     let at = t0
     for (const s of segments) {
       this.starts.push(at)
@@ -108,15 +113,21 @@ export function simKafka(sim: SimCluster, instance: number): Kafka {
   const admin = () => ({
     connect: () => sim.answer(() => undefined),
     disconnect: async () => {},
-    describeCluster: () => sim.answer((state) => ({ clusterId: state === 'up' ? realId(sim.name) : impostorId(sim.name), brokers: [], controller: 0 }), sim.latencyMs),
+    describeCluster: () =>
+      sim.answer(
+        (state) => ({ clusterId: state === 'up' ? realId(sim.name) : impostorId(sim.name), brokers: [], controller: 0 }),
+        sim.latencyMs,
+      ),
     listTopics: () => sim.answer((): string[] => []),
     createTopics: () => sim.answer(() => true),
   })
-  const fake: SimKafka & { admin: typeof admin, producer: () => never } = {
+  const fake: SimKafka & { admin: typeof admin; producer: () => never } = {
     sim,
     instance,
     admin,
-    producer: () => { throw new Error('the simulated cluster has no producer') },
+    producer: () => {
+      throw new Error('the simulated cluster has no producer')
+    },
   }
   return fake as unknown as Kafka
 }
@@ -141,7 +152,9 @@ export class SimTopicTail {
   }
 
   want(_topics: readonly string[]): void {
-    this.timer ??= setInterval(() => { if (this.kafka.sim.stateAt() === 'up') this.deliver() }, TAIL_POLL_MS)
+    this.timer ??= setInterval(() => {
+      if (this.kafka.sim.stateAt() === 'up') this.deliver()
+    }, TAIL_POLL_MS)
   }
 
   /** Like `TopicTail.caughtUp`: reads to the end, waiting out a hang up to `timeoutMs`. */
@@ -170,8 +183,23 @@ export class SimTopicTail {
       const list = deliveredDeclarations.get(this.kafka.instance) ?? []
       list.push(d)
       deliveredDeclarations.set(this.kafka.instance, list)
-      const value = JSON.stringify({ version: 1, cluster: d.cluster, epoch: d.epoch, declaredAt: d.epoch, reason: 'property test', by: 'sim' })
-      const message = { key: Buffer.from('active'), value: Buffer.from(value), offset: String(offset), timestamp: String(d.epoch), attributes: 0, headers: {}, size: 0 }
+      const value = JSON.stringify({
+        version: 1,
+        cluster: d.cluster,
+        epoch: d.epoch,
+        declaredAt: d.epoch,
+        reason: 'property test',
+        by: 'sim',
+      })
+      const message = {
+        key: Buffer.from('active'),
+        value: Buffer.from(value),
+        offset: String(offset),
+        timestamp: String(d.epoch),
+        attributes: 0,
+        headers: {},
+        size: 0,
+      }
       this.options.onRecord('control', 0, message as unknown as KafkaMessage)
     }
   }

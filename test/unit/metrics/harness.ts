@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type DataPoint, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type DataPoint,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics'
 import { expect } from 'vitest'
 import kafkajs, { type Kafka, type ProducerBatch, type ProducerRecord, type RecordMetadata } from 'kafkajs'
 import { MultiClusterKafka, type MultiClusterKafkaOptions, type MultiClusterEvents } from '../../../src/index.js'
@@ -53,7 +61,7 @@ export class MetricsHarness {
 }
 
 /** The data points of `metric`, each as its attributes and value. */
-export function points<T>(metric: MetricData | undefined): Array<{ attributes: Record<string, unknown>, value: T }> {
+export function points<T>(metric: MetricData | undefined): Array<{ attributes: Record<string, unknown>; value: T }> {
   return ((metric?.dataPoints ?? []) as Array<DataPoint<T>>).map((p) => ({ attributes: { ...p.attributes }, value: p.value }))
 }
 
@@ -84,7 +92,9 @@ export function fakeCluster(name: string): FakeCluster {
     kafka: undefined as unknown as Kafka,
   }
   const admin = () => ({
-    connect: async () => { if (!cluster.up) throw refused() },
+    connect: async () => {
+      if (!cluster.up) throw refused()
+    },
     disconnect: async () => {},
     describeCluster: async () => {
       if (!cluster.up) throw refused()
@@ -116,5 +126,5 @@ export function fakeClient(clusters: FakeCluster[], extra: Partial<MultiClusterK
 
 /** Resolves with the next `event` of `dr` (the test's timeout bounds the wait). */
 export function next<E extends keyof MultiClusterEvents>(dr: MultiClusterKafka, event: E): Promise<Parameters<MultiClusterEvents[E]>[0]> {
-  return new Promise((resolve) => dr.once(event, ((e: Parameters<MultiClusterEvents[E]>[0]) => resolve(e))))
+  return new Promise((resolve) => dr.once(event, (e: Parameters<MultiClusterEvents[E]>[0]) => resolve(e)))
 }

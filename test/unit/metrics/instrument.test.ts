@@ -26,13 +26,19 @@ const N = {
 }
 
 /** Emits a kafkajs-dr event of `consumer` as the consumer itself would. */
-function emitOn<E extends keyof FailoverConsumerEvents>(consumer: FailoverConsumer, event: E, payload: Parameters<FailoverConsumerEvents[E]>[0]): void {
+function emitOn<E extends keyof FailoverConsumerEvents>(
+  consumer: FailoverConsumer,
+  event: E,
+  payload: Parameters<FailoverConsumerEvents[E]>[0],
+): void {
   const emitter = (consumer as unknown as { emitter: SafeEmitter<FailoverConsumerEvents> }).emitter
   ;(emitter.emit as (e: string, p: unknown) => boolean)(event, payload)
 }
 
 let harness: MetricsHarness
-beforeEach(() => { harness = new MetricsHarness() })
+beforeEach(() => {
+  harness = new MetricsHarness()
+})
 afterEach(async () => {
   vi.restoreAllMocks()
   await harness.shutdown()
@@ -49,7 +55,15 @@ describe('instrumentMetrics: clusters, probes and switches', () => {
     try {
       await dr.connect()
       // A second probe of dc1 (the first one was connect()'s).
-      await new Promise<void>((resolve) => { const seen = (e: { cluster: string }) => { if (e.cluster === 'dc1') { dr.off('cluster:probe', seen); resolve() } }; dr.on('cluster:probe', seen) })
+      await new Promise<void>((resolve) => {
+        const seen = (e: { cluster: string }) => {
+          if (e.cluster === 'dc1') {
+            dr.off('cluster:probe', seen)
+            resolve()
+          }
+        }
+        dr.on('cluster:probe', seen)
+      })
       let m = await harness.collect()
 
       expect(m.get(N.active)!.descriptor).toMatchObject({ unit: '1', description: METRICS.clusterActive.description })
@@ -105,7 +119,14 @@ describe('instrumentMetrics: clusters, probes and switches', () => {
       expect(valueOf(m.get(N.switches), { kind: 'failover', outcome: 'complete' })).toBe(1)
 
       // A switch whose participants did not all move (reported as the client reports it).
-      internalsOf(dr).events.emit('failover:failed', { timestamp: Date.now() - 1500, from: 'dc1', to: 'dc2', kind: 'manual', reason: 'drill', error: new KafkaDRError('ERR_FAILOVER_FAILED', 'one consumer did not move') })
+      internalsOf(dr).events.emit('failover:failed', {
+        timestamp: Date.now() - 1500,
+        from: 'dc1',
+        to: 'dc2',
+        kind: 'manual',
+        reason: 'drill',
+        error: new KafkaDRError('ERR_FAILOVER_FAILED', 'one consumer did not move'),
+      })
       m = await harness.collect()
       expect(valueOf(m.get(N.switches), { kind: 'manual', outcome: 'failed' })).toBe(1)
       const failed = valueOf<Histogram>(m.get(N.switchDuration), { kind: 'manual', outcome: 'failed' })!
@@ -124,7 +145,9 @@ describe('instrumentMetrics: clusters, probes and switches', () => {
     const { scopeMetrics } = (await harness.export())!
     expect(scopeMetrics.map((s) => s.scope)).toEqual([expect.objectContaining({ name: 'kafkajs-dr', version: '0.1.0' })])
     // Before connect(): every cluster reported, none active.
-    expect(points(scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === N.active))).toEqual([{ attributes: { cluster: 'dc1' }, value: 0 }])
+    expect(points(scopeMetrics[0]!.metrics.find((x) => x.descriptor.name === N.active))).toEqual([
+      { attributes: { cluster: 'dc1' }, value: 0 },
+    ])
     handle.stop()
   })
 })
@@ -143,14 +166,22 @@ describe('instrumentMetrics: producers', () => {
       await producer.connect()
       // A send on dc1 that dc1 never answers; dc1 then dies and the client moves to dc2.
       let sentToDc1 = 0
-      dc1.send = () => { sentToDc1++; return new Promise(() => {}) }
+      dc1.send = () => {
+        sentToDc1++
+        return new Promise(() => {})
+      }
       const sending = producer.send({ topic: 'orders', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
       await vi.waitFor(() => expect(sentToDc1).toBe(1))
       dc1.up = false
       await expect(sending).resolves.toEqual([{ topicName: 'orders', partition: 0, errorCode: 0 }])
       expect(resent).toEqual([expect.objectContaining({ topics: ['orders'], from: 'dc1', to: 'dc2', count: 3, attempts: 2 })])
       // A batch acknowledged where it was first sent is not a re-send.
-      await producer.sendBatch({ topicMessages: [{ topic: 'a', messages: [{ value: '1' }] }, { topic: 'b', messages: [{ value: '2' }] }] })
+      await producer.sendBatch({
+        topicMessages: [
+          { topic: 'a', messages: [{ value: '1' }] },
+          { topic: 'b', messages: [{ value: '2' }] },
+        ],
+      })
       expect(resent).toHaveLength(1)
 
       const m = await harness.collect()
@@ -175,7 +206,14 @@ describe('instrumentMetrics: consumers', () => {
     const b = dr.consumer({ groupId: 'billing' })
     const c = dr.consumer({ groupId: 'audit' })
     const now = Date.now()
-    const written = (group: string, cluster: string, agoMs: number) => ({ cluster, topic: 'kafkajs-dr.checkpoints', group, count: 4, timestamp: now - agoMs - 20, durationMs: 20 })
+    const written = (group: string, cluster: string, agoMs: number) => ({
+      cluster,
+      topic: 'kafkajs-dr.checkpoints',
+      group,
+      count: 4,
+      timestamp: now - agoMs - 20,
+      durationMs: 20,
+    })
     emitOn(a, 'checkpoint:written', written('billing', 'dc1', 8000))
     emitOn(b, 'checkpoint:written', written('billing', 'dc1', 2000))
     emitOn(a, 'checkpoint:written', written('billing', 'dc2', 30_000))
@@ -202,10 +240,19 @@ describe('instrumentMetrics: consumers', () => {
     expect(valueOf(m.get(N.deduplicated), { group: 'audit', cluster: 'dc2' })).toBe(1)
 
     // A consumer that disconnected is forgotten: billing on dc1 is b's now, dc2 was a's only.
-    emitOn(a, 'consumer:disconnected', { timestamp: Date.now(), group: 'billing', durationMs: 3, finalCheckpoint: { complete: true, writtenTo: ['dc1'], failedClusters: [], pending: 0 } })
+    emitOn(a, 'consumer:disconnected', {
+      timestamp: Date.now(),
+      group: 'billing',
+      durationMs: 3,
+      finalCheckpoint: { complete: true, writtenTo: ['dc1'], failedClusters: [], pending: 0 },
+    })
     emitOn(a, 'consumer:deduplicated', { timestamp: now, group: 'billing', cluster: 'dc1', topic: 'orders', partition: 0, count: 100 })
     m = await harness.collect()
-    expect(points(m.get(N.checkpointAge)).map((p) => p.attributes).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
+    expect(
+      points(m.get(N.checkpointAge))
+        .map((p) => p.attributes)
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([
       { group: 'audit', cluster: 'dc1' },
       { group: 'billing', cluster: 'dc1' },
     ])
@@ -220,7 +267,16 @@ describe('instrumentMetrics: replication lag', () => {
   it('reports each flow with a known lag, in seconds', async () => {
     const dr = fakeClient([fakeCluster('dc1'), fakeCluster('dc2')], { replicationLag: false })
     const status = dr.status()
-    const flow = (source: string, target: string, lagMs: number | undefined) => ({ source, target, heartbeatsTopic: `${source}.heartbeats`, lagMs, newestHeartbeat: undefined, checkedAt: undefined, lagging: false, lastError: undefined })
+    const flow = (source: string, target: string, lagMs: number | undefined) => ({
+      source,
+      target,
+      heartbeatsTopic: `${source}.heartbeats`,
+      lagMs,
+      newestHeartbeat: undefined,
+      checkedAt: undefined,
+      lagging: false,
+      lastError: undefined,
+    })
     vi.spyOn(dr, 'status').mockReturnValue({ ...status, replication: [flow('dc1', 'dc2', 1500), flow('dc2', 'dc1', undefined)] })
     const handle = instrumentMetrics(dr, { meterProvider: harness.provider })
     const m = await harness.collect()
@@ -257,16 +313,26 @@ describe('instrumentMetrics: options and stop()', () => {
     const meter = harness.provider.getMeter('my-app')
     const handle = instrumentMetrics(dr, { meter, prefix: 'app.dr' })
     expect(handle.meter).toBe(meter)
-    internalsOf(dr).events.emit('failover:complete', { timestamp: Date.now(), from: 'dc2', to: 'dc1', kind: 'failback', reason: 'test', durationMs: 250 } as FailoverCompleteEvent)
+    internalsOf(dr).events.emit('failover:complete', {
+      timestamp: Date.now(),
+      from: 'dc2',
+      to: 'dc1',
+      kind: 'failback',
+      reason: 'test',
+      durationMs: 250,
+    } as FailoverCompleteEvent)
     const { scopeMetrics } = (await harness.export())!
     expect(scopeMetrics.map((s) => s.scope.name)).toEqual(['my-app'])
     // The SDK exports the instruments that recorded something.
-    const names = scopeMetrics[0]!.metrics.filter((x) => x.dataPoints.length > 0).map((x) => x.descriptor.name).sort()
+    const names = scopeMetrics[0]!.metrics
+      .filter((x) => x.dataPoints.length > 0)
+      .map((x) => x.descriptor.name)
+      .sort()
     expect(names).toEqual(['app.dr.cluster.active', 'app.dr.switch.duration', 'app.dr.switches'])
     handle.stop()
   })
 
-  it('stop() removes every listener and the gauges\' callback; a second stop() does nothing', async () => {
+  it("stop() removes every listener and the gauges' callback; a second stop() does nothing", async () => {
     await harness.shutdown()
     harness = new MetricsHarness(AggregationTemporality.DELTA)
     const dr = fakeClient([fakeCluster('dc1'), fakeCluster('dc2')], { replicationLag: false })
@@ -274,7 +340,10 @@ describe('instrumentMetrics: options and stop()', () => {
     const producer = dr.producer()
     const consumer = dr.consumer({ groupId: 'g' })
     emitOn(consumer, 'checkpoint:written', { cluster: 'dc1', topic: 't', group: 'g', count: 1, timestamp: Date.now(), durationMs: 1 })
-    const listening = () => (['failover:complete', 'failover:failed', 'cluster:probe', 'producer:created', 'consumer:created'] as const).map((e) => internalsOf(dr).events.listenerCount(e))
+    const listening = () =>
+      (['failover:complete', 'failover:failed', 'cluster:probe', 'producer:created', 'consumer:created'] as const).map((e) =>
+        internalsOf(dr).events.listenerCount(e),
+      )
     expect(listening()).toEqual([1, 1, 1, 1, 1])
     const emitterOf = (o: object) => (o as { emitter: SafeEmitter<Record<string, () => void>> }).emitter
     expect(emitterOf(producer).listenerCount('producer:resent')).toBe(1)
@@ -287,7 +356,14 @@ describe('instrumentMetrics: options and stop()', () => {
     expect(emitterOf(producer).listenerCount('producer:resent')).toBe(0)
     expect(emitterOf(consumer).eventNames()).toEqual([])
     const status = vi.spyOn(dr, 'status')
-    internalsOf(dr).events.emit('failover:complete', { timestamp: Date.now(), from: 'dc1', to: 'dc2', kind: 'failover', reason: 'test', durationMs: 100 } as FailoverCompleteEvent)
+    internalsOf(dr).events.emit('failover:complete', {
+      timestamp: Date.now(),
+      from: 'dc1',
+      to: 'dc2',
+      kind: 'failover',
+      reason: 'test',
+      durationMs: 100,
+    } as FailoverCompleteEvent)
     const m = await harness.collect()
     expect(status).not.toHaveBeenCalled()
     expect(m.has(N.active)).toBe(false)
@@ -298,13 +374,23 @@ describe('instrumentMetrics: options and stop()', () => {
   it.each([
     [{ metre: {} }, 'metrics.metre', 'Unknown option `metrics.metre`; did you mean `meter`?'],
     [{ meter: {} }, 'metrics.meter', 'Expected `metrics.meter` to be an OpenTelemetry Meter, got an object'],
-    [{ meterProvider: 'global' }, 'metrics.meterProvider', "Expected `metrics.meterProvider` to be an OpenTelemetry MeterProvider, got 'global'"],
+    [
+      { meterProvider: 'global' },
+      'metrics.meterProvider',
+      "Expected `metrics.meterProvider` to be an OpenTelemetry MeterProvider, got 'global'",
+    ],
     [{ prefix: 'kafka dr' }, 'metrics.prefix', 'Expected `metrics.prefix` to be a metric namespace'],
     [{ prefix: 'kafkajs_dr.' }, 'metrics.prefix', 'Expected `metrics.prefix` to be a metric namespace'],
     [{ prefix: '' }, 'metrics.prefix', 'Expected `metrics.prefix` to be a non-empty string'],
   ])('rejects invalid options %j', (options, path, message) => {
     const dr = fakeClient([fakeCluster('dc1')], { replicationLag: false })
-    const error = (() => { try { instrumentMetrics(dr, options as never) } catch (e) { return e } })()
+    const error = (() => {
+      try {
+        instrumentMetrics(dr, options as never)
+      } catch (e) {
+        return e
+      }
+    })()
     expect(error).toBeInstanceOf(InvalidOptionError)
     expect((error as InvalidOptionError).path).toBe(path)
     expect((error as Error).message).toContain(message)
@@ -314,6 +400,8 @@ describe('instrumentMetrics: options and stop()', () => {
 
   it('rejects a meter together with a meter provider', () => {
     const dr = fakeClient([fakeCluster('dc1')], { replicationLag: false })
-    expect(() => instrumentMetrics(dr, { meter: harness.provider.getMeter('x'), meterProvider: harness.provider })).toThrow(/give one of `meter` and `meterProvider`/)
+    expect(() => instrumentMetrics(dr, { meter: harness.provider.getMeter('x'), meterProvider: harness.provider })).toThrow(
+      /give one of `meter` and `meterProvider`/,
+    )
   })
 })

@@ -45,7 +45,13 @@ function codecError(fn: () => unknown): CodecError {
 }
 
 const checkpoint: Checkpoint = {
-  group: 'billing', cluster: 'dc1', topic: 'dc2.orders', partition: 4, offset: '1187', timestamp: 1_700_000_000_000, writtenAt: 1_700_000_000_900,
+  group: 'billing',
+  cluster: 'dc1',
+  topic: 'dc2.orders',
+  partition: 4,
+  offset: '1187',
+  timestamp: 1_700_000_000_000,
+  writtenAt: 1_700_000_000_900,
 }
 
 describe('checkpoint codec', () => {
@@ -55,7 +61,15 @@ describe('checkpoint codec', () => {
   })
 
   it('matches the example bytes given in the module docs', () => {
-    const doc = { group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '42', timestamp: 1700000000000, writtenAt: 1700000000500 }
+    const doc = {
+      group: 'g',
+      cluster: 'dc1',
+      topic: 'orders',
+      partition: 0,
+      offset: '42',
+      timestamp: 1700000000000,
+      writtenAt: 1700000000500,
+    }
     const k = Buffer.from('01' + '0001' + '67' + '0003' + '646331' + '0006' + '6f7264657273' + '00000000', 'hex')
     const v = Buffer.from('0001' + '000000000000002a' + '0000018bcfe56800' + '0000018bcfe569f4', 'hex')
     expect(encodeCheckpointKey(doc)).toEqual(k)
@@ -102,7 +116,11 @@ describe('checkpoint codec', () => {
     const v = encodeCheckpointValue(cp)
     expect(v.subarray(26).toString('hex')).toBe('0002' + '6931' + '0003' + '646332' + '0003' + '646331')
     expect(decodeCheckpoint(encodeCheckpointKey(cp), v)).toEqual(cp)
-    for (const writer of [{ instance: '', deliveringOn: 'dc2', chose: 'dc1' }, { instance: 'i1', deliveringOn: '', chose: 'dc1' }, { instance: 'i1', deliveringOn: 'dc2', chose: '' }]) {
+    for (const writer of [
+      { instance: '', deliveringOn: 'dc2', chose: 'dc1' },
+      { instance: 'i1', deliveringOn: '', chose: 'dc1' },
+      { instance: 'i1', deliveringOn: 'dc2', chose: '' },
+    ]) {
       expect(codecError(() => encodeCheckpointValue({ ...cp, writer })).message).toMatch(/writer/)
     }
   })
@@ -110,8 +128,14 @@ describe('checkpoint codec', () => {
   it('reads a 1.0 value (no writer) and one from a later minor revision that appended more fields', () => {
     const position = { group: 'g', cluster: 'c', topic: 't', partition: 1, offset: '10', timestamp: 20, writtenAt: 30 }
     expect(decodeCheckpoint(key('g', 'c', 't', 1), value(10n, 20n, 30n))).toEqual(position)
-    const future = Buffer.concat([value(10n, 20n, 30n), Buffer.from('0002' + '6931' + '0003' + '646332' + '0003' + '646331' + '00000000000000ff' + '0003616263', 'hex')])
-    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({ ...position, writer: { instance: 'i1', deliveringOn: 'dc2', chose: 'dc1' } })
+    const future = Buffer.concat([
+      value(10n, 20n, 30n),
+      Buffer.from('0002' + '6931' + '0003' + '646332' + '0003' + '646331' + '00000000000000ff' + '0003616263', 'hex'),
+    ])
+    expect(decodeCheckpoint(key('g', 'c', 't', 1), future)).toEqual({
+      ...position,
+      writer: { instance: 'i1', deliveringOn: 'dc2', chose: 'dc1' },
+    })
   })
 
   it('keeps the position when the writer fields cannot be read: cut short, garbage, or empty', () => {

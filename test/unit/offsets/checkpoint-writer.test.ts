@@ -13,7 +13,10 @@ class FakeProducer {
 
   async send(record: ProducerRecord): Promise<[]> {
     this.sends.push(record)
-    if (this.hang) await new Promise<void>((resolve) => { this.release = resolve })
+    if (this.hang)
+      await new Promise<void>((resolve) => {
+        this.release = resolve
+      })
     if (this.failWith) throw this.failWith
     return []
   }
@@ -41,10 +44,18 @@ function writer(options: Partial<CheckpointWriterOptions> & { producer?: FakePro
   return w
 }
 
-const pos = (partition: number, offset: number, timestamp = 1000 + offset) => ({ cluster: 'dc1', topic: 'orders', partition, offset: String(offset), timestamp })
+const pos = (partition: number, offset: number, timestamp = 1000 + offset) => ({
+  cluster: 'dc1',
+  topic: 'orders',
+  partition,
+  offset: String(offset),
+  timestamp,
+})
 
 describe('CheckpointWriter', () => {
-  beforeEach(() => { vi.useFakeTimers({ now: 1_700_000_000_000 }) })
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 })
+  })
   afterEach(async () => {
     vi.useRealTimers()
     await Promise.all(writers.splice(0).map((w) => w.close()))
@@ -61,12 +72,14 @@ describe('CheckpointWriter', () => {
     expect(producer.sends).toHaveLength(1)
     expect(producer.sends[0]!.topic).toBe(DEFAULT_CHECKPOINT_TOPIC)
     const decoded = producer.decoded()
-    expect(decoded).toEqual(expect.arrayContaining([
-      { group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '498', timestamp: 1498, writtenAt: 1_700_000_000_000 },
-      { group: 'g', cluster: 'dc1', topic: 'orders', partition: 1, offset: '499', timestamp: 1499, writtenAt: 1_700_000_000_000 },
-      { group: 'g', cluster: 'dc1', topic: 'orders', partition: 2, offset: '500', timestamp: 1500, writtenAt: 1_700_000_000_000 },
-      { group: 'g', cluster: 'dc2', topic: 'orders', partition: 0, offset: '7', timestamp: 1007, writtenAt: 1_700_000_000_000 },
-    ]))
+    expect(decoded).toEqual(
+      expect.arrayContaining([
+        { group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '498', timestamp: 1498, writtenAt: 1_700_000_000_000 },
+        { group: 'g', cluster: 'dc1', topic: 'orders', partition: 1, offset: '499', timestamp: 1499, writtenAt: 1_700_000_000_000 },
+        { group: 'g', cluster: 'dc1', topic: 'orders', partition: 2, offset: '500', timestamp: 1500, writtenAt: 1_700_000_000_000 },
+        { group: 'g', cluster: 'dc2', topic: 'orders', partition: 0, offset: '7', timestamp: 1007, writtenAt: 1_700_000_000_000 },
+      ]),
+    )
   })
 
   it('writes on the timer only what changed since the last write', async () => {
@@ -98,7 +111,14 @@ describe('CheckpointWriter', () => {
     expect(failed.written).toBe(0)
     expect(failed.pending).toBe(1)
     // kafkajs' error reaches the application as the cause of a KafkaClientError.
-    const wrapped = expect.objectContaining({ name: 'KafkaClientError', code: 'ERR_KAFKAJS', cause: producer.failWith, cluster: 'dc1', group: 'g', message: "Writing 1 checkpoints of 'g' to 'dc1' failed: broker down" })
+    const wrapped = expect.objectContaining({
+      name: 'KafkaClientError',
+      code: 'ERR_KAFKAJS',
+      cause: producer.failWith,
+      cluster: 'dc1',
+      group: 'g',
+      message: "Writing 1 checkpoints of 'g' to 'dc1' failed: broker down",
+    })
     expect(failed.failed).toEqual([{ cluster: 'dc1', error: wrapped }])
     expect(errors).toEqual([{ cluster: 'dc1', topic: DEFAULT_CHECKPOINT_TOPIC, group: 'g', count: 1, error: wrapped }])
     expect((errors[0] as { error: unknown }).error).toBeInstanceOf(KafkaClientError)
@@ -141,7 +161,13 @@ describe('CheckpointWriter', () => {
     const ok = new FakeProducer()
     const bad = new FakeProducer()
     bad.failWith = new Error('nope')
-    const w = new CheckpointWriter({ group: 'g', targets: () => [{ cluster: 'dc1', producer: ok.asProducer() }, { cluster: 'dc2', producer: bad.asProducer() }] })
+    const w = new CheckpointWriter({
+      group: 'g',
+      targets: () => [
+        { cluster: 'dc1', producer: ok.asProducer() },
+        { cluster: 'dc2', producer: bad.asProducer() },
+      ],
+    })
     writers.push(w)
     w.record(pos(0, 1))
     const result = await w.flush()
@@ -157,7 +183,15 @@ describe('CheckpointWriter', () => {
     const ok = new FakeProducer()
     const hung = new FakeProducer()
     hung.hang = true
-    const w = new CheckpointWriter({ group: 'g', intervalMs: 1000, sendTimeoutMs: 5000, targets: () => [{ cluster: 'dc1', producer: hung.asProducer() }, { cluster: 'dc2', producer: ok.asProducer() }] })
+    const w = new CheckpointWriter({
+      group: 'g',
+      intervalMs: 1000,
+      sendTimeoutMs: 5000,
+      targets: () => [
+        { cluster: 'dc1', producer: hung.asProducer() },
+        { cluster: 'dc2', producer: ok.asProducer() },
+      ],
+    })
     writers.push(w)
     for (let second = 1; second <= 4; second++) {
       w.record(pos(0, second))
@@ -177,13 +211,24 @@ describe('CheckpointWriter', () => {
   })
 
   it('postpones when there is no target, and survives a throwing targets() and listeners', async () => {
-    let targets: Array<{ cluster: string, producer: Producer }> = []
+    let targets: Array<{ cluster: string; producer: Producer }> = []
     const producer = new FakeProducer()
-    const w = new CheckpointWriter({ group: 'g', targets: () => targets, onWritten: () => { throw new Error('listener bug') } })
+    const w = new CheckpointWriter({
+      group: 'g',
+      targets: () => targets,
+      onWritten: () => {
+        throw new Error('listener bug')
+      },
+    })
     writers.push(w)
     w.record(pos(0, 1))
     expect(await w.flush()).toEqual({ written: 0, writtenTo: [], failed: [], pending: 1 })
-    const throwing = new CheckpointWriter({ group: 'g', targets: () => { throw new Error('no active cluster') } })
+    const throwing = new CheckpointWriter({
+      group: 'g',
+      targets: () => {
+        throw new Error('no active cluster')
+      },
+    })
     writers.push(throwing)
     throwing.record(pos(0, 1))
     expect(await throwing.flush()).toEqual({ written: 0, writtenTo: [], failed: [], pending: 1 })
@@ -195,7 +240,14 @@ describe('CheckpointWriter', () => {
     const ok = new FakeProducer()
     const hung = new FakeProducer()
     hung.hang = true
-    const w = new CheckpointWriter({ group: 'g', sendTimeoutMs: 5000, targets: () => [{ cluster: 'dc1', producer: ok.asProducer() }, { cluster: 'dc2', producer: hung.asProducer() }] })
+    const w = new CheckpointWriter({
+      group: 'g',
+      sendTimeoutMs: 5000,
+      targets: () => [
+        { cluster: 'dc1', producer: ok.asProducer() },
+        { cluster: 'dc2', producer: hung.asProducer() },
+      ],
+    })
     w.record(pos(0, 1))
     void w.flush() // stuck on dc2 for up to 5 s
     await vi.advanceTimersByTimeAsync(10)
@@ -229,7 +281,7 @@ describe('CheckpointWriter', () => {
     expect(producer.sends).toHaveLength(1)
   })
 
-  it('uses an unref\'d timer so it never keeps the process alive', () => {
+  it("uses an unref'd timer so it never keeps the process alive", () => {
     const w = writer()
     expect((w as unknown as { timer: NodeJS.Timeout }).timer.hasRef()).toBe(false)
   })
@@ -239,12 +291,16 @@ describe('CheckpointWriter', () => {
     expect(() => new CheckpointWriter({ group: '', targets })).toThrow(InvalidOptionError)
     expect(() => new CheckpointWriter({ group: 'g' } as CheckpointWriterOptions)).toThrow(/checkpoint\.targets/)
     expect(() => new CheckpointWriter({ group: 'g', targets, intervalMs: 0 })).toThrow(/checkpoint\.intervalMs/)
-    expect(() => new CheckpointWriter({ group: 'g', targets, extra: 1 } as CheckpointWriterOptions)).toThrow(/Unknown option `checkpoint\.extra`/)
+    expect(() => new CheckpointWriter({ group: 'g', targets, extra: 1 } as CheckpointWriterOptions)).toThrow(
+      /Unknown option `checkpoint\.extra`/,
+    )
   })
 })
 
 describe('CheckpointWriter pull mode (collect)', () => {
-  beforeEach(() => { vi.useFakeTimers({ now: 1_700_000_000_000 }) })
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 })
+  })
   afterEach(async () => {
     vi.useRealTimers()
     await Promise.all(writers.splice(0).map((w) => w.close()))
@@ -267,9 +323,11 @@ describe('CheckpointWriter pull mode (collect)', () => {
 })
 
 describe('CheckpointWriter writtenAt', () => {
-  afterEach(async () => { await Promise.all(writers.splice(0).map((w) => w.close())) })
+  afterEach(async () => {
+    await Promise.all(writers.splice(0).map((w) => w.close()))
+  })
 
-  it('writes a position\'s own time as writtenAt, and the write time for positions without one', async () => {
+  it("writes a position's own time as writtenAt, and the write time for positions without one", async () => {
     const producer = new FakeProducer()
     const w = writer({ producer })
     w.record({ ...pos(0, 5), at: 1234 })

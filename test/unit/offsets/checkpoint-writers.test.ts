@@ -11,8 +11,16 @@ function record(checkpoint: Checkpoint): KafkaMessage {
   return { key, value, offset: String(offset++), timestamp: '0', attributes: 0, headers: {} }
 }
 
-const position = (partition: number, writtenAt: number, writer?: Checkpoint['writer'], group = 'g'): Checkpoint =>
-  ({ group, cluster: 'dc1', topic: 'orders', partition, offset: String(writtenAt), timestamp: writtenAt, writtenAt, ...(writer ? { writer } : {}) })
+const position = (partition: number, writtenAt: number, writer?: Checkpoint['writer'], group = 'g'): Checkpoint => ({
+  group,
+  cluster: 'dc1',
+  topic: 'orders',
+  partition,
+  offset: String(writtenAt),
+  timestamp: writtenAt,
+  writtenAt,
+  ...(writer ? { writer } : {}),
+})
 
 describe('CheckpointCollector.writersSince', () => {
   it('tells where each instance of a group delivered last, from any checkpoint topic, skipping writer-less checkpoints and other groups', () => {

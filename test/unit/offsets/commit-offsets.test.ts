@@ -23,9 +23,9 @@ const result: TranslationResult = {
 }
 
 function fakeAdmin(fail?: (topic: string) => Error | undefined) {
-  const calls: Array<{ groupId: string, topic: string, partitions: unknown }> = []
+  const calls: Array<{ groupId: string; topic: string; partitions: unknown }> = []
   const admin = {
-    async setOffsets(args: { groupId: string, topic: string, partitions: unknown }) {
+    async setOffsets(args: { groupId: string; topic: string; partitions: unknown }) {
       const error = fail?.(args.topic)
       if (error) throw error
       calls.push(args)
@@ -39,19 +39,36 @@ describe('commitTranslatedOffsets', () => {
     const { admin, calls } = fakeAdmin()
     const committed = await commitTranslatedOffsets(admin, result)
     expect(calls).toEqual([
-      { groupId: 'g', topic: 'a', partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '0' }] },
+      {
+        groupId: 'g',
+        topic: 'a',
+        partitions: [
+          { partition: 0, offset: '5' },
+          { partition: 1, offset: '0' },
+        ],
+      },
       { groupId: 'g', topic: 'b', partitions: [{ partition: 0, offset: '9' }] },
     ])
     expect(committed).toMatchObject({ topics: ['a', 'b'], partitions: 3 })
   })
 
   it('turns kafkajs\'s "group has running instances" into GroupNotEmptyError listing what was committed', async () => {
-    const cause = Object.assign(new Error('The consumer group must have no running instances, current state: Stable'), { name: 'KafkaJSNonRetriableError' })
+    const cause = Object.assign(new Error('The consumer group must have no running instances, current state: Stable'), {
+      name: 'KafkaJSNonRetriableError',
+    })
     const { admin } = fakeAdmin((topic) => (topic === 'b' ? cause : undefined))
     const error = await commitTranslatedOffsets(admin, result).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(GroupNotEmptyError)
     expect(error).toBeInstanceOf(KafkaDRError)
-    expect(error).toMatchObject({ code: 'ERR_GROUP_NOT_EMPTY', retriable: true, group: 'g', cluster: 'dc2', topic: 'b', committedTopics: ['a'], cause })
+    expect(error).toMatchObject({
+      code: 'ERR_GROUP_NOT_EMPTY',
+      retriable: true,
+      group: 'g',
+      cluster: 'dc2',
+      topic: 'b',
+      committedTopics: ['a'],
+      cause,
+    })
   })
 
   it('treats a broker UNKNOWN_MEMBER_ID (a member joined meanwhile) the same way, and wraps anything else as the cause of a KafkaClientError', async () => {

@@ -53,7 +53,12 @@ describe('decodeMm2Checkpoint', () => {
     const key = mm2Key('billing', 'dc1.orders', 3)
     const value = mm2Value(1200n, 1187n, '')
     expect(decodeMm2Checkpoint(key, value)).toEqual({
-      group: 'billing', topic: 'dc1.orders', partition: 3, upstreamOffset: '1200', offset: '1187', metadata: '',
+      group: 'billing',
+      topic: 'dc1.orders',
+      partition: 3,
+      upstreamOffset: '1200',
+      offset: '1187',
+      metadata: '',
     })
   })
 
@@ -62,7 +67,12 @@ describe('decodeMm2Checkpoint', () => {
     const key = Buffer.from('0001' + '67' + '0001' + '74' + '00000001', 'hex')
     const value = Buffer.from('0000' + '000000000000000a' + '0000000000000007' + '0001' + '6d', 'hex')
     expect(decodeMm2Checkpoint(key, value)).toEqual({
-      group: 'g', topic: 't', partition: 1, upstreamOffset: '10', offset: '7', metadata: 'm',
+      group: 'g',
+      topic: 't',
+      partition: 1,
+      upstreamOffset: '10',
+      offset: '7',
+      metadata: 'm',
     })
   })
 
@@ -131,7 +141,12 @@ describe('decodeMm2Checkpoint', () => {
 
 describe('encodeMm2CheckpointKey / encodeMm2CheckpointValue', () => {
   const checkpoint: Mm2Checkpoint = {
-    group: 'billing-😀', topic: 'dc1.orders', partition: 7, upstreamOffset: '9223372036854775807', offset: '12', metadata: 'x',
+    group: 'billing-😀',
+    topic: 'dc1.orders',
+    partition: 7,
+    upstreamOffset: '9223372036854775807',
+    offset: '12',
+    metadata: 'x',
   }
 
   it('writes the same bytes as the hand-built layout', () => {

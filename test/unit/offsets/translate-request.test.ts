@@ -8,7 +8,15 @@ import { DefaultReplicationPolicy } from '../../../src/topology/replication-poli
 describe('translateOffsets request validation', () => {
   const admin = { fetchTopicOffsets() {}, fetchTopicOffsetsByTimestamp() {}, describeConfigs() {}, listTopics() {} } as unknown as Admin
   const kafka = { consumer() {}, admin() {} } as unknown as Kafka
-  const valid: TranslateOffsetsRequest = { group: 'g', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), topics: ['dc1.orders'] }
+  const valid: TranslateOffsetsRequest = {
+    group: 'g',
+    targetCluster: 'dc2',
+    admin,
+    kafka,
+    clusters: ['dc1', 'dc2'],
+    policy: new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }),
+    topics: ['dc1.orders'],
+  }
 
   it('rejects bad requests before any I/O, naming the option', async () => {
     await expect(translateOffsets({ ...valid, targetCluster: 'dc9' })).rejects.toBeInstanceOf(UnknownClusterError)

@@ -5,17 +5,31 @@ import { clampOffset, maxLowerBound, resolveMissing, selectCheckpoints } from '.
 import { DefaultReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
 const policy = new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] })
-const cp = (over: Partial<Checkpoint>): Checkpoint => ({ group: 'g', cluster: 'dc1', topic: 'orders', partition: 0, offset: '10', timestamp: 1000, writtenAt: 1, ...over })
+const cp = (over: Partial<Checkpoint>): Checkpoint => ({
+  group: 'g',
+  cluster: 'dc1',
+  topic: 'orders',
+  partition: 0,
+  offset: '10',
+  timestamp: 1000,
+  writtenAt: 1,
+  ...over,
+})
 const onTarget = (entries: Record<string, number[] | undefined>): Map<string, Set<number> | undefined> =>
   new Map(Object.entries(entries).map(([t, ps]) => [t, ps === undefined ? undefined : new Set(ps)]))
 
 describe('selectCheckpoints', () => {
   it('maps a dc1 checkpoint to the replica on dc2 and a dc2 checkpoint of a replica back to the origin topic', () => {
-    const { selected } = selectCheckpoints([
-      cp({ cluster: 'dc1', topic: 'orders', partition: 0 }),
-      cp({ cluster: 'dc1', topic: 'dc2.orders', partition: 1 }),
-    ], 'dc2', policy, onTarget({ 'dc1.orders': [0], orders: [1] }))
-    expect([...selected.values()].map((s) => [s.topic, s.partition, s.native])).toEqual([['dc1.orders', 0, false], ['orders', 1, false]])
+    const { selected } = selectCheckpoints(
+      [cp({ cluster: 'dc1', topic: 'orders', partition: 0 }), cp({ cluster: 'dc1', topic: 'dc2.orders', partition: 1 })],
+      'dc2',
+      policy,
+      onTarget({ 'dc1.orders': [0], orders: [1] }),
+    )
+    expect([...selected.values()].map((s) => [s.topic, s.partition, s.native])).toEqual([
+      ['dc1.orders', 0, false],
+      ['orders', 1, false],
+    ])
   })
 
   it('keeps the newest writtenAt per target partition, whichever cluster wrote it', () => {
@@ -31,7 +45,10 @@ describe('selectCheckpoints', () => {
   it('prefers the native checkpoint on a writtenAt tie', () => {
     const remote = cp({ cluster: 'dc1', topic: 'orders', writtenAt: 100 })
     const native = cp({ cluster: 'dc2', topic: 'dc1.orders', writtenAt: 100 })
-    for (const order of [[remote, native], [native, remote]]) {
+    for (const order of [
+      [remote, native],
+      [native, remote],
+    ]) {
       const { selected } = selectCheckpoints(order, 'dc2', policy, onTarget({ 'dc1.orders': [0] }))
       expect([...selected.values()][0]).toMatchObject({ checkpoint: native, native: true })
     }
@@ -42,8 +59,12 @@ describe('selectCheckpoints', () => {
     const missingTopic = cp({ topic: 'payments' })
     const unknownCluster = cp({ cluster: 'dc9' })
     const notAsked = cp({ topic: 'audit' })
-    const { selected, unmapped } = selectCheckpoints([missingPartition, missingTopic, unknownCluster, notAsked, cp({})], 'dc2', policy,
-      onTarget({ 'dc1.orders': [0, 1], 'dc1.payments': undefined }))
+    const { selected, unmapped } = selectCheckpoints(
+      [missingPartition, missingTopic, unknownCluster, notAsked, cp({})],
+      'dc2',
+      policy,
+      onTarget({ 'dc1.orders': [0, 1], 'dc1.payments': undefined }),
+    )
     expect(selected.size).toBe(1)
     expect(unmapped).toEqual([
       { checkpoint: missingPartition, targetTopic: 'dc1.orders', reason: 'partition-missing' },
@@ -57,7 +78,10 @@ describe('maxLowerBound', () => {
   it('takes the largest bound, compared as integers not strings', () => {
     expect(maxLowerBound({ timestamp: '9', mm2: '10' }, ['timestamp', 'mm2'])).toEqual({ offset: 10n, method: 'mm2' })
     expect(maxLowerBound({ timestamp: '59', mm2: '31' }, ['timestamp', 'mm2'])).toEqual({ offset: 59n, method: 'timestamp' })
-    expect(maxLowerBound({ timestamp: '9007199254740993', mm2: '9007199254740992' }, ['mm2', 'timestamp'])).toEqual({ offset: 9007199254740993n, method: 'timestamp' })
+    expect(maxLowerBound({ timestamp: '9007199254740993', mm2: '9007199254740992' }, ['mm2', 'timestamp'])).toEqual({
+      offset: 9007199254740993n,
+      method: 'timestamp',
+    })
   })
 
   it('names the first translator in the order on a tie, and ignores disabled or empty ones', () => {
@@ -81,12 +105,19 @@ describe('resolveMissing', () => {
 
   it('earliest is the low watermark, latest the high watermark', () => {
     const missing = [{ target: target(0), reason: 'no-checkpoint' as const }]
-    expect(resolveMissing(missing, 'earliest', ctx)).toEqual([{ topic: 't', partition: 0, reason: 'no-checkpoint', resolvedTo: 'earliest', offset: '3' }])
-    expect(resolveMissing(missing, 'latest', ctx)).toEqual([{ topic: 't', partition: 0, reason: 'no-checkpoint', resolvedTo: 'latest', offset: '42' }])
+    expect(resolveMissing(missing, 'earliest', ctx)).toEqual([
+      { topic: 't', partition: 0, reason: 'no-checkpoint', resolvedTo: 'earliest', offset: '3' },
+    ])
+    expect(resolveMissing(missing, 'latest', ctx)).toEqual([
+      { topic: 't', partition: 0, reason: 'no-checkpoint', resolvedTo: 'latest', offset: '42' },
+    ])
   })
 
   it('error throws MissingCheckpointError listing every partition', () => {
-    const missing = [{ target: target(0), reason: 'no-checkpoint' as const }, { target: target(1), reason: 'untranslatable' as const, checkpoint: cp({}) }]
+    const missing = [
+      { target: target(0), reason: 'no-checkpoint' as const },
+      { target: target(1), reason: 'untranslatable' as const, checkpoint: cp({}) },
+    ]
     let thrown: unknown
     try {
       resolveMissing(missing, 'error', ctx)

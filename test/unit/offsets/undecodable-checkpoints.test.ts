@@ -11,26 +11,35 @@ import { encodeMm2CheckpointKey, encodeMm2CheckpointValue } from '../../../src/o
 import { translateOffsets } from '../../../src/offsets/translate.js'
 import { DefaultReplicationPolicy } from '../../../src/topology/replication-policy.js'
 
-type Records = Record<string, Array<{ key: Buffer | null, value: Buffer | null }>>
+type Records = Record<string, Array<{ key: Buffer | null; value: Buffer | null }>>
 
 /** A cluster holding `records` (one partition per topic) for kafkajs' admin and consumer calls the reader makes. */
-function fakeCluster(records: Records): { kafka: Kafka, admin: Admin } {
+function fakeCluster(records: Records): { kafka: Kafka; admin: Admin } {
   const admin = {
     async connect() {},
     async disconnect() {},
-    async listTopics() { return Object.keys(records) },
+    async listTopics() {
+      return Object.keys(records)
+    },
     async fetchTopicOffsets(topic: string) {
       const high = String(records[topic]!.length)
       return [{ partition: 0, offset: high, high, low: '0' }]
     },
-    async fetchTopicOffsetsByTimestamp() { return [] },
-    async describeConfigs() { return { resources: [] } },
+    async fetchTopicOffsetsByTimestamp() {
+      return []
+    },
+    async describeConfigs() {
+      return { resources: [] }
+    },
   }
   const consumer = () => {
     const listeners = new Map<string, (event: unknown) => void>()
     return {
       events: { END_BATCH_PROCESS: 'end-batch', CRASH: 'crash' },
-      on(event: string, listener: (event: unknown) => void) { listeners.set(event, listener); return () => {} },
+      on(event: string, listener: (event: unknown) => void) {
+        listeners.set(event, listener)
+        return () => {}
+      },
       async connect() {},
       async disconnect() {},
       async subscribe() {},
@@ -84,16 +93,28 @@ const theirs: Records['x'] = [
 describe('readCheckpointSources: undecodable records', () => {
   it('counts malformed records and records of a format version it does not know, and keeps the rest', async () => {
     const { kafka } = fakeCluster({ 'kafkajs-dr.checkpoints': ours, 'dc1.checkpoints.internal': theirs })
-    const sources = await readCheckpointSources(kafka, { checkpointTopics: ['kafkajs-dr.checkpoints'], mm2SourceClusters: ['dc1'], group: 'billing', timeoutMs: 5000 })
+    const sources = await readCheckpointSources(kafka, {
+      checkpointTopics: ['kafkajs-dr.checkpoints'],
+      mm2SourceClusters: ['dc1'],
+      group: 'billing',
+      timeoutMs: 5000,
+    })
     expect(sources.checkpoints).toEqual([{ ...position, offset: '42', timestamp: 1_700_000_000_000, writtenAt: 1_700_000_000_500 }])
-    expect(sources.mm2).toEqual([{ group: 'billing', topic: 'dc1.orders', partition: 0, upstreamOffset: '40', offset: '38', metadata: '', sourceCluster: 'dc1' }])
+    expect(sources.mm2).toEqual([
+      { group: 'billing', topic: 'dc1.orders', partition: 0, upstreamOffset: '40', offset: '38', metadata: '', sourceCluster: 'dc1' },
+    ])
     // ours: newer value version, newer key version, truncated; theirs: newer value version, no key
     expect(sources.undecodable).toBe(5)
   })
 
   it('counts nothing when every record decodes', async () => {
     const { kafka } = fakeCluster({ 'kafkajs-dr.checkpoints': [good] })
-    const sources = await readCheckpointSources(kafka, { checkpointTopics: ['kafkajs-dr.checkpoints'], mm2SourceClusters: [], group: 'billing', timeoutMs: 5000 })
+    const sources = await readCheckpointSources(kafka, {
+      checkpointTopics: ['kafkajs-dr.checkpoints'],
+      mm2SourceClusters: [],
+      group: 'billing',
+      timeoutMs: 5000,
+    })
     expect(sources.undecodable).toBe(0)
     expect(sources.checkpoints).toHaveLength(1)
   })
@@ -104,14 +125,30 @@ describe('translateOffsets: undecodableCheckpoints', () => {
 
   it('reports the undecodable records of the checkpoint topics read on the target', async () => {
     const { kafka, admin } = fakeCluster({ 'kafkajs-dr.checkpoints': ours, 'dc1.checkpoints.internal': theirs })
-    const result = await translateOffsets({ group: 'billing', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy, topics: [] })
+    const result = await translateOffsets({
+      group: 'billing',
+      targetCluster: 'dc2',
+      admin,
+      kafka,
+      clusters: ['dc1', 'dc2'],
+      policy,
+      topics: [],
+    })
     expect(result.undecodableCheckpoints).toBe(5)
     expect(result.checkpointsRead).toBe(1)
   })
 
   it('reports 0 when nothing was skipped', async () => {
     const { kafka, admin } = fakeCluster({ 'kafkajs-dr.checkpoints': [good] })
-    const result = await translateOffsets({ group: 'billing', targetCluster: 'dc2', admin, kafka, clusters: ['dc1', 'dc2'], policy, topics: [] })
+    const result = await translateOffsets({
+      group: 'billing',
+      targetCluster: 'dc2',
+      admin,
+      kafka,
+      clusters: ['dc1', 'dc2'],
+      policy,
+      topics: [],
+    })
     expect(result.undecodableCheckpoints).toBe(0)
     expect(result.checkpointsRead).toBe(1)
   })

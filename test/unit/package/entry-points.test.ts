@@ -23,7 +23,13 @@ describe('package entry points (a fresh build)', () => {
   })
 
   it('loads with import through the exports map', () => {
-    expect(node(['--input-type=module', '-e', "const m = await import('kafkajs-dr'); console.log(typeof m.MultiClusterKafka, typeof m.KafkaDRError)"])).toBe('function function')
+    expect(
+      node([
+        '--input-type=module',
+        '-e',
+        "const m = await import('kafkajs-dr'); console.log(typeof m.MultiClusterKafka, typeof m.KafkaDRError)",
+      ]),
+    ).toBe('function function')
   })
 
   it('loads with require on Node versions that load ES modules from require (20.19+)', () => {

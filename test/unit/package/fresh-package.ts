@@ -25,7 +25,11 @@ export function buildFreshPackage(options: { without?: string[] } = {}): FreshPa
   const parent = mkdtempSync(join(tmpdir(), 'kafkajs-dr-package-'))
   const dir = join(parent, 'kafkajs-dr')
   const dist = join(dir, 'dist')
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], { cwd: root, stdio: 'pipe' })
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist],
+    { cwd: root, stdio: 'pipe' },
+  )
   cpSync(join(root, 'package.json'), join(dir, 'package.json'))
   mkdirSync(join(dir, 'node_modules'))
   // Linked one by one, so that a package can be left out (Node resolves a linked file from its

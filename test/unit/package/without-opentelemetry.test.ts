@@ -36,7 +36,9 @@ describe('without @opentelemetry/api installed (a fresh build)', () => {
     const mentions: string[] = []
     for (const file of jsFiles(dist)) {
       // Comments left out: TSDoc examples show imports of the API.
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
       expect(code, relative(dist, file)).not.toMatch(/\b(?:import|export)\b[^;]*?\bfrom\s*['"]@opentelemetry\//)
       expect(code, relative(dist, file)).not.toMatch(/\bimport\s*\(\s*['"]@opentelemetry\//)
       expect(code, relative(dist, file)).not.toMatch(/^\s*import\s*['"]@opentelemetry\//m)
@@ -67,7 +69,11 @@ describe('without @opentelemetry/api installed (a fresh build)', () => {
       console.log(JSON.stringify({ api, missing, calls }))
     `
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: copy, encoding: 'utf8' })
-    const result = JSON.parse(out.trim()) as { api: string, missing: { name: string, code: string, path: string, message: string }, calls: string[] }
+    const result = JSON.parse(out.trim()) as {
+      api: string
+      missing: { name: string; code: string; path: string; message: string }
+      calls: string[]
+    }
     expect(result.api).toBe('MODULE_NOT_FOUND')
     expect(result.missing).toMatchObject({ name: 'InvalidOptionError', code: 'ERR_INVALID_OPTION', path: 'metrics.meter' })
     expect(result.missing.message).toContain('npm install @opentelemetry/api')

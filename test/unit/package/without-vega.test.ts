@@ -23,9 +23,13 @@ describe('without vega and vega-lite installed (a fresh build)', () => {
   })
 
   it('imports neither statically anywhere', () => {
-    const files = readdirSync(pkg.dist, { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && e.name.endsWith('.js')).map((e) => join(e.parentPath, e.name))
+    const files = readdirSync(pkg.dist, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.js'))
+      .map((e) => join(e.parentPath, e.name))
     for (const file of files) {
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
       expect(code, relative(pkg.dist, file)).not.toMatch(/\b(?:import|export)\b[^;]*?\bfrom\s*['"]vega(?:-lite)?['"]/)
     }
   })
@@ -35,7 +39,8 @@ describe('without vega and vega-lite installed (a fresh build)', () => {
     expect(help).toContain('kafkajs-dr drill --config FILE [options]')
     const chart = pathToFileURL(join(pkg.dist, 'drill', 'chart.js')).href
     const script = `const { renderChart } = await import(${JSON.stringify(chart)}); renderChart({}).then(() => console.log('drawn'), (e) => console.log(e.message))`
-    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg.dir, encoding: 'utf8' }).trim())
-      .toBe('the picture needs vega and vega-lite, optional peer dependencies of kafkajs-dr: npm install vega vega-lite')
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg.dir, encoding: 'utf8' }).trim()).toBe(
+      'the picture needs vega and vega-lite, optional peer dependencies of kafkajs-dr: npm install vega vega-lite',
+    )
   })
 })

@@ -13,9 +13,15 @@ const RECORD: ProducerRecord = { topic: 'orders', messages: [{ key: 'k', value: 
 const ACK: RecordMetadata[] = [{ topicName: 'orders', partition: 0, errorCode: 0 }]
 
 /** One cluster, dc1, always active, whose health and send outcome the test sets. */
-function fakeCluster(send: () => Promise<RecordMetadata[]>): { ctx: FailoverContext, health: { value: 'up' | 'down' } } {
+function fakeCluster(send: () => Promise<RecordMetadata[]>): { ctx: FailoverContext; health: { value: 'up' | 'down' } } {
   const health: { value: 'up' | 'down' } = { value: 'up' }
-  const producer = { events: {}, connect: async () => {}, disconnect: async () => {}, send, isIdempotent: () => false } as unknown as Producer
+  const producer = {
+    events: {},
+    connect: async () => {},
+    disconnect: async () => {},
+    send,
+    isIdempotent: () => false,
+  } as unknown as Producer
   const cluster = { name: 'dc1', priority: 1, kafka: { producer: () => producer } } as unknown as ClusterConnection
   const ctx = {
     clusters: [cluster],
@@ -40,7 +46,10 @@ function refused(): Promise<never> {
 describe('FailoverProducer: attempts and deadline', () => {
   it('stops after maxAttempts failures on a cluster held up', async () => {
     let sends = 0
-    const { ctx } = fakeCluster(() => { sends++; return refused() })
+    const { ctx } = fakeCluster(() => {
+      sends++
+      return refused()
+    })
     const producer = new FailoverProducer(ctx, { deliveryTimeoutMs: 10_000, maxAttempts: 3 }, undefined)
     await producer.connect()
     const started = Date.now()
@@ -53,13 +62,16 @@ describe('FailoverProducer: attempts and deadline', () => {
 
   it('does not count attempts on a cluster held down: keeps trying until deliveryTimeoutMs', async () => {
     let sends = 0
-    const { ctx, health } = fakeCluster(() => { sends++; return refused() })
+    const { ctx, health } = fakeCluster(() => {
+      sends++
+      return refused()
+    })
     health.value = 'down'
     const deliveryTimeoutMs = 1500
     const producer = new FailoverProducer(ctx, { deliveryTimeoutMs, maxAttempts: 1 }, undefined)
     await producer.connect()
     const started = Date.now()
-    const error = await producer.send(RECORD).catch((e: unknown) => e) as SendFailedError
+    const error = (await producer.send(RECORD).catch((e: unknown) => e)) as SendFailedError
     expect(error).toBeInstanceOf(SendFailedError)
     expect(Date.now() - started).toBeGreaterThanOrEqual(deliveryTimeoutMs)
     expect(sends).toBeGreaterThan(1)
@@ -84,7 +96,9 @@ describe('FailoverProducer: attempts and deadline', () => {
 describe('FailoverProducer: many sends waiting out an outage', () => {
   it('warns of no listener leak: each waiting send listens for disconnect() on the same signal', async () => {
     const warnings: Error[] = []
-    const onWarning = (w: Error): void => { warnings.push(w) }
+    const onWarning = (w: Error): void => {
+      warnings.push(w)
+    }
     process.on('warning', onWarning)
     try {
       let sends = 0
@@ -111,7 +125,10 @@ function clusterWith(send: () => Promise<RecordMetadata[]>, disconnect: () => Pr
 
 describe('FailoverProducer: disconnect', () => {
   it('on a hung cluster: ends within teardownTimeoutMs, and the send in flight rejects with a typed error', async () => {
-    const ctx = clusterWith(() => new Promise(() => {}), () => new Promise(() => {}))
+    const ctx = clusterWith(
+      () => new Promise(() => {}),
+      () => new Promise(() => {}),
+    )
     const producer = new FailoverProducer(ctx, { teardownTimeoutMs: 300 }, undefined)
     await producer.connect()
     const sending = producer.send(RECORD).catch((e: unknown) => e)
@@ -121,14 +138,17 @@ describe('FailoverProducer: disconnect', () => {
     const took = Date.now() - started
     expect(took).toBeGreaterThanOrEqual(290)
     expect(took).toBeLessThan(600)
-    const error = await sending as SendFailedError
+    const error = (await sending) as SendFailedError
     expect(error).toBeInstanceOf(SendFailedError)
     expect(error.errors.at(-1)).toBeInstanceOf(NotConnectedError)
     await expect(producer.send(RECORD)).rejects.toBeInstanceOf(NotConnectedError)
   })
 
   it('waits for a send in flight that is acknowledged within the bound', async () => {
-    const ctx = clusterWith(() => new Promise((resolve) => setTimeout(() => resolve(ACK), 100)), async () => {})
+    const ctx = clusterWith(
+      () => new Promise((resolve) => setTimeout(() => resolve(ACK), 100)),
+      async () => {},
+    )
     const producer = new FailoverProducer(ctx, { teardownTimeoutMs: 2000 }, undefined)
     await producer.connect()
     const sending = producer.send(RECORD)
@@ -138,7 +158,12 @@ describe('FailoverProducer: disconnect', () => {
 
   it('a second call resolves with the first; a disconnect before connect() finished leaves it rejected', async () => {
     let disconnects = 0
-    const ctx = clusterWith(async () => ACK, async () => { disconnects++ })
+    const ctx = clusterWith(
+      async () => ACK,
+      async () => {
+        disconnects++
+      },
+    )
     const producer = new FailoverProducer(ctx, {}, undefined)
     const connecting = producer.connect()
     const first = producer.disconnect()

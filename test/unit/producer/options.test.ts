@@ -45,14 +45,20 @@ describe('validateProducerConfig: values given', () => {
       teardownTimeoutMs: 1500,
     }
     const { deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs, ...kafkajsConfig } = config
-    expect(validateProducerConfig(config)).toEqual({ kafkajs: kafkajsConfig, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs })
+    expect(validateProducerConfig(config)).toEqual({
+      kafkajs: kafkajsConfig,
+      deliveryTimeoutMs,
+      attemptTimeoutMs,
+      maxAttempts,
+      teardownTimeoutMs,
+    })
   })
 
   it('passes a retry given as it is, instead of the failover retry', () => {
     expect(validateProducerConfig({ retry: { retries: 7 } }).kafkajs.retry).toEqual({ retries: 7 })
   })
 
-  it('accepts an idempotent producer with kafkajs\' default retries or the failover retry', () => {
+  it("accepts an idempotent producer with kafkajs' default retries or the failover retry", () => {
     expect(validateProducerConfig({ idempotent: true, retry: { maxRetryTime: 100 } }).kafkajs.idempotent).toBe(true)
     expect(validateProducerConfig({ idempotent: true }).kafkajs.retry.retries).toBe(2)
   })
@@ -75,36 +81,91 @@ describe('validateProducerConfig: unknown options', () => {
   })
 
   it('lists every known option when none is close', () => {
-    expect(rejection({ acks: -1 }).message).toBe('Unknown option `producer.acks`; known options of `producer` are: createPartitioner, retry, '
-      + 'metadataMaxAge, allowAutoTopicCreation, idempotent, transactionalId, transactionTimeout, maxInFlightRequests, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs')
+    expect(rejection({ acks: -1 }).message).toBe(
+      'Unknown option `producer.acks`; known options of `producer` are: createPartitioner, retry, ' +
+        'metadataMaxAge, allowAutoTopicCreation, idempotent, transactionalId, transactionTimeout, maxInFlightRequests, deliveryTimeoutMs, attemptTimeoutMs, maxAttempts, teardownTimeoutMs',
+    )
   })
 })
 
 describe('validateProducerConfig: rejected values', () => {
   it.each([
     ['a config that is not an object', null, 'producer', 'Expected `producer` to be an object, got null'],
-    ['a transactionalId', { transactionalId: 'tx-1' }, 'producer.transactionalId',
-      "Expected `producer.transactionalId` to be absent, got 'tx-1'; a transaction cannot span clusters, so FailoverProducer does not support transactions; "
-      + "use the cluster's own kafkajs producer for transactional work"],
-    ['an idempotent producer without retries', { idempotent: true, retry: { retries: 0 } }, 'producer.retry.retries',
-      'Expected `producer.retry.retries` to be at least 1 for an idempotent producer, got 0; kafkajs refuses an idempotent producer without retries'],
+    [
+      'a transactionalId',
+      { transactionalId: 'tx-1' },
+      'producer.transactionalId',
+      "Expected `producer.transactionalId` to be absent, got 'tx-1'; a transaction cannot span clusters, so FailoverProducer does not support transactions; " +
+        "use the cluster's own kafkajs producer for transactional work",
+    ],
+    [
+      'an idempotent producer without retries',
+      { idempotent: true, retry: { retries: 0 } },
+      'producer.retry.retries',
+      'Expected `producer.retry.retries` to be at least 1 for an idempotent producer, got 0; kafkajs refuses an idempotent producer without retries',
+    ],
     ['a non-boolean idempotent', { idempotent: 'yes' }, 'producer.idempotent', "Expected `producer.idempotent` to be a boolean, got 'yes'"],
-    ['a partitioner that is not a function', { createPartitioner: 'default' }, 'producer.createPartitioner',
-      "Expected `producer.createPartitioner` to be a function, got 'default'"],
-    ['a negative metadataMaxAge', { metadataMaxAge: -1 }, 'producer.metadataMaxAge', 'Expected `producer.metadataMaxAge` to be an integer ≥ 0, got -1'],
-    ['a non-boolean allowAutoTopicCreation', { allowAutoTopicCreation: 'false' }, 'producer.allowAutoTopicCreation',
-      "Expected `producer.allowAutoTopicCreation` to be a boolean, got 'false'"],
-    ['a transactionTimeout of 0', { transactionTimeout: 0 }, 'producer.transactionTimeout', 'Expected `producer.transactionTimeout` to be an integer ≥ 1, got 0'],
-    ['a maxInFlightRequests of 0', { maxInFlightRequests: 0 }, 'producer.maxInFlightRequests',
-      'Expected `producer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 0; with 0 kafkajs would never send a request'],
-    ['a fractional maxInFlightRequests', { maxInFlightRequests: 1.5 }, 'producer.maxInFlightRequests',
-      'Expected `producer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 1.5'],
+    [
+      'a partitioner that is not a function',
+      { createPartitioner: 'default' },
+      'producer.createPartitioner',
+      "Expected `producer.createPartitioner` to be a function, got 'default'",
+    ],
+    [
+      'a negative metadataMaxAge',
+      { metadataMaxAge: -1 },
+      'producer.metadataMaxAge',
+      'Expected `producer.metadataMaxAge` to be an integer ≥ 0, got -1',
+    ],
+    [
+      'a non-boolean allowAutoTopicCreation',
+      { allowAutoTopicCreation: 'false' },
+      'producer.allowAutoTopicCreation',
+      "Expected `producer.allowAutoTopicCreation` to be a boolean, got 'false'",
+    ],
+    [
+      'a transactionTimeout of 0',
+      { transactionTimeout: 0 },
+      'producer.transactionTimeout',
+      'Expected `producer.transactionTimeout` to be an integer ≥ 1, got 0',
+    ],
+    [
+      'a maxInFlightRequests of 0',
+      { maxInFlightRequests: 0 },
+      'producer.maxInFlightRequests',
+      'Expected `producer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 0; with 0 kafkajs would never send a request',
+    ],
+    [
+      'a fractional maxInFlightRequests',
+      { maxInFlightRequests: 1.5 },
+      'producer.maxInFlightRequests',
+      'Expected `producer.maxInFlightRequests` to be an integer ≥ 1, or null for no limit, got 1.5',
+    ],
     ['a retry of the wrong type', { retry: [] }, 'producer.retry', 'Expected `producer.retry` to be an object, got an array'],
-    ['a negative retry factor', { retry: { factor: -0.1 } }, 'producer.retry.factor', 'Expected `producer.retry.factor` to be a number ≥ 0, got -0.1'],
-    ['a deliveryTimeoutMs of 0', { deliveryTimeoutMs: 0 }, 'producer.deliveryTimeoutMs', 'Expected `producer.deliveryTimeoutMs` to be an integer ≥ 1, got 0'],
-    ['a deliveryTimeoutMs given as a string', { deliveryTimeoutMs: '30s' }, 'producer.deliveryTimeoutMs', "Expected `producer.deliveryTimeoutMs` to be an integer, got '30s'"],
-    ['an attemptTimeoutMs Node would turn into 1 ms', { attemptTimeoutMs: 2 ** 31 }, 'producer.attemptTimeoutMs',
-      'Expected `producer.attemptTimeoutMs` to be an integer ≤ 2147483647, got 2147483648'],
+    [
+      'a negative retry factor',
+      { retry: { factor: -0.1 } },
+      'producer.retry.factor',
+      'Expected `producer.retry.factor` to be a number ≥ 0, got -0.1',
+    ],
+    [
+      'a deliveryTimeoutMs of 0',
+      { deliveryTimeoutMs: 0 },
+      'producer.deliveryTimeoutMs',
+      'Expected `producer.deliveryTimeoutMs` to be an integer ≥ 1, got 0',
+    ],
+    [
+      'a deliveryTimeoutMs given as a string',
+      { deliveryTimeoutMs: '30s' },
+      'producer.deliveryTimeoutMs',
+      "Expected `producer.deliveryTimeoutMs` to be an integer, got '30s'",
+    ],
+    [
+      'an attemptTimeoutMs Node would turn into 1 ms',
+      { attemptTimeoutMs: 2 ** 31 },
+      'producer.attemptTimeoutMs',
+      'Expected `producer.attemptTimeoutMs` to be an integer ≤ 2147483647, got 2147483648',
+    ],
     ['a maxAttempts of 0', { maxAttempts: 0 }, 'producer.maxAttempts', 'Expected `producer.maxAttempts` to be an integer ≥ 1, got 0'],
   ])('rejects %s', (_what, config, path, message) => {
     const error = rejection(config)

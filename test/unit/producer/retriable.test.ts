@@ -12,13 +12,17 @@ import {
 import { isClusterFailure, isRetriable } from '../../../src/producer/retriable.js'
 
 // kafkajs' own retrier, to wrap errors exactly the way kafkajs does when its retries give up.
-type Retrier = (options: { retries: number, initialRetryTime: number }) => (fn: () => Promise<unknown>) => Promise<unknown>
+type Retrier = (options: { retries: number; initialRetryTime: number }) => (fn: () => Promise<unknown>) => Promise<unknown>
 const kafkajsRetry = createRequire(import.meta.url)('kafkajs/src/retry') as Retrier
 
 /** What a kafkajs call that throws `error` finally rejects with, after kafkajs' retries. */
 async function wrappedByKafkajs(error: Error): Promise<Error> {
-  return kafkajsRetry({ retries: 0, initialRetryTime: 1 })(async () => { throw error }).then(
-    () => { throw new Error('expected a rejection') },
+  return kafkajsRetry({ retries: 0, initialRetryTime: 1 })(async () => {
+    throw error
+  }).then(
+    () => {
+      throw new Error('expected a rejection')
+    },
     (e: unknown) => e as Error,
   )
 }
@@ -28,17 +32,25 @@ async function wrappedByKafkajs(error: Error): Promise<Error> {
 type ErrorClass = new (e: Error | string, options?: object) => Error
 const construct = (cls: unknown, ...args: [Error | string, object?]): Error => new (cls as ErrorClass)(...args)
 const NonRetriable = kafkajs.KafkaJSNonRetriableError as unknown as new (e: Error | string, options?: { cause?: unknown }) => Error
-const messageTooLarge = (): Error => new kafkajs.KafkaJSProtocolError({
-  message: 'The request included a message larger than the max message size the server will accept',
-  type: 'MESSAGE_TOO_LARGE',
-  code: 10,
-  retriable: false,
-} as unknown as Error)
+const messageTooLarge = (): Error =>
+  new kafkajs.KafkaJSProtocolError({
+    message: 'The request included a message larger than the max message size the server will accept',
+    type: 'MESSAGE_TOO_LARGE',
+    code: 10,
+    retriable: false,
+  } as unknown as Error)
 
 describe('isClusterFailure', () => {
   it.each([
     ['KafkaJSConnectionError', () => new kafkajs.KafkaJSConnectionError('Connection error: ECONNREFUSED')],
-    ['KafkaJSConnectionClosedError', () => construct((kafkajs as unknown as Record<string, unknown>).KafkaJSConnectionClosedError, 'Closed connection', { host: 'h', port: 1 })],
+    [
+      'KafkaJSConnectionClosedError',
+      () =>
+        construct((kafkajs as unknown as Record<string, unknown>).KafkaJSConnectionClosedError, 'Closed connection', {
+          host: 'h',
+          port: 1,
+        }),
+    ],
     ['KafkaJSRequestTimeoutError', () => new kafkajs.KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out')],
     ['KafkaJSNumberOfRetriesExceeded', () => new kafkajs.KafkaJSNumberOfRetriesExceeded(new Error('x'), { retryCount: 2, retryTime: 400 })],
     ['KafkaJSBrokerNotFound', () => construct(kafkajs.KafkaJSBrokerNotFound, 'Broker 1 not found in the cached metadata')],
@@ -57,7 +69,7 @@ describe('isClusterFailure', () => {
     expect(isClusterFailure(new NonRetriable(cause, { cause }))).toBe(true)
   })
 
-  it('is true for a connection error after kafkajs\' retries gave up', async () => {
+  it("is true for a connection error after kafkajs' retries gave up", async () => {
     const error = await wrappedByKafkajs(new kafkajs.KafkaJSConnectionError('Connection error: ECONNREFUSED'))
     expect(error.name).toBe('KafkaJSNumberOfRetriesExceeded')
     expect(isClusterFailure(error)).toBe(true)
@@ -71,7 +83,7 @@ describe('isClusterFailure', () => {
   })
 
   it('is true for our TimeoutError, also when kafkajs wrapped it', () => {
-    const timeout = new TimeoutError('send to \'dc1\' did not finish within 10 ms', { cluster: 'dc1' })
+    const timeout = new TimeoutError("send to 'dc1' did not finish within 10 ms", { cluster: 'dc1' })
     expect(isClusterFailure(timeout)).toBe(true)
     expect(isClusterFailure(new NonRetriable(timeout, { cause: timeout }))).toBe(true)
   })
@@ -126,7 +138,7 @@ describe('isRetriable', () => {
     expect(isRetriable(new NonRetriable(cause, { cause }))).toBe(true)
   })
 
-  it('is true for a connection error after kafkajs\' retries gave up', async () => {
+  it("is true for a connection error after kafkajs' retries gave up", async () => {
     expect(isRetriable(await wrappedByKafkajs(new kafkajs.KafkaJSConnectionError('x')))).toBe(true)
   })
 
@@ -136,14 +148,24 @@ describe('isRetriable', () => {
   })
 
   it('is true for a retriable protocol error (e.g. leader not available)', () => {
-    const error = new kafkajs.KafkaJSProtocolError({ message: 'There is no leader for this topic-partition', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true } as unknown as Error)
+    const error = new kafkajs.KafkaJSProtocolError({
+      message: 'There is no leader for this topic-partition',
+      type: 'LEADER_NOT_AVAILABLE',
+      code: 5,
+      retriable: true,
+    } as unknown as Error)
     expect(isRetriable(error)).toBe(true)
   })
 
-  it('is true for a leadership election that outlasted kafkajs\' metadata retries inside a send', async () => {
+  it("is true for a leadership election that outlasted kafkajs' metadata retries inside a send", async () => {
     // A send's retrier refreshes metadata after a retriable error; the refresh's own retrier gives
     // up (NumberOfRetriesExceeded), and the send's retrier wraps that as non-retriable.
-    const election = new kafkajs.KafkaJSProtocolError({ message: 'There is no leader for this topic-partition as we are in the middle of a leadership election', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true } as unknown as Error)
+    const election = new kafkajs.KafkaJSProtocolError({
+      message: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      type: 'LEADER_NOT_AVAILABLE',
+      code: 5,
+      retriable: true,
+    } as unknown as Error)
     const refresh = await wrappedByKafkajs(election)
     const error = await wrappedByKafkajs(refresh)
     expect(error.name).toBe('KafkaJSNonRetriableError')
@@ -157,7 +179,7 @@ describe('isRetriable', () => {
     expect(isRetriable(new FailoverError('x'))).toBe(true)
   })
 
-  it('follows our errors\' own flag, even over a retriable cause', () => {
+  it("follows our errors' own flag, even over a retriable cause", () => {
     expect(isRetriable(new InvalidOptionError('a', 'bad'))).toBe(false)
     const cause = new kafkajs.KafkaJSConnectionError('x')
     expect(isRetriable(new SendFailedError('gave up', [cause], { retriable: false }))).toBe(false)

@@ -17,7 +17,8 @@ function fakeAdmin(topics: Topics, calls = { count: 0 }): Admin {
   const log = (topic: string): number[] => {
     calls.count++
     const records = topics.get(topic)
-    if (records === undefined) throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' })
+    if (records === undefined)
+      throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' })
     return records
   }
   return {
@@ -63,11 +64,29 @@ describe('newestTimestamp', () => {
 describe('ReplicationLagMonitor', () => {
   it('watches every ordered pair under prefix naming, none under identity naming', () => {
     const clusters = ['dc1', 'dc2', 'dc3'].map((n) => connection(n, fakeAdmin(new Map())))
-    const prefix = new ReplicationLagMonitor(clusters, new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2', 'dc3'] }), OPTIONS, { healthOf: () => 'up', onLagging() {}, onRecovered() {} })
-    expect(prefix.status().map((f) => `${f.source}->${f.target}:${f.heartbeatsTopic}`).sort()).toEqual([
-      'dc1->dc2:dc1.heartbeats', 'dc1->dc3:dc1.heartbeats', 'dc2->dc1:dc2.heartbeats', 'dc2->dc3:dc2.heartbeats', 'dc3->dc1:dc3.heartbeats', 'dc3->dc2:dc3.heartbeats',
+    const prefix = new ReplicationLagMonitor(clusters, new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2', 'dc3'] }), OPTIONS, {
+      healthOf: () => 'up',
+      onLagging() {},
+      onRecovered() {},
+    })
+    expect(
+      prefix
+        .status()
+        .map((f) => `${f.source}->${f.target}:${f.heartbeatsTopic}`)
+        .sort(),
+    ).toEqual([
+      'dc1->dc2:dc1.heartbeats',
+      'dc1->dc3:dc1.heartbeats',
+      'dc2->dc1:dc2.heartbeats',
+      'dc2->dc3:dc2.heartbeats',
+      'dc3->dc1:dc3.heartbeats',
+      'dc3->dc2:dc3.heartbeats',
     ])
-    const identity = new ReplicationLagMonitor(clusters, new IdentityReplicationPolicy(), OPTIONS, { healthOf: () => 'up', onLagging() {}, onRecovered() {} })
+    const identity = new ReplicationLagMonitor(clusters, new IdentityReplicationPolicy(), OPTIONS, {
+      healthOf: () => 'up',
+      onLagging() {},
+      onRecovered() {},
+    })
     expect(identity.status()).toEqual([])
   })
 
@@ -77,7 +96,8 @@ describe('ReplicationLagMonitor', () => {
     const recovered: ReplicationFlowStatus[] = []
     const monitor = new ReplicationLagMonitor(
       [connection('dc1', fakeAdmin(new Map())), connection('dc2', fakeAdmin(dc2Topics))],
-      new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), OPTIONS,
+      new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }),
+      OPTIONS,
       { healthOf: () => 'up', onLagging: (f) => lagging.push(f), onRecovered: (f) => recovered.push(f) },
     )
     const stale = await monitor.check('dc1', 'dc2')
@@ -100,7 +120,8 @@ describe('ReplicationLagMonitor', () => {
   it('keeps the last reading and names the cause when the target has no heartbeats topic', async () => {
     const monitor = new ReplicationLagMonitor(
       [connection('dc1', fakeAdmin(new Map())), connection('dc2', fakeAdmin(new Map()))],
-      new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), OPTIONS,
+      new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }),
+      OPTIONS,
       { healthOf: () => 'up', onLagging() {}, onRecovered() {} },
     )
     await expect(monitor.check('dc1', 'dc2')).rejects.toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION' })
@@ -111,7 +132,12 @@ describe('ReplicationLagMonitor', () => {
 
   it('gives up on a target that does not answer within timeoutMs', async () => {
     const hung = connection('dc2', () => new Promise<Admin>(() => {}))
-    const monitor = new ReplicationLagMonitor([connection('dc1', fakeAdmin(new Map())), hung], new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }), { ...OPTIONS, timeoutMs: 100 }, { healthOf: () => 'up', onLagging() {}, onRecovered() {} })
+    const monitor = new ReplicationLagMonitor(
+      [connection('dc1', fakeAdmin(new Map())), hung],
+      new DefaultReplicationPolicy({ clusters: ['dc1', 'dc2'] }),
+      { ...OPTIONS, timeoutMs: 100 },
+      { healthOf: () => 'up', onLagging() {}, onRecovered() {} },
+    )
     const started = Date.now()
     await expect(monitor.check('dc1', 'dc2')).rejects.toThrow(/reading dc1\.heartbeats on 'dc2'/)
     expect(Date.now() - started).toBeLessThan(1000)

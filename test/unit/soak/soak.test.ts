@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest'
 import type { MemorySample } from '../../../soak/app.js'
 import { parseSoakArgs } from '../../../soak/cli.js'
 import { keepSoakSection, withSoakSection } from '../../../soak/section.js'
-import { instanceMemory, memoryChart, repeatsPerFault, resourceChanges, slopeMbPer10Min, soakFailures, soakMarkdown, type SoakObservations } from '../../../soak/report.js'
+import {
+  instanceMemory,
+  memoryChart,
+  repeatsPerFault,
+  resourceChanges,
+  slopeMbPer10Min,
+  soakFailures,
+  soakMarkdown,
+  type SoakObservations,
+} from '../../../soak/report.js'
 import { soakOptions } from '../../../soak/run-soak.js'
 
 const MB = 1024 * 1024
@@ -13,15 +22,35 @@ function samples(minutes: number, perMinuteMb: number, start = 0): MemorySample[
   return Array.from({ length: minutes * 2 + 1 }, (_, i) => {
     const t = i * 30_000
     const mb = 50 + (perMinuteMb * t) / MIN
-    return { at: start + t, heapUsed: mb * MB, external: 2 * MB, arrayBuffers: MB, rss: (100 + (perMinuteMb * t) / MIN) * MB, resources: 12, listeners: 5 }
+    return {
+      at: start + t,
+      heapUsed: mb * MB,
+      external: 2 * MB,
+      arrayBuffers: MB,
+      rss: (100 + (perMinuteMb * t) / MIN) * MB,
+      resources: 12,
+      listeners: 5,
+    }
   })
 }
 
 function observations(overrides: Partial<SoakObservations> = {}): SoakObservations {
   return {
-    startedAt: 0, endedAt: 60 * MIN, measuredFrom: 10 * MIN,
-    faults: [{ kind: 'kill', at: 2 * MIN, endedAt: 2.5 * MIN, detail: 'kill -9 of dc1' }, { kind: 'hang', at: 4 * MIN, endedAt: 4.5 * MIN, detail: 'SIGSTOP of dc1' }],
-    acked: 1000, lost: [], rejected: [], repeats: [], handled: 1000, memory: [samples(60, 0)], warnings: [], incidents: [],
+    startedAt: 0,
+    endedAt: 60 * MIN,
+    measuredFrom: 10 * MIN,
+    faults: [
+      { kind: 'kill', at: 2 * MIN, endedAt: 2.5 * MIN, detail: 'kill -9 of dc1' },
+      { kind: 'hang', at: 4 * MIN, endedAt: 4.5 * MIN, detail: 'SIGSTOP of dc1' },
+    ],
+    acked: 1000,
+    lost: [],
+    rejected: [],
+    repeats: [],
+    handled: 1000,
+    memory: [samples(60, 0)],
+    warnings: [],
+    incidents: [],
     ...overrides,
   }
 }
@@ -61,19 +90,26 @@ describe('the soak report', () => {
     expect(soakFailures(observations({ memory: [flat] }))).toEqual([])
     // Two more sockets every 30 s sample: a leak.
     const leaking = samples(60, 0).map((m, i) => ({ ...m, resources: 12 + 2 * i, resourceTypes: { TCPSocketWrap: 4 + 2 * i, Timeout: 8 } }))
-    expect(soakFailures(observations({ memory: [leaking] }))).toEqual(['instance 0: open handles grew 40.0 per 10 min (52 -> 252 (TCPSocketWrap +200))'])
-    expect(resourceChanges({ Timeout: 3, FSReqCallback: 1 }, { Timeout: 3, TCPSocketWrap: 2 })).toEqual({ FSReqCallback: -1, TCPSocketWrap: 2 })
+    expect(soakFailures(observations({ memory: [leaking] }))).toEqual([
+      'instance 0: open handles grew 40.0 per 10 min (52 -> 252 (TCPSocketWrap +200))',
+    ])
+    expect(resourceChanges({ Timeout: 3, FSReqCallback: 1 }, { Timeout: 3, TCPSocketWrap: 2 })).toEqual({
+      FSReqCallback: -1,
+      TCPSocketWrap: 2,
+    })
   })
 
   it('passes a flat run with nothing lost, and names each missed goal otherwise', () => {
     expect(soakFailures(observations())).toEqual([])
-    const failures = soakFailures(observations({
-      lost: ['0-1'],
-      rejected: [{ count: 5, at: 1, message: 'SendFailedError: x' }],
-      memory: [samples(60, 0.5)],
-      warnings: [{ instance: 0, name: 'MaxListenersExceededWarning', message: 'leak' }],
-      incidents: ['instance 2 exited at 12.0 min (code 1)'],
-    }))
+    const failures = soakFailures(
+      observations({
+        lost: ['0-1'],
+        rejected: [{ count: 5, at: 1, message: 'SendFailedError: x' }],
+        memory: [samples(60, 0.5)],
+        warnings: [{ instance: 0, name: 'MaxListenersExceededWarning', message: 'leak' }],
+        incidents: ['instance 2 exited at 12.0 min (code 1)'],
+      }),
+    )
     expect(failures).toEqual([
       '1 acknowledged records never handled (e.g. 0-1)',
       '5 records rejected (first: SendFailedError: x)',
@@ -98,7 +134,11 @@ describe('the soak report', () => {
 describe('npm run soak flags', () => {
   it('reads the duration and the outputs, and refuses a wrong flag', () => {
     expect(parseSoakArgs([])).toEqual({ minutes: 60, outDir: 'soak-out', markdown: undefined })
-    expect(parseSoakArgs(['--minutes', '5', '--markdown', 'docs/chaos.md'])).toEqual({ minutes: 5, outDir: 'soak-out', markdown: 'docs/chaos.md' })
+    expect(parseSoakArgs(['--minutes', '5', '--markdown', 'docs/chaos.md'])).toEqual({
+      minutes: 5,
+      outDir: 'soak-out',
+      markdown: 'docs/chaos.md',
+    })
     expect(parseSoakArgs(['--help'])).toBe('help')
     expect(() => parseSoakArgs(['--minutes', '1'])).toThrow(/at least 3/)
     expect(() => parseSoakArgs(['--minutes'])).toThrow(/needs a value/)
@@ -113,11 +153,13 @@ describe('npm run soak flags', () => {
 
   it('survives a chaos run that rewrites the page', () => {
     const previous = withSoakSection('# Chaos run\n\nold table\n', 'soak figures\n')
-    expect(keepSoakSection(previous, '# Chaos run\n\nnew table\n')).toBe('# Chaos run\n\nnew table\n\n## Soak\n\n<!-- soak:start -->\nsoak figures\n<!-- soak:end -->\n')
+    expect(keepSoakSection(previous, '# Chaos run\n\nnew table\n')).toBe(
+      '# Chaos run\n\nnew table\n\n## Soak\n\n<!-- soak:start -->\nsoak figures\n<!-- soak:end -->\n',
+    )
     expect(keepSoakSection('', '# Chaos run\n')).toBe('# Chaos run\n')
   })
 
-  it('runs an hour in the issue\'s shape and a few minutes densely', () => {
+  it("runs an hour in the issue's shape and a few minutes densely", () => {
     expect(soakOptions(60)).toMatchObject({ faultEveryMs: 120_000, sampleEveryMs: 30_000, warmupMs: 600_000, instances: 4 })
     expect(soakOptions(5)).toMatchObject({ faultEveryMs: 60_000, sampleEveryMs: 10_000, warmupMs: 120_000 })
   })

@@ -27,10 +27,7 @@ function consume(filter: DuplicateFilter, records: ReadonlyArray<readonly [strin
 function interleavings<T>(a: readonly T[], b: readonly T[]): T[][] {
   if (a.length === 0) return [[...b]]
   if (b.length === 0) return [[...a]]
-  return [
-    ...interleavings(a.slice(1), b).map((rest) => [a[0]!, ...rest]),
-    ...interleavings(a, b.slice(1)).map((rest) => [b[0]!, ...rest]),
-  ]
+  return [...interleavings(a.slice(1), b).map((rest) => [a[0]!, ...rest]), ...interleavings(a, b.slice(1)).map((rest) => [b[0]!, ...rest])]
 }
 
 describe('DuplicateFilter', () => {
@@ -51,8 +48,22 @@ describe('DuplicateFilter', () => {
   it('delivers each id exactly once through two interleaved paths, in every order', () => {
     // P1 wrote 0..5 to the partitions of dc2's `orders`; this consumer reads partition 0 (even
     // sequences) and 1 (odd) directly and, through the replica, from dc1's `dc2.orders`.
-    const direct = [[P1, 0], [P1, 2], [P1, 1], [P1, 4], [P1, 3], [P1, 5]] as const
-    const replica = [[P1, 1], [P1, 0], [P1, 3], [P1, 2], [P1, 5], [P1, 4]] as const
+    const direct = [
+      [P1, 0],
+      [P1, 2],
+      [P1, 1],
+      [P1, 4],
+      [P1, 3],
+      [P1, 5],
+    ] as const
+    const replica = [
+      [P1, 1],
+      [P1, 0],
+      [P1, 3],
+      [P1, 2],
+      [P1, 5],
+      [P1, 4],
+    ] as const
     const orders = interleavings(direct, replica)
     expect(orders).toHaveLength(924) // C(12, 6)
     for (const order of orders) {
@@ -77,10 +88,11 @@ describe('DuplicateFilter', () => {
     const filter = new DuplicateFilter()
     const messages = [0, 1, 2].map((i) => stamper.stamp({ value: `m${i}` }, 'dc1'))
     const resent = messages.map((m) => stamper.withOrigin(m, 'dc2')) // same ids, origin dc2
-    const ids = (list: typeof messages): Array<[string, number]> => list.map((m) => {
-      const { producerId, sequence } = readProvenance(m.headers)
-      return [producerId!, sequence!]
-    })
+    const ids = (list: typeof messages): Array<[string, number]> =>
+      list.map((m) => {
+        const { producerId, sequence } = readProvenance(m.headers)
+        return [producerId!, sequence!]
+      })
     const id1 = `${stamper.instanceId}:1`
     // dc2's copies first (the consumer's active cluster), dc1's afterwards; record 1 fails once.
     const handled = consume(filter, [...ids(resent), ...ids(messages)], new Set([id1]))
@@ -113,12 +125,12 @@ describe('DuplicateFilter', () => {
     expect(filter.ids).toBe(W - bottom + 1)
     filter.add(P1, P + 10 + W - 1) // bottom P + 10: page 0 freed, page 1 cleared below it
     expect(pageIndexes(filter, P1)).toEqual([1, 2, 3])
-    expect(filter.ids).toBe((W - (P + 10)) + 2)
+    expect(filter.ids).toBe(W - (P + 10) + 2)
     expect(filter.has(P1, P + 9)).toBe(false)
     expect(filter.has(P1, P + 10)).toBe(true)
     filter.add(P1, 2 * P + W) // bottom 2P + 1: page 1 freed whole, page 2 loses 2P
     expect(pageIndexes(filter, P1)).toEqual([2, 3, 4])
-    expect(filter.ids).toBe((W - (2 * P + 1)) + 3)
+    expect(filter.ids).toBe(W - (2 * P + 1) + 3)
     // A page left with no bit set is freed though the bottom stops inside it.
     filter.add(P1, W + 50 + W - 1) // bottom W + 50, in page 2, which held nothing above W - 1
     expect(pageIndexes(filter, P1)).toEqual([3, 4, 5])
@@ -226,7 +238,7 @@ describe('DuplicateFilter', () => {
   it('agrees with a plain model (sets of ids, LRU) through random slides, jumps and evictions', () => {
     const windowSize = PAGE_BITS / 4 // the bottom crosses pages, stopping anywhere in them
     const filter = new DuplicateFilter({ windowSize, maxProducers: 3 })
-    const model = new Map<string, { top: number, ids: Set<number> }>()
+    const model = new Map<string, { top: number; ids: Set<number> }>()
     let tooOld = 0
     let copies = 0
     let seed = 42
@@ -241,7 +253,12 @@ describe('DuplicateFilter', () => {
       const producerId = producers[p]!
       const r = random(100)
       // Mostly small steps up, some behind (within and beyond the window), a few far jumps.
-      const sequence = r < 70 ? (cursors[p]! += 1 + random(40)) : r < 97 ? Math.max(0, cursors[p]! - random(2 * windowSize)) : (cursors[p]! += random(3 * windowSize))
+      const sequence =
+        r < 70
+          ? (cursors[p]! += 1 + random(40))
+          : r < 97
+            ? Math.max(0, cursors[p]! - random(2 * windowSize))
+            : (cursors[p]! += random(3 * windowSize))
       const state = model.get(producerId)
       const inModel = state !== undefined && state.ids.has(sequence) && sequence > state.top - windowSize
       expect(filter.has(producerId, sequence)).toBe(inModel)

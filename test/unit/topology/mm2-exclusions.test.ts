@@ -3,7 +3,7 @@ import { DEFAULT_CHECKPOINT_TOPIC } from '../../../src/offsets/checkpoint-codec.
 import { MM2_DEFAULT_TOPICS_EXCLUDE, isExcludedByMm2Defaults, mm2DefaultExclusion } from '../../../src/topology/mm2-exclusions.js'
 
 describe('MM2 default exclusions', () => {
-  it('mirrors MM2\'s default topics.exclude', () => {
+  it("mirrors MM2's default topics.exclude", () => {
     expect(MM2_DEFAULT_TOPICS_EXCLUDE).toEqual(['.*[\\-\\.]internal', '.*\\.replica', '__.*'])
   })
 

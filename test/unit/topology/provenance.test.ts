@@ -116,7 +116,9 @@ describe('ProvenanceStamper', () => {
   it('assigns unique ids: this instance id and a sequence increasing by one from 0', () => {
     const stamper = new ProvenanceStamper({ instanceId: fixedInstance })
     expect(stamper.instanceId).toBe(INSTANCE_HEX)
-    const read = Array.from({ length: 1000 }, (_, i) => readProvenance(stamper.stamp({ value: String(i) }, i % 3 === 0 ? 'dc2' : 'dc1').headers))
+    const read = Array.from({ length: 1000 }, (_, i) =>
+      readProvenance(stamper.stamp({ value: String(i) }, i % 3 === 0 ? 'dc2' : 'dc1').headers),
+    )
     read.forEach((provenance, i) => {
       expect(provenance).toEqual({ origin: i % 3 === 0 ? 'dc2' : 'dc1', producerId: INSTANCE_HEX, sequence: i })
     })
@@ -196,7 +198,10 @@ describe('ProvenanceStamper', () => {
     const asString: Message = { value: 'v', headers: { [HEADER]: expectedValue('dc1', '00').toString('latin1') } }
     const asArray: Message = { value: 'v', headers: { [HEADER]: [expectedValue('dc1', '00')] } }
     const malformed: Message = { value: 'v', headers: { [HEADER]: Buffer.from([1, 3, 0x64]) } }
-    const wrongVersion: Message = { value: 'v', headers: { [HEADER]: Buffer.concat([Buffer.from([2]), expectedValue('dc1', '00').subarray(1)]) } }
+    const wrongVersion: Message = {
+      value: 'v',
+      headers: { [HEADER]: Buffer.concat([Buffer.from([2]), expectedValue('dc1', '00').subarray(1)]) },
+    }
     for (const message of [none, noHeaders, asString, asArray, malformed, wrongVersion]) {
       expect(stamper.withOrigin(message, 'dc2')).toBe(message)
     }
@@ -337,14 +342,17 @@ describe('readProvenance', () => {
     expect(readProvenance({ [HEADER]: value })).toEqual({ origin: 'dc2', producerId: 'aabbccddeeff0011', sequence: 42 })
   })
 
-  it.each([0, 127, 128, 300, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 5, 2 ** 49, 2 ** 53 - 2, 2 ** 53 - 1])('round-trips sequence %d', (sequence) => {
-    const stamper = stamperAt(sequence)
-    const stamped = stamper.stamp({ value: 'v' }, 'dc1')
-    const read = readProvenance(stamped.headers)
-    expect(read).toEqual({ origin: 'dc1', producerId: INSTANCE_HEX, sequence })
-    expect(Number.isSafeInteger(read.sequence)).toBe(true)
-    expect(readProvenance(stamper.withOrigin(stamped, 'dc2').headers)).toEqual({ origin: 'dc2', producerId: INSTANCE_HEX, sequence })
-  })
+  it.each([0, 127, 128, 300, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 5, 2 ** 49, 2 ** 53 - 2, 2 ** 53 - 1])(
+    'round-trips sequence %d',
+    (sequence) => {
+      const stamper = stamperAt(sequence)
+      const stamped = stamper.stamp({ value: 'v' }, 'dc1')
+      const read = readProvenance(stamped.headers)
+      expect(read).toEqual({ origin: 'dc1', producerId: INSTANCE_HEX, sequence })
+      expect(Number.isSafeInteger(read.sequence)).toBe(true)
+      expect(readProvenance(stamper.withOrigin(stamped, 'dc2').headers)).toEqual({ origin: 'dc2', producerId: INSTANCE_HEX, sequence })
+    },
+  )
 
   it('takes the first value when the header repeats', () => {
     const first = expectedValue('dc2', '2a')

@@ -10,7 +10,7 @@ interface Events {
 const unhandled = watchUnhandledRejections()
 
 describe('SafeEmitter', () => {
-  it('calls every listener with the event\'s arguments', () => {
+  it("calls every listener with the event's arguments", () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
     emitter.on('tick', (n) => seen.push(n))
@@ -22,9 +22,15 @@ describe('SafeEmitter', () => {
   it('a listener that throws does not stop the others, and emit does not throw', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: string[] = []
-    emitter.on('tick', () => { seen.push('first') })
-    emitter.on('tick', () => { throw new Error('listener bug') })
-    emitter.on('tick', () => { seen.push('third') })
+    emitter.on('tick', () => {
+      seen.push('first')
+    })
+    emitter.on('tick', () => {
+      throw new Error('listener bug')
+    })
+    emitter.on('tick', () => {
+      seen.push('third')
+    })
     expect(() => emitter.emit('tick', 1)).not.toThrow()
     expect(seen).toEqual(['first', 'third'])
   })
@@ -73,7 +79,10 @@ describe('SafeEmitter', () => {
   it('once() fires once even when the listener throws', () => {
     const emitter = new SafeEmitter<Events>()
     let calls = 0
-    emitter.once('tick', () => { calls++; throw new Error('x') })
+    emitter.once('tick', () => {
+      calls++
+      throw new Error('x')
+    })
     emitter.emit('tick', 1)
     emitter.emit('tick', 2)
     expect(calls).toBe(1)
@@ -82,7 +91,9 @@ describe('SafeEmitter', () => {
   it('off() removes a listener added with on()', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
-    const listener = (n: number): void => { seen.push(n) }
+    const listener = (n: number): void => {
+      seen.push(n)
+    }
     emitter.on('tick', listener)
     emitter.off('tick', listener)
     emitter.emit('tick', 1)
@@ -93,7 +104,9 @@ describe('SafeEmitter', () => {
   it('off() removes a listener added with once() before it fired', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
-    const listener = (n: number): void => { seen.push(n) }
+    const listener = (n: number): void => {
+      seen.push(n)
+    }
     emitter.once('tick', listener)
     emitter.off('tick', listener)
     emitter.emit('tick', 1)
@@ -104,7 +117,9 @@ describe('SafeEmitter', () => {
   it('removeListener() and addListener() behave like off() and on()', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: number[] = []
-    const listener = (n: number): void => { seen.push(n) }
+    const listener = (n: number): void => {
+      seen.push(n)
+    }
     emitter.addListener('tick', listener)
     emitter.emit('tick', 1)
     emitter.removeListener('tick', listener)
@@ -115,8 +130,12 @@ describe('SafeEmitter', () => {
   it('off() removes only the given listener, and only from the given event', () => {
     const emitter = new SafeEmitter<Events>()
     const seen: string[] = []
-    const a = (): void => { seen.push('a') }
-    const b = (): void => { seen.push('b') }
+    const a = (): void => {
+      seen.push('a')
+    }
+    const b = (): void => {
+      seen.push('b')
+    }
     emitter.on('tick', a)
     emitter.on('tick', b)
     emitter.on('other', a)
@@ -146,7 +165,13 @@ describe('SafeEmitter', () => {
   it('calls a listener with the context given to on()', () => {
     const emitter = new SafeEmitter<Events>()
     const context = { seen: [] as number[] }
-    emitter.on('tick', function (this: typeof context, n: number) { this.seen.push(n) }, context)
+    emitter.on(
+      'tick',
+      function (this: typeof context, n: number) {
+        this.seen.push(n)
+      },
+      context,
+    )
     emitter.emit('tick', 4)
     expect(context.seen).toEqual([4])
   })

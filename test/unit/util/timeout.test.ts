@@ -6,37 +6,40 @@ import { watchUnhandledRejections } from '../helpers/unhandled.js'
 const unhandled = watchUnhandledRejections()
 
 /** A promise settled by hand. */
-function deferred<T>(): { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void } {
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void
   let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
   return { promise, resolve, reject }
 }
 
 describe('withTimeout', () => {
-  it('resolves with the promise\'s value when it settles first', async () => {
+  it("resolves with the promise's value when it settles first", async () => {
     await expect(withTimeout(Promise.resolve(42), 1000, 'answer')).resolves.toBe(42)
   })
 
-  it('rejects with the promise\'s own error when it fails first', async () => {
+  it("rejects with the promise's own error when it fails first", async () => {
     const error = new Error('broker said no')
     await expect(withTimeout(Promise.reject(error), 1000, 'answer')).rejects.toBe(error)
   })
 
   it('rejects with a retriable TimeoutError naming the operation and the deadline, with the context given', async () => {
     const never = new Promise<never>(() => {})
-    const error = await withTimeout(never, 10, 'health probe of \'dc1\'', { cluster: 'dc1', topic: 't' }).catch((e: unknown) => e)
+    const error = await withTimeout(never, 10, "health probe of 'dc1'", { cluster: 'dc1', topic: 't' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error).toBeInstanceOf(KafkaDRError)
     const timeout = error as TimeoutError
-    expect(timeout.message).toBe('health probe of \'dc1\' did not finish within 10 ms')
+    expect(timeout.message).toBe("health probe of 'dc1' did not finish within 10 ms")
     expect(timeout.code).toBe('ERR_TIMEOUT')
     expect(timeout.retriable).toBe(true)
     expect(timeout.cluster).toBe('dc1')
     expect(timeout.topic).toBe('t')
   })
 
-  it('does not let the losing promise\'s later rejection become unhandled', async () => {
+  it("does not let the losing promise's later rejection become unhandled", async () => {
     const late = deferred<never>()
     await expect(withTimeout(late.promise, 5, 'slow')).rejects.toBeInstanceOf(TimeoutError)
     late.reject(new Error('rejected after the deadline'))
@@ -44,7 +47,7 @@ describe('withTimeout', () => {
     expect(unhandled.reasons).toEqual([])
   })
 
-  it('ignores the losing promise\'s later value', async () => {
+  it("ignores the losing promise's later value", async () => {
     const late = deferred<number>()
     const result = withTimeout(late.promise, 5, 'slow')
     await expect(result).rejects.toBeInstanceOf(TimeoutError)
@@ -66,7 +69,9 @@ describe('withTimeout', () => {
     vi.useFakeTimers()
     try {
       let outcome: unknown
-      void withTimeout(new Promise<never>(() => {}), 1000, 'op').catch((e: unknown) => { outcome = e })
+      void withTimeout(new Promise<never>(() => {}), 1000, 'op').catch((e: unknown) => {
+        outcome = e
+      })
       await vi.advanceTimersByTimeAsync(999)
       expect(outcome).toBeUndefined()
       await vi.advanceTimersByTimeAsync(1)
@@ -78,12 +83,15 @@ describe('withTimeout', () => {
 })
 
 describe('delay', () => {
-  it('rejects with the signal\'s reason when it is aborted, at once when it already is, and resolves otherwise', async () => {
+  it("rejects with the signal's reason when it is aborted, at once when it already is, and resolves otherwise", async () => {
     vi.useFakeTimers()
     try {
       const controller = new AbortController()
       const reason = new Error('disconnected')
-      const waiting = delay(10_000, controller.signal).then(() => 'resolved', (e: unknown) => e)
+      const waiting = delay(10_000, controller.signal).then(
+        () => 'resolved',
+        (e: unknown) => e,
+      )
       controller.abort(reason)
       await vi.advanceTimersByTimeAsync(0)
       expect(await waiting).toBe(reason)

@@ -93,19 +93,23 @@ describe('expectObject', () => {
   })
 
   it('suggests the nearest known name for a typo, with the full path', () => {
-    const error = rejection(() => expectObject({ groupId: 'g', onMissingCheckpiont: 'error' }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint']))
+    const error = rejection(() =>
+      expectObject({ groupId: 'g', onMissingCheckpiont: 'error' }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint']),
+    )
     expect(error.message).toBe('Unknown option `consumer.onMissingCheckpiont`; did you mean `onMissingCheckpoint`?')
     expect(error.path).toBe('consumer.onMissingCheckpiont')
   })
 
   it('suggests for a root object without a prefix', () => {
-    expect(rejection(() => expectObject({ cluster: {} }, 'options', ['clusters', 'clientId'], true)).message)
-      .toBe('Unknown option `cluster`; did you mean `clusters`?')
+    expect(rejection(() => expectObject({ cluster: {} }, 'options', ['clusters', 'clientId'], true)).message).toBe(
+      'Unknown option `cluster`; did you mean `clusters`?',
+    )
   })
 
   it('lists the known names instead when none is close', () => {
-    expect(rejection(() => expectObject({ banana: 1 }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint'])).message)
-      .toBe('Unknown option `consumer.banana`; known options of `consumer` are: groupId, checkpoint, onMissingCheckpoint')
+    expect(rejection(() => expectObject({ banana: 1 }, 'consumer', ['groupId', 'checkpoint', 'onMissingCheckpoint'])).message).toBe(
+      'Unknown option `consumer.banana`; known options of `consumer` are: groupId, checkpoint, onMissingCheckpoint',
+    )
   })
 })
 
@@ -182,7 +186,9 @@ describe('expectList', () => {
 
   it('rejects a non-array, and an empty array when it must not be empty', () => {
     expect(rejection(() => expectList('a', 'l', 'names')).message).toBe("Expected `l` to be a list of names, got 'a'")
-    expect(rejection(() => expectList([], 'l', 'names', { nonEmpty: true })).message).toBe('Expected `l` to be a non-empty list of names, got an array')
+    expect(rejection(() => expectList([], 'l', 'names', { nonEmpty: true })).message).toBe(
+      'Expected `l` to be a non-empty list of names, got an array',
+    )
   })
 })
 

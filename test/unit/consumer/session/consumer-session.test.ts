@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Batch, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets, TopicPartitionOffsetAndMetadata } from 'kafkajs'
+import type {
+  Batch,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Offsets,
+  TopicPartitionOffsetAndMetadata,
+} from 'kafkajs'
 import { validateConsumerConfig } from '../../../../src/consumer/options.js'
 import { ProcessedPositions, type TopicPartition } from '../../../../src/consumer/positions.js'
 import { ConsumerSession } from '../../../../src/consumer/session/consumer-session.js'
@@ -19,15 +28,21 @@ function fakeKafka() {
     events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', REQUEST_TIMEOUT: 'consumer.network.request_timeout' },
     runConfig: undefined as ConsumerRunConfig | undefined,
     commits: [] as TopicPartitionOffsetAndMetadata[][],
-    commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => { consumer.commits.push(offsets) },
-    seeks: [] as Array<{ topic: string, partition: number, offset: string }>,
+    commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => {
+      consumer.commits.push(offsets)
+    },
+    seeks: [] as Array<{ topic: string; partition: number; offset: string }>,
     on: (event: string, handler: (event: { payload: any }) => void) => {
       handlers.set(event, [...(handlers.get(event) ?? []), handler])
       return () => {}
     },
-    emit: (event: string, payload: unknown) => { for (const h of handlers.get(event) ?? []) h({ payload }) },
-    seek: (entry: { topic: string, partition: number, offset: string }) => { consumer.seeks.push(entry) },
-    resume: (topics: Array<{ topic: string, partitions?: number[] }>) => {
+    emit: (event: string, payload: unknown) => {
+      for (const h of handlers.get(event) ?? []) h({ payload })
+    },
+    seek: (entry: { topic: string; partition: number; offset: string }) => {
+      consumer.seeks.push(entry)
+    },
+    resume: (topics: Array<{ topic: string; partitions?: number[] }>) => {
       for (const { topic, partitions } of topics) {
         if (partitions === undefined) paused.delete(topic)
         else for (const p of partitions) paused.get(topic)?.delete(p)
@@ -36,8 +51,10 @@ function fakeKafka() {
     disconnect: async () => {},
     connect: async () => {},
     subscribe: async () => {},
-    run: async (config: ConsumerRunConfig) => { consumer.runConfig = config },
-    pause: (topics: Array<{ topic: string, partitions?: number[] }>) => {
+    run: async (config: ConsumerRunConfig) => {
+      consumer.runConfig = config
+    },
+    pause: (topics: Array<{ topic: string; partitions?: number[] }>) => {
       for (const { topic, partitions = [0, 1, 2] } of topics) {
         const set = paused.get(topic) ?? new Set<number>()
         partitions.forEach((p) => set.add(p))
@@ -47,10 +64,26 @@ function fakeKafka() {
     paused: () => [...paused].map(([topic, set]) => ({ topic, partitions: [...set] })),
   }
   const created: { config?: ConsumerConfig } = {}
-  return { kafka: { consumer: (config: ConsumerConfig) => { created.config = config; return consumer } } as unknown as Kafka, consumer, created }
+  return {
+    kafka: {
+      consumer: (config: ConsumerConfig) => {
+        created.config = config
+        return consumer
+      },
+    } as unknown as Kafka,
+    consumer,
+    created,
+  }
 }
 
-const message = (offset: number): KafkaMessage => ({ offset: String(offset), timestamp: String(1000 + offset), key: null, value: Buffer.from(`v${offset}`), attributes: 0, headers: {} })
+const message = (offset: number): KafkaMessage => ({
+  offset: String(offset),
+  timestamp: String(1000 + offset),
+  key: null,
+  value: Buffer.from(`v${offset}`),
+  attributes: 0,
+  headers: {},
+})
 
 interface Driver {
   payload: EachBatchPayload
@@ -65,10 +98,16 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   const driver: Driver = { resolved: [], heartbeats: 0, commits: 0, stale: false, running: true, payload: undefined as never }
   driver.payload = {
     batch: { topic, partition, messages: offsets.map(message) } as unknown as Batch,
-    resolveOffset: (offset: string) => { driver.resolved.push(offset) },
-    heartbeat: async () => { driver.heartbeats++ },
+    resolveOffset: (offset: string) => {
+      driver.resolved.push(offset)
+    },
+    heartbeat: async () => {
+      driver.heartbeats++
+    },
     pause: () => () => {},
-    commitOffsetsIfNecessary: async () => { driver.commits++ },
+    commitOffsetsIfNecessary: async () => {
+      driver.commits++
+    },
     uncommittedOffsets: () => ({ topics: [] }),
     isRunning: () => driver.running,
     isStale: () => driver.stale,
@@ -76,7 +115,13 @@ function batchPayload(topic: string, partition: number, offsets: number[]): Driv
   return driver
 }
 
-type SessionOptions = { active?: boolean, position?: SessionOwner['position'], startOffsets?: SessionOwner['startOffsets'], restartOnFailure?: (error: Error) => Promise<boolean>, filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'> }
+type SessionOptions = {
+  active?: boolean
+  position?: SessionOwner['position']
+  startOffsets?: SessionOwner['startOffsets']
+  restartOnFailure?: (error: Error) => Promise<boolean>
+  filter?: Omit<DeliveryFilterSetup, 'onDeduplicated'>
+}
 
 async function startSession(run: FailoverRunConfig, options: SessionOptions = {}) {
   const built = buildSession(options)
@@ -94,15 +139,25 @@ async function startSession(run: FailoverRunConfig, options: SessionOptions = {}
 function buildSession(options: SessionOptions = {}) {
   const { kafka, consumer, created } = fakeKafka()
   const positions = new ProcessedPositions('dc2')
-  const failures: Array<{ error: unknown, attempt: number }> = []
-  const gaveUp: Array<{ error: unknown, byApplication: boolean }> = []
-  const deduplicated: Array<{ cluster: string, topic: string, partition: number, count: number }> = []
+  const failures: Array<{ error: unknown; attempt: number }> = []
+  const gaveUp: Array<{ error: unknown; byApplication: boolean }> = []
+  const deduplicated: Array<{ cluster: string; topic: string; partition: number; count: number }> = []
   // The consumer's one filter tells of dropped copies (the `consumer:deduplicated` event).
-  const filter = options.filter && new DeliveryFilter({ ...options.filter, onDeduplicated: (cluster, topic, partition, count) => { deduplicated.push({ cluster, topic, partition, count }) } })
+  const filter =
+    options.filter &&
+    new DeliveryFilter({
+      ...options.filter,
+      onDeduplicated: (cluster, topic, partition, count) => {
+        deduplicated.push({ cluster, topic, partition, count })
+      },
+    })
   const session = new ConsumerSession({
     cluster: 'dc2',
     kafka,
-    config: validateConsumerConfig({ groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true }),
+    config: validateConsumerConfig(
+      { groupId: 'g', ...(options.restartOnFailure ? { retry: { restartOnFailure: options.restartOnFailure } } : {}) },
+      { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true },
+    ),
     policy: createReplicationPolicy('prefix', ['dc1', 'dc2']),
     positions,
     filter,
@@ -110,11 +165,18 @@ function buildSession(options: SessionOptions = {}) {
       position: options.position ?? (async () => new Map()),
       // By default there are no start offsets to take: the join positions.
       startOffsets: options.startOffsets ?? (() => Promise.reject(new Error('no start offsets in this test'))),
-      positionFailed: (_session, error, attempt) => { failures.push({ error, attempt }) },
+      positionFailed: (_session, error, attempt) => {
+        failures.push({ error, attempt })
+      },
       clusterError: () => {},
-      gaveUp: (_session, error, byApplication) => { gaveUp.push({ error, byApplication }) },
+      gaveUp: (_session, error, byApplication) => {
+        gaveUp.push({ error, byApplication })
+      },
       joined: () => {},
-      teardown: async (_session, client) => { await client.disconnect(); return true },
+      teardown: async (_session, client) => {
+        await client.disconnect()
+        return true
+      },
     },
   })
   return { session, consumer, created, positions, failures, gaveUp, deduplicated, filter }
@@ -133,7 +195,10 @@ describe('ConsumerSession: the first join of a fresh run', () => {
         runBeforeStartOffsets = consumer.runConfig !== undefined
         return new Map([[partitionKey('dc1.orders', 0), { offset: '42' }]])
       },
-      position: async () => { positioned.push(1); return new Map() },
+      position: async () => {
+        positioned.push(1)
+        return new Map()
+      },
     })
     await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
     expect(runBeforeStartOffsets).toBe(false)
@@ -148,7 +213,10 @@ describe('ConsumerSession: the first join of a fresh run', () => {
   it('joins without them after a while, pauses and positions at the join, and ignores them when they come later', async () => {
     let giveStartOffsets!: (offsets: StartPositions) => void
     const { session, consumer } = buildSession({
-      startOffsets: () => new Promise((resolve) => { giveStartOffsets = resolve }),
+      startOffsets: () =>
+        new Promise((resolve) => {
+          giveStartOffsets = resolve
+        }),
       position: async () => new Map([[partitionKey('orders', 1), { offset: '7' }]]),
     })
     const started = Date.now()
@@ -168,7 +236,10 @@ describe('ConsumerSession: the first join of a fresh run', () => {
     let positions = 0
     const { session, consumer } = buildSession({
       startOffsets: async () => new Map(),
-      position: async () => { positions++; return new Map() },
+      position: async () => {
+        positions++
+        return new Map()
+      },
     })
     await session.start(['orders', 'dc1.orders'], false, { eachMessage: async () => {} }, [], true)
     await flush()
@@ -181,7 +252,12 @@ describe('ConsumerSession: the first join of a fresh run', () => {
 
   it('asks no start offsets for a standby', async () => {
     let asked = 0
-    const { session } = buildSession({ startOffsets: async () => { asked++; return new Map() } })
+    const { session } = buildSession({
+      startOffsets: async () => {
+        asked++
+        return new Map()
+      },
+    })
     await session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
     expect(asked).toBe(0)
   })
@@ -244,33 +320,56 @@ describe('ConsumerSession standby and activation', () => {
     const position = vi.fn(async () => new Map([['orders\u00000', { offset: '5' }]]))
     const { consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
-    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+    expect(consumer.paused()).toEqual([
+      { topic: 'orders', partitions: [0, 1] },
+      { topic: 'dc1.orders', partitions: [1] },
+    ])
     expect(position).not.toHaveBeenCalled()
     expect(consumer.seeks).toEqual([])
   })
 
   it('activation positions the current assignment by seeks, then resumes what the application did not pause', async () => {
-    const position = vi.fn(async (_s: unknown, assigned: readonly TopicPartition[]) => new Map(assigned.filter((p) => p.partition === 1).map((p) => [partitionKey(p.topic, p.partition), { offset: '42' }])))
+    const position = vi.fn(
+      async (_s: unknown, assigned: readonly TopicPartition[]) =>
+        new Map(assigned.filter((p) => p.partition === 1).map((p) => [partitionKey(p.topic, p.partition), { offset: '42' }])),
+    )
     const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     session.pause([{ topic: 'orders', partitions: [0] }])
     await session.activate()
     expect(position).toHaveBeenCalledTimes(1)
-    expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 1, offset: '42' }, { topic: 'dc1.orders', partition: 1, offset: '42' }])
-    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0] }, { topic: 'dc1.orders', partitions: [] }])
+    expect(consumer.seeks).toEqual([
+      { topic: 'orders', partition: 1, offset: '42' },
+      { topic: 'dc1.orders', partition: 1, offset: '42' },
+    ])
+    expect(consumer.paused()).toEqual([
+      { topic: 'orders', partitions: [0] },
+      { topic: 'dc1.orders', partitions: [] },
+    ])
     expect(session.isActive).toBe(true)
   })
 
   it('an active session positions every new assignment before anything is fetched for it', async () => {
     let release: () => void = () => {}
-    const position = vi.fn(() => new Promise<StartPositions>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '7' }]])) }))
+    const position = vi.fn(
+      () =>
+        new Promise<StartPositions>((resolve) => {
+          release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '7' }]]))
+        }),
+    )
     const { consumer } = await startSession({ eachMessage: async () => {} }, { active: true, position })
     consumer.emit('consumer.group_join', join)
     // Paused while the positions are worked out.
-    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+    expect(consumer.paused()).toEqual([
+      { topic: 'orders', partitions: [0, 1] },
+      { topic: 'dc1.orders', partitions: [1] },
+    ])
     release()
     await vi.waitFor(() => expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 0, offset: '7' }]))
-    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [] }, { topic: 'dc1.orders', partitions: [] }])
+    expect(consumer.paused()).toEqual([
+      { topic: 'orders', partitions: [] },
+      { topic: 'dc1.orders', partitions: [] },
+    ])
   })
 
   it('a failed positioning is reported with its attempt number and tried again until it succeeds', async () => {
@@ -282,13 +381,21 @@ describe('ConsumerSession standby and activation', () => {
     const { session, consumer, failures } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     await session.activate()
-    expect(failures.map((f) => [f.attempt, (f.error as Error).message])).toEqual([[1, 'translation failed 1'], [2, 'translation failed 2']])
+    expect(failures.map((f) => [f.attempt, (f.error as Error).message])).toEqual([
+      [1, 'translation failed 1'],
+      [2, 'translation failed 2'],
+    ])
     expect(consumer.seeks).toEqual([{ topic: 'orders', partition: 0, offset: '3' }])
   })
 
   it('a deactivation during positioning drops its result: nothing is sought or resumed', async () => {
     let release: () => void = () => {}
-    const position = vi.fn(() => new Promise<StartPositions>((resolve) => { release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '9' }]])) }))
+    const position = vi.fn(
+      () =>
+        new Promise<StartPositions>((resolve) => {
+          release = () => resolve(new Map([[partitionKey('orders', 0), { offset: '9' }]]))
+        }),
+    )
     const { session, consumer } = await startSession({ eachMessage: async () => {} }, { active: false, position })
     consumer.emit('consumer.group_join', join)
     const activation = session.activate()
@@ -297,16 +404,25 @@ describe('ConsumerSession standby and activation', () => {
     release()
     await activation
     expect(consumer.seeks).toEqual([])
-    expect(consumer.paused()).toEqual([{ topic: 'orders', partitions: [0, 1] }, { topic: 'dc1.orders', partitions: [1] }])
+    expect(consumer.paused()).toEqual([
+      { topic: 'orders', partitions: [0, 1] },
+      { topic: 'dc1.orders', partitions: [1] },
+    ])
   })
 })
 
 describe('ConsumerSession eachMessage loop', () => {
-  afterEach(() => { vi.useRealTimers() })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('runs eachMessage over kafkajs eachBatch without auto-resolve, and calls the handler per record with its source', async () => {
     const seen: FailoverEachMessagePayload[] = []
-    const { consumer, positions, eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p) } })
+    const { consumer, positions, eachBatch } = await startSession({
+      eachMessage: async (p) => {
+        seen.push(p)
+      },
+    })
     expect(consumer.runConfig).toMatchObject({ eachBatchAutoResolve: false })
     expect(consumer.runConfig!.eachMessage).toBeUndefined()
     const driver = batchPayload('dc1.orders', 4, [7, 8, 9])
@@ -321,7 +437,11 @@ describe('ConsumerSession eachMessage loop', () => {
   })
 
   it('stops at a throwing handler: earlier records resolved and noted, the failed one neither', async () => {
-    const { positions, eachBatch } = await startSession({ eachMessage: async ({ message }) => { if (message.offset === '2') throw new Error('boom') } })
+    const { positions, eachBatch } = await startSession({
+      eachMessage: async ({ message }) => {
+        if (message.offset === '2') throw new Error('boom')
+      },
+    })
     const driver = batchPayload('orders', 0, [0, 1, 2, 3])
     await expect(eachBatch(driver.payload)).rejects.toThrow('boom')
     expect(driver.resolved).toEqual(['0', '1'])
@@ -400,7 +520,9 @@ describe('ConsumerSession eachMessage loop', () => {
 
   it('heartbeats and commits at most every 50 ms by default, after every record with a commit threshold, never without auto-commit', async () => {
     vi.useFakeTimers({ now: 0 })
-    const slowly = async (): Promise<void> => { vi.setSystemTime(Date.now() + 20) }
+    const slowly = async (): Promise<void> => {
+      vi.setSystemTime(Date.now() + 20)
+    }
     const byTime = await startSession({ eachMessage: slowly })
     const timed = batchPayload('orders', 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) // 20 ms each: 200 ms
     await byTime.eachBatch(timed.payload)
@@ -425,19 +547,31 @@ describe('ConsumerSession eachMessage loop', () => {
     // kafkajs hands the rest of its fetch to eachBatch after a heartbeat met a rebalance; its
     // heartbeat keeps failing until the member rejoins, and no record of those batches is handled.
     const handled: string[] = []
-    const { eachBatch } = await startSession({ eachMessage: async ({ message }) => { handled.push(message.offset) } })
+    const { eachBatch } = await startSession({
+      eachMessage: async ({ message }) => {
+        handled.push(message.offset)
+      },
+    })
     const rebalancing = batchPayload('orders', 0, [0, 1, 2])
-    rebalancing.payload.heartbeat = async () => { throw Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' }) }
+    rebalancing.payload.heartbeat = async () => {
+      throw Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' })
+    }
     await expect(eachBatch(rebalancing.payload)).rejects.toThrow('rebalancing')
     expect(handled).toEqual([])
     expect(rebalancing.resolved).toEqual([])
   })
 
   it('notes the last offset a user eachBatch resolves, whatever order it resolves in', async () => {
-    const resolves: string[][] = [['3', '4', '6'], ['6', '3'], ['4', '99']]
+    const resolves: string[][] = [
+      ['3', '4', '6'],
+      ['6', '3'],
+      ['4', '99'],
+    ]
     let call = 0
     const { positions, eachBatch } = await startSession({
-      eachBatch: async ({ resolveOffset }) => { for (const offset of resolves[call++]!) resolveOffset(offset) },
+      eachBatch: async ({ resolveOffset }) => {
+        for (const offset of resolves[call++]!) resolveOffset(offset)
+      },
       eachBatchAutoResolve: false,
     })
     const offsets: string[][] = []
@@ -458,10 +592,14 @@ describe('ConsumerSession eachMessage loop', () => {
   })
 })
 
-describe('ConsumerSession on a copy behind the group\'s position', () => {
+describe("ConsumerSession on a copy behind the group's position", () => {
   // orders[0] starts at the copy's end, 3, where no record at or after timestamp 1005 had been
   // replicated yet (the fake's records have timestamp 1000 + offset); orders[1] starts normally.
-  const behind = async (): Promise<StartPositions> => new Map([[partitionKey('orders', 0), { offset: '3', skipBelowTimestamp: 1005 }], [partitionKey('orders', 1), { offset: '3' }]])
+  const behind = async (): Promise<StartPositions> =>
+    new Map([
+      [partitionKey('orders', 0), { offset: '3', skipBelowTimestamp: 1005 }],
+      [partitionKey('orders', 1), { offset: '3' }],
+    ])
   const activeOnBehindCopy = async (run: FailoverRunConfig) => {
     const started = await startSession(run, { active: false, position: behind })
     started.consumer.emit('consumer.group_join', { memberAssignment: { orders: [0, 1] } })
@@ -471,7 +609,11 @@ describe('ConsumerSession on a copy behind the group\'s position', () => {
 
   it('eachMessage: skips the records replicated below the position, resolved and noted, then delivers all from the first at or after it', async () => {
     const handled: string[] = []
-    const { positions, eachBatch } = await activeOnBehindCopy({ eachMessage: async ({ partition, message }) => { handled.push(`${partition}:${message.offset}`) } })
+    const { positions, eachBatch } = await activeOnBehindCopy({
+      eachMessage: async ({ partition, message }) => {
+        handled.push(`${partition}:${message.offset}`)
+      },
+    })
     const first = batchPayload('orders', 0, [3, 4])
     await eachBatch(first.payload)
     expect(handled).toEqual([])
@@ -487,9 +629,15 @@ describe('ConsumerSession on a copy behind the group\'s position', () => {
   })
 
   it('eachBatch: the handler sees the batch from the first record at or after the position; a batch all below it is not handed over', async () => {
-    const seen: Array<{ offsets: string[], lastOffset: string }> = []
-    const { eachBatch } = await activeOnBehindCopy({ eachBatch: async ({ batch }) => { seen.push({ offsets: batch.messages.map((m) => m.offset), lastOffset: batch.lastOffset() }) } })
-    const lastOffset = function (this: Batch) { return '9' }
+    const seen: Array<{ offsets: string[]; lastOffset: string }> = []
+    const { eachBatch } = await activeOnBehindCopy({
+      eachBatch: async ({ batch }) => {
+        seen.push({ offsets: batch.messages.map((m) => m.offset), lastOffset: batch.lastOffset() })
+      },
+    })
+    const lastOffset = function (this: Batch) {
+      return '9'
+    }
     const below = batchPayload('orders', 0, [3])
     await eachBatch(below.payload)
     const across = batchPayload('orders', 0, [4, 5, 6])
@@ -503,19 +651,29 @@ describe('ConsumerSession on a copy behind the group\'s position', () => {
   it('a later join skips nothing unless its positioning says so', async () => {
     const handled: string[] = []
     const position = vi.fn(behind)
-    const { session, consumer, eachBatch } = await startSession({ eachMessage: async ({ message }) => { handled.push(message.offset) } }, { active: false, position })
+    const { session, consumer, eachBatch } = await startSession(
+      {
+        eachMessage: async ({ message }) => {
+          handled.push(message.offset)
+        },
+      },
+      { active: false, position },
+    )
     consumer.emit('consumer.group_join', { memberAssignment: { orders: [0] } })
     await session.activate()
     position.mockImplementation(async () => new Map([[partitionKey('orders', 0), { offset: '3' }]]))
     consumer.emit('consumer.group_join', { memberAssignment: { orders: [0] } })
-    await vi.waitFor(() => { expect(consumer.seeks).toHaveLength(2) })
+    await vi.waitFor(() => {
+      expect(consumer.seeks).toHaveLength(2)
+    })
     await eachBatch(batchPayload('orders', 0, [3]).payload)
     expect(handled).toEqual(['3'])
   })
 })
 
 describe('ConsumerSession positions with manual commits (autoCommit: false)', () => {
-  const drained = (positions: ProcessedPositions): Array<[string, number, string, number]> => positions.drain().map((p) => [p.topic, p.partition, p.offset, p.timestamp])
+  const drained = (positions: ProcessedPositions): Array<[string, number, string, number]> =>
+    positions.drain().map((p) => [p.topic, p.partition, p.offset, p.timestamp])
 
   it('eachMessage: checkpoints what the handler commits through the session, dated by the record before the offset; nothing else', async () => {
     const buffer: KafkaMessage[] = []
@@ -561,18 +719,23 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
         for (const message of batch.messages) resolveOffset(message.offset)
-        if (call++ === 1) await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: '22' }] }] })
+        if (call++ === 1)
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: '22' }] }] })
         else await commitOffsetsIfNecessary()
       },
     })
     const first = batchPayload('orders', 2, [20, 21, 22, 23])
-    first.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => { given.push(offsets) }
+    first.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => {
+      given.push(offsets)
+    }
     await started.eachBatch(first.payload)
     // Without offsets, autoCommitInterval or autoCommitThreshold kafkajs commits nothing: no position.
     expect(given).toEqual([undefined])
     expect(drained(started.positions)).toEqual([])
     const second = batchPayload('orders', 2, [24])
-    second.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => { given.push(offsets) }
+    second.payload.commitOffsetsIfNecessary = async (offsets?: Offsets) => {
+      given.push(offsets)
+    }
     await started.eachBatch(second.payload)
     expect(given.at(-1)).toEqual({ topics: [{ topic: 'orders', partitions: [{ partition: 2, offset: '22' }] }] })
     // Dated by record 21 (delivered in the batch before).
@@ -592,9 +755,16 @@ describe('ConsumerSession positions with manual commits (autoCommit: false)', ()
       // kafkajs' offset manager in miniature: resolved offsets are uncommitted until a due commit.
       const driver = batchPayload('orders', 0, [5, 6, 7])
       const resolved = new Map<number, string>()
-      driver.payload.resolveOffset = (offset: string) => { resolved.set(0, String(Number(offset) + 1)) }
-      driver.payload.uncommittedOffsets = () => ({ topics: resolved.size === 0 ? [] : [{ topic: 'orders', partitions: [...resolved].map(([partition, offset]) => ({ partition, offset })) }] })
-      driver.payload.commitOffsetsIfNecessary = async () => { if (due) resolved.clear() }
+      driver.payload.resolveOffset = (offset: string) => {
+        resolved.set(0, String(Number(offset) + 1))
+      }
+      driver.payload.uncommittedOffsets = () => ({
+        topics:
+          resolved.size === 0 ? [] : [{ topic: 'orders', partitions: [...resolved].map(([partition, offset]) => ({ partition, offset })) }],
+      })
+      driver.payload.commitOffsetsIfNecessary = async () => {
+        if (due) resolved.clear()
+      }
       await started.eachBatch(driver.payload)
       expect(drained(started.positions)).toEqual(due ? [['orders', 0, '7', 1006]] : [])
     }
@@ -625,7 +795,11 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
   const stamped = Array.from({ length: 6 }, (_, i) => stamper.stamp({ value: `r${i}` }, 'dc1'))
   /** A batch of `topic` holding the stamped records `ids` (origin rewritten to `origin`) at offsets from `firstOffset`. */
   function stampedBatch(topic: string, ids: number[], firstOffset: number, origin = 'dc1'): Driver {
-    const driver = batchPayload(topic, 0, ids.map((_, i) => firstOffset + i))
+    const driver = batchPayload(
+      topic,
+      0,
+      ids.map((_, i) => firstOffset + i),
+    )
     const messages = driver.payload.batch.messages
     ids.forEach((id, i) => {
       messages[i]!.headers = stamper.withOrigin(stamped[id]!, origin).headers!
@@ -635,9 +809,16 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
   }
   const dedupe = { windowSize: 1024, maxProducers: 10 }
 
-  it('gives the header\'s origin as the payload\'s originCluster (a record a failing-over producer re-sent)', async () => {
+  it("gives the header's origin as the payload's originCluster (a record a failing-over producer re-sent)", async () => {
     const seen: string[] = []
-    const { eachBatch } = await startSession({ eachMessage: async (p) => { seen.push(p.originCluster) } }, { filter: { header: 'x-dr' } })
+    const { eachBatch } = await startSession(
+      {
+        eachMessage: async (p) => {
+          seen.push(p.originCluster)
+        },
+      },
+      { filter: { header: 'x-dr' } },
+    )
     const driver = stampedBatch('dc1.orders', [0, 1], 10, 'dc2')
     driver.payload.batch.messages.push(message(12)) // no header: the topic's origin
     await eachBatch(driver.payload)
@@ -646,25 +827,38 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
 
   it('eachMessage: drops copies of delivered records arriving by another path, resolving and checkpointing them', async () => {
     const handled: string[] = []
-    const { eachBatch, positions, deduplicated } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: { header: 'x-dr', dedupe } })
+    const { eachBatch, positions, deduplicated } = await startSession(
+      {
+        eachMessage: async ({ message: m }) => {
+          handled.push(String(m.value))
+        },
+      },
+      { filter: { header: 'x-dr', dedupe } },
+    )
     await eachBatch(stampedBatch('orders', [0, 1, 2], 0).payload)
     const copies = stampedBatch('dc1.orders', [1, 2, 3], 40)
     await eachBatch(copies.payload)
     expect(handled).toEqual(['r0', 'r1', 'r2', 'r3'])
     expect(copies.resolved).toEqual(['40', '41', '42'])
     expect(deduplicated).toEqual([{ cluster: 'dc2', topic: 'dc1.orders', partition: 0, count: 2 }])
-    expect(positions.drain().map((p) => [p.topic, p.offset])).toEqual([['orders', '3'], ['dc1.orders', '43']])
+    expect(positions.drain().map((p) => [p.topic, p.offset])).toEqual([
+      ['orders', '3'],
+      ['dc1.orders', '43'],
+    ])
   })
 
   it('eachMessage: a record whose handler threw is not marked, so its redelivery is handled', async () => {
     let fail = true
     const handled: string[] = []
-    const { eachBatch } = await startSession({
-      eachMessage: async ({ message: m }) => {
-        if (String(m.value) === 'r1' && fail) throw new Error('boom')
-        handled.push(String(m.value))
+    const { eachBatch } = await startSession(
+      {
+        eachMessage: async ({ message: m }) => {
+          if (String(m.value) === 'r1' && fail) throw new Error('boom')
+          handled.push(String(m.value))
+        },
       },
-    }, { filter: { header: 'x-dr', dedupe } })
+      { filter: { header: 'x-dr', dedupe } },
+    )
     await expect(eachBatch(stampedBatch('orders', [0, 1], 0).payload)).rejects.toThrow('boom')
     fail = false
     await eachBatch(stampedBatch('orders', [1], 1).payload)
@@ -674,15 +868,18 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
   it('eachBatch: the handler sees the batch without copies; lastOffset() still covers them; only resolved records are marked', async () => {
     const batches: string[][] = []
     const lastOffsets: string[] = []
-    const { eachBatch, deduplicated } = await startSession({
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset }) => {
-        batches.push(batch.messages.map((m) => String(m.value)))
-        lastOffsets.push(batch.lastOffset())
-        // Resolves only the first record handed over: the rest are not delivered yet.
-        if (batch.messages[0]) resolveOffset(batch.messages[0].offset)
+    const { eachBatch, deduplicated } = await startSession(
+      {
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset }) => {
+          batches.push(batch.messages.map((m) => String(m.value)))
+          lastOffsets.push(batch.lastOffset())
+          // Resolves only the first record handed over: the rest are not delivered yet.
+          if (batch.messages[0]) resolveOffset(batch.messages[0].offset)
+        },
       },
-    }, { filter: { header: 'x-dr', dedupe } })
+      { filter: { header: 'x-dr', dedupe } },
+    )
     const first = stampedBatch('orders', [0, 1, 2], 0)
     ;(first.payload.batch as unknown as { lastOffset: () => string }).lastOffset = () => '2'
     await eachBatch(first.payload)
@@ -690,16 +887,30 @@ describe('ConsumerSession provenance: origin, origins by header, dedupe', () => 
     ;(second.payload.batch as unknown as { lastOffset: () => string }).lastOffset = () => '23'
     await eachBatch(second.payload)
     // r0 was resolved and so delivered: dropped; r1 and r2 were handed over but never resolved.
-    expect(batches).toEqual([['r0', 'r1', 'r2'], ['r1', 'r2', 'r3']])
+    expect(batches).toEqual([
+      ['r0', 'r1', 'r2'],
+      ['r1', 'r2', 'r3'],
+    ])
     expect(lastOffsets).toEqual(['2', '23'])
     expect(deduplicated).toEqual([{ cluster: 'dc2', topic: 'dc1.orders', partition: 0, count: 1 }])
   })
 
   it('skips records of origins not read when names cannot tell them (identity naming), by header', async () => {
     const handled: string[] = []
-    const { eachBatch, positions, filter } = await startSession({ eachMessage: async ({ message: m }) => { handled.push(String(m.value)) } }, { filter: { header: 'x-dr', origins: ['dc1'] } })
+    const { eachBatch, positions, filter } = await startSession(
+      {
+        eachMessage: async ({ message: m }) => {
+          handled.push(String(m.value))
+        },
+      },
+      { filter: { header: 'x-dr', origins: ['dc1'] } },
+    )
     const driver = stampedBatch('orders', [0, 1], 0, 'dc2')
-    driver.payload.batch.messages.push({ ...message(2), value: Buffer.from('r2'), headers: stamper.withOrigin(stamped[2]!, 'dc1').headers! } as KafkaMessage)
+    driver.payload.batch.messages.push({
+      ...message(2),
+      value: Buffer.from('r2'),
+      headers: stamper.withOrigin(stamped[2]!, 'dc1').headers!,
+    } as KafkaMessage)
     await eachBatch(driver.payload)
     expect(handled).toEqual(['r2'])
     expect(filter!.skippedOrigin).toBe(2)
@@ -713,7 +924,9 @@ describe('ConsumerSession with an instance identity', () => {
     const { kafka, consumer, created } = fakeKafka()
     const policy = createReplicationPolicy('prefix', ['dc1', 'dc2'])
     let finishLook!: (removal: () => void) => void
-    const look = new Promise<() => void>((resolve) => { finishLook = resolve })
+    const look = new Promise<() => void>((resolve) => {
+      finishLook = resolve
+    })
     // The removal is sent once the JoinGroup is under way (run() called), not before it.
     let runCalledAtRemoval: boolean | undefined
     const joins: string[] = []
@@ -721,7 +934,10 @@ describe('ConsumerSession with an instance identity', () => {
     const session = new ConsumerSession({
       cluster: 'dc1',
       kafka,
-      config: validateConsumerConfig({ groupId: 'g', instanceId: 'billing-0' }, { replicationPolicy: policy, clusters: ['dc1', 'dc2'], provenance: true }),
+      config: validateConsumerConfig(
+        { groupId: 'g', instanceId: 'billing-0' },
+        { replicationPolicy: policy, clusters: ['dc1', 'dc2'], provenance: true },
+      ),
       policy,
       positions: new ProcessedPositions('dc1'),
       owner: {
@@ -730,7 +946,9 @@ describe('ConsumerSession with an instance identity', () => {
         positionFailed: () => {},
         clusterError: () => {},
         gaveUp: () => {},
-        joined: (s) => { joins.push(s.cluster) },
+        joined: (s) => {
+          joins.push(s.cluster)
+        },
         teardown: async () => true,
       },
       identity,
@@ -739,14 +957,18 @@ describe('ConsumerSession with an instance identity', () => {
     const started = session.start(['orders'], false, { eachMessage: async () => {} }, [], false)
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(consumer.runConfig).toBeUndefined()
-    finishLook(() => { runCalledAtRemoval = consumer.runConfig !== undefined })
+    finishLook(() => {
+      runCalledAtRemoval = consumer.runConfig !== undefined
+    })
     await started
     expect(consumer.runConfig).toBeDefined()
     expect(runCalledAtRemoval).toBe(true)
     const assigner = created.config!.partitionAssigners![0]!({ cluster: {}, groupId: 'g', logger: {} } as never)
     const { decodeInstanceIdentity } = await import('../../../../src/consumer/session/instance-identity.js')
     const kafkajs = (await import('kafkajs')).default
-    expect(decodeInstanceIdentity(kafkajs.AssignerProtocol.MemberMetadata.decode(assigner.protocol({ topics: ['orders'] }).metadata)!.userData)).toEqual(identity)
+    expect(
+      decodeInstanceIdentity(kafkajs.AssignerProtocol.MemberMetadata.decode(assigner.protocol({ topics: ['orders'] }).metadata)!.userData),
+    ).toEqual(identity)
     consumer.emit('consumer.group_join', { memberId: 'm1', memberAssignment: {} })
     expect(joins).toEqual(['dc1'])
     await session.stop(100)

@@ -1,6 +1,12 @@
 import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { decodeInstanceIdentity, encodeInstanceIdentity, identityOfMember, judgeMembers, type DescribedMember } from '../../../../src/consumer/session/instance-identity.js'
+import {
+  decodeInstanceIdentity,
+  encodeInstanceIdentity,
+  identityOfMember,
+  judgeMembers,
+  type DescribedMember,
+} from '../../../../src/consumer/session/instance-identity.js'
 
 const { AssignerProtocol } = kafkajs
 
@@ -16,7 +22,7 @@ describe('instance identity in userData', () => {
   it.each([
     ['no bytes', undefined],
     ['null', null],
-    ['empty bytes (older kafkajs-dr, kafkajs\' own assigners)', Buffer.alloc(0)],
+    ["empty bytes (older kafkajs-dr, kafkajs' own assigners)", Buffer.alloc(0)],
     ['binary garbage', Buffer.from([0x00, 0x01, 0xff, 0x7b])],
     ['truncated JSON', encodeInstanceIdentity(me).subarray(0, 20)],
     ['another version', Buffer.from(JSON.stringify({ v: 2, instanceId: 'billing-0', incarnation: 'x' }))],
@@ -28,18 +34,22 @@ describe('instance identity in userData', () => {
     expect(decodeInstanceIdentity(bytes)).toBeUndefined()
   })
 
-  it('reads a member\'s identity from its member metadata, tolerating metadata that is not kafkajs\'', () => {
+  it("reads a member's identity from its member metadata, tolerating metadata that is not kafkajs'", () => {
     const metadata = AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['orders'], userData: encodeInstanceIdentity(me) })
     expect(identityOfMember(metadata)).toEqual(me)
-    expect(identityOfMember(AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['orders'], userData: Buffer.alloc(0) }))).toBeUndefined()
+    expect(
+      identityOfMember(AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['orders'], userData: Buffer.alloc(0) })),
+    ).toBeUndefined()
     expect(identityOfMember(Buffer.alloc(0))).toBeUndefined()
     expect(identityOfMember(Buffer.from([0x00]))).toBeUndefined()
   })
 })
 
 describe('judgeMembers', () => {
-  const member = (memberId: string, instanceId?: string, incarnation?: string): DescribedMember =>
-    ({ memberId, identity: instanceId === undefined ? undefined : { instanceId, incarnation: incarnation! } })
+  const member = (memberId: string, instanceId?: string, incarnation?: string): DescribedMember => ({
+    memberId,
+    identity: instanceId === undefined ? undefined : { instanceId, incarnation: incarnation! },
+  })
   const group = [
     member('mine', 'billing-0', 'inc-now'),
     member('mine-direct-lane', 'billing-0', 'inc-now'),
@@ -61,7 +71,7 @@ describe('judgeMembers', () => {
     expect(conflicts.map((m) => m.memberId)).toEqual(['killed', 'killed-other-lane'])
   })
 
-  it('finds nothing in a group of other instances and this incarnation\'s own members', () => {
+  it("finds nothing in a group of other instances and this incarnation's own members", () => {
     const clean = [member('mine', 'billing-0', 'inc-now'), member('b', 'billing-1', 'inc-y'), member('c')]
     expect(judgeMembers(clean, me, new Set())).toEqual({ remove: [], conflicts: [] })
   })

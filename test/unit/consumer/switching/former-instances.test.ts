@@ -4,7 +4,7 @@ import type { FailoverContext } from '../../../../src/cluster/index.js'
 import { encodeInstanceIdentity, type InstanceIdentity } from '../../../../src/consumer/session/instance-identity.js'
 import { FormerInstances } from '../../../../src/consumer/switching/former-instances.js'
 
-const leaves: Array<{ memberIds: readonly string[], groupState: string }> = []
+const leaves: Array<{ memberIds: readonly string[]; groupState: string }> = []
 let groupState = 'Stable'
 
 vi.mock('../../../../src/cluster/leave-group.js', () => ({
@@ -20,17 +20,23 @@ const metadata = (identity: InstanceIdentity): Buffer =>
 /** A cluster whose group holds a dead member of a former incarnation and a survivor. */
 function contextWithGroup(): FailoverContext {
   const admin = {
-    describeGroups: () => Promise.resolve({
-      groups: [{
-        groupId: 'g',
-        state: groupState,
-        // Kafka returns member metadata only while the group is Stable.
-        members: groupState !== 'Stable' ? [] : [
-          { memberId: 'dead', memberMetadata: metadata({ instanceId: 'billing-0', incarnation: 'before' }) },
-          { memberId: 'survivor', memberMetadata: metadata({ instanceId: 'billing-1', incarnation: 'x' }) },
+    describeGroups: () =>
+      Promise.resolve({
+        groups: [
+          {
+            groupId: 'g',
+            state: groupState,
+            // Kafka returns member metadata only while the group is Stable.
+            members:
+              groupState !== 'Stable'
+                ? []
+                : [
+                    { memberId: 'dead', memberMetadata: metadata({ instanceId: 'billing-0', incarnation: 'before' }) },
+                    { memberId: 'survivor', memberMetadata: metadata({ instanceId: 'billing-1', incarnation: 'x' }) },
+                  ],
+          },
         ],
-      }],
-    }),
+      }),
   }
   return { connection: () => ({ kafka: {}, admin: () => Promise.resolve(admin) }) } as unknown as FailoverContext
 }
@@ -40,7 +46,12 @@ describe('FormerInstances', () => {
     leaves.length = 0
     groupState = 'Stable'
     const removed: string[][] = []
-    const instances = new FormerInstances(contextWithGroup(), 'g', { instanceId: 'billing-0', incarnation: 'now' }, { removed: (e) => removed.push(e.memberIds), conflict: () => {} })
+    const instances = new FormerInstances(
+      contextWithGroup(),
+      'g',
+      { instanceId: 'billing-0', incarnation: 'now' },
+      { removed: (e) => removed.push(e.memberIds), conflict: () => {} },
+    )
     const removal = await instances.lookBeforeJoin('dc1')
     expect(removal).toBeTypeOf('function')
     removal!()
@@ -54,7 +65,12 @@ describe('FormerInstances', () => {
 
   it('finds nothing to remove in a group without former incarnations', async () => {
     groupState = 'Stable'
-    const instances = new FormerInstances(contextWithGroup(), 'g', { instanceId: 'billing-7', incarnation: 'now' }, { removed: () => {}, conflict: () => {} })
+    const instances = new FormerInstances(
+      contextWithGroup(),
+      'g',
+      { instanceId: 'billing-7', incarnation: 'now' },
+      { removed: () => {}, conflict: () => {} },
+    )
     expect(await instances.lookBeforeJoin('dc1')).toBeUndefined()
   })
 
@@ -63,7 +79,12 @@ describe('FormerInstances', () => {
     groupState = 'Stable'
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] })
     try {
-      const instances = new FormerInstances(contextWithGroup(), 'g', { instanceId: 'billing-0', incarnation: 'now' }, { removed: () => {}, conflict: () => {} })
+      const instances = new FormerInstances(
+        contextWithGroup(),
+        'g',
+        { instanceId: 'billing-0', incarnation: 'now' },
+        { removed: () => {}, conflict: () => {} },
+      )
       const removal = await instances.lookBeforeJoin('dc1')
       removal!()
       await vi.advanceTimersByTimeAsync(1900)

@@ -23,7 +23,11 @@ function registryOn(health: 'up' | 'down', teardownMs: number) {
       connect: async () => {},
       refreshMetadata: async () => {},
       disconnect: async () => {},
-      findGroupCoordinator: async () => ({ leaveGroup: async ({ groupId, memberId }: { groupId: string, memberId: string }) => { leaves.push(`${groupId} ${memberId}`) } }),
+      findGroupCoordinator: async () => ({
+        leaveGroup: async ({ groupId, memberId }: { groupId: string; memberId: string }) => {
+          leaves.push(`${groupId} ${memberId}`)
+        },
+      }),
     }),
   } as unknown as Kafka
   const ctx = {
@@ -31,14 +35,18 @@ function registryOn(health: 'up' | 'down', teardownMs: number) {
     healthOf: () => health,
     connection: () => ({
       kafka,
-      teardown: (_client: unknown, timeoutMs: number) => new Promise<boolean>((resolve) => {
-        teardowns.push(Date.now())
-        if (teardownMs < timeoutMs) setTimeout(() => resolve(true), teardownMs)
-        else setTimeout(() => resolve(false), timeoutMs)
-      }),
+      teardown: (_client: unknown, timeoutMs: number) =>
+        new Promise<boolean>((resolve) => {
+          teardowns.push(Date.now())
+          if (teardownMs < timeoutMs) setTimeout(() => resolve(true), teardownMs)
+          else setTimeout(() => resolve(false), timeoutMs)
+        }),
     }),
   } as unknown as FailoverContext
-  const options = validateConsumerConfig({ groupId: 'billing' }, { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true })
+  const options = validateConsumerConfig(
+    { groupId: 'billing' },
+    { replicationPolicy: createReplicationPolicy('prefix', ['dc1', 'dc2']), clusters: ['dc1', 'dc2'], provenance: true },
+  )
   const registry = new SessionRegistry({
     ctx,
     options,
@@ -53,8 +61,17 @@ function registryOn(health: 'up' | 'down', teardownMs: number) {
 }
 
 /** A session with `memberId` from its last join; without one, `joining` says whether its consumer runs. */
-const session = (memberId: string | undefined, joining = memberId === undefined): { -readonly [K in keyof PositionedSession]: PositionedSession[K] } =>
-  ({ cluster: 'dc1', topics: ['orders'], reason: 'start', added: [], memberId, isJoining: joining })
+const session = (
+  memberId: string | undefined,
+  joining = memberId === undefined,
+): { -readonly [K in keyof PositionedSession]: PositionedSession[K] } => ({
+  cluster: 'dc1',
+  topics: ['orders'],
+  reason: 'start',
+  added: [],
+  memberId,
+  isJoining: joining,
+})
 const client = { events: { GROUP_JOIN: 'consumer.group_join' }, on: () => () => {} } as unknown as Consumer
 
 /** A kafkajs consumer whose first join returns after `joinMs` (disconnected or not), when the session learns its member id. */
@@ -69,7 +86,9 @@ function joiningClient(s: ReturnType<typeof session>, joinMs: number): Consumer 
     events: { GROUP_JOIN: 'consumer.group_join' },
     on: (_event: string, listener: (event: { payload: { memberId: string } }) => void) => {
       listeners.add(listener)
-      return () => { listeners.delete(listener) }
+      return () => {
+        listeners.delete(listener)
+      }
     },
   } as unknown as Consumer
 }
@@ -84,7 +103,11 @@ describe('SessionRegistry teardown', () => {
   })
 
   it('sends nothing when kafkajs leaves in time, before its consumer runs, or when the cluster is not up', async () => {
-    for (const [health, teardownMs, memberId] of [['up', 10, 'member-1'], ['up', Infinity, undefined], ['down', Infinity, 'member-1']] as const) {
+    for (const [health, teardownMs, memberId] of [
+      ['up', 10, 'member-1'],
+      ['up', Infinity, undefined],
+      ['down', Infinity, 'member-1'],
+    ] as const) {
       const { registry, leaves } = registryOn(health, teardownMs)
       expect(await registry.teardown(session(memberId, false), client, 200)).toBe(teardownMs === 10)
       expect(leaves).toEqual([])
