@@ -41,10 +41,19 @@ export interface GroupDrillOptions {
   firstOnDc2WithinMs?: number
   /** After the failover, wait for the group's failback and read records of both origins on dc1 (default true). */
   failback?: boolean
+  /** Bound on dc1 serving again to every instance back on dc1, in ms (default 120 s: the drill's own timeout). */
+  backOnDc1WithinMs?: number
 }
 
 export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOptions = {}): Promise<void> {
-  const { rollingFailback = false, partitions = 12, records: recordCount = 12_000, firstOnDc2WithinMs = 60_000, failback = true } = options
+  const {
+    rollingFailback = false,
+    partitions = 12,
+    records: recordCount = 12_000,
+    firstOnDc2WithinMs = 60_000,
+    failback = true,
+    backOnDc1WithinMs = 120_000,
+  } = options
   const topic = unique('grp')
   await createTopic('dc1', topic, partitions)
   await createTopic('dc2', topic, partitions)
@@ -129,8 +138,9 @@ export async function groupDrill(fault: 'kill' | 'pause', options: GroupDrillOpt
       ...instances.map((i) => i.events.find((e) => e.event === 'moved' && e.cluster === 'dc1' && e.at! > restoredAt)!.at!),
     )
     console.log(
-      `${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 was started again, ${backAt - servingAt} ms after it served`,
+      `${failover}; every instance back on dc1 ${backAt - restoredAt} ms after dc1 was started again, ${backAt - servingAt} ms after it served (bound ${backOnDc1WithinMs})`,
     )
+    expect(backAt - servingAt).toBeLessThanOrEqual(backOnDc1WithinMs)
   } catch (error) {
     instances.forEach((i, n) => console.log(`[group] instance ${n}: ${JSON.stringify(i.events.filter((e) => e.event !== 'record'))}`))
     throw error
