@@ -48,7 +48,7 @@ describe.skipIf(bed().security !== 'sasl_ssl')('kafkajs-dr drill from an npm ins
     const app = join(dir, 'app')
     await mkdir(app)
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'drill-user', private: true }))
-    const own = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const own = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
       devDependencies: Record<string, string>
     }
     await run(
