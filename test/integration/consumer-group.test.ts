@@ -14,7 +14,7 @@ describe.skipIf(!bed().canInjectFaults)('a consumer group of several instances (
   })
 
   it('kill -9 of dc1: every instance goes on in dc2, nothing lost, duplicates within a checkpoint interval; the group fails back', async () => {
-    // Issue #24: back on dc1 within the instances' failbackDelayMs (3 s) + 3 s of dc1 serving.
+    // Issue #24: back on dc1 within the instances' failbackDelayMs (3 s) + 3 s of finding dc1 up.
     await groupDrill('kill', { backOnDc1WithinMs: 6000 })
   }, 400_000)
 })

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   dr.on('failover:start', (e) => report({ event: 'switch', from: e.from, cluster: e.to, at: e.timestamp }))
   // Where a switch's time goes: the fault's detection, the translation (its checkpoint read in it).
   dr.on('cluster:down', (e) => report({ event: 'cluster-down', cluster: e.cluster, at: e.timestamp }))
+  dr.on('cluster:up', (e) => report({ event: 'cluster-up', cluster: e.cluster, at: e.timestamp }))
   consumer.on('offsets:translated', (r) =>
     report({
       event: 'translated',
