@@ -27,14 +27,9 @@ export const KAFKAJS_KEYS = [
   'rackId',
 ] as const satisfies ReadonlyArray<keyof ConsumerConfig>
 
-// kafkajs' own default, needed to check heartbeatInterval < sessionTimeout when only one is given.
+// kafkajs' own defaults, needed to check heartbeatInterval < sessionTimeout when only one is given.
 export const KAFKAJS_SESSION_TIMEOUT_MS = 30_000
-/**
- * The consumer's heartbeat interval unless one is given, in ms (kafkajs: 3,000). A member learns
- * of a rebalance at its next heartbeat, so the whole group waits up to this for each one: at a
- * failover, a failback and an instance's restart. One small request a second per member is the cost.
- */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
+const KAFKAJS_HEARTBEAT_INTERVAL = 3_000
 
 /** The kafkajs part of the config, checked; only the options given, plus `allowAutoTopicCreation`. */
 export function kafkajsConfig(c: Record<string, unknown>, groupId: string): ConsumerConfig {
@@ -58,18 +53,11 @@ export function kafkajsConfig(c: Record<string, unknown>, groupId: string): Cons
     rackId: ifGiven(c.rackId, (v) => expectString(v, 'consumer.rackId')),
   }
   expectHeartbeatBelowSession(given.heartbeatInterval, given.sessionTimeout)
-  const heartbeatInterval = given.heartbeatInterval ?? defaultHeartbeat(given.sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS)
   return {
     groupId,
     allowAutoTopicCreation: expectBoolean(c.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation', false),
     ...definedOnly(given),
-    heartbeatInterval,
   }
-}
-
-/** {@link DEFAULT_HEARTBEAT_INTERVAL_MS}, or a third of a shorter session (kafkajs needs it below). */
-function defaultHeartbeat(sessionTimeout: number): number {
-  return Math.max(1, Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(sessionTimeout / 3)))
 }
 
 function expectAssigners(value: unknown): PartitionAssigner[] {
@@ -84,12 +72,12 @@ function expectAssigners(value: unknown): PartitionAssigner[] {
 
 /**
  * kafkajs throws when `heartbeatInterval` ≥ `sessionTimeout`, but only in `kafka.consumer()`:
- * the failover consumer calls that on every switch, so the check is made here, with the
+ * the failover consumer calls that on every switch, so the check is made here, with kafkajs'
  * defaults for the one not given.
  */
 function expectHeartbeatBelowSession(heartbeatInterval: number | undefined, sessionTimeout: number | undefined): void {
+  const heartbeat = heartbeatInterval ?? KAFKAJS_HEARTBEAT_INTERVAL
   const session = sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS
-  const heartbeat = heartbeatInterval ?? defaultHeartbeat(session)
   if (heartbeat < session) return
   const fix = 'about a third of sessionTimeout is usual'
   if (heartbeatInterval !== undefined) {
@@ -100,5 +88,5 @@ function expectHeartbeatBelowSession(heartbeatInterval: number | undefined, sess
       fix,
     )
   }
-  invalid('consumer.sessionTimeout', `higher than \`consumer.heartbeatInterval\` (${heartbeat}, the default for it)`, sessionTimeout, fix)
+  invalid('consumer.sessionTimeout', `higher than \`consumer.heartbeatInterval\` (${heartbeat}, kafkajs' default)`, sessionTimeout, fix)
 }

@@ -26,7 +26,7 @@ describe('validateConsumerConfig: defaults', () => {
   it('fills in every default and passes kafkajs only the group and allowAutoTopicCreation: false', () => {
     expect(validateConsumerConfig({ groupId: 'billing' }, prefix)).toEqual({
       groupId: 'billing',
-      kafkajs: { groupId: 'billing', allowAutoTopicCreation: false, heartbeatInterval: 1000 },
+      kafkajs: { groupId: 'billing', allowAutoTopicCreation: false },
       checkpoint: { topic: 'kafkajs-dr.checkpoints', intervalMs: 1000, writeToAllClusters: true },
       translators: ['timestamp', 'mm2'],
       onMissingCheckpoint: 'earliest',
@@ -120,7 +120,6 @@ describe('validateConsumerConfig: values given', () => {
     expect(validateConsumerConfig({ groupId: 'g', maxInFlightRequests: null }, prefix).kafkajs).toEqual({
       groupId: 'g',
       allowAutoTopicCreation: false,
-      heartbeatInterval: 1000,
     })
   })
 
@@ -484,17 +483,11 @@ describe('validateConsumerConfig: heartbeatInterval below sessionTimeout', () =>
     expect(error.message).toMatch(/lower than `consumer.sessionTimeout` \(30000, kafkajs' default\)/)
   })
 
-  it('heartbeats every second unless told, or a third of a shorter session', () => {
-    expect(validateConsumerConfig({ groupId: 'g' }, prefix).kafkajs.heartbeatInterval).toBe(1000)
-    expect(validateConsumerConfig({ groupId: 'g', sessionTimeout: 6000 }, prefix).kafkajs.heartbeatInterval).toBe(1000)
-    expect(validateConsumerConfig({ groupId: 'g', sessionTimeout: 2400 }, prefix).kafkajs.heartbeatInterval).toBe(800)
-  })
-
-  it('rejects a session timeout too short for any heartbeat below it', () => {
-    const error = rejection({ groupId: 'g', sessionTimeout: 1 })
+  it("rejects a session timeout not above kafkajs' default heartbeat", () => {
+    const error = rejection({ groupId: 'g', sessionTimeout: 3000 })
     expect(error.path).toBe('consumer.sessionTimeout')
     expect(error.message).toBe(
-      'Expected `consumer.sessionTimeout` to be higher than `consumer.heartbeatInterval` (1, the default for it), got 1; about a third of sessionTimeout is usual',
+      "Expected `consumer.sessionTimeout` to be higher than `consumer.heartbeatInterval` (3000, kafkajs' default), got 3000; about a third of sessionTimeout is usual",
     )
   })
 })
