@@ -184,7 +184,8 @@ export function groupIsKnown(views: readonly GroupOnCluster[]): boolean {
   )
 }
 
-function toPosition(c: Checkpoint): CheckpointPosition {
+/** A checkpoint as the CLI's JSON shows it (the group report and `translate`). */
+export function toPosition(c: Checkpoint): CheckpointPosition {
   return {
     cluster: c.cluster,
     topic: c.topic,

@@ -13,7 +13,7 @@
  */
 import { readTopicsOnce } from '../cluster/index.js'
 import { asKafkaDRError, GroupNotEmptyError, KafkaDRError } from '../errors/index.js'
-import { DEFAULT_CHECKPOINT_TOPIC, type Checkpoint } from '../offsets/checkpoint-codec.js'
+import { DEFAULT_CHECKPOINT_TOPIC } from '../offsets/checkpoint-codec.js'
 import { CheckpointCollector } from '../offsets/checkpoint-reader.js'
 import { checkpointTopicsOn, mm2SeparatorOf } from '../offsets/checkpoint-topic.js'
 import { commitTranslatedOffsets } from '../offsets/commit-offsets.js'
@@ -24,7 +24,7 @@ import { withTimeout } from '../util/timeout.js'
 import type { GlobalOptions, TranslateOptions } from './types.js'
 import type { CliClusters } from './clusters.js'
 import { CliCommandError } from './errors.js'
-import type { CheckpointPosition } from './group-report.js'
+import { toPosition, type CheckpointPosition } from './group-report.js'
 import { ago, cell, short, table } from './output.js'
 
 /** Where the topics translated came from. */
@@ -239,7 +239,7 @@ function toReport(
       partition: p.partition,
       offset: p.offset,
       method: p.method,
-      source: p.checkpoint === undefined ? null : position(p.checkpoint),
+      source: p.checkpoint === undefined ? null : toPosition(p.checkpoint),
       candidates: p.candidates,
     })),
     refused: result.refused.map((r) => ({ topic: r.topic, partition: r.partition, translator: r.translator, reason: r.error.message })),
@@ -259,18 +259,6 @@ function toReport(
     applied: false,
     commit: null,
     durationMs: Date.now() - context.started,
-  }
-}
-
-function position(c: Checkpoint): CheckpointPosition {
-  return {
-    cluster: c.cluster,
-    topic: c.topic,
-    partition: c.partition,
-    offset: c.offset,
-    timestamp: c.timestamp,
-    writtenAt: c.writtenAt,
-    writer: c.writer?.instance ?? null,
   }
 }
 
